@@ -1,0 +1,31 @@
+# Comity: `make demo` runs the main job, `make test` runs the tests. Both install
+# what a fresh machine lacks (Lua 5.4's headers and library) before building.
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: all deps build demo test bench clean
+
+all: build
+
+# liblua5.4-dev through apt when pkg-config cannot find lua5.4.
+deps:
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists lua5.4; then \
+		echo "Installing liblua5.4-dev and pkg-config (apt-get)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblua5.4-dev pkg-config >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+demo: build
+	$(SWIFT) run --skip-build comity run Scripts/roundtable.lua --param days=14
+
+test: deps
+	$(SWIFT) test
+
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+clean:
+	rm -rf .build Benchmarks/.build

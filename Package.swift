@@ -1,0 +1,41 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Comity",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "LuaBridge", targets: ["LuaBridge"]),
+        .library(name: "Comity", targets: ["ComityEngine"]),
+        .executable(name: "comity", targets: ["comity"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        .target(name: "CLuaShim", dependencies: ["CLua"]),
+        .target(name: "LuaBridge", dependencies: ["CLuaShim"]),
+        .target(
+            name: "ComityEngine",
+            dependencies: ["LuaBridge", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "comity",
+            dependencies: [
+                "ComityEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge"]),
+        .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine"]),
+        .testTarget(name: "comityTests", dependencies: ["comity"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,68 @@
+-- The round table of 26 January 2021 on international cooperation of Russian CSOs,
+-- its intake figures and its follow-up, as a workflow. Until the typed core API lands
+-- the records are plain Lua tables; the shape of the workflow is the one to keep.
+local format = require "lib.format"
+
+local event = {
+  title = "Round table: the hazards for CSOs of working internationally",
+  kind = "round_table",
+  platform = "Zoom",
+  starts_at = os.time { year = 2021, month = 1, day = 26, hour = 11 },
+  organisers = { "Agency for Social Information (ASI)" },
+  sponsors = { "Philip Morris International in Russia" },
+  speakers = {
+    { name = "Elena Topoleva", role = "director", org = "Agency for Social Information" },
+    { name = "Yevgeny Primakov", role = "head", org = "Rossotrudnichestvo" },
+    { name = "Olga Zubkova", role = "president", org = "Tetradka Druzhby" },
+    { name = "Anton Dolgov", role = "executive director", org = "Presidential Grants Foundation" },
+    { name = "Irina Zhukova", role = "director for sustainable development", org = "Philip Morris International" },
+  },
+}
+
+-- Intake as Rossotrudnichestvo describes it: most proposals have no practical application.
+local function triage(applications)
+  local accepted, dismissed = {}, {}
+  for _, app in ipairs(applications) do
+    if app.practical_application then
+      accepted[#accepted + 1] = app
+    else
+      dismissed[#dismissed + 1] = app
+    end
+  end
+  return accepted, dismissed
+end
+
+return workflow {
+  name = "roundtable-followup",
+  description = "Summarise the round table and plan the report that follows it",
+  run = function(ctx)
+    local days = math.tointeger(tonumber(ctx.params.days or "14"))
+    if not days or days < 1 then
+      error("parameter 'days' must be a whole number of days, got " .. tostring(ctx.params.days))
+    end
+
+    print(event.title)
+    print(("  %s, online on %s, organised by %s"):format(
+      os.date("!%d %B %Y", event.starts_at), event.platform, table.concat(event.organisers, ", ")))
+    for _, s in ipairs(event.speakers) do
+      print(("  speaker: %s, %s, %s"):format(s.name, s.role, s.org))
+    end
+
+    local applications = {}
+    for i = 1, 200 do
+      applications[i] = { id = i, practical_application = (i % 10 == 0) }
+    end
+    local accepted, dismissed = triage(applications)
+    print(("Applications: %d received, %d dismissed (%s), %d accepted"):format(
+      #applications, #dismissed, format.percent(#dismissed, #applications), #accepted))
+
+    local allocated, projects = 1300000000 * 100, 369 -- kopecks, since 2017
+    print(("Presidential Grants Foundation: %s to %d projects, %s each on average"):format(
+      format.money(allocated, "RUB"), projects, format.money(allocated // projects, "RUB")))
+    print(("Study: %s of organisations already cooperate internationally"):format(format.percent(61, 100)))
+
+    local due = event.starts_at + days * 24 * 3600
+    print(("Follow-up task: prepare the report summarising the round table, due %s (%d days after)"):format(
+      os.date("!%Y-%m-%d", due), days))
+  end,
+}

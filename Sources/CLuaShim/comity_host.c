@@ -1,0 +1,537 @@
+// The state's host block: the capped allocator, limits and their hook, the error
+// buffer the trampoline raises from, and the last error's traceback.
+#include "comity_host.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+comity_host *comity_host_of(lua_State *L) { return HOST(L); }
+
+// Lua asks again after a full emergency collection when an allocation fails; only
+// a second refusal of the same size is the cap really being hit.
+static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    comity_host *h = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        h->used -= old;
+        return NULL;
+    }
+    if (nsize > old && h->limit != 0) {
+        size_t grow = nsize - old;
+        if (h->used + grow > h->limit || h->used + grow < h->used) {
+            if (h->refused_pending && h->refused_size == nsize) {
+                comity_host_trip(h, COMITY_LIMIT_MEMORY);
+            }
+            h->refused_pending = 1;
+            h->refused_size = nsize;
+            return NULL;
+        }
+    }
+    void *block = realloc(ptr, nsize);
+    if (block == NULL) return NULL;
+    h->used = h->used - old + nsize;
+    if (h->used > h->peak) h->peak = h->used;
+    if (nsize > old) h->refused_pending = 0;
+    return block;
+}
+
+lua_State *comity_newstate(size_t memory_limit) {
+    comity_host *h = calloc(1, sizeof(comity_host));
+    if (h == NULL) return NULL;
+    h->limit = memory_limit;
+    atomic_init(&h->limit_hit, COMITY_LIMIT_NONE);
+    atomic_flag_clear(&h->switch_lock);
+    lua_State *L = lua_newstate(capped_alloc, h);
+    if (L == NULL) {
+        free(h);
+        return NULL;
+    }
+    HOST(L) = h;
+    h->main = L;
+    atomic_init(&h->current, L);
+    return L;
+}
+
+void comity_close(lua_State *L) {
+    comity_host *h = HOST(L);
+    lua_close(L);
+    free(h->errbuf);
+    free(h->traceback);
+    for (int i = 0; i < COMITY_LIMIT_KINDS; i++) free(h->messages[i]);
+    free(h);
+}
+
+size_t comity_memory_used(lua_State *L) { return HOST(L)->used; }
+size_t comity_memory_peak(lua_State *L) { return HOST(L)->peak; }
+void comity_set_memory_limit(lua_State *L, size_t limit) { HOST(L)->limit = limit; }
+long long comity_instructions_used(lua_State *L) { return HOST(L)->instr_used; }
+int comity_limit_hit(lua_State *L) { return atomic_load(&HOST(L)->limit_hit); }
+
+void comity_set_limit_message(lua_State *L, int kind, const char *message) {
+    comity_host *h = HOST(L);
+    if (kind <= 0 || kind >= COMITY_LIMIT_KINDS) return;
+    free(h->messages[kind]);
+    h->messages[kind] = message ? strdup(message) : NULL;
+}
+
+int comity_raise_limit(lua_State *L, int kind) {
+    comity_host *h = HOST(L);
+    const char *message = (kind > 0 && kind < COMITY_LIMIT_KINDS) ? h->messages[kind] : NULL;
+    return luaL_error(L, "%s", message ? message : "limit exceeded");
+}
+
+// Once any limit is hit, every hooked instruction raises again, so neither pcall nor
+// a __close handler can keep the script going.
+static void limit_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    comity_host *h = HOST(L);
+    if (h->instr_limit > 0 && atomic_load(&h->limit_hit) == COMITY_LIMIT_NONE) {
+        h->instr_used += h->instr_step;
+        if (h->instr_used >= h->instr_limit) comity_host_trip(h, COMITY_LIMIT_INSTRUCTIONS);
+    }
+    int kind = atomic_load(&h->limit_hit);
+    if (kind != COMITY_LIMIT_NONE) comity_raise_limit(L, kind);
+}
+
+void comity_set_instruction_limit(lua_State *L, long long limit) {
+    comity_host *h = HOST(L);
+    h->instr_limit = limit > 0 ? limit : 0;
+    h->instr_used = 0;
+    if (h->instr_limit > 0) {
+        h->instr_step = limit < 1000 ? (int)limit : 1000;
+        lua_sethook(h->main, limit_hook, LUA_MASKCOUNT, h->instr_step);
+    } else {
+        lua_sethook(h->main, NULL, 0, 0);
+    }
+}
+
+static void lock_switch(comity_host *h) {
+    while (atomic_flag_test_and_set_explicit(&h->switch_lock, memory_order_acquire)) {
+    }
+}
+
+static void unlock_switch(comity_host *h) {
+    atomic_flag_clear_explicit(&h->switch_lock, memory_order_release);
+}
+
+void comity_host_trip(comity_host *h, int kind) {
+    int expected = COMITY_LIMIT_NONE;
+    atomic_compare_exchange_strong(&h->limit_hit, &expected, kind);
+    // Hooks belong to one thread each: arm the main thread and whichever coroutine
+    // runs now. The lock keeps that coroutine alive while it is armed.
+    lock_switch(h);
+    lua_State *current = atomic_load(&h->current);
+    lua_sethook(h->main, limit_hook, LUA_MASKCOUNT, 1);
+    if (current != NULL && current != h->main) lua_sethook(current, limit_hook, LUA_MASKCOUNT, 1);
+    unlock_switch(h);
+}
+
+void comity_switch_to(lua_State *L, lua_State *next) {
+    comity_host *h = HOST(L);
+    lock_switch(h);
+    atomic_store(&h->current, next);
+    unlock_switch(h);
+    // A trip that came before the switch armed the old thread only.
+    if (atomic_load(&h->limit_hit) != COMITY_LIMIT_NONE) {
+        lua_sethook(next, limit_hook, LUA_MASKCOUNT, 1);
+    }
+}
+
+// MARK: - Trampoline
+
+void comity_set_error(lua_State *L, const char *message, size_t length) {
+    comity_host *h = HOST(L);
+    if (length + 1 > h->errcap) {
+        char *grown = realloc(h->errbuf, length + 1);
+        if (grown == NULL) {
+            static const char fallback[] = "out of memory while reporting an error";
+            message = fallback;
+            length = sizeof(fallback) - 1;
+            if (h->errcap < sizeof(fallback)) {
+                h->errlen = 0;
+                return;
+            }
+        } else {
+            h->errbuf = grown;
+            h->errcap = length + 1;
+        }
+    }
+    memcpy(h->errbuf, message, length);
+    h->errbuf[length] = '\0';
+    h->errlen = length;
+}
+
+// Swift returns here; only C raises, so no longjmp crosses a Swift frame.
+static int trampoline(lua_State *L) {
+    comity_swift_function fn = (comity_swift_function)(uintptr_t)lua_touserdata(L, lua_upvalueindex(1));
+    void *context = lua_touserdata(L, lua_upvalueindex(2));
+    int results = fn(L, context);
+    if (results >= 0) return results;
+    if (results == COMITY_RAISE_VALUE) return lua_error(L);
+    comity_host *h = HOST(L);
+    if (results == COMITY_RAISE_PLAIN) {
+        lua_pushlstring(L, h->errbuf ? h->errbuf : "", h->errlen);
+        return lua_error(L);
+    }
+    luaL_where(L, 1);
+    lua_pushlstring(L, h->errbuf ? h->errbuf : "", h->errlen);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+const char *comity_error_text(lua_State *L) {
+    comity_host *h = HOST(L);
+    return h->errbuf ? h->errbuf : "";
+}
+
+void comity_set_owner(lua_State *L, void *owner) { HOST(L)->owner = owner; }
+void *comity_owner(lua_State *L) { return HOST(L)->owner; }
+
+struct push_function_args {
+    comity_swift_function fn;
+    void *context;
+};
+
+static int p_push_swift_function(lua_State *L) {
+    struct push_function_args *a = lua_touserdata(L, 1);
+    lua_pushlightuserdata(L, (void *)(uintptr_t)a->fn);
+    lua_pushlightuserdata(L, a->context);
+    lua_pushcclosure(L, trampoline, 2);
+    return 1;
+}
+
+// Runs `f` protected with one light userdata argument. On failure the error's text
+// goes to the error buffer and the stack is as it was.
+static int run_protected(lua_State *L, lua_CFunction f, void *args, int nargs, int nresults) {
+    if (!lua_checkstack(L, 4)) {
+        comity_set_error(L, "stack overflow", 14);
+        lua_pop(L, nargs);
+        return LUA_ERRMEM;
+    }
+    lua_pushcfunction(L, f);
+    lua_insert(L, -(nargs + 1));
+    lua_pushlightuserdata(L, args);
+    lua_insert(L, -(nargs + 1));
+    int status = lua_pcall(L, nargs + 1, nresults, 0);
+    if (status != LUA_OK) {
+        size_t len = 0;
+        const char *text = comity_tolstring_raw(L, -1, &len);
+        if (text == NULL) {
+            text = "error object is not a string";
+            len = strlen(text);
+        }
+        comity_set_error(L, text, len);
+        lua_pop(L, 1);
+    }
+    return status;
+}
+
+int comity_push_swift_function(lua_State *L, comity_swift_function fn, void *context) {
+    struct push_function_args a = {fn, context};
+    return run_protected(L, p_push_swift_function, &a, 0, 1);
+}
+
+// MARK: - Protected operations
+
+struct lstring_args {
+    const char *s;
+    size_t len;
+};
+
+static int p_pushlstring(lua_State *L) {
+    struct lstring_args *a = lua_touserdata(L, 1);
+    lua_pushlstring(L, a->s, a->len);
+    return 1;
+}
+
+int comity_p_pushlstring(lua_State *L, const char *s, size_t len) {
+    struct lstring_args a = {s, len};
+    return run_protected(L, p_pushlstring, &a, 0, 1);
+}
+
+struct table_args {
+    int narr, nrec;
+};
+
+static int p_createtable(lua_State *L) {
+    struct table_args *a = lua_touserdata(L, 1);
+    lua_createtable(L, a->narr, a->nrec);
+    return 1;
+}
+
+int comity_p_createtable(lua_State *L, int narr, int nrec) {
+    struct table_args a = {narr, nrec};
+    return run_protected(L, p_createtable, &a, 0, 1);
+}
+
+// Stack inside: args, k, v, t.
+static int p_rawset(lua_State *L) {
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 3);
+    lua_rawset(L, 4);
+    return 0;
+}
+
+int comity_p_rawset(lua_State *L, int index) {
+    index = lua_absindex(L, index);
+    if (!lua_checkstack(L, 6)) {
+        lua_pop(L, 2);
+        comity_set_error(L, "stack overflow", 14);
+        return LUA_ERRMEM;
+    }
+    lua_pushvalue(L, index);
+    return run_protected(L, p_rawset, NULL, 3, 0);
+}
+
+struct seti_args {
+    lua_Integer n;
+};
+
+// Stack inside: args, v, t.
+static int p_rawseti(lua_State *L) {
+    struct seti_args *a = lua_touserdata(L, 1);
+    lua_pushvalue(L, 2);
+    lua_rawseti(L, 3, a->n);
+    return 0;
+}
+
+int comity_p_rawseti(lua_State *L, int index, lua_Integer n) {
+    index = lua_absindex(L, index);
+    if (!lua_checkstack(L, 6)) {
+        lua_pop(L, 1);
+        comity_set_error(L, "stack overflow", 14);
+        return LUA_ERRMEM;
+    }
+    lua_pushvalue(L, index);
+    struct seti_args a = {n};
+    return run_protected(L, p_rawseti, &a, 2, 0);
+}
+
+struct userdata_args {
+    size_t size;
+    void *block;
+};
+
+static int p_newuserdata(lua_State *L) {
+    struct userdata_args *a = lua_touserdata(L, 1);
+    a->block = lua_newuserdatauv(L, a->size, 0);
+    return 1;
+}
+
+int comity_p_newuserdata(lua_State *L, size_t size, void **block) {
+    struct userdata_args a = {size, NULL};
+    int status = run_protected(L, p_newuserdata, &a, 0, 1);
+    if (block) *block = a.block;
+    return status;
+}
+
+struct ref_args {
+    int ref;
+};
+
+// Stack inside: args, v.
+static int p_ref(lua_State *L) {
+    struct ref_args *a = lua_touserdata(L, 1);
+    lua_pushvalue(L, 2);
+    a->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+int comity_p_ref(lua_State *L, int *ref) {
+    struct ref_args a = {LUA_NOREF};
+    int status = run_protected(L, p_ref, &a, 1, 0);
+    if (ref) *ref = a.ref;
+    return status;
+}
+
+// Stack inside: args, v.
+static int p_tolstring(lua_State *L) {
+    luaL_tolstring(L, 2, NULL);
+    return 1;
+}
+
+int comity_p_tolstring(lua_State *L, int index) {
+    index = lua_absindex(L, index);
+    if (!lua_checkstack(L, 6)) {
+        comity_set_error(L, "stack overflow", 14);
+        return LUA_ERRMEM;
+    }
+    lua_pushvalue(L, index);
+    return run_protected(L, p_tolstring, NULL, 1, 1);
+}
+
+// Stack inside: args, v.
+static int p_describe_error(lua_State *L) {
+    int t = lua_type(L, 2);
+    if (t == LUA_TSTRING) {
+        lua_pushvalue(L, 2);
+    } else if (t == LUA_TNIL) {
+        lua_pushliteral(L, "error object is nil");
+    } else if (t == LUA_TNUMBER || t == LUA_TBOOLEAN || luaL_getmetafield(L, 2, "__tostring") != LUA_TNIL) {
+        luaL_tolstring(L, 2, NULL);
+    } else {
+        lua_pushfstring(L, "error object is a %s value", luaL_typename(L, 2));
+    }
+    return 1;
+}
+
+int comity_p_describe_error(lua_State *L, int index) {
+    index = lua_absindex(L, index);
+    if (!lua_checkstack(L, 6)) {
+        comity_set_error(L, "stack overflow", 14);
+        return LUA_ERRMEM;
+    }
+    lua_pushvalue(L, index);
+    return run_protected(L, p_describe_error, NULL, 1, 1);
+}
+
+int comity_load_text(lua_State *L, const char *chunk, size_t len, const char *chunkname) {
+    return luaL_loadbufferx(L, chunk, len, chunkname, "t");
+}
+
+// MARK: - Errors with tracebacks
+
+// Written into malloc'd memory, not Lua's: the traceback must survive an error
+// raised because Lua's own memory ran out.
+static int traceback_handler(lua_State *L) {
+    comity_host *h = HOST(L);
+    size_t cap = 1024, len = 0;
+    char *buffer = malloc(cap);
+    h->position[0] = '\0';
+    if (buffer != NULL) {
+        buffer[0] = '\0';
+        lua_Debug ar;
+        int shown = 0;
+        for (int level = 1; lua_getstack(L, level, &ar) && shown < 24; level++) {
+            if (!lua_getinfo(L, "Sln", &ar)) continue;
+            if (ar.currentline > 0 && h->position[0] == '\0') {
+                snprintf(h->position, sizeof h->position, "%s:%d", ar.short_src, ar.currentline);
+            }
+            char line[LUA_IDSIZE + 160];
+            const char *what = ar.name ? ar.name : (*ar.what == 'm' ? "main chunk" : "?");
+            int n;
+            if (ar.currentline > 0) {
+                n = snprintf(line, sizeof line, "\n\t%s:%d: in %s%s%s", ar.short_src, ar.currentline,
+                             ar.name ? "function '" : "", what, ar.name ? "'" : "");
+            } else {
+                n = snprintf(line, sizeof line, "\n\t[%s]: in %s%s%s", *ar.what == 'C' ? "C" : ar.short_src,
+                             ar.name ? "function '" : "", what, ar.name ? "'" : "");
+            }
+            if (n < 0) break;
+            if ((size_t)n >= sizeof line) n = (int)sizeof line - 1;
+            if (len + (size_t)n + 1 > cap) break;
+            memcpy(buffer + len, line, (size_t)n);
+            len += (size_t)n;
+            buffer[len] = '\0';
+            shown++;
+        }
+    }
+    free(h->traceback);
+    h->traceback = buffer;
+    return 1;
+}
+
+int comity_pcall_traced(lua_State *L, int nargs, int nresults) {
+    comity_host *h = HOST(L);
+    free(h->traceback);
+    h->traceback = NULL;
+    h->position[0] = '\0';
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, traceback_handler);
+    lua_insert(L, base);
+    int status = lua_pcall(L, nargs, nresults, base);
+    lua_remove(L, base);
+    return status;
+}
+
+const char *comity_last_traceback(lua_State *L) {
+    comity_host *h = HOST(L);
+    return h->traceback ? h->traceback : "";
+}
+
+const char *comity_last_position(lua_State *L) { return HOST(L)->position; }
+
+// MARK: - Userdata
+
+static int gc_object(lua_State *L) {
+    comity_release_function release = (comity_release_function)(uintptr_t)lua_touserdata(L, lua_upvalueindex(1));
+    void **block = lua_touserdata(L, 1);
+    if (block != NULL && *block != NULL) {
+        void *object = *block;
+        *block = NULL;
+        release(object);
+    }
+    return 0;
+}
+
+struct object_args {
+    void *object;
+};
+
+// Stack inside: args, metatable.
+static int p_push_object(lua_State *L) {
+    struct object_args *a = lua_touserdata(L, 1);
+    void **block = lua_newuserdatauv(L, sizeof(void *), 0);
+    *block = NULL;
+    lua_pushvalue(L, 2);
+    lua_setmetatable(L, -2);
+    *block = a->object;
+    return 1;
+}
+
+int comity_push_object(lua_State *L, void *object, int metatable) {
+    if (!lua_checkstack(L, 6)) {
+        comity_set_error(L, "stack overflow", 14);
+        return LUA_ERRMEM;
+    }
+    lua_pushvalue(L, metatable);
+    struct object_args a = {object};
+    return run_protected(L, p_push_object, &a, 1, 1);
+}
+
+void *comity_to_object(lua_State *L, int index, const void *type_key) {
+    if (lua_type(L, index) != LUA_TUSERDATA) return NULL;
+    if (!lua_checkstack(L, 2)) return NULL;
+    void **block = lua_touserdata(L, index);
+    if (!lua_getmetatable(L, index)) return NULL;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, type_key);
+    int same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same && block ? *block : NULL;
+}
+
+struct metatable_args {
+    const void *type_key;
+    const char *name;
+    comity_release_function release;
+};
+
+static int p_new_object_metatable(lua_State *L) {
+    struct metatable_args *a = lua_touserdata(L, 1);
+    lua_createtable(L, 0, 6);
+    lua_pushlightuserdata(L, (void *)(uintptr_t)a->release);
+    lua_pushcclosure(L, gc_object, 1);
+    lua_setfield(L, -2, "__gc");
+    lua_pushstring(L, a->name);
+    lua_setfield(L, -2, "__name");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, a->type_key);
+    return 1;
+}
+
+int comity_new_object_metatable(lua_State *L, const void *type_key, const char *name,
+                                comity_release_function release) {
+    struct metatable_args a = {type_key, name, release};
+    return run_protected(L, p_new_object_metatable, &a, 0, 1);
+}
+
+static int p_open_all(lua_State *L) {
+    luaL_openlibs(L);
+    return 0;
+}
+
+int comity_open_all_libraries(lua_State *L) { return run_protected(L, p_open_all, NULL, 0, 0); }

@@ -1,0 +1,390 @@
+// The sandbox's global table, built from a whitelist. Standard libraries are opened
+// into the registry only; scripts see copies behind read-only proxies, and the
+// functions that can catch errors or switch coroutines are replaced by versions that
+// keep a hit limit from being swallowed.
+#include "comity_host.h"
+
+#include <string.h>
+
+static const char PROTECTED_KEY = 0;
+
+// Largest range table.move may copy in one call: a single C loop cannot be
+// interrupted by the time limit, so its length is capped instead.
+#define MOVE_CAP ((lua_Integer)1 << 24)
+
+static int check_limit(lua_State *L) {
+    int kind = atomic_load(&HOST(L)->limit_hit);
+    if (kind != COMITY_LIMIT_NONE) return comity_raise_limit(L, kind);
+    return 0;
+}
+
+// MARK: - pcall and xpcall
+
+static int finish_pcall(lua_State *L, int status, lua_KContext extra) {
+    check_limit(L);
+    if (status != LUA_OK && status != LUA_YIELD) {
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, -2);
+        return 2;
+    }
+    return lua_gettop(L) - (int)extra;
+}
+
+static int sb_pcall(lua_State *L) {
+    luaL_checkany(L, 1);
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    int status = lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0, finish_pcall);
+    return finish_pcall(L, status, 0);
+}
+
+static int sb_xpcall(lua_State *L) {
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushboolean(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 3, 2); // f, handler, true, f, args...
+    int status = lua_pcallk(L, n - 2, LUA_MULTRET, 2, 2, finish_pcall);
+    return finish_pcall(L, status, 2);
+}
+
+// MARK: - Coroutines
+
+// Resumes `co` with `narg` arguments from L: the number of results moved to L, or -1
+// with the error object on top of L.
+static int resume_thread(lua_State *L, lua_State *co, int narg) {
+    if (!lua_checkstack(co, narg)) {
+        lua_pushliteral(L, "too many arguments to resume");
+        return -1;
+    }
+    lua_xmove(L, co, narg);
+    comity_switch_to(L, co);
+    int nres = 0;
+    int status = lua_resume(co, L, narg, &nres);
+    comity_switch_to(L, L);
+    check_limit(L);
+    if (status == LUA_OK || status == LUA_YIELD) {
+        if (!lua_checkstack(L, nres + 1)) {
+            lua_pop(co, nres);
+            lua_pushliteral(L, "too many results to resume");
+            return -1;
+        }
+        lua_xmove(co, L, nres);
+        return nres;
+    }
+    lua_xmove(co, L, 1);
+    return -1;
+}
+
+static int sb_resume(lua_State *L) {
+    lua_State *co = lua_tothread(L, 1);
+    luaL_argexpected(L, co != NULL, 1, "coroutine");
+    int r = resume_thread(L, co, lua_gettop(L) - 1);
+    if (r < 0) {
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, -(r + 1));
+    return r + 1;
+}
+
+static int wrap_resume(lua_State *L) {
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    int r = resume_thread(L, co, lua_gettop(L));
+    if (r >= 0) return r;
+    int status = lua_status(co);
+    if (status != LUA_OK && status != LUA_YIELD) {
+        lua_resetthread(co); // runs its pending __close handlers
+        lua_settop(co, 0);
+    }
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+    }
+    return lua_error(L);
+}
+
+static int sb_wrap(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+    lua_pushcclosure(L, wrap_resume, 1);
+    return 1;
+}
+
+// The original function is upvalue 1; the limit is checked after it returns.
+static int call_then_check(lua_State *L) {
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    check_limit(L);
+    return lua_gettop(L);
+}
+
+// MARK: - Guards
+
+static int is_protected(lua_State *L, int index) {
+    index = lua_absindex(L, index);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &PROTECTED_KEY);
+    lua_pushvalue(L, index);
+    int found = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    return found;
+}
+
+static int sb_rawset(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+    if (is_protected(L, 1)) return luaL_error(L, "library tables cannot be changed by a script");
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+static int sb_setmetatable(lua_State *L) {
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL) {
+            return luaL_error(L, "__gc metamethods are not allowed in workflow scripts "
+                                 "(a finaliser would run outside the run's limits)");
+        }
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+static int sb_collectgarbage(lua_State *L) {
+    const char *option = luaL_optstring(L, 1, "collect");
+    if (strcmp(option, "count") != 0) {
+        return luaL_error(L, "collectgarbage('%s') is not allowed in workflow scripts (only 'count' is)", option);
+    }
+    int kb = lua_gc(L, LUA_GCCOUNT, 0);
+    int bytes = lua_gc(L, LUA_GCCOUNTB, 0);
+    lua_pushnumber(L, (lua_Number)kb + ((lua_Number)bytes / 1024));
+    return 1;
+}
+
+// load(chunk [, chunkname [, mode [, env]]]): the mode is always "t".
+static int sb_load(lua_State *L) {
+    int n = lua_gettop(L);
+    if (n < 3) {
+        lua_settop(L, 3);
+        n = 3;
+    }
+    lua_pushliteral(L, "t");
+    lua_replace(L, 3);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int sb_table_move(lua_State *L) {
+    lua_Integer f = luaL_checkinteger(L, 2);
+    lua_Integer e = luaL_checkinteger(L, 3);
+    if (e >= f && (e - f >= MOVE_CAP || e - f < 0)) {
+        return luaL_error(L, "table.move of %I elements is over the sandbox's cap of %I "
+                             "(a single call cannot be stopped by the time limit)",
+                          (lua_Integer)(e - f + 1), MOVE_CAP);
+    }
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, 1);
+    return 1;
+}
+
+// MARK: - Read-only library tables
+
+static int readonly_newindex(lua_State *L) {
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
+    return luaL_error(L, "library table '%s' cannot be changed by a script", name ? name : "?");
+}
+
+static int readonly_next(lua_State *L) {
+    lua_settop(L, 2);
+    if (lua_next(L, lua_upvalueindex(1))) return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+static int readonly_pairs(lua_State *L) {
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, readonly_next, 1);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+// Replaces the table on top with a read-only proxy of it.
+static void make_readonly(lua_State *L, const char *name) {
+    int real = lua_gettop(L);
+    lua_newtable(L); // proxy
+    lua_createtable(L, 0, 4);
+    lua_pushvalue(L, real);
+    lua_setfield(L, -2, "__index");
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, readonly_newindex, 1);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushvalue(L, real);
+    lua_pushcclosure(L, readonly_pairs, 1);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushstring(L, name);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &PROTECTED_KEY);
+    lua_pushvalue(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    lua_replace(L, real);
+}
+
+// Copies the fields `names` of the table at `from` into a new table on top; a
+// replacement (C function whose upvalue is the original) for each name in `wrapped`.
+struct wrap {
+    const char *name;
+    lua_CFunction fn;
+};
+
+static void copy_fields(lua_State *L, int from, const char *const *names, const struct wrap *wrapped) {
+    from = lua_absindex(L, from);
+    lua_newtable(L);
+    for (const char *const *name = names; *name; name++) {
+        lua_getfield(L, from, *name);
+        lua_setfield(L, -2, *name);
+    }
+    for (const struct wrap *w = wrapped; w && w->name; w++) {
+        lua_getfield(L, from, w->name);
+        lua_pushcclosure(L, w->fn, 1);
+        lua_setfield(L, -2, w->name);
+    }
+}
+
+static void open_library(lua_State *L, const char *name, lua_CFunction open) {
+    luaL_requiref(L, name, open, 0);
+}
+
+static int p_open_sandbox(lua_State *L) {
+    lua_newtable(L);
+    lua_pushstring(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_pushvalue(L, -1);
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &PROTECTED_KEY);
+
+    open_library(L, LUA_GNAME, luaopen_base);
+    int base = lua_gettop(L);
+    static const char *const base_names[] = {
+        "assert", "error", "getmetatable", "ipairs", "next", "pairs", "rawequal", "rawget",
+        "rawlen", "select", "tonumber", "tostring", "type", "_VERSION", NULL,
+    };
+    static const struct wrap base_wrapped[] = {
+        {"setmetatable", sb_setmetatable},
+        {"load", sb_load},
+        {NULL, NULL},
+    };
+    copy_fields(L, base, base_names, base_wrapped);
+    int G = lua_gettop(L);
+    lua_pushcfunction(L, sb_pcall);
+    lua_setfield(L, G, "pcall");
+    lua_pushcfunction(L, sb_xpcall);
+    lua_setfield(L, G, "xpcall");
+    lua_pushcfunction(L, sb_rawset);
+    lua_setfield(L, G, "rawset");
+    lua_pushcfunction(L, sb_collectgarbage);
+    lua_setfield(L, G, "collectgarbage");
+    lua_pushvalue(L, G);
+    lua_setfield(L, G, LUA_GNAME);
+
+    open_library(L, LUA_STRLIBNAME, luaopen_string);
+    static const char *const string_names[] = {
+        "byte", "char", "find", "format", "gmatch", "gsub", "len", "lower", "match",
+        "pack", "packsize", "rep", "reverse", "sub", "unpack", "upper", NULL,
+    };
+    copy_fields(L, -1, string_names, NULL);
+    // Strings index the copy, never the table with `dump`.
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+    make_readonly(L, LUA_STRLIBNAME);
+    lua_setfield(L, G, LUA_STRLIBNAME);
+    lua_pop(L, 1);
+
+    open_library(L, LUA_TABLIBNAME, luaopen_table);
+    static const char *const table_names[] = {"concat", "insert", "pack", "unpack", "remove", "sort", NULL};
+    static const struct wrap table_wrapped[] = {{"move", sb_table_move}, {NULL, NULL}};
+    copy_fields(L, -1, table_names, table_wrapped);
+    make_readonly(L, LUA_TABLIBNAME);
+    lua_setfield(L, G, LUA_TABLIBNAME);
+    lua_pop(L, 1);
+
+    open_library(L, LUA_MATHLIBNAME, luaopen_math);
+    static const char *const math_names[] = {
+        "abs", "ceil", "cos", "deg", "exp", "tointeger", "floor", "fmod", "ult", "log", "max",
+        "min", "modf", "rad", "sin", "sqrt", "tan", "type", "atan", "asin", "acos", "random",
+        "randomseed", "pi", "huge", "maxinteger", "mininteger", NULL,
+    };
+    copy_fields(L, -1, math_names, NULL);
+    make_readonly(L, LUA_MATHLIBNAME);
+    lua_setfield(L, G, LUA_MATHLIBNAME);
+    lua_pop(L, 1);
+
+    open_library(L, LUA_UTF8LIBNAME, luaopen_utf8);
+    static const char *const utf8_names[] = {"offset", "codepoint", "char", "len", "codes", "charpattern", NULL};
+    copy_fields(L, -1, utf8_names, NULL);
+    make_readonly(L, LUA_UTF8LIBNAME);
+    lua_setfield(L, G, LUA_UTF8LIBNAME);
+    lua_pop(L, 1);
+
+    open_library(L, LUA_COLIBNAME, luaopen_coroutine);
+    static const char *const co_names[] = {"create", "isyieldable", "running", "status", "yield", NULL};
+    static const struct wrap co_wrapped[] = {{"close", call_then_check}, {NULL, NULL}};
+    copy_fields(L, -1, co_names, co_wrapped);
+    lua_pushcfunction(L, sb_resume);
+    lua_setfield(L, -2, "resume");
+    lua_pushcfunction(L, sb_wrap);
+    lua_setfield(L, -2, "wrap");
+    make_readonly(L, LUA_COLIBNAME);
+    lua_setfield(L, G, LUA_COLIBNAME);
+    lua_pop(L, 1);
+
+    open_library(L, LUA_OSLIBNAME, luaopen_os);
+    static const char *const os_names[] = {"time", "date", "clock", "difftime", NULL};
+    copy_fields(L, -1, os_names, NULL);
+    make_readonly(L, LUA_OSLIBNAME);
+    lua_setfield(L, G, LUA_OSLIBNAME);
+    lua_pop(L, 1);
+
+    // From now on every chunk loaded into this state sees the sandbox as _ENV.
+    lua_pushvalue(L, G);
+    lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    return 0;
+}
+
+int comity_open_sandbox(lua_State *L) {
+    if (!lua_checkstack(L, 4)) return LUA_ERRMEM;
+    lua_pushcfunction(L, p_open_sandbox);
+    int status = lua_pcall(L, 0, 0, 0);
+    if (status != LUA_OK) {
+        size_t len = 0;
+        const char *text = comity_tolstring_raw(L, -1, &len);
+        comity_set_error(L, text ? text : "cannot open the sandbox", text ? len : 23);
+        lua_pop(L, 1);
+    }
+    return status;
+}

@@ -1,0 +1,140 @@
+// What Swift cannot import from Lua (function-like macros) and what must not be
+// written in Swift: the call trampoline (the only place that raises a Lua error on
+// behalf of Swift), protected versions of allocating API calls, the capped
+// allocator, the limit hooks and the sandbox's C functions.
+#ifndef COMITY_SHIM_H
+#define COMITY_SHIM_H
+
+#include <lua.h>
+#include <lualib.h>
+#include <lauxlib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+// MARK: - Macros as functions
+
+static inline int comity_upvalueindex(int i) { return lua_upvalueindex(i); }
+static inline int comity_registryindex(void) { return LUA_REGISTRYINDEX; }
+static inline int comity_multret(void) { return LUA_MULTRET; }
+static inline void comity_pop(lua_State *L, int n) { lua_pop(L, n); }
+static inline int comity_isnoneornil(lua_State *L, int i) { return lua_isnoneornil(L, i); }
+static inline void comity_insert(lua_State *L, int i) { lua_insert(L, i); }
+static inline void comity_remove(lua_State *L, int i) { lua_remove(L, i); }
+static inline void comity_replace(lua_State *L, int i) { lua_replace(L, i); }
+static inline lua_Integer comity_tointegerx(lua_State *L, int i, int *isnum) { return lua_tointegerx(L, i, isnum); }
+static inline lua_Number comity_tonumberx(lua_State *L, int i, int *isnum) { return lua_tonumberx(L, i, isnum); }
+/// The string at `i` without conversion: NULL unless the value is a string.
+static inline const char *comity_tolstring_raw(lua_State *L, int i, size_t *len) {
+    return lua_type(L, i) == LUA_TSTRING ? lua_tolstring(L, i, len) : NULL;
+}
+
+// MARK: - States and limits
+
+typedef enum {
+    COMITY_LIMIT_NONE = 0,
+    COMITY_LIMIT_MEMORY = 1,
+    COMITY_LIMIT_TIME = 2,
+    COMITY_LIMIT_INSTRUCTIONS = 3,
+    COMITY_LIMIT_OUTPUT = 4,
+} comity_limit;
+
+typedef struct comity_host comity_host;
+
+/// A new state whose allocator counts bytes and refuses to pass `memory_limit`
+/// (0: no cap). Its host block is freed by `comity_close`. NULL when out of memory.
+lua_State *comity_newstate(size_t memory_limit);
+void comity_close(lua_State *L);
+comity_host *comity_host_of(lua_State *L);
+
+size_t comity_memory_used(lua_State *L);
+size_t comity_memory_peak(lua_State *L);
+void comity_set_memory_limit(lua_State *L, size_t limit);
+/// Counts instructions across every coroutine of the state (0: no limit). Arming a
+/// count hook slows pure-Lua code, so it is only armed when a limit is set.
+void comity_set_instruction_limit(lua_State *L, long long limit);
+long long comity_instructions_used(lua_State *L);
+/// The text raised when limit `kind` is hit ("time limit exceeded (10s)").
+void comity_set_limit_message(lua_State *L, int kind, const char *message);
+/// Which limit has been hit, or COMITY_LIMIT_NONE.
+int comity_limit_hit(lua_State *L);
+/// Marks a limit as hit and arms the hook so the running code stops at its next
+/// instruction. Safe to call from another thread (the watchdog) while Lua runs.
+void comity_host_trip(comity_host *h, int kind);
+
+// MARK: - Calling Swift
+
+/// A Swift function called through the trampoline. Returns the number of results
+/// (>= 0), or one of the COMITY_RAISE_* codes; it never raises itself.
+typedef int (*comity_swift_function)(lua_State *L, void *context);
+enum {
+    /// The message given to `comity_set_error` is raised, with the caller's position.
+    COMITY_RAISE_MESSAGE = -1,
+    /// The value on top of the stack is raised as it is.
+    COMITY_RAISE_VALUE = -2,
+    /// The message given to `comity_set_error` is raised as it is (it already says
+    /// where it comes from).
+    COMITY_RAISE_PLAIN = -3,
+};
+/// Keeps an error message for the trampoline to raise once Swift has returned.
+void comity_set_error(lua_State *L, const char *message, size_t length);
+/// The text kept by `comity_set_error` or by a failed protected operation.
+const char *comity_error_text(lua_State *L);
+/// An opaque pointer the embedder keeps with the state (the Swift object).
+void comity_set_owner(lua_State *L, void *owner);
+void *comity_owner(lua_State *L);
+/// Pushes a description of the error object at `index`: a string as it is, else its
+/// __tostring, else "error object is a X value". Protected.
+int comity_p_describe_error(lua_State *L, int index);
+/// Pushes a C closure that calls `fn(L, context)`. Protected: returns a status.
+int comity_push_swift_function(lua_State *L, comity_swift_function fn, void *context);
+
+// MARK: - Protected operations (a status; on failure the error object is on top)
+
+int comity_p_pushlstring(lua_State *L, const char *s, size_t len);
+int comity_p_createtable(lua_State *L, int narr, int nrec);
+/// t[k] = v without metamethods, where t is at `index`, k and v on top (popped).
+int comity_p_rawset(lua_State *L, int index);
+/// t[n] = v without metamethods, where t is at `index`, v on top (popped).
+int comity_p_rawseti(lua_State *L, int index, lua_Integer n);
+/// A full userdata of `size` bytes; its address in `*block`.
+int comity_p_newuserdata(lua_State *L, size_t size, void **block);
+/// luaL_ref into the registry; the reference in `*ref`.
+int comity_p_ref(lua_State *L, int *ref);
+/// luaL_tolstring (honours __tostring and __name); the string is pushed.
+int comity_p_tolstring(lua_State *L, int index);
+/// Loads a text chunk (never binary) whose _ENV is the state's global table.
+int comity_load_text(lua_State *L, const char *chunk, size_t len, const char *chunkname);
+/// Calls the function below `nargs` arguments under protection. On error the
+/// error object is on top, and the traceback and first script position are kept
+/// for `comity_last_traceback` / `comity_last_position`.
+int comity_pcall_traced(lua_State *L, int nargs, int nresults);
+/// The traceback of the last error caught by `comity_pcall_traced` (may be "").
+const char *comity_last_traceback(lua_State *L);
+/// "chunk:line" of the innermost script frame of that error (may be "").
+const char *comity_last_position(lua_State *L);
+
+// MARK: - Userdata for Swift objects
+
+/// Called by the userdata's __gc with the pointer kept in its block.
+typedef void (*comity_release_function)(void *object);
+/// Pushes a full userdata holding `object` with the metatable at `metatable`
+/// (an absolute index). Protected.
+int comity_push_object(lua_State *L, void *object, int metatable);
+/// The object of a userdata made by `comity_push_object` whose metatable is the one
+/// stored under `type_key` in the registry, else NULL. Never raises.
+void *comity_to_object(lua_State *L, int index, const void *type_key);
+/// Creates the metatable for a bridged type, stored in the registry under `type_key`,
+/// with __gc calling `release` and __name `name`; left on the stack. Protected.
+int comity_new_object_metatable(lua_State *L, const void *type_key, const char *name, comity_release_function release);
+
+// MARK: - Sandbox
+
+/// Replaces the global table with the sandbox: whitelisted base functions and
+/// read-only copies of string (without dump), table, math, utf8, coroutine and
+/// the safe part of os. Protected.
+int comity_open_sandbox(lua_State *L);
+/// Opens every standard library, as `luaL_openlibs` does (for trusted use and
+/// for baselines). Protected.
+int comity_open_all_libraries(lua_State *L);
+
+#endif

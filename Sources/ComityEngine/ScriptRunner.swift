@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+import LuaBridge
+
+/// Runs scripts, each in a fresh sandbox of its own: a plain script runs top to
+/// bottom; a script that returns `workflow { name = ..., run = function(ctx) ... end }`
+/// then has its `run` called with a context.
+public struct ScriptRunner {
+    public var limits: LuaLimits
+    /// Folders `require` may load modules from (the workspace's `Scripts/` and `Plugins/`).
+    public var moduleRoots: [URL]
+    /// Run parameters, `--param key=value` on the command line.
+    public var parameters: [String: String]
+    public var logger: Logger
+
+    public init(
+        limits: LuaLimits = .default, moduleRoots: [URL] = [], parameters: [String: String] = [:],
+        logger: Logger = Logger(label: "comity.run")
+    ) {
+        self.limits = limits
+        self.moduleRoots = moduleRoots
+        self.parameters = parameters
+        self.logger = logger
+    }
+
+    /// Runs one script file; `output` receives each printed line. Never throws: a
+    /// failure is the run's outcome.
+    public func run(file: String, output: @escaping (String) -> Void) -> ScriptRun {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var workflowName: String?
+        var peak = 0
+        let outcome: ScriptRun.Outcome
+        do {
+            let sandbox = try LuaSandbox(limits: limits, moduleRoots: moduleRoots, output: output)
+            defer {
+                sandbox.close()
+                peak = sandbox.state.memoryPeak
+            }
+            let params = try parameterTable()
+            try sandbox.state.setGlobal("params", params)
+            try WorkflowDeclaration.install(in: sandbox.state)
+            let results = try sandbox.runFile(file)
+            if let declaration = try WorkflowDeclaration(results.first) {
+                workflowName = declaration.name
+                let context = LuaTable(hash: [
+                    "params": params,
+                    "dry_run": false,
+                    "workflow": .string(LuaString(declaration.name)),
+                    "trigger": .table(LuaTable(hash: ["kind": "manual"])),
+                ])
+                try sandbox.state.call(declaration.run, [.table(context)])
+            }
+            outcome = .succeeded
+        } catch {
+            outcome = .failed(error)
+        }
+        let run = ScriptRun(
+            file: file, workflowName: workflowName, outcome: outcome,
+            duration: clock.now - start, memoryPeak: peak)
+        logger.debug(
+            "run finished",
+            metadata: [
+                "file": "\(file)", "outcome": "\(run.succeeded ? "succeeded" : "failed")",
+                "duration": "\(run.duration)", "memory_peak": "\(peak)",
+            ])
+        return run
+    }
+
+    private func parameterTable() throws(LuaError) -> LuaValue {
+        var table = LuaTable()
+        for (key, value) in parameters { table[key] = .string(LuaString(value)) }
+        return .table(table)
+    }
+}

@@ -1,0 +1,34 @@
+import CLuaShim
+import Dispatch
+import Synchronization
+
+struct HostPointer: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
+/// The time limit of a run. Nothing runs in the script's thread until the deadline
+/// passes; then a timer thread trips the limit, which arms a hook in the running
+/// coroutine, so ordinary scripts pay nothing for having a time limit.
+final class LuaDeadline: Sendable {
+    private let host: Mutex<HostPointer?>
+
+    init(state: LuaState, after duration: Duration) {
+        host = Mutex(HostPointer(pointer: comity_host_of(state.pointer)))
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = Int(clamping: seconds) &* 1_000_000_000 &+ Int(attoseconds / 1_000_000_000)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(max(nanoseconds, 0))) { [self] in
+            fire()
+        }
+    }
+
+    private func fire() {
+        host.withLock { host in
+            if let host { comity_host_trip(host.pointer, LuaLimitKind.time.code) }
+        }
+    }
+
+    /// After this returns the timer no longer touches the state, which may then be closed.
+    func cancel() {
+        host.withLock { $0 = nil }
+    }
+}

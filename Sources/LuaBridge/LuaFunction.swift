@@ -1,0 +1,209 @@
+import Foundation
+import CLuaShim
+
+/// The body of a Swift function callable from Lua: reads its arguments from the
+/// call, pushes its results and says how many. Throwing raises a Lua error that
+/// `pcall` can catch.
+public typealias LuaFunctionBody = (borrowing LuaCall) throws -> LuaResults
+
+/// How many values a Swift function left on the stack as its results.
+public struct LuaResults: Sendable {
+    public let count: Int32
+    public init(count: Int32) { self.count = count }
+    public static let none = LuaResults(count: 0)
+}
+
+final class SwiftFunctionBox {
+    let name: String
+    let body: LuaFunctionBody
+
+    init(name: String, body: @escaping LuaFunctionBody) {
+        self.name = name
+        self.body = body
+    }
+}
+
+/// The one C entry point of every Swift function. It must return to the C
+/// trampoline instead of raising, so errors become codes here. The box is borrowed
+/// without a retain: the state keeps it alive as long as the function exists.
+let swiftFunctionEntry: comity_swift_function = { L, context in
+    guard let L, let context else { return Int32(COMITY_RAISE_MESSAGE) }
+    return Unmanaged<SwiftFunctionBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
+        do {
+            return try box.body(LuaCall(L, box: context)).count
+        } catch {
+            return reportError(error, L, name: box.name)
+        }
+    }
+}
+
+@inline(never)
+private func reportError(_ error: any Error, _ L: OpaquePointer, name: String) -> Int32 {
+    var text: String
+    var code = Int32(COMITY_RAISE_MESSAGE)
+    switch error {
+    case let argument as LuaArgumentError:
+        text = "bad argument #\(argument.index) to '\(name)' (\(argument.problem))"
+    case let lua as LuaError:
+        // Already says where it comes from (or is a limit, which must keep its text).
+        text = lua.message
+        code = Int32(COMITY_RAISE_PLAIN)
+    case let script as LuaScriptError:
+        text = script.message
+    default:
+        text = String(describing: error)
+    }
+    text.withUTF8 { buffer in
+        buffer.withMemoryRebound(to: CChar.self) { comity_set_error(L, $0.baseAddress, $0.count) }
+    }
+    return code
+}
+
+/// One call from Lua into a Swift function: typed access to its arguments, and the
+/// means to push results. Argument errors read like Lua's own:
+/// `bad argument #1 to 'f' (number expected, got string)`.
+public struct LuaCall: ~Copyable {
+    /// The `lua_State *` of the call (a coroutine's, when called from one).
+    public let pointer: OpaquePointer
+    let box: UnsafeMutableRawPointer
+
+    init(_ pointer: OpaquePointer, box: UnsafeMutableRawPointer) {
+        self.pointer = pointer
+        self.box = box
+    }
+
+    /// The name the function was registered under.
+    public var functionName: String {
+        Unmanaged<SwiftFunctionBox>.fromOpaque(box).takeUnretainedValue().name
+    }
+
+    /// The state the function runs in.
+    public var state: LuaState { LuaState.owner(of: pointer) }
+
+    /// How many arguments were passed.
+    public var argumentCount: Int32 { lua_gettop(pointer) }
+
+    /// Lua's name for the type of argument `n` ("no value" when absent).
+    public func typeName(_ n: Int32) -> String {
+        String(cString: lua_typename(pointer, lua_type(pointer, n)))
+    }
+
+    public func isNil(_ n: Int32) -> Bool { comity_isnoneornil(pointer, n) != 0 }
+
+    @inline(__always)
+    public func integer(_ n: Int32) throws(LuaArgumentError) -> Int64 {
+        var isInteger: Int32 = 0
+        let value = comity_tointegerx(pointer, n, &isInteger)
+        if isInteger != 0 { return value }
+        throw integerError(n)
+    }
+
+    @inline(never)
+    private func integerError(_ n: Int32) -> LuaArgumentError {
+        if lua_type(pointer, n) == LUA_TNUMBER {
+            return LuaArgumentError(index: n, problem: "number has no integer representation")
+        }
+        return LuaArgumentError(index: n, problem: "number expected, got \(typeName(n))")
+    }
+
+    public func optionalInteger(_ n: Int32, default fallback: Int64) throws(LuaArgumentError) -> Int64 {
+        isNil(n) ? fallback : try integer(n)
+    }
+
+    public func number(_ n: Int32) throws(LuaArgumentError) -> Double {
+        var isNumber: Int32 = 0
+        let value = comity_tonumberx(pointer, n, &isNumber)
+        if isNumber != 0 { return value }
+        throw LuaArgumentError(index: n, problem: "number expected, got \(typeName(n))")
+    }
+
+    /// A string argument (numbers are written as Lua writes them).
+    public func string(_ n: Int32) throws(LuaArgumentError) -> String {
+        var length = 0
+        if let text = comity_tolstring_raw(pointer, n, &length) {
+            return String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self)
+        }
+        if lua_type(pointer, n) == LUA_TNUMBER {
+            if lua_isinteger(pointer, n) != 0 { return String(lua_tointegerx(pointer, n, nil)) }
+            return LuaNumberText.format(lua_tonumberx(pointer, n, nil))
+        }
+        throw LuaArgumentError(index: n, problem: "string expected, got \(typeName(n))")
+    }
+
+    public func optionalString(_ n: Int32) throws(LuaArgumentError) -> String? {
+        isNil(n) ? nil : try string(n)
+    }
+
+    /// The raw bytes of a string argument.
+    public func bytes(_ n: Int32) throws(LuaArgumentError) -> [UInt8] {
+        var length = 0
+        guard let text = comity_tolstring_raw(pointer, n, &length) else {
+            throw LuaArgumentError(index: n, problem: "string expected, got \(typeName(n))")
+        }
+        return Array(UnsafeRawBufferPointer(start: text, count: length))
+    }
+
+    /// Lua's truthiness of argument `n`.
+    public func boolean(_ n: Int32) -> Bool { lua_toboolean(pointer, n) != 0 }
+
+    /// Argument `n` copied into Swift (tables whole).
+    public func value(_ n: Int32) throws -> LuaValue {
+        if lua_type(pointer, n) == LUA_TNONE { return .nil }
+        return try state.value(at: n)
+    }
+
+    /// Argument `n` as a table.
+    public func table(_ n: Int32) throws -> LuaTable {
+        guard lua_type(pointer, n) == LUA_TTABLE else {
+            throw LuaArgumentError(index: n, problem: "table expected, got \(typeName(n))")
+        }
+        guard case .table(let table) = try state.value(at: n) else { return LuaTable() }
+        return table
+    }
+
+    // MARK: Results
+
+    @inline(__always)
+    public func returning(_ value: Int64) -> LuaResults {
+        lua_pushinteger(pointer, value)
+        return LuaResults(count: 1)
+    }
+
+    /// Returns argument `n` itself (the same table, not a copy).
+    public func returningArgument(_ n: Int32) -> LuaResults {
+        lua_pushvalue(pointer, n)
+        return LuaResults(count: 1)
+    }
+
+    public func returning(_ value: Double) -> LuaResults {
+        lua_pushnumber(pointer, value)
+        return LuaResults(count: 1)
+    }
+
+    public func returning(_ value: Bool) -> LuaResults {
+        lua_pushboolean(pointer, value ? 1 : 0)
+        return LuaResults(count: 1)
+    }
+
+    public func returning(_ value: String) throws(LuaError) -> LuaResults {
+        try state.pushString(value)
+        return LuaResults(count: 1)
+    }
+
+    public func returning(_ values: LuaValue...) throws(LuaError) -> LuaResults {
+        let state = self.state
+        for value in values { try state.push(value) }
+        return LuaResults(count: Int32(values.count))
+    }
+}
+
+/// Numbers written as Lua writes them (`%.14g`, with `.0` for integral floats).
+enum LuaNumberText {
+    static func format(_ value: Double) -> String {
+        if value.isNaN { return value.sign == .minus ? "-nan" : "nan" }
+        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+        var text = String(format: "%.14g", value)
+        if !text.contains(where: { $0 == "." || $0 == "e" || $0 == "n" || $0 == "i" }) { text += ".0" }
+        return text
+    }
+}

@@ -1,0 +1,183 @@
+import CLuaShim
+import Foundation
+
+/// A Lua state for one run of an untrusted script: a whitelisted environment, the
+/// run's limits, `print` sent to a sink, and `require` that finds `.lua` modules
+/// only under the given roots.
+///
+/// What a script can reach: the safe base functions; `string` without `dump`;
+/// `table`, `math`, `utf8`, `coroutine`; and of `os` only `time`, `date`, `clock`,
+/// `difftime`. Library tables and the string metatable are read-only, `load` takes
+/// text only, `collectgarbage` only counts, and `__gc` metamethods are refused.
+/// Each sandbox is a fresh state, so nothing one run does reaches the next.
+///
+/// The time limit starts when the sandbox is made and ends with ``close()``.
+public final class LuaSandbox {
+    public let state: LuaState
+    public let limits: LuaLimits
+    private let moduleRoots: [URL]
+    private let output: (String) -> Void
+    private var outputBytes = 0
+    private var loadedModules: [String: LuaValue] = [:]
+    private var loadingModules: Set<String> = []
+    private var deadline: LuaDeadline?
+
+    /// - Parameters:
+    ///   - limits: memory, time, instructions and output of the run.
+    ///   - moduleRoots: folders `require "a.b"` looks in (for `a/b.lua`, then `a/b/init.lua`).
+    ///   - output: receives each line the script prints.
+    public init(
+        limits: LuaLimits = .default, moduleRoots: [URL] = [],
+        output: @escaping (String) -> Void = { Swift.print($0) }
+    ) throws(LuaError) {
+        self.limits = limits
+        self.moduleRoots = moduleRoots.map { $0.standardizedFileURL.resolvingSymlinksInPath() }
+        self.output = output
+        state = try LuaState(memoryLimit: nil)
+        try state.openSandbox()
+        try installPrint()
+        try installRequire()
+        state.apply(limits)
+        if let time = limits.time { deadline = LuaDeadline(state: state, after: time) }
+    }
+
+    deinit {
+        deadline?.cancel()
+    }
+
+    /// Stops the time limit's timer. The state stays usable, without a deadline.
+    public func close() {
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    /// Runs a chunk of script text. Errors name the chunk and line.
+    @discardableResult
+    public func run(_ source: some Collection<UInt8>, chunkName: String) throws(LuaError) -> [LuaValue] {
+        try state.run(source, chunkName: chunkName)
+    }
+
+    @discardableResult
+    public func run(_ source: String, chunkName: String) throws(LuaError) -> [LuaValue] {
+        try state.run(Array(source.utf8), chunkName: chunkName)
+    }
+
+    /// Runs a script file; `chunkName` defaults to the path as given.
+    @discardableResult
+    public func runFile(_ path: String, chunkName: String? = nil) throws(LuaError) -> [LuaValue] {
+        let chunk = try loadFile(path, chunkName: chunkName)
+        return try state.call(chunk, [])
+    }
+
+    /// Compiles a script file without running it.
+    public func loadFile(_ path: String, chunkName: String? = nil) throws(LuaError) -> LuaValue {
+        let bytes = try ScriptFile.read(path)
+        return try state.load(bytes, chunkName: chunkName ?? path)
+    }
+
+    // MARK: print
+
+    private func installPrint() throws(LuaError) {
+        try state.register("print") { [unowned self] call throws in
+            var line: [UInt8] = []
+            let count = call.argumentCount
+            if count > 0 {
+                for index in 1...count {
+                    if index > 1 { line.append(0x09) }
+                    try state.check(comity_p_tolstring(call.pointer, index))
+                    var length = 0
+                    if let text = comity_tolstring_raw(call.pointer, -1, &length) {
+                        line.append(contentsOf: UnsafeRawBufferPointer(start: text, count: length))
+                    }
+                    comity_pop(call.pointer, 1)
+                }
+            }
+            outputBytes += line.count + 1
+            if let cap = limits.output, outputBytes > cap {
+                comity_host_trip(comity_host_of(call.pointer), LuaLimitKind.output.code)
+                throw LuaError(.limit(.output), limits.message(for: .output))
+            }
+            output(String(decoding: line, as: UTF8.self))
+            return .none
+        }
+    }
+
+    // MARK: require
+
+    private func installRequire() throws(LuaError) {
+        try state.register("require") { [unowned self] call throws in
+            let name = try call.string(1)
+            return try call.returning(try require(name))
+        }
+    }
+
+    private func require(_ name: String) throws -> LuaValue {
+        if let loaded = loadedModules[name] { return loaded }
+        guard ModuleName.isValid(name) else {
+            throw LuaScriptError("module name '\(name)' is not allowed (use names like 'helpers' or 'reports.totals')")
+        }
+        guard !loadingModules.contains(name) else {
+            throw LuaScriptError("module '\(name)' requires itself (a loop of require calls)")
+        }
+        let (file, shownPath) = try findModule(name)
+        loadingModules.insert(name)
+        defer { loadingModules.remove(name) }
+        let chunk = try state.load(try ScriptFile.read(file.path), chunkName: shownPath)
+        let results = try state.call(chunk, [.string(LuaString(name))])
+        let module = results.first.flatMap { $0 == .nil ? nil : $0 } ?? .boolean(true)
+        loadedModules[name] = module
+        return module
+    }
+
+    private func findModule(_ name: String) throws -> (URL, String) {
+        let relative = name.replacingOccurrences(of: ".", with: "/")
+        var tried: [String] = []
+        for root in moduleRoots {
+            for candidate in ["\(relative).lua", "\(relative)/init.lua"] {
+                let file = root.appendingPathComponent(candidate)
+                tried.append(file.path)
+                guard FileManager.default.fileExists(atPath: file.path) else { continue }
+                let resolved = file.resolvingSymlinksInPath().standardizedFileURL
+                guard resolved.path.hasPrefix(root.path + "/") else {
+                    throw LuaScriptError("module '\(name)' resolves outside \(root.path) (\(resolved.path)); refused")
+                }
+                return (resolved, "\(root.lastPathComponent)/\(candidate)")
+            }
+        }
+        if moduleRoots.isEmpty { throw LuaScriptError("module '\(name)' not found (require is not available here)") }
+        throw LuaScriptError("module '\(name)' not found; looked for:\n\t" + tried.joined(separator: "\n\t"))
+    }
+}
+
+enum ModuleName {
+    /// Dotted identifiers only: no paths, no `..`, nothing that leaves the roots.
+    static func isValid(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return !parts.isEmpty && parts.allSatisfy { part in
+            guard let first = part.first, first == "_" || first.isASCII && first.isLetter else { return false }
+            return part.allSatisfy { $0 == "_" || $0.isASCII && ($0.isLetter || $0.isNumber) }
+        }
+    }
+}
+
+/// Reading script files, with errors that name the file.
+public enum ScriptFile {
+    public static func read(_ path: String) throws(LuaError) -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw LuaError(.syntax, "cannot open \(path): no such file")
+        }
+        if isDirectory.boolValue { throw LuaError(.syntax, "cannot open \(path): it is a folder, not a script") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LuaError(.syntax, "cannot read \(path): permission denied or unreadable")
+        }
+        var bytes = [UInt8](data)
+        // A first line starting with '#' (a shebang) is skipped, as lua does; the
+        // line count stays the same.
+        if bytes.first == UInt8(ascii: "#") {
+            let end = bytes.firstIndex(of: 0x0A) ?? bytes.count
+            bytes.replaceSubrange(0..<end, with: [])
+        }
+        return bytes
+    }
+}

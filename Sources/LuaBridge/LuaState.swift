@@ -1,0 +1,265 @@
+import CLuaShim
+import Foundation
+
+/// One Lua state, owned by Swift. Not thread-safe: use it from one thread at a time.
+///
+/// Every Lua API call that can raise while Swift is on the stack (allocation,
+/// metamethods) goes through a protected C helper, so a Lua error never unwinds
+/// through Swift frames; failures come back as thrown ``LuaError``s.
+public final class LuaState {
+    /// The underlying `lua_State *`, for code that needs the C API directly.
+    public let pointer: OpaquePointer
+    var functions: [SwiftFunctionBox] = []
+    var userdataBindings: [ObjectIdentifier: AnyObject] = [:]
+    /// The limits whose messages this state raises (see ``LuaSandbox``).
+    var limits = LuaLimits.unlimited
+    /// Bounds on tables copied from Lua into Swift.
+    public var conversionLimits = LuaConversionLimits()
+
+    /// A state whose allocator refuses to hold more than `memoryLimit` bytes.
+    public init(memoryLimit: Int? = nil) throws(LuaError) {
+        guard let state = comity_newstate(memoryLimit.map { size_t(max($0, 0)) } ?? 0) else {
+            throw LuaError(.memory, "cannot create a Lua state: out of memory")
+        }
+        pointer = state
+        comity_set_owner(state, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit {
+        comity_close(pointer)
+    }
+
+    /// The state that owns a `lua_State *` made by this bridge.
+    static func owner(of L: OpaquePointer) -> LuaState {
+        Unmanaged<LuaState>.fromOpaque(comity_owner(L)).takeUnretainedValue()
+    }
+
+    // MARK: Libraries
+
+    /// Opens every standard library, as `luaL_openlibs` does. Only for trusted code:
+    /// scripts get ``LuaSandbox`` instead.
+    public func openStandardLibraries() throws(LuaError) {
+        try check(comity_open_all_libraries(pointer))
+    }
+
+    /// Replaces the global table with the sandbox's whitelist (see ``LuaSandbox``).
+    public func openSandbox() throws(LuaError) {
+        try check(comity_open_sandbox(pointer))
+    }
+
+    // MARK: Memory and limits
+
+    /// Bytes Lua holds now.
+    public var memoryUsed: Int { Int(comity_memory_used(pointer)) }
+    /// The most bytes Lua held at once.
+    public var memoryPeak: Int { Int(comity_memory_peak(pointer)) }
+    /// The limit this state has hit, if any; once hit, the state should be closed.
+    public var limitHit: LuaLimitKind? { LuaLimitKind(code: comity_limit_hit(pointer)) }
+
+    func apply(_ limits: LuaLimits) {
+        self.limits = limits
+        comity_set_memory_limit(pointer, limits.memory.map { size_t(max($0, 0)) } ?? 0)
+        comity_set_instruction_limit(pointer, limits.instructions ?? 0)
+        for kind in LuaLimitKind.allCases {
+            comity_set_limit_message(pointer, kind.code, limits.message(for: kind))
+        }
+    }
+
+    // MARK: Globals
+
+    /// Sets a global, without metamethods.
+    public func setGlobal(_ name: String, _ value: LuaValue) throws(LuaError) {
+        try withStackRoom(4)
+        lua_rawgeti(pointer, comity_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        defer { comity_pop(pointer, 1) }
+        try pushString(name)
+        do {
+            try push(value)
+        } catch {
+            comity_pop(pointer, 1)
+            throw error
+        }
+        try check(comity_p_rawset(pointer, -3))
+    }
+
+    /// Reads a global, without metamethods.
+    public func global(_ name: String) throws(LuaError) -> LuaValue {
+        try withStackRoom(4)
+        lua_rawgeti(pointer, comity_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        defer { comity_pop(pointer, 1) }
+        try pushString(name)
+        lua_rawget(pointer, -2)
+        defer { comity_pop(pointer, 1) }
+        return try value(at: -1)
+    }
+
+    /// Makes a Swift function callable from Lua as global `name`.
+    public func register(_ name: String, _ body: @escaping LuaFunctionBody) throws(LuaError) {
+        try pushFunction(name: name, body)
+        let function = try popReference()
+        try setGlobal(name, .function(function))
+    }
+
+    /// A Swift function as a Lua value; `name` is used in its error messages.
+    public func function(_ name: String, _ body: @escaping LuaFunctionBody) throws(LuaError) -> LuaValue {
+        try pushFunction(name: name, body)
+        return .function(try popReference())
+    }
+
+    func pushFunction(name: String, _ body: @escaping LuaFunctionBody) throws(LuaError) {
+        let box = SwiftFunctionBox(name: name, body: body)
+        functions.append(box)
+        try check(comity_push_swift_function(pointer, swiftFunctionEntry, Unmanaged.passUnretained(box).toOpaque()))
+    }
+
+    // MARK: Loading and calling
+
+    /// Compiles a text chunk (binary chunks are refused). `chunkName` is what errors
+    /// show, e.g. `Scripts/intake.lua`.
+    public func load(_ source: some Collection<UInt8>, chunkName: String) throws(LuaError) -> LuaValue {
+        let bytes = Array(source)
+        if let problem = SourceText.utf8Problem(in: bytes) {
+            throw LuaError(.syntax, "\(chunkName):\(problem.line): \(problem.description)",
+                           position: "\(chunkName):\(problem.line)")
+        }
+        try withStackRoom(2)
+        let status = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buffer.count, 1)) {
+                comity_load_text(pointer, $0, buffer.count, "@" + chunkName)
+            }
+        }
+        if status != LUA_OK {
+            let message = errorObjectText(at: -1)
+            comity_pop(pointer, 1)
+            if let limit = limitHit { throw LuaError(.limit(limit), limits.message(for: limit)) }
+            throw LuaError(status == LUA_ERRMEM ? .memory : .syntax, message)
+        }
+        return .function(try popReference())
+    }
+
+    /// Loads and runs a text chunk; its results.
+    @discardableResult
+    public func run(_ source: some Collection<UInt8>, chunkName: String) throws(LuaError) -> [LuaValue] {
+        let chunk = try load(source, chunkName: chunkName)
+        return try call(chunk, [])
+    }
+
+    @discardableResult
+    public func run(_ source: String, chunkName: String) throws(LuaError) -> [LuaValue] {
+        try run(Array(source.utf8), chunkName: chunkName)
+    }
+
+    /// Calls a Lua value with arguments; its results. Errors carry the script's
+    /// position and traceback.
+    @discardableResult
+    public func call(_ function: LuaValue, _ arguments: [LuaValue]) throws(LuaError) -> [LuaValue] {
+        let base = lua_gettop(pointer)
+        try withStackRoom(Int32(arguments.count) + 4)
+        do {
+            try push(function)
+            for argument in arguments { try push(argument) }
+        } catch {
+            lua_settop(pointer, base)
+            throw error
+        }
+        let status = comity_pcall_traced(pointer, Int32(arguments.count), comity_multret())
+        if status != LUA_OK {
+            let error = scriptError(status: status)
+            lua_settop(pointer, base)
+            throw error
+        }
+        defer { lua_settop(pointer, base) }
+        var results: [LuaValue] = []
+        let top = lua_gettop(pointer)
+        if top > base {
+            for index in (base + 1)...top { results.append(try value(at: index)) }
+        }
+        return results
+    }
+
+    /// The error of a failed protected call, its object on top of the stack.
+    func scriptError(status: Int32) -> LuaError {
+        let position = String(cString: comity_last_position(pointer))
+        let traceback = String(cString: comity_last_traceback(pointer))
+        if let limit = limitHit {
+            let text = limits.message(for: limit)
+            let raised = lua_type(pointer, -1) == LUA_TSTRING ? errorObjectText(at: -1) : ""
+            let message = raised.hasSuffix(text) ? raised : (position.isEmpty ? text : "\(position): \(text)")
+            return LuaError(.limit(limit), message, position: position.isEmpty ? nil : position, traceback: traceback)
+        }
+        if status == LUA_ERRMEM {
+            let text = "not enough memory"
+            return LuaError(.memory, position.isEmpty ? text : "\(position): \(text)",
+                            position: position.isEmpty ? nil : position, traceback: traceback)
+        }
+        var message = errorObjectText(at: -1)
+        if lua_type(pointer, -1) != LUA_TSTRING, !position.isEmpty {
+            message = "\(position): \(message)"
+        }
+        return LuaError(.runtime, message, position: position.isEmpty ? nil : position, traceback: traceback)
+    }
+
+    /// A readable text for the error object at `index`, whatever it is.
+    func errorObjectText(at index: Int32) -> String {
+        let index = lua_absindex(pointer, index)
+        if comity_p_describe_error(pointer, index) == LUA_OK {
+            defer { comity_pop(pointer, 1) }
+            var length = 0
+            if let text = comity_tolstring_raw(pointer, -1, &length) {
+                return String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self)
+            }
+            return "error object is not a string"
+        }
+        let reason = String(cString: comity_error_text(pointer))
+        let type = String(cString: lua_typename(pointer, lua_type(pointer, index)))
+        return "error object is a \(type) value (its __tostring failed: \(reason))"
+    }
+
+    // MARK: Helpers
+
+    func check(_ status: Int32) throws(LuaError) {
+        guard status != LUA_OK else { return }
+        let text = String(cString: comity_error_text(pointer))
+        if let limit = limitHit { throw LuaError(.limit(limit), limits.message(for: limit)) }
+        throw LuaError(status == LUA_ERRMEM ? .memory : .runtime, text.isEmpty ? "not enough memory" : text)
+    }
+
+    func withStackRoom(_ slots: Int32) throws(LuaError) {
+        if lua_checkstack(pointer, slots) == 0 {
+            throw LuaError(.memory, "stack overflow (cannot grow the Lua stack by \(slots) slots)")
+        }
+    }
+
+    func pushString(_ text: String) throws(LuaError) {
+        var text = text
+        let status = text.withUTF8 { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { comity_p_pushlstring(pointer, $0.baseAddress, $0.count) }
+        }
+        try check(status)
+    }
+
+    func pushBytes(_ bytes: [UInt8]) throws(LuaError) {
+        let status = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { comity_p_pushlstring(pointer, $0.baseAddress, $0.count) }
+        }
+        try check(status)
+    }
+
+    /// Pops the value on top into a registry reference.
+    func popReference() throws(LuaError) -> LuaReference {
+        var reference: Int32 = 0
+        try check(comity_p_ref(pointer, &reference))
+        return LuaReference(reference: reference, state: self)
+    }
+
+    func releaseReference(_ reference: Int32) {
+        luaL_unref(pointer, comity_registryindex(), reference)
+    }
+}
+
+/// How deep and how large a table copied from Lua into Swift may be.
+public struct LuaConversionLimits: Sendable {
+    public var maxDepth = 64
+    public var maxEntries = 1_000_000
+    public init() {}
+}

@@ -1,0 +1,185 @@
+import CLuaShim
+
+/// How objects of a Swift class look from Lua: readable (and writable) fields and
+/// methods, reached through the userdata's metatable. An object pushed into Lua is
+/// retained until Lua collects its userdata.
+///
+/// ```swift
+/// let counters = LuaUserdataType<Counter>("Counter")
+/// counters.field("value") { .integer($0.value) }
+/// counters.method("add") { counter, call in
+///     counter.value += try call.integer(2)
+///     return .none
+/// }
+/// try state.push(Counter(), as: counters)
+/// ```
+public final class LuaUserdataType<Object: AnyObject> {
+    public let name: String
+    var getters: [String: (Object) throws -> LuaValue] = [:]
+    var setters: [String: (Object, LuaValue) throws -> Void] = [:]
+    var methods: [String: (Object, borrowing LuaCall) throws -> LuaResults] = [:]
+
+    public init(_ name: String) { self.name = name }
+
+    /// A field read as `object.name`, and written as `object.name = v` when `set` is given.
+    public func field(
+        _ name: String, get: @escaping (Object) throws -> LuaValue,
+        set: ((Object, LuaValue) throws -> Void)? = nil
+    ) {
+        getters[name] = get
+        setters[name] = set
+    }
+
+    /// A method called as `object:name(...)`; argument 1 is the object itself.
+    public func method(_ name: String, _ body: @escaping (Object, borrowing LuaCall) throws -> LuaResults) {
+        methods[name] = body
+    }
+
+    var memberNames: [String] { Array(getters.keys) + Array(methods.keys) }
+}
+
+/// The metatable and method functions of one userdata type in one state.
+final class UserdataBinding<Object: AnyObject> {
+    let type: LuaUserdataType<Object>
+    var methodValues: [String: LuaValue] = [:]
+    var metatable: LuaReference?
+
+    init(type: LuaUserdataType<Object>) { self.type = type }
+
+    var key: UnsafeRawPointer { UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()) }
+}
+
+private let releaseObject: comity_release_function = { object in
+    guard let object else { return }
+    Unmanaged<AnyObject>.fromOpaque(object).release()
+}
+
+extension LuaState {
+    private func binding<Object: AnyObject>(for type: LuaUserdataType<Object>) throws(LuaError) -> UserdataBinding<Object> {
+        if let existing = userdataBindings[ObjectIdentifier(type)] as? UserdataBinding<Object> { return existing }
+        let binding = UserdataBinding(type: type)
+        userdataBindings[ObjectIdentifier(type)] = binding
+        for (name, body) in type.methods {
+            binding.methodValues[name] = try function("\(type.name):\(name)") { call throws in
+                let object = try call.object(1, as: type)
+                return try body(object, call)
+            }
+        }
+        try check(comity_new_object_metatable(pointer, binding.key, type.name, releaseObject))
+        let metatable = lua_gettop(pointer)
+        defer { lua_settop(pointer, metatable - 1) }
+        let index = try function("\(type.name).__index") { [unowned binding] call throws in
+            let object = try call.object(1, as: type)
+            let key = try call.string(2)
+            if let getter = binding.type.getters[key] { return try call.returning(try getter(object)) }
+            if let method = binding.methodValues[key] { return try call.returning(method) }
+            throw LuaScriptError(Self.unknownField(key, of: binding.type.name, among: binding.type.memberNames))
+        }
+        let newIndex = try function("\(type.name).__newindex") { [unowned binding] call throws in
+            let object = try call.object(1, as: type)
+            let key = try call.string(2)
+            guard let setter = binding.type.setters[key] else {
+                if binding.type.getters[key] != nil || binding.methodValues[key] != nil {
+                    throw LuaScriptError("\(binding.type.name) field '\(key)' is read-only")
+                }
+                throw LuaScriptError(Self.unknownField(key, of: binding.type.name, among: binding.type.memberNames))
+            }
+            try setter(object, try call.value(3))
+            return .none
+        }
+        let toString = try function("\(type.name).__tostring") { call throws in
+            let object = try call.object(1, as: type)
+            return try call.returning("\(type.name): \(ObjectIdentifier(object))")
+        }
+        for (name, value) in [("__index", index), ("__newindex", newIndex), ("__tostring", toString)] {
+            try pushString(name)
+            try push(value)
+            try check(comity_p_rawset(pointer, metatable))
+        }
+        return binding
+    }
+
+    /// `Organisation has no field 'nmae' (did you mean 'name'?)`
+    static func unknownField(_ key: String, of typeName: String, among names: [String]) -> String {
+        var message = "\(typeName) has no field '\(key)'"
+        if let suggestion = NameSuggestion.closest(to: key, among: names) {
+            message += " (did you mean '\(suggestion)'?)"
+        }
+        return message
+    }
+
+    /// Makes `type` known to this state (done on first push as well).
+    public func register<Object: AnyObject>(_ type: LuaUserdataType<Object>) throws(LuaError) {
+        _ = try binding(for: type)
+    }
+
+    /// Pushes `object` as a userdata of `type`; it stays retained until Lua collects it.
+    public func push<Object: AnyObject>(_ object: Object, as type: LuaUserdataType<Object>) throws(LuaError) {
+        let binding = try binding(for: type)
+        try withStackRoom(4)
+        lua_rawgetp(pointer, comity_registryindex(), binding.key)
+        let metatable = lua_gettop(pointer)
+        let retained = Unmanaged.passRetained(object as AnyObject).toOpaque()
+        let status = comity_push_object(pointer, retained, metatable)
+        if status != LUA_OK {
+            Unmanaged<AnyObject>.fromOpaque(retained).release()
+            comity_pop(pointer, 1)
+            try check(status)
+        }
+        comity_remove(pointer, metatable)
+    }
+
+    /// `object` as a Lua value of `type`.
+    public func value<Object: AnyObject>(_ object: Object, as type: LuaUserdataType<Object>) throws(LuaError) -> LuaValue {
+        try push(object, as: type)
+        return .userdata(try popReference())
+    }
+}
+
+extension LuaCall {
+    /// Argument `n` as an object of `type`.
+    public func object<Object: AnyObject>(_ n: Int32, as type: LuaUserdataType<Object>) throws -> Object {
+        let binding = state.userdataBindings[ObjectIdentifier(type)]
+        if let binding, let raw = comity_to_object(pointer, n, UnsafeRawPointer(Unmanaged.passUnretained(binding).toOpaque())) {
+            return Unmanaged<Object>.fromOpaque(raw).takeUnretainedValue()
+        }
+        throw LuaArgumentError(index: n, problem: "\(type.name) expected, got \(typeName(n))")
+    }
+}
+
+/// The closest of some names to a misspelt one, for "did you mean" hints.
+public enum NameSuggestion {
+    public static func closest(to word: String, among names: [String]) -> String? {
+        let target = Array(word.lowercased())
+        var best: (name: String, distance: Int)?
+        for name in names.sorted() {
+            let distance = editDistance(target, Array(name.lowercased()))
+            if distance <= max(2, target.count / 3), distance < target.count, distance < (best?.distance ?? Int.max) {
+                best = (name, distance)
+            }
+        }
+        return best?.name
+    }
+
+    /// Optimal string alignment distance: insertions, deletions, substitutions and
+    /// swaps of two neighbours each cost one.
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var beforePrevious = Array(repeating: 0, count: b.count + 1)
+        var previous = Array(0...b.count)
+        var current = Array(repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    current[j] = min(current[j], beforePrevious[j - 2] + 1)
+                }
+            }
+            (beforePrevious, previous, current) = (previous, current, beforePrevious)
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct ComityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "comity",
+        abstract: "A workflow engine for networks of NGOs: Lua workflows over organisations, grants, partnerships and events.",
+        discussion: """
+            Workflows are Lua files; `comity run FILE.lua` runs them in a sandbox with limits on
+            memory, time, instructions and output. See README.md for the Lua style and the rules.
+            """,
+        version: ComityVersion.current,
+        subcommands: [RunCommand.self]
+    )
+}
+
+enum ComityVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import ComityEngine
+import Foundation
+import Logging
+import LuaBridge
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run Lua scripts, each as its own run in a fresh sandbox.",
+        discussion: """
+            Files run in the order given, in one process. A failed run prints `file:line: message`
+            on standard error and the next file still runs, unless --fail-fast. The exit status is
+            1 when any run failed.
+
+            A script sees its parameters as the table `params` (values are strings). A script that
+            returns `workflow { name = ..., run = function(ctx) ... end }` has `run` called with
+            `ctx.params`, `ctx.workflow` and `ctx.trigger`.
+            """
+    )
+
+    @Argument(help: "Lua files to run.", completion: .file(extensions: ["lua"]))
+    var files: [String]
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("A run parameter, key=value (repeatable).", valueName: "key=value"))
+    var parameters: [RunParameter] = []
+
+    @Option(help: ArgumentHelp("Memory a run may hold, e.g. 64MB, 512KB (default 64MB; 0 for no limit).", valueName: "size"))
+    var maxMemory: ByteSize?
+
+    @Option(help: ArgumentHelp("Wall-clock time of a run, e.g. 10s, 500ms, 2m (default 10s; 0 for no limit).", valueName: "duration"))
+    var timeout: TimeSpan?
+
+    @Option(help: ArgumentHelp("Lua instructions a run may execute (default: no limit; counting slows loops about 2x).", valueName: "n"))
+    var maxInstructions: Int64?
+
+    @Option(help: ArgumentHelp("Bytes a run may print (default 1MB; 0 for no limit).", valueName: "size"))
+    var maxOutput: ByteSize?
+
+    @Flag(help: "Stop at the first failed run.")
+    var failFast = false
+
+    @Option(help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel: Logger.Level = .warning
+
+    func validate() throws {
+        var seen = Set<String>()
+        for parameter in parameters where !seen.insert(parameter.key).inserted {
+            throw ValidationError("--param '\(parameter.key)' is given twice")
+        }
+        if let maxInstructions, maxInstructions < 0 {
+            throw ValidationError("--max-instructions must be 0 or more, got \(maxInstructions)")
+        }
+    }
+
+    func run() throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        var limits = LuaLimits.default
+        if let maxMemory { limits.memory = maxMemory.bytes == 0 ? nil : maxMemory.bytes }
+        if let timeout { limits.time = timeout.duration }
+        if let maxInstructions { limits.instructions = maxInstructions == 0 ? nil : maxInstructions }
+        if let maxOutput { limits.output = maxOutput.bytes == 0 ? nil : maxOutput.bytes }
+
+        let workspace = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let runner = ScriptRunner(
+            limits: limits,
+            moduleRoots: [workspace.appendingPathComponent("Scripts"), workspace.appendingPathComponent("Plugins")],
+            parameters: Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) }),
+            logger: Logger(label: "comity.run"))
+
+        var failures = 0
+        for file in files {
+            let run = runner.run(file: file) { line in
+                print(line)
+            }
+            if let error = run.outcome.error {
+                failures += 1
+                FileHandle.standardError.write(Data(ErrorReport.text(for: error).utf8))
+                if failFast { break }
+            }
+        }
+        if failures > 0 { throw ExitCode(1) }
+    }
+}
+
+/// `--param key=value`.
+struct RunParameter: ExpressibleByArgument {
+    var key: String
+    var value: String
+
+    init?(argument: String) {
+        guard let equals = argument.firstIndex(of: "=") else { return nil }
+        key = String(argument[..<equals])
+        value = String(argument[argument.index(after: equals)...])
+        guard !key.isEmpty else { return nil }
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+struct ByteSize: ExpressibleByArgument {
+    var bytes: Int
+    init?(argument: String) {
+        guard let bytes = ByteCount.parse(argument) else { return nil }
+        self.bytes = bytes
+    }
+}
+
+struct TimeSpan: ExpressibleByArgument {
+    var duration: Duration?
+    init?(argument: String) {
+        if argument.trimmingCharacters(in: .whitespaces) == "0" {
+            duration = nil
+            return
+        }
+        guard let duration = DurationText.parse(argument) else { return nil }
+        self.duration = duration
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// How a failed run is shown: its message, then the traceback for runtime errors.
+enum ErrorReport {
+    static func text(for error: LuaError) -> String {
+        var text = error.message + "\n"
+        if error.kind == .runtime, !error.traceback.isEmpty {
+            text += "stack traceback:" + error.traceback + "\n"
+        }
+        return text
+    }
+}
