@@ -21,9 +21,12 @@ static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     if (nsize > old && h->limit != 0) {
         size_t grow = nsize - old;
         if (h->used + grow > h->limit || h->used + grow < h->used) {
-            if (h->refused_pending && h->refused_size == nsize) {
+            // Final when no collection could make room, or when Lua's retry after
+            // its emergency collection is refused again.
+            if (grow > h->limit || (h->refused_pending && h->refused_size == nsize)) {
                 comity_host_trip(h, COMITY_LIMIT_MEMORY);
             }
+            h->refusals++;
             h->refused_pending = 1;
             h->refused_size = nsize;
             return NULL;
@@ -65,6 +68,7 @@ void comity_close(lua_State *L) {
 
 size_t comity_memory_used(lua_State *L) { return HOST(L)->used; }
 size_t comity_memory_peak(lua_State *L) { return HOST(L)->peak; }
+unsigned long comity_memory_refusals(lua_State *L) { return HOST(L)->refusals; }
 void comity_set_memory_limit(lua_State *L, size_t limit) { HOST(L)->limit = limit; }
 long long comity_instructions_used(lua_State *L) { return HOST(L)->instr_used; }
 int comity_limit_hit(lua_State *L) { return atomic_load(&HOST(L)->limit_hit); }
@@ -76,10 +80,13 @@ void comity_set_limit_message(lua_State *L, int kind, const char *message) {
     h->messages[kind] = message ? strdup(message) : NULL;
 }
 
-int comity_raise_limit(lua_State *L, int kind) {
+int comity_raise_limit(lua_State *L, int kind, int level) {
     comity_host *h = HOST(L);
     const char *message = (kind > 0 && kind < COMITY_LIMIT_KINDS) ? h->messages[kind] : NULL;
-    return luaL_error(L, "%s", message ? message : "limit exceeded");
+    luaL_where(L, level);
+    lua_pushstring(L, message ? message : "limit exceeded");
+    lua_concat(L, 2);
+    return lua_error(L);
 }
 
 // Once any limit is hit, every hooked instruction raises again, so neither pcall nor
@@ -92,7 +99,7 @@ static void limit_hook(lua_State *L, lua_Debug *ar) {
         if (h->instr_used >= h->instr_limit) comity_host_trip(h, COMITY_LIMIT_INSTRUCTIONS);
     }
     int kind = atomic_load(&h->limit_hit);
-    if (kind != COMITY_LIMIT_NONE) comity_raise_limit(L, kind);
+    if (kind != COMITY_LIMIT_NONE) comity_raise_limit(L, kind, 0); // level 0: the hooked function
 }
 
 void comity_set_instruction_limit(lua_State *L, long long limit) {
@@ -405,19 +412,30 @@ static int traceback_handler(lua_State *L) {
         lua_Debug ar;
         int shown = 0;
         for (int level = 1; lua_getstack(L, level, &ar) && shown < 24; level++) {
-            if (!lua_getinfo(L, "Sln", &ar)) continue;
+            if (!lua_getinfo(L, "Slnt", &ar)) continue;
             if (ar.currentline > 0 && h->position[0] == '\0') {
                 snprintf(h->position, sizeof h->position, "%s:%d", ar.short_src, ar.currentline);
             }
-            char line[LUA_IDSIZE + 160];
-            const char *what = ar.name ? ar.name : (*ar.what == 'm' ? "main chunk" : "?");
+            char line[LUA_IDSIZE + 200];
             int n;
+            char where[LUA_IDSIZE + 24];
             if (ar.currentline > 0) {
-                n = snprintf(line, sizeof line, "\n\t%s:%d: in %s%s%s", ar.short_src, ar.currentline,
-                             ar.name ? "function '" : "", what, ar.name ? "'" : "");
+                snprintf(where, sizeof where, "%s:%d", ar.short_src, ar.currentline);
             } else {
-                n = snprintf(line, sizeof line, "\n\t[%s]: in %s%s%s", *ar.what == 'C' ? "C" : ar.short_src,
-                             ar.name ? "function '" : "", what, ar.name ? "'" : "");
+                snprintf(where, sizeof where, "[%s]", *ar.what == 'C' ? "C" : ar.short_src);
+            }
+            if (*ar.namewhat != '\0') {
+                const char *kind = strcmp(ar.namewhat, "global") == 0 ? "function" : ar.namewhat;
+                n = snprintf(line, sizeof line, "\n\t%s: in %s '%s'", where, kind, ar.name ? ar.name : "?");
+            } else if (*ar.what == 'm') {
+                n = snprintf(line, sizeof line, "\n\t%s: in main chunk", where);
+            } else if (*ar.what == 'C') {
+                n = snprintf(line, sizeof line, "\n\t%s: in ?", where);
+            } else {
+                n = snprintf(line, sizeof line, "\n\t%s: in function <%s:%d>", where, ar.short_src, ar.linedefined);
+            }
+            if (n >= 0 && ar.istailcall && (size_t)n + 24 < sizeof line) {
+                n += snprintf(line + n, sizeof line - (size_t)n, "\n\t(...tail calls...)");
             }
             if (n < 0) break;
             if ((size_t)n >= sizeof line) n = (int)sizeof line - 1;

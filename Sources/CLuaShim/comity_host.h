@@ -11,6 +11,7 @@ struct comity_host {
     size_t used, peak, limit;
     size_t refused_size;
     int refused_pending;
+    unsigned long refusals;
     _Atomic int limit_hit;
     _Atomic(lua_State *) current;
     atomic_flag switch_lock;
@@ -27,8 +28,9 @@ struct comity_host {
 
 #define HOST(L) (*(comity_host **)lua_getextraspace(L))
 
-/// Raises the message of limit `kind` with the script's position.
-int comity_raise_limit(lua_State *L, int kind);
+/// Raises the message of limit `kind`, with the position of the function `level`
+/// levels up (0 in a hook, 1 in a C function).
+int comity_raise_limit(lua_State *L, int kind, int level);
 /// Records that `next` is the thread about to run (coroutine switches).
 void comity_switch_to(lua_State *L, lua_State *next);
 

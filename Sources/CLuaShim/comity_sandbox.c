@@ -14,7 +14,7 @@ static const char PROTECTED_KEY = 0;
 
 static int check_limit(lua_State *L) {
     int kind = atomic_load(&HOST(L)->limit_hit);
-    if (kind != COMITY_LIMIT_NONE) return comity_raise_limit(L, kind);
+    if (kind != COMITY_LIMIT_NONE) return comity_raise_limit(L, kind, 1);
     return 0;
 }
 
@@ -275,7 +275,12 @@ static void open_library(lua_State *L, const char *name, lua_CFunction open) {
     luaL_requiref(L, name, open, 0);
 }
 
+struct seeds {
+    lua_Integer first, second;
+};
+
 static int p_open_sandbox(lua_State *L) {
+    struct seeds *seeds = lua_touserdata(L, 1);
     lua_newtable(L);
     lua_pushstring(L, "k");
     lua_setfield(L, -2, "__mode");
@@ -340,6 +345,12 @@ static int p_open_sandbox(lua_State *L) {
         "randomseed", "pi", "huge", "maxinteger", "mininteger", NULL,
     };
     copy_fields(L, -1, math_names, NULL);
+    // Lua seeds from the clock's second and the state's address, which repeat from
+    // one run to the next; each run gets its own seed instead.
+    lua_getfield(L, -1, "randomseed");
+    lua_pushinteger(L, seeds->first);
+    lua_pushinteger(L, seeds->second);
+    lua_call(L, 2, 0);
     make_readonly(L, LUA_MATHLIBNAME);
     lua_setfield(L, G, LUA_MATHLIBNAME);
     lua_pop(L, 1);
@@ -376,10 +387,12 @@ static int p_open_sandbox(lua_State *L) {
     return 0;
 }
 
-int comity_open_sandbox(lua_State *L) {
+int comity_open_sandbox(lua_State *L, lua_Integer seed1, lua_Integer seed2) {
     if (!lua_checkstack(L, 4)) return LUA_ERRMEM;
+    struct seeds seeds = {seed1, seed2};
     lua_pushcfunction(L, p_open_sandbox);
-    int status = lua_pcall(L, 0, 0, 0);
+    lua_pushlightuserdata(L, &seeds);
+    int status = lua_pcall(L, 1, 0, 0);
     if (status != LUA_OK) {
         size_t len = 0;
         const char *text = comity_tolstring_raw(L, -1, &len);

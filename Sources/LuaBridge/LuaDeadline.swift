@@ -10,13 +10,16 @@ struct HostPointer: @unchecked Sendable {
 /// passes; then a timer thread trips the limit, which arms a hook in the running
 /// coroutine, so ordinary scripts pay nothing for having a time limit.
 final class LuaDeadline: Sendable {
+    /// A serial queue of its own: it may start a thread even when every thread of
+    /// the global pool is busy running scripts (whose deadlines it must trip).
+    private static let timers = DispatchQueue(label: "comity.lua.deadline", qos: .userInitiated)
     private let host: Mutex<HostPointer?>
 
     init(state: LuaState, after duration: Duration) {
         host = Mutex(HostPointer(pointer: comity_host_of(state.pointer)))
         let (seconds, attoseconds) = duration.components
         let nanoseconds = Int(clamping: seconds) &* 1_000_000_000 &+ Int(attoseconds / 1_000_000_000)
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(max(nanoseconds, 0))) { [self] in
+        Self.timers.asyncAfter(deadline: .now() + .nanoseconds(max(nanoseconds, 0))) { [self] in
             fire()
         }
     }

@@ -18,7 +18,7 @@ public final class LuaSandbox {
     private let moduleRoots: [URL]
     private let output: (String) -> Void
     private var outputBytes = 0
-    private var loadedModules: [String: LuaValue] = [:]
+    private var loadedModules: [String: LuaReference] = [:]
     private var loadingModules: Set<String> = []
     private var deadline: LuaDeadline?
 
@@ -107,11 +107,12 @@ public final class LuaSandbox {
     private func installRequire() throws(LuaError) {
         try state.register("require") { [unowned self] call throws in
             let name = try call.string(1)
-            return try call.returning(try require(name))
+            try state.push(try require(name))
+            return LuaResults(count: 1)
         }
     }
 
-    private func require(_ name: String) throws -> LuaValue {
+    private func require(_ name: String) throws -> LuaReference {
         if let loaded = loadedModules[name] { return loaded }
         guard ModuleName.isValid(name) else {
             throw LuaScriptError("module name '\(name)' is not allowed (use names like 'helpers' or 'reports.totals')")
@@ -123,8 +124,12 @@ public final class LuaSandbox {
         loadingModules.insert(name)
         defer { loadingModules.remove(name) }
         let chunk = try state.load(try ScriptFile.read(file.path), chunkName: shownPath)
-        let results = try state.call(chunk, [.string(LuaString(name))])
-        let module = results.first.flatMap { $0 == .nil ? nil : $0 } ?? .boolean(true)
+        var module = try state.callKeepingResult(chunk, [.string(LuaString(name))])
+        if try state.value(of: module) == .nil {
+            // A module that returns nothing is loaded all the same, as in Lua.
+            try state.push(.boolean(true))
+            module = try state.popReference()
+        }
         loadedModules[name] = module
         return module
     }

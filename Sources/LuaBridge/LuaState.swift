@@ -44,7 +44,7 @@ public final class LuaState {
 
     /// Replaces the global table with the sandbox's whitelist (see ``LuaSandbox``).
     public func openSandbox() throws(LuaError) {
-        try check(comity_open_sandbox(pointer))
+        try check(comity_open_sandbox(pointer, .random(in: .min ... .max), .random(in: .min ... .max)))
     }
 
     // MARK: Memory and limits
@@ -177,6 +177,40 @@ public final class LuaState {
         return results
     }
 
+    /// Calls a Lua value and keeps its first result in Lua, as a reference (tables
+    /// stay the same table instead of being copied into Swift).
+    func callKeepingResult(_ function: LuaValue, _ arguments: [LuaValue]) throws(LuaError) -> LuaReference {
+        let base = lua_gettop(pointer)
+        try withStackRoom(Int32(arguments.count) + 4)
+        do {
+            try push(function)
+            for argument in arguments { try push(argument) }
+        } catch {
+            lua_settop(pointer, base)
+            throw error
+        }
+        let status = comity_pcall_traced(pointer, Int32(arguments.count), 1)
+        if status != LUA_OK {
+            let error = scriptError(status: status)
+            lua_settop(pointer, base)
+            throw error
+        }
+        return try popReference()
+    }
+
+    /// The value a reference holds, copied into Swift.
+    func value(of reference: LuaReference) throws(LuaError) -> LuaValue {
+        try push(reference)
+        defer { comity_pop(pointer, 1) }
+        return try value(at: -1)
+    }
+
+    /// Pushes the value a reference holds.
+    func push(_ reference: LuaReference) throws(LuaError) {
+        try withStackRoom(2)
+        lua_rawgeti(pointer, comity_registryindex(), lua_Integer(reference.reference))
+    }
+
     /// The error of a failed protected call, its object on top of the stack.
     func scriptError(status: Int32) -> LuaError {
         let position = String(cString: comity_last_position(pointer))
@@ -186,6 +220,14 @@ public final class LuaState {
             let raised = lua_type(pointer, -1) == LUA_TSTRING ? errorObjectText(at: -1) : ""
             let message = raised.hasSuffix(text) ? raised : (position.isEmpty ? text : "\(position): \(text)")
             return LuaError(.limit(limit), message, position: position.isEmpty ? nil : position, traceback: traceback)
+        }
+        let raised = lua_type(pointer, -1) == LUA_TSTRING ? errorObjectText(at: -1) : ""
+        if comity_memory_refusals(pointer) > 0, status == LUA_ERRMEM || raised.hasSuffix("not enough memory") {
+            // Refused by the cap in a way that was still catchable (a library buffer);
+            // the run ended on it all the same.
+            let text = limits.message(for: .memory)
+            return LuaError(.limit(.memory), position.isEmpty ? text : "\(position): \(text)",
+                            position: position.isEmpty ? nil : position, traceback: traceback)
         }
         if status == LUA_ERRMEM {
             let text = "not enough memory"

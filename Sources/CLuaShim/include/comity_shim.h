@@ -48,6 +48,8 @@ comity_host *comity_host_of(lua_State *L);
 
 size_t comity_memory_used(lua_State *L);
 size_t comity_memory_peak(lua_State *L);
+/// How many allocations the cap has refused (some are retried after a collection).
+unsigned long comity_memory_refusals(lua_State *L);
 void comity_set_memory_limit(lua_State *L, size_t limit);
 /// Counts instructions across every coroutine of the state (0: no limit). Arming a
 /// count hook slows pure-Lua code, so it is only armed when a limit is set.
@@ -131,8 +133,8 @@ int comity_new_object_metatable(lua_State *L, const void *type_key, const char *
 
 /// Replaces the global table with the sandbox: whitelisted base functions and
 /// read-only copies of string (without dump), table, math, utf8, coroutine and
-/// the safe part of os. Protected.
-int comity_open_sandbox(lua_State *L);
+/// the safe part of os. `math.random` is seeded with `seed1`, `seed2`. Protected.
+int comity_open_sandbox(lua_State *L, lua_Integer seed1, lua_Integer seed2);
 /// Opens every standard library, as `luaL_openlibs` does (for trusted use and
 /// for baselines). Protected.
 int comity_open_all_libraries(lua_State *L);

@@ -1,0 +1,135 @@
+import LuaBridge
+import Testing
+
+@Suite struct SwiftFunctionTests {
+    @Test func typedArgumentsAndResults() throws {
+        let state = try LuaState()
+        try state.register("add") { call in
+            call.returning(try call.integer(1) + call.integer(2))
+        }
+        try state.register("greet") { call in
+            try call.returning("hello, " + (try call.string(1)))
+        }
+        #expect(try state.run("return add(40, 2), greet('ASI'), add('1', 2)", chunkName: "t") == [42, "hello, ASI", 3])
+    }
+
+    @Test func argumentErrorsReadLikeLuas() throws {
+        let box = try sandbox()
+        try box.state.register("grants.award") { call in
+            _ = try call.integer(1)
+            _ = try call.string(2)
+            return .none
+        }
+        let cases: [(String, String)] = [
+            ("grants_award(1, nil)", "test.lua:1: bad argument #2 to 'grants.award' (string expected, got nil)"),
+            ("grants_award(1)", "test.lua:1: bad argument #2 to 'grants.award' (string expected, got no value)"),
+            ("grants_award('x', 'y')", "test.lua:1: bad argument #1 to 'grants.award' (number expected, got string)"),
+            ("grants_award(1.5, 'y')", "test.lua:1: bad argument #1 to 'grants.award' (number has no integer representation)"),
+            ("grants_award({}, 'y')", "test.lua:1: bad argument #1 to 'grants.award' (number expected, got table)"),
+        ]
+        let function = try box.state.global("grants.award")
+        try box.state.setGlobal("grants_award", function)
+        for (source, expected) in cases {
+            do {
+                try box.run(source, chunkName: "test.lua")
+                Issue.record("\(source) should fail")
+            } catch {
+                #expect(error.message == expected)
+                #expect(error.kind == .runtime)
+            }
+        }
+    }
+
+    @Test func swiftErrorsAreCatchableByPcall() throws {
+        struct Refused: Error, CustomStringConvertible {
+            var description: String { "refused by Swift" }
+        }
+        let printed = Printed()
+        let box = try sandbox(printed: printed)
+        try box.state.register("refuse") { _ in throw Refused() }
+        try box.run(
+            "print(pcall(refuse)) print(pcall(function() refuse() end)) print('still running')", chunkName: "t.lua")
+        #expect(printed.lines == ["false\trefused by Swift", "false\tt.lua:1: refused by Swift", "still running"])
+    }
+
+    @Test func luaErrorsCarryChunkLineAndTraceback() throws {
+        let error = try failure(
+            """
+            local function inner() local x = nil; return x.field end
+            local function outer() local v = inner() return v end
+            outer()
+            """, chunk: "Scripts/intake.lua")
+        #expect(error.kind == .runtime)
+        #expect(error.message.hasPrefix("Scripts/intake.lua:1: attempt to index a nil value"))
+        #expect(error.position == "Scripts/intake.lua:1")
+        #expect(error.traceback.contains("Scripts/intake.lua:1: in upvalue 'inner'"))
+        #expect(error.traceback.contains("Scripts/intake.lua:2: in local 'outer'"))
+        #expect(error.traceback.contains("Scripts/intake.lua:3: in main chunk"))
+    }
+
+    /// 100,000 errors thrown from a Swift callback, each after making an object and
+    /// with a `defer` to run: every object is released and every `defer` runs, which a
+    /// longjmp through the Swift frame would skip.
+    @Test func manyErrorsFromSwiftLeakNothing() throws {
+        let counter = LiveCounter()
+        var deferred = 0
+        let state = try LuaState()
+        try state.openStandardLibraries()
+        try state.register("fail") { call in
+            let tracked = Tracked(counter, value: try call.integer(1))
+            defer { deferred += 1 }
+            throw LuaScriptError("failure \(tracked.value)")
+        }
+        let results = try state.run(
+            """
+            local caught = 0
+            for i = 1, 100000 do
+              local ok, e = pcall(fail, i)
+              if not ok and e:find("failure " .. i, 1, true) then caught = caught + 1 end
+            end
+            return caught
+            """, chunkName: "t")
+        #expect(results == [100_000])
+        #expect(counter.created == 100_000)
+        #expect(counter.alive == 0)
+        #expect(deferred == 100_000)
+    }
+
+    /// A callback whose allocation hits the memory cap gets a clean error; its
+    /// objects are released and the process goes on.
+    @Test func memoryCapInsideACallbackLeaksNothing() throws {
+        let counter = LiveCounter()
+        for _ in 0..<10 {
+            let box = try sandbox(LuaLimits(memory: 4 << 20, time: .seconds(5)))
+            try box.state.register("bloat") { call in
+                let tracked = Tracked(counter)
+                defer { _ = tracked }
+                let big = String(repeating: "x", count: 8 << 20)
+                return try call.returning(big) // 8 MB into a 4 MB state
+            }
+            let error: LuaError
+            do {
+                try box.run("local ok, e = pcall(bloat) return ok", chunkName: "t.lua")
+                Issue.record("the cap should have ended the run")
+                continue
+            } catch let caught {
+                error = caught
+            }
+            #expect(error.kind == .limit(.memory))
+            #expect(error.message.contains("memory limit exceeded (4 MB)"))
+            box.close()
+        }
+        #expect(counter.created == 10)
+        #expect(counter.alive == 0)
+        // A state made afterwards works normally.
+        #expect(try sandbox().run("return 1 + 1", chunkName: "t") == [2])
+    }
+
+    @Test func swiftCanReturnTablesAndValues() throws {
+        let state = try LuaState()
+        try state.register("record") { call in
+            try call.returning(.table(LuaTable(array: ["a", "b"], hash: ["name": "ASI", "members": 61])))
+        }
+        #expect(try state.run("local r = record() return r.name, r.members, r[2], #r", chunkName: "t") == ["ASI", 61, "b", 2])
+    }
+}
