@@ -3,6 +3,7 @@
 // functions that can catch errors or switch coroutines are replaced by versions that
 // keep a hit limit from being swallowed.
 #include "comity_host.h"
+#include "comity_pattern.h"
 
 #include <string.h>
 
@@ -314,10 +315,18 @@ static int p_open_sandbox(lua_State *L) {
 
     open_library(L, LUA_STRLIBNAME, luaopen_string);
     static const char *const string_names[] = {
-        "byte", "char", "find", "format", "gmatch", "gsub", "len", "lower", "match",
-        "pack", "packsize", "rep", "reverse", "sub", "unpack", "upper", NULL,
+        "byte", "char", "format", "len", "lower", "pack", "packsize", "rep", "reverse", "sub",
+        "unpack", "upper", NULL,
     };
     copy_fields(L, -1, string_names, NULL);
+    static const luaL_Reg patterns[] = {
+        {"find", comity_string_find},
+        {"match", comity_string_match},
+        {"gmatch", comity_string_gmatch},
+        {"gsub", comity_string_gsub},
+        {NULL, NULL},
+    };
+    luaL_setfuncs(L, patterns, 0);
     // Strings index the copy, never the table with `dump`.
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);
