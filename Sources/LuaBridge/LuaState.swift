@@ -129,9 +129,12 @@ public final class LuaState {
             }
         }
         if status != LUA_OK {
-            let message = errorObjectText(at: -1)
+            var message = errorObjectText(at: -1)
             comity_pop(pointer, 1)
             if let limit = limitHit { throw LuaError(.limit(limit), limits.message(for: limit)) }
+            if bytes.first == 0x1B {
+                message = "\(chunkName): precompiled Lua bytecode is refused; only source text is run"
+            }
             throw LuaError(status == LUA_ERRMEM ? .memory : .syntax, message)
         }
         return .function(try popReference())

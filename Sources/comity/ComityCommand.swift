@@ -6,7 +6,7 @@ struct ComityCommand: ParsableCommand {
         commandName: "comity",
         abstract: "A workflow engine for networks of NGOs: Lua workflows over organisations, grants, partnerships and events.",
         discussion: """
-            Workflows are Lua files; `comity run FILE.lua` runs them in a sandbox with limits on
+            Workflows are Lua files; `comity run FILE.lua` runs them in a sandbox with limits on \
             memory, time, instructions and output. See README.md for the Lua style and the rules.
             """,
         version: ComityVersion.current,

@@ -22,7 +22,10 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "Lua files to run.", completion: .file(extensions: ["lua"]))
     var files: [String]
 
-    @Option(name: .customLong("param"), help: ArgumentHelp("A run parameter, key=value (repeatable).", valueName: "key=value"))
+    @Option(
+        name: .customLong("param"),
+        help: ArgumentHelp("A run parameter, key=value (repeatable).", valueName: "key=value"),
+        transform: RunParameter.parse)
     var parameters: [RunParameter] = []
 
     @Option(help: ArgumentHelp("Memory a run may hold, e.g. 64MB, 512KB (default 64MB; 0 for no limit).", valueName: "size"))
@@ -88,18 +91,18 @@ struct RunCommand: ParsableCommand {
 }
 
 /// `--param key=value`.
-struct RunParameter: ExpressibleByArgument {
+struct RunParameter {
     var key: String
     var value: String
 
-    init?(argument: String) {
-        guard let equals = argument.firstIndex(of: "=") else { return nil }
-        key = String(argument[..<equals])
-        value = String(argument[argument.index(after: equals)...])
-        guard !key.isEmpty else { return nil }
+    static func parse(_ argument: String) throws -> RunParameter {
+        guard let equals = argument.firstIndex(of: "=") else {
+            throw ValidationError("--param '\(argument)' must be key=value, e.g. --param days=14")
+        }
+        let key = String(argument[..<equals])
+        guard !key.isEmpty else { throw ValidationError("--param '\(argument)' has no key before '='") }
+        return RunParameter(key: key, value: String(argument[argument.index(after: equals)...]))
     }
-
-    static var defaultCompletionKind: CompletionKind { .default }
 }
 
 struct ByteSize: ExpressibleByArgument {

@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+
+/// The `comity` executable, run as a child process.
+struct Comity {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var executable: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("comity")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/comity")
+    }
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static func run(_ arguments: [String], in folder: URL) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        let out = folder.appendingPathComponent(".out-\(UUID().uuidString)")
+        let err = folder.appendingPathComponent(".err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+        }
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+}
+
+func workspace(_ files: [String: String]) throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("comity-cli-\(UUID().uuidString)")
+    for (name, text) in files {
+        let url = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+}
+
+@Suite struct CommandLineTests {
+    @Test func versionAndHelp() throws {
+        let folder = try workspace([:])
+        let version = try Comity.run(["--version"], in: folder)
+        #expect(version.status == 0)
+        #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+        let help = try Comity.run(["help", "run"], in: folder)
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("--max-memory"))
+        #expect(help.stdout.contains("--param"))
+        let completion = try Comity.run(["--generate-completion-script", "bash"], in: folder)
+        #expect(completion.status == 0)
+        #expect(completion.stdout.contains("comity"))
+    }
+
+    @Test func theShippedDemoRuns() throws {
+        let result = try Comity.run(["run", "Scripts/roundtable.lua", "--param", "days=21"], in: Comity.packageRoot)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Applications: 200 received, 180 dismissed (90%), 20 accepted"))
+        #expect(result.stdout.contains("1,300,000,000.00 RUB to 369 projects"))
+        #expect(result.stdout.contains("due 2021-02-16 (21 days after)"))
+    }
+
+    @Test func eachFileIsItsOwnRunAndFailuresDoNotStopTheRest() throws {
+        let folder = try workspace([
+            "first.lua": "shared = 'from first' print('first ran')",
+            "broken.lua": "print('never')\nlocal = 1",
+            "crash.lua": "local t = nil\nprint(t.x)",
+            "last.lua": "print('last ran', shared)",
+        ])
+        let result = try Comity.run(["run", "first.lua", "broken.lua", "crash.lua", "last.lua"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stdout == "first ran\nlast ran\tnil\n")
+        #expect(result.stderr.contains("broken.lua:2: <name> expected near '='"))
+        #expect(result.stderr.contains("crash.lua:2: attempt to index a nil value (local 't')"))
+        #expect(result.stderr.contains("stack traceback:"))
+
+        let stopped = try Comity.run(["run", "--fail-fast", "first.lua", "broken.lua", "last.lua"], in: folder)
+        #expect(stopped.status == 1)
+        #expect(stopped.stdout == "first ran\n")
+    }
+
+    @Test func limitsFromFlagsNameTheLimit() throws {
+        let folder = try workspace([
+            "spin.lua": "while true do end",
+            "bomb.lua": "local t = {} for i = 1, 1e9 do t[i] = { i } end",
+            "count.lua": "for i = 1, 1e7 do end",
+            "chatty.lua": "for i = 1, 1000 do print(('x'):rep(99)) end",
+            "ok.lua": "print('still fine')",
+        ])
+        let result = try Comity.run(
+            ["run", "--timeout", "300ms", "--max-memory", "8MB", "spin.lua", "bomb.lua", "ok.lua"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("spin.lua:1: time limit exceeded (300ms)"))
+        #expect(result.stderr.contains("memory limit exceeded (8 MB)"))
+        #expect(result.stdout == "still fine\n")
+
+        let counted = try Comity.run(["run", "--max-instructions", "100000", "count.lua"], in: folder)
+        #expect(counted.stderr.contains("instruction limit exceeded (100000 instructions)"))
+        let chatty = try Comity.run(["run", "--max-output", "1KB", "chatty.lua"], in: folder)
+        #expect(chatty.stderr.contains("output limit exceeded (1 KB)"))
+        #expect(chatty.stdout.split(separator: "\n").count == 10)
+    }
+
+    @Test func parametersReachTheScript() throws {
+        let folder = try workspace([
+            "params.lua": "print(params.days, params.name, params.empty == '')",
+            "flow.lua": """
+                return workflow {
+                  name = "check",
+                  run = function(ctx) print(ctx.workflow, ctx.trigger.kind, ctx.params.days * 2) end,
+                }
+                """,
+        ])
+        let result = try Comity.run(
+            ["run", "params.lua", "flow.lua", "--param", "days=14", "--param", "name=a=b", "--param", "empty="], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "14\ta=b\ttrue\ncheck\tmanual\t28\n")
+    }
+
+    @Test(arguments: [
+        (["run", "x.lua", "--param", "days"], "--param 'days' must be key=value"),
+        (["run", "x.lua", "--param", "=14"], "--param '=14' has no key before '='"),
+        (["run", "x.lua", "--param", "a=1", "--param", "a=2"], "--param 'a' is given twice"),
+        (["run", "x.lua", "--max-memory", "lots"], "--max-memory"),
+        (["run", "x.lua", "--timeout", "soon"], "--timeout"),
+        (["run"], "Missing expected argument"),
+    ])
+    func badArgumentsAreUsageErrors(arguments: [String], mention: String) throws {
+        let folder = try workspace(["x.lua": "print('ran')"])
+        let result = try Comity.run(arguments, in: folder)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(mention), "\(result.stderr)")
+        #expect(!result.stdout.contains("ran"))
+    }
+
+    @Test func missingAndNonScriptFilesAreNamed() throws {
+        let folder = try workspace(["ok.lua": "print('ok')"])
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("adir"), withIntermediateDirectories: true)
+        try Data([0x1B, 0x4C, 0x75, 0x61, 0x54, 0x00]).write(to: folder.appendingPathComponent("binary.lua"))
+        let result = try Comity.run(["run", "missing.lua", "adir", "binary.lua", "ok.lua"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot open missing.lua: no such file"))
+        #expect(result.stderr.contains("cannot open adir: it is a folder, not a script"))
+        #expect(result.stderr.contains("binary.lua: precompiled Lua bytecode is refused"))
+        #expect(result.stdout == "ok\n")
+    }
+}
