@@ -24,8 +24,14 @@ demo: build
 test: deps
 	$(SWIFT) test
 
+# package-benchmark suites, then each figure as a ratio to the baseline of the same
+# run, then the call ratio in instructions (callgrind), which load cannot disturb.
 bench: deps
-	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+	mkdir -p Benchmarks/.build
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress \
+		| tee .build/benchmark-output.txt
+	python3 Benchmarks/ratios.py Benchmarks/.build/benchmark-output.txt
+	Benchmarks/callgrind-calls.sh
 
 clean:
 	rm -rf .build Benchmarks/.build

@@ -170,11 +170,15 @@ void comity_set_error(lua_State *L, const char *message, size_t length) {
     h->errlen = length;
 }
 
+// The Swift side's single entry point, set once by the bridge; each function's
+// own context is its closure's only upvalue.
+static comity_swift_function swift_entry;
+
+void comity_set_swift_entry(comity_swift_function entry) { swift_entry = entry; }
+
 // Swift returns here; only C raises, so no longjmp crosses a Swift frame.
 static int trampoline(lua_State *L) {
-    comity_swift_function fn = (comity_swift_function)(uintptr_t)lua_touserdata(L, lua_upvalueindex(1));
-    void *context = lua_touserdata(L, lua_upvalueindex(2));
-    int results = fn(L, context);
+    int results = swift_entry(L, lua_touserdata(L, lua_upvalueindex(1)));
     if (results >= 0) return results;
     if (results == COMITY_RAISE_VALUE) return lua_error(L);
     comity_host *h = HOST(L);
@@ -196,16 +200,9 @@ const char *comity_error_text(lua_State *L) {
 void comity_set_owner(lua_State *L, void *owner) { HOST(L)->owner = owner; }
 void *comity_owner(lua_State *L) { return HOST(L)->owner; }
 
-struct push_function_args {
-    comity_swift_function fn;
-    void *context;
-};
-
 static int p_push_swift_function(lua_State *L) {
-    struct push_function_args *a = lua_touserdata(L, 1);
-    lua_pushlightuserdata(L, (void *)(uintptr_t)a->fn);
-    lua_pushlightuserdata(L, a->context);
-    lua_pushcclosure(L, trampoline, 2);
+    lua_pushlightuserdata(L, lua_touserdata(L, 1));
+    lua_pushcclosure(L, trampoline, 1);
     return 1;
 }
 
@@ -235,9 +232,8 @@ static int run_protected(lua_State *L, lua_CFunction f, void *args, int nargs, i
     return status;
 }
 
-int comity_push_swift_function(lua_State *L, comity_swift_function fn, void *context) {
-    struct push_function_args a = {fn, context};
-    return run_protected(L, p_push_swift_function, &a, 0, 1);
+int comity_push_swift_function(lua_State *L, void *context) {
+    return run_protected(L, p_push_swift_function, context, 0, 1);
 }
 
 // MARK: - Protected operations

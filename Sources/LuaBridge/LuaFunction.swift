@@ -7,9 +7,10 @@ import CLuaShim
 public typealias LuaFunctionBody = (borrowing LuaCall) throws -> LuaResults
 
 /// How many values a Swift function left on the stack as its results.
+@frozen
 public struct LuaResults: Sendable {
     public let count: Int32
-    public init(count: Int32) { self.count = count }
+    @inlinable public init(count: Int32) { self.count = count }
     public static let none = LuaResults(count: 0)
 }
 
@@ -65,8 +66,9 @@ private func reportError(_ error: any Error, _ L: OpaquePointer, name: String) -
 public struct LuaCall: ~Copyable {
     /// The `lua_State *` of the call (a coroutine's, when called from one).
     public let pointer: OpaquePointer
-    let box: UnsafeMutableRawPointer
+    @usableFromInline let box: UnsafeMutableRawPointer
 
+    @usableFromInline
     init(_ pointer: OpaquePointer, box: UnsafeMutableRawPointer) {
         self.pointer = pointer
         self.box = box
@@ -90,7 +92,8 @@ public struct LuaCall: ~Copyable {
 
     public func isNil(_ n: Int32) -> Bool { comity_isnoneornil(pointer, n) != 0 }
 
-    @inline(__always)
+    // Inlinable: the hot path of a typed call is this one C call.
+    @inlinable
     public func integer(_ n: Int32) throws(LuaArgumentError) -> Int64 {
         var isInteger: Int32 = 0
         let value = comity_tointegerx(pointer, n, &isInteger)
@@ -98,8 +101,8 @@ public struct LuaCall: ~Copyable {
         throw integerError(n)
     }
 
-    @inline(never)
-    private func integerError(_ n: Int32) -> LuaArgumentError {
+    @usableFromInline @inline(never)
+    func integerError(_ n: Int32) -> LuaArgumentError {
         if lua_type(pointer, n) == LUA_TNUMBER {
             return LuaArgumentError(index: n, problem: "number has no integer representation")
         }
@@ -110,11 +113,17 @@ public struct LuaCall: ~Copyable {
         isNil(n) ? fallback : try integer(n)
     }
 
+    @inlinable
     public func number(_ n: Int32) throws(LuaArgumentError) -> Double {
         var isNumber: Int32 = 0
         let value = comity_tonumberx(pointer, n, &isNumber)
         if isNumber != 0 { return value }
-        throw LuaArgumentError(index: n, problem: "number expected, got \(typeName(n))")
+        throw numberError(n)
+    }
+
+    @usableFromInline @inline(never)
+    func numberError(_ n: Int32) -> LuaArgumentError {
+        LuaArgumentError(index: n, problem: "number expected, got \(typeName(n))")
     }
 
     /// A string argument (numbers are written as Lua writes them).
@@ -163,7 +172,7 @@ public struct LuaCall: ~Copyable {
 
     // MARK: Results
 
-    @inline(__always)
+    @inlinable
     public func returning(_ value: Int64) -> LuaResults {
         lua_pushinteger(pointer, value)
         return LuaResults(count: 1)
@@ -175,11 +184,13 @@ public struct LuaCall: ~Copyable {
         return LuaResults(count: 1)
     }
 
+    @inlinable
     public func returning(_ value: Double) -> LuaResults {
         lua_pushnumber(pointer, value)
         return LuaResults(count: 1)
     }
 
+    @inlinable
     public func returning(_ value: Bool) -> LuaResults {
         lua_pushboolean(pointer, value ? 1 : 0)
         return LuaResults(count: 1)

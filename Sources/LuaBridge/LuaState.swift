@@ -23,11 +23,18 @@ public final class LuaState {
         }
         pointer = state
         comity_set_owner(state, Unmanaged.passUnretained(self).toOpaque())
+        _ = Self.entryInstalled
     }
 
     deinit {
         comity_close(pointer)
     }
+
+    /// Installs the trampolines' Swift entry, once per process.
+    private static let entryInstalled: Bool = {
+        comity_set_swift_entry(swiftFunctionEntry)
+        return true
+    }()
 
     /// The state that owns a `lua_State *` made by this bridge.
     static func owner(of L: OpaquePointer) -> LuaState {
@@ -109,7 +116,7 @@ public final class LuaState {
     func pushFunction(name: String, _ body: @escaping LuaFunctionBody) throws(LuaError) {
         let box = SwiftFunctionBox(name: name, body: body)
         functions.append(box)
-        try check(comity_push_swift_function(pointer, swiftFunctionEntry, Unmanaged.passUnretained(box).toOpaque()))
+        try check(comity_push_swift_function(pointer, Unmanaged.passUnretained(box).toOpaque()))
     }
 
     // MARK: Loading and calling

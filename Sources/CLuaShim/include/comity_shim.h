@@ -87,8 +87,10 @@ void *comity_owner(lua_State *L);
 /// Pushes a description of the error object at `index`: a string as it is, else its
 /// __tostring, else "error object is a X value". Protected.
 int comity_p_describe_error(lua_State *L, int index);
-/// Pushes a C closure that calls `fn(L, context)`. Protected: returns a status.
-int comity_push_swift_function(lua_State *L, comity_swift_function fn, void *context);
+/// Sets the one Swift function every trampoline calls (once, before any push).
+void comity_set_swift_entry(comity_swift_function entry);
+/// Pushes a C closure that calls the Swift entry with `context`. Protected.
+int comity_push_swift_function(lua_State *L, void *context);
 
 // MARK: - Protected operations (a status; on failure the error object is on top)
 

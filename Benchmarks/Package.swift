@@ -1,0 +1,33 @@
+// swift-tools-version: 6.1
+// Benchmarks live in their own package so that users of Comity never pull
+// package-benchmark. Run them with `make bench` from the repository root.
+import PackageDescription
+
+let package = Package(
+    name: "ComityBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Comity", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Plain Lua for the baselines: what the bridge is compared with.
+        .systemLibrary(name: "BenchLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        .target(name: "BaselineC", dependencies: ["BenchLua"]),
+        .executableTarget(
+            name: "CallProbe",
+            dependencies: [.product(name: "LuaBridge", package: "Comity"), "BaselineC"]
+        ),
+        .executableTarget(
+            name: "LuaBridgeBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LuaBridge", package: "Comity"),
+                "BaselineC",
+            ],
+            path: "Benchmarks/LuaBridgeBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
