@@ -6,7 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "LuaBridge", targets: ["LuaBridge"]),
-        .library(name: "Comity", targets: ["ComityEngine"]),
+        .library(name: "Comity", targets: ["Comity"]),
         .executable(name: "comity", targets: ["comity"]),
     ],
     dependencies: [
@@ -25,6 +25,7 @@ let package = Package(
             name: "ComityEngine",
             dependencies: ["LuaBridge", .product(name: "Logging", package: "swift-log")]
         ),
+        .target(name: "Comity", dependencies: ["ComityEngine", "LuaBridge"]),
         .executableTarget(
             name: "comity",
             dependencies: [
@@ -34,7 +35,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge"]),
-        .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine"]),
+        .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine", "Comity"]),
         .testTarget(name: "comityTests", dependencies: ["comity"]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,25 +6,32 @@ import LuaBridge
 /// bottom; a script that returns `workflow { name = ..., run = function(ctx) ... end }`
 /// then has its `run` called with a context.
 public struct ScriptRunner {
+    /// The workspace folder: relative script paths start here, and `require` loads
+    /// modules from its `Scripts/` and `Plugins/`.
+    public var workspace: URL
     public var limits: LuaLimits
-    /// Folders `require` may load modules from (the workspace's `Scripts/` and `Plugins/`).
-    public var moduleRoots: [URL]
     /// Run parameters, `--param key=value` on the command line.
     public var parameters: [String: String]
     public var logger: Logger
 
     public init(
-        limits: LuaLimits = .default, moduleRoots: [URL] = [], parameters: [String: String] = [:],
+        workspace: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        limits: LuaLimits = .default, parameters: [String: String] = [:],
         logger: Logger = Logger(label: "comity.run")
     ) {
+        self.workspace = workspace
         self.limits = limits
-        self.moduleRoots = moduleRoots
         self.parameters = parameters
         self.logger = logger
     }
 
-    /// Runs one script file; `output` receives each printed line. Never throws: a
-    /// failure is the run's outcome.
+    /// Folders `require` loads modules from.
+    public var moduleRoots: [URL] {
+        [workspace.appendingPathComponent("Scripts"), workspace.appendingPathComponent("Plugins")]
+    }
+
+    /// Runs one script file (a path relative to the workspace, or absolute); `output`
+    /// receives each printed line. Never throws: a failure is the run's outcome.
     public func run(file: String, output: @escaping (String) -> Void) -> ScriptRun {
         let clock = ContinuousClock()
         let start = clock.now
@@ -40,7 +47,8 @@ public struct ScriptRunner {
             let params = try parameterTable()
             try sandbox.state.setGlobal("params", params)
             try WorkflowDeclaration.install(in: sandbox.state)
-            let results = try sandbox.runFile(file)
+            let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path
+            let results = try sandbox.runFile(path, chunkName: file)
             if let declaration = try WorkflowDeclaration(results.first) {
                 workflowName = declaration.name
                 let context = LuaTable(hash: [

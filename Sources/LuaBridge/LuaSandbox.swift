@@ -71,7 +71,7 @@ public final class LuaSandbox {
 
     /// Compiles a script file without running it.
     public func loadFile(_ path: String, chunkName: String? = nil) throws(LuaError) -> LuaValue {
-        let bytes = try ScriptFile.read(path)
+        let bytes = try ScriptFile.read(path, shownAs: chunkName ?? path)
         return try state.load(bytes, chunkName: chunkName ?? path)
     }
 
@@ -123,7 +123,7 @@ public final class LuaSandbox {
         let (file, shownPath) = try findModule(name)
         loadingModules.insert(name)
         defer { loadingModules.remove(name) }
-        let chunk = try state.load(try ScriptFile.read(file.path), chunkName: shownPath)
+        let chunk = try state.load(try ScriptFile.read(file.path, shownAs: shownPath), chunkName: shownPath)
         var module = try state.callKeepingResult(chunk, [.string(LuaString(name))])
         if try state.value(of: module) == .nil {
             // A module that returns nothing is loaded all the same, as in Lua.
@@ -167,14 +167,16 @@ enum ModuleName {
 
 /// Reading script files, with errors that name the file.
 public enum ScriptFile {
-    public static func read(_ path: String) throws(LuaError) -> [UInt8] {
+    /// The file's bytes; errors name it as `shownAs` (the path the user gave).
+    public static func read(_ path: String, shownAs name: String? = nil) throws(LuaError) -> [UInt8] {
+        let name = name ?? path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw LuaError(.syntax, "cannot open \(path): no such file")
+            throw LuaError(.syntax, "cannot open \(name): no such file")
         }
-        if isDirectory.boolValue { throw LuaError(.syntax, "cannot open \(path): it is a folder, not a script") }
+        if isDirectory.boolValue { throw LuaError(.syntax, "cannot open \(name): it is a folder, not a script") }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw LuaError(.syntax, "cannot read \(path): permission denied or unreadable")
+            throw LuaError(.syntax, "cannot read \(name): permission denied or unreadable")
         }
         var bytes = [UInt8](data)
         // A first line starting with '#' (a shebang) is skipped, as lua does; the

@@ -68,10 +68,9 @@ struct RunCommand: ParsableCommand {
         if let maxInstructions { limits.instructions = maxInstructions == 0 ? nil : maxInstructions }
         if let maxOutput { limits.output = maxOutput.bytes == 0 ? nil : maxOutput.bytes }
 
-        let workspace = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let runner = ScriptRunner(
+            workspace: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
             limits: limits,
-            moduleRoots: [workspace.appendingPathComponent("Scripts"), workspace.appendingPathComponent("Plugins")],
             parameters: Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) }),
             logger: Logger(label: "comity.run"))
 

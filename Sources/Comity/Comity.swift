@@ -1,0 +1,4 @@
+// The `Comity` library product: what an app or server embedding the engine imports.
+// It re-exports the engine and the bridge types the engine's API uses.
+@_exported import ComityEngine
+@_exported import LuaBridge
