@@ -131,7 +131,9 @@ public final class LuaState {
         }
         try withStackRoom(2)
         let status = bytes.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buffer.count, 1)) {
+            // An empty buffer may have no address; Lua needs one all the same.
+            guard let base = buffer.baseAddress else { return comity_load_text(pointer, "", 0, "@" + chunkName) }
+            return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
                 comity_load_text(pointer, $0, buffer.count, "@" + chunkName)
             }
         }
@@ -163,21 +165,7 @@ public final class LuaState {
     /// position and traceback.
     @discardableResult
     public func call(_ function: LuaValue, _ arguments: [LuaValue]) throws(LuaError) -> [LuaValue] {
-        let base = lua_gettop(pointer)
-        try withStackRoom(Int32(arguments.count) + 4)
-        do {
-            try push(function)
-            for argument in arguments { try push(argument) }
-        } catch {
-            lua_settop(pointer, base)
-            throw error
-        }
-        let status = comity_pcall_traced(pointer, Int32(arguments.count), comity_multret())
-        if status != LUA_OK {
-            let error = scriptError(status: status)
-            lua_settop(pointer, base)
-            throw error
-        }
+        let base = try protectedCall(function, arguments, results: comity_multret())
         defer { lua_settop(pointer, base) }
         var results: [LuaValue] = []
         let top = lua_gettop(pointer)
@@ -190,6 +178,13 @@ public final class LuaState {
     /// Calls a Lua value and keeps its first result in Lua, as a reference (tables
     /// stay the same table instead of being copied into Swift).
     func callKeepingResult(_ function: LuaValue, _ arguments: [LuaValue]) throws(LuaError) -> LuaReference {
+        _ = try protectedCall(function, arguments, results: 1)
+        return try popReference()
+    }
+
+    /// Pushes `function` and `arguments` and calls it protected, leaving its results
+    /// above the returned stack height; on failure the stack is as it was.
+    private func protectedCall(_ function: LuaValue, _ arguments: [LuaValue], results: Int32) throws(LuaError) -> Int32 {
         let base = lua_gettop(pointer)
         try withStackRoom(Int32(arguments.count) + 4)
         do {
@@ -199,13 +194,13 @@ public final class LuaState {
             lua_settop(pointer, base)
             throw error
         }
-        let status = comity_pcall_traced(pointer, Int32(arguments.count), 1)
+        let status = comity_pcall_traced(pointer, Int32(arguments.count), results)
         if status != LUA_OK {
             let error = scriptError(status: status)
             lua_settop(pointer, base)
             throw error
         }
-        return try popReference()
+        return base
     }
 
     /// The value a reference holds, copied into Swift.

@@ -133,3 +133,12 @@ import Testing
         #expect(try state.run("local r = record() return r.name, r.members, r[2], #r", chunkName: "t") == ["ASI", 61, "b", 2])
     }
 }
+
+@Suite struct EmptyInputTests {
+    @Test func emptyChunksRunAndReturnNothing() throws {
+        let box = try sandbox()
+        #expect(try box.run([UInt8](), chunkName: "empty.lua") == [])
+        #expect(try box.run("", chunkName: "empty.lua") == [])
+        #expect(try box.run("-- only a comment", chunkName: "c.lua") == [])
+    }
+}
