@@ -45,6 +45,8 @@ private func reportError(_ error: any Error, _ L: OpaquePointer, name: String) -
     switch error {
     case let argument as LuaArgumentError:
         text = "bad argument #\(argument.index) to '\(name)' (\(argument.problem))"
+    case let lua as LuaError where lua.kind == .conversion:
+        text = lua.message
     case let lua as LuaError:
         // Already says where it comes from (or is a limit, which must keep its text).
         text = lua.message

@@ -125,6 +125,18 @@ import Testing
         #expect(try sandbox().run("return 1 + 1", chunkName: "t") == [2])
     }
 
+    @Test func conversionErrorsInsideACallNameTheCaller() throws {
+        let box = try sandbox()
+        try box.state.register("keep") { call in
+            _ = try call.table(1)
+            return .none
+        }
+        let error = try #require(throws: LuaError.self) {
+            try box.run("local t = {}\nt.self = t\nkeep(t)", chunkName: "cycle.lua")
+        }
+        #expect(error.message == "cycle.lua:3: cannot convert a table that contains itself (cycle at 'self')")
+    }
+
     @Test func swiftCanReturnTablesAndValues() throws {
         let state = try LuaState()
         try state.register("record") { call in
