@@ -21,9 +21,10 @@ let package = Package(
         ),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(name: "LuaBridge", dependencies: ["CLuaShim"]),
+        .target(name: "ComityCore", exclude: ["ReferenceData/generate.py"]),
         .target(
             name: "ComityEngine",
-            dependencies: ["LuaBridge", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["LuaBridge", "ComityCore", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "Comity", dependencies: ["ComityEngine", "LuaBridge"]),
         .executableTarget(
@@ -35,6 +36,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge"]),
+        .testTarget(name: "ComityCoreTests", dependencies: ["ComityCore"]),
         .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine", "Comity"]),
         .testTarget(name: "comityTests", dependencies: ["comity"]),
     ],

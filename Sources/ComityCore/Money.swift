@@ -1,0 +1,95 @@
+import Foundation
+
+/// An amount of money: a whole number of minor units (kopecks, cents) in one currency.
+/// Never a floating-point number; amounts in different currencies never add up.
+public struct Money: Hashable, Sendable, CustomStringConvertible {
+    public let minorUnits: Int64
+    public let currency: Currency
+
+    public init(minorUnits: Int64, currency: Currency) {
+        self.minorUnits = minorUnits
+        self.currency = currency
+    }
+
+    /// Parses a decimal amount in major units: `"1300000000"`, `"1,300,000,000.00"`,
+    /// `"-12.5"`. More decimals than the currency has are refused, not rounded.
+    public init(_ amount: String, currency: Currency, field: String = "amount") throws(DomainError) {
+        var text = Substring(amount.trimmingCharacters(in: .whitespaces))
+        let negative = text.first == "-"
+        if negative || text.first == "+" { text = text.dropFirst() }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let whole = parts[0].filter { $0 != "," && $0 != "_" && $0 != " " }
+        let fraction = parts.count > 1 ? String(parts[1]) : ""
+        let digits = currency.minorUnitDigits
+        guard parts.count <= 2, !whole.isEmpty || !fraction.isEmpty,
+              whole.allSatisfy(\.isASCII) && whole.allSatisfy(\.isNumber),
+              fraction.allSatisfy(\.isASCII) && fraction.allSatisfy(\.isNumber)
+        else {
+            throw DomainError(.invalidValue, field: field, "invalid \(field) '\(amount)' (expected a number such as 1300000.50)")
+        }
+        guard fraction.count <= digits else {
+            throw DomainError(.invalidValue, field: field,
+                              "invalid \(field) '\(amount)' (\(currency.code) has \(digits) decimal places)")
+        }
+        let scaled = (whole.isEmpty ? "0" : whole) + fraction + String(repeating: "0", count: digits - fraction.count)
+        guard let units = Int64(scaled) else {
+            throw DomainError(.overflow, field: field, "\(field) '\(amount)' is too large")
+        }
+        self.init(minorUnits: negative ? -units : units, currency: currency)
+    }
+
+    public static func zero(_ currency: Currency) -> Money { Money(minorUnits: 0, currency: currency) }
+
+    public func adding(_ other: Money) throws(DomainError) -> Money {
+        try sameCurrency(other, doing: "add")
+        let (sum, overflow) = minorUnits.addingReportingOverflow(other.minorUnits)
+        if overflow { throw DomainError(.overflow, "sum of \(self) and \(other) is too large") }
+        return Money(minorUnits: sum, currency: currency)
+    }
+
+    public func subtracting(_ other: Money) throws(DomainError) -> Money {
+        try sameCurrency(other, doing: "subtract")
+        let (difference, overflow) = minorUnits.subtractingReportingOverflow(other.minorUnits)
+        if overflow { throw DomainError(.overflow, "difference of \(self) and \(other) is too large") }
+        return Money(minorUnits: difference, currency: currency)
+    }
+
+    public func multiplied(by factor: Int64) throws(DomainError) -> Money {
+        let (product, overflow) = minorUnits.multipliedReportingOverflow(by: factor)
+        if overflow { throw DomainError(.overflow, "\(self) × \(factor) is too large") }
+        return Money(minorUnits: product, currency: currency)
+    }
+
+    /// Compares amounts of one currency; different currencies do not compare.
+    public func isLess(than other: Money) throws(DomainError) -> Bool {
+        try sameCurrency(other, doing: "compare")
+        return minorUnits < other.minorUnits
+    }
+
+    private func sameCurrency(_ other: Money, doing verb: String) throws(DomainError) {
+        guard currency == other.currency else {
+            throw DomainError(.mixedCurrencies,
+                              "cannot \(verb) \(currency.code) and \(other.currency.code) amounts (\(self), \(other))")
+        }
+    }
+
+    /// `1,300,000,000.00 RUB`
+    public var description: String {
+        let digits = currency.minorUnitDigits
+        let magnitude = minorUnits.magnitude
+        var divisor: UInt64 = 1
+        for _ in 0..<digits { divisor *= 10 }
+        let whole = String(magnitude / divisor)
+        var grouped = ""
+        for (offset, character) in whole.enumerated() {
+            if offset > 0, (whole.count - offset) % 3 == 0 { grouped.append(",") }
+            grouped.append(character)
+        }
+        var text = (minorUnits < 0 ? "-" : "") + grouped
+        if digits > 0 {
+            let fraction = String(magnitude % divisor)
+            text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
+        }
+        return text + " " + currency.code
+    }
+}
