@@ -26,11 +26,12 @@ let package = Package(
             name: "ComityEngine",
             dependencies: ["LuaBridge", "ComityCore", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "Comity", dependencies: ["ComityEngine", "LuaBridge"]),
+        .target(name: "Comity", dependencies: ["ComityEngine", "ComityCore", "LuaBridge"]),
         .executableTarget(
             name: "comity",
             dependencies: [
                 "ComityEngine",
+                "ComityCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,13 +1,13 @@
 -- The round table of 26 January 2021 on international cooperation of Russian CSOs,
 -- its intake figures and its follow-up, as a workflow. Until the typed core API lands
--- the records are plain Lua tables; the shape of the workflow is the one to keep.
+-- the records are plain Lua tables; money and time are already the API's.
 local format = require "lib.format"
 
 local event = {
   title = "Round table: the hazards for CSOs of working internationally",
   kind = "round_table",
   platform = "Zoom",
-  starts_at = os.time { year = 2021, month = 1, day = 26, hour = 11 },
+  starts_at = time.parse("2021-01-26T11:00:00+03:00"),
   organisers = { "Agency for Social Information (ASI)" },
   sponsors = { "Philip Morris International in Russia" },
   speakers = {
@@ -43,7 +43,7 @@ return workflow {
 
     print(event.title)
     print(("  %s, online on %s, organised by %s"):format(
-      os.date("!%d %B %Y", event.starts_at), event.platform, table.concat(event.organisers, ", ")))
+      event.starts_at.date, event.platform, table.concat(event.organisers, ", ")))
     for _, s in ipairs(event.speakers) do
       print(("  speaker: %s, %s, %s"):format(s.name, s.role, s.org))
     end
@@ -56,13 +56,15 @@ return workflow {
     print(("Applications: %d received, %d dismissed (%s), %d accepted"):format(
       #applications, #dismissed, format.percent(#dismissed, #applications), #accepted))
 
-    local allocated, projects = 1300000000 * 100, 369 -- kopecks, since 2017
+    local allocated, projects = money(1300000000, "RUB"), 369 -- since 2017
+    local kopecks = allocated.minor_units // projects -- whole kopecks, no floating point
+    local average = money(("%d.%02d"):format(kopecks // 100, kopecks % 100), "RUB")
     print(("Presidential Grants Foundation: %s to %d projects, %s each on average"):format(
-      format.money(allocated, "RUB"), projects, format.money(allocated // projects, "RUB")))
+      tostring(allocated), projects, tostring(average)))
     print(("Study: %s of organisations already cooperate internationally"):format(format.percent(61, 100)))
 
-    local due = event.starts_at + days * 24 * 3600
-    print(("Follow-up task: prepare the report summarising the round table, due %s (%d days after)"):format(
-      os.date("!%Y-%m-%d", due), days))
+    local due = event.starts_at + time.days(days)
+    print(("Follow-up task: prepare the report summarising the round table, due %s (%s after)"):format(
+      due.date, tostring(due - event.starts_at)))
   end,
 }

@@ -1,4 +1,5 @@
 // The `Comity` library product: what an app or server embedding the engine imports.
-// It re-exports the engine and the bridge types the engine's API uses.
+// It re-exports the engine, the domain values and the bridge types the engine's API uses.
 @_exported import ComityEngine
 @_exported import LuaBridge
+@_exported import ComityCore

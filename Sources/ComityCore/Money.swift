@@ -74,22 +74,26 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `1,300,000,000.00 RUB`
-    public var description: String {
+    public var description: String { decimalText(grouped: true) + " " + currency.code }
+
+    /// The amount in major units as exact decimal text, without grouping: `1300000000.00`.
+    public var amountText: String { decimalText(grouped: false) }
+
+    private func decimalText(grouped: Bool) -> String {
         let digits = currency.minorUnitDigits
         let magnitude = minorUnits.magnitude
         var divisor: UInt64 = 1
         for _ in 0..<digits { divisor *= 10 }
         let whole = String(magnitude / divisor)
-        var grouped = ""
+        var text = minorUnits < 0 ? "-" : ""
         for (offset, character) in whole.enumerated() {
-            if offset > 0, (whole.count - offset) % 3 == 0 { grouped.append(",") }
-            grouped.append(character)
+            if grouped, offset > 0, (whole.count - offset) % 3 == 0 { text.append(",") }
+            text.append(character)
         }
-        var text = (minorUnits < 0 ? "-" : "") + grouped
         if digits > 0 {
             let fraction = String(magnitude % divisor)
             text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
         }
-        return text + " " + currency.code
+        return text
     }
 }

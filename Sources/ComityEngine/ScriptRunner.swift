@@ -1,3 +1,4 @@
+import ComityCore
 import Foundation
 import Logging
 import LuaBridge
@@ -12,16 +13,25 @@ public struct ScriptRunner {
     public var limits: LuaLimits
     /// Run parameters, `--param key=value` on the command line.
     public var parameters: [String: String]
+    /// The run's clock (`time.now()`); nil for the moment the run starts.
+    public var now: Timestamp?
+    /// The workspace's time zone, for local times in scripts.
+    public var timeZone: TimeZone
+    /// The Lua API installed into every run.
+    public var api: APIRegistry
     public var logger: Logger
 
     public init(
         workspace: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-        limits: LuaLimits = .default, parameters: [String: String] = [:],
-        logger: Logger = Logger(label: "comity.run")
+        limits: LuaLimits = .default, parameters: [String: String] = [:], now: Timestamp? = nil,
+        timeZone: TimeZone = .gmt, api: APIRegistry = .core, logger: Logger = Logger(label: "comity.run")
     ) {
         self.workspace = workspace
         self.limits = limits
         self.parameters = parameters
+        self.now = now
+        self.timeZone = timeZone
+        self.api = api
         self.logger = logger
     }
 
@@ -47,6 +57,7 @@ public struct ScriptRunner {
             let params = try parameterTable()
             try sandbox.state.setGlobal("params", params)
             try WorkflowDeclaration.install(in: sandbox.state)
+            try api.install(in: sandbox, now: now ?? Timestamp(Date()), timeZone: timeZone)
             let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path
             let results = try sandbox.runFile(path, chunkName: file)
             if let declaration = try WorkflowDeclaration(results.first) {

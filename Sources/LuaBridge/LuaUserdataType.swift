@@ -18,6 +18,7 @@ public final class LuaUserdataType<Object: AnyObject> {
     var getters: [String: (Object) throws -> LuaValue] = [:]
     var setters: [String: (Object, LuaValue) throws -> Void] = [:]
     var methods: [String: (Object, borrowing LuaCall) throws -> LuaResults] = [:]
+    var metamethods: [String: LuaFunctionBody] = [:]
 
     public init(_ name: String) { self.name = name }
 
@@ -33,6 +34,15 @@ public final class LuaUserdataType<Object: AnyObject> {
     /// A method called as `object:name(...)`; argument 1 is the object itself.
     public func method(_ name: String, _ body: @escaping (Object, borrowing LuaCall) throws -> LuaResults) {
         methods[name] = body
+    }
+
+    /// A metamethod such as `__add`, `__eq`, `__lt`, `__tostring` or `__concat`. Its
+    /// arguments are Lua's (either operand may be of another type). `__index`,
+    /// `__newindex` and `__gc` belong to the bridge.
+    public func metamethod(_ name: String, _ body: @escaping LuaFunctionBody) {
+        precondition(!["__index", "__newindex", "__gc", "__metatable", "__name"].contains(name),
+                     "\(name) is managed by LuaUserdataType")
+        metamethods[name] = body
     }
 
     var memberNames: [String] { Array(getters.keys) + Array(methods.keys) }
@@ -91,7 +101,13 @@ extension LuaState {
             let object = try call.object(1, as: type)
             return try call.returning("\(type.name): \(ObjectIdentifier(object))")
         }
-        for (name, value) in [("__index", index), ("__newindex", newIndex), ("__tostring", toString)] {
+        var entries = [("__index", index), ("__newindex", newIndex), ("__tostring", toString)]
+        for (name, body) in type.metamethods.sorted(by: { $0.key < $1.key }) {
+            let function = try function("\(type.name).\(name)", body)
+            entries.removeAll { $0.0 == name }
+            entries.append((name, function))
+        }
+        for (name, value) in entries {
             try pushString(name)
             try push(value)
             try check(comity_p_rawset(pointer, metatable))
@@ -137,12 +153,17 @@ extension LuaState {
 }
 
 extension LuaCall {
+    /// Argument `n` if it is an object of `type`, else nil.
+    public func optionalObject<Object: AnyObject>(_ n: Int32, as type: LuaUserdataType<Object>) -> Object? {
+        guard let binding = state.userdataBindings[ObjectIdentifier(type)],
+              let raw = comity_to_object(pointer, n, UnsafeRawPointer(Unmanaged.passUnretained(binding).toOpaque()))
+        else { return nil }
+        return Unmanaged<Object>.fromOpaque(raw).takeUnretainedValue()
+    }
+
     /// Argument `n` as an object of `type`.
     public func object<Object: AnyObject>(_ n: Int32, as type: LuaUserdataType<Object>) throws -> Object {
-        let binding = state.userdataBindings[ObjectIdentifier(type)]
-        if let binding, let raw = comity_to_object(pointer, n, UnsafeRawPointer(Unmanaged.passUnretained(binding).toOpaque())) {
-            return Unmanaged<Object>.fromOpaque(raw).takeUnretainedValue()
-        }
+        if let object = optionalObject(n, as: type) { return object }
         throw LuaArgumentError(index: n, problem: "\(type.name) expected, got \(typeName(n))")
     }
 }

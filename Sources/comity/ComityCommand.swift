@@ -10,7 +10,7 @@ struct ComityCommand: ParsableCommand {
             memory, time, instructions and output. See README.md for the Lua style and the rules.
             """,
         version: ComityVersion.current,
-        subcommands: [RunCommand.self]
+        subcommands: [RunCommand.self, APICommand.self]
     )
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ComityCore
 import ComityEngine
 import Foundation
 import Logging
@@ -40,6 +41,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Bytes a run may print (default 1MB; 0 for no limit).", valueName: "size"))
     var maxOutput: ByteSize?
 
+    @Option(help: ArgumentHelp(
+        "The run's clock, ISO 8601 (2021-01-26, 2021-01-26T11:00, 2021-01-26T11:00:00+03:00); default: now.",
+        valueName: "time"))
+    var now: String?
+
     @Flag(help: "Stop at the first failed run.")
     var failFast = false
 
@@ -50,6 +56,13 @@ struct RunCommand: ParsableCommand {
         var seen = Set<String>()
         for parameter in parameters where !seen.insert(parameter.key).inserted {
             throw ValidationError("--param '\(parameter.key)' is given twice")
+        }
+        if let now {
+            do {
+                _ = try Timestamp(parsing: now, field: "--now")
+            } catch {
+                throw ValidationError(error.message)
+            }
         }
         if let maxInstructions, maxInstructions < 0 {
             throw ValidationError("--max-instructions must be 0 or more, got \(maxInstructions)")
@@ -72,6 +85,7 @@ struct RunCommand: ParsableCommand {
             workspace: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
             limits: limits,
             parameters: Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) }),
+            now: try now.map { text throws(DomainError) in try Timestamp(parsing: text, field: "--now") },
             logger: Logger(label: "comity.run"))
 
         var failures = 0

@@ -164,3 +164,30 @@ func workspace(_ files: [String: String]) throws -> URL {
         #expect(result.stdout == "ok\n")
     }
 }
+
+@Suite struct APICommandTests {
+    @Test func docsAndStubsComeFromTheRegistry() throws {
+        let folder = try workspace([:])
+        let docs = try Comity.run(["api", "docs"], in: folder)
+        #expect(docs.status == 0)
+        #expect(docs.stdout.hasPrefix("# Comity Lua API"))
+        #expect(docs.stdout.contains("### `money(amount, currency)`"))
+        let stubs = try Comity.run(["api", "stubs", "--out", "comity.d.lua"], in: folder)
+        #expect(stubs.status == 0)
+        let written = try String(contentsOf: folder.appendingPathComponent("comity.d.lua"), encoding: .utf8)
+        #expect(written.contains("---@class Money"))
+        let unwritable = try Comity.run(["api", "stubs", "--out", "/nonexistent/dir/x.lua"], in: folder)
+        #expect(unwritable.status != 0)
+        #expect(unwritable.stderr.contains("cannot write /nonexistent/dir/x.lua"))
+    }
+
+    @Test func theRunsClockComesFromNow() throws {
+        let folder = try workspace(["clock.lua": "print(time.now(), (time.now() + time.days(14)).date)"])
+        let result = try Comity.run(["run", "--now", "2021-01-26T11:00:00+03:00", "clock.lua"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "2021-01-26T08:00:00Z\t2021-02-09\n")
+        let bad = try Comity.run(["run", "--now", "yesterday", "clock.lua"], in: folder)
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("invalid --now 'yesterday'"))
+    }
+}

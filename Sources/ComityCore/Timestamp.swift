@@ -1,0 +1,122 @@
+import Foundation
+
+/// A moment, to the second, independent of time zones. Records keep their times as
+/// timestamps; zones matter only for reading and writing them.
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let secondsSince1970: Int64
+
+    public init(secondsSince1970: Int64) { self.secondsSince1970 = secondsSince1970 }
+
+    public init(_ date: Date) { secondsSince1970 = Int64(date.timeIntervalSince1970.rounded(.down)) }
+
+    public var date: Date { Date(timeIntervalSince1970: TimeInterval(secondsSince1970)) }
+
+    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.secondsSince1970 < b.secondsSince1970 }
+
+    public func adding(_ span: Timespan) throws(DomainError) -> Timestamp {
+        let (sum, overflow) = secondsSince1970.addingReportingOverflow(span.seconds)
+        if overflow { throw DomainError(.overflow, "time \(self) + \(span) is out of range") }
+        return Timestamp(secondsSince1970: sum)
+    }
+
+    public func subtracting(_ span: Timespan) throws(DomainError) -> Timestamp {
+        try adding(Timespan(seconds: -span.seconds))
+    }
+
+    public func since(_ other: Timestamp) -> Timespan {
+        Timespan(seconds: secondsSince1970 &- other.secondsSince1970)
+    }
+
+    /// Parses ISO 8601: `2021-01-26T11:00:00+03:00`, `2021-01-26T08:00:00Z`,
+    /// `2021-01-26 11:00` (in `zone`), or a date alone, `2021-01-26` (midnight in `zone`).
+    public init(parsing text: String, in zone: TimeZone = .gmt, field: String = "time") throws(DomainError) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let parsed = Self.parse(trimmed, zone: zone) else {
+            throw DomainError(.invalidValue, field: field,
+                              "invalid \(field) '\(text)' (expected ISO 8601 such as 2021-01-26, 2021-01-26T11:00, or 2021-01-26T11:00:00+03:00)")
+        }
+        self = parsed
+    }
+
+    private static func parse(_ text: String, zone: TimeZone) -> Timestamp? {
+        let pattern = #"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?(Z|[+-]\d{2}:?\d{2})?$"#
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+              let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
+        else { return nil }
+        func group(_ i: Int) -> String? {
+            guard let range = Range(match.range(at: i), in: text) else { return nil }
+            return String(text[range])
+        }
+        var parts = DateComponents()
+        parts.year = group(1).flatMap(Int.init)
+        parts.month = group(2).flatMap(Int.init)
+        parts.day = group(3).flatMap(Int.init)
+        parts.hour = group(4).flatMap(Int.init) ?? 0
+        parts.minute = group(5).flatMap(Int.init) ?? 0
+        parts.second = group(6).flatMap(Int.init) ?? 0
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        if let offset = group(7) {
+            if offset == "Z" {
+                calendar.timeZone = .gmt
+            } else {
+                let digits = offset.dropFirst().filter(\.isNumber)
+                guard digits.count == 4, let hours = Int(digits.prefix(2)), let minutes = Int(digits.suffix(2)),
+                      hours < 24, minutes < 60,
+                      let fixed = TimeZone(secondsFromGMT: (offset.hasPrefix("-") ? -1 : 1) * (hours * 3600 + minutes * 60))
+                else { return nil }
+                calendar.timeZone = fixed
+            }
+        }
+        guard let month = parts.month, (1...12).contains(month), let day = parts.day, (1...31).contains(day),
+              let hour = parts.hour, hour < 24, let minute = parts.minute, minute < 60,
+              let second = parts.second, second < 61,
+              let date = calendar.date(from: parts),
+              calendar.component(.day, from: date) == day  // refuses 2021-02-30
+        else { return nil }
+        return Timestamp(date)
+    }
+
+    /// `2021-01-26T08:00:00Z`
+    public var description: String { formatted(in: .gmt) }
+
+    /// ISO 8601 in `zone`, with its offset (`Z` for UTC).
+    public func formatted(in zone: TimeZone) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = zone
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
+
+/// A length of time, to the second.
+public struct Timespan: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let seconds: Int64
+
+    public init(seconds: Int64) { self.seconds = seconds }
+
+    public static func days(_ n: Int64) throws(DomainError) -> Timespan { try scaled(n, 86_400, "days") }
+    public static func hours(_ n: Int64) throws(DomainError) -> Timespan { try scaled(n, 3_600, "hours") }
+    public static func minutes(_ n: Int64) throws(DomainError) -> Timespan { try scaled(n, 60, "minutes") }
+
+    private static func scaled(_ n: Int64, _ unit: Int64, _ name: String) throws(DomainError) -> Timespan {
+        let (value, overflow) = n.multipliedReportingOverflow(by: unit)
+        if overflow { throw DomainError(.overflow, "\(n) \(name) is out of range") }
+        return Timespan(seconds: value)
+    }
+
+    public static func < (a: Timespan, b: Timespan) -> Bool { a.seconds < b.seconds }
+
+    /// `14 days`, `3 hours 20 minutes`, `-1 day`, `0 seconds`.
+    public var description: String {
+        if seconds == 0 { return "0 seconds" }
+        var rest = seconds.magnitude
+        var parts: [String] = []
+        for (unit, name) in [(UInt64(86_400), "day"), (3_600, "hour"), (60, "minute"), (1, "second")] where rest >= unit {
+            let count = rest / unit
+            rest %= unit
+            parts.append("\(count) \(name)\(count == 1 ? "" : "s")")
+        }
+        return (seconds < 0 ? "-" : "") + parts.joined(separator: " ")
+    }
+}

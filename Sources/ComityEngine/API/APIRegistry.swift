@@ -1,0 +1,106 @@
+import ComityCore
+import Foundation
+import LuaBridge
+
+/// The one registry of the Lua API. Each function is declared once, with typed
+/// parameters, results and documentation; the registry turns the declarations into
+/// bindings with argument checks, a Markdown reference and LuaLS stubs. Plugins
+/// will add to the same registry.
+public struct APIRegistry {
+    public private(set) var functions: [APIFunction] = []
+    public private(set) var types: [APITypeDeclaration] = []
+
+    public init() {}
+
+    /// The core API: `money`, `time`, `workflow`.
+    public static var core: APIRegistry {
+        var registry = APIRegistry()
+        registry.types = APIValueTypes.declarations
+        for function in CoreAPI.functions {
+            // The core's names are distinct by construction; a clash is a programming error.
+            do { try registry.add(function) } catch { preconditionFailure("\(error)") }
+        }
+        return registry
+    }
+
+    /// Adds a function; a name already taken (by the core or another plugin) is refused.
+    public mutating func add(_ function: APIFunction) throws(DomainError) {
+        if let existing = functions.first(where: { $0.name == function.name }) {
+            throw DomainError(.invalidValue, field: "name",
+                              "'\(function.name)' is already declared (by \(existing.origin)); it cannot be replaced")
+        }
+        let namespaces = Set(functions.flatMap { f in f.path.namespace.indices.map { f.path.namespace[...$0].joined(separator: ".") } })
+        if namespaces.contains(function.name) {
+            throw DomainError(.invalidValue, field: "name", "'\(function.name)' is already a namespace of the API")
+        }
+        functions.append(function)
+    }
+
+    public func function(named name: String) -> APIFunction? { functions.first { $0.name == name } }
+
+    /// Binds every implemented function into a run's sandbox, namespaces as tables.
+    public func install(in sandbox: LuaSandbox, now: Timestamp, timeZone: TimeZone) throws(LuaError) {
+        let state = sandbox.state
+        let context = APIContext(now: now, timeZone: timeZone, types: APIValueTypes(timeZone: timeZone))
+        var globals: [String: LuaValue] = [:]
+        var namespaces: [String: LuaTable] = [:]
+        for function in functions {
+            guard let implementation = function.implementation else { continue }
+            let value = try state.function(function.name) { call in
+                try ArgumentCheck.check(call, against: function, types: context.types)
+                return try implementation(call, context)
+            }
+            let (namespace, leaf) = function.path
+            if namespace.isEmpty {
+                globals[leaf] = value
+            } else {
+                // Only one level of namespace so far (`time.days`, `grants.award`).
+                namespaces[namespace.joined(separator: "."), default: LuaTable()][leaf] = value
+            }
+        }
+        for (name, value) in globals { try state.setGlobal(name, value) }
+        for (name, table) in namespaces { try state.setGlobal(name, .table(table)) }
+    }
+}
+
+/// Checks a call's arguments against a declaration before its implementation runs.
+enum ArgumentCheck {
+    static func check(_ call: borrowing LuaCall, against function: APIFunction, types: APIValueTypes) throws {
+        let count = call.argumentCount
+        if count > Int32(function.parameters.count) {
+            throw LuaScriptError(
+                "too many arguments to '\(function.name)' (expected at most \(function.parameters.count), got \(count))")
+        }
+        for (offset, parameter) in function.parameters.enumerated() {
+            let n = Int32(offset + 1)
+            if !matches(call, n, parameter.type, types) {
+                throw LuaArgumentError(index: n, problem: "\(expected(parameter.type)) expected, got \(call.typeName(n))")
+            }
+        }
+    }
+
+    private static func matches(_ call: borrowing LuaCall, _ n: Int32, _ type: APIType, _ types: APIValueTypes) -> Bool {
+        switch type {
+        case .any: return true
+        case .optional(let wrapped): return call.isNil(n) || matches(call, n, wrapped, types)
+        case .oneOf(let options): return options.contains { matches(call, n, $0, types) }
+        case .integer: return (try? call.integer(n)) != nil
+        case .number: return (try? call.number(n)) != nil
+        case .string: return call.typeName(n) == "string" || call.typeName(n) == "number"
+        case .boolean: return call.typeName(n) == "boolean"
+        case .table: return call.typeName(n) == "table"
+        case .function: return call.typeName(n) == "function"
+        case .named(let name): return types.matches(call, n, named: name)
+        }
+    }
+
+    /// Lua's words for what was expected: integers are "number", as in Lua's messages.
+    private static func expected(_ type: APIType) -> String {
+        switch type {
+        case .integer, .number: "number"
+        case .optional(let wrapped): expected(wrapped)
+        case .oneOf(let options): options.map(expected).joined(separator: " or ")
+        default: type.description
+        }
+    }
+}

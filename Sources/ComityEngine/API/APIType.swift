@@ -1,0 +1,77 @@
+/// The type of a parameter or result of the Lua API, as declared once in Swift and
+/// shown in argument errors, the Markdown reference and the LuaLS stubs.
+public indirect enum APIType: Sendable, Hashable, CustomStringConvertible {
+    case integer
+    case number
+    case string
+    case boolean
+    case table
+    case function
+    case any
+    /// A type the registry declares (`Money`, `Time`, `Duration`, record types).
+    case named(String)
+    /// May be nil or absent.
+    case optional(APIType)
+    /// Any one of these.
+    case oneOf([APIType])
+
+    /// The LuaLS spelling: `integer`, `Money?`, `integer|string`.
+    public var description: String {
+        switch self {
+        case .integer: "integer"
+        case .number: "number"
+        case .string: "string"
+        case .boolean: "boolean"
+        case .table: "table"
+        case .function: "function"
+        case .any: "any"
+        case .named(let name): name
+        case .optional(let wrapped): "\(wrapped)?"
+        case .oneOf(let types): types.map(\.description).joined(separator: "|")
+        }
+    }
+
+    var isOptional: Bool {
+        switch self {
+        case .optional, .any: true
+        default: false
+        }
+    }
+}
+
+/// A parameter of an API function.
+public struct APIParameter: Sendable, Hashable {
+    public let name: String
+    public let type: APIType
+    public let summary: String
+
+    public init(_ name: String, _ type: APIType, _ summary: String) {
+        self.name = name
+        self.type = type
+        self.summary = summary
+    }
+}
+
+/// A result of an API function.
+public struct APIResult: Sendable, Hashable {
+    public let type: APIType
+    public let summary: String
+
+    public init(_ type: APIType, _ summary: String) {
+        self.type = type
+        self.summary = summary
+    }
+}
+
+/// A field of a declared type, for the reference and the stubs.
+public struct APIField: Sendable, Hashable {
+    public let name: String
+    public let type: APIType
+    public let summary: String
+
+    public init(_ name: String, _ type: APIType, _ summary: String) {
+        self.name = name
+        self.type = type
+        self.summary = summary
+    }
+}

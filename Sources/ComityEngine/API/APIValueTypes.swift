@@ -1,0 +1,247 @@
+import ComityCore
+import Foundation
+import LuaBridge
+
+final class MoneyObject {
+    let value: Money
+    init(_ value: Money) { self.value = value }
+}
+
+final class TimeObject {
+    let value: Timestamp
+    init(_ value: Timestamp) { self.value = value }
+}
+
+final class DurationObject {
+    let value: Timespan
+    init(_ value: Timespan) { self.value = value }
+}
+
+/// How `Money`, `Time` and `Duration` look from Lua: userdata with read-only fields,
+/// arithmetic and comparison operators, and `tostring`.
+final class APIValueTypes {
+    let money = LuaUserdataType<MoneyObject>("Money")
+    let time = LuaUserdataType<TimeObject>("Time")
+    let duration = LuaUserdataType<DurationObject>("Duration")
+    let timeZone: TimeZone
+
+    init(timeZone: TimeZone) {
+        self.timeZone = timeZone
+        defineMoney()
+        defineTime()
+        defineDuration()
+    }
+
+    static let declarations: [APITypeDeclaration] = [
+        APITypeDeclaration(
+            "Money", summary: "An amount in one currency, kept as whole minor units (kopecks, cents).",
+            fields: [
+                APIField("amount", .string, "The amount in major units, as exact decimal text: \"1300000000.00\"."),
+                APIField("minor_units", .integer, "The amount in minor units: 130000000000."),
+                APIField("currency", .string, "The ISO 4217 code: \"RUB\"."),
+            ],
+            operators: ["add(Money): Money", "sub(Money): Money", "mul(integer): Money", "unm: Money"]),
+        APITypeDeclaration(
+            "Time", summary: "A moment, to the second. `tostring` gives ISO 8601 in the workspace's time zone.",
+            fields: [
+                APIField("year", .integer, "In the workspace's time zone."),
+                APIField("month", .integer, "1 to 12."),
+                APIField("day", .integer, "1 to 31."),
+                APIField("hour", .integer, "0 to 23."),
+                APIField("minute", .integer, "0 to 59."),
+                APIField("unix", .integer, "Seconds since 1970-01-01T00:00:00Z."),
+                APIField("date", .string, "The calendar date: \"2021-01-26\"."),
+            ],
+            operators: ["add(Duration): Time", "sub(Duration): Time", "sub(Time): Duration"]),
+        APITypeDeclaration(
+            "Duration", summary: "A length of time, to the second: `time.days(14)`.",
+            fields: [
+                APIField("seconds", .integer, "The whole length in seconds."),
+                APIField("days", .integer, "Whole days in it (rounded towards zero)."),
+            ],
+            operators: ["add(Duration): Duration", "sub(Duration): Duration", "mul(integer): Duration", "unm: Duration"]),
+    ]
+
+    // MARK: Checks, used for declared parameter types
+
+    func matches(_ call: borrowing LuaCall, _ n: Int32, named name: String) -> Bool {
+        switch name {
+        case "Money": call.optionalObject(n, as: money) != nil
+        case "Time": call.optionalObject(n, as: time) != nil
+        case "Duration": call.optionalObject(n, as: duration) != nil
+        default: false
+        }
+    }
+
+    // MARK: Pushing
+
+    func push(_ value: Money, _ call: borrowing LuaCall) throws -> LuaResults {
+        try call.state.push(MoneyObject(value), as: money)
+        return LuaResults(count: 1)
+    }
+
+    func push(_ value: Timestamp, _ call: borrowing LuaCall) throws -> LuaResults {
+        try call.state.push(TimeObject(value), as: time)
+        return LuaResults(count: 1)
+    }
+
+    func push(_ value: Timespan, _ call: borrowing LuaCall) throws -> LuaResults {
+        try call.state.push(DurationObject(value), as: duration)
+        return LuaResults(count: 1)
+    }
+
+    // MARK: Money
+
+    private func defineMoney() {
+        money.field("amount") { .string(LuaString($0.value.amountText)) }
+        money.field("minor_units") { .integer($0.value.minorUnits) }
+        money.field("currency") { .string(LuaString($0.value.currency.code)) }
+        money.metamethod("__tostring") { [unowned self] call in
+            try call.returning(try call.object(1, as: money).value.description)
+        }
+        money.metamethod("__add") { [unowned self] call in
+            let (a, b) = try twoMoneys(call, "add")
+            return try push(try a.adding(b), call)
+        }
+        money.metamethod("__sub") { [unowned self] call in
+            let (a, b) = try twoMoneys(call, "subtract")
+            return try push(try a.subtracting(b), call)
+        }
+        money.metamethod("__mul") { [unowned self] call in
+            if let a = call.optionalObject(1, as: money) { return try push(try a.value.multiplied(by: try call.integer(2)), call) }
+            return try push(try call.object(2, as: money).value.multiplied(by: try call.integer(1)), call)
+        }
+        money.metamethod("__unm") { [unowned self] call in
+            try push(try call.object(1, as: money).value.multiplied(by: -1), call)
+        }
+        money.metamethod("__eq") { [unowned self] call in
+            call.returning(call.optionalObject(1, as: money)?.value == call.optionalObject(2, as: money)?.value)
+        }
+        money.metamethod("__lt") { [unowned self] call in
+            let (a, b) = try twoMoneys(call, "compare")
+            return call.returning(try a.isLess(than: b))
+        }
+        money.metamethod("__le") { [unowned self] call in
+            let (a, b) = try twoMoneys(call, "compare")
+            return call.returning(try !b.isLess(than: a))
+        }
+        money.metamethod("__concat") { [unowned self] call in
+            try call.returning(try text(call, 1) + text(call, 2))
+        }
+    }
+
+    private func twoMoneys(_ call: borrowing LuaCall, _ verb: String) throws -> (Money, Money) {
+        guard let a = call.optionalObject(1, as: money), let b = call.optionalObject(2, as: money) else {
+            let other = call.optionalObject(1, as: money) == nil ? 1 : 2
+            throw LuaScriptError("cannot \(verb) Money and \(call.typeName(Int32(other))) (use money(...) for both)")
+        }
+        return (a.value, b.value)
+    }
+
+    /// A concatenation operand as text: Money, Time and Duration by their `tostring`.
+    private func text(_ call: borrowing LuaCall, _ n: Int32) throws -> String {
+        if let m = call.optionalObject(n, as: money) { return m.value.description }
+        if let t = call.optionalObject(n, as: time) { return t.value.formatted(in: timeZone) }
+        if let d = call.optionalObject(n, as: duration) { return d.value.description }
+        return try call.string(n)
+    }
+
+    // MARK: Time
+
+    private func defineTime() {
+        let calendar: Calendar = {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = timeZone
+            return calendar
+        }()
+        func component(_ unit: Calendar.Component) -> (TimeObject) -> LuaValue {
+            { .integer(Int64(calendar.component(unit, from: $0.value.date))) }
+        }
+        time.field("year", get: component(.year))
+        time.field("month", get: component(.month))
+        time.field("day", get: component(.day))
+        time.field("hour", get: component(.hour))
+        time.field("minute", get: component(.minute))
+        time.field("unix") { .integer($0.value.secondsSince1970) }
+        time.field("date") { [unowned self] object in
+            .string(LuaString(String(object.value.formatted(in: timeZone).prefix(10))))
+        }
+        time.metamethod("__tostring") { [unowned self] call in
+            try call.returning(try call.object(1, as: time).value.formatted(in: timeZone))
+        }
+        time.metamethod("__add") { [unowned self] call in
+            if let t = call.optionalObject(1, as: time) {
+                return try push(try t.value.adding(try call.object(2, as: duration).value), call)
+            }
+            return try push(try call.object(2, as: time).value.adding(try call.object(1, as: duration).value), call)
+        }
+        time.metamethod("__sub") { [unowned self] call in
+            let t = try call.object(1, as: time)
+            if let other = call.optionalObject(2, as: time) { return try push(t.value.since(other.value), call) }
+            guard let span = call.optionalObject(2, as: duration) else {
+                throw LuaScriptError("cannot subtract \(call.typeName(2)) from Time (use a Duration such as time.days(7), or another Time)")
+            }
+            return try push(try t.value.subtracting(span.value), call)
+        }
+        time.metamethod("__eq") { [unowned self] call in
+            call.returning(call.optionalObject(1, as: time)?.value == call.optionalObject(2, as: time)?.value)
+        }
+        time.metamethod("__lt") { [unowned self] call in
+            call.returning(try call.object(1, as: time).value < (try call.object(2, as: time).value))
+        }
+        time.metamethod("__le") { [unowned self] call in
+            call.returning(try call.object(1, as: time).value <= (try call.object(2, as: time).value))
+        }
+        time.metamethod("__concat") { [unowned self] call in
+            try call.returning(try text(call, 1) + text(call, 2))
+        }
+    }
+
+    // MARK: Duration
+
+    private func defineDuration() {
+        duration.field("seconds") { .integer($0.value.seconds) }
+        duration.field("days") { .integer($0.value.seconds / 86_400) }
+        duration.metamethod("__tostring") { [unowned self] call in
+            try call.returning(try call.object(1, as: duration).value.description)
+        }
+        duration.metamethod("__add") { [unowned self] call in
+            if let t = call.optionalObject(2, as: time) {
+                return try push(try t.value.adding(try call.object(1, as: duration).value), call)
+            }
+            let (a, b) = (try call.object(1, as: duration).value, try call.object(2, as: duration).value)
+            let (sum, overflow) = a.seconds.addingReportingOverflow(b.seconds)
+            if overflow { throw LuaScriptError("Duration \(a) + \(b) is out of range") }
+            return try push(Timespan(seconds: sum), call)
+        }
+        duration.metamethod("__sub") { [unowned self] call in
+            let (a, b) = (try call.object(1, as: duration).value, try call.object(2, as: duration).value)
+            let (difference, overflow) = a.seconds.subtractingReportingOverflow(b.seconds)
+            if overflow { throw LuaScriptError("Duration \(a) - \(b) is out of range") }
+            return try push(Timespan(seconds: difference), call)
+        }
+        duration.metamethod("__mul") { [unowned self] call in
+            let (span, factor) = call.optionalObject(1, as: duration) != nil
+                ? (try call.object(1, as: duration).value, try call.integer(2))
+                : (try call.object(2, as: duration).value, try call.integer(1))
+            let (product, overflow) = span.seconds.multipliedReportingOverflow(by: factor)
+            if overflow { throw LuaScriptError("Duration \(span) × \(factor) is out of range") }
+            return try push(Timespan(seconds: product), call)
+        }
+        duration.metamethod("__unm") { [unowned self] call in
+            try push(Timespan(seconds: 0 &- (try call.object(1, as: duration).value.seconds)), call)
+        }
+        duration.metamethod("__eq") { [unowned self] call in
+            call.returning(call.optionalObject(1, as: duration)?.value == call.optionalObject(2, as: duration)?.value)
+        }
+        duration.metamethod("__lt") { [unowned self] call in
+            call.returning(try call.object(1, as: duration).value < (try call.object(2, as: duration).value))
+        }
+        duration.metamethod("__le") { [unowned self] call in
+            call.returning(try call.object(1, as: duration).value <= (try call.object(2, as: duration).value))
+        }
+        duration.metamethod("__concat") { [unowned self] call in
+            try call.returning(try text(call, 1) + text(call, 2))
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ComityCore
+import Foundation
+import LuaBridge
+
+/// The functions of the core API that need no store: money and time. `workflow` is
+/// declared here for the reference and the stubs; the runner installs it.
+enum CoreAPI {
+    static var functions: [APIFunction] {
+        [
+            APIFunction(
+                "money",
+                summary: "An amount of money: `money(1300000000, \"RUB\")`, `money(\"12.50\", \"USD\")`, or `money(\"1,300,000,000.00 RUB\")`. Amounts are exact; more decimals than the currency has is an error.",
+                parameters: [
+                    APIParameter("amount", .oneOf([.integer, .string]), "Major units: a whole number, or decimal text (may end with the currency code)."),
+                    APIParameter("currency", .optional(.string), "ISO 4217 code, unless the amount text ends with one."),
+                ],
+                results: [APIResult(.named("Money"), "The amount.")],
+                implementation: { call, context in
+                    let currencyText: String
+                    var amountText = try call.string(1)
+                    if let given = try call.optionalString(2) {
+                        currencyText = given
+                    } else if let space = amountText.lastIndex(of: " ") {
+                        currencyText = String(amountText[amountText.index(after: space)...])
+                        amountText = String(amountText[..<space])
+                    } else {
+                        throw LuaArgumentError(index: 2, problem: "currency expected, e.g. money(\(amountText), \"RUB\")")
+                    }
+                    let currency = try Currency(currencyText)
+                    return try context.types.push(try Money(amountText, currency: currency), call)
+                }),
+            APIFunction(
+                "time.now", summary: "The run's clock: the moment the run is for (`--now` sets it; a schedule's slot time later).",
+                results: [APIResult(.named("Time"), "Now, for this run.")],
+                implementation: { call, context in try context.types.push(context.now, call) }),
+            APIFunction(
+                "time.parse",
+                summary: "A moment from ISO 8601 text: `2021-01-26`, `2021-01-26T11:00` (in the workspace's time zone) or `2021-01-26T11:00:00+03:00`.",
+                parameters: [APIParameter("text", .string, "The date or date and time.")],
+                results: [APIResult(.named("Time"), "The moment.")],
+                implementation: { call, context in
+                    try context.types.push(try Timestamp(parsing: try call.string(1), in: context.timeZone), call)
+                }),
+            APIFunction(
+                "time.days", summary: "A duration of whole days: `ev.ends_at + time.days(14)`.",
+                parameters: [APIParameter("n", .integer, "How many days (may be negative).")],
+                results: [APIResult(.named("Duration"), "The duration.")],
+                implementation: { call, context in try context.types.push(try Timespan.days(try call.integer(1)), call) }),
+            APIFunction(
+                "time.hours", summary: "A duration of whole hours.",
+                parameters: [APIParameter("n", .integer, "How many hours (may be negative).")],
+                results: [APIResult(.named("Duration"), "The duration.")],
+                implementation: { call, context in try context.types.push(try Timespan.hours(try call.integer(1)), call) }),
+            APIFunction(
+                "time.minutes", summary: "A duration of whole minutes.",
+                parameters: [APIParameter("n", .integer, "How many minutes (may be negative).")],
+                results: [APIResult(.named("Duration"), "The duration.")],
+                implementation: { call, context in try context.types.push(try Timespan.minutes(try call.integer(1)), call) }),
+            APIFunction(
+                "workflow",
+                summary: "Declares a workflow; a script returns it: `return workflow { name = \"event-followups\", run = function(ctx) ... end }`. Fields: name, description, run, and (coming) params, on, schedule, limits, retry.",
+                parameters: [APIParameter("declaration", .table, "The workflow's fields.")],
+                results: [APIResult(.table, "The same declaration, checked.")],
+                implementation: nil),
+        ]
+    }
+}

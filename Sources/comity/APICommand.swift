@@ -1,0 +1,45 @@
+import ArgumentParser
+import ComityEngine
+import Foundation
+
+struct APICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract: "The Lua API, from its registry: a Markdown reference or LuaLS stubs for editors.",
+        subcommands: [Docs.self, Stubs.self]
+    )
+
+    struct Docs: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the Markdown reference of the Lua API.")
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+        var out: String?
+
+        func run() throws { try Output.write(APIRegistry.core.markdownReference(), to: out) }
+    }
+
+    struct Stubs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a LuaLS annotation file (---@class, ---@param) for editor completion and checks.")
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+        var out: String?
+
+        func run() throws { try Output.write(APIRegistry.core.luaLSStubs(), to: out) }
+    }
+}
+
+/// Standard output, or a file named on the command line.
+enum Output {
+    static func write(_ text: String, to path: String?) throws {
+        guard let path else {
+            print(text, terminator: "")
+            return
+        }
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}
