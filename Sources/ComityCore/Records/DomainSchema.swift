@@ -1,0 +1,84 @@
+/// The schemas of every record type, with the workspace's custom fields.
+public struct DomainSchema: Sendable {
+    public private(set) var records: [RecordType: RecordSchema]
+
+    public subscript(type: RecordType) -> RecordSchema {
+        records[type] ?? RecordSchema(type, fields: [])
+    }
+
+    /// Adds a workspace's custom field to a record type.
+    public mutating func addCustomField(_ definition: FieldDefinition, to type: RecordType) throws(DomainError) {
+        var schema = self[type]
+        try schema.addCustomField(definition)
+        records[type] = schema
+    }
+
+    /// Comity's record types as the domain defines them.
+    public static let standard = DomainSchema(records: [
+        .organisation: RecordSchema(.organisation, fields: [
+            FieldDefinition("name", .string, required: true, "The organisation's name."),
+            FieldDefinition("kind", .organisationKind, "IATI organisation type, by name (national_ngo) or code (22)."),
+            FieldDefinition("country", .country, "ISO 3166-1 alpha-2 code of its registration."),
+            FieldDefinition("identifier", .orgIdentifier, unique: true, "org-id.guide identifier, PREFIX-localid."),
+            FieldDefinition("website", .url, "Its web site."),
+            FieldDefinition("email", .email, "A contact address."),
+            FieldDefinition("description", .string, "What it does."),
+            FieldDefinition("tags", .strings, "Free labels."),
+        ]),
+        .person: RecordSchema(.person, fields: [
+            FieldDefinition("name", .string, required: true, "The person's name."),
+            FieldDefinition("email", .email, "A contact address."),
+            FieldDefinition("organisation", .reference(.organisation), "Where the person works."),
+            FieldDefinition("role", .string, "The person's role there."),
+        ]),
+        .grant: RecordSchema(.grant, fields: [
+            FieldDefinition("title", .string, required: true, "What the grant is for."),
+            FieldDefinition("funder", .reference(.organisation), required: true, "The organisation giving it."),
+            FieldDefinition("recipient", .reference(.organisation), required: true, "The organisation receiving it."),
+            FieldDefinition("programme", .string, "The funder's programme."),
+            FieldDefinition("amount_requested", .money, "What was asked for."),
+            FieldDefinition("amount_awarded", .money, "What was awarded."),
+            FieldDefinition("applied_on", .date, "When it was applied for."),
+            FieldDefinition("decided_on", .date, "When it was awarded or rejected."),
+            FieldDefinition("starts_on", .date, "Start of the funded work."),
+            FieldDefinition("ends_on", .date, "End of the funded work."),
+            FieldDefinition("report_due", .date, "When the report to the funder is due."),
+        ], lifecycle: LifecycleDescription(GrantStatus.self)),
+        .partnership: RecordSchema(.partnership, fields: [
+            FieldDefinition("members", .references(.organisation), required: true, "The partners (two or more)."),
+            FieldDefinition("facilitator", .reference(.organisation), "An intermediary that brought them together."),
+            FieldDefinition("kind", .string, "What sort of partnership."),
+            FieldDefinition("purpose", .string, "What it is for."),
+            FieldDefinition("starts_on", .date, "When it starts."),
+            FieldDefinition("ends_on", .date, "When it ends."),
+        ], lifecycle: LifecycleDescription(PartnershipStatus.self)),
+        .event: RecordSchema(.event, fields: [
+            FieldDefinition("title", .string, required: true, "The event's title."),
+            FieldDefinition("kind", .choice(["round_table", "conference", "forum", "festival", "webinar", "training", "other"]),
+                            "What sort of event."),
+            FieldDefinition("starts_at", .time, required: true, "When it starts."),
+            FieldDefinition("ends_at", .time, "When it ends."),
+            FieldDefinition("time_zone", .timeZone, "Its local time zone, such as Europe/Moscow."),
+            FieldDefinition("platform", .string, "The online platform, for an online event."),
+            FieldDefinition("venue", .string, "The venue, for an event in person."),
+            FieldDefinition("city", .string, "The venue's city."),
+            FieldDefinition("country", .country, "The venue's country."),
+            FieldDefinition("organisers", .references(.organisation), "Who organises it."),
+        ], lifecycle: LifecycleDescription(EventStatus.self)),
+        .application: RecordSchema(.application, fields: [
+            FieldDefinition("applicant", .reference(.organisation), required: true, "The organisation applying."),
+            FieldDefinition("programme", .string, "What it applies to."),
+            FieldDefinition("received_at", .time, "When it arrived (the run's clock when not given)."),
+            FieldDefinition("summary", .string, "What it proposes."),
+            FieldDefinition("requested", .money, "The amount asked for."),
+            FieldDefinition("dismissal_reason", .string, "Why it was dismissed."),
+        ], lifecycle: LifecycleDescription(ApplicationStatus.self)),
+        .task: RecordSchema(.task, fields: [
+            FieldDefinition("title", .string, required: true, "What is to be done."),
+            FieldDefinition("kind", .string, "A label for finding tasks of a sort (event-report)."),
+            FieldDefinition("about", .anyReference, "The record the task is about."),
+            FieldDefinition("assignee", .reference(.person), "Who is to do it."),
+            FieldDefinition("due", .time, "When it is due; an open task past it is overdue."),
+        ], lifecycle: LifecycleDescription(TaskStatus.self)),
+    ])
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// One field of a record type.
+public struct FieldDefinition: Sendable, Hashable {
+    public let name: String
+    public let type: FieldType
+    public let required: Bool
+    /// No two live records may share a value (an organisation's identifier).
+    public let unique: Bool
+    public let summary: String
+    /// Declared in the workspace's configuration rather than by Comity.
+    public let custom: Bool
+
+    public init(
+        _ name: String, _ type: FieldType, required: Bool = false, unique: Bool = false, custom: Bool = false,
+        _ summary: String
+    ) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.unique = unique
+        self.custom = custom
+        self.summary = summary
+    }
+}
+
+/// A lifecycle, without its Swift type: what a schema, a store and a binding need.
+public struct LifecycleDescription: Sendable, Hashable {
+    public struct Step: Sendable, Hashable {
+        public let verb: String
+        public let from: [String]
+        public let to: String
+        public let event: String
+    }
+
+    public let statuses: [String]
+    public let initial: String
+    public let steps: [Step]
+
+    public init<S: LifecycleStatus>(_ type: S.Type) {
+        statuses = S.allCases.map(\.rawValue)
+        initial = S.initial.rawValue
+        steps = S.steps.map { Step(verb: $0.verb, from: $0.from.map(\.rawValue), to: $0.to.rawValue, event: $0.event) }
+    }
+}
+
+/// The fields and lifecycle of one record type. Every record also has `id`,
+/// `created_at`, `updated_at` and, with a lifecycle, `status`.
+public struct RecordSchema: Sendable {
+    public let type: RecordType
+    public private(set) var fields: [FieldDefinition]
+    public let lifecycle: LifecycleDescription?
+
+    /// Names every record has, which no field may take.
+    public static let reservedNames: Set<String> = ["id", "created_at", "updated_at", "archived_at", "status", "type"]
+
+    public init(_ type: RecordType, fields: [FieldDefinition], lifecycle: LifecycleDescription? = nil) {
+        self.type = type
+        self.fields = fields
+        self.lifecycle = lifecycle
+    }
+
+    public func field(named name: String) -> FieldDefinition? { fields.first { $0.name == name } }
+
+    /// Every name a script may read on such a record.
+    public var readableNames: [String] {
+        ["id", "created_at", "updated_at"] + (lifecycle == nil ? [] : ["status"]) + fields.map(\.name)
+    }
+
+    /// Adds a field declared by the workspace. Custom fields hold plain values:
+    /// string, integer, decimal, boolean, date, money, a choice, or a list of strings.
+    public mutating func addCustomField(_ definition: FieldDefinition) throws(DomainError) {
+        let name = definition.name
+        guard name.range(of: #"^[a-z][a-z0-9_]*$"#, options: .regularExpression) != nil else {
+            throw DomainError(.invalidValue, field: name,
+                              "custom field name '\(name)' must be lower case letters, digits and '_', starting with a letter")
+        }
+        guard !Self.reservedNames.contains(name), field(named: name) == nil else {
+            throw DomainError(.invalidValue, field: name, "\(type.displayName) already has a field '\(name)'")
+        }
+        switch definition.type {
+        case .string, .integer, .decimal, .boolean, .date, .money, .choice, .strings: break
+        default:
+            throw DomainError(.invalidValue, field: name,
+                              "custom field '\(name)' cannot be of type \(definition.type) "
+                              + "(allowed: string, integer, decimal, boolean, date, money, choice, list of strings)")
+        }
+        fields.append(FieldDefinition(name, definition.type, required: definition.required, unique: definition.unique,
+                                      custom: true, definition.summary))
+    }
+
+    /// Checks the fields given for a new record (`creating`) or for a change: unknown
+    /// names, missing required fields and values of the wrong type are refused, each
+    /// naming its field. Returns the values normalised.
+    public func validate(_ values: [String: FieldValue], creating: Bool, timeZone: TimeZone = .gmt)
+        throws(DomainError) -> [String: FieldValue]
+    {
+        var normalised: [String: FieldValue] = [:]
+        for name in values.keys.sorted() {
+            guard let value = values[name] else { continue }
+            guard let definition = field(named: name) else {
+                throw DomainError(.invalidValue, field: name, unknownFieldMessage(name))
+            }
+            normalised[name] = try definition.type.normalise(value, field: name, record: type.displayName, timeZone: timeZone)
+        }
+        if creating {
+            for definition in fields where definition.required && normalised[definition.name] == nil {
+                throw DomainError(.invalidValue, field: definition.name,
+                                  "\(type.displayName) needs '\(definition.name)' (\(definition.summary))")
+            }
+        }
+        return normalised
+    }
+
+    /// `Organisation has no field 'nmae'`; the engine adds a suggestion.
+    public func unknownFieldMessage(_ name: String) -> String {
+        if name == "status", lifecycle != nil {
+            return "\(type.displayName) field 'status' changes only through its lifecycle steps"
+        }
+        if Self.reservedNames.contains(name) { return "\(type.displayName) field '\(name)' is kept by Comity" }
+        return "\(type.displayName) has no field '\(name)'"
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// The kinds of record Comity keeps.
+public enum RecordType: String, CaseIterable, Sendable, Hashable, CustomStringConvertible {
+    case organisation, person, grant, partnership, event, application, task
+
+    /// The name in messages and in the LuaLS classes: `Organisation`.
+    public var displayName: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
+
+    /// The collection scripts use: `orgs`, `people`, `grants`, ...
+    public var collection: String {
+        switch self {
+        case .organisation: "orgs"
+        case .person: "people"
+        case .grant: "grants"
+        case .partnership: "partnerships"
+        case .event: "events"
+        case .application: "applications"
+        case .task: "tasks"
+        }
+    }
+
+    public var description: String { rawValue }
+}
+
+/// A record of some type, by its stable id.
+public struct RecordReference: Hashable, Sendable, CustomStringConvertible {
+    public let type: RecordType
+    public let id: Int64
+
+    public init(_ type: RecordType, _ id: Int64) {
+        self.type = type
+        self.id = id
+    }
+
+    /// `grant#12`
+    public var description: String { "\(type.rawValue)#\(id)" }
+}
+
+/// A day in the calendar, without a time or a zone: `2021-01-26`.
+public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    public init(parsing text: String, field: String = "date") throws(DomainError) {
+        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month), (1...Self.days(in: month, of: year)).contains(day)
+        else {
+            throw DomainError(.invalidValue, field: field, "invalid \(field) '\(text)' (expected a date such as 2021-01-26)")
+        }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    private static func days(in month: Int, of year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    public static func < (a: CalendarDate, b: CalendarDate) -> Bool {
+        (a.year, a.month, a.day) < (b.year, b.month, b.day)
+    }
+
+    public var description: String {
+        String(format: "%04d-%02d-%02d", year, month, day)
+    }
+}
