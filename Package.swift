@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -22,6 +23,7 @@ let package = Package(
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(name: "LuaBridge", dependencies: ["CLuaShim"]),
         .target(name: "ComityCore", exclude: ["ReferenceData/generate.py"]),
+        .target(name: "ComitySQLite", dependencies: ["ComityCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "ComityEngine",
             dependencies: ["LuaBridge", "ComityCore", .product(name: "Logging", package: "swift-log")]
@@ -38,6 +40,7 @@ let package = Package(
         ),
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge"]),
         .testTarget(name: "ComityCoreTests", dependencies: ["ComityCore"]),
+        .testTarget(name: "ComitySQLiteTests", dependencies: ["ComitySQLite"]),
         .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine", "Comity"]),
         .testTarget(name: "comityTests", dependencies: ["comity"]),
     ],

@@ -26,14 +26,9 @@ public protocol LifecycleStatus: RawRepresentable, CaseIterable, Hashable, Senda
 extension LifecycleStatus {
     /// The step `verb` from `current`, or an error that says what is allowed.
     public static func step(_ verb: String, from current: Self) throws(DomainError) -> LifecycleStep<Self> {
-        guard let step = steps.first(where: { $0.verb == verb }) else {
-            throw DomainError(.illegalStep,
-                              "\(recordName) has no step '\(verb)' (steps: \(steps.map(\.verb).joined(separator: ", ")))")
-        }
-        guard step.from.contains(current) else {
-            throw DomainError(.illegalStep, field: "status",
-                              "cannot \(verb) \(article) \(recordName) in status '\(current.rawValue)' "
-                              + "(allowed from: \(step.from.map(\.rawValue).joined(separator: ", ")))")
+        let described = try LifecycleDescription(Self.self).step(verb, from: current.rawValue)
+        guard let step = steps.first(where: { $0.verb == described.verb }) else {
+            throw DomainError(.illegalStep, "\(recordName) has no step '\(verb)'")
         }
         return step
     }
@@ -49,8 +44,6 @@ extension LifecycleStatus {
         }
         self = status
     }
-
-    private static var article: String { "aeiou".contains(recordName.prefix(1)) ? "an" : "a" }
 }
 
 /// `draft → submitted → under_review → awarded | rejected`, `awarded → active → closed`,

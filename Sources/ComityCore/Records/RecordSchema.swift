@@ -37,10 +37,27 @@ public struct LifecycleDescription: Sendable, Hashable {
     public let initial: String
     public let steps: [Step]
 
+    public let recordName: String
+
     public init<S: LifecycleStatus>(_ type: S.Type) {
         statuses = S.allCases.map(\.rawValue)
         initial = S.initial.rawValue
         steps = S.steps.map { Step(verb: $0.verb, from: $0.from.map(\.rawValue), to: $0.to.rawValue, event: $0.event) }
+        recordName = S.recordName
+    }
+
+    /// The step `verb` from status `current`, or an error that says what is allowed.
+    public func step(_ verb: String, from current: String) throws(DomainError) -> Step {
+        guard let step = steps.first(where: { $0.verb == verb }) else {
+            throw DomainError(.illegalStep, "\(recordName) has no step '\(verb)' (steps: \(steps.map(\.verb).joined(separator: ", ")))")
+        }
+        guard step.from.contains(current) else {
+            let article = "aeiou".contains(recordName.prefix(1)) ? "an" : "a"
+            throw DomainError(.illegalStep, field: "status",
+                              "cannot \(verb) \(article) \(recordName) in status '\(current)' "
+                              + "(allowed from: \(step.from.joined(separator: ", ")))")
+        }
+        return step
     }
 }
 

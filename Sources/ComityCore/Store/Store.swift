@@ -1,0 +1,56 @@
+import Foundation
+
+/// Where records live. One run is one transaction: everything it writes, with its
+/// audit entries and domain events, is committed together or not at all. The
+/// protocol shows no database library's types, so that stores other than SQLite
+/// (PostgreSQL, for networks that outgrow one machine) can stand behind it.
+public protocol Store: AnyObject {
+    var schema: DomainSchema { get }
+
+    /// Runs `body` in one write transaction: committed when it returns normally and
+    /// `commit` is true; rolled back when it throws or `commit` is false (dry runs).
+    func write<T>(commit: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T
+
+    /// Runs `body` with a consistent read-only view.
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+}
+
+/// The operations of one transaction. Every write records its audit entries, and
+/// every lifecycle step its domain event, in the same transaction.
+public protocol StoreTransaction {
+    /// Creates a record; its fields are validated against the schema.
+    func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record
+    /// Changes fields of a record; only what differs is written and audited.
+    func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record
+    /// Takes a lifecycle step (`award`), with fields that go with it (a dismissal's reason).
+    func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record
+    func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record
+    func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record
+
+    func record(_ reference: RecordReference) throws -> Record?
+    /// A record by a unique field's value (an organisation's identifier).
+    func record(_ type: RecordType, where field: String, is value: FieldValue) throws -> Record?
+    /// Calls `each` for every record the query selects, streaming; `each` returns
+    /// false to stop early.
+    func forEach(_ type: RecordType, _ query: RecordQuery, _ each: (Record) throws -> Bool) throws
+    func count(_ type: RecordType, _ query: RecordQuery) throws -> Int
+    /// Totals of a money field, grouped by other fields, computed by the database;
+    /// one row per group and currency.
+    func sum(_ type: RecordType, _ field: String, by groups: [String], _ query: RecordQuery) throws -> [MoneyTotal]
+
+    func audit(of reference: RecordReference) throws -> [AuditEntry]
+    func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)]
+}
+
+/// Who changes something and when: the run and its clock.
+public struct ChangeContext: Sendable {
+    public let run: String?
+    public let at: Timestamp
+    public let timeZone: TimeZone
+
+    public init(run: String?, at: Timestamp, timeZone: TimeZone = .gmt) {
+        self.run = run
+        self.at = at
+        self.timeZone = timeZone
+    }
+}

@@ -1,0 +1,27 @@
+/// A store that cannot do what was asked, for a reason outside the data itself.
+public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// Another process holds the database longer than the wait allows.
+        case locked
+        /// The database was written by a newer Comity; it is left untouched.
+        case newerVersion
+        /// The file or its folder cannot be written, or the disk is full.
+        case notWritable
+        /// No record with that id.
+        case notFound
+        /// A unique value is taken already.
+        case duplicate
+        /// Anything else the database reported.
+        case database
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

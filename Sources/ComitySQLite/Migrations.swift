@@ -1,0 +1,116 @@
+import GRDB
+
+/// The database's schema, one migration at a time. A migration is never edited once
+/// released: later changes are new migrations, so every database reaches the same
+/// schema. Column conventions (see `ColumnMapping`): a field's column has its name;
+/// money is `NAME_minor` and `NAME_currency`; a record of any type is `NAME_type` and
+/// `NAME_id`; a list of records is a link table `TYPE_FIELD(owner, position, target)`;
+/// custom fields live in the JSON column `custom`.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 records, audit and events") { db in
+            try db.execute(sql: v1)
+        }
+        return migrator
+    }
+
+    private static let common = """
+        custom TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        archived_at INTEGER
+        """
+
+    static let v1 = """
+        CREATE TABLE organisations (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          name TEXT NOT NULL, kind TEXT, country TEXT, identifier TEXT UNIQUE, website TEXT, email TEXT,
+          description TEXT, tags TEXT,
+          \(common));
+        CREATE INDEX organisations_name ON organisations(name);
+        CREATE INDEX organisations_country ON organisations(country);
+        CREATE INDEX organisations_kind ON organisations(kind);
+
+        CREATE TABLE people (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          name TEXT NOT NULL, email TEXT, organisation INTEGER REFERENCES organisations(id), role TEXT,
+          \(common));
+        CREATE INDEX people_organisation ON people(organisation);
+        CREATE INDEX people_email ON people(email);
+
+        CREATE TABLE grants (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT NOT NULL,
+          title TEXT NOT NULL,
+          funder INTEGER NOT NULL REFERENCES organisations(id),
+          recipient INTEGER NOT NULL REFERENCES organisations(id),
+          programme TEXT,
+          amount_requested_minor INTEGER, amount_requested_currency TEXT,
+          amount_awarded_minor INTEGER, amount_awarded_currency TEXT,
+          applied_on TEXT, decided_on TEXT, starts_on TEXT, ends_on TEXT, report_due TEXT,
+          \(common));
+        CREATE INDEX grants_status ON grants(status);
+        CREATE INDEX grants_funder ON grants(funder);
+        CREATE INDEX grants_recipient ON grants(recipient);
+        CREATE INDEX grants_programme ON grants(programme);
+        CREATE INDEX grants_report_due ON grants(report_due);
+
+        CREATE TABLE partnerships (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT NOT NULL,
+          facilitator INTEGER REFERENCES organisations(id), kind TEXT, purpose TEXT, starts_on TEXT, ends_on TEXT,
+          \(common));
+        CREATE INDEX partnerships_status ON partnerships(status);
+        CREATE TABLE partnership_members (
+          owner INTEGER NOT NULL REFERENCES partnerships(id), position INTEGER NOT NULL,
+          target INTEGER NOT NULL REFERENCES organisations(id), PRIMARY KEY (owner, position));
+        CREATE INDEX partnership_members_target ON partnership_members(target);
+
+        CREATE TABLE events (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT NOT NULL,
+          title TEXT NOT NULL, kind TEXT, starts_at INTEGER NOT NULL, ends_at INTEGER, time_zone TEXT,
+          platform TEXT, venue TEXT, city TEXT, country TEXT,
+          \(common));
+        CREATE INDEX events_status ON events(status);
+        CREATE INDEX events_starts_at ON events(starts_at);
+        CREATE INDEX events_ends_at ON events(ends_at);
+        CREATE TABLE event_organisers (
+          owner INTEGER NOT NULL REFERENCES events(id), position INTEGER NOT NULL,
+          target INTEGER NOT NULL REFERENCES organisations(id), PRIMARY KEY (owner, position));
+        CREATE INDEX event_organisers_target ON event_organisers(target);
+        CREATE TABLE event_participants (
+          event INTEGER NOT NULL REFERENCES events(id), participant_type TEXT NOT NULL,
+          participant_id INTEGER NOT NULL, role TEXT NOT NULL,
+          PRIMARY KEY (event, participant_type, participant_id, role));
+
+        CREATE TABLE applications (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT NOT NULL,
+          applicant INTEGER NOT NULL REFERENCES organisations(id), programme TEXT, received_at INTEGER,
+          summary TEXT, requested_minor INTEGER, requested_currency TEXT, dismissal_reason TEXT,
+          \(common));
+        CREATE INDEX applications_status ON applications(status);
+        CREATE INDEX applications_applicant ON applications(applicant);
+        CREATE INDEX applications_received_at ON applications(received_at);
+
+        CREATE TABLE tasks (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT NOT NULL,
+          title TEXT NOT NULL, kind TEXT, about_type TEXT, about_id INTEGER,
+          assignee INTEGER REFERENCES people(id), due INTEGER,
+          \(common));
+        CREATE INDEX tasks_status ON tasks(status);
+        CREATE INDEX tasks_about ON tasks(about_type, about_id);
+        CREATE INDEX tasks_kind ON tasks(kind);
+        CREATE INDEX tasks_due ON tasks(due);
+
+        CREATE TABLE audit (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT, at INTEGER NOT NULL,
+          record_type TEXT NOT NULL, record_id INTEGER NOT NULL, action TEXT NOT NULL,
+          field TEXT, old_value TEXT, new_value TEXT);
+        CREATE INDEX audit_record ON audit(record_type, record_id);
+        CREATE INDEX audit_run ON audit(run);
+
+        CREATE TABLE domain_events (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT, at INTEGER NOT NULL, name TEXT NOT NULL,
+          record_type TEXT NOT NULL, record_id INTEGER NOT NULL);
+        CREATE INDEX domain_events_name ON domain_events(name);
+        """
+}

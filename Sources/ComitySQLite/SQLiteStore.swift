@@ -1,0 +1,101 @@
+import ComityCore
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file per workspace (default `.comity/comity.db`),
+/// in WAL mode with foreign keys on, migrated when opened.
+public final class SQLiteStore: Store, Sendable {
+    public let schema: DomainSchema
+    public let path: String
+    private let pool: DatabasePool
+
+    /// Opens (creating when missing) the database at `path`. Waits up to `busyTimeout`
+    /// for another process's lock. Refuses a database written by a newer Comity.
+    public init(path: String, schema: DomainSchema = .standard, busyTimeout: TimeInterval = 5) throws {
+        self.schema = schema
+        self.path = path
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.notWritable, "cannot create the folder \(folder.path) for the database: \(error.localizedDescription)")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.foreignKeysEnabled = true
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+        let migrator = Migrations.migrator
+        do {
+            let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
+            if superseded {
+                throw StoreError(.newerVersion,
+                                 "\(path) was written by a newer version of comity; it is left as it is (upgrade comity to open it)")
+            }
+            try migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    public func write<T>(commit: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(SQLiteTransaction(db: db, schema: schema))
+                    return commit ? .commit : .rollback
+                }
+                guard let result else { throw StoreError(.database, "the transaction returned nothing") }
+                return result
+            }
+        } catch let error as DatabaseError {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        do {
+            return try pool.read { db in try body(SQLiteTransaction(db: db, schema: schema)) }
+        } catch let error as DatabaseError {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    /// Runs one statement on the file outside any store (tests, repairs). True when it ran.
+    public static func rawExecute(path: String, sql: String) throws -> Bool {
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: sql) }
+        return true
+    }
+
+    /// The first column of each row of a query, as text, outside any store.
+    public static func rawQuery(path: String, sql: String) throws -> [String] {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        return try queue.read { db in try String.fetchAll(db, sql: sql) }
+    }
+
+    /// SQLite's errors in the words of someone running a workflow.
+    static func storeError(_ error: any Error, path: String) -> any Error {
+        guard let database = error as? DatabaseError else { return error }
+        switch database.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return StoreError(.locked, "\(path) is locked by another process (waited; try again when it has finished)")
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
+            return StoreError(.notWritable, "\(path) cannot be written (read-only file or folder, or no permission); nothing was changed")
+        case .SQLITE_FULL, .SQLITE_IOERR:
+            return StoreError(.notWritable, "\(path): the disk is full or failing; the run was rolled back and the database is intact")
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            return StoreError(.database, "\(path) is not a Comity database (or is damaged); it is left as it is")
+        default:
+            return StoreError(.database, "\(path): \(database.message ?? database.description)")
+        }
+    }
+}

@@ -1,0 +1,407 @@
+import ComityCore
+import Foundation
+import GRDB
+
+// GRDB has a `Record` class of its own.
+typealias Record = ComityCore.Record
+
+/// One transaction of the SQLite store. Lives only inside `SQLiteStore.write` or
+/// `read`, on the database's own connection.
+struct SQLiteTransaction: StoreTransaction {
+    let db: Database
+    let schema: DomainSchema
+
+    // MARK: Writing
+
+    func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+        let recordSchema = schema[type]
+        let values = try recordSchema.validate(fields, creating: true, timeZone: context.timeZone)
+        try checkReferences(values, recordSchema)
+        try checkUnique(values, recordSchema, excluding: nil)
+        var columns = ["created_at", "updated_at", "custom"]
+        var arguments: [DatabaseValue] = [
+            context.at.secondsSince1970.databaseValue, context.at.secondsSince1970.databaseValue,
+            ColumnMapping.encodeCustom(values.filter { recordSchema.field(named: $0.key)?.custom == true }).databaseValue,
+        ]
+        if let lifecycle = recordSchema.lifecycle {
+            columns.append("status")
+            arguments.append(lifecycle.initial.databaseValue)
+        }
+        for definition in recordSchema.fields {
+            let names = ColumnMapping.columns(definition)
+            guard !names.isEmpty else { continue }
+            columns += names
+            arguments += ColumnMapping.encode(values[definition.name], definition)
+        }
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        try db.execute(
+            sql: "INSERT INTO \(ColumnMapping.table(type)) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))",
+            arguments: StatementArguments(arguments))
+        let reference = RecordReference(type, db.lastInsertedRowID)
+        for definition in recordSchema.fields {
+            if case .references = definition.type, case .references(let targets)? = values[definition.name] {
+                try writeLinks(reference, definition.name, targets)
+            }
+        }
+        try audit(reference, .create, field: nil, old: nil,
+                  new: ColumnMapping.json(values.mapValues(\.description)), context)
+        return try require(reference)
+    }
+
+    func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
+        let current = try require(reference)
+        try refuseArchived(current)
+        let recordSchema = schema[reference.type]
+        for (name, value) in changes where value == nil {
+            guard let definition = recordSchema.field(named: name) else {
+                throw DomainError(.invalidValue, field: name, recordSchema.unknownFieldMessage(name))
+            }
+            if definition.required {
+                throw DomainError(.invalidValue, field: name,
+                                  "\(reference.type.displayName) field '\(name)' is required; it can be changed but not cleared")
+            }
+        }
+        let given = try recordSchema.validate(changes.compactMapValues { $0 }, creating: false, timeZone: context.timeZone)
+        var next = current.fields
+        for (name, value) in changes { next[name] = value == nil ? nil : given[name] }
+        let changed = recordSchema.fields.filter { next[$0.name] != current.fields[$0.name] }
+        guard !changed.isEmpty else { return current }
+        try checkReferences(given, recordSchema)
+        try checkUnique(given, recordSchema, excluding: reference.id)
+        var assignments = ["updated_at = ?"]
+        var arguments: [DatabaseValue] = [context.at.secondsSince1970.databaseValue]
+        if changed.contains(where: \.custom) {
+            assignments.append("custom = ?")
+            arguments.append(ColumnMapping.encodeCustom(next.filter { recordSchema.field(named: $0.key)?.custom == true }).databaseValue)
+        }
+        for definition in changed {
+            if case .references = definition.type {
+                let targets: [RecordReference]
+                if case .references(let list)? = next[definition.name] { targets = list } else { targets = [] }
+                try db.execute(sql: "DELETE FROM \(ColumnMapping.linkTable(reference.type, definition.name)) WHERE owner = ?",
+                               arguments: [reference.id])
+                try writeLinks(reference, definition.name, targets)
+                continue
+            }
+            for (column, value) in zip(ColumnMapping.columns(definition), ColumnMapping.encode(next[definition.name], definition)) {
+                assignments.append("\(column) = ?")
+                arguments.append(value)
+            }
+        }
+        arguments.append(reference.id.databaseValue)
+        try db.execute(sql: "UPDATE \(ColumnMapping.table(reference.type)) SET \(assignments.joined(separator: ", ")) WHERE id = ?",
+                       arguments: StatementArguments(arguments))
+        for definition in changed {
+            try audit(reference, .update, field: definition.name, old: current.fields[definition.name]?.description,
+                      new: next[definition.name]?.description, context)
+        }
+        return try require(reference)
+    }
+
+    func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+        let current = try require(reference)
+        try refuseArchived(current)
+        guard let lifecycle = schema[reference.type].lifecycle, let status = current.status else {
+            throw DomainError(.illegalStep, "\(reference.type.displayName) has no lifecycle")
+        }
+        let step = try lifecycle.step(verb, from: status)
+        if !fields.isEmpty { _ = try update(reference, fields.mapValues { Optional($0) }, context: context) }
+        try db.execute(sql: "UPDATE \(ColumnMapping.table(reference.type)) SET status = ?, updated_at = ? WHERE id = ?",
+                       arguments: [step.to, context.at.secondsSince1970, reference.id])
+        try audit(reference, .step, field: "status", old: status, new: step.to, context)
+        try db.execute(sql: "INSERT INTO domain_events (run, at, name, record_type, record_id) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [context.run, context.at.secondsSince1970, step.event, reference.type.rawValue, reference.id])
+        return try require(reference)
+    }
+
+    func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+        let current = try require(reference)
+        guard current.archivedAt == nil else { return current }
+        try db.execute(sql: "UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = ?, updated_at = ? WHERE id = ?",
+                       arguments: [context.at.secondsSince1970, context.at.secondsSince1970, reference.id])
+        try audit(reference, .archive, field: nil, old: nil, new: nil, context)
+        return try require(reference)
+    }
+
+    func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+        let current = try require(reference)
+        guard current.archivedAt != nil else { return current }
+        try db.execute(sql: "UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = NULL, updated_at = ? WHERE id = ?",
+                       arguments: [context.at.secondsSince1970, reference.id])
+        try audit(reference, .restore, field: nil, old: nil, new: nil, context)
+        return try require(reference)
+    }
+
+    // MARK: Reading
+
+    func record(_ reference: RecordReference) throws -> Record? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(ColumnMapping.table(reference.type)) WHERE id = ?",
+                                         arguments: [reference.id]) else { return nil }
+        return try decode(row, reference.type)
+    }
+
+    func record(_ type: RecordType, where field: String, is value: FieldValue) throws -> Record? {
+        var found: Record?
+        try forEach(type, RecordQuery(filters: [.init(field, .equal, value)], limit: 1, includeArchived: true)) { record in
+            found = record
+            return false
+        }
+        return found
+    }
+
+    func forEach(_ type: RecordType, _ query: RecordQuery, _ each: (Record) throws -> Bool) throws {
+        let (whereSQL, arguments) = try conditions(type, query)
+        var sql = "SELECT * FROM \(ColumnMapping.table(type)) t\(whereSQL) ORDER BY \(try order(type, query))"
+        if let limit = query.limit { sql += " LIMIT \(max(limit, 0))" }
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            if try !each(try decode(row, type)) { break }
+        }
+    }
+
+    func count(_ type: RecordType, _ query: RecordQuery) throws -> Int {
+        let (whereSQL, arguments) = try conditions(type, query)
+        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(ColumnMapping.table(type)) t\(whereSQL)", arguments: arguments) ?? 0
+    }
+
+    func sum(_ type: RecordType, _ field: String, by groups: [String], _ query: RecordQuery) throws -> [MoneyTotal] {
+        let recordSchema = schema[type]
+        guard let definition = recordSchema.field(named: field) else {
+            throw DomainError(.invalidValue, field: field, recordSchema.unknownFieldMessage(field))
+        }
+        guard case .money = definition.type else {
+            throw DomainError(.invalidValue, field: field, "cannot sum \(type.displayName) field '\(field)': it is not Money")
+        }
+        let amount = definition.custom ? "json_extract(t.custom, '$.\(field).minor')" : "t.\(field)_minor"
+        let currency = definition.custom ? "json_extract(t.custom, '$.\(field).currency')" : "t.\(field)_currency"
+        var groupDefinitions: [FieldDefinition?] = []
+        var groupExpressions: [String] = []
+        for name in groups {
+            let (expression, definition) = try groupExpression(type, name)
+            groupExpressions.append(expression)
+            groupDefinitions.append(definition)
+        }
+        var (whereSQL, arguments) = try conditions(type, query)
+        whereSQL += (whereSQL.isEmpty ? " WHERE " : " AND ") + "\(amount) IS NOT NULL"
+        let selected = (groupExpressions + [currency, "SUM(\(amount))"]).joined(separator: ", ")
+        let grouping = (groupExpressions + [currency]).joined(separator: ", ")
+        let sql = "SELECT \(selected) FROM \(ColumnMapping.table(type)) t\(whereSQL) GROUP BY \(grouping) ORDER BY \(grouping)"
+        var totals: [MoneyTotal] = []
+        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+            let groupValues: [FieldValue?] = groupDefinitions.enumerated().map { index, definition in
+                let value = row[index] as DatabaseValue
+                guard let definition else { return String.fromDatabaseValue(value).map { .string($0) } }
+                return ColumnMapping.decodeScalar(value, definition.type)
+            }
+            guard let code: String = row[groups.count], let total: Int64 = row[groups.count + 1] else { continue }
+            totals.append(MoneyTotal(group: groupValues, total: Money(minorUnits: total, currency: try Currency(code))))
+        }
+        return totals
+    }
+
+    func audit(of reference: RecordReference) throws -> [AuditEntry] {
+        try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE record_type = ? AND record_id = ? ORDER BY id",
+                         arguments: [reference.type.rawValue, reference.id]).map { row in
+            AuditEntry(record: reference, action: AuditEntry.Action(rawValue: row["action"]) ?? .update,
+                       field: row["field"], oldValue: row["old_value"], newValue: row["new_value"], run: row["run"],
+                       at: Timestamp(secondsSince1970: row["at"]))
+        }
+    }
+
+    func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)] {
+        try Row.fetchAll(db, sql: "SELECT * FROM domain_events WHERE id > ? ORDER BY id", arguments: [id]).compactMap { row in
+            guard let type = RecordType(rawValue: row["record_type"]) else { return nil }
+            let event = DomainEvent(name: row["name"], record: RecordReference(type, row["record_id"]), run: row["run"],
+                                    at: Timestamp(secondsSince1970: row["at"]))
+            return (row["id"], event)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func require(_ reference: RecordReference) throws -> Record {
+        guard let record = try record(reference) else {
+            throw StoreError(.notFound, "no \(reference.type.displayName) with id \(reference.id)")
+        }
+        return record
+    }
+
+    private func refuseArchived(_ record: Record) throws {
+        if record.archivedAt != nil {
+            throw DomainError(.illegalStep, "\(record.reference) is archived; restore it before changing it")
+        }
+    }
+
+    private func decode(_ row: Row, _ type: RecordType) throws -> Record {
+        let recordSchema = schema[type]
+        let id: Int64 = row["id"]
+        let reference = RecordReference(type, id)
+        var fields = ColumnMapping.decodeCustom(row["custom"] ?? "{}", recordSchema)
+        for definition in recordSchema.fields where !definition.custom {
+            if case .references(let target) = definition.type {
+                let ids = try Int64.fetchAll(
+                    db, sql: "SELECT target FROM \(ColumnMapping.linkTable(type, definition.name)) WHERE owner = ? ORDER BY position",
+                    arguments: [id])
+                if !ids.isEmpty { fields[definition.name] = .references(ids.map { RecordReference(target, $0) }) }
+            } else if let value = ColumnMapping.decode(row, definition) {
+                fields[definition.name] = value
+            }
+        }
+        let archived: Int64? = row["archived_at"]
+        return Record(
+            reference: reference, fields: fields, status: recordSchema.lifecycle == nil ? nil : row["status"],
+            createdAt: Timestamp(secondsSince1970: row["created_at"]),
+            updatedAt: Timestamp(secondsSince1970: row["updated_at"]),
+            archivedAt: archived.map { Timestamp(secondsSince1970: $0) })
+    }
+
+    private func writeLinks(_ owner: RecordReference, _ field: String, _ targets: [RecordReference]) throws {
+        for (position, target) in targets.enumerated() {
+            try db.execute(sql: "INSERT INTO \(ColumnMapping.linkTable(owner.type, field)) (owner, position, target) VALUES (?, ?, ?)",
+                           arguments: [owner.id, position, target.id])
+        }
+    }
+
+    private func audit(
+        _ reference: RecordReference, _ action: AuditEntry.Action, field: String?, old: String?, new: String?,
+        _ context: ChangeContext
+    ) throws {
+        try db.execute(
+            sql: "INSERT INTO audit (run, at, record_type, record_id, action, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [context.run, context.at.secondsSince1970, reference.type.rawValue, reference.id, action.rawValue,
+                        field, old, new])
+    }
+
+    /// Every referenced record must exist (and be of the declared type).
+    private func checkReferences(_ values: [String: FieldValue], _ recordSchema: RecordSchema) throws {
+        for (name, value) in values {
+            let targets: [RecordReference]
+            switch value {
+            case .reference(let r): targets = [r]
+            case .references(let list): targets = list
+            default: continue
+            }
+            for target in targets {
+                let exists = try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM \(ColumnMapping.table(target.type)) WHERE id = ?", arguments: [target.id]) ?? false
+                if !exists {
+                    throw DomainError(.invalidValue, field: name,
+                                      "\(recordSchema.type.displayName) field '\(name)': no \(target.type.displayName) with id \(target.id)")
+                }
+            }
+        }
+    }
+
+    private func checkUnique(_ values: [String: FieldValue], _ recordSchema: RecordSchema, excluding id: Int64?) throws {
+        for definition in recordSchema.fields where definition.unique && !definition.custom {
+            guard let value = values[definition.name] else { continue }
+            let table = ColumnMapping.table(recordSchema.type)
+            if let other = try Int64.fetchOne(db, sql: "SELECT id FROM \(table) WHERE \(definition.name) = ? AND id IS NOT ?",
+                                              arguments: [ColumnMapping.scalar(value), id]) {
+                throw StoreError(.duplicate,
+                                 "\(recordSchema.type.rawValue)#\(other) already has \(definition.name) '\(value)'; \(definition.name)s are unique")
+            }
+        }
+    }
+
+    /// The SQL expression of a field used for grouping, and its definition (nil for
+    /// `status`).
+    private func groupExpression(_ type: RecordType, _ name: String) throws -> (String, FieldDefinition?) {
+        let recordSchema = schema[type]
+        if name == "status", recordSchema.lifecycle != nil { return ("t.status", nil) }
+        guard let definition = recordSchema.field(named: name) else {
+            throw DomainError(.invalidValue, field: name, recordSchema.unknownFieldMessage(name))
+        }
+        if definition.custom { return ("json_extract(t.custom, '$.\(name)')", definition) }
+        let columns = ColumnMapping.columns(definition)
+        guard columns.count == 1 else {
+            throw DomainError(.invalidValue, field: name, "cannot group by \(type.displayName) field '\(name)' (\(definition.type))")
+        }
+        return ("t.\(columns[0])", definition)
+    }
+
+    private func order(_ type: RecordType, _ query: RecordQuery) throws -> String {
+        var terms: [String] = []
+        for (field, descending) in query.orderBy {
+            let column: String
+            if ["id", "created_at", "updated_at"].contains(field) || (field == "status" && schema[type].lifecycle != nil) {
+                column = "t.\(field)"
+            } else {
+                column = try groupExpression(type, field).0
+            }
+            terms.append(column + (descending ? " DESC" : ""))
+        }
+        return (terms + ["t.id"]).joined(separator: ", ")
+    }
+
+    private func conditions(_ type: RecordType, _ query: RecordQuery) throws -> (String, StatementArguments) {
+        let recordSchema = schema[type]
+        var clauses: [String] = query.includeArchived ? [] : ["t.archived_at IS NULL"]
+        var arguments: [DatabaseValue] = []
+        for filter in query.filters {
+            let op = filter.comparison.rawValue
+            switch filter.field {
+            case "id":
+                clauses.append("t.id \(op) ?")
+                arguments.append(filter.value.flatMap { if case .integer(let i) = $0 { i } else { nil } }.databaseValue)
+                continue
+            case "status" where recordSchema.lifecycle != nil:
+                guard case .string(let status)? = filter.value, recordSchema.lifecycle?.statuses.contains(status) == true else {
+                    throw DomainError(.invalidValue, field: "status",
+                                      "invalid \(type.rawValue) status '\(filter.value?.description ?? "nil")' (allowed: \(recordSchema.lifecycle?.statuses.joined(separator: ", ") ?? ""))")
+                }
+                clauses.append("t.status \(op) ?")
+                arguments.append(status.databaseValue)
+                continue
+            case "created_at", "updated_at":
+                guard case .time(let t)? = try filter.value.map({ try FieldType.time.normalise($0, field: filter.field, record: type.displayName) }) else {
+                    throw DomainError(.invalidValue, field: filter.field, "\(filter.field) must be compared with a Time")
+                }
+                clauses.append("t.\(filter.field) \(op) ?")
+                arguments.append(t.secondsSince1970.databaseValue)
+                continue
+            default:
+                break
+            }
+            guard let definition = recordSchema.field(named: filter.field) else {
+                throw DomainError(.invalidValue, field: filter.field, recordSchema.unknownFieldMessage(filter.field))
+            }
+            let value = try filter.value.map { try definition.type.normalise($0, field: definition.name, record: type.displayName) }
+            guard let value else {
+                let columns = definition.custom ? ["json_extract(t.custom, '$.\(definition.name)')"] : ColumnMapping.columns(definition).map { "t.\($0)" }
+                if case .references = definition.type {
+                    clauses.append("\(filter.comparison == .equal ? "NOT " : "")EXISTS (SELECT 1 FROM \(ColumnMapping.linkTable(type, definition.name)) l WHERE l.owner = t.id)")
+                } else {
+                    clauses.append("\(columns.first ?? "NULL") IS \(filter.comparison == .equal ? "" : "NOT ")NULL")
+                }
+                continue
+            }
+            switch (definition.type, value) {
+            case (_, _) where definition.custom:
+                clauses.append("json_extract(t.custom, '$.\(definition.name)') \(op) ?")
+                arguments.append(ColumnMapping.scalar(value))
+            case (.money, .money(let money)):
+                clauses.append("(t.\(definition.name)_currency = ? AND t.\(definition.name)_minor \(op) ?)")
+                arguments += [money.currency.code.databaseValue, money.minorUnits.databaseValue]
+            case (.anyReference, .reference(let r)):
+                clauses.append("(t.\(definition.name)_type = ? AND t.\(definition.name)_id = ?)")
+                arguments += [r.type.rawValue.databaseValue, r.id.databaseValue]
+            case (.references, .references(let list)):
+                for target in list {
+                    clauses.append("EXISTS (SELECT 1 FROM \(ColumnMapping.linkTable(type, definition.name)) l WHERE l.owner = t.id AND l.target = ?)")
+                    arguments.append(target.id.databaseValue)
+                }
+            case (.strings, .strings(let list)):
+                for item in list {
+                    clauses.append("EXISTS (SELECT 1 FROM json_each(t.\(definition.name)) j WHERE j.value = ?)")
+                    arguments.append(item.databaseValue)
+                }
+            default:
+                clauses.append("t.\(definition.name) \(op) ?")
+                arguments.append(ColumnMapping.scalar(value))
+            }
+        }
+        let sql = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        return (sql, StatementArguments(arguments))
+    }
+}

@@ -1,0 +1,294 @@
+import ComityCore
+import ComitySQLite
+import Foundation
+import Testing
+
+func temporaryDatabase() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("comity-store-\(UUID().uuidString)/.comity/comity.db").path
+}
+
+let morning = try! Timestamp(parsing: "2021-01-26T08:00:00Z")
+let context = ChangeContext(run: "run-1", at: morning)
+let rub = try! Currency("RUB")
+let usd = try! Currency("USD")
+
+/// The round table's world, small: two organisations, a grant, an event.
+struct World {
+    let store: SQLiteStore
+    let asi: RecordReference
+    let foundation: RecordReference
+
+    init(schema: DomainSchema = .standard) throws {
+        store = try SQLiteStore(path: temporaryDatabase(), schema: schema)
+        (asi, foundation) = try store.write(commit: true) { tx in
+            let asi = try tx.create(.organisation, [
+                "name": .string("Agency for Social Information"), "kind": .string("national_ngo"),
+                "country": .string("RU"), "identifier": .string("RU-INN-7707083893"), "tags": .strings(["media"]),
+            ], context: context)
+            let foundation = try tx.create(.organisation, [
+                "name": .string("Presidential Grants Foundation"), "kind": .string("foundation"), "country": .string("RU"),
+            ], context: context)
+            return (asi.reference, foundation.reference)
+        }
+    }
+
+    func grant(_ title: String, _ amount: Money?, tx: any StoreTransaction) throws -> Record {
+        var fields: [String: FieldValue] = [
+            "title": .string(title), "funder": .reference(foundation), "recipient": .reference(asi),
+            "programme": .string("public diplomacy"),
+        ]
+        if let amount { fields["amount_awarded"] = .money(amount) }
+        return try tx.create(.grant, fields, context: context)
+    }
+}
+
+@Suite struct SQLiteStoreTests {
+    @Test func recordsRoundTripWithTheirFields() throws {
+        let world = try World()
+        let (grant, event) = try world.store.write(commit: true) { tx in
+            let grant = try world.grant("International projects", Money(minorUnits: 352_303_523, currency: rub), tx: tx)
+            let event = try tx.create(.event, [
+                "title": .string("Round table"), "kind": .string("round_table"),
+                "starts_at": .string("2021-01-26T08:00:00Z"), "platform": .string("Zoom"),
+                "organisers": .references([world.asi]),
+            ], context: context)
+            return (grant, event)
+        }
+        let (reloaded, reloadedEvent) = try world.store.read { tx in (try tx.record(grant.reference), try tx.record(event.reference)) }
+        #expect(reloaded == grant)
+        #expect(reloaded?.status == "draft")
+        #expect(reloaded?.fields["amount_awarded"] == .money(Money(minorUnits: 352_303_523, currency: rub)))
+        #expect(reloaded?.fields["funder"] == .reference(world.foundation))
+        #expect(reloadedEvent?.fields["organisers"] == .references([world.asi]))
+        #expect(reloadedEvent?.fields["starts_at"] == .time(morning))
+        let org = try world.store.read { tx in try tx.record(.organisation, where: "identifier", is: .string("ru-inn-7707083893")) }
+        #expect(org?.reference == world.asi)
+        #expect(org?.fields["tags"] == .strings(["media"]))
+    }
+
+    @Test func badInputIsRefusedAndNothingIsKept() throws {
+        let world = try World()
+        let cases: [([String: FieldValue], String)] = [
+            (["name": .string("X"), "nmae": .string("Y")], "Organisation has no field 'nmae'"),
+            (["kind": .string("foundation")], "Organisation needs 'name' (The organisation's name.)"),
+            (["name": .string("X"), "country": .string("SU")], "invalid country 'SU'"),
+            (["name": .string("X"), "identifier": .string("RU-INN-7707083893")],
+             "organisation#1 already has identifier 'RU-INN-7707083893'; identifiers are unique"),
+        ]
+        for (fields, message) in cases {
+            #expect {
+                try world.store.write(commit: true) { tx in try tx.create(.organisation, fields, context: context) }
+            } throws: { error in
+                "\(error)".hasPrefix(message)
+            }
+        }
+        #expect {
+            try world.store.write(commit: true) { tx in
+                try tx.create(.grant, ["title": .string("T"), "funder": .reference(RecordReference(.organisation, 99)),
+                                       "recipient": .reference(world.asi)], context: context)
+            }
+        } throws: { error in "\(error)" == "Grant field 'funder': no Organisation with id 99" }
+        #expect(try world.store.read { tx in try tx.count(.organisation, RecordQuery()) } == 2)
+        #expect(try world.store.read { tx in try tx.count(.grant, RecordQuery()) } == 0)
+    }
+
+    @Test func anErrorHalfwayKeepsNothingOfTheRun() throws {
+        let world = try World()
+        struct Halfway: Error {}
+        #expect(throws: Halfway.self) {
+            try world.store.write(commit: true) { tx in
+                _ = try world.grant("kept?", nil, tx: tx)
+                _ = try tx.update(world.asi, ["description": .string("changed")], context: context)
+                throw Halfway()
+            }
+        }
+        // A dry run: everything works, nothing is kept.
+        let created = try world.store.write(commit: false) { tx in try world.grant("dry", nil, tx: tx) }
+        #expect(created.fields["title"] == .string("dry"))
+        try world.store.read { tx throws in
+            #expect(try tx.count(.grant, RecordQuery()) == 0)
+            #expect(try tx.record(world.asi)?.fields["description"] == nil)
+            #expect(try tx.audit(of: world.asi).count == 1)
+        }
+    }
+
+    @Test func updatesAreAuditedFieldByField() throws {
+        let world = try World()
+        let later = ChangeContext(run: "run-2", at: try morning.adding(.days(1)))
+        let updated = try world.store.write(commit: true) { tx in
+            try tx.update(world.asi, ["website": .string("https://asi.org.ru"), "name": .string("Agency for Social Information"),
+                                      "tags": nil], context: later)
+        }
+        #expect(updated.fields["website"] == .string("https://asi.org.ru"))
+        #expect(updated.fields["tags"] == nil)
+        #expect(updated.updatedAt == later.at)
+        let audit = try world.store.read { tx in try tx.audit(of: world.asi) }
+        #expect(audit.map(\.action) == [.create, .update, .update])
+        #expect(Set(audit.compactMap(\.field)) == ["website", "tags"]) // the unchanged name is not audited
+        #expect(audit.last?.run == "run-2")
+        #expect(audit.first { $0.field == "tags" }?.oldValue == "media")
+        #expect {
+            try world.store.write(commit: true) { tx in try tx.update(world.asi, ["name": nil], context: later) }
+        } throws: { error in "\(error)" == "Organisation field 'name' is required; it can be changed but not cleared" }
+    }
+
+    @Test func lifecycleStepsRecordTheirEvents() throws {
+        let world = try World()
+        let grant = try world.store.write(commit: true) { tx in
+            let grant = try world.grant("Diplomacy", Money(minorUnits: 100_00, currency: rub), tx: tx)
+            _ = try tx.step(grant.reference, "submit", [:], context: context)
+            return try tx.step(grant.reference, "award", ["decided_on": .string("2021-02-01")], context: context)
+        }
+        #expect(grant.status == "awarded")
+        #expect(grant.fields["decided_on"] == .date(try CalendarDate(parsing: "2021-02-01")))
+        let events = try world.store.read { tx in try tx.events(since: 0) }
+        #expect(events.map(\.event.name) == ["grant.submitted", "grant.awarded"])
+        #expect(events.last?.event.record == grant.reference)
+        #expect(events.last?.event.run == "run-1")
+        #expect {
+            try world.store.write(commit: true) { tx in try tx.step(grant.reference, "submit", [:], context: context) }
+        } throws: { error in "\(error)" == "cannot submit a grant in status 'awarded' (allowed from: draft)" }
+        #expect {
+            try world.store.write(commit: true) { tx in try tx.step(world.asi, "award", [:], context: context) }
+        } throws: { error in "\(error)" == "Organisation has no lifecycle" }
+    }
+
+    @Test func archivedRecordsLeaveQueriesUntilRestored() throws {
+        let world = try World()
+        _ = try world.store.write(commit: true) { tx in try tx.archive(world.foundation, context: context) }
+        try world.store.read { tx throws in
+            #expect(try tx.count(.organisation, RecordQuery()) == 1)
+            #expect(try tx.count(.organisation, RecordQuery(includeArchived: true)) == 2)
+            #expect(try tx.record(world.foundation)?.archivedAt == morning)
+        }
+        #expect {
+            try world.store.write(commit: true) { tx in try tx.update(world.foundation, ["role": .string("x")], context: context) }
+        } throws: { _ in true }
+        _ = try world.store.write(commit: true) { tx in try tx.restore(world.foundation, context: context) }
+        #expect(try world.store.read { tx in try tx.count(.organisation, RecordQuery()) } == 2)
+    }
+
+    @Test func queriesFilterOrderLimitAndStream() throws {
+        let world = try World()
+        try world.store.write(commit: true) { tx in
+            for i in 1...30 {
+                let currency = i % 3 == 0 ? usd : rub
+                let grant = try world.grant("Grant \(i)", Money(minorUnits: Int64(i) * 1000, currency: currency), tx: tx)
+                if i % 2 == 0 { _ = try tx.step(grant.reference, "submit", [:], context: context) }
+            }
+        }
+        try world.store.read { tx throws in
+            #expect(try tx.count(.grant, RecordQuery(filters: [.init("status", .equal, .string("submitted"))])) == 15)
+            #expect(try tx.count(.grant, RecordQuery(filters: [.init("funder", .equal, .reference(world.foundation))])) == 30)
+            let big = RecordQuery(filters: [.init("amount_awarded", .greaterOrEqual, .string("200.00 RUB"))])
+            #expect(try tx.count(.grant, big) == 7) // 20, 22, 23, 25, 26, 28, 29 thousand kopecks, in RUB only
+            var titles: [String] = []
+            try tx.forEach(.grant, RecordQuery(orderBy: [("title", true)], limit: 3)) { record in
+                titles.append(record.fields["title"]?.description ?? "")
+                return true
+            }
+            #expect(titles == ["Grant 9", "Grant 8", "Grant 7"])
+            var seen = 0
+            try tx.forEach(.grant, RecordQuery()) { _ in
+                seen += 1
+                return seen < 5 // stops the stream early
+            }
+            #expect(seen == 5)
+            #expect(try tx.count(.organisation, RecordQuery(filters: [.init("tags", .equal, .strings(["media"]))])) == 1)
+            #expect(throws: DomainError.self) { try tx.count(.grant, RecordQuery(filters: [.init("statu", .equal, .string("x"))])) }
+            #expect(throws: DomainError.self) { try tx.count(.grant, RecordQuery(filters: [.init("status", .equal, .string("approved"))])) }
+        }
+    }
+
+    @Test func sumsAreComputedByTheDatabaseByGroupAndCurrency() throws {
+        let world = try World()
+        try world.store.write(commit: true) { tx in
+            for i in 1...30 {
+                _ = try world.grant("Grant \(i)", Money(minorUnits: Int64(i) * 1000, currency: i % 3 == 0 ? usd : rub), tx: tx)
+            }
+            _ = try world.grant("No amount", nil, tx: tx)
+        }
+        let totals = try world.store.read { tx in try tx.sum(.grant, "amount_awarded", by: ["funder"], RecordQuery()) }
+        let rubTotal = (1...30).filter { $0 % 3 != 0 }.reduce(0) { $0 + Int64($1) * 1000 }
+        let usdTotal = (1...30).filter { $0 % 3 == 0 }.reduce(0) { $0 + Int64($1) * 1000 }
+        #expect(totals == [
+            MoneyTotal(group: [.reference(world.foundation)], total: Money(minorUnits: rubTotal, currency: rub)),
+            MoneyTotal(group: [.reference(world.foundation)], total: Money(minorUnits: usdTotal, currency: usd)),
+        ])
+        #expect(throws: DomainError.self) { try world.store.read { tx in try tx.sum(.grant, "title", by: [], RecordQuery()) } }
+    }
+
+    @Test func customFieldsAreStoredAndQueried() throws {
+        var schema = DomainSchema.standard
+        try schema.addCustomField(FieldDefinition("cooperates_internationally", .boolean, "From the study."), to: .organisation)
+        try schema.addCustomField(FieldDefinition("budget", .money, "Annual budget."), to: .organisation)
+        let world = try World(schema: schema)
+        _ = try world.store.write(commit: true) { tx in
+            try tx.update(world.asi, ["cooperates_internationally": .boolean(true), "budget": .string("5000000.00 RUB")], context: context)
+        }
+        try world.store.read { tx throws in
+            let asi = try tx.record(world.asi)
+            #expect(asi?.fields["cooperates_internationally"] == .boolean(true))
+            #expect(asi?.fields["budget"] == .money(Money(minorUnits: 500_000_000, currency: rub)))
+            #expect(try tx.count(.organisation, RecordQuery(filters: [.init("cooperates_internationally", .equal, .boolean(true))])) == 1)
+            #expect(try tx.sum(.organisation, "budget", by: ["country"], RecordQuery()).first?.total.minorUnits == 500_000_000)
+        }
+    }
+}
+
+@Suite struct SQLiteStoreFileTests {
+    @Test func aDatabaseFromANewerComityIsRefusedAndLeftAsItIs() throws {
+        let path = temporaryDatabase()
+        let store = try SQLiteStore(path: path)
+        _ = try store.write(commit: true) { tx in try tx.create(.organisation, ["name": .string("kept")], context: context) }
+        #expect(try SQLiteStore.rawExecute(path: path, sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99 from the future')"))
+        for _ in 0..<2 {
+            #expect {
+                _ = try SQLiteStore(path: path)
+            } throws: { error in
+                (error as? StoreError)?.kind == .newerVersion && "\(error)".contains("written by a newer version of comity")
+            }
+        }
+        // Nothing was migrated or lost: the newer marker, the data and the file's integrity stand.
+        #expect(try SQLiteStore.rawQuery(path: path, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+            == ["v1 records, audit and events", "v99 from the future"])
+        #expect(try SQLiteStore.rawQuery(path: path, sql: "SELECT name FROM organisations") == ["kept"])
+        #expect(try SQLiteStore.rawQuery(path: path, sql: "PRAGMA integrity_check") == ["ok"])
+    }
+
+    @Test func aLockedDatabaseWaitsABoundedTimeThenSaysSo() throws {
+        let path = temporaryDatabase()
+        let holder = try SQLiteStore(path: path)
+        let waiter = try SQLiteStore(path: path, busyTimeout: 0.2)
+        let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            _ = try? holder.write(commit: true) { _ in
+                started.signal()
+                release.wait()
+            }
+        }
+        thread.start()
+        started.wait()
+        let clock = ContinuousClock()
+        let begin = clock.now
+        #expect {
+            try waiter.write(commit: true) { tx in
+                try tx.create(.organisation, ["name": .string("late")], context: context)
+            }
+        } throws: { error in
+            (error as? StoreError)?.kind == .locked && "\(error)".contains("is locked by another process")
+        }
+        #expect(clock.now - begin < .seconds(5))
+        release.signal()
+    }
+
+    @Test func aFileThatIsNotADatabaseIsNamed() throws {
+        let path = temporaryDatabase()
+        try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
+        #expect {
+            _ = try SQLiteStore(path: path)
+        } throws: { error in "\(error)".contains("is not a Comity database") }
+    }
+}
