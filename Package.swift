@@ -34,6 +34,7 @@ let package = Package(
             dependencies: [
                 "ComityEngine",
                 "ComityCore",
+                "ComitySQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -41,7 +42,7 @@ let package = Package(
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge"]),
         .testTarget(name: "ComityCoreTests", dependencies: ["ComityCore"]),
         .testTarget(name: "ComitySQLiteTests", dependencies: ["ComitySQLite"]),
-        .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine", "Comity"]),
+        .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine", "Comity", "ComitySQLite"]),
         .testTarget(name: "comityTests", dependencies: ["comity"]),
     ],
     swiftLanguageModes: [.v6]

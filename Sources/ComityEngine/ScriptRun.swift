@@ -1,3 +1,4 @@
+import ComityCore
 import Foundation
 import LuaBridge
 
@@ -13,14 +14,22 @@ public struct ScriptRun: Sendable {
         }
     }
 
+    /// The run's id, kept with every change it made.
+    public var id: String
     /// The script as named on the command line.
     public var file: String
     /// The workflow's declared name, when the script returned `workflow { ... }`.
     public var workflowName: String?
     public var outcome: Outcome
+    /// Rolled back on purpose: `changes` are what it would have made.
+    public var dryRun: Bool
     public var duration: Duration
     /// Peak bytes of Lua memory during the run.
     public var memoryPeak: Int
+    /// The audit of what the run changed (or, for a dry run, would have changed).
+    public var changes: [AuditEntry]
+    /// The domain events the run committed.
+    public var events: [DomainEvent]
 
     public var succeeded: Bool { outcome == .succeeded }
 }

@@ -19,13 +19,20 @@ public struct ScriptRunner {
     public var timeZone: TimeZone
     /// The Lua API installed into every run.
     public var api: APIRegistry
+    /// The workspace's records; nil runs scripts without a database.
+    public var store: (any Store)?
+    /// Roll back whatever the run writes, and report it instead.
+    public var dryRun: Bool
     public var logger: Logger
 
     public init(
         workspace: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
         limits: LuaLimits = .default, parameters: [String: String] = [:], now: Timestamp? = nil,
-        timeZone: TimeZone = .gmt, api: APIRegistry = .core, logger: Logger = Logger(label: "comity.run")
+        timeZone: TimeZone = .gmt, api: APIRegistry = .core, store: (any Store)? = nil, dryRun: Bool = false,
+        logger: Logger = Logger(label: "comity.run")
     ) {
+        self.store = store
+        self.dryRun = dryRun
         self.workspace = workspace
         self.limits = limits
         self.parameters = parameters
@@ -41,49 +48,91 @@ public struct ScriptRunner {
     }
 
     /// Runs one script file (a path relative to the workspace, or absolute); `output`
-    /// receives each printed line. Never throws: a failure is the run's outcome.
+    /// receives each printed line. Never throws: a failure is the run's outcome. With
+    /// a store the run is one transaction, committed only when the run succeeds and
+    /// is not a dry run.
     public func run(file: String, output: @escaping (String) -> Void) -> ScriptRun {
         let clock = ContinuousClock()
         let start = clock.now
-        var workflowName: String?
-        var peak = 0
-        let outcome: ScriptRun.Outcome
+        let runID = UUID().uuidString.lowercased()
+        var report = RunReport()
+        var outcome = ScriptRun.Outcome.succeeded
         do {
-            let sandbox = try LuaSandbox(limits: limits, moduleRoots: moduleRoots, output: output)
-            defer {
-                sandbox.close()
-                peak = sandbox.state.memoryPeak
+            if let store {
+                // A failure throws out of the transaction, which rolls back: nothing of a
+                // failed run is kept.
+                try store.write(commit: !dryRun) { transaction in
+                    try execute(file, runID: runID, transaction: transaction, report: &report, output: output)
+                    report.changes = try transaction.changes(byRun: runID)
+                    report.events = try transaction.events(byRun: runID)
+                }
+            } else {
+                try execute(file, runID: runID, transaction: nil, report: &report, output: output)
             }
+        } catch let failure as RunFailed {
+            outcome = .failed(failure.error)
+        } catch let error as LuaError {
+            outcome = .failed(error)
+        } catch {
+            outcome = .failed(LuaError(.runtime, "\(error)"))
+        }
+        let run = ScriptRun(
+            id: runID, file: file, workflowName: report.workflowName, outcome: outcome, dryRun: dryRun,
+            duration: clock.now - start, memoryPeak: report.memoryPeak,
+            changes: outcome == .succeeded ? report.changes : [], events: outcome == .succeeded && !dryRun ? report.events : [])
+        logger.debug(
+            "run finished",
+            metadata: [
+                "run": "\(runID)", "file": "\(file)", "outcome": "\(run.succeeded ? "succeeded" : "failed")",
+                "duration": "\(run.duration)", "memory_peak": "\(run.memoryPeak)", "changes": "\(run.changes.count)",
+            ])
+        return run
+    }
+
+    /// What a run gathers on its way.
+    private struct RunReport {
+        var workflowName: String?
+        var memoryPeak = 0
+        var changes: [AuditEntry] = []
+        var events: [DomainEvent] = []
+    }
+
+    /// Carries a script's failure out of the store's transaction, which it rolls back.
+    private struct RunFailed: Error {
+        let error: LuaError
+    }
+
+    private func execute(
+        _ file: String, runID: String, transaction: (any StoreTransaction)?, report: inout RunReport,
+        output: @escaping (String) -> Void
+    ) throws {
+        let sandbox = try LuaSandbox(limits: limits, moduleRoots: moduleRoots, output: output)
+        defer {
+            sandbox.close()
+            report.memoryPeak = sandbox.state.memoryPeak
+        }
+        do throws(LuaError) {
             let params = try parameterTable()
             try sandbox.state.setGlobal("params", params)
             try WorkflowDeclaration.install(in: sandbox.state)
-            try api.install(in: sandbox, now: now ?? Timestamp(Date()), timeZone: timeZone)
+            try api.install(in: sandbox, now: now ?? Timestamp(Date()), timeZone: timeZone,
+                            schema: store?.schema ?? .standard, transaction: transaction, run: runID)
             let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path
             let results = try sandbox.runFile(path, chunkName: file)
             if let declaration = try WorkflowDeclaration(results.first) {
-                workflowName = declaration.name
+                report.workflowName = declaration.name
                 let context = LuaTable(hash: [
                     "params": params,
-                    "dry_run": false,
+                    "dry_run": .boolean(dryRun),
+                    "run_id": .string(LuaString(runID)),
                     "workflow": .string(LuaString(declaration.name)),
                     "trigger": .table(LuaTable(hash: ["kind": "manual"])),
                 ])
                 try sandbox.state.call(declaration.run, [.table(context)])
             }
-            outcome = .succeeded
         } catch {
-            outcome = .failed(error)
+            throw RunFailed(error: error)
         }
-        let run = ScriptRun(
-            file: file, workflowName: workflowName, outcome: outcome,
-            duration: clock.now - start, memoryPeak: peak)
-        logger.debug(
-            "run finished",
-            metadata: [
-                "file": "\(file)", "outcome": "\(run.succeeded ? "succeeded" : "failed")",
-                "duration": "\(run.duration)", "memory_peak": "\(peak)",
-            ])
-        return run
     }
 
     private func parameterTable() throws(LuaError) -> LuaValue {

@@ -2,8 +2,9 @@ import ComityCore
 import Foundation
 import GRDB
 
-// GRDB has a `Record` class of its own.
+// GRDB has `Record` and `RecordCursor` types of its own.
 typealias Record = ComityCore.Record
+typealias RecordCursor = ComityCore.RecordCursor
 
 /// One transaction of the SQLite store. Lives only inside `SQLiteStore.write` or
 /// `read`, on the database's own connection.
@@ -150,12 +151,18 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func forEach(_ type: RecordType, _ query: RecordQuery, _ each: (Record) throws -> Bool) throws {
+        let records = try cursor(type, query)
+        while let record = try records.next() {
+            if try !each(record) { break }
+        }
+    }
+
+    func cursor(_ type: RecordType, _ query: RecordQuery) throws -> any RecordCursor {
         let (whereSQL, arguments) = try conditions(type, query)
         var sql = "SELECT * FROM \(ColumnMapping.table(type)) t\(whereSQL) ORDER BY \(try order(type, query))"
         if let limit = query.limit { sql += " LIMIT \(max(limit, 0))" }
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        while let row = try rows.next() {
-            if try !each(try decode(row, type)) { break }
+        return SQLiteRecordCursor(rows: try Row.fetchCursor(db, sql: sql, arguments: arguments)) { row in
+            try decode(row, type)
         }
     }
 
@@ -200,11 +207,28 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func audit(of reference: RecordReference) throws -> [AuditEntry] {
-        try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE record_type = ? AND record_id = ? ORDER BY id",
-                         arguments: [reference.type.rawValue, reference.id]).map { row in
-            AuditEntry(record: reference, action: AuditEntry.Action(rawValue: row["action"]) ?? .update,
-                       field: row["field"], oldValue: row["old_value"], newValue: row["new_value"], run: row["run"],
-                       at: Timestamp(secondsSince1970: row["at"]))
+        try auditEntries("record_type = ? AND record_id = ?", [reference.type.rawValue, reference.id])
+    }
+
+    func changes(byRun run: String) throws -> [AuditEntry] {
+        try auditEntries("run = ?", [run])
+    }
+
+    private func auditEntries(_ condition: String, _ arguments: StatementArguments) throws -> [AuditEntry] {
+        try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE \(condition) ORDER BY id", arguments: arguments).compactMap { row in
+            guard let type = RecordType(rawValue: row["record_type"]) else { return nil }
+            return AuditEntry(record: RecordReference(type, row["record_id"]),
+                              action: AuditEntry.Action(rawValue: row["action"]) ?? .update,
+                              field: row["field"], oldValue: row["old_value"], newValue: row["new_value"], run: row["run"],
+                              at: Timestamp(secondsSince1970: row["at"]))
+        }
+    }
+
+    func events(byRun run: String) throws -> [DomainEvent] {
+        try Row.fetchAll(db, sql: "SELECT * FROM domain_events WHERE run = ? ORDER BY id", arguments: [run]).compactMap { row in
+            guard let type = RecordType(rawValue: row["record_type"]) else { return nil }
+            return DomainEvent(name: row["name"], record: RecordReference(type, row["record_id"]), run: row["run"],
+                               at: Timestamp(secondsSince1970: row["at"]))
         }
     }
 
@@ -218,6 +242,23 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     // MARK: Helpers
+
+    /// Rows decoded one at a time as the caller asks: a query streams instead of
+    /// loading every record.
+    final class SQLiteRecordCursor: RecordCursor {
+        let rows: RowCursor
+        let decode: (Row) throws -> Record
+
+        init(rows: RowCursor, decode: @escaping (Row) throws -> Record) {
+            self.rows = rows
+            self.decode = decode
+        }
+
+        func next() throws -> Record? {
+            guard let row = try rows.next() else { return nil }
+            return try decode(row)
+        }
+    }
 
     private func require(_ reference: RecordReference) throws -> Record {
         guard let record = try record(reference) else {

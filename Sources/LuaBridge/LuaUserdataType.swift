@@ -20,6 +20,10 @@ public final class LuaUserdataType<Object: AnyObject> {
     var methods: [String: (Object, borrowing LuaCall) throws -> LuaResults] = [:]
     var metamethods: [String: LuaFunctionBody] = [:]
 
+    /// Said after "field 'x' is read-only" when a script assigns to a field, to point
+    /// at the way such objects are changed.
+    public var assignmentHint: String?
+
     public init(_ name: String) { self.name = name }
 
     /// A field read as `object.name`, and written as `object.name = v` when `set` is given.
@@ -90,7 +94,8 @@ extension LuaState {
             let key = try call.string(2)
             guard let setter = binding.type.setters[key] else {
                 if binding.type.getters[key] != nil || binding.methodValues[key] != nil {
-                    throw LuaScriptError("\(binding.type.name) field '\(key)' is read-only")
+                    let hint = binding.type.assignmentHint.map { "; \($0)" } ?? ""
+                    throw LuaScriptError("\(binding.type.name) field '\(key)' is read-only\(hint)")
                 }
                 throw LuaScriptError(Self.unknownField(key, of: binding.type.name, among: binding.type.memberNames))
             }
@@ -143,6 +148,19 @@ extension LuaState {
             try check(status)
         }
         comity_remove(pointer, metatable)
+    }
+
+    /// The object inside a Lua value, when it is a userdata of `type`.
+    public func object<Object: AnyObject>(in value: LuaValue, as type: LuaUserdataType<Object>) -> Object? {
+        guard case .userdata(let reference) = value, reference.state === self,
+              let binding = userdataBindings[ObjectIdentifier(type)], lua_checkstack(pointer, 2) != 0
+        else { return nil }
+        lua_rawgeti(pointer, comity_registryindex(), lua_Integer(reference.reference))
+        defer { comity_pop(pointer, 1) }
+        guard let raw = comity_to_object(pointer, -1, UnsafeRawPointer(Unmanaged.passUnretained(binding).toOpaque())) else {
+            return nil
+        }
+        return Unmanaged<Object>.fromOpaque(raw).takeUnretainedValue()
     }
 
     /// `object` as a Lua value of `type`.

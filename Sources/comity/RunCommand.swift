@@ -1,6 +1,7 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
+import ComitySQLite
 import Foundation
 import Logging
 import LuaBridge
@@ -46,6 +47,12 @@ struct RunCommand: ParsableCommand {
         valueName: "time"))
     var now: String?
 
+    @Flag(help: "Roll back whatever each run writes, and print the changes it would have made.")
+    var dryRun = false
+
+    @Option(help: ArgumentHelp("The workspace's database (default .comity/comity.db).", valueName: "path"))
+    var database: String = ".comity/comity.db"
+
     @Flag(help: "Stop at the first failed run.")
     var failFast = false
 
@@ -81,11 +88,20 @@ struct RunCommand: ParsableCommand {
         if let maxInstructions { limits.instructions = maxInstructions == 0 ? nil : maxInstructions }
         if let maxOutput { limits.output = maxOutput.bytes == 0 ? nil : maxOutput.bytes }
 
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: database)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
         let runner = ScriptRunner(
             workspace: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
             limits: limits,
             parameters: Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) }),
             now: try now.map { text throws(DomainError) in try Timestamp(parsing: text, field: "--now") },
+            store: store,
+            dryRun: dryRun,
             logger: Logger(label: "comity.run"))
 
         var failures = 0
@@ -93,6 +109,7 @@ struct RunCommand: ParsableCommand {
             let run = runner.run(file: file) { line in
                 print(line)
             }
+            if dryRun, run.succeeded { print(ChangeReport.text(for: run), terminator: "") }
             if let error = run.outcome.error {
                 failures += 1
                 FileHandle.standardError.write(Data(ErrorReport.text(for: error).utf8))
@@ -139,6 +156,29 @@ struct TimeSpan: ExpressibleByArgument {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// What a dry run would have changed, record by record.
+enum ChangeReport {
+    static func text(for run: ScriptRun) -> String {
+        guard !run.changes.isEmpty else { return "dry run of \(run.file): no changes\n" }
+        var text = "dry run of \(run.file): rolled back; it would have made \(run.changes.count) change(s):\n"
+        var current: RecordReference?
+        for change in run.changes {
+            if change.record != current {
+                text += "  \(change.record)\n"
+                current = change.record
+            }
+            switch change.action {
+            case .create: text += "    created \(change.newValue ?? "")\n"
+            case .update, .step:
+                text += "    \(change.field ?? "?"): \(change.oldValue ?? "nil") -> \(change.newValue ?? "nil")\n"
+            case .archive: text += "    archived\n"
+            case .restore: text += "    restored\n"
+            }
+        }
+        return text
+    }
+}
 
 /// How a failed run is shown: its message, then the traceback for runtime errors.
 enum ErrorReport {

@@ -33,13 +33,24 @@ public protocol StoreTransaction {
     /// Calls `each` for every record the query selects, streaming; `each` returns
     /// false to stop early.
     func forEach(_ type: RecordType, _ query: RecordQuery, _ each: (Record) throws -> Bool) throws
+    /// The records a query selects, one at a time; valid only inside the transaction.
+    func cursor(_ type: RecordType, _ query: RecordQuery) throws -> any RecordCursor
     func count(_ type: RecordType, _ query: RecordQuery) throws -> Int
     /// Totals of a money field, grouped by other fields, computed by the database;
     /// one row per group and currency.
     func sum(_ type: RecordType, _ field: String, by groups: [String], _ query: RecordQuery) throws -> [MoneyTotal]
 
     func audit(of reference: RecordReference) throws -> [AuditEntry]
+    /// Every audit entry a run wrote, in order.
+    func changes(byRun run: String) throws -> [AuditEntry]
+    /// Every domain event a run recorded, in order.
+    func events(byRun run: String) throws -> [DomainEvent]
     func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)]
+}
+
+/// Records one at a time, as a query streams them.
+public protocol RecordCursor: AnyObject {
+    func next() throws -> Record?
 }
 
 /// Who changes something and when: the run and its clock.

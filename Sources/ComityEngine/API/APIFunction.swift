@@ -8,13 +8,40 @@ public final class APIContext {
     public let now: Timestamp
     /// The workspace's time zone, for reading and writing local times.
     public let timeZone: TimeZone
+    /// The run's id, kept with every change it makes.
+    public let run: String?
     /// The registry's Lua types in this run's state.
     let types: APIValueTypes
+    /// Records in this run's state; nil when the run has no store.
+    let records: RecordBindings?
+    private let store: (any StoreTransaction)?
 
-    init(now: Timestamp, timeZone: TimeZone, types: APIValueTypes) {
+    init(now: Timestamp, timeZone: TimeZone, run: String?, types: APIValueTypes, records: RecordBindings?,
+         transaction: (any StoreTransaction)?) {
         self.now = now
         self.timeZone = timeZone
+        self.run = run
         self.types = types
+        self.records = records
+        self.store = transaction
+    }
+
+    /// Who changes records, and when: this run, at its clock.
+    var change: ChangeContext { ChangeContext(run: run, at: now, timeZone: timeZone) }
+
+    /// The run's transaction, or an error naming what needed it.
+    func transaction(for function: String) throws -> any StoreTransaction {
+        guard let store else {
+            throw LuaScriptError("'\(function)' needs the workspace's database, and this run has none")
+        }
+        return store
+    }
+
+    func recordBindings(for function: String) throws -> RecordBindings {
+        guard let records else {
+            throw LuaScriptError("'\(function)' needs the workspace's database, and this run has none")
+        }
+        return records
     }
 }
 

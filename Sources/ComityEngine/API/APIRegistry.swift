@@ -12,11 +12,14 @@ public struct APIRegistry {
 
     public init() {}
 
-    /// The core API: `money`, `time`, `workflow`.
-    public static var core: APIRegistry {
+    /// The core API: `money`, `time`, `workflow`, and a collection per record type.
+    public static var core: APIRegistry { standard(schema: .standard) }
+
+    /// The core API for a workspace whose schema may have custom fields.
+    public static func standard(schema: DomainSchema) -> APIRegistry {
         var registry = APIRegistry()
-        registry.types = APIValueTypes.declarations
-        for function in CoreAPI.functions {
+        registry.types = APIValueTypes.declarations + RecordAPI.typeDeclarations(schema)
+        for function in CoreAPI.functions + RecordAPI.functions(schema) {
             // The core's names are distinct by construction; a clash is a programming error.
             do { try registry.add(function) } catch { preconditionFailure("\(error)") }
         }
@@ -39,15 +42,24 @@ public struct APIRegistry {
     public func function(named name: String) -> APIFunction? { functions.first { $0.name == name } }
 
     /// Binds every implemented function into a run's sandbox, namespaces as tables.
-    public func install(in sandbox: LuaSandbox, now: Timestamp, timeZone: TimeZone) throws(LuaError) {
+    /// Record functions work on `transaction`; without one they say that they need it.
+    public func install(
+        in sandbox: LuaSandbox, now: Timestamp, timeZone: TimeZone, schema: DomainSchema = .standard,
+        transaction: (any StoreTransaction)? = nil, run: String? = nil
+    ) throws(LuaError) {
         let state = sandbox.state
-        let context = APIContext(now: now, timeZone: timeZone, types: APIValueTypes(timeZone: timeZone))
+        let values = APIValueTypes(timeZone: timeZone)
+        let records = transaction.map { transaction in
+            RecordBindings(schema: schema, state: state, values: values, transaction: { transaction })
+        }
+        let context = APIContext(now: now, timeZone: timeZone, run: run, types: values, records: records,
+                                 transaction: transaction)
         var globals: [String: LuaValue] = [:]
         var namespaces: [String: LuaTable] = [:]
         for function in functions {
             guard let implementation = function.implementation else { continue }
             let value = try state.function(function.name) { call in
-                try ArgumentCheck.check(call, against: function, types: context.types)
+                try ArgumentCheck.check(call, against: function, context: context)
                 return try implementation(call, context)
             }
             let (namespace, leaf) = function.path
@@ -65,7 +77,7 @@ public struct APIRegistry {
 
 /// Checks a call's arguments against a declaration before its implementation runs.
 enum ArgumentCheck {
-    static func check(_ call: borrowing LuaCall, against function: APIFunction, types: APIValueTypes) throws {
+    static func check(_ call: borrowing LuaCall, against function: APIFunction, context: APIContext) throws {
         let count = call.argumentCount
         if count > Int32(function.parameters.count) {
             throw LuaScriptError(
@@ -73,24 +85,28 @@ enum ArgumentCheck {
         }
         for (offset, parameter) in function.parameters.enumerated() {
             let n = Int32(offset + 1)
-            if !matches(call, n, parameter.type, types) {
+            if !matches(call, n, parameter.type, context) {
                 throw LuaArgumentError(index: n, problem: "\(expected(parameter.type)) expected, got \(call.typeName(n))")
             }
         }
     }
 
-    private static func matches(_ call: borrowing LuaCall, _ n: Int32, _ type: APIType, _ types: APIValueTypes) -> Bool {
+    private static func matches(_ call: borrowing LuaCall, _ n: Int32, _ type: APIType, _ context: APIContext) -> Bool {
         switch type {
         case .any: return true
-        case .optional(let wrapped): return call.isNil(n) || matches(call, n, wrapped, types)
-        case .oneOf(let options): return options.contains { matches(call, n, $0, types) }
+        case .optional(let wrapped): return call.isNil(n) || matches(call, n, wrapped, context)
+        case .oneOf(let options): return options.contains { matches(call, n, $0, context) }
         case .integer: return (try? call.integer(n)) != nil
         case .number: return (try? call.number(n)) != nil
         case .string: return call.typeName(n) == "string" || call.typeName(n) == "number"
         case .boolean: return call.typeName(n) == "boolean"
-        case .table: return call.typeName(n) == "table"
+        case .table, .list: return call.typeName(n) == "table"
         case .function: return call.typeName(n) == "function"
-        case .named(let name): return types.matches(call, n, named: name)
+        case .named(let name):
+            if context.types.matches(call, n, named: name) { return true }
+            guard let records = context.records,
+                  let recordType = RecordType.allCases.first(where: { $0.displayName == name }) else { return false }
+            return call.optionalObject(n, as: records.userdataType(recordType)) != nil
         }
     }
 

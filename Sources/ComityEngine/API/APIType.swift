@@ -14,6 +14,8 @@ public indirect enum APIType: Sendable, Hashable, CustomStringConvertible {
     case optional(APIType)
     /// Any one of these.
     case oneOf([APIType])
+    /// A sequence of values of one type.
+    case list(APIType)
 
     /// The LuaLS spelling: `integer`, `Money?`, `integer|string`.
     public var description: String {
@@ -28,6 +30,7 @@ public indirect enum APIType: Sendable, Hashable, CustomStringConvertible {
         case .named(let name): name
         case .optional(let wrapped): "\(wrapped)?"
         case .oneOf(let types): types.map(\.description).joined(separator: "|")
+        case .list(let element): "\(element)[]"
         }
     }
 

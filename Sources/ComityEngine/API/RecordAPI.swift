@@ -1,0 +1,176 @@
+import ComityCore
+import Foundation
+import LuaBridge
+
+/// The collections scripts use (`orgs`, `people`, `grants`, `partnerships`, `events`,
+/// `applications`, `tasks`), declared from the schema: create, get, find, count,
+/// update, archive, restore, each lifecycle step, and `sum` for money fields.
+enum RecordAPI {
+    static func functions(_ schema: DomainSchema) -> [APIFunction] {
+        RecordType.allCases.flatMap { functions(for: $0, schema[$0]) }
+    }
+
+    static func typeDeclarations(_ schema: DomainSchema) -> [APITypeDeclaration] {
+        RecordType.allCases.map { type in
+            let recordSchema = schema[type]
+            var fields = [APIField("id", .integer, "Stable id."), APIField("created_at", .named("Time"), "When it was created."),
+                          APIField("updated_at", .named("Time"), "When it last changed."),
+                          APIField("archived", .boolean, "Archived records are hidden from queries unless asked for.")]
+            if let lifecycle = recordSchema.lifecycle {
+                fields.append(APIField("status", .string, "One of: \(lifecycle.statuses.joined(separator: ", ")); changed by steps."))
+            }
+            fields += recordSchema.fields.map { APIField($0.name, apiType($0.type), $0.summary + ($0.custom ? " (custom field)" : "")) }
+            return APITypeDeclaration(type.displayName, summary: "A \(type.rawValue) record. Fields are checked on read; change them with `\(type.collection).update`.",
+                                      fields: fields)
+        }
+    }
+
+    static func apiType(_ type: FieldType) -> APIType {
+        switch type {
+        case .integer: .integer
+        case .boolean: .boolean
+        case .time: .named("Time")
+        case .money: .named("Money")
+        case .strings: .list(.string)
+        case .reference(let target): .named(target.displayName)
+        case .references(let target): .list(.named(target.displayName))
+        case .anyReference: .any
+        default: .string
+        }
+    }
+
+    private static func functions(for type: RecordType, _ schema: RecordSchema) -> [APIFunction] {
+        let col = type.collection
+        let record = APIType.named(type.displayName)
+        var list: [APIFunction] = [
+            APIFunction(
+                "\(col).create", summary: "Creates a \(type.rawValue) from named fields; checks every field.",
+                parameters: [APIParameter("fields", .table, "Field values by name.")],
+                results: [APIResult(record, "The new record.")],
+                implementation: { call, context in
+                    let records = try context.recordBindings(for: "\(col).create")
+                    let fields = try records.fields(try call.table(1), record: type)
+                    let created = try context.transaction(for: "\(col).create").create(type, fields, context: context.change)
+                    return try call.returning(try records.value(created))
+                }),
+            APIFunction(
+                "\(col).get",
+                summary: type == .organisation
+                    ? "The organisation with this id or org-id identifier (`RU-INN-7707083893`), or nil."
+                    : "The \(type.rawValue) with this id, or nil.",
+                parameters: [APIParameter("id", type == .organisation ? .oneOf([.integer, .string]) : .integer, "Its id" + (type == .organisation ? " or identifier." : "."))],
+                results: [APIResult(.optional(record), "The record, or nil.")],
+                implementation: { call, context in
+                    let records = try context.recordBindings(for: "\(col).get")
+                    let transaction = try context.transaction(for: "\(col).get")
+                    let found: Record?
+                    if type == .organisation, call.typeName(1) == "string", let text = try? call.string(1), Int64(text) == nil {
+                        found = try transaction.record(.organisation, where: "identifier", is: .string(text))
+                    } else {
+                        found = try transaction.record(RecordReference(type, try call.integer(1)))
+                    }
+                    return try call.returning(try found.map(records.value) ?? .nil)
+                }),
+            APIFunction(
+                "\(col).find",
+                summary: "The records matching the filters, as an iterator that streams: `for r in \(col).find{ ... } do`. Filters: `field = value`, `field_after`/`field_before` (exclusive), `field_min`/`field_max` (inclusive), `order_by = \"field\"` or `\"-field\"`, `limit = n`, `archived = true` to include archived records.",
+                parameters: [APIParameter("query", .optional(.table), "Filters and options.")],
+                results: [APIResult(.function, "An iterator over the records.")],
+                implementation: { call, context in
+                    let records = try context.recordBindings(for: "\(col).find")
+                    let query = try records.query(call.isNil(1) ? nil : try call.table(1), record: type)
+                    let cursor = try context.transaction(for: "\(col).find").cursor(type, query)
+                    let next = try call.state.function("\(col).find iterator") { step in
+                        guard let record = try cursor.next() else { return try step.returning(.nil) } // the end
+                        return try step.returning(try records.value(record))
+                    }
+                    return try call.returning(next)
+                }),
+            APIFunction(
+                "\(col).count", summary: "How many records match the filters (as for `find`); counted by the database.",
+                parameters: [APIParameter("query", .optional(.table), "Filters.")],
+                results: [APIResult(.integer, "The count.")],
+                implementation: { call, context in
+                    let records = try context.recordBindings(for: "\(col).count")
+                    let query = try records.query(call.isNil(1) ? nil : try call.table(1), record: type)
+                    return call.returning(Int64(try context.transaction(for: "\(col).count").count(type, query)))
+                }),
+            APIFunction(
+                "\(col).update", summary: "Changes fields of a record (nil clears an optional field); only what differs is written and audited.",
+                parameters: [APIParameter("record", record, "The record."), APIParameter("changes", .table, "New values by field name.")],
+                results: [APIResult(record, "The record, changed.")],
+                implementation: { call, context in
+                    let records = try context.recordBindings(for: "\(col).update")
+                    let object = try records.record(call, 1, type)
+                    let table = try call.table(2)
+                    var changes: [String: FieldValue?] = [:]
+                    for (name, value) in try records.fields(table, record: type) { changes[name] = value }
+                    object.record = try context.transaction(for: "\(col).update").update(object.record.reference, changes, context: context.change)
+                    return call.returningArgument(1)
+                }),
+            APIFunction(
+                "\(col).archive", summary: "Hides a record from queries (nothing is deleted); `\(col).restore` brings it back.",
+                parameters: [APIParameter("record", record, "The record.")], results: [APIResult(record, "The record.")],
+                implementation: { call, context in
+                    let object = try context.recordBindings(for: "\(col).archive").record(call, 1, type)
+                    object.record = try context.transaction(for: "\(col).archive").archive(object.record.reference, context: context.change)
+                    return call.returningArgument(1)
+                }),
+            APIFunction(
+                "\(col).restore", summary: "Brings an archived record back into queries.",
+                parameters: [APIParameter("record", record, "The record.")], results: [APIResult(record, "The record.")],
+                implementation: { call, context in
+                    let object = try context.recordBindings(for: "\(col).restore").record(call, 1, type)
+                    object.record = try context.transaction(for: "\(col).restore").restore(object.record.reference, context: context.change)
+                    return call.returningArgument(1)
+                }),
+        ]
+        for step in schema.lifecycle?.steps ?? [] {
+            let name = "\(col).\(step.verb)"
+            list.append(APIFunction(
+                name,
+                summary: "Lifecycle step: from \(step.from.joined(separator: " or ")) to \(step.to); records the event `\(step.event)`.",
+                parameters: [APIParameter("record", record, "The record."),
+                             APIParameter("fields", .optional(.table), "Fields to set with the step (a reason, a date).")],
+                results: [APIResult(record, "The record, in its new status.")],
+                implementation: { call, context in
+                    let records = try context.recordBindings(for: name)
+                    let object = try records.record(call, 1, type)
+                    let fields = call.isNil(2) ? [:] : try records.fields(try call.table(2), record: type)
+                    object.record = try context.transaction(for: name).step(object.record.reference, step.verb, fields, context: context.change)
+                    return call.returningArgument(1)
+                }))
+        }
+        if schema.fields.contains(where: { if case .money = $0.type { true } else { false } }) {
+            list.append(APIFunction(
+                "\(col).sum",
+                summary: "Totals of a money field, computed by the database: `\(col).sum{ \"amount\", by = {\"field\"}, where = { ... } }`. Returns one row per group and currency: `{ total = Money, <field> = value, ... }`.",
+                parameters: [APIParameter("spec", .table, "The money field first, then `by` (fields to group by) and `where` (filters as for `find`).")],
+                results: [APIResult(.list(.table), "The rows.")],
+                implementation: { call, context in
+                    let records = try context.recordBindings(for: "\(col).sum")
+                    let spec = try call.table(1)
+                    guard let field = spec.array.first?.stringValue else {
+                        throw LuaArgumentError(index: 1, problem: "the money field to sum comes first: { \"amount\", by = { ... } }")
+                    }
+                    var groups: [String] = []
+                    if case .table(let by) = spec["by"] { groups = by.array.compactMap(\.stringValue) }
+                    var whereTable: LuaTable?
+                    if case .table(let filters) = spec["where"] { whereTable = filters }
+                    let totals = try context.transaction(for: "\(col).sum")
+                        .sum(type, field, by: groups, try records.query(whereTable, record: type))
+                    var rows: [LuaValue] = []
+                    for total in totals {
+                        var row = LuaTable()
+                        row["total"] = try records.value(.money(total.total))
+                        for (name, value) in zip(groups, total.group) {
+                            row[name] = try value.map(records.value) ?? .nil
+                        }
+                        rows.append(.table(row))
+                    }
+                    return try call.returning(.table(LuaTable(array: rows)))
+                }))
+        }
+        return list
+    }
+}

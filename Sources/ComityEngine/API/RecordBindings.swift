@@ -1,0 +1,166 @@
+import ComityCore
+import Foundation
+import LuaBridge
+
+/// A record as a script holds it. Changes made through the API update it in place,
+/// so `g.status` reads the new status after `grants.award(g)`.
+final class RecordObject {
+    var record: Record
+    init(_ record: Record) { self.record = record }
+}
+
+/// Records in one run's Lua state: their userdata types (checked field reads), and
+/// conversions between Lua values and field values.
+final class RecordBindings {
+    let schema: DomainSchema
+    unowned let state: LuaState
+    let values: APIValueTypes
+    let transaction: () throws -> any StoreTransaction
+    private var types: [RecordType: LuaUserdataType<RecordObject>] = [:]
+
+    init(schema: DomainSchema, state: LuaState, values: APIValueTypes,
+         transaction: @escaping () throws -> any StoreTransaction) {
+        self.schema = schema
+        self.state = state
+        self.values = values
+        self.transaction = transaction
+    }
+
+    func userdataType(_ type: RecordType) -> LuaUserdataType<RecordObject> {
+        if let existing = types[type] { return existing }
+        let userdata = LuaUserdataType<RecordObject>(type.displayName)
+        userdata.assignmentHint = "records change with \(type.collection).update(record, { field = value })"
+        userdata.field("id") { .integer($0.record.id) }
+        userdata.field("created_at") { [unowned self] in try value(.time($0.record.createdAt)) }
+        userdata.field("updated_at") { [unowned self] in try value(.time($0.record.updatedAt)) }
+        userdata.field("archived") { .boolean($0.record.archivedAt != nil) }
+        if schema[type].lifecycle != nil {
+            userdata.field("status") { .string(LuaString($0.record.status ?? "")) }
+        }
+        for definition in schema[type].fields {
+            let name = definition.name
+            userdata.field(name) { [unowned self] object in
+                guard let field = object.record.fields[name] else { return .nil }
+                return try value(field)
+            }
+        }
+        userdata.metamethod("__tostring") { call in
+            let object = try call.object(1, as: userdata)
+            let label = object.record.fields["name"] ?? object.record.fields["title"]
+            return try call.returning("\(type.displayName) #\(object.record.id)" + (label.map { " (\($0))" } ?? ""))
+        }
+        userdata.metamethod("__eq") { call in
+            call.returning(call.optionalObject(1, as: userdata)?.record.reference
+                == call.optionalObject(2, as: userdata)?.record.reference)
+        }
+        types[type] = userdata
+        return userdata
+    }
+
+    // MARK: Swift to Lua
+
+    func value(_ record: Record) throws -> LuaValue {
+        try state.value(RecordObject(record), as: userdataType(record.type))
+    }
+
+    func value(_ field: FieldValue) throws -> LuaValue {
+        switch field {
+        case .string(let s), .decimal(let s): return .string(LuaString(s))
+        case .integer(let i): return .integer(i)
+        case .boolean(let b): return .boolean(b)
+        case .date(let d): return .string(LuaString(d.description))
+        case .time(let t): return try state.value(TimeObject(t), as: values.time)
+        case .money(let m): return try state.value(MoneyObject(m), as: values.money)
+        case .strings(let list): return .table(LuaTable(array: list.map { .string(LuaString($0)) }))
+        case .reference(let reference): return try record(reference).map(value) ?? .nil
+        case .references(let list):
+            return .table(LuaTable(array: try list.compactMap { try record($0).map(value) }))
+        }
+    }
+
+    private func record(_ reference: RecordReference) throws -> Record? {
+        try transaction().record(reference)
+    }
+
+    // MARK: Lua to Swift
+
+    /// A script's value for a field, before the schema checks it.
+    func fieldValue(_ value: LuaValue, field: String, record type: RecordType) throws -> FieldValue? {
+        switch value {
+        case .nil: return nil
+        case .boolean(let b): return .boolean(b)
+        case .integer(let i): return .integer(i)
+        case .number(let d): return .decimal(String(d))
+        case .string(let s): return .string(s.description)
+        case .userdata:
+            if let money = state.object(in: value, as: values.money) { return .money(money.value) }
+            if let time = state.object(in: value, as: values.time) { return .time(time.value) }
+            if let record = recordObject(in: value) { return .reference(record.record.reference) }
+        case .table(let table):
+            if table.hash.isEmpty {
+                let strings = table.array.compactMap(\.stringValue)
+                if strings.count == table.array.count { return .strings(strings) }
+                let records = table.array.compactMap { recordObject(in: $0)?.record.reference }
+                if records.count == table.array.count { return .references(records) }
+            }
+        default: break
+        }
+        throw DomainError(.invalidValue, field: field,
+                          "\(type.displayName) field '\(field)' cannot hold a \(value.typeName) value")
+    }
+
+    func recordObject(in value: LuaValue) -> RecordObject? {
+        for type in RecordType.allCases {
+            if let object = state.object(in: value, as: userdataType(type)) { return object }
+        }
+        return nil
+    }
+
+    /// The record a script passed as argument `n`, of `type`.
+    func record(_ call: borrowing LuaCall, _ n: Int32, _ type: RecordType) throws -> RecordObject {
+        try call.object(n, as: userdataType(type))
+    }
+
+    /// Named fields of a table, each converted; unknown names are left to the schema.
+    func fields(_ table: LuaTable, record type: RecordType) throws -> [String: FieldValue] {
+        if !table.array.isEmpty {
+            throw LuaScriptError("\(type.collection): give fields by name, as { name = value, ... }")
+        }
+        var fields: [String: FieldValue] = [:]
+        for (key, value) in table.hash {
+            guard let name = key.stringValue else { throw LuaScriptError("\(type.collection): field names must be strings") }
+            if let converted = try fieldValue(value, field: name, record: type) { fields[name] = converted }
+        }
+        return fields
+    }
+
+    /// `{ status = "held", starts_at_after = t, order_by = "-starts_at", limit = 10, archived = true }`
+    func query(_ table: LuaTable?, record type: RecordType) throws -> RecordQuery {
+        var query = RecordQuery()
+        guard let table else { return query }
+        for (key, value) in table.hash {
+            guard let name = key.stringValue else { throw LuaScriptError("\(type.collection): filter names must be strings") }
+            switch name {
+            case "order_by":
+                guard let text = value.stringValue else { throw LuaScriptError("order_by must be a field name, '-name' for descending") }
+                query.orderBy.append(text.hasPrefix("-") ? (String(text.dropFirst()), true) : (text, false))
+            case "limit":
+                guard let limit = value.integerValue, limit >= 0 else { throw LuaScriptError("limit must be a whole number, 0 or more") }
+                query.limit = Int(limit)
+            case "archived":
+                query.includeArchived = value.isTruthy
+            default:
+                var field = name
+                var comparison = RecordQuery.Comparison.equal
+                for (suffix, meaning) in [("_after", RecordQuery.Comparison.greater), ("_before", .less),
+                                          ("_min", .greaterOrEqual), ("_max", .lessOrEqual)]
+                where name.hasSuffix(suffix) && schema[type].field(named: name) == nil {
+                    field = String(name.dropLast(suffix.count))
+                    comparison = meaning
+                }
+                query.filters.append(.init(field, comparison, try fieldValue(value, field: field, record: type)))
+            }
+        }
+        return query
+    }
+}

@@ -1,0 +1,135 @@
+import ComityCore
+import ComityEngine
+import ComitySQLite
+import Foundation
+import LuaBridge
+import Testing
+
+/// A workspace folder with a fresh database, and a runner over it.
+struct RecordWorkspace {
+    let folder: URL
+    let store: SQLiteStore
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("comity-records-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        store = try SQLiteStore(path: folder.appendingPathComponent(".comity/comity.db").path)
+    }
+
+    func run(_ source: String, dryRun: Bool = false, lines: Lines = Lines()) throws -> ScriptRun {
+        let name = "script-\(UUID().uuidString.prefix(8)).lua"
+        try source.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        let runner = ScriptRunner(
+            workspace: folder, now: try Timestamp(parsing: "2021-01-26T08:00:00Z"), store: store, dryRun: dryRun)
+        return runner.run(file: name) { lines.all.append($0) }
+    }
+
+    static let world = """
+        local asi = orgs.create { name = "Agency for Social Information", kind = "national_ngo", country = "RU",
+                                  identifier = "RU-INN-7707083893" }
+        local pgf = orgs.create { name = "Presidential Grants Foundation", kind = 60, country = "RU" }
+        local un = orgs.create { name = "UN Global Compact Network Russia", kind = "multilateral", country = "RU" }
+        for i = 1, 6 do
+          local g = grants.create { title = "International project " .. i, funder = pgf, recipient = asi,
+                                    programme = "public diplomacy",
+                                    amount_awarded = money(1000000 * i, i % 3 == 0 and "USD" or "RUB") }
+          grants.submit(g)
+          if i % 2 == 0 then grants.award(g, { decided_on = "2021-02-01" }) end
+        end
+        """
+}
+
+@Suite struct RecordAPITests {
+    @Test func recordsAreCreatedFoundCountedAndSummed() throws {
+        let workspace = try RecordWorkspace()
+        let lines = Lines()
+        let run = try workspace.run(RecordWorkspace.world + """
+
+            print(orgs.count(), grants.count(), grants.count { status = "awarded" })
+            print(orgs.get("ru-inn-7707083893").name, orgs.get(2).kind, grants.get(99))
+            for g in grants.find { status = "awarded", order_by = "-title", limit = 2 } do
+              print(g.title, g.amount_awarded, g.funder.name, g.status, g.decided_on)
+            end
+            for _, row in ipairs(grants.sum { "amount_awarded", by = { "funder" }, where = { status = "submitted" } }) do
+              print(row.funder.name, row.total)
+            end
+            """, lines: lines)
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines.all == [
+            "3\t6\t3",
+            "Agency for Social Information\tfoundation\tnil",
+            "International project 6\t6,000,000.00 USD\tPresidential Grants Foundation\tawarded\t2021-02-01",
+            "International project 4\t4,000,000.00 RUB\tPresidential Grants Foundation\tawarded\t2021-02-01",
+            "Presidential Grants Foundation\t6,000,000.00 RUB",
+            "Presidential Grants Foundation\t3,000,000.00 USD",
+        ])
+        #expect(run.events.map(\.name).filter { $0 == "grant.awarded" }.count == 3)
+        #expect(run.changes.count == 3 + 6 + 6 + 3 * 2) // creations, submits, awards with their dates
+    }
+
+    @Test func updatesArchivesAndRestoresShowInTheSameRecord() throws {
+        let workspace = try RecordWorkspace()
+        let lines = Lines()
+        let run = try workspace.run(RecordWorkspace.world + """
+
+            local asi = orgs.get("RU-INN-7707083893")
+            orgs.update(asi, { website = "https://asi.org.ru", tags = { "media", "civil society" } })
+            print(asi.website, #asi.tags, asi.tags[2])
+            orgs.archive(asi)
+            print(asi.archived, orgs.count(), orgs.count { archived = true })
+            orgs.restore(asi)
+            print(asi.archived, orgs.count())
+            """, lines: lines)
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines.all == ["https://asi.org.ru\t2\tcivil society", "true\t2\t3", "false\t3"])
+    }
+
+    @Test(arguments: [
+        ("orgs.create { name = 'X', nmae = 'Y' }", ":1: Organisation has no field 'nmae'"),
+        ("orgs.create { kind = 'foundation' }", ":1: Organisation needs 'name' (The organisation's name.)"),
+        ("orgs.create { name = 'X', country = 'SU' }", ":1: invalid country 'SU'"),
+        ("orgs.create { name = 'X', identifier = 'ZZ-1' }", ":1: invalid identifier 'ZZ-1'"),
+        ("orgs.create { name = 'X', identifier = 'RU-INN-7707083893' }", ":1: organisation#1 already has identifier 'RU-INN-7707083893'"),
+        ("grants.create { title = 'T', funder = orgs.get(2), recipient = orgs.get(1), amount_awarded = 5 }",
+         ":1: Grant field 'amount_awarded' must be Money, got integer '5'"),
+        ("grants.create { title = 'T', funder = orgs.get(2), recipient = orgs.get(1), applied_on = '2021-13-01' }",
+         ":1: invalid applied_on '2021-13-01' (expected a date such as 2021-01-26)"),
+        ("grants.award(grants.get(1)) grants.reject(grants.get(1))",
+         ":1: cannot reject a grant in status 'awarded' (allowed from: submitted, under_review)"),
+        ("local g = grants.get(1) print(g.amount_awarded + money(1, 'USD'))", ":1: cannot add RUB and USD amounts"),
+        ("print(grants.get(1).fundr)", ":1: Grant has no field 'fundr' (did you mean 'funder'?)"),
+        ("grants.get(1).title = 'x'", ":1: Grant field 'title' is read-only; records change with grants.update(record, { field = value })"),
+        ("grants.update(orgs.get(1), { title = 'x' })", ":1: bad argument #1 to 'grants.update' (Grant expected, got userdata)"),
+        ("for g in grants.find { statu = 'awarded' } do end", ":1: Grant has no field 'statu'"),
+    ])
+    func badInputIsNamedAndNothingOfTheRunIsKept(source: String, message: String) throws {
+        let workspace = try RecordWorkspace()
+        #expect(try workspace.run(RecordWorkspace.world).succeeded)
+        let run = try workspace.run("orgs.create { name = 'Kept only if the run succeeds' }\n" + source.replacingOccurrences(of: "\n", with: " "))
+        let error = try #require(run.outcome.error)
+        #expect(error.message.contains(message.replacingOccurrences(of: ":1:", with: ":2:")), "\(error.message)")
+        let count = try workspace.store.read { tx in try tx.count(.organisation, RecordQuery(includeArchived: true)) }
+        #expect(count == 3)
+    }
+
+    @Test func aDryRunReportsItsChangesAndKeepsNone() throws {
+        let workspace = try RecordWorkspace()
+        let run = try workspace.run(RecordWorkspace.world, dryRun: true)
+        #expect(run.succeeded)
+        #expect(run.dryRun)
+        #expect(run.changes.count == 21)
+        #expect(run.changes.first?.action == .create)
+        #expect(run.events.isEmpty)
+        #expect(try workspace.store.read { tx in try tx.count(.grant, RecordQuery()) } == 0)
+    }
+
+    @Test func withoutADatabaseRecordFunctionsSaySo() throws {
+        let sandbox = try LuaSandbox(limits: .default) { _ in }
+        try APIRegistry.core.install(in: sandbox, now: Timestamp(secondsSince1970: 0), timeZone: .gmt)
+        #expect {
+            try sandbox.run("orgs.count()", chunkName: "t.lua")
+        } throws: { error in
+            (error as? LuaError)?.message == "t.lua:1: 'orgs.count' needs the workspace's database, and this run has none"
+        }
+    }
+}
