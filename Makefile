@@ -18,8 +18,14 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# A fresh demo workspace: the world of shared/seed loaded by a Lua script, then a
+# short report of totals computed by the database.
+DEMO := .build/demo-workspace
 demo: build
-	$(SWIFT) run --skip-build comity run Scripts/roundtable.lua --param days=14
+	rm -rf $(DEMO)
+	$(SWIFT) run --skip-build comity init $(DEMO)
+	cp -R Scripts/. $(DEMO)/Scripts/
+	bin=$$($(SWIFT) build --show-bin-path) && cd $(DEMO) && "$$bin/comity" run Scripts/seed-world.lua Scripts/report.lua
 
 test: deps
 	$(SWIFT) test

@@ -51,7 +51,8 @@ public struct ScriptRunner {
     /// receives each printed line. Never throws: a failure is the run's outcome. With
     /// a store the run is one transaction, committed only when the run succeeds and
     /// is not a dry run.
-    public func run(file: String, output: @escaping (String) -> Void) -> ScriptRun {
+    public func run(file: String, shownAs name: String? = nil, output: @escaping (String) -> Void) -> ScriptRun {
+        let shown = name ?? file
         let clock = ContinuousClock()
         let start = clock.now
         let runID = UUID().uuidString.lowercased()
@@ -62,12 +63,12 @@ public struct ScriptRunner {
                 // A failure throws out of the transaction, which rolls back: nothing of a
                 // failed run is kept.
                 try store.write(commit: !dryRun) { transaction in
-                    try execute(file, runID: runID, transaction: transaction, report: &report, output: output)
+                    try execute(file, shownAs: shown, runID: runID, transaction: transaction, report: &report, output: output)
                     report.changes = try transaction.changes(byRun: runID)
                     report.events = try transaction.events(byRun: runID)
                 }
             } else {
-                try execute(file, runID: runID, transaction: nil, report: &report, output: output)
+                try execute(file, shownAs: shown, runID: runID, transaction: nil, report: &report, output: output)
             }
         } catch let failure as RunFailed {
             outcome = .failed(failure.error)
@@ -77,13 +78,13 @@ public struct ScriptRunner {
             outcome = .failed(LuaError(.runtime, "\(error)"))
         }
         let run = ScriptRun(
-            id: runID, file: file, workflowName: report.workflowName, outcome: outcome, dryRun: dryRun,
+            id: runID, file: shown, workflowName: report.workflowName, outcome: outcome, dryRun: dryRun,
             duration: clock.now - start, memoryPeak: report.memoryPeak,
             changes: outcome == .succeeded ? report.changes : [], events: outcome == .succeeded && !dryRun ? report.events : [])
         logger.debug(
             "run finished",
             metadata: [
-                "run": "\(runID)", "file": "\(file)", "outcome": "\(run.succeeded ? "succeeded" : "failed")",
+                "run": "\(runID)", "file": "\(shown)", "outcome": "\(run.succeeded ? "succeeded" : "failed")",
                 "duration": "\(run.duration)", "memory_peak": "\(run.memoryPeak)", "changes": "\(run.changes.count)",
             ])
         return run
@@ -103,7 +104,7 @@ public struct ScriptRunner {
     }
 
     private func execute(
-        _ file: String, runID: String, transaction: (any StoreTransaction)?, report: inout RunReport,
+        _ file: String, shownAs shown: String, runID: String, transaction: (any StoreTransaction)?, report: inout RunReport,
         output: @escaping (String) -> Void
     ) throws {
         let sandbox = try LuaSandbox(limits: limits, moduleRoots: moduleRoots, output: output)
@@ -118,7 +119,7 @@ public struct ScriptRunner {
             try api.install(in: sandbox, now: now ?? Timestamp(Date()), timeZone: timeZone,
                             schema: store?.schema ?? .standard, transaction: transaction, run: runID)
             let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path
-            let results = try sandbox.runFile(path, chunkName: file)
+            let results = try sandbox.runFile(path, chunkName: shown)
             if let declaration = try WorkflowDeclaration(results.first) {
                 report.workflowName = declaration.name
                 let context = LuaTable(hash: [

@@ -171,6 +171,21 @@ struct SQLiteTransaction: StoreTransaction {
         return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(ColumnMapping.table(type)) t\(whereSQL)", arguments: arguments) ?? 0
     }
 
+    func count(_ type: RecordType, by groups: [String], _ query: RecordQuery) throws -> [(group: [FieldValue?], count: Int)] {
+        let grouping = try groups.map { try groupExpression(type, $0) }
+        let (whereSQL, arguments) = try conditions(type, query)
+        let expressions = grouping.map(\.0).joined(separator: ", ")
+        let sql = "SELECT \(expressions), COUNT(*) FROM \(ColumnMapping.table(type)) t\(whereSQL) GROUP BY \(expressions) ORDER BY \(expressions)"
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            let values: [FieldValue?] = grouping.enumerated().map { index, entry in
+                let value = row[index] as DatabaseValue
+                guard let definition = entry.1 else { return String.fromDatabaseValue(value).map { .string($0) } }
+                return ColumnMapping.decodeScalar(value, definition.type)
+            }
+            return (values, row[grouping.count])
+        }
+    }
+
     func sum(_ type: RecordType, _ field: String, by groups: [String], _ query: RecordQuery) throws -> [MoneyTotal] {
         let recordSchema = schema[type]
         guard let definition = recordSchema.field(named: field) else {

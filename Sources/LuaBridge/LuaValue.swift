@@ -24,7 +24,15 @@ public struct LuaTable: Hashable {
 
     public subscript(key: String) -> LuaValue {
         get { hash[.string(LuaString(key))] ?? .nil }
-        set { hash[.string(LuaString(key))] = newValue == .nil ? nil : newValue }
+        set {
+            // Assigning nil removes the key, as in Lua (an explicit branch: `nil` in a
+            // ternary would be read as LuaValue.nil, which is ExpressibleByNilLiteral).
+            if newValue == .nil {
+                hash.removeValue(forKey: .string(LuaString(key)))
+            } else {
+                hash[.string(LuaString(key))] = newValue
+            }
+        }
     }
 
     public subscript(index: Int) -> LuaValue {

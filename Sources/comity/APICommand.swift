@@ -15,7 +15,7 @@ struct APICommand: ParsableCommand {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
         var out: String?
 
-        func run() throws { try Output.write(APIRegistry.core.markdownReference(), to: out) }
+        func run() throws { try Output.write(try WorkspaceAPI.registry().markdownReference(), to: out) }
     }
 
     struct Stubs: ParsableCommand {
@@ -25,7 +25,19 @@ struct APICommand: ParsableCommand {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
         var out: String?
 
-        func run() throws { try Output.write(APIRegistry.core.luaLSStubs(), to: out) }
+        func run() throws { try Output.write(try WorkspaceAPI.registry().luaLSStubs(), to: out) }
+    }
+}
+
+/// The API of the workspace around the current folder, custom fields included.
+enum WorkspaceAPI {
+    static func registry() throws -> APIRegistry {
+        do {
+            let workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            return .standard(schema: workspace.schema)
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 }
 

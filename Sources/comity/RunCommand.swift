@@ -50,8 +50,8 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Roll back whatever each run writes, and print the changes it would have made.")
     var dryRun = false
 
-    @Option(help: ArgumentHelp("The workspace's database (default .comity/comity.db).", valueName: "path"))
-    var database: String = ".comity/comity.db"
+    @Option(help: ArgumentHelp("The database to use instead of the workspace's.", valueName: "path"))
+    var database: String?
 
     @Flag(help: "Stop at the first failed run.")
     var failFast = false
@@ -88,25 +88,32 @@ struct RunCommand: ParsableCommand {
         if let maxInstructions { limits.instructions = maxInstructions == 0 ? nil : maxInstructions }
         if let maxOutput { limits.output = maxOutput.bytes == 0 ? nil : maxOutput.bytes }
 
+        let workspace: Workspace
         let store: SQLiteStore
         do {
-            store = try SQLiteStore(path: database)
+            workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            store = try SQLiteStore(path: database ?? workspace.databasePath, schema: workspace.schema)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let runner = ScriptRunner(
-            workspace: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+            workspace: workspace.folder,
             limits: limits,
             parameters: Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) }),
-            now: try now.map { text throws(DomainError) in try Timestamp(parsing: text, field: "--now") },
+            now: try now.map { text throws(DomainError) in try Timestamp(parsing: text, in: workspace.timeZone, field: "--now") },
+            timeZone: workspace.timeZone,
+            api: .standard(schema: workspace.schema),
             store: store,
             dryRun: dryRun,
             logger: Logger(label: "comity.run"))
 
         var failures = 0
         for file in files {
-            let run = runner.run(file: file) { line in
+            // Files are named relative to where comity runs; modules come from the workspace.
+            let path = file.hasPrefix("/") ? file : current.appendingPathComponent(file).path
+            let run = runner.run(file: path, shownAs: file) { line in
                 print(line)
             }
             if dryRun, run.succeeded { print(ChangeReport.text(for: run), terminator: "") }

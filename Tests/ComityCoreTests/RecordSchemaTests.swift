@@ -66,6 +66,8 @@ import Testing
         (.event, ["title": .string("T"), "starts_at": .string("2021-01-26"), "kind": .string("party")],
          "invalid kind 'party' for Event (allowed: round_table, conference, forum, festival, webinar, training, other)"),
         (.grant, ["status": .string("awarded")], "Grant field 'status' changes only through its lifecycle steps"),
+        (.partnership, ["members": .references([RecordReference(.organisation, 1)])],
+         "Partnership field 'members' needs at least 2 items, got 1"),
     ])
     func badValuesNameTheirField(type: RecordType, values: [String: FieldValue], message: String) throws {
         let error = try #require(throws: DomainError.self) { try schema[type].validate(values, creating: true) }

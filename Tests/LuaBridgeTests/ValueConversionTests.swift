@@ -104,3 +104,14 @@ import Testing
         #expect(try state.call(function, [6, 7]) == [42, "67"])
     }
 }
+
+@Suite struct LuaTableTests {
+    @Test func assigningNilRemovesTheKey() {
+        var table = LuaTable(hash: ["by": "kind", "limit": 3])
+        table["by"] = .nil
+        #expect(table.hash.count == 1)
+        #expect(table["by"] == .nil)
+        table["new"] = "value"
+        #expect(table.hash[.string("new")] == "value")
+    }
+}

@@ -191,3 +191,69 @@ func workspace(_ files: [String: String]) throws -> URL {
         #expect(bad.stderr.contains("invalid --now 'yesterday'"))
     }
 }
+
+@Suite struct WorkspaceCommandTests {
+    @Test func initThenTheSeedWorldAndItsReport() throws {
+        let parent = try workspace([:])
+        let made = try Comity.run(["init", "network"], in: parent)
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stdout.contains("comity.lua"))
+        let folder = parent.appendingPathComponent("network")
+        for name in ["seed-world.lua", "report.lua", "lib/format.lua"] {
+            let target = folder.appendingPathComponent("Scripts/\(name)")
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: Comity.packageRoot.appendingPathComponent("Scripts/\(name)"), to: target)
+        }
+        let first = try Comity.run(["run", "Scripts/seed-world.lua", "Scripts/report.lua"], in: folder)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("Presidential Grants Foundation: 1,300,000,000.00 RUB in 369 grants"))
+        #expect(first.stdout.contains("Applications: 50 received, 45 dismissed (90%)"))
+        #expect(first.stdout.contains("open task: Prepare the report summarising the key talking points"))
+        // Again, from a subfolder: the workspace is found upwards, and nothing changes.
+        let sub = folder.appendingPathComponent("Scripts")
+        let again = try Comity.run(["run", "--dry-run", "seed-world.lua"], in: sub)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout == "dry run of seed-world.lua: no changes\n")
+        let twice = try Comity.run(["init", "network"], in: parent)
+        #expect(twice.status == 1)
+        #expect(twice.stderr.contains("comity.lua exists already; it is left as it is"))
+    }
+
+    @Test func settingsMistakesNameTheFileAndTheSetting() throws {
+        let cases: [(String, String)] = [
+            ("return { time_zon = 'UTC' }", "comity.lua: unknown setting 'time_zon' (did you mean 'time_zone'?)"),
+            ("return { time_zone = 'Mars/Olympus' }", "comity.lua: time_zone 'Mars/Olympus' is not a known zone"),
+            ("return { custom_fields = { grant = { risk = 'colour' } } }",
+             "comity.lua: custom_fields.grant.risk: type must be one of string, integer, decimal, boolean, date, money, choice, list (got 'colour')"),
+            ("return { custom_fields = { grants = {} } }", "comity.lua: custom_fields.grants: not a record type"),
+            ("return 42", "comity.lua: must return a table of settings"),
+            ("return {", "comity.lua:1: unexpected symbol near <eof>"),
+        ]
+        for (settings, message) in cases {
+            let folder = try workspace(["comity.lua": settings, "x.lua": "print('ran')"])
+            let result = try Comity.run(["run", "x.lua"], in: folder)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+            #expect(!result.stdout.contains("ran"))
+        }
+    }
+
+    @Test func customFieldsFromTheSettingsWork() throws {
+        let folder = try workspace([
+            "comity.lua": """
+                return { time_zone = "Europe/Moscow",
+                         custom_fields = { organisation = { cooperates_internationally = { type = "boolean", doc = "ASI study" } } } }
+                """,
+            "x.lua": """
+                local o = orgs.create { name = "ASI", cooperates_internationally = true }
+                print(o.cooperates_internationally, orgs.count { cooperates_internationally = true }, time.parse("2021-01-26T11:00").hour)
+                """,
+        ])
+        let result = try Comity.run(["run", "x.lua"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "true\t1\t11\n")
+        let stubs = try Comity.run(["api", "stubs"], in: folder)
+        #expect(stubs.stdout.contains("---@class Organisation"))
+        #expect(stubs.stdout.contains("---@field cooperates_internationally boolean ASI study (custom field)"))
+    }
+}

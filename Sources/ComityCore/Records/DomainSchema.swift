@@ -45,7 +45,7 @@ public struct DomainSchema: Sendable {
             FieldDefinition("report_due", .date, "When the report to the funder is due."),
         ], lifecycle: LifecycleDescription(GrantStatus.self)),
         .partnership: RecordSchema(.partnership, fields: [
-            FieldDefinition("members", .references(.organisation), required: true, "The partners (two or more)."),
+            FieldDefinition("members", .references(.organisation), required: true, minimumItems: 2, "The partners (two or more)."),
             FieldDefinition("facilitator", .reference(.organisation), "An intermediary that brought them together."),
             FieldDefinition("kind", .string, "What sort of partnership."),
             FieldDefinition("purpose", .string, "What it is for."),

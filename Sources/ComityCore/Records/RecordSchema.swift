@@ -10,16 +10,19 @@ public struct FieldDefinition: Sendable, Hashable {
     public let summary: String
     /// Declared in the workspace's configuration rather than by Comity.
     public let custom: Bool
+    /// For lists: the fewest items a value may have (a partnership's two members).
+    public let minimumItems: Int
 
     public init(
         _ name: String, _ type: FieldType, required: Bool = false, unique: Bool = false, custom: Bool = false,
-        _ summary: String
+        minimumItems: Int = 0, _ summary: String
     ) {
         self.name = name
         self.type = type
         self.required = required
         self.unique = unique
         self.custom = custom
+        self.minimumItems = minimumItems
         self.summary = summary
     }
 }
@@ -118,7 +121,20 @@ public struct RecordSchema: Sendable {
             guard let definition = field(named: name) else {
                 throw DomainError(.invalidValue, field: name, unknownFieldMessage(name))
             }
-            normalised[name] = try definition.type.normalise(value, field: name, record: type.displayName, timeZone: timeZone)
+            let checked = try definition.type.normalise(value, field: name, record: type.displayName, timeZone: timeZone)
+            if definition.minimumItems > 0 {
+                let count: Int
+                switch checked {
+                case .references(let list): count = list.count
+                case .strings(let list): count = list.count
+                default: count = 1
+                }
+                if count < definition.minimumItems {
+                    throw DomainError(.invalidValue, field: name,
+                                      "\(type.displayName) field '\(name)' needs at least \(definition.minimumItems) items, got \(count)")
+                }
+            }
+            normalised[name] = checked
         }
         if creating {
             for definition in fields where definition.required && normalised[definition.name] == nil {

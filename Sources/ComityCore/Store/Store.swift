@@ -36,6 +36,8 @@ public protocol StoreTransaction {
     /// The records a query selects, one at a time; valid only inside the transaction.
     func cursor(_ type: RecordType, _ query: RecordQuery) throws -> any RecordCursor
     func count(_ type: RecordType, _ query: RecordQuery) throws -> Int
+    /// Counts grouped by fields, computed by the database: one row per group.
+    func count(_ type: RecordType, by groups: [String], _ query: RecordQuery) throws -> [(group: [FieldValue?], count: Int)]
     /// Totals of a money field, grouped by other fields, computed by the database;
     /// one row per group and currency.
     func sum(_ type: RecordType, _ field: String, by groups: [String], _ query: RecordQuery) throws -> [MoneyTotal]

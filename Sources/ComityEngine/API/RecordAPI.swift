@@ -87,13 +87,29 @@ enum RecordAPI {
                     return try call.returning(next)
                 }),
             APIFunction(
-                "\(col).count", summary: "How many records match the filters (as for `find`); counted by the database.",
-                parameters: [APIParameter("query", .optional(.table), "Filters.")],
-                results: [APIResult(.integer, "The count.")],
+                "\(col).count",
+                summary: "How many records match the filters (as for `find`), counted by the database. With `by = { \"field\", ... }` it counts per group and returns rows `{ count = n, <field> = value, ... }`.",
+                parameters: [APIParameter("query", .optional(.table), "Filters, and `by` to group.")],
+                results: [APIResult(.oneOf([.integer, .list(.table)]), "The count, or one row per group.")],
                 implementation: { call, context in
                     let records = try context.recordBindings(for: "\(col).count")
-                    let query = try records.query(call.isNil(1) ? nil : try call.table(1), record: type)
-                    return call.returning(Int64(try context.transaction(for: "\(col).count").count(type, query)))
+                    var table = call.isNil(1) ? nil : try call.table(1)
+                    var groups: [String] = []
+                    if case .table(let by)? = table?["by"] {
+                        groups = by.array.compactMap(\.stringValue)
+                        table?["by"] = .nil
+                    }
+                    let query = try records.query(table, record: type)
+                    let transaction = try context.transaction(for: "\(col).count")
+                    guard !groups.isEmpty else { return call.returning(Int64(try transaction.count(type, query))) }
+                    var rows: [LuaValue] = []
+                    for (group, count) in try transaction.count(type, by: groups, query) {
+                        var row = LuaTable()
+                        row["count"] = .integer(Int64(count))
+                        for (name, value) in zip(groups, group) { row[name] = try value.map(records.value) ?? .nil }
+                        rows.append(.table(row))
+                    }
+                    return try call.returning(.table(LuaTable(array: rows)))
                 }),
             APIFunction(
                 "\(col).update", summary: "Changes fields of a record (nil clears an optional field); only what differs is written and audited.",

@@ -1,0 +1,176 @@
+import ComityCore
+import Foundation
+import LuaBridge
+
+/// A network's folder: `comity.lua` (its configuration), `Scripts/`, `Plugins/` and
+/// the database. Found as the nearest folder upwards with a `comity.lua`; without
+/// one, the current folder with the defaults.
+public struct Workspace: Sendable {
+    public let folder: URL
+    /// Whether a `comity.lua` was found (else every setting is a default).
+    public let configured: Bool
+    public let databasePath: String
+    public let timeZone: TimeZone
+    public let schema: DomainSchema
+
+    public static let configurationFile = "comity.lua"
+
+    /// The workspace that contains `start`.
+    public static func find(from start: URL) throws -> Workspace {
+        var folder = start.standardizedFileURL
+        while true {
+            let candidate = folder.appendingPathComponent(configurationFile)
+            if FileManager.default.fileExists(atPath: candidate.path) { return try load(folder) }
+            let parent = folder.deletingLastPathComponent()
+            if parent.path == folder.path { break }
+            folder = parent
+        }
+        return Workspace(folder: start.standardizedFileURL, configured: false,
+                         databasePath: start.appendingPathComponent(".comity/comity.db").path, timeZone: .gmt, schema: .standard)
+    }
+
+    /// Reads `folder/comity.lua`: a Lua file that returns a table (run in the sandbox,
+    /// with no API). Mistakes name the file and the setting.
+    public static func load(_ folder: URL) throws -> Workspace {
+        let file = folder.appendingPathComponent(configurationFile)
+        let shown = configurationFile
+        let sandbox = try LuaSandbox(limits: LuaLimits(memory: 16 << 20, time: .seconds(5), output: 64 << 10)) { _ in }
+        defer { sandbox.close() }
+        let results = try sandbox.runFile(file.path, chunkName: shown)
+        guard case .table(let table) = results.first else {
+            throw LuaError(.runtime, "\(shown): must return a table of settings, e.g. return { time_zone = \"UTC\" }")
+        }
+        let known = ["time_zone", "database", "custom_fields"]
+        for key in table.hash.keys {
+            let name = key.stringValue ?? "\(key)"
+            if !known.contains(name) {
+                var message = "\(shown): unknown setting '\(name)'"
+                if let near = NameSuggestion.closest(to: name, among: known) { message += " (did you mean '\(near)'?)" }
+                throw LuaError(.runtime, message + " (settings: \(known.joined(separator: ", ")))")
+            }
+        }
+        var timeZone = TimeZone.gmt
+        if let zone = table["time_zone"].stringValue {
+            guard let found = TimeZone(identifier: zone) else {
+                throw LuaError(.runtime, "\(shown): time_zone '\(zone)' is not a known zone (such as UTC or Europe/Moscow)")
+            }
+            timeZone = found
+        } else if table["time_zone"] != .nil {
+            throw LuaError(.runtime, "\(shown): time_zone must be a string such as \"Europe/Moscow\"")
+        }
+        var database = folder.appendingPathComponent(".comity/comity.db").path
+        if let path = table["database"].stringValue {
+            database = path.hasPrefix("/") ? path : folder.appendingPathComponent(path).path
+        } else if table["database"] != .nil {
+            throw LuaError(.runtime, "\(shown): database must be a path such as \".comity/comity.db\"")
+        }
+        var schema = DomainSchema.standard
+        if case .table(let custom) = table["custom_fields"] {
+            try CustomFieldSettings.apply(custom, to: &schema, file: shown)
+        } else if table["custom_fields"] != .nil {
+            throw LuaError(.runtime, "\(shown): custom_fields must be a table by record type, e.g. { organisation = { ... } }")
+        }
+        return Workspace(folder: folder, configured: true, databasePath: database, timeZone: timeZone, schema: schema)
+    }
+
+    /// Makes a workspace in `folder`: `comity.lua`, `Scripts/`, `Plugins/` and the
+    /// database (made by `openStore`). An existing `comity.lua` is never overwritten.
+    /// Returns what it made.
+    @discardableResult
+    public static func initialise(
+        _ folder: URL, openStore: (_ path: String, _ schema: DomainSchema) throws -> any Store
+    ) throws -> [String] {
+        var made: [String] = []
+        let file = folder.appendingPathComponent(configurationFile)
+        if FileManager.default.fileExists(atPath: file.path) {
+            throw LuaError(.runtime, "\(file.path) exists already; it is left as it is")
+        }
+        for sub in ["", "Scripts", "Plugins"] {
+            let path = folder.appendingPathComponent(sub)
+            if !FileManager.default.fileExists(atPath: path.path) {
+                try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
+                if !sub.isEmpty { made.append(sub + "/") }
+            }
+        }
+        try template.write(to: file, atomically: true, encoding: .utf8)
+        made.insert(configurationFile, at: 0)
+        let workspace = try load(folder)
+        _ = try openStore(workspace.databasePath, workspace.schema)
+        made.append(String(workspace.databasePath.dropFirst(folder.path.count + 1)))
+        return made
+    }
+
+    static let template = """
+        -- Comity workspace settings. This file is Lua; it returns a table.
+        return {
+          -- Local times in scripts (time.parse, Time fields) are read in this zone.
+          time_zone = "UTC",
+
+          -- The database, relative to this folder.
+          database = ".comity/comity.db",
+
+          -- Extra fields per record type, validated and queryable like the built-in ones.
+          -- Types: string, integer, decimal, boolean, date, money, choice (with values),
+          -- list (of strings).
+          custom_fields = {
+            -- organisation = {
+            --   cooperates_internationally = { type = "boolean", doc = "From the ASI study" },
+            -- },
+            -- grant = {
+            --   risk = { type = "choice", values = { "low", "medium", "high" } },
+            -- },
+          },
+        }
+
+        """
+}
+
+/// `custom_fields = { organisation = { name = "boolean" or { type = ..., values = ..., doc = ... } } }`
+enum CustomFieldSettings {
+    static func apply(_ table: LuaTable, to schema: inout DomainSchema, file: String) throws {
+        for (typeKey, fieldsValue) in table.hash.sorted(by: { "\($0.key)" < "\($1.key)" }) {
+            let typeName = typeKey.stringValue ?? "\(typeKey)"
+            guard let type = RecordType(rawValue: typeName) else {
+                throw LuaError(.runtime, "\(file): custom_fields.\(typeName): not a record type (types: \(RecordType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard case .table(let fields) = fieldsValue else {
+                throw LuaError(.runtime, "\(file): custom_fields.\(typeName) must be a table of fields")
+            }
+            for (nameKey, spec) in fields.hash.sorted(by: { "\($0.key)" < "\($1.key)" }) {
+                let name = nameKey.stringValue ?? "\(nameKey)"
+                let where_ = "\(file): custom_fields.\(typeName).\(name)"
+                var typeText: String?
+                var doc = "Custom field."
+                var values: [String] = []
+                switch spec {
+                case .string(let s): typeText = s.description
+                case .table(let t):
+                    typeText = t["type"].stringValue
+                    doc = t["doc"].stringValue ?? doc
+                    if case .table(let list) = t["values"] { values = list.array.compactMap(\.stringValue) }
+                default: break
+                }
+                let fieldType: FieldType
+                switch typeText {
+                case "string": fieldType = .string
+                case "integer": fieldType = .integer
+                case "decimal": fieldType = .decimal
+                case "boolean": fieldType = .boolean
+                case "date": fieldType = .date
+                case "money": fieldType = .money
+                case "list": fieldType = .strings
+                case "choice":
+                    guard !values.isEmpty else { throw LuaError(.runtime, "\(where_): a choice needs values = { ... }") }
+                    fieldType = .choice(values)
+                default:
+                    throw LuaError(.runtime, "\(where_): type must be one of string, integer, decimal, boolean, date, money, choice, list (got \(typeText.map { "'\($0)'" } ?? spec.typeName))")
+                }
+                do {
+                    try schema.addCustomField(FieldDefinition(name, fieldType, doc), to: type)
+                } catch {
+                    throw LuaError(.runtime, "\(where_): \(error.message)")
+                }
+            }
+        }
+    }
+}
