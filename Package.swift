@@ -28,7 +28,7 @@ let package = Package(
             name: "ComityEngine",
             dependencies: ["LuaBridge", "ComityCore", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "Comity", dependencies: ["ComityEngine", "ComityCore", "LuaBridge"]),
+        .target(name: "Comity", dependencies: ["ComityEngine", "ComityCore", "ComitySQLite", "LuaBridge"]),
         .executableTarget(
             name: "comity",
             dependencies: [

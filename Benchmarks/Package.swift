@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "Comity", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Plain Lua for the baselines: what the bridge is compared with.
@@ -17,6 +18,16 @@ let package = Package(
         .executableTarget(
             name: "CallProbe",
             dependencies: [.product(name: "LuaBridge", package: "Comity"), "BaselineC"]
+        ),
+        .executableTarget(
+            name: "CoreAPIBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Comity", package: "Comity"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/CoreAPIBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
             name: "LuaBridgeBenchmarks",

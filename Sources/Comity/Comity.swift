@@ -1,5 +1,6 @@
 // The `Comity` library product: what an app or server embedding the engine imports.
-// It re-exports the engine, the domain values and the bridge types the engine's API uses.
+// It re-exports the engine, the domain, the SQLite store and the bridge types the engine's API uses.
 @_exported import ComityEngine
 @_exported import LuaBridge
 @_exported import ComityCore
+@_exported import ComitySQLite

@@ -92,6 +92,7 @@ enum ColumnMapping {
     // MARK: Custom fields, as JSON
 
     static func encodeCustom(_ values: [String: FieldValue]) -> String {
+        if values.isEmpty { return "{}" }
         var object: [String: Any] = [:]
         for (name, value) in values {
             switch value {

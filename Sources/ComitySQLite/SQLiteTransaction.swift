@@ -35,8 +35,8 @@ struct SQLiteTransaction: StoreTransaction {
             arguments += ColumnMapping.encode(values[definition.name], definition)
         }
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        try db.execute(
-            sql: "INSERT INTO \(ColumnMapping.table(type)) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))",
+        try run(
+            "INSERT INTO \(ColumnMapping.table(type)) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))",
             arguments: StatementArguments(arguments))
         let reference = RecordReference(type, db.lastInsertedRowID)
         for definition in recordSchema.fields {
@@ -46,7 +46,9 @@ struct SQLiteTransaction: StoreTransaction {
         }
         try audit(reference, .create, field: nil, old: nil,
                   new: ColumnMapping.json(values.mapValues(\.description)), context)
-        return try require(reference)
+        // Everything stored is known here: no need to read it back.
+        return Record(reference: reference, fields: values, status: recordSchema.lifecycle?.initial,
+                      createdAt: context.at, updatedAt: context.at)
     }
 
     func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
@@ -79,7 +81,7 @@ struct SQLiteTransaction: StoreTransaction {
             if case .references = definition.type {
                 let targets: [RecordReference]
                 if case .references(let list)? = next[definition.name] { targets = list } else { targets = [] }
-                try db.execute(sql: "DELETE FROM \(ColumnMapping.linkTable(reference.type, definition.name)) WHERE owner = ?",
+                try run("DELETE FROM \(ColumnMapping.linkTable(reference.type, definition.name)) WHERE owner = ?",
                                arguments: [reference.id])
                 try writeLinks(reference, definition.name, targets)
                 continue
@@ -90,7 +92,7 @@ struct SQLiteTransaction: StoreTransaction {
             }
         }
         arguments.append(reference.id.databaseValue)
-        try db.execute(sql: "UPDATE \(ColumnMapping.table(reference.type)) SET \(assignments.joined(separator: ", ")) WHERE id = ?",
+        try run("UPDATE \(ColumnMapping.table(reference.type)) SET \(assignments.joined(separator: ", ")) WHERE id = ?",
                        arguments: StatementArguments(arguments))
         for definition in changed {
             try audit(reference, .update, field: definition.name, old: current.fields[definition.name]?.description,
@@ -107,10 +109,10 @@ struct SQLiteTransaction: StoreTransaction {
         }
         let step = try lifecycle.step(verb, from: status)
         if !fields.isEmpty { _ = try update(reference, fields.mapValues { Optional($0) }, context: context) }
-        try db.execute(sql: "UPDATE \(ColumnMapping.table(reference.type)) SET status = ?, updated_at = ? WHERE id = ?",
+        try run("UPDATE \(ColumnMapping.table(reference.type)) SET status = ?, updated_at = ? WHERE id = ?",
                        arguments: [step.to, context.at.secondsSince1970, reference.id])
         try audit(reference, .step, field: "status", old: status, new: step.to, context)
-        try db.execute(sql: "INSERT INTO domain_events (run, at, name, record_type, record_id) VALUES (?, ?, ?, ?, ?)",
+        try run("INSERT INTO domain_events (run, at, name, record_type, record_id) VALUES (?, ?, ?, ?, ?)",
                        arguments: [context.run, context.at.secondsSince1970, step.event, reference.type.rawValue, reference.id])
         return try require(reference)
     }
@@ -118,7 +120,7 @@ struct SQLiteTransaction: StoreTransaction {
     func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
         let current = try require(reference)
         guard current.archivedAt == nil else { return current }
-        try db.execute(sql: "UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = ?, updated_at = ? WHERE id = ?",
+        try run("UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = ?, updated_at = ? WHERE id = ?",
                        arguments: [context.at.secondsSince1970, context.at.secondsSince1970, reference.id])
         try audit(reference, .archive, field: nil, old: nil, new: nil, context)
         return try require(reference)
@@ -127,7 +129,7 @@ struct SQLiteTransaction: StoreTransaction {
     func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
         let current = try require(reference)
         guard current.archivedAt != nil else { return current }
-        try db.execute(sql: "UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = NULL, updated_at = ? WHERE id = ?",
+        try run("UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = NULL, updated_at = ? WHERE id = ?",
                        arguments: [context.at.secondsSince1970, reference.id])
         try audit(reference, .restore, field: nil, old: nil, new: nil, context)
         return try require(reference)
@@ -136,8 +138,8 @@ struct SQLiteTransaction: StoreTransaction {
     // MARK: Reading
 
     func record(_ reference: RecordReference) throws -> Record? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(ColumnMapping.table(reference.type)) WHERE id = ?",
-                                         arguments: [reference.id]) else { return nil }
+        let statement = try db.cachedStatement(sql: "SELECT * FROM \(ColumnMapping.table(reference.type)) WHERE id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [reference.id]) else { return nil }
         return try decode(row, reference.type)
     }
 
@@ -258,6 +260,12 @@ struct SQLiteTransaction: StoreTransaction {
 
     // MARK: Helpers
 
+    /// Runs a statement, prepared once per connection: the same few statements run
+    /// for every record a script writes.
+    private func run(_ sql: String, arguments: StatementArguments = StatementArguments()) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
     /// Rows decoded one at a time as the caller asks: a query streams instead of
     /// loading every record.
     final class SQLiteRecordCursor: RecordCursor {
@@ -296,7 +304,7 @@ struct SQLiteTransaction: StoreTransaction {
         for definition in recordSchema.fields where !definition.custom {
             if case .references(let target) = definition.type {
                 let ids = try Int64.fetchAll(
-                    db, sql: "SELECT target FROM \(ColumnMapping.linkTable(type, definition.name)) WHERE owner = ? ORDER BY position",
+                    db.cachedStatement(sql: "SELECT target FROM \(ColumnMapping.linkTable(type, definition.name)) WHERE owner = ? ORDER BY position"),
                     arguments: [id])
                 if !ids.isEmpty { fields[definition.name] = .references(ids.map { RecordReference(target, $0) }) }
             } else if let value = ColumnMapping.decode(row, definition) {
@@ -313,7 +321,7 @@ struct SQLiteTransaction: StoreTransaction {
 
     private func writeLinks(_ owner: RecordReference, _ field: String, _ targets: [RecordReference]) throws {
         for (position, target) in targets.enumerated() {
-            try db.execute(sql: "INSERT INTO \(ColumnMapping.linkTable(owner.type, field)) (owner, position, target) VALUES (?, ?, ?)",
+            try run("INSERT INTO \(ColumnMapping.linkTable(owner.type, field)) (owner, position, target) VALUES (?, ?, ?)",
                            arguments: [owner.id, position, target.id])
         }
     }
@@ -322,8 +330,8 @@ struct SQLiteTransaction: StoreTransaction {
         _ reference: RecordReference, _ action: AuditEntry.Action, field: String?, old: String?, new: String?,
         _ context: ChangeContext
     ) throws {
-        try db.execute(
-            sql: "INSERT INTO audit (run, at, record_type, record_id, action, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        try run(
+            "INSERT INTO audit (run, at, record_type, record_id, action, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [context.run, context.at.secondsSince1970, reference.type.rawValue, reference.id, action.rawValue,
                         field, old, new])
     }
@@ -339,7 +347,8 @@ struct SQLiteTransaction: StoreTransaction {
             }
             for target in targets {
                 let exists = try Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM \(ColumnMapping.table(target.type)) WHERE id = ?", arguments: [target.id]) ?? false
+                    db.cachedStatement(sql: "SELECT 1 FROM \(ColumnMapping.table(target.type)) WHERE id = ?"),
+                    arguments: [target.id]) ?? false
                 if !exists {
                     throw DomainError(.invalidValue, field: name,
                                       "\(recordSchema.type.displayName) field '\(name)': no \(target.type.displayName) with id \(target.id)")
@@ -352,8 +361,8 @@ struct SQLiteTransaction: StoreTransaction {
         for definition in recordSchema.fields where definition.unique && !definition.custom {
             guard let value = values[definition.name] else { continue }
             let table = ColumnMapping.table(recordSchema.type)
-            if let other = try Int64.fetchOne(db, sql: "SELECT id FROM \(table) WHERE \(definition.name) = ? AND id IS NOT ?",
-                                              arguments: [ColumnMapping.scalar(value), id]) {
+            let statement = try db.cachedStatement(sql: "SELECT id FROM \(table) WHERE \(definition.name) = ? AND id IS NOT ?")
+            if let other = try Int64.fetchOne(statement, arguments: [ColumnMapping.scalar(value), id]) {
                 throw StoreError(.duplicate,
                                  "\(recordSchema.type.rawValue)#\(other) already has \(definition.name) '\(value)'; \(definition.name)s are unique")
             }

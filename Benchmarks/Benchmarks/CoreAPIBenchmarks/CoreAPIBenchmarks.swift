@@ -1,0 +1,151 @@
+import Benchmark
+import Comity
+import Foundation
+import GRDB
+
+// The typed core API against plain GRDB doing the same work, in the same run: read
+// the figures as ratios (README "Benchmarks").
+
+let organisations = 100_000
+let grantRows = 1_000_000
+
+func freshDatabase(_ label: String) throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("comity-bench-\(label)-\(UUID().uuidString)")
+    return folder.appendingPathComponent("comity.db").path
+}
+
+/// Runs a Lua source as one run over `store`; fails loudly, since a failed run would
+/// measure nothing.
+func runLua(_ source: String, store: SQLiteStore, folder: URL) -> ScriptRun {
+    let file = folder.appendingPathComponent("bench-\(UUID().uuidString.prefix(6)).lua")
+    try? source.write(to: file, atomically: true, encoding: .utf8)
+    var limits = LuaLimits.default
+    limits.time = .seconds(600)
+    limits.memory = 512 << 20
+    let run = ScriptRunner(workspace: folder, limits: limits, now: Timestamp(secondsSince1970: 1_611_648_000), store: store)
+        .run(file: file.path) { _ in }
+    if let error = run.outcome.error { fatalError("benchmark script failed: \(error.message)") }
+    return run
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal], timeUnits: .milliseconds, warmupIterations: 1,
+        maxDuration: .seconds(30), maxIterations: 5)
+
+    // MARK: Creating 100,000 organisations
+
+    Benchmark("create: 100k organisations through GRDB from Swift (baseline)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let path = try freshDatabase("grdb")
+            let store = try SQLiteStore(path: path) // the same schema
+            blackHole(store)
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { db in
+                let statement = try db.makeStatement(sql: """
+                    INSERT INTO organisations (name, kind, country, custom, created_at, updated_at)
+                    VALUES (?, ?, ?, '{}', ?, ?)
+                    """)
+                for i in 1...organisations {
+                    try statement.execute(arguments: ["Organisation \(i)", "national_ngo", "RU", 1_611_648_000, 1_611_648_000])
+                }
+            }
+        }
+    }
+
+    Benchmark("create: 100k organisations from Lua in one run (orgs.create, checked and audited)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let path = try freshDatabase("lua")
+            let store = try SQLiteStore(path: path)
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            blackHole(runLua("""
+                for i = 1, \(organisations) do
+                  orgs.create { name = "Organisation " .. i, kind = "national_ngo", country = "RU" }
+                end
+                """, store: store, folder: folder))
+        }
+    }
+
+    // MARK: Summing 1,000,000 grants by funder
+
+    Benchmark("sum: 1M grants by funder, the same SQL through GRDB (baseline)") { benchmark, world in
+        for _ in benchmark.scaledIterations {
+            let rows = try world.queue.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT t.funder, t.amount_awarded_currency, SUM(t.amount_awarded_minor) FROM grants t
+                    WHERE t.archived_at IS NULL AND t.amount_awarded_minor IS NOT NULL
+                    GROUP BY t.funder, t.amount_awarded_currency ORDER BY t.funder, t.amount_awarded_currency
+                    """)
+            }
+            blackHole(rows)
+        }
+    } setup: {
+        try GrantWorld()
+    }
+
+    Benchmark("sum: 1M grants by funder from Lua (grants.sum)") { benchmark, world in
+        for _ in benchmark.scaledIterations {
+            blackHole(runLua("""
+                local rows = grants.sum { "amount_awarded", by = { "funder" } }
+                assert(#rows == 10)
+                """, store: world.store, folder: world.folder))
+        }
+    } setup: {
+        try GrantWorld()
+    }
+
+    // MARK: Reading a field
+
+    Benchmark("field: 1M reads of a plain Lua table's field (baseline)") { benchmark, world in
+        for _ in benchmark.scaledIterations {
+            blackHole(runLua("""
+                local o = { name = "ASI" }
+                local n = 0
+                for i = 1, 1000000 do n = n + #o.name end
+                """, store: world.store, folder: world.folder))
+        }
+    } setup: {
+        try GrantWorld(grants: 1)
+    }
+
+    Benchmark("field: 1M reads of a record's field (o.name)") { benchmark, world in
+        for _ in benchmark.scaledIterations {
+            blackHole(runLua("""
+                local o = orgs.get(1)
+                local n = 0
+                for i = 1, 1000000 do n = n + #o.name end
+                """, store: world.store, folder: world.folder))
+        }
+    } setup: {
+        try GrantWorld(grants: 1)
+    }
+}
+
+/// A database with ten funders and many grants, inserted in bulk by SQL so that the
+/// setup does not take longer than the measurement.
+final class GrantWorld: @unchecked Sendable {
+    let store: SQLiteStore
+    let queue: DatabaseQueue
+    let folder: URL
+
+    init(grants count: Int = grantRows) throws {
+        let path = try freshDatabase("grants")
+        store = try SQLiteStore(path: path)
+        folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            for i in 1...10 {
+                try db.execute(sql: "INSERT INTO organisations (name, custom, created_at, updated_at) VALUES (?, '{}', 0, 0)",
+                               arguments: ["Funder \(i)"])
+            }
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO grants (status, title, funder, recipient, amount_awarded_minor, amount_awarded_currency,
+                                    custom, created_at, updated_at)
+                VALUES ('awarded', 'Grant', ?, ?, ?, 'RUB', '{}', 0, 0)
+                """)
+            for i in 0..<count {
+                try statement.execute(arguments: [i % 10 + 1, (i + 1) % 10 + 1, 352_303_523 + i % 1000])
+            }
+        }
+    }
+}
