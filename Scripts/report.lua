@@ -16,8 +16,11 @@ local received, dismissed = applications.count(), applications.count { status = 
 print(("Applications: %d received, %d dismissed (%s)"):format(received, dismissed, format.percent(dismissed, received)))
 
 for ev in events.find { status = "held" } do
-  print(("Held: %s, %s on %s"):format(ev.title, ev.starts_at.date, ev.platform))
+  local roles = {}
+  for _, p in ipairs(events.participants(ev)) do roles[p.role] = (roles[p.role] or 0) + 1 end
+  print(("Held: %s, %s on %s (%d speakers, %d attending organisations)"):format(
+    ev.title, ev.starts_at.date, ev.platform, roles.speaker or 0, roles.attendee or 0))
   for t in tasks.find { about = ev, status = "open" } do
-    print(("  open task: %s (due %s, %s)"):format(t.title, t.due.date, t.assignee.name))
+    print(("  open task: %s (due %s, %s%s)"):format(t.title, t.due.date, t.assignee.name, t.overdue and ", overdue" or ""))
   end
 end

@@ -27,10 +27,13 @@ local pgf = org { name = "Presidential Grants Foundation", kind = "foundation", 
 local pmi = org { name = "Philip Morris International in Russia", kind = "private_sector", country = "RU" }
 
 local topoleva = person { name = "Elena Topoleva", role = "director", organisation = asi }
-person { name = "Yevgeny Primakov", role = "head", organisation = agency }
-person { name = "Olga Zubkova", role = "president", organisation = tetradka }
-person { name = "Anton Dolgov", role = "executive director", organisation = pgf }
-person { name = "Irina Zhukova", role = "director for sustainable development", organisation = pmi }
+local speakers = {
+  topoleva,
+  person { name = "Yevgeny Primakov", role = "head", organisation = agency },
+  person { name = "Olga Zubkova", role = "president", organisation = tetradka },
+  person { name = "Anton Dolgov", role = "executive director", organisation = pgf },
+  person { name = "Irina Zhukova", role = "director for sustainable development", organisation = pmi },
+}
 
 -- The round table, held online.
 local roundtable
@@ -42,6 +45,13 @@ if not roundtable then
     time_zone = "Europe/Moscow", platform = "Zoom", organisers = { asi },
   }
   events.hold(roundtable)
+end
+-- Adding a participant twice changes nothing, so this needs no guard.
+events.add_participant(roundtable, asi, "organiser")
+events.add_participant(roundtable, pmi, "sponsor")
+for _, speaker in ipairs(speakers) do events.add_participant(roundtable, speaker, "speaker") end
+for _, attendee in ipairs { chamber, compact, agency, tetradka, lampa, pgf } do
+  events.add_participant(roundtable, attendee, "attendee")
 end
 
 -- 369 grants totalling exactly 1,300,000,000.00 RUB: whole kopecks, the remainder

@@ -390,6 +390,31 @@ int comity_p_describe_error(lua_State *L, int index) {
     return run_protected(L, p_describe_error, NULL, 1, 1);
 }
 
+struct type_name_args {
+    char *buffer;
+    size_t capacity;
+};
+
+// Stack inside: args, v.
+static int p_type_name(lua_State *L) {
+    struct type_name_args *a = lua_touserdata(L, 1);
+    const char *name = NULL;
+    if (luaL_getmetafield(L, 2, "__name") == LUA_TSTRING) name = lua_tostring(L, -1);
+    if (name == NULL) name = luaL_typename(L, 2);
+    snprintf(a->buffer, a->capacity, "%s", name);
+    return 0;
+}
+
+void comity_type_name(lua_State *L, int index, char *buffer, size_t capacity) {
+    if (capacity == 0) return;
+    snprintf(buffer, capacity, "%s", luaL_typename(L, index));
+    index = lua_absindex(L, index);
+    if (!lua_checkstack(L, 6)) return;
+    lua_pushvalue(L, index);
+    struct type_name_args a = {buffer, capacity};
+    if (run_protected(L, p_type_name, &a, 1, 0) != LUA_OK) snprintf(buffer, capacity, "%s", luaL_typename(L, index));
+}
+
 int comity_load_text(lua_State *L, const char *chunk, size_t len, const char *chunkname) {
     return luaL_loadbufferx(L, chunk, len, chunkname, "t");
 }

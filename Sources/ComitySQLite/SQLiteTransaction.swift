@@ -117,6 +117,37 @@ struct SQLiteTransaction: StoreTransaction {
         return try require(reference)
     }
 
+    func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws {
+        guard event.type == .event else {
+            throw DomainError(.invalidValue, field: "event", "participants belong to events, not to a \(event.type.rawValue)")
+        }
+        guard participant.type == .organisation || participant.type == .person else {
+            throw DomainError(.invalidValue, field: "participant",
+                              "an event's participant is an organisation or a person, not a \(participant.type.rawValue)")
+        }
+        guard DomainSchema.participantRoles.contains(role) else {
+            throw DomainError(.invalidValue, field: "role",
+                              "invalid role '\(role)' (allowed: \(DomainSchema.participantRoles.joined(separator: ", ")))")
+        }
+        try refuseArchived(try require(event))
+        _ = try require(participant)
+        let exists = try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM event_participants WHERE event = ? AND participant_type = ? AND participant_id = ? AND role = ?"),
+            arguments: [event.id, participant.type.rawValue, participant.id, role]) ?? false
+        guard !exists else { return }
+        try run("INSERT INTO event_participants (event, participant_type, participant_id, role) VALUES (?, ?, ?, ?)",
+                arguments: [event.id, participant.type.rawValue, participant.id, role])
+        try audit(event, .update, field: "participants", old: nil, new: "\(participant) as \(role)", context)
+    }
+
+    func participants(of event: RecordReference) throws -> [(participant: RecordReference, role: String)] {
+        try Row.fetchAll(db, sql: "SELECT participant_type, participant_id, role FROM event_participants WHERE event = ? ORDER BY rowid",
+                         arguments: [event.id]).compactMap { row in
+            guard let type = RecordType(rawValue: row[0]) else { return nil }
+            return (RecordReference(type, row[1]), row[2])
+        }
+    }
+
     func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
         let current = try require(reference)
         guard current.archivedAt == nil else { return current }

@@ -87,9 +87,19 @@ public struct LuaCall: ~Copyable {
     /// How many arguments were passed.
     public var argumentCount: Int32 { lua_gettop(pointer) }
 
-    /// Lua's name for the type of argument `n` ("no value" when absent).
+    /// The type of argument `n` as Lua's argument errors name it: a userdata's or
+    /// table's `__name` (`Grant`) when its metatable has one, else Lua's type name
+    /// ("no value" when absent).
     public func typeName(_ n: Int32) -> String {
-        String(cString: lua_typename(pointer, lua_type(pointer, n)))
+        let type = lua_type(pointer, n)
+        guard type == LUA_TUSERDATA || type == LUA_TTABLE else {
+            return String(cString: lua_typename(pointer, type))
+        }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+            guard let base = buffer.baseAddress else { return String(cString: lua_typename(pointer, type)) }
+            comity_type_name(pointer, n, base, 64)
+            return String(cString: base)
+        }
     }
 
     public func isNil(_ n: Int32) -> Bool { comity_isnoneornil(pointer, n) != 0 }

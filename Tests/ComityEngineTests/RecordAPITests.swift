@@ -99,7 +99,7 @@ struct RecordWorkspace {
         ("local g = grants.get(1) print(g.amount_awarded + money(1, 'USD'))", ":1: cannot add RUB and USD amounts"),
         ("print(grants.get(1).fundr)", ":1: Grant has no field 'fundr' (did you mean 'funder'?)"),
         ("grants.get(1).title = 'x'", ":1: Grant field 'title' is read-only; records change with grants.update(record, { field = value })"),
-        ("grants.update(orgs.get(1), { title = 'x' })", ":1: bad argument #1 to 'grants.update' (Grant expected, got userdata)"),
+        ("grants.update(orgs.get(1), { title = 'x' })", ":1: bad argument #1 to 'grants.update' (Grant expected, got Organisation)"),
         ("for g in grants.find { statu = 'awarded' } do end", ":1: Grant has no field 'statu'"),
     ])
     func badInputIsNamedAndNothingOfTheRunIsKept(source: String, message: String) throws {
@@ -131,5 +131,46 @@ struct RecordWorkspace {
         } throws: { error in
             (error as? LuaError)?.message == "t.lua:1: 'orgs.count' needs the workspace's database, and this run has none"
         }
+    }
+}
+
+@Suite struct EventAndTaskTests {
+    @Test func participantsHaveRolesAndAreAddedOnce() throws {
+        let workspace = try RecordWorkspace()
+        let lines = Lines()
+        let run = try workspace.run(RecordWorkspace.world + """
+
+            local asi = orgs.get("RU-INN-7707083893")
+            local topoleva = people.create { name = "Elena Topoleva", organisation = asi, role = "director" }
+            local ev = events.create { title = "Round table", starts_at = "2021-01-26T08:00:00Z", organisers = { asi } }
+            events.add_participant(ev, asi, "organiser")
+            events.add_participant(ev, topoleva, "speaker")
+            events.add_participant(ev, topoleva, "speaker")
+            for _, p in ipairs(events.participants(ev)) do print(p.participant.name, p.role) end
+            print(pcall(events.add_participant, ev, topoleva, "guest"))
+            print(pcall(events.add_participant, ev, grants.get(1), "sponsor"))
+            """, lines: lines)
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines.all == [
+            "Agency for Social Information\torganiser",
+            "Elena Topoleva\tspeaker",
+            "false\tinvalid role 'guest' (allowed: organiser, speaker, moderator, sponsor, attendee)",
+            "false\tbad argument #2 to 'events.add_participant' (Organisation or Person expected, got Grant)",
+        ])
+    }
+
+    @Test func tasksAreOverdueByTheRunsClock() throws {
+        let workspace = try RecordWorkspace()
+        let lines = Lines()
+        // The runner's clock is 2021-01-26T08:00:00Z.
+        let run = try workspace.run("""
+            local late = tasks.create { title = "Report", due = time.parse("2021-01-20") }
+            local soon = tasks.create { title = "Thank the speakers", due = time.parse("2021-02-01") }
+            local done = tasks.create { title = "Book Zoom", due = time.parse("2021-01-10") }
+            tasks.complete(done)
+            print(late.overdue, soon.overdue, done.overdue)
+            """, lines: lines)
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines.all == ["true\tfalse\tfalse"])
     }
 }

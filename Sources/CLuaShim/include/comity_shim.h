@@ -106,6 +106,10 @@ int comity_p_newuserdata(lua_State *L, size_t size, void **block);
 int comity_p_ref(lua_State *L, int *ref);
 /// luaL_tolstring (honours __tostring and __name); the string is pushed.
 int comity_p_tolstring(lua_State *L, int index);
+/// The type name of the value at `index` as Lua's own argument errors give it: the
+/// metatable's `__name` when it has one (`Grant`), else `lua_typename`. Written into
+/// `buffer`. Protected; never raises.
+void comity_type_name(lua_State *L, int index, char *buffer, size_t capacity);
 /// Loads a text chunk (never binary) whose _ENV is the state's global table.
 int comity_load_text(lua_State *L, const char *chunk, size_t len, const char *chunkname);
 /// Calls the function below `nargs` arguments under protection. On error the

@@ -13,6 +13,9 @@ public struct DomainSchema: Sendable {
         records[type] = schema
     }
 
+    /// The roles a participant can have in an event.
+    public static let participantRoles = ["organiser", "speaker", "moderator", "sponsor", "attendee"]
+
     /// Comity's record types as the domain defines them.
     public static let standard = DomainSchema(records: [
         .organisation: RecordSchema(.organisation, fields: [

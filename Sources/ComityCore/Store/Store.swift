@@ -24,6 +24,11 @@ public protocol StoreTransaction {
     func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record
     /// Takes a lifecycle step (`award`), with fields that go with it (a dismissal's reason).
     func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record
+    /// Adds an organisation or a person to an event, in a role (organiser, speaker,
+    /// moderator, sponsor, attendee). Adding the same again changes nothing.
+    func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws
+    /// An event's participants with their roles, in the order they were added.
+    func participants(of event: RecordReference) throws -> [(participant: RecordReference, role: String)]
     func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record
     func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record
 

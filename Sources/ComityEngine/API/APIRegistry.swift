@@ -50,7 +50,7 @@ public struct APIRegistry {
         let state = sandbox.state
         let values = APIValueTypes(timeZone: timeZone)
         let records = transaction.map { transaction in
-            RecordBindings(schema: schema, state: state, values: values, transaction: { transaction })
+            RecordBindings(schema: schema, state: state, values: values, now: now, transaction: { transaction })
         }
         let context = APIContext(now: now, timeZone: timeZone, run: run, types: values, records: records,
                                  transaction: transaction)

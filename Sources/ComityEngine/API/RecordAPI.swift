@@ -19,6 +19,9 @@ enum RecordAPI {
             if let lifecycle = recordSchema.lifecycle {
                 fields.append(APIField("status", .string, "One of: \(lifecycle.statuses.joined(separator: ", ")); changed by steps."))
             }
+            if type == .task {
+                fields.append(APIField("overdue", .boolean, "Open and past its due time by the run's clock (derived)."))
+            }
             fields += recordSchema.fields.map { APIField($0.name, apiType($0.type), $0.summary + ($0.custom ? " (custom field)" : "")) }
             return APITypeDeclaration(type.displayName, summary: "A \(type.rawValue) record. Fields are checked on read; change them with `\(type.collection).update`.",
                                       fields: fields)
@@ -155,6 +158,41 @@ enum RecordAPI {
                     let fields = call.isNil(2) ? [:] : try records.fields(try call.table(2), record: type)
                     object.record = try context.transaction(for: name).step(object.record.reference, step.verb, fields, context: context.change)
                     return call.returningArgument(1)
+                }))
+        }
+        if type == .event {
+            list.append(APIFunction(
+                "events.add_participant",
+                summary: "Adds an organisation or a person to an event in a role: organiser, speaker, moderator, sponsor or attendee. Adding the same again changes nothing.",
+                parameters: [APIParameter("event", record, "The event."),
+                             APIParameter("participant", .oneOf([.named("Organisation"), .named("Person")]), "Who takes part."),
+                             APIParameter("role", .string, "Their role.")],
+                results: [APIResult(record, "The event.")],
+                implementation: { call, context in
+                    let records = try context.recordBindings(for: "events.add_participant")
+                    let event = try records.record(call, 1, .event)
+                    guard let participant = records.recordObject(in: try call.value(2)) else {
+                        throw LuaArgumentError(index: 2, problem: "Organisation or Person expected, got \(call.typeName(2))")
+                    }
+                    try context.transaction(for: "events.add_participant")
+                        .addParticipant(event.record.reference, participant.record.reference, role: try call.string(3), context: context.change)
+                    return call.returningArgument(1)
+                }))
+            list.append(APIFunction(
+                "events.participants",
+                summary: "An event's participants: a list of `{ participant = Organisation|Person, role = string }`.",
+                parameters: [APIParameter("event", record, "The event.")],
+                results: [APIResult(.list(.table), "The participants, in the order they were added.")],
+                implementation: { call, context in
+                    let records = try context.recordBindings(for: "events.participants")
+                    let event = try records.record(call, 1, .event)
+                    let transaction = try context.transaction(for: "events.participants")
+                    var rows: [LuaValue] = []
+                    for (participant, role) in try transaction.participants(of: event.record.reference) {
+                        guard let found = try transaction.record(participant) else { continue }
+                        rows.append(.table(LuaTable(hash: ["participant": try records.value(found), "role": .string(LuaString(role))])))
+                    }
+                    return try call.returning(.table(LuaTable(array: rows)))
                 }))
         }
         if schema.fields.contains(where: { if case .money = $0.type { true } else { false } }) {

@@ -16,11 +16,14 @@ final class RecordBindings {
     unowned let state: LuaState
     let values: APIValueTypes
     let transaction: () throws -> any StoreTransaction
+    /// The run's clock, for derived fields such as a task's `overdue`.
+    let now: Timestamp
     private var types: [RecordType: LuaUserdataType<RecordObject>] = [:]
 
-    init(schema: DomainSchema, state: LuaState, values: APIValueTypes,
+    init(schema: DomainSchema, state: LuaState, values: APIValueTypes, now: Timestamp,
          transaction: @escaping () throws -> any StoreTransaction) {
         self.schema = schema
+        self.now = now
         self.state = state
         self.values = values
         self.transaction = transaction
@@ -36,6 +39,15 @@ final class RecordBindings {
         userdata.field("archived") { .boolean($0.record.archivedAt != nil) }
         if schema[type].lifecycle != nil {
             userdata.field("status") { .string(LuaString($0.record.status ?? "")) }
+        }
+        if type == .task {
+            // Derived, never stored: open and past its due time by the run's clock.
+            userdata.field("overdue") { [unowned self] object in
+                guard object.record.status == "open", case .time(let due)? = object.record.fields["due"] else {
+                    return .boolean(false)
+                }
+                return .boolean(due < now)
+            }
         }
         for definition in schema[type].fields {
             let name = definition.name
