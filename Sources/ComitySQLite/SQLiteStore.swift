@@ -11,7 +11,9 @@ public final class SQLiteStore: Store, Sendable {
 
     /// Opens (creating when missing) the database at `path`. Waits up to `busyTimeout`
     /// for another process's lock. Refuses a database written by a newer Comity.
-    public init(path: String, schema: DomainSchema = .standard, busyTimeout: TimeInterval = 5) throws {
+    /// `sizeLimit` caps the file (a quota): a run that would pass it fails as on a full
+    /// disk, and is rolled back.
+    public init(path: String, schema: DomainSchema = .standard, busyTimeout: TimeInterval = 5, sizeLimit: Int? = nil) throws {
         self.schema = schema
         self.path = path
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -23,6 +25,12 @@ public final class SQLiteStore: Store, Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
+        if let sizeLimit {
+            configuration.prepareDatabase { db in
+                let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+                try db.execute(sql: "PRAGMA max_page_count = \(max(sizeLimit / pageSize, 1))")
+            }
+        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
@@ -48,7 +56,7 @@ public final class SQLiteStore: Store, Sendable {
             return try pool.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
-                    result = try body(SQLiteTransaction(db: db, schema: schema))
+                    result = try body(SQLiteTransaction(db: db, schema: schema, path: path))
                     return commit ? .commit : .rollback
                 }
                 guard let result else { throw StoreError(.database, "the transaction returned nothing") }
@@ -61,7 +69,7 @@ public final class SQLiteStore: Store, Sendable {
 
     public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         do {
-            return try pool.read { db in try body(SQLiteTransaction(db: db, schema: schema)) }
+            return try pool.read { db in try body(SQLiteTransaction(db: db, schema: schema, path: path)) }
         } catch let error as DatabaseError {
             throw Self.storeError(error, path: path)
         }

@@ -11,6 +11,8 @@ typealias RecordCursor = ComityCore.RecordCursor
 struct SQLiteTransaction: StoreTransaction {
     let db: Database
     let schema: DomainSchema
+    /// The database file, for errors.
+    let path: String
 
     // MARK: Writing
 
@@ -294,7 +296,12 @@ struct SQLiteTransaction: StoreTransaction {
     /// Runs a statement, prepared once per connection: the same few statements run
     /// for every record a script writes.
     private func run(_ sql: String, arguments: StatementArguments = StatementArguments()) throws {
-        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+        do {
+            try db.cachedStatement(sql: sql).execute(arguments: arguments)
+        } catch let error as DatabaseError {
+            // A full disk, a lock: said in the store's words, inside the script too.
+            throw SQLiteStore.storeError(error, path: path)
+        }
     }
 
     /// Rows decoded one at a time as the caller asks: a query streams instead of

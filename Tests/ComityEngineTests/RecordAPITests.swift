@@ -134,6 +134,24 @@ struct RecordWorkspace {
     }
 }
 
+@Suite struct FullDatabaseTests {
+    @Test func aRunThatFillsTheDatabaseFailsWithAClearErrorAndKeepsNothing() throws {
+        let workspace = try RecordWorkspace()
+        #expect(try workspace.run("orgs.create { name = 'kept' }").succeeded)
+        let path = workspace.folder.appendingPathComponent(".comity/comity.db").path
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+        let cramped = try SQLiteStore(path: path, sizeLimit: max(size, 4096) + 8192)
+        let file = workspace.folder.appendingPathComponent("fill.lua")
+        try "for i = 1, 5000 do orgs.create { name = ('Organisation %d with a long name'):format(i) } end"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let run = ScriptRunner(workspace: workspace.folder, store: cramped).run(file: file.path, shownAs: "fill.lua") { _ in }
+        let message = try #require(run.outcome.error?.message)
+        #expect(message.hasPrefix("fill.lua:1: "), "\(message)")
+        #expect(message.contains("the disk is full or failing; the run was rolled back and the database is intact"))
+        #expect(try workspace.store.read { tx in try tx.count(.organisation, RecordQuery()) } == 1)
+    }
+}
+
 @Suite struct EventAndTaskTests {
     @Test func participantsHaveRolesAndAreAddedOnce() throws {
         let workspace = try RecordWorkspace()

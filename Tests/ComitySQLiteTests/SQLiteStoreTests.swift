@@ -283,6 +283,27 @@ struct World {
         release.signal()
     }
 
+    /// A full disk, made by a size limit on the file: the run fails with a clear
+    /// error, is rolled back, and what was stored before is intact.
+    @Test func aFullDatabaseRollsBackTheRunAndKeepsWhatWasThere() throws {
+        let path = temporaryDatabase()
+        let roomy = try SQLiteStore(path: path)
+        _ = try roomy.write(commit: true) { tx in try tx.create(.organisation, ["name": .string("kept")], context: context) }
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+        let cramped = try SQLiteStore(path: path, sizeLimit: max(size, 4096) + 8192)
+        #expect {
+            try cramped.write(commit: true) { tx in
+                for i in 1...5000 {
+                    _ = try tx.create(.organisation, ["name": .string("Organisation \(i) with a long name to fill pages")], context: context)
+                }
+            }
+        } throws: { error in
+            (error as? StoreError)?.kind == .notWritable && "\(error)".contains("the disk is full or failing; the run was rolled back")
+        }
+        #expect(try SQLiteStore.rawQuery(path: path, sql: "SELECT name FROM organisations") == ["kept"])
+        #expect(try SQLiteStore.rawQuery(path: path, sql: "PRAGMA integrity_check") == ["ok"])
+    }
+
     @Test func aFileThatIsNotADatabaseIsNamed() throws {
         let path = temporaryDatabase()
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
