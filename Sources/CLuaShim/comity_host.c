@@ -512,7 +512,8 @@ struct object_args {
 // Stack inside: args, metatable.
 static int p_push_object(lua_State *L) {
     struct object_args *a = lua_touserdata(L, 1);
-    void **block = lua_newuserdatauv(L, sizeof(void *), 0);
+    // One user value: the object's cache of field values (see comity_p_cache_field).
+    void **block = lua_newuserdatauv(L, sizeof(void *), 1);
     *block = NULL;
     lua_pushvalue(L, 2);
     lua_setmetatable(L, -2);
@@ -566,6 +567,72 @@ int comity_new_object_metatable(lua_State *L, const void *type_key, const char *
                                 comity_release_function release) {
     struct metatable_args a = {type_key, name, release};
     return run_protected(L, p_new_object_metatable, &a, 0, 1);
+}
+
+// __index of bridged objects: a field already read is answered from the object's
+// cache table in C; anything else goes to the Swift __index (upvalue 1).
+static int cached_index(lua_State *L) {
+    if (lua_type(L, 1) == LUA_TUSERDATA && lua_getiuservalue(L, 1, 1) == LUA_TTABLE) {
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+        lua_pop(L, 2);
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    // The Swift function's own position would name this C frame: errors are given
+    // the position of the script that indexed the object instead.
+    if (lua_pcall(L, lua_gettop(L) - 1, 1, 0) != LUA_OK) {
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
+    return 1;
+}
+
+// Stack inside: args, function.
+static int p_push_cached_index(lua_State *L) {
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, cached_index, 1);
+    return 1;
+}
+
+int comity_p_push_cached_index(lua_State *L) { return run_protected(L, p_push_cached_index, NULL, 1, 1); }
+
+// Stack inside: args, key, value, object.
+static int p_cache_field(lua_State *L) {
+    if (lua_getiuservalue(L, 4, 1) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 8);
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, 4, 1);
+    }
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 3);
+    lua_rawset(L, -3);
+    return 0;
+}
+
+int comity_p_cache_field(lua_State *L, int object) {
+    object = lua_absindex(L, object);
+    if (!lua_checkstack(L, 6)) {
+        lua_pop(L, 2);
+        comity_set_error(L, "stack overflow", 14);
+        return LUA_ERRMEM;
+    }
+    lua_pushvalue(L, object);
+    return run_protected(L, p_cache_field, NULL, 3, 0);
+}
+
+void comity_clear_field_cache(lua_State *L, int object) {
+    if (lua_type(L, object) != LUA_TUSERDATA || !lua_checkstack(L, 1)) return;
+    object = lua_absindex(L, object);
+    lua_pushnil(L);
+    lua_setiuservalue(L, object, 1);
 }
 
 static int p_open_all(lua_State *L) {

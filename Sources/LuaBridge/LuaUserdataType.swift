@@ -16,6 +16,7 @@ import CLuaShim
 public final class LuaUserdataType<Object: AnyObject> {
     public let name: String
     var getters: [String: (Object) throws -> LuaValue] = [:]
+    var cachedFields: Set<String> = []
     var setters: [String: (Object, LuaValue) throws -> Void] = [:]
     var methods: [String: (Object, borrowing LuaCall) throws -> LuaResults] = [:]
     var metamethods: [String: LuaFunctionBody] = [:]
@@ -27,12 +28,16 @@ public final class LuaUserdataType<Object: AnyObject> {
     public init(_ name: String) { self.name = name }
 
     /// A field read as `object.name`, and written as `object.name = v` when `set` is given.
+    /// A `cached` field (read-only) is computed once per object and then answered in C;
+    /// call ``LuaCall/clearFieldCache(_:)`` when the object changes.
     public func field(
-        _ name: String, get: @escaping (Object) throws -> LuaValue,
+        _ name: String, cached: Bool = false, get: @escaping (Object) throws -> LuaValue,
         set: ((Object, LuaValue) throws -> Void)? = nil
     ) {
+        precondition(!(cached && set != nil), "a cached field cannot be written")
         getters[name] = get
         setters[name] = set
+        if cached { cachedFields.insert(name) } else { cachedFields.remove(name) }
     }
 
     /// A method called as `object:name(...)`; argument 1 is the object itself.
@@ -85,7 +90,16 @@ extension LuaState {
         let index = try function("\(type.name).__index") { [unowned binding] call throws in
             let object = try call.object(1, as: type)
             let key = try call.string(2)
-            if let getter = binding.type.getters[key] { return try call.returning(try getter(object)) }
+            if let getter = binding.type.getters[key] {
+                let value = try getter(object)
+                if binding.type.cachedFields.contains(key) {
+                    let state = call.state
+                    try state.pushString(key)
+                    try state.push(value)
+                    try state.check(comity_p_cache_field(call.pointer, 1))
+                }
+                return try call.returning(value)
+            }
             if let method = binding.methodValues[key] { return try call.returning(method) }
             throw LuaScriptError(Self.unknownField(key, of: binding.type.name, among: binding.type.memberNames))
         }
@@ -106,7 +120,11 @@ extension LuaState {
             let object = try call.object(1, as: type)
             return try call.returning("\(type.name): \(ObjectIdentifier(object))")
         }
-        var entries = [("__index", index), ("__newindex", newIndex), ("__tostring", toString)]
+        // __index answers cached fields in C, and asks Swift for the rest.
+        try push(index)
+        try check(comity_p_push_cached_index(pointer))
+        let cachedIndex = LuaValue.function(try popReference())
+        var entries = [("__index", cachedIndex), ("__newindex", newIndex), ("__tostring", toString)]
         for (name, body) in type.metamethods.sorted(by: { $0.key < $1.key }) {
             let function = try function("\(type.name).\(name)", body)
             entries.removeAll { $0.0 == name }
@@ -171,6 +189,11 @@ extension LuaState {
 }
 
 extension LuaCall {
+    /// Forgets the cached fields of the object at argument `n`, after it changed.
+    public func clearFieldCache(_ n: Int32) {
+        comity_clear_field_cache(pointer, n)
+    }
+
     /// Argument `n` if it is an object of `type`, else nil.
     public func optionalObject<Object: AnyObject>(_ n: Int32, as type: LuaUserdataType<Object>) -> Object? {
         guard let binding = state.userdataBindings[ObjectIdentifier(type)],

@@ -135,6 +135,15 @@ void *comity_to_object(lua_State *L, int index, const void *type_key);
 /// with __gc calling `release` and __name `name`; left on the stack. Protected.
 int comity_new_object_metatable(lua_State *L, const void *type_key, const char *name, comity_release_function release);
 
+/// Replaces the function on top with a C `__index` that answers from the object's
+/// field cache first and calls that function otherwise. Protected.
+int comity_p_push_cached_index(lua_State *L);
+/// Caches `object[key] = value` (key and value on top, popped) for the C `__index`.
+/// Protected.
+int comity_p_cache_field(lua_State *L, int object);
+/// Forgets an object's cached fields (after it changed). Never raises.
+void comity_clear_field_cache(lua_State *L, int object);
+
 // MARK: - Sandbox
 
 /// Replaces the global table with the sandbox: whitelisted base functions and

@@ -125,6 +125,7 @@ enum RecordAPI {
                     var changes: [String: FieldValue?] = [:]
                     for (name, value) in try records.fields(table, record: type) { changes[name] = value }
                     object.record = try context.transaction(for: "\(col).update").update(object.record.reference, changes, context: context.change)
+                    call.clearFieldCache(1)
                     return call.returningArgument(1)
                 }),
             APIFunction(
@@ -133,6 +134,7 @@ enum RecordAPI {
                 implementation: { call, context in
                     let object = try context.recordBindings(for: "\(col).archive").record(call, 1, type)
                     object.record = try context.transaction(for: "\(col).archive").archive(object.record.reference, context: context.change)
+                    call.clearFieldCache(1)
                     return call.returningArgument(1)
                 }),
             APIFunction(
@@ -141,6 +143,7 @@ enum RecordAPI {
                 implementation: { call, context in
                     let object = try context.recordBindings(for: "\(col).restore").record(call, 1, type)
                     object.record = try context.transaction(for: "\(col).restore").restore(object.record.reference, context: context.change)
+                    call.clearFieldCache(1)
                     return call.returningArgument(1)
                 }),
         ]
@@ -157,6 +160,7 @@ enum RecordAPI {
                     let object = try records.record(call, 1, type)
                     let fields = call.isNil(2) ? [:] : try records.fields(try call.table(2), record: type)
                     object.record = try context.transaction(for: name).step(object.record.reference, step.verb, fields, context: context.change)
+                    call.clearFieldCache(1)
                     return call.returningArgument(1)
                 }))
         }
@@ -176,6 +180,7 @@ enum RecordAPI {
                     }
                     try context.transaction(for: "events.add_participant")
                         .addParticipant(event.record.reference, participant.record.reference, role: try call.string(3), context: context.change)
+                    call.clearFieldCache(1)
                     return call.returningArgument(1)
                 }))
             list.append(APIFunction(

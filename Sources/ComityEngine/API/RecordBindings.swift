@@ -33,16 +33,18 @@ final class RecordBindings {
         if let existing = types[type] { return existing }
         let userdata = LuaUserdataType<RecordObject>(type.displayName)
         userdata.assignmentHint = "records change with \(type.collection).update(record, { field = value })"
-        userdata.field("id") { .integer($0.record.id) }
-        userdata.field("created_at") { [unowned self] in try value(.time($0.record.createdAt)) }
-        userdata.field("updated_at") { [unowned self] in try value(.time($0.record.updatedAt)) }
-        userdata.field("archived") { .boolean($0.record.archivedAt != nil) }
+        // Every field is cached in the object once read: later reads cost a table lookup
+        // in C. The API clears the cache when it changes a record.
+        userdata.field("id", cached: true) { .integer($0.record.id) }
+        userdata.field("created_at", cached: true) { [unowned self] in try value(.time($0.record.createdAt)) }
+        userdata.field("updated_at", cached: true) { [unowned self] in try value(.time($0.record.updatedAt)) }
+        userdata.field("archived", cached: true) { .boolean($0.record.archivedAt != nil) }
         if schema[type].lifecycle != nil {
-            userdata.field("status") { .string(LuaString($0.record.status ?? "")) }
+            userdata.field("status", cached: true) { .string(LuaString($0.record.status ?? "")) }
         }
         if type == .task {
             // Derived, never stored: open and past its due time by the run's clock.
-            userdata.field("overdue") { [unowned self] object in
+            userdata.field("overdue", cached: true) { [unowned self] object in
                 guard object.record.status == "open", case .time(let due)? = object.record.fields["due"] else {
                     return .boolean(false)
                 }
@@ -51,7 +53,7 @@ final class RecordBindings {
         }
         for definition in schema[type].fields {
             let name = definition.name
-            userdata.field(name) { [unowned self] object in
+            userdata.field(name, cached: true) { [unowned self] object in
                 guard let field = object.record.fields[name] else { return .nil }
                 return try value(field)
             }
