@@ -47,7 +47,7 @@ struct SQLiteTransaction: StoreTransaction {
             }
         }
         try audit(reference, .create, field: nil, old: nil,
-                  new: ColumnMapping.json(values.mapValues(\.description)), context)
+                  new: JSONText.object(values.mapValues(\.description)), context)
         // Everything stored is known here: no need to read it back.
         return Record(reference: reference, fields: values, status: recordSchema.lifecycle?.initial,
                       createdAt: context.at, updatedAt: context.at)

@@ -66,6 +66,22 @@ struct World {
         #expect(org?.fields["tags"] == .strings(["media"]))
     }
 
+    @Test func textWithQuotesControlsAndNonLatinLettersRoundTrips() throws {
+        let world = try World()
+        let tags = ["say \"hi\"", "back\\slash", "two\nlines", "bell\u{07}", "Агентство", "🌍", ""]
+        let reference = try world.store.write(commit: true) { tx in
+            try tx.create(.organisation, ["name": .string("Агентство социальной информации \"АСИ\""),
+                                          "tags": .strings(tags)], context: context).reference
+        }
+        let stored = try world.store.read { tx in try tx.record(reference) }
+        #expect(stored?.fields["tags"] == .strings(tags))
+        #expect(stored?.fields["name"] == .string("Агентство социальной информации \"АСИ\""))
+        let audit = try world.store.read { tx in try tx.audit(of: reference) }
+        let data = try #require(audit.first?.newValue?.data(using: .utf8))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: String])
+        #expect(object["name"] == "Агентство социальной информации \"АСИ\"")
+    }
+
     @Test func badInputIsRefusedAndNothingIsKept() throws {
         let world = try World()
         let cases: [([String: FieldValue], String)] = [
