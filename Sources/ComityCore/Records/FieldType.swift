@@ -146,7 +146,7 @@ public indirect enum FieldType: Sendable, Hashable, CustomStringConvertible {
             let currency = try Currency(String(trimmed[trimmed.index(after: space)...]))
             return .money(try Money(String(trimmed[..<space]), currency: currency, field: field))
         case (.choice(let allowed), .string(let s)):
-            let normalised = s.lowercased().replacingOccurrences(of: " ", with: "_")
+            let normalised = ChoiceName.normalised(s)
             guard allowed.contains(normalised) else {
                 throw DomainError(.invalidValue, field: field,
                                   "invalid \(field) '\(s)' for \(record) (allowed: \(allowed.joined(separator: ", ")))")
