@@ -26,7 +26,8 @@ public struct ScriptRun: Sendable {
     public var duration: Duration
     /// Peak bytes of Lua memory during the run.
     public var memoryPeak: Int
-    /// The audit of what the run changed (or, for a dry run, would have changed).
+    /// For a dry run, the audit of what it would have changed. A committed run's
+    /// changes are in the store's audit under the run's `id`.
     public var changes: [AuditEntry]
     /// The domain events the run committed.
     public var events: [DomainEvent]

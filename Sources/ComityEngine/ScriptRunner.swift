@@ -64,7 +64,9 @@ public struct ScriptRunner {
                 // failed run is kept.
                 try store.write(commit: !dryRun) { transaction in
                     try execute(file, shownAs: shown, runID: runID, transaction: transaction, report: &report, output: output)
-                    report.changes = try transaction.changes(byRun: runID)
+                    // A committed run's changes stay in the audit under its id; only a dry
+                    // run, whose audit is about to be rolled back, carries them out.
+                    if dryRun { report.changes = try transaction.changes(byRun: runID) }
                     report.events = try transaction.events(byRun: runID)
                 }
             } else {
@@ -85,7 +87,7 @@ public struct ScriptRunner {
             "run finished",
             metadata: [
                 "run": "\(runID)", "file": "\(shown)", "outcome": "\(run.succeeded ? "succeeded" : "failed")",
-                "duration": "\(run.duration)", "memory_peak": "\(run.memoryPeak)", "changes": "\(run.changes.count)",
+                "duration": "\(run.duration)", "memory_peak": "\(run.memoryPeak)", "events": "\(run.events.count)",
             ])
         return run
     }

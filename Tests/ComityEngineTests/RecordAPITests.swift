@@ -64,7 +64,9 @@ struct RecordWorkspace {
             "Presidential Grants Foundation\t3,000,000.00 USD",
         ])
         #expect(run.events.map(\.name).filter { $0 == "grant.awarded" }.count == 3)
-        #expect(run.changes.count == 3 + 6 + 6 + 3 * 2) // creations, submits, awards with their dates
+        let audit = try workspace.store.read { tx in try tx.changes(byRun: run.id) }
+        #expect(audit.count == 3 + 6 + 6 + 3 * 2) // creations, submits, awards with their dates
+        #expect(run.changes.isEmpty) // committed: the changes are in the store, not carried out
     }
 
     @Test func updatesArchivesAndRestoresShowInTheSameRecord() throws {
