@@ -194,3 +194,24 @@ struct RecordWorkspace {
         #expect(lines.all == ["true\tfalse\tfalse"])
     }
 }
+
+@Suite struct RunLifetimeTests {
+    /// A run's Lua state, with the API and records in it, is freed when the run ends:
+    /// nothing in the bindings keeps it (a daemon runs thousands of runs).
+    @Test func theStateOfARunIsFreed() throws {
+        let workspace = try RecordWorkspace()
+        weak var released: LuaState?
+        try workspace.store.write(commit: false) { transaction in
+            let sandbox = try LuaSandbox(limits: .default) { _ in }
+            try APIRegistry.core.install(
+                in: sandbox, now: Timestamp(secondsSince1970: 0), timeZone: .gmt, transaction: transaction, run: "r")
+            try sandbox.run("""
+                local o = orgs.create { name = "ASI" }
+                local s = tostring(o) .. o.name .. tostring(o == orgs.get(o.id)) .. tostring(money(1, "RUB") + money(2, "RUB"))
+                """, chunkName: "t.lua")
+            sandbox.close()
+            released = sandbox.state
+        }
+        #expect(released == nil)
+    }
+}

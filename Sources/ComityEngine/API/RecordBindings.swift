@@ -58,12 +58,13 @@ final class RecordBindings {
                 return try value(field)
             }
         }
-        userdata.metamethod("__tostring") { call in
+        // Unowned: the type keeps its metamethods, which must not keep the type.
+        userdata.metamethod("__tostring") { [unowned userdata] call in
             let object = try call.object(1, as: userdata)
             let label = object.record.fields["name"] ?? object.record.fields["title"]
             return try call.returning("\(type.displayName) #\(object.record.id)" + (label.map { " (\($0))" } ?? ""))
         }
-        userdata.metamethod("__eq") { call in
+        userdata.metamethod("__eq") { [unowned userdata] call in
             call.returning(call.optionalObject(1, as: userdata)?.record.reference
                 == call.optionalObject(2, as: userdata)?.record.reference)
         }
