@@ -257,3 +257,32 @@ func workspace(_ files: [String: String]) throws -> URL {
         #expect(stubs.stdout.contains("---@field cooperates_internationally boolean ASI study (custom field)"))
     }
 }
+
+@Suite struct ReadOnlyDatabaseTests {
+    /// CI runs as root, which writes through permission bits; the immutable attribute
+    /// (chattr +i) stops root too, so it stands in for a read-only disk.
+    @Test func aReadOnlyDatabaseIsNamedAndLeftIntact() throws {
+        let folder = try workspace(["add.lua": "orgs.create { name = 'Agency for Social Information' }",
+                                    "count.lua": "print(orgs.count())"])
+        #expect(try Comity.run(["init", "."], in: folder).status == 0)
+        #expect(try Comity.run(["run", "add.lua"], in: folder).status == 0)
+        let database = folder.appendingPathComponent(".comity/comity.db").path
+        func chattr(_ flag: String) throws -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+            process.arguments = [flag, database]
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        #expect(try chattr("+i") == 0, "chattr +i must work on the test machine's temporary folder")
+        defer { _ = try? chattr("-i") }
+        let refused = try Comity.run(["run", "add.lua"], in: folder)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("cannot be written (read-only file or folder, or no permission); nothing was changed"),
+                "\(refused.stderr)")
+        #expect(try chattr("-i") == 0)
+        let count = try Comity.run(["run", "count.lua"], in: folder)
+        #expect(count.stdout == "1\n", "\(count.stderr)")
+    }
+}
