@@ -112,6 +112,8 @@ func luaFailure(_ source: String) throws -> String {
         for function in registry.functions { #expect(markdown.contains("### `\(function.name)("), "\(function.name)") }
         for type in registry.types { #expect(markdown.contains("### `\(type.name)`")) }
         #expect(markdown.contains("| `currency` | `string?` | ISO 4217 code"))
+        #expect(markdown.contains("| `amount` | `integer\\|string` |")) // a pipe would end the cell
+        #expect(markdown.contains("Creates an application from named fields"))
     }
 
     /// The stubs must be valid Lua as well as LuaLS annotations: they are loaded here.

@@ -53,6 +53,31 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // For context: the same rows with an audit row each, as every create writes.
+    Benchmark("create: 100k organisations and their audit rows through GRDB from Swift") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let path = try freshDatabase("grdb-audit")
+            let store = try SQLiteStore(path: path)
+            blackHole(store)
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { db in
+                let insert = try db.makeStatement(sql: """
+                    INSERT INTO organisations (name, kind, country, custom, created_at, updated_at)
+                    VALUES (?, ?, ?, '{}', ?, ?)
+                    """)
+                let audit = try db.makeStatement(sql: """
+                    INSERT INTO audit (run, at, record_type, record_id, action, field, old_value, new_value)
+                    VALUES ('bench', ?, 'organisation', ?, 'create', NULL, NULL, ?)
+                    """)
+                for i in 1...organisations {
+                    try insert.execute(arguments: ["Organisation \(i)", "national_ngo", "RU", 1_611_648_000, 1_611_648_000])
+                    try audit.execute(arguments: [1_611_648_000, db.lastInsertedRowID,
+                                                  "{\"country\":\"RU\",\"kind\":\"national_ngo\",\"name\":\"Organisation \(i)\"}"])
+                }
+            }
+        }
+    }
+
     Benchmark("create: 100k organisations from Lua in one run (orgs.create, checked and audited)") { benchmark in
         for _ in benchmark.scaledIterations {
             let path = try freshDatabase("lua")

@@ -21,7 +21,7 @@ extension APIRegistry {
                 if !function.parameters.isEmpty {
                     text += "| parameter | type | description |\n| --- | --- | --- |\n"
                     for parameter in function.parameters {
-                        text += "| `\(parameter.name)` | `\(parameter.type)` | \(parameter.summary) |\n"
+                        text += "| `\(parameter.name)` | `\(cell(parameter.type))` | \(parameter.summary) |\n"
                     }
                     text += "\n"
                 }
@@ -37,7 +37,7 @@ extension APIRegistry {
                 text += "### `\(type.name)`\n\n\(type.summary)\n\n"
                 if !type.fields.isEmpty {
                     text += "| field | type | description |\n| --- | --- | --- |\n"
-                    for field in type.fields { text += "| `\(field.name)` | `\(field.type)` | \(field.summary) |\n" }
+                    for field in type.fields { text += "| `\(field.name)` | `\(cell(field.type))` | \(field.summary) |\n" }
                     text += "\n"
                 }
                 if !type.operators.isEmpty {
@@ -99,4 +99,7 @@ extension APIRegistry {
     }
 
     private func oneLine(_ text: String) -> String { text.replacingOccurrences(of: "\n", with: " ") }
+
+    /// A type inside a Markdown table cell: its `|` would end the cell.
+    private func cell(_ type: APIType) -> String { type.description.replacingOccurrences(of: "|", with: "\\|") }
 }

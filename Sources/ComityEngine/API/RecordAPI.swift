@@ -5,6 +5,11 @@ import LuaBridge
 /// The collections scripts use (`orgs`, `people`, `grants`, `partnerships`, `events`,
 /// `applications`, `tasks`), declared from the schema: create, get, find, count,
 /// update, archive, restore, each lifecycle step, and `sum` for money fields.
+extension RecordType {
+    /// `a` or `an`, for the reference's sentences.
+    var article: String { "aeiou".contains(rawValue.prefix(1)) ? "an" : "a" }
+}
+
 enum RecordAPI {
     static func functions(_ schema: DomainSchema) -> [APIFunction] {
         RecordType.allCases.flatMap { functions(for: $0, schema[$0]) }
@@ -23,7 +28,7 @@ enum RecordAPI {
                 fields.append(APIField("overdue", .boolean, "Open and past its due time by the run's clock (derived)."))
             }
             fields += recordSchema.fields.map { APIField($0.name, apiType($0.type), $0.summary + ($0.custom ? " (custom field)" : "")) }
-            return APITypeDeclaration(type.displayName, summary: "A \(type.rawValue) record. Fields are checked on read; change them with `\(type.collection).update`.",
+            return APITypeDeclaration(type.displayName, summary: "\(type.article.capitalized) \(type.rawValue) record. Fields are checked on read; change them with `\(type.collection).update`.",
                                       fields: fields)
         }
     }
@@ -47,7 +52,7 @@ enum RecordAPI {
         let record = APIType.named(type.displayName)
         var list: [APIFunction] = [
             APIFunction(
-                "\(col).create", summary: "Creates a \(type.rawValue) from named fields; checks every field.",
+                "\(col).create", summary: "Creates \(type.article) \(type.rawValue) from named fields; checks every field.",
                 parameters: [APIParameter("fields", .table, "Field values by name.")],
                 results: [APIResult(record, "The new record.")],
                 implementation: { call, context in
