@@ -66,15 +66,6 @@ public struct APIResult: Sendable, Hashable {
     }
 }
 
-/// A field of a declared type, for the reference and the stubs.
-public struct APIField: Sendable, Hashable {
-    public let name: String
-    public let type: APIType
-    public let summary: String
-
-    public init(_ name: String, _ type: APIType, _ summary: String) {
-        self.name = name
-        self.type = type
-        self.summary = summary
-    }
-}
+/// A field of a declared type, for the reference and the stubs: a name, a type and a
+/// summary, as a parameter has.
+public typealias APIField = APIParameter

@@ -183,18 +183,7 @@ final class APIValueTypes {
             }
             return try push(try t.value.subtracting(span.value), call)
         }
-        time.metamethod("__eq") { [unowned self] call in
-            call.returning(call.optionalObject(1, as: time)?.value == call.optionalObject(2, as: time)?.value)
-        }
-        time.metamethod("__lt") { [unowned self] call in
-            call.returning(try call.object(1, as: time).value < (try call.object(2, as: time).value))
-        }
-        time.metamethod("__le") { [unowned self] call in
-            call.returning(try call.object(1, as: time).value <= (try call.object(2, as: time).value))
-        }
-        time.metamethod("__concat") { [unowned self] call in
-            try call.returning(try text(call, 1) + text(call, 2))
-        }
+        defineComparisons(time) { $0.value }
     }
 
     // MARK: Duration
@@ -231,16 +220,23 @@ final class APIValueTypes {
         duration.metamethod("__unm") { [unowned self] call in
             try push(Timespan(seconds: 0 &- (try call.object(1, as: duration).value.seconds)), call)
         }
-        duration.metamethod("__eq") { [unowned self] call in
-            call.returning(call.optionalObject(1, as: duration)?.value == call.optionalObject(2, as: duration)?.value)
+        defineComparisons(duration) { $0.value }
+    }
+
+    /// `==`, `<`, `<=` and `..` for objects that wrap a comparable value.
+    private func defineComparisons<Object: AnyObject, Value: Comparable>(
+        _ type: LuaUserdataType<Object>, _ value: @escaping (Object) -> Value
+    ) {
+        type.metamethod("__eq") { [unowned type] call in
+            call.returning(call.optionalObject(1, as: type).map(value) == call.optionalObject(2, as: type).map(value))
         }
-        duration.metamethod("__lt") { [unowned self] call in
-            call.returning(try call.object(1, as: duration).value < (try call.object(2, as: duration).value))
+        type.metamethod("__lt") { [unowned type] call in
+            call.returning(value(try call.object(1, as: type)) < value(try call.object(2, as: type)))
         }
-        duration.metamethod("__le") { [unowned self] call in
-            call.returning(try call.object(1, as: duration).value <= (try call.object(2, as: duration).value))
+        type.metamethod("__le") { [unowned type] call in
+            call.returning(value(try call.object(1, as: type)) <= value(try call.object(2, as: type)))
         }
-        duration.metamethod("__concat") { [unowned self] call in
+        type.metamethod("__concat") { [unowned self] call in
             try call.returning(try text(call, 1) + text(call, 2))
         }
     }

@@ -33,6 +33,24 @@ enum RecordAPI {
         }
     }
 
+    /// A function that takes a record and changes it as a whole (archive, restore); the
+    /// script's object shows the change.
+    private static func changing(
+        _ name: String, _ type: RecordType, _ summary: String,
+        _ change: @escaping (any StoreTransaction, RecordReference, ChangeContext) throws -> Record
+    ) -> APIFunction {
+        let record = APIType.named(type.displayName)
+        return APIFunction(
+            name, summary: summary,
+            parameters: [APIParameter("record", record, "The record.")], results: [APIResult(record, "The record.")],
+            implementation: { call, context in
+                let object = try context.recordBindings(for: name).record(call, 1, type)
+                object.record = try change(try context.transaction(for: name), object.record.reference, context.change)
+                call.clearFieldCache(1)
+                return call.returningArgument(1)
+            })
+    }
+
     static func apiType(_ type: FieldType) -> APIType {
         switch type {
         case .integer: .integer
@@ -120,7 +138,7 @@ enum RecordAPI {
                     return try call.returning(.table(LuaTable(array: rows)))
                 }),
             APIFunction(
-                "\(col).update", summary: "Changes fields of a record (nil clears an optional field); only what differs is written and audited.",
+                "\(col).update", summary: "Changes fields of a record; only what differs is written and audited.",
                 parameters: [APIParameter("record", record, "The record."), APIParameter("changes", .table, "New values by field name.")],
                 results: [APIResult(record, "The record, changed.")],
                 implementation: { call, context in
@@ -133,24 +151,12 @@ enum RecordAPI {
                     call.clearFieldCache(1)
                     return call.returningArgument(1)
                 }),
-            APIFunction(
-                "\(col).archive", summary: "Hides a record from queries (nothing is deleted); `\(col).restore` brings it back.",
-                parameters: [APIParameter("record", record, "The record.")], results: [APIResult(record, "The record.")],
-                implementation: { call, context in
-                    let object = try context.recordBindings(for: "\(col).archive").record(call, 1, type)
-                    object.record = try context.transaction(for: "\(col).archive").archive(object.record.reference, context: context.change)
-                    call.clearFieldCache(1)
-                    return call.returningArgument(1)
-                }),
-            APIFunction(
-                "\(col).restore", summary: "Brings an archived record back into queries.",
-                parameters: [APIParameter("record", record, "The record.")], results: [APIResult(record, "The record.")],
-                implementation: { call, context in
-                    let object = try context.recordBindings(for: "\(col).restore").record(call, 1, type)
-                    object.record = try context.transaction(for: "\(col).restore").restore(object.record.reference, context: context.change)
-                    call.clearFieldCache(1)
-                    return call.returningArgument(1)
-                }),
+            changing(
+                "\(col).archive", type, "Hides a record from queries (nothing is deleted); `\(col).restore` brings it back."
+            ) { transaction, reference, change in try transaction.archive(reference, context: change) },
+            changing("\(col).restore", type, "Brings an archived record back into queries.") { transaction, reference, change in
+                try transaction.restore(reference, context: change)
+            },
         ]
         for step in schema.lifecycle?.steps ?? [] {
             let name = "\(col).\(step.verb)"
