@@ -36,46 +36,12 @@ let benchmarks: @Sendable () -> Void = {
     // MARK: Creating 100,000 organisations
 
     Benchmark("create: 100k organisations through GRDB from Swift (baseline)") { benchmark in
-        for _ in benchmark.scaledIterations {
-            let path = try freshDatabase("grdb")
-            let store = try SQLiteStore(path: path) // the same schema
-            blackHole(store)
-            let queue = try DatabaseQueue(path: path)
-            try queue.write { db in
-                let statement = try db.makeStatement(sql: """
-                    INSERT INTO organisations (name, kind, country, custom, created_at, updated_at)
-                    VALUES (?, ?, ?, '{}', ?, ?)
-                    """)
-                for i in 1...organisations {
-                    try statement.execute(arguments: ["Organisation \(i)", "national_ngo", "RU", 1_611_648_000, 1_611_648_000])
-                }
-            }
-        }
+        for _ in benchmark.scaledIterations { try insertOrganisations(withAudit: false) }
     }
 
     // For context: the same rows with an audit row each, as every create writes.
     Benchmark("create: 100k organisations and their audit rows through GRDB from Swift") { benchmark in
-        for _ in benchmark.scaledIterations {
-            let path = try freshDatabase("grdb-audit")
-            let store = try SQLiteStore(path: path)
-            blackHole(store)
-            let queue = try DatabaseQueue(path: path)
-            try queue.write { db in
-                let insert = try db.makeStatement(sql: """
-                    INSERT INTO organisations (name, kind, country, custom, created_at, updated_at)
-                    VALUES (?, ?, ?, '{}', ?, ?)
-                    """)
-                let audit = try db.makeStatement(sql: """
-                    INSERT INTO audit (run, at, record_type, record_id, action, field, old_value, new_value)
-                    VALUES ('bench', ?, 'organisation', ?, 'create', NULL, NULL, ?)
-                    """)
-                for i in 1...organisations {
-                    try insert.execute(arguments: ["Organisation \(i)", "national_ngo", "RU", 1_611_648_000, 1_611_648_000])
-                    try audit.execute(arguments: [1_611_648_000, db.lastInsertedRowID,
-                                                  "{\"country\":\"RU\",\"kind\":\"national_ngo\",\"name\":\"Organisation \(i)\"}"])
-                }
-            }
-        }
+        for _ in benchmark.scaledIterations { try insertOrganisations(withAudit: true) }
     }
 
     Benchmark("create: 100k organisations from Lua in one run (orgs.create, checked and audited)") { benchmark in
@@ -143,6 +109,31 @@ let benchmarks: @Sendable () -> Void = {
         }
     } setup: {
         try GrantWorld(grants: 1)
+    }
+}
+
+/// The baselines of `create:`: the same organisation rows (and, with `withAudit`, an
+/// audit row each) inserted through GRDB into a fresh database of the same schema.
+func insertOrganisations(withAudit: Bool) throws {
+    let path = try freshDatabase(withAudit ? "grdb-audit" : "grdb")
+    blackHole(try SQLiteStore(path: path)) // migrates: the same schema
+    let queue = try DatabaseQueue(path: path)
+    try queue.write { db in
+        let insert = try db.makeStatement(sql: """
+            INSERT INTO organisations (name, kind, country, custom, created_at, updated_at)
+            VALUES (?, ?, ?, '{}', ?, ?)
+            """)
+        let audit = try db.makeStatement(sql: """
+            INSERT INTO audit (run, at, record_type, record_id, action, field, old_value, new_value)
+            VALUES ('bench', ?, 'organisation', ?, 'create', NULL, NULL, ?)
+            """)
+        for i in 1...organisations {
+            try insert.execute(arguments: ["Organisation \(i)", "national_ngo", "RU", 1_611_648_000, 1_611_648_000])
+            if withAudit {
+                try audit.execute(arguments: [1_611_648_000, db.lastInsertedRowID,
+                                              "{\"country\":\"RU\",\"kind\":\"national_ngo\",\"name\":\"Organisation \(i)\"}"])
+            }
+        }
     }
 }
 

@@ -33,21 +33,17 @@ def write(name, header, body):
 
 
 def main(data):
-    currencies = rows(os.path.join(data, "360giving", "currency.csv"))
-    lines = [f"        {swift_string(r['Code'])}: {swift_string(r['Title'])}," for r in currencies]
-    write(
-        "CurrencyList.swift",
-        "// ISO 4217 codes accepted by the 360Giving Data Standard 1.4.3 (CC BY 4.0, 360Giving).\n\n",
-        "enum CurrencyList {\n    static let names: [String: String] = [\n" + "\n".join(lines) + "\n    ]\n}\n",
-    )
-
-    countries = rows(os.path.join(data, "360giving", "countryCode.csv"))
-    lines = [f"        {swift_string(r['Code'])}: {swift_string(r['Title'])}," for r in countries]
-    write(
-        "CountryList.swift",
-        "// ISO 3166-1 alpha-2 codes accepted by the 360Giving Data Standard 1.4.3 (CC BY 4.0, 360Giving).\n\n",
-        "enum CountryList {\n    static let names: [String: String] = [\n" + "\n".join(lines) + "\n    ]\n}\n",
-    )
+    for file, name, header in [
+        ("currency.csv", "CurrencyList", "ISO 4217 codes"),
+        ("countryCode.csv", "CountryList", "ISO 3166-1 alpha-2 codes"),
+    ]:
+        names = rows(os.path.join(data, "360giving", file))
+        lines = [f"        {swift_string(r['Code'])}: {swift_string(r['Title'])}," for r in names]
+        write(
+            f"{name}.swift",
+            f"// {header} accepted by the 360Giving Data Standard 1.4.3 (CC BY 4.0, 360Giving).\n\n",
+            f"enum {name} {{\n    static let names: [String: String] = [\n" + "\n".join(lines) + "\n    ]\n}\n",
+        )
 
     prefixes = rows(os.path.join(data, "org-id", "prefixes.csv"))
     lines = []
