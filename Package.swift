@@ -23,7 +23,9 @@ let package = Package(
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(name: "LuaBridge", dependencies: ["CLuaShim"]),
         .target(name: "ComityCore", exclude: ["ReferenceData/generate.py"]),
-        .target(name: "ComitySQLite", dependencies: ["ComityCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "ComitySQLite", dependencies: [
+            "ComityCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
         .target(
             name: "ComityEngine",
             dependencies: ["LuaBridge", "ComityCore", .product(name: "Logging", package: "swift-log")]

@@ -37,14 +37,20 @@ public enum OrganisationKind: Int, CaseIterable, Sendable, CustomStringConvertib
 
     public var description: String { name }
 
+    private static let byName = Dictionary(uniqueKeysWithValues: allCases.map { ($0.name, $0) })
+
     /// From a name (`"national_ngo"`) or an IATI code (`"22"`).
     public init(_ text: String, field: String = "kind") throws(DomainError) {
+        if let kind = Self.byName[text] {
+            self = kind
+            return
+        }
         if let code = Int(text), let kind = OrganisationKind(rawValue: code) {
             self = kind
             return
         }
         let normalised = ChoiceName.normalised(text)
-        guard let kind = Self.allCases.first(where: { $0.name == normalised }) else {
+        guard let kind = Self.byName[normalised] else {
             throw DomainError(.invalidValue, field: field,
                               "invalid \(field) '\(text)' (allowed: \(Self.allCases.map(\.name).joined(separator: ", ")), or an IATI code)")
         }
@@ -57,6 +63,8 @@ public enum OrganisationKind: Int, CaseIterable, Sendable, CustomStringConvertib
 /// tenth of the cost of creating a record.)
 enum ChoiceName {
     static func normalised(_ text: String) -> String {
-        String(text.lowercased().map { $0 == " " || $0 == "-" ? "_" : $0 })
+        // Names as scripts usually write them are already normal.
+        if text.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }) { return text }
+        return String(text.lowercased().map { $0 == " " || $0 == "-" ? "_" : $0 })
     }
 }

@@ -8,6 +8,7 @@ public final class SQLiteStore: Store, Sendable {
     public let schema: DomainSchema
     public let path: String
     private let pool: DatabasePool
+    private let plans: [RecordType: InsertPlan]
 
     /// Opens (creating when missing) the database at `path`. Waits up to `busyTimeout`
     /// for another process's lock. Refuses a database written by a newer Comity.
@@ -16,6 +17,7 @@ public final class SQLiteStore: Store, Sendable {
     public init(path: String, schema: DomainSchema = .standard, busyTimeout: TimeInterval = 5, sizeLimit: Int? = nil) throws {
         self.schema = schema
         self.path = path
+        plans = InsertPlan.all(schema)
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -56,7 +58,7 @@ public final class SQLiteStore: Store, Sendable {
             return try pool.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
-                    result = try body(SQLiteTransaction(db: db, schema: schema, path: path))
+                    result = try body(SQLiteTransaction(db: db, schema: schema, path: path, plans: plans))
                     return commit ? .commit : .rollback
                 }
                 guard let result else { throw StoreError(.database, "the transaction returned nothing") }
@@ -69,7 +71,7 @@ public final class SQLiteStore: Store, Sendable {
 
     public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         do {
-            return try pool.read { db in try body(SQLiteTransaction(db: db, schema: schema, path: path)) }
+            return try pool.read { db in try body(SQLiteTransaction(db: db, schema: schema, path: path, plans: plans)) }
         } catch let error as DatabaseError {
             throw Self.storeError(error, path: path)
         }

@@ -13,6 +13,11 @@ struct SQLiteTransaction: StoreTransaction {
     let schema: DomainSchema
     /// The database file, for errors.
     let path: String
+    /// Worked out once per store.
+    let plans: [RecordType: InsertPlan]
+    /// The statements every create runs, held for the transaction: finding them in
+    /// GRDB's cache hashes their whole SQL each time.
+    let statements = HeldStatements()
 
     // MARK: Writing
 
@@ -21,33 +26,32 @@ struct SQLiteTransaction: StoreTransaction {
         let values = try recordSchema.validate(fields, creating: true, timeZone: context.timeZone)
         try checkReferences(values, recordSchema)
         try checkUnique(values, recordSchema, excluding: nil)
-        var columns = ["created_at", "updated_at", "custom"]
-        var arguments: [DatabaseValue] = [
-            context.at.secondsSince1970.databaseValue, context.at.secondsSince1970.databaseValue,
-            ColumnMapping.encodeCustom(values.filter { recordSchema.field(named: $0.key)?.custom == true }).databaseValue,
-        ]
-        if let lifecycle = recordSchema.lifecycle {
-            columns.append("status")
-            arguments.append(lifecycle.initial.databaseValue)
+        let plan = plans[type] ?? InsertPlan(recordSchema)
+        let at = context.at.secondsSince1970.databaseValue
+        var arguments = [DatabaseValue](repeating: .null, count: plan.argumentCount)
+        arguments[0] = at
+        arguments[1] = at
+        arguments[2] = plan.hasCustomFields
+            ? ColumnMapping.encodeCustom(values.filter { recordSchema.field(named: $0.key)?.custom == true }).databaseValue
+            : "{}".databaseValue
+        if let initial = plan.initialStatus { arguments[3] = initial.databaseValue }
+        for (name, value) in values {
+            guard let (position, definition) = plan.slots[name] else { continue }
+            switch definition.type {
+            case .money, .anyReference:
+                for (offset, encoded) in ColumnMapping.encode(value, definition).enumerated() { arguments[position + offset] = encoded }
+            default:
+                arguments[position] = ColumnMapping.scalar(value)
+            }
         }
-        for definition in recordSchema.fields {
-            let names = ColumnMapping.columns(definition)
-            guard !names.isEmpty else { continue }
-            columns += names
-            arguments += ColumnMapping.encode(values[definition.name], definition)
-        }
-        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        try run(
-            "INSERT INTO \(ColumnMapping.table(type)) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))",
-            arguments: StatementArguments(arguments))
+        try runDirect(plan.sql, held: .insert(type), arguments)
         let reference = RecordReference(type, db.lastInsertedRowID)
-        for definition in recordSchema.fields {
-            if case .references = definition.type, case .references(let targets)? = values[definition.name] {
+        for definition in plan.linkFields {
+            if case .references(let targets)? = values[definition.name] {
                 try writeLinks(reference, definition.name, targets)
             }
         }
-        try audit(reference, .create, field: nil, old: nil,
-                  new: JSONText.object(values.mapValues(\.description)), context)
+        try audit(reference, .create, field: nil, old: nil, new: JSONText.object(values, in: recordSchema), context)
         // Everything stored is known here: no need to read it back.
         return Record(reference: reference, fields: values, status: recordSchema.lifecycle?.initial,
                       createdAt: context.at, updatedAt: context.at)
@@ -66,7 +70,10 @@ struct SQLiteTransaction: StoreTransaction {
                                   "\(reference.type.displayName) field '\(name)' is required; it can be changed but not cleared")
             }
         }
-        let given = try recordSchema.validate(changes.compactMapValues { $0 }, creating: false, timeZone: context.timeZone)
+        var zone = context.timeZone
+        // Local times of a record with its own zone (an event) are in that zone.
+        if case .string(let identifier)? = current.fields["time_zone"], let own = TimeZone(identifier: identifier) { zone = own }
+        let given = try recordSchema.validate(changes.compactMapValues { $0 }, creating: false, timeZone: zone)
         var next = current.fields
         for (name, value) in changes { next[name] = value == nil ? nil : given[name] }
         let changed = recordSchema.fields.filter { next[$0.name] != current.fields[$0.name] }
@@ -304,6 +311,33 @@ struct SQLiteTransaction: StoreTransaction {
         }
     }
 
+    /// `run` without GRDB's argument layer, for the statements every create makes;
+    /// the statement is kept at `held` once prepared.
+    private func runDirect(
+        _ sql: String, held: HeldStatements.Key, _ arguments: [DatabaseValue]
+    ) throws {
+        do {
+            let statement: Statement
+            if let kept = statements.byKey[held] {
+                statement = kept
+            } else {
+                statement = try db.cachedStatement(sql: sql)
+                statements.byKey[held] = statement
+            }
+            try DirectExecution.execute(statement, arguments, in: db)
+        } catch let error as DatabaseError {
+            throw SQLiteStore.storeError(error, path: path)
+        }
+    }
+
+    final class HeldStatements {
+        enum Key: Hashable {
+            case insert(RecordType), audit
+        }
+
+        var byKey: [Key: Statement] = [:]
+    }
+
     /// Rows decoded one at a time as the caller asks: a query streams instead of
     /// loading every record.
     final class SQLiteRecordCursor: RecordCursor {
@@ -368,10 +402,12 @@ struct SQLiteTransaction: StoreTransaction {
         _ reference: RecordReference, _ action: AuditEntry.Action, field: String?, old: String?, new: String?,
         _ context: ChangeContext
     ) throws {
-        try run(
+        try runDirect(
             "INSERT INTO audit (run, at, record_type, record_id, action, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [context.run, context.at.secondsSince1970, reference.type.rawValue, reference.id, action.rawValue,
-                        field, old, new])
+            held: .audit,
+            [context.run.databaseValue, context.at.secondsSince1970.databaseValue, reference.type.rawValue.databaseValue,
+             reference.id.databaseValue, action.rawValue.databaseValue,
+             field?.databaseValue ?? .null, old?.databaseValue ?? .null, new?.databaseValue ?? .null])
     }
 
     /// Every referenced record must exist (and be of the declared type).

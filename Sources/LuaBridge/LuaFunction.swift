@@ -62,6 +62,11 @@ private func reportError(_ error: any Error, _ L: OpaquePointer, name: String) -
     return code
 }
 
+/// Lua's basic types, as `type()` names them.
+public enum LuaBasicType: Sendable {
+    case `nil`, boolean, number, string, table, function, userdata, thread
+}
+
 /// One call from Lua into a Swift function: typed access to its arguments, and the
 /// means to push results. Argument errors read like Lua's own:
 /// `bad argument #1 to 'f' (number expected, got string)`.
@@ -103,6 +108,20 @@ public struct LuaCall: ~Copyable {
     }
 
     public func isNil(_ n: Int32) -> Bool { comity_isnoneornil(pointer, n) != 0 }
+
+    /// Lua's basic type of argument `n`, without making a name (checks on every call).
+    public func basicType(_ n: Int32) -> LuaBasicType {
+        switch lua_type(pointer, n) {
+        case LUA_TNIL, LUA_TNONE: .nil
+        case LUA_TBOOLEAN: .boolean
+        case LUA_TNUMBER: .number
+        case LUA_TSTRING: .string
+        case LUA_TTABLE: .table
+        case LUA_TFUNCTION: .function
+        case LUA_TTHREAD: .thread
+        default: .userdata
+        }
+    }
 
     // Inlinable: the hot path of a typed call is this one C call.
     @inlinable
@@ -180,6 +199,38 @@ public struct LuaCall: ~Copyable {
         }
         guard case .table(let table) = try state.value(at: n) else { return LuaTable() }
         return table
+    }
+
+    /// The entries of the table argument `n`, one at a time, without copying the
+    /// table into a ``LuaTable`` first (records are created from such tables by the
+    /// hundred thousand). A key that is not a string is passed as nil with its value.
+    /// Values are copied as ``value(_:)`` copies them.
+    public func forEachEntry(_ n: Int32, _ body: (_ name: String?, _ value: LuaValue) throws -> Void) throws {
+        guard lua_type(pointer, n) == LUA_TTABLE else {
+            throw LuaArgumentError(index: n, problem: "table expected, got \(typeName(n))")
+        }
+        let table = lua_absindex(pointer, n)
+        let state = self.state
+        try state.withStackRoom(4)
+        lua_pushnil(pointer)
+        while lua_next(pointer, table) != 0 {
+            do {
+                var name: String?
+                // Only a string key is read as text: converting a number key in place
+                // would confuse lua_next.
+                if lua_type(pointer, -2) == LUA_TSTRING {
+                    var length = 0
+                    if let bytes = comity_tolstring_raw(pointer, -2, &length) {
+                        name = String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+                    }
+                }
+                try body(name, try state.value(at: -1))
+            } catch {
+                comity_pop(pointer, 2)
+                throw error
+            }
+            comity_pop(pointer, 1)
+        }
     }
 
     // MARK: Results

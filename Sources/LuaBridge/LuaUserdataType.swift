@@ -189,6 +189,12 @@ extension LuaState {
 }
 
 extension LuaCall {
+    /// Returns `object` as a userdata of `type`, pushed directly (no registry reference).
+    public func returning<Object: AnyObject>(_ object: Object, as type: LuaUserdataType<Object>) throws(LuaError) -> LuaResults {
+        try state.push(object, as: type)
+        return LuaResults(count: 1)
+    }
+
     /// Forgets the cached fields of the object at argument `n`, after it changed.
     public func clearFieldCache(_ n: Int32) {
         comity_clear_field_cache(pointer, n)

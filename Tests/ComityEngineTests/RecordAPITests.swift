@@ -103,6 +103,13 @@ struct RecordWorkspace {
         ("grants.get(1).title = 'x'", ":1: Grant field 'title' is read-only; records change with grants.update(record, { field = value })"),
         ("grants.update(orgs.get(1), { title = 'x' })", ":1: bad argument #1 to 'grants.update' (Grant expected, got Organisation)"),
         ("for g in grants.find { statu = 'awarded' } do end", ":1: Grant has no field 'statu'"),
+        ("orgs.clear(orgs.get(1), { 'name' })", ":1: Organisation field 'name' is required; it can be changed but not cleared"),
+        ("orgs.clear(orgs.get(1), { 'webiste' })", ":1: Organisation has no field 'webiste'"),
+        ("orgs.create { 'ASI' }", ":1: orgs: give fields by name, as { name = value, ... }"),
+        ("print(time.parse('2021-01-26T11:00', 'Mars/Olympus'))", ":1: bad argument #2 to 'time.parse' (unknown time zone 'Mars/Olympus'"),
+        ("print(time.now():in_zone('Europe/Moskva'))", "unknown time zone 'Europe/Moskva'"),
+        ("print(time.now():format('%Y %Q'))", "unknown directive '%Q' in the pattern"),
+        ("events.create { title = 'T', kind = 'webinar', time_zone = 'Europe/Moskva' }", ":1: invalid time_zone 'Europe/Moskva'"),
     ])
     func badInputIsNamedAndNothingOfTheRunIsKept(source: String, message: String) throws {
         let workspace = try RecordWorkspace()
@@ -192,6 +199,60 @@ struct RecordWorkspace {
             """, lines: lines)
         #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
         #expect(lines.all == ["true\tfalse\tfalse"])
+    }
+}
+
+@Suite struct FieldsAndTimeZoneTests {
+    /// A Lua table cannot hold nil, so emptying a field has its own verb; it is audited.
+    @Test func clearingAFieldEmptiesItAndIsAudited() throws {
+        let workspace = try RecordWorkspace()
+        let lines = Lines()
+        let run = try workspace.run("""
+            local o = orgs.create { name = "ASI", website = "https://asi.org.ru", email = "info@asi.org.ru" }
+            print(o.website, o.email)
+            orgs.clear(o, { "website", "email" })
+            print(o.website, o.email, orgs.get(o.id).website)
+            orgs.update(o, { website = nil }) -- no effect: the table has no such key
+            """, lines: lines)
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines.all == ["https://asi.org.ru\tinfo@asi.org.ru", "nil\tnil\tnil"])
+        let audit = try workspace.store.read { tx in try tx.changes(byRun: run.id) }
+        let cleared = audit.filter { $0.action == .update }.map { "\($0.field ?? ""): \($0.oldValue ?? "nil") -> \($0.newValue ?? "nil")" }
+        #expect(Set(cleared) == ["website: https://asi.org.ru -> nil", "email: info@asi.org.ru -> nil"])
+        // The creation's audit entry lists the values given, as JSON in the schema's order.
+        #expect(audit.first?.newValue == #"{"name":"ASI","website":"https://asi.org.ru","email":"info@asi.org.ru"}"#)
+    }
+
+    /// An event's local times are given and read in the event's own zone; other
+    /// times in the workspace's (UTC here) or one chosen by the script.
+    @Test func eventTimesAreReadInTheEventsZone() throws {
+        let workspace = try RecordWorkspace()
+        let lines = Lines()
+        let run = try workspace.run(#"""
+            local ev = events.create { title = "Round table", kind = "round_table", time_zone = "Europe/Moscow",
+                                       starts_at = "2021-01-26T11:00" }
+            print(ev.starts_at, ev.starts_at.hour, ev.starts_at.zone, ev.starts_at.unix)
+            print((ev.starts_at + time.days(14)).zone, ev.starts_at:in_zone("UTC"))
+            events.update(ev, { ends_at = "2021-01-26T13:30" })
+            print(ev.ends_at:format("%A %e %B %Y, %H:%M %z (%Z)"), (ev.ends_at - ev.starts_at).seconds)
+            local t = time.parse("2021-03-28T01:30", "Europe/London")
+            print(t, t.zone, (t + time.hours(1)), time.parse("2021-01-26").zone)
+            print(time.parse("2021-01-26T11:00:00+03:00"):format("%d.%m.%y %j %% %b %a"))
+            -- A quote, a backslash and a newline in the audit's JSON
+            orgs.create { name = "The \"Quoted\" \\ Org\nLtd" }
+            """#, lines: lines)
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines.all == [
+            "2021-01-26T11:00:00+03:00\t11\tEurope/Moscow\t1611648000",
+            "Europe/Moscow\t2021-01-26T08:00:00Z",
+            "Tuesday 26 January 2021, 13:30 +0300 (Europe/Moscow)\t9000",
+            // 01:30 does not exist in London that night (01:00 GMT became 02:00 BST):
+            // it is taken as 30 minutes after the jump, as the clock on the wall would say.
+            "2021-03-28T02:30:00+01:00\tEurope/London\t2021-03-28T03:30:00+01:00\tGMT",
+            "26.01.21 026 % Jan Tue",
+        ])
+        let audit = try workspace.store.read { tx in try tx.changes(byRun: run.id) }
+        #expect(audit.last?.newValue == #"{"name":"The \"Quoted\" \\ Org\nLtd"}"#)
     }
 }
 

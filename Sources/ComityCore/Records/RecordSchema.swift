@@ -68,8 +68,16 @@ public struct LifecycleDescription: Sendable, Hashable {
 /// `created_at`, `updated_at` and, with a lifecycle, `status`.
 public struct RecordSchema: Sendable {
     public let type: RecordType
-    public private(set) var fields: [FieldDefinition]
+    public private(set) var fields: [FieldDefinition] {
+        didSet { positions = Self.positions(fields) }
+    }
     public let lifecycle: LifecycleDescription?
+    /// Each field's place in `fields`: every value a script gives is looked up here.
+    private var positions: [String: Int]
+
+    private static func positions(_ fields: [FieldDefinition]) -> [String: Int] {
+        Dictionary(fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
 
     /// Names every record has, which no field may take.
     public static let reservedNames: Set<String> = ["id", "created_at", "updated_at", "archived_at", "status", "type"]
@@ -78,9 +86,13 @@ public struct RecordSchema: Sendable {
         self.type = type
         self.fields = fields
         self.lifecycle = lifecycle
+        positions = Self.positions(fields)
     }
 
-    public func field(named name: String) -> FieldDefinition? { fields.first { $0.name == name } }
+    public func field(named name: String) -> FieldDefinition? { positions[name].map { fields[$0] } }
+
+    /// The place of field `name` in `fields`.
+    public func position(of name: String) -> Int? { positions[name] }
 
     /// Every name a script may read on such a record.
     public var readableNames: [String] {
@@ -115,26 +127,21 @@ public struct RecordSchema: Sendable {
     public func validate(_ values: [String: FieldValue], creating: Bool, timeZone: TimeZone = .gmt)
         throws(DomainError) -> [String: FieldValue]
     {
+        var timeZone = timeZone
+        // A record with its own zone (an event) gives its local times in that zone.
+        if case .string(let identifier)? = values["time_zone"], let own = TimeZone(identifier: identifier) { timeZone = own }
         var normalised: [String: FieldValue] = [:]
-        for name in values.keys.sorted() {
-            guard let value = values[name] else { continue }
-            guard let definition = field(named: name) else {
-                throw DomainError(.invalidValue, field: name, unknownFieldMessage(name))
+        normalised.reserveCapacity(values.count)
+        do {
+            // In the dictionary's order first (sorting is a tenth of a create); when a
+            // value is refused, again in name order so that the same field is named
+            // every time.
+            for (name, value) in values { normalised[name] = try checked(name, value, timeZone) }
+        } catch {
+            for name in values.keys.sorted() {
+                if let value = values[name] { _ = try checked(name, value, timeZone) }
             }
-            let checked = try definition.type.normalise(value, field: name, record: type.displayName, timeZone: timeZone)
-            if definition.minimumItems > 0 {
-                let count: Int
-                switch checked {
-                case .references(let list): count = list.count
-                case .strings(let list): count = list.count
-                default: count = 1
-                }
-                if count < definition.minimumItems {
-                    throw DomainError(.invalidValue, field: name,
-                                      "\(type.displayName) field '\(name)' needs at least \(definition.minimumItems) items, got \(count)")
-                }
-            }
-            normalised[name] = checked
+            throw error
         }
         if creating {
             for definition in fields where definition.required && normalised[definition.name] == nil {
@@ -143,6 +150,26 @@ public struct RecordSchema: Sendable {
             }
         }
         return normalised
+    }
+
+    private func checked(_ name: String, _ value: FieldValue, _ timeZone: TimeZone) throws(DomainError) -> FieldValue {
+        guard let definition = field(named: name) else {
+            throw DomainError(.invalidValue, field: name, unknownFieldMessage(name))
+        }
+        let checked = try definition.type.normalise(value, field: name, record: type.displayName, timeZone: timeZone)
+        if definition.minimumItems > 0 {
+            let count: Int
+            switch checked {
+            case .references(let list): count = list.count
+            case .strings(let list): count = list.count
+            default: count = 1
+            }
+            if count < definition.minimumItems {
+                throw DomainError(.invalidValue, field: name,
+                                  "\(type.displayName) field '\(name)' needs at least \(definition.minimumItems) items, got \(count)")
+            }
+        }
+        return checked
     }
 
     /// `Organisation has no field 'nmae'`; the engine adds a suggestion.

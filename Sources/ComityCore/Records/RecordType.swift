@@ -5,7 +5,18 @@ public enum RecordType: String, CaseIterable, Sendable, Hashable, CustomStringCo
     case organisation, person, grant, partnership, event, application, task
 
     /// The name in messages and in the LuaLS classes: `Organisation`.
-    public var displayName: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
+    public var displayName: String {
+        // Spelt out: every checked value names its record type.
+        switch self {
+        case .organisation: "Organisation"
+        case .person: "Person"
+        case .grant: "Grant"
+        case .partnership: "Partnership"
+        case .event: "Event"
+        case .application: "Application"
+        case .task: "Task"
+        }
+    }
 
     /// The collection scripts use: `orgs`, `people`, `grants`, ...
     public var collection: String {

@@ -40,6 +40,16 @@ extension APIRegistry {
                     for field in type.fields { text += "| `\(field.name)` | `\(cell(field.type))` | \(field.summary) |\n" }
                     text += "\n"
                 }
+                for method in type.methods {
+                    let signature = method.parameters.map(\.name).joined(separator: ", ")
+                    let results = method.results.map { "`\($0.type)`" }.joined(separator: ", ")
+                    text += "#### `\(type.name.lowercased()):\(method.name)(\(signature))`\(results.isEmpty ? "" : " → \(results)")\n\n"
+                    text += method.summary + "\n\n"
+                    for parameter in method.parameters {
+                        text += "- `\(parameter.name)` (`\(parameter.type)`): \(parameter.summary)\n"
+                    }
+                    if !method.parameters.isEmpty { text += "\n" }
+                }
                 if !type.operators.isEmpty {
                     text += "Operators: " + type.operators.map { "`\($0)`" }.joined(separator: ", ") + ".\n\n"
                 }
@@ -60,6 +70,11 @@ extension APIRegistry {
             text += comment(type.summary)
             text += "---@class \(type.name)\n"
             for field in type.fields { text += "---@field \(field.name) \(field.type) \(oneLine(field.summary))\n" }
+            for method in type.methods {
+                let parameters = (["self: \(type.name)"] + method.parameters.map { "\($0.name): \($0.type)" }).joined(separator: ", ")
+                let results = method.results.map(\.type.description).joined(separator: ", ")
+                text += "---@field \(method.name) fun(\(parameters))\(results.isEmpty ? "" : ": \(results)") \(oneLine(method.summary))\n"
+            }
             for op in type.operators { text += "---@operator \(op)\n" }
             text += "\n"
         }

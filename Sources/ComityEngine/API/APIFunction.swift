@@ -87,13 +87,31 @@ public struct APITypeDeclaration: Sendable {
     public let name: String
     public let summary: String
     public let fields: [APIField]
+    /// Called with a colon: `t:format("%Y")`. Implemented by the type's binding.
+    public let methods: [APIMethod]
     /// LuaLS operator lines, e.g. `add(Money): Money`.
     public let operators: [String]
 
-    public init(_ name: String, summary: String, fields: [APIField] = [], operators: [String] = []) {
+    public init(_ name: String, summary: String, fields: [APIField] = [], methods: [APIMethod] = [], operators: [String] = []) {
         self.name = name
         self.summary = summary
         self.fields = fields
+        self.methods = methods
         self.operators = operators
+    }
+}
+
+/// A method of an API type, for the reference and the stubs.
+public struct APIMethod: Sendable {
+    public let name: String
+    public let summary: String
+    public let parameters: [APIParameter]
+    public let results: [APIResult]
+
+    public init(_ name: String, summary: String, parameters: [APIParameter] = [], results: [APIResult] = []) {
+        self.name = name
+        self.summary = summary
+        self.parameters = parameters
+        self.results = results
     }
 }

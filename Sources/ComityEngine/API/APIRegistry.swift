@@ -98,10 +98,10 @@ enum ArgumentCheck {
         case .oneOf(let options): return options.contains { matches(call, n, $0, context) }
         case .integer: return (try? call.integer(n)) != nil
         case .number: return (try? call.number(n)) != nil
-        case .string: return call.typeName(n) == "string" || call.typeName(n) == "number"
-        case .boolean: return call.typeName(n) == "boolean"
-        case .table, .list: return call.typeName(n) == "table"
-        case .function: return call.typeName(n) == "function"
+        case .string: return call.basicType(n) == .string || call.basicType(n) == .number
+        case .boolean: return call.basicType(n) == .boolean
+        case .table, .list: return call.basicType(n) == .table
+        case .function: return call.basicType(n) == .function
         case .named(let name):
             if context.types.matches(call, n, named: name) { return true }
             guard let records = context.records,

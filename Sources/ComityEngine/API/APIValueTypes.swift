@@ -9,7 +9,13 @@ final class MoneyObject {
 
 final class TimeObject {
     let value: Timestamp
-    init(_ value: Timestamp) { self.value = value }
+    /// The zone it is read in; nil for the workspace's. An event's times carry the
+    /// event's zone, so `ev.starts_at.hour` is the hour on the invitation.
+    let zone: TimeZone?
+    init(_ value: Timestamp, zone: TimeZone? = nil) {
+        self.value = value
+        self.zone = zone
+    }
 }
 
 final class DurationObject {
@@ -42,15 +48,24 @@ final class APIValueTypes {
             ],
             operators: ["add(Money): Money", "sub(Money): Money", "mul(integer): Money", "unm: Money"]),
         APITypeDeclaration(
-            "Time", summary: "A moment, to the second. `tostring` gives ISO 8601 in the workspace's time zone.",
+            "Time", summary: "A moment, to the second, read in a time zone: the workspace's, an event's own for its times, or one chosen with `t:in_zone(\"Europe/Moscow\")`. `tostring` gives ISO 8601 in that zone.",
             fields: [
-                APIField("year", .integer, "In the workspace's time zone."),
+                APIField("year", .integer, "In the time's zone."),
                 APIField("month", .integer, "1 to 12."),
                 APIField("day", .integer, "1 to 31."),
                 APIField("hour", .integer, "0 to 23."),
                 APIField("minute", .integer, "0 to 59."),
                 APIField("unix", .integer, "Seconds since 1970-01-01T00:00:00Z."),
                 APIField("date", .string, "The calendar date: \"2021-01-26\"."),
+                APIField("zone", .string, "The zone it is read in: \"Europe/Moscow\"."),
+            ],
+            methods: [
+                APIMethod("in_zone", summary: "The same moment read in another zone (an IANA name).",
+                          parameters: [APIParameter("zone", .string, "Such as \"Europe/Moscow\" or \"UTC\".")],
+                          results: [APIResult(.named("Time"), "The same moment.")]),
+                APIMethod("format", summary: "Text in the time's zone from a pattern with %Y %m %d %H %M %S %y %b %B %a %A %j %z %Z %%: `t:format(\"%d %B %Y, %H:%M\")`.",
+                          parameters: [APIParameter("pattern", .string, "The pattern.")],
+                          results: [APIResult(.string, "The text.")]),
             ],
             operators: ["add(Duration): Time", "sub(Duration): Time", "sub(Time): Duration"]),
         APITypeDeclaration(
@@ -80,9 +95,18 @@ final class APIValueTypes {
         return LuaResults(count: 1)
     }
 
-    func push(_ value: Timestamp, _ call: borrowing LuaCall) throws -> LuaResults {
-        try call.state.push(TimeObject(value), as: time)
+    func push(_ value: Timestamp, zone: TimeZone? = nil, _ call: borrowing LuaCall) throws -> LuaResults {
+        try call.state.push(TimeObject(value, zone: zone), as: time)
         return LuaResults(count: 1)
+    }
+
+    /// The zone `object` is read in.
+    func zone(_ object: TimeObject) -> TimeZone { object.zone ?? timeZone }
+
+    private func calendar(_ object: TimeObject) -> Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone(object)
+        return calendar
     }
 
     func push(_ value: Timespan, _ call: borrowing LuaCall) throws -> LuaResults {
@@ -141,7 +165,7 @@ final class APIValueTypes {
     /// A concatenation operand as text: Money, Time and Duration by their `tostring`.
     private func text(_ call: borrowing LuaCall, _ n: Int32) throws -> String {
         if let m = call.optionalObject(n, as: money) { return m.value.description }
-        if let t = call.optionalObject(n, as: time) { return t.value.formatted(in: timeZone) }
+        if let t = call.optionalObject(n, as: time) { return t.value.formatted(in: zone(t)) }
         if let d = call.optionalObject(n, as: duration) { return d.value.description }
         return try call.string(n)
     }
@@ -149,13 +173,8 @@ final class APIValueTypes {
     // MARK: Time
 
     private func defineTime() {
-        let calendar: Calendar = {
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = timeZone
-            return calendar
-        }()
         func component(_ unit: Calendar.Component) -> (TimeObject) -> LuaValue {
-            { .integer(Int64(calendar.component(unit, from: $0.value.date))) }
+            { [unowned self] object in .integer(Int64(calendar(object).component(unit, from: object.value.date))) }
         }
         time.field("year", get: component(.year))
         time.field("month", get: component(.month))
@@ -164,16 +183,30 @@ final class APIValueTypes {
         time.field("minute", get: component(.minute))
         time.field("unix") { .integer($0.value.secondsSince1970) }
         time.field("date") { [unowned self] object in
-            .string(LuaString(String(object.value.formatted(in: timeZone).prefix(10))))
+            .string(LuaString(String(object.value.formatted(in: zone(object)).prefix(10))))
+        }
+        time.field("zone") { [unowned self] object in .string(LuaString(zone(object).identifier)) }
+        time.method("in_zone") { [unowned self] object, call in
+            let name = try call.string(2)
+            guard let zone = TimeZone(identifier: name) else {
+                throw LuaArgumentError(index: 2, problem: "unknown time zone '\(name)' (IANA names such as Europe/Moscow, America/New_York, UTC)")
+            }
+            try call.state.push(TimeObject(object.value, zone: zone), as: time)
+            return LuaResults(count: 1)
+        }
+        time.method("format") { [unowned self] object, call in
+            try call.returning(try TimePattern.format(object.value, try call.string(2), calendar: calendar(object)))
         }
         time.metamethod("__tostring") { [unowned self] call in
-            try call.returning(try call.object(1, as: time).value.formatted(in: timeZone))
+            let object = try call.object(1, as: time)
+            return try call.returning(object.value.formatted(in: zone(object)))
         }
         time.metamethod("__add") { [unowned self] call in
             if let t = call.optionalObject(1, as: time) {
-                return try push(try t.value.adding(try call.object(2, as: duration).value), call)
+                return try push(try t.value.adding(try call.object(2, as: duration).value), zone: t.zone, call)
             }
-            return try push(try call.object(2, as: time).value.adding(try call.object(1, as: duration).value), call)
+            let t = try call.object(2, as: time)
+            return try push(try t.value.adding(try call.object(1, as: duration).value), zone: t.zone, call)
         }
         time.metamethod("__sub") { [unowned self] call in
             let t = try call.object(1, as: time)
@@ -181,7 +214,7 @@ final class APIValueTypes {
             guard let span = call.optionalObject(2, as: duration) else {
                 throw LuaScriptError("cannot subtract \(call.typeName(2)) from Time (use a Duration such as time.days(7), or another Time)")
             }
-            return try push(try t.value.subtracting(span.value), call)
+            return try push(try t.value.subtracting(span.value), zone: t.zone, call)
         }
         defineComparisons(time) { $0.value }
     }
@@ -196,7 +229,7 @@ final class APIValueTypes {
         }
         duration.metamethod("__add") { [unowned self] call in
             if let t = call.optionalObject(2, as: time) {
-                return try push(try t.value.adding(try call.object(1, as: duration).value), call)
+                return try push(try t.value.adding(try call.object(1, as: duration).value), zone: t.zone, call)
             }
             let (a, b) = (try call.object(1, as: duration).value, try call.object(2, as: duration).value)
             let (sum, overflow) = a.seconds.addingReportingOverflow(b.seconds)

@@ -35,11 +35,19 @@ enum CoreAPI {
                 implementation: { call, context in try context.types.push(context.now, call) }),
             APIFunction(
                 "time.parse",
-                summary: "A moment from ISO 8601 text: `2021-01-26`, `2021-01-26T11:00` (in the workspace's time zone) or `2021-01-26T11:00:00+03:00`.",
-                parameters: [APIParameter("text", .string, "The date or date and time.")],
+                summary: "A moment from ISO 8601 text: `2021-01-26`, `2021-01-26T11:00` (local time in the zone given, else the workspace's) or `2021-01-26T11:00:00+03:00`.",
+                parameters: [APIParameter("text", .string, "The date or date and time."),
+                             APIParameter("zone", .optional(.string), "An IANA time zone for a local time, such as \"Europe/Moscow\"; the result is read in it.")],
                 results: [APIResult(.named("Time"), "The moment.")],
                 implementation: { call, context in
-                    try context.types.push(try Timestamp(parsing: try call.string(1), in: context.timeZone), call)
+                    var zone: TimeZone?
+                    if let name = try call.optionalString(2) {
+                        guard let named = TimeZone(identifier: name) else {
+                            throw LuaArgumentError(index: 2, problem: "unknown time zone '\(name)' (IANA names such as Europe/Moscow, America/New_York, UTC)")
+                        }
+                        zone = named
+                    }
+                    return try context.types.push(try Timestamp(parsing: try call.string(1), in: zone ?? context.timeZone), zone: zone, call)
                 }),
             APIFunction(
                 "time.days", summary: "A duration of whole days: `ev.ends_at + time.days(14)`.",

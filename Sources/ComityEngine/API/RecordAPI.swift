@@ -75,9 +75,9 @@ enum RecordAPI {
                 results: [APIResult(record, "The new record.")],
                 implementation: { call, context in
                     let records = try context.recordBindings(for: "\(col).create")
-                    let fields = try records.fields(try call.table(1), record: type)
+                    let fields = try records.fields(call, 1, record: type)
                     let created = try context.transaction(for: "\(col).create").create(type, fields, context: context.change)
-                    return try call.returning(try records.value(created))
+                    return try records.returning(created, from: call)
                 }),
             APIFunction(
                 "\(col).get",
@@ -138,7 +138,7 @@ enum RecordAPI {
                     return try call.returning(.table(LuaTable(array: rows)))
                 }),
             APIFunction(
-                "\(col).update", summary: "Changes fields of a record; only what differs is written and audited.",
+                "\(col).update", summary: "Changes fields of a record; only what differs is written and audited. To empty a field, use `\(col).clear`.",
                 parameters: [APIParameter("record", record, "The record."), APIParameter("changes", .table, "New values by field name.")],
                 results: [APIResult(record, "The record, changed.")],
                 implementation: { call, context in
@@ -148,6 +148,23 @@ enum RecordAPI {
                     var changes: [String: FieldValue?] = [:]
                     for (name, value) in try records.fields(table, record: type) { changes[name] = value }
                     object.record = try context.transaction(for: "\(col).update").update(object.record.reference, changes, context: context.change)
+                    call.clearFieldCache(1)
+                    return call.returningArgument(1)
+                }),
+            APIFunction(
+                "\(col).clear",
+                summary: "Empties fields of a record (`\(col).clear(r, { \"website\" })`): a Lua table cannot hold nil, so `update` cannot. Required fields cannot be cleared.",
+                parameters: [APIParameter("record", record, "The record."), APIParameter("fields", .list(.string), "The names of the fields to empty.")],
+                results: [APIResult(record, "The record, changed.")],
+                implementation: { call, context in
+                    let records = try context.recordBindings(for: "\(col).clear")
+                    let object = try records.record(call, 1, type)
+                    var changes: [String: FieldValue?] = [:]
+                    for name in try call.table(2).array {
+                        guard let name = name.stringValue else { throw LuaArgumentError(index: 2, problem: "field names expected, as { \"website\" }") }
+                        changes[name] = .some(nil)
+                    }
+                    object.record = try context.transaction(for: "\(col).clear").update(object.record.reference, changes, context: context.change)
                     call.clearFieldCache(1)
                     return call.returningArgument(1)
                 }),

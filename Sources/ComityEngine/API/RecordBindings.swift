@@ -51,8 +51,19 @@ final class RecordBindings {
                 return .boolean(due < now)
             }
         }
+        let hasZone = schema[type].field(named: "time_zone") != nil
         for definition in schema[type].fields {
             let name = definition.name
+            if hasZone, case .time = definition.type {
+                // An event's times read in the event's own zone: the hour on the invitation.
+                userdata.field(name, cached: true) { [unowned self] object in
+                    guard case .time(let moment)? = object.record.fields[name] else { return .nil }
+                    var zone: TimeZone?
+                    if case .string(let identifier)? = object.record.fields["time_zone"] { zone = TimeZone(identifier: identifier) }
+                    return try state.value(TimeObject(moment, zone: zone), as: values.time)
+                }
+                continue
+            }
             userdata.field(name, cached: true) { [unowned self] object in
                 guard let field = object.record.fields[name] else { return .nil }
                 return try value(field)
@@ -76,6 +87,11 @@ final class RecordBindings {
 
     func value(_ record: Record) throws -> LuaValue {
         try state.value(RecordObject(record), as: userdataType(record.type))
+    }
+
+    /// `record` as the one result of `call`.
+    func returning(_ record: Record, from call: borrowing LuaCall) throws -> LuaResults {
+        try call.returning(RecordObject(record), as: userdataType(record.type))
     }
 
     func value(_ field: FieldValue) throws -> LuaValue {
@@ -138,15 +154,27 @@ final class RecordBindings {
 
     /// Named fields of a table, each converted; unknown names are left to the schema.
     func fields(_ table: LuaTable, record type: RecordType) throws -> [String: FieldValue] {
-        if !table.array.isEmpty {
-            throw LuaScriptError("\(type.collection): give fields by name, as { name = value, ... }")
-        }
+        if !table.array.isEmpty { throw Self.unnamedFields(type) }
         var fields: [String: FieldValue] = [:]
         for (key, value) in table.hash {
             guard let name = key.stringValue else { throw LuaScriptError("\(type.collection): field names must be strings") }
             if let converted = try fieldValue(value, field: name, record: type) { fields[name] = converted }
         }
         return fields
+    }
+
+    /// The same, for the table argument `n`, read entry by entry (the path of every create).
+    func fields(_ call: borrowing LuaCall, _ n: Int32, record type: RecordType) throws -> [String: FieldValue] {
+        var fields: [String: FieldValue] = [:]
+        try call.forEachEntry(n) { name, value in
+            guard let name else { throw Self.unnamedFields(type) }
+            if let converted = try fieldValue(value, field: name, record: type) { fields[name] = converted }
+        }
+        return fields
+    }
+
+    private static func unnamedFields(_ type: RecordType) -> LuaScriptError {
+        LuaScriptError("\(type.collection): give fields by name, as { name = value, ... }")
     }
 
     /// `{ status = "held", starts_at_after = t, order_by = "-starts_at", limit = 10, archived = true }`
