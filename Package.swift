@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -28,7 +29,10 @@ let package = Package(
         ]),
         .target(
             name: "ComityEngine",
-            dependencies: ["LuaBridge", "ComityCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "LuaBridge", "ComityCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(name: "Comity", dependencies: ["ComityEngine", "ComityCore", "ComitySQLite", "LuaBridge"]),
         .executableTarget(

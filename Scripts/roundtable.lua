@@ -35,11 +35,12 @@ end
 return workflow {
   name = "roundtable-followup",
   description = "Summarise the round table and plan the report that follows it",
+  params = {
+    days = { type = "integer", default = 14, description = "Days after the event the report is due" },
+  },
   run = function(ctx)
-    local days = math.tointeger(tonumber(ctx.params.days or "14"))
-    if not days or days < 1 then
-      error("parameter 'days' must be a whole number of days, got " .. tostring(ctx.params.days))
-    end
+    local days = ctx.params.days
+    if days < 1 then error("parameter 'days' must be 1 or more, got " .. days) end
 
     print(event.title)
     print(("  %s, online on %s, organised by %s"):format(

@@ -31,6 +31,15 @@ public struct ScriptRun: Sendable {
     public var changes: [AuditEntry]
     /// The domain events the run committed.
     public var events: [DomainEvent]
+    /// The run as the history keeps it.
+    public var record: RunRecord
+    /// For a failure: `error`, `validation`, `timeout`, `memory`, `instructions` or
+    /// `output`, as a workflow's `retry_on` names them.
+    public var errorKind: String?
+    /// Workflows its events queued.
+    public var queued: Int
+    /// The workflow's retry policy (none for plain scripts).
+    public var retry: RetryPolicy
 
     public var succeeded: Bool { outcome == .succeeded }
 }

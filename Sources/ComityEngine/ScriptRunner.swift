@@ -1,11 +1,13 @@
 import ComityCore
+import Crypto
 import Foundation
 import Logging
 import LuaBridge
 
 /// Runs scripts, each in a fresh sandbox of its own: a plain script runs top to
 /// bottom; a script that returns `workflow { name = ..., run = function(ctx) ... end }`
-/// then has its `run` called with a context.
+/// then has its `run` called with a context. With a store, every run is recorded in
+/// the run history, and the domain events it commits queue the workflows they trigger.
 public struct ScriptRunner {
     /// The workspace folder: relative script paths start here, and `require` loads
     /// modules from its `Scripts/` and `Plugins/`.
@@ -24,12 +26,16 @@ public struct ScriptRunner {
     /// Roll back whatever the run writes, and report it instead.
     public var dryRun: Bool
     public var logger: Logger
+    /// Runs triggered by runs triggered by ... stop at this depth, with a recorded error.
+    public var maxTriggerDepth: Int
+    /// Limits given on the command line win over a workflow's own `limits`.
+    public var limitsFromCommandLine: Bool
 
     public init(
         workspace: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
         limits: LuaLimits = .default, parameters: [String: String] = [:], now: Timestamp? = nil,
         timeZone: TimeZone = .gmt, api: APIRegistry = .core, store: (any Store)? = nil, dryRun: Bool = false,
-        logger: Logger = Logger(label: "comity.run")
+        logger: Logger = Logger(label: "comity.run"), maxTriggerDepth: Int = 8, limitsFromCommandLine: Bool = false
     ) {
         self.store = store
         self.dryRun = dryRun
@@ -40,6 +46,8 @@ public struct ScriptRunner {
         self.timeZone = timeZone
         self.api = api
         self.logger = logger
+        self.maxTriggerDepth = maxTriggerDepth
+        self.limitsFromCommandLine = limitsFromCommandLine
     }
 
     /// Folders `require` loads modules from.
@@ -50,27 +58,48 @@ public struct ScriptRunner {
     /// Runs one script file (a path relative to the workspace, or absolute); `output`
     /// receives each printed line. Never throws: a failure is the run's outcome. With
     /// a store the run is one transaction, committed only when the run succeeds and
-    /// is not a dry run.
-    public func run(file: String, shownAs name: String? = nil, output: @escaping (String) -> Void) -> ScriptRun {
+    /// is not a dry run, and it is recorded in the run history either way.
+    public func run(
+        file: String, shownAs name: String? = nil, trigger: RunTrigger = .manual, attempt: Int = 1,
+        output: @escaping (String) -> Void
+    ) -> ScriptRun {
         let shown = name ?? file
+        let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path
         let clock = ContinuousClock()
         let start = clock.now
         let runID = UUID().uuidString.lowercased()
-        var report = RunReport()
+        let bytes = FileManager.default.contents(atPath: path)
+        var record = RunRecord(
+            id: runID, workflow: nil, file: shown, contentHash: bytes.map(Self.hash) ?? "", trigger: trigger,
+            parameters: parameters, clock: now ?? Timestamp(Date()), startedAt: Timestamp(Date()), dryRun: dryRun,
+            attempt: attempt)
+        let report = RunReport()
         var outcome = ScriptRun.Outcome.succeeded
+        var queued = 0
         do {
             if let store {
+                // Recorded as running before it starts: a crash leaves it to be found.
+                try store.write(commit: true) { try $0.saveRun(record) }
                 // A failure throws out of the transaction, which rolls back: nothing of a
                 // failed run is kept.
                 try store.write(commit: !dryRun) { transaction in
-                    try execute(file, shownAs: shown, runID: runID, transaction: transaction, report: &report, output: output)
-                    // A committed run's changes stay in the audit under its id; only a dry
-                    // run, whose audit is about to be rolled back, carries them out.
-                    if dryRun { report.changes = try transaction.changes(byRun: runID) }
+                    try execute(path, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
+                                transaction: transaction, report: report, output: output)
+                    let counts = try transaction.changeCounts(byRun: runID)
+                    (record.recordsCreated, record.recordsChanged) = counts
                     report.events = try transaction.events(byRun: runID)
+                    if dryRun {
+                        // Its audit is about to be rolled back: carry it out.
+                        report.changes = try transaction.changes(byRun: runID)
+                    } else {
+                        queued = try enqueueTriggered(by: report.events, run: runID, depth: trigger.depth, in: transaction)
+                        record = finished(record, report, outcome: .succeeded, error: nil)
+                        try transaction.saveRun(record) // with the commit: succeeded means kept
+                    }
                 }
             } else {
-                try execute(file, shownAs: shown, runID: runID, transaction: nil, report: &report, output: output)
+                try execute(path, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
+                            transaction: nil, report: report, output: output)
             }
         } catch let failure as RunFailed {
             outcome = .failed(failure.error)
@@ -79,25 +108,79 @@ public struct ScriptRunner {
         } catch {
             outcome = .failed(LuaError(.runtime, "\(error)"))
         }
+        if record.endedAt == nil {
+            let error = outcome.error
+            let kind: RunRecord.Outcome = switch error?.kind {
+            case nil: .succeeded
+            case .limit?: .limit
+            default: .failed
+            }
+            record = finished(record, report, outcome: kind, error: error)
+            if let store {
+                do {
+                    try store.write(commit: true) { try $0.saveRun(record) }
+                } catch {
+                    logger.error("could not record the end of run \(runID): \(error)")
+                }
+            }
+        }
         let run = ScriptRun(
             id: runID, file: shown, workflowName: report.workflowName, outcome: outcome, dryRun: dryRun,
             duration: clock.now - start, memoryPeak: report.memoryPeak,
-            changes: outcome == .succeeded ? report.changes : [], events: outcome == .succeeded && !dryRun ? report.events : [])
-        logger.debug(
-            "run finished",
+            changes: outcome == .succeeded ? report.changes : [], events: outcome == .succeeded && !dryRun ? report.events : [],
+            record: record, errorKind: outcome.error.map { report.errorKind(of: $0) }, queued: queued,
+            retry: report.declaration?.retry ?? .none)
+        logger.info(
+            "run \(record.outcome.rawValue)",
             metadata: [
-                "run": "\(runID)", "file": "\(shown)", "outcome": "\(run.succeeded ? "succeeded" : "failed")",
-                "duration": "\(run.duration)", "memory_peak": "\(run.memoryPeak)", "events": "\(run.events.count)",
+                "run": "\(runID)", "file": "\(shown)", "workflow": "\(report.workflowName ?? "-")",
+                "trigger": "\(trigger.summary)", "duration": "\(run.duration)", "created": "\(record.recordsCreated)",
+                "changed": "\(record.recordsChanged)", "queued": "\(queued)",
             ])
         return run
     }
 
-    /// What a run gathers on its way.
-    private struct RunReport {
+    private func finished(_ record: RunRecord, _ report: RunReport, outcome: RunRecord.Outcome, error: LuaError?) -> RunRecord {
+        var record = record
+        record.workflow = report.workflowName
+        record.parameters = report.parameters ?? record.parameters
+        record.endedAt = Timestamp(Date())
+        record.outcome = outcome
+        record.error = error?.message
+        record.traceback = error.flatMap { $0.traceback.isEmpty ? nil : $0.traceback }
+        record.log = report.log
+        return record
+    }
+
+    /// SHA-256 of a script's bytes, as hex: which version of the file ran.
+    static func hash(_ bytes: Data) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// What a run gathers on its way; a class, since `ctx.log` appends from Lua.
+    final class RunReport {
         var workflowName: String?
+        var declaration: WorkflowDeclaration?
+        var parameters: [String: String]?
         var memoryPeak = 0
         var changes: [AuditEntry] = []
         var events: [DomainEvent] = []
+        var log: [String] = []
+        /// The last invalid value an API function refused, to tell validation errors.
+        var context: APIContext?
+
+        func errorKind(of error: LuaError) -> String {
+            switch error.kind {
+            case .limit(.time): return "timeout"
+            case .limit(.memory), .memory: return "memory"
+            case .limit(.instructions): return "instructions"
+            case .limit(.output): return "output"
+            default:
+                if let refused = context?.lastRefusal, error.message.hasSuffix(refused) { return "validation" }
+                if error.message.contains("parameter") && declaration != nil && parameters == nil { return "validation" }
+                return "error"
+            }
+        }
     }
 
     /// Carries a script's failure out of the store's transaction, which it rolls back.
@@ -106,41 +189,148 @@ public struct ScriptRunner {
     }
 
     private func execute(
-        _ file: String, shownAs shown: String, runID: String, transaction: (any StoreTransaction)?, report: inout RunReport,
-        output: @escaping (String) -> Void
+        _ path: String, shownAs shown: String, runID: String, trigger: RunTrigger, clock: Timestamp,
+        transaction: (any StoreTransaction)?, report: RunReport, output: @escaping (String) -> Void
     ) throws {
-        let sandbox = try LuaSandbox(limits: limits, moduleRoots: moduleRoots, output: output)
+        // A workflow's own limits apply unless the command line set them.
+        var runLimits = limits
+        if !limitsFromCommandLine, let declared = try? WorkflowCatalog.read(
+            path, workspace: workspace, schema: store?.schema ?? .standard, api: api, timeZone: timeZone)?.limits {
+            runLimits = declared
+        }
+        let sandbox = try LuaSandbox(limits: runLimits, moduleRoots: moduleRoots, output: output)
         defer {
             sandbox.close()
             report.memoryPeak = sandbox.state.memoryPeak
         }
         do throws(LuaError) {
-            let params = try parameterTable()
-            try sandbox.state.setGlobal("params", params)
-            try WorkflowDeclaration.install(in: sandbox.state)
-            try api.install(in: sandbox, now: now ?? Timestamp(Date()), timeZone: timeZone,
-                            schema: store?.schema ?? .standard, transaction: transaction, run: runID)
-            let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path
+            let state = sandbox.state
+            var plain = LuaTable()
+            for (key, value) in parameters { plain[key] = .string(LuaString(value)) }
+            try state.setGlobal("params", .table(plain))
+            let schema = store?.schema ?? .standard
+            try WorkflowDeclaration.install(in: state, schema: schema)
+            let context = try api.install(in: sandbox, now: clock, timeZone: timeZone, schema: schema,
+                                          transaction: transaction, run: runID)
+            report.context = context
             let results = try sandbox.runFile(path, chunkName: shown)
-            if let declaration = try WorkflowDeclaration(results.first) {
-                report.workflowName = declaration.name
-                let context = LuaTable(hash: [
-                    "params": params,
-                    "dry_run": .boolean(dryRun),
-                    "run_id": .string(LuaString(runID)),
-                    "workflow": .string(LuaString(declaration.name)),
-                    "trigger": .table(LuaTable(hash: ["kind": "manual"])),
-                ])
-                try sandbox.state.call(declaration.run, [.table(context)])
-            }
+            guard let declaration = try WorkflowDeclaration(results.first, schema: schema) else { return }
+            report.workflowName = declaration.name
+            report.declaration = declaration
+            let typed = try checkedParameters(declaration)
+            report.parameters = typed.text
+            let ctx = try contextTable(declaration, runID: runID, trigger: trigger, parameters: typed.values,
+                                       state: state, context: context, transaction: transaction, report: report)
+            try state.call(declaration.run, [.table(ctx)])
         } catch {
             throw RunFailed(error: error)
         }
     }
 
-    private func parameterTable() throws(LuaError) -> LuaValue {
-        var table = LuaTable()
-        for (key, value) in parameters { table[key] = .string(LuaString(value)) }
-        return .table(table)
+    /// `--param` values checked against the declaration, defaults filled in: typed
+    /// for `ctx.params`, and as text for the run history.
+    private func checkedParameters(_ declaration: WorkflowDeclaration) throws(LuaError)
+        -> (values: [String: TypedParameter], text: [String: String])
+    {
+        let accepted = declaration.parameters.isEmpty
+            ? "it takes none"
+            : "parameters: " + declaration.parameters.map { parameter in
+                "\(parameter.name) (\(parameter.type.rawValue)" + (parameter.defaultValue.map { ", default \($0)" } ?? ", required") + ")"
+            }.joined(separator: ", ")
+        for name in parameters.keys.sorted() where !declaration.parameters.contains(where: { $0.name == name }) {
+            var message = "workflow '\(declaration.name)' has no parameter '\(name)'"
+            if let suggestion = NameSuggestion.closest(to: name, among: declaration.parameters.map(\.name)) {
+                message += " (did you mean '\(suggestion)'?)"
+            }
+            throw LuaError(.runtime, message + "; \(accepted)")
+        }
+        var values: [String: TypedParameter] = [:]
+        var text: [String: String] = [:]
+        for parameter in declaration.parameters {
+            guard let given = parameters[parameter.name] ?? parameter.defaultValue else {
+                throw LuaError(.runtime, "workflow '\(declaration.name)' needs parameter '\(parameter.name)' (\(parameter.type.rawValue)): --param \(parameter.name)=...; \(accepted)")
+            }
+            do {
+                values[parameter.name] = try WorkflowParameter.convert(given, type: parameter.type, timeZone: timeZone)
+            } catch let error as ParameterError {
+                throw LuaError(.runtime, "parameter '\(parameter.name)' of workflow '\(declaration.name)': '\(given)' is \(error.message) (\(parameter.type.rawValue) expected)")
+            } catch {
+                throw LuaError(.runtime, "parameter '\(parameter.name)' of workflow '\(declaration.name)': \(error)")
+            }
+            text[parameter.name] = given
+        }
+        return (values, text)
+    }
+
+    /// `ctx`: the run's id, workflow, trigger, parameters, `dry_run`, `log` and `once`.
+    private func contextTable(
+        _ declaration: WorkflowDeclaration, runID: String, trigger: RunTrigger, parameters: [String: TypedParameter],
+        state: LuaState, context: APIContext, transaction: (any StoreTransaction)?, report: RunReport
+    ) throws(LuaError) -> LuaTable {
+        var params = LuaTable()
+        for (name, value) in parameters {
+            switch value {
+            case .string(let s), .date(let s): params[name] = .string(LuaString(s))
+            case .integer(let i): params[name] = .integer(i)
+            case .number(let d): params[name] = .number(d)
+            case .boolean(let b): params[name] = .boolean(b)
+            case .time(let t): params[name] = try state.value(TimeObject(t), as: context.types.time)
+            }
+        }
+        var triggerTable = LuaTable(hash: ["kind": .string(LuaString(trigger.kind.rawValue))])
+        if let event = trigger.event { triggerTable["event"] = .string(LuaString(event)) }
+        if let reference = trigger.record, let records = context.records, let transaction {
+            do {
+                if let found = try transaction.record(reference) { triggerTable["record"] = try records.value(found) }
+            } catch {
+                throw LuaError(.runtime, "the trigger's record \(reference) could not be read: \(error)")
+            }
+        }
+        if let slot = trigger.slot { triggerTable["slot"] = try state.value(TimeObject(slot), as: context.types.time) }
+        if let cause = trigger.causedBy { triggerTable["caused_by"] = .string(LuaString(cause)) }
+        let logger = self.logger
+        let log = try state.function("ctx.log") { [report] call in
+            let text = (1...max(call.argumentCount, 1)).map { (try? call.string($0)) ?? call.typeName($0) }.joined(separator: "\t")
+            report.log.append(text)
+            logger.info("\(text)", metadata: ["run": "\(runID)", "workflow": "\(declaration.name)"])
+            return LuaResults(count: 0)
+        }
+        let once = try state.function("ctx.once") { call in
+            let key = try call.string(1)
+            guard call.basicType(2) == .function else {
+                throw LuaArgumentError(index: 2, problem: "function expected, as ctx.once(key, function() ... end)")
+            }
+            guard let transaction else { throw LuaScriptError("ctx.once needs the workspace's database, and this run has none") }
+            guard try transaction.claimOnce(workflow: declaration.name, key: key, run: runID, at: context.now) else {
+                return call.returning(false)
+            }
+            _ = try call.state.call(try call.value(2), [])
+            return call.returning(true)
+        }
+        return LuaTable(hash: [
+            "run_id": .string(LuaString(runID)),
+            "workflow": .string(LuaString(declaration.name)),
+            "params": .table(params),
+            "dry_run": .boolean(dryRun),
+            "trigger": .table(triggerTable),
+            "log": log,
+            "once": once,
+        ])
+    }
+
+    /// Queues every workflow an event of this run starts, in the run's transaction.
+    private func enqueueTriggered(by events: [DomainEvent], run: String, depth: Int, in transaction: any StoreTransaction) throws -> Int {
+        guard !events.isEmpty else { return 0 }
+        let catalog = WorkflowCatalog.load(workspace: workspace, schema: store?.schema ?? .standard, api: api, timeZone: timeZone)
+        var count = 0
+        for event in events {
+            for workflow in catalog.triggered(by: event.name) {
+                let trigger = RunTrigger(.event, event: event.name, record: event.record, causedBy: run, depth: depth + 1)
+                try transaction.enqueue(QueuedRun(workflow: workflow.name, file: workflow.file, trigger: trigger,
+                                                  enqueuedAt: Timestamp(Date())))
+                count += 1
+            }
+        }
+        return count
     }
 }

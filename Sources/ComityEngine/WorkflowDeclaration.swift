@@ -1,19 +1,35 @@
+import ComityCore
+import Foundation
 import LuaBridge
 
-/// `workflow { name = "...", run = function(ctx) ... end }`: the declaration a script
-/// returns. Only `name`, `description` and `run` are read so far.
-struct WorkflowDeclaration {
-    static let knownFields = ["name", "description", "run", "params", "on", "schedule", "limits", "retry"]
+/// `return workflow { name = ..., params = ..., on = ..., run = function(ctx) ... end }`:
+/// what a workflow script declares about itself, checked field by field.
+public struct WorkflowDeclaration {
+    static let knownFields = ["name", "description", "run", "params", "on", "schedule", "timezone", "catch_up",
+                              "limits", "retry", "dedupe"]
 
-    var name: String
+    public var name: String
+    public var description: String?
+    public var parameters: [WorkflowParameter]
+    /// Event names and patterns (`grant.awarded`, `event.*`) that start it.
+    public var triggers: [String]
+    /// A cron expression; run by `comity tick` and `comity daemon`.
+    public var schedule: String?
+    /// An IANA zone for the schedule; the workspace's when nil.
+    public var scheduleZone: String?
+    public var catchUp: String?
+    /// The run's limits, where they differ from the defaults.
+    public var limits: LuaLimits?
+    public var retry: RetryPolicy
     var run: LuaValue
+    var dedupe: LuaValue?
 
     /// Installs the global `workflow`, which checks a declaration and returns it.
-    static func install(in state: LuaState) throws(LuaError) {
+    static func install(in state: LuaState, schema: DomainSchema) throws(LuaError) {
         try state.register("workflow") { call throws in
             let table = try call.table(1)
             do throws(LuaError) {
-                _ = try WorkflowDeclaration(table: table)
+                _ = try WorkflowDeclaration(table: table, schema: schema)
             } catch {
                 throw LuaScriptError(error.message)
             }
@@ -22,12 +38,12 @@ struct WorkflowDeclaration {
     }
 
     /// The declaration among a chunk's results, if the chunk returned one.
-    init?(_ value: LuaValue?) throws(LuaError) {
-        guard case .table(let table) = value, table["run"] != .nil else { return nil }
-        try self.init(table: table)
+    init?(_ value: LuaValue?, schema: DomainSchema) throws(LuaError) {
+        guard case .table(let table) = value, table["run"] != .nil || table["name"] != .nil else { return nil }
+        try self.init(table: table, schema: schema)
     }
 
-    init(table: LuaTable) throws(LuaError) {
+    init(table: LuaTable, schema: DomainSchema) throws(LuaError) {
         for key in table.hash.keys {
             guard let field = key.stringValue else {
                 throw LuaError(.runtime, "workflow: keys must be field names, got a \(key.typeName)")
@@ -37,16 +53,283 @@ struct WorkflowDeclaration {
                 if let suggestion = NameSuggestion.closest(to: field, among: Self.knownFields) {
                     message += " (did you mean '\(suggestion)'?)"
                 }
-                throw LuaError(.runtime, message)
+                throw LuaError(.runtime, message + " (fields: \(Self.knownFields.joined(separator: ", ")))")
             }
         }
+        if !table.array.isEmpty { throw LuaError(.runtime, "workflow: give fields by name, as workflow { name = ..., run = ... }") }
         guard case .string(let name) = table["name"], !name.bytes.isEmpty else {
             throw LuaError(.runtime, "workflow: field 'name' must be a non-empty string (got \(table["name"].typeName))")
         }
+        let shown = name.description
+        func fail(_ text: String) -> LuaError { LuaError(.runtime, "workflow '\(shown)': \(text)") }
         guard case .function = table["run"] else {
-            throw LuaError(.runtime, "workflow '\(name)': field 'run' must be a function (got \(table["run"].typeName))")
+            throw fail("field 'run' must be a function (got \(table["run"].typeName))")
         }
-        self.name = name.description
-        self.run = table["run"]
+        self.name = shown
+        run = table["run"]
+        description = try Self.optionalString(table, "description", fail)
+        schedule = try Self.optionalString(table, "schedule", fail)
+        scheduleZone = try Self.optionalString(table, "timezone", fail)
+        if let zone = scheduleZone, TimeZone(identifier: zone) == nil {
+            throw fail("unknown timezone '\(zone)' (IANA names such as Europe/Moscow)")
+        }
+        catchUp = try Self.optionalString(table, "catch_up", fail)
+        if let catchUp, !["latest", "all", "skip"].contains(catchUp) {
+            throw fail("catch_up must be \"latest\", \"all\" or \"skip\" (got '\(catchUp)')")
+        }
+
+        switch table["dedupe"] {
+        case .nil: dedupe = nil
+        case .function: dedupe = table["dedupe"]
+        default: throw fail("field 'dedupe' must be a function returning a key (got \(table["dedupe"].typeName))")
+        }
+
+        // Parameters: params = { days = { type = "integer", default = 14, description = "..." } }
+        var parameters: [WorkflowParameter] = []
+        switch table["params"] {
+        case .nil: break
+        case .table(let params):
+            if !params.array.isEmpty { throw fail("params are named: params = { days = { type = \"integer\" } }") }
+            for (key, value) in params.hash {
+                guard let parameterName = key.stringValue else { throw fail("parameter names must be strings") }
+                parameters.append(try WorkflowParameter(name: parameterName, value, workflow: shown))
+            }
+        default:
+            throw fail("field 'params' must be a table (got \(table["params"].typeName))")
+        }
+        self.parameters = parameters.sorted { $0.name < $1.name }
+
+        // Triggers: on = { "grant.awarded", "event.*" } or a single name.
+        var triggers: [String] = []
+        switch table["on"] {
+        case .nil: break
+        case .string(let one): triggers = [one.description]
+        case .table(let list) where list.hash.isEmpty:
+            for element in list.array {
+                guard let pattern = element.stringValue else { throw fail("field 'on' lists event names as strings") }
+                triggers.append(pattern)
+            }
+        default:
+            throw fail("field 'on' must be an event name or a list of them (got \(table["on"].typeName))")
+        }
+        let known = schema.eventNames
+        for pattern in triggers where !known.contains(where: { EventPattern.matches(pattern, $0) }) {
+            var message = "'on' pattern '\(pattern)' matches no event"
+            if let suggestion = NameSuggestion.closest(to: pattern, among: known) { message += " (did you mean '\(suggestion)'?)" }
+            throw fail(message + "; events: \(known.joined(separator: ", "))")
+        }
+        self.triggers = triggers
+
+        switch table["limits"] {
+        case .nil: limits = nil
+        case .table(let given):
+            var chosen = LuaLimits.default
+            for (key, value) in given.hash {
+                guard let limit = key.stringValue, let text = value.stringValue ?? value.integerValue.map(String.init) else {
+                    throw fail("limits are named texts: limits = { timeout = \"30s\", memory = \"64MB\" }")
+                }
+                switch limit {
+                case "timeout":
+                    guard let duration = DurationText.parse(text) else { throw fail("limits.timeout '\(text)' is not a duration such as 30s or 5m") }
+                    chosen.time = duration
+                case "memory":
+                    guard let bytes = ByteCount.parse(text) else { throw fail("limits.memory '\(text)' is not a size such as 64MB") }
+                    chosen.memory = bytes
+                case "output":
+                    guard let bytes = ByteCount.parse(text) else { throw fail("limits.output '\(text)' is not a size such as 1MB") }
+                    chosen.output = bytes
+                case "instructions":
+                    guard let count = Int64(text), count > 0 else { throw fail("limits.instructions must be a positive whole number") }
+                    chosen.instructions = count
+                default:
+                    throw fail("limits has no '\(limit)' (limits: timeout, memory, output, instructions)")
+                }
+            }
+            limits = chosen
+        default:
+            throw fail("field 'limits' must be a table (got \(table["limits"].typeName))")
+        }
+
+        switch table["retry"] {
+        case .nil: retry = .none
+        case .table(let given): retry = try RetryPolicy(given, workflow: shown)
+        default: throw fail("field 'retry' must be a table such as { attempts = 5, backoff = \"exponential\" } (got \(table["retry"].typeName))")
+        }
+    }
+
+    private static func optionalString(_ table: LuaTable, _ field: String, _ fail: (String) -> LuaError) throws(LuaError) -> String? {
+        switch table[field] {
+        case .nil: return nil
+        case .string(let text): return text.description
+        default: throw fail("field '\(field)' must be a string (got \(table[field].typeName))")
+        }
+    }
+
+    /// What `comity workflows` shows of it.
+    func summary(file: String) -> WorkflowSummary {
+        WorkflowSummary(name: name, file: file, description: description, triggers: triggers, schedule: schedule,
+                        parameters: parameters, error: nil)
+    }
+}
+
+/// One declared parameter: `days = { type = "integer", default = 14, description = "..." }`.
+public struct WorkflowParameter: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case string, integer, number, boolean, date, time
+    }
+
+    public var name: String
+    public var type: Kind
+    /// As text, as it would be given on the command line; nil when required.
+    public var defaultValue: String?
+    public var description: String?
+
+    init(name: String, _ value: LuaValue, workflow: String) throws(LuaError) {
+        func fail(_ text: String) -> LuaError { LuaError(.runtime, "workflow '\(workflow)': parameter '\(name)' \(text)") }
+        self.name = name
+        let kinds = Kind.allCases.map(\.rawValue).joined(separator: ", ")
+        switch value {
+        case .string(let typeName):
+            // params = { days = "integer" }: the type alone.
+            guard let kind = Kind(rawValue: typeName.description) else { throw fail("has unknown type '\(typeName)' (types: \(kinds))") }
+            type = kind
+        case .table(let spec):
+            for key in spec.hash.keys where !["type", "default", "description"].contains(key.stringValue ?? "") {
+                throw fail("has no field '\(key.stringValue ?? key.typeName)' (fields: type, default, description)")
+            }
+            guard let typeName = spec["type"].stringValue else { throw fail("needs a type (\(kinds))") }
+            guard let kind = Kind(rawValue: typeName) else { throw fail("has unknown type '\(typeName)' (types: \(kinds))") }
+            type = kind
+            switch spec["default"] {
+            case .nil: defaultValue = nil
+            case .string(let text): defaultValue = text.description
+            case .integer(let i): defaultValue = String(i)
+            case .number(let d): defaultValue = String(d)
+            case .boolean(let b): defaultValue = String(b)
+            default: throw fail("has a default that is not a plain value")
+            }
+            if let text = defaultValue {
+                do { _ = try WorkflowParameter.convert(text, type: kind, timeZone: .gmt) } catch {
+                    throw fail("has a default '\(text)' that is not \(kind.rawValue == "integer" ? "an" : "a") \(kind.rawValue)")
+                }
+            }
+            description = spec["description"].stringValue
+        default:
+            throw fail("must be a type name or { type = ..., default = ... } (got \(value.typeName))")
+        }
+    }
+
+    /// The typed value of `text` for a parameter of type `type`.
+    static func convert(_ text: String, type: Kind, timeZone: TimeZone) throws -> TypedParameter {
+        switch type {
+        case .string: return .string(text)
+        case .integer:
+            guard let value = Int64(text.trimmingCharacters(in: .whitespaces)) else { throw ParameterError("not a whole number") }
+            return .integer(value)
+        case .number:
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else { throw ParameterError("not a number") }
+            return .number(value)
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "yes", "1": return .boolean(true)
+            case "false", "no", "0": return .boolean(false)
+            default: throw ParameterError("not true or false")
+            }
+        case .date: return .date(try CalendarDate(parsing: text).description)
+        case .time: return .time(try Timestamp(parsing: text, in: timeZone))
+        }
+    }
+}
+
+/// A parameter's value once checked.
+enum TypedParameter: Equatable {
+    case string(String), integer(Int64), number(Double), boolean(Bool), date(String), time(Timestamp)
+}
+
+struct ParameterError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// How a failed triggered or scheduled run is tried again:
+/// `retry = { attempts = 5, backoff = "exponential", delay = "30s", retry_on = { "timeout" } }`.
+public struct RetryPolicy: Sendable, Equatable {
+    public enum Backoff: String, Sendable { case exponential, fixed }
+
+    /// Attempts in all, the first included; 1 means no retry.
+    public var attempts: Int
+    public var backoff: Backoff
+    /// The wait before the second attempt; doubled for each later one when exponential.
+    public var delay: Duration
+    /// Error kinds worth retrying (`error`, `timeout`, `memory`, `instructions`, `validation`);
+    /// by default only `error`: limits and invalid data fail the same way again.
+    public var retryOn: [String]
+
+    public static let none = RetryPolicy(attempts: 1, backoff: .exponential, delay: .seconds(30), retryOn: ["error"])
+    static let errorKinds = ["error", "timeout", "memory", "instructions", "output", "validation"]
+
+    init(attempts: Int, backoff: Backoff, delay: Duration, retryOn: [String]) {
+        self.attempts = attempts
+        self.backoff = backoff
+        self.delay = delay
+        self.retryOn = retryOn
+    }
+
+    init(_ table: LuaTable, workflow: String) throws(LuaError) {
+        func fail(_ text: String) -> LuaError { LuaError(.runtime, "workflow '\(workflow)': retry \(text)") }
+        self = .none
+        for (key, value) in table.hash {
+            switch key.stringValue {
+            case "attempts":
+                guard let count = value.integerValue, (1...100).contains(count) else { throw fail("attempts must be a whole number from 1 to 100") }
+                attempts = Int(count)
+            case "backoff":
+                guard let text = value.stringValue, let kind = Backoff(rawValue: text) else {
+                    throw fail("backoff must be \"exponential\" or \"fixed\"")
+                }
+                backoff = kind
+            case "delay":
+                guard let text = value.stringValue, let duration = DurationText.parse(text) else { throw fail("delay must be a duration such as 30s") }
+                delay = duration
+            case "retry_on":
+                guard case .table(let list) = value, list.hash.isEmpty else { throw fail("retry_on must be a list such as { \"error\", \"timeout\" }") }
+                retryOn = try list.array.map { element throws(LuaError) in
+                    guard let kind = element.stringValue, Self.errorKinds.contains(kind) else {
+                        throw fail("retry_on lists error kinds: \(Self.errorKinds.joined(separator: ", "))")
+                    }
+                    return kind
+                }
+            default:
+                throw fail("has no field '\(key.stringValue ?? key.typeName)' (fields: attempts, backoff, delay, retry_on)")
+            }
+        }
+    }
+
+    /// The wait before attempt `attempt` (2, 3, ...), with up to 20% jitter so that many
+    /// failed runs do not all come back at once.
+    func wait(beforeAttempt attempt: Int, jitter: Double = Double.random(in: 0...0.2)) -> Duration {
+        let base = backoff == .fixed ? delay : delay * (1 << min(attempt - 2, 20))
+        return base + base * jitter
+    }
+}
+
+/// What `comity workflows` lists for one script.
+public struct WorkflowSummary: Sendable, Codable, Equatable {
+    public var name: String
+    public var file: String
+    public var description: String?
+    public var triggers: [String]
+    public var schedule: String?
+    public var parameters: [WorkflowParameter]
+    /// Set when the script's declaration could not be read.
+    public var error: String?
+}
+
+/// `grant.awarded`, `grant.*`, `*`: how `on` patterns match event names.
+public enum EventPattern {
+    public static func matches(_ pattern: String, _ event: String) -> Bool {
+        if pattern == "*" || pattern == event { return true }
+        if pattern.hasSuffix(".*") { return event.hasPrefix(String(pattern.dropLast(1))) }
+        return false
     }
 }

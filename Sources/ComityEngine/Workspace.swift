@@ -12,6 +12,8 @@ public struct Workspace: Sendable {
     public let databasePath: String
     public let timeZone: TimeZone
     public let schema: DomainSchema
+    /// How long a chain of runs triggering runs may grow (`max_trigger_depth`).
+    public var maxTriggerDepth = 8
 
     public static let configurationFile = "comity.lua"
 
@@ -40,7 +42,7 @@ public struct Workspace: Sendable {
         guard case .table(let table) = results.first else {
             throw LuaError(.runtime, "\(shown): must return a table of settings, e.g. return { time_zone = \"UTC\" }")
         }
-        let known = ["time_zone", "database", "custom_fields"]
+        let known = ["time_zone", "database", "custom_fields", "max_trigger_depth"]
         for key in table.hash.keys {
             let name = key.stringValue ?? "\(key)"
             if !known.contains(name) {
@@ -70,7 +72,15 @@ public struct Workspace: Sendable {
         } else if table["custom_fields"] != .nil {
             throw LuaError(.runtime, "\(shown): custom_fields must be a table by record type, e.g. { organisation = { ... } }")
         }
-        return Workspace(folder: folder, configured: true, databasePath: database, timeZone: timeZone, schema: schema)
+        var depth = 8
+        switch table["max_trigger_depth"] {
+        case .nil: break
+        case .integer(let n) where (1...100).contains(n): depth = Int(n)
+        default: throw LuaError(.runtime, "\(shown): max_trigger_depth must be a whole number from 1 to 100 (default 8)")
+        }
+        var workspace = Workspace(folder: folder, configured: true, databasePath: database, timeZone: timeZone, schema: schema)
+        workspace.maxTriggerDepth = depth
+        return workspace
     }
 
     /// Makes a workspace in `folder`: `comity.lua`, `Scripts/`, `Plugins/` and the

@@ -12,6 +12,9 @@ enum Migrations {
         migrator.registerMigration("v1 records, audit and events") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2 run history and trigger queue") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -112,5 +115,31 @@ enum Migrations {
           id INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT, at INTEGER NOT NULL, name TEXT NOT NULL,
           record_type TEXT NOT NULL, record_id INTEGER NOT NULL);
         CREATE INDEX domain_events_name ON domain_events(name);
+        """
+
+    /// Run history, the trigger queue, and the keys of `ctx.once`.
+    static let v2 = """
+        CREATE TABLE runs (
+          id TEXT PRIMARY KEY, workflow TEXT, file TEXT NOT NULL, content_hash TEXT NOT NULL,
+          trigger_kind TEXT NOT NULL, trigger_event TEXT, trigger_record_type TEXT, trigger_record_id INTEGER,
+          trigger_slot INTEGER, caused_by TEXT, depth INTEGER NOT NULL DEFAULT 0,
+          parameters TEXT NOT NULL DEFAULT '{}', clock INTEGER NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER,
+          outcome TEXT NOT NULL, error TEXT, traceback TEXT, log TEXT NOT NULL DEFAULT '[]',
+          records_created INTEGER NOT NULL DEFAULT 0, records_changed INTEGER NOT NULL DEFAULT 0,
+          dry_run INTEGER NOT NULL DEFAULT 0, attempt INTEGER NOT NULL DEFAULT 1, pid INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX runs_workflow ON runs(workflow, started_at);
+        CREATE INDEX runs_started ON runs(started_at);
+        CREATE INDEX runs_outcome ON runs(outcome);
+
+        CREATE TABLE run_queue (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, workflow TEXT NOT NULL, file TEXT NOT NULL,
+          trigger_kind TEXT NOT NULL, trigger_event TEXT, trigger_record_type TEXT, trigger_record_id INTEGER,
+          trigger_slot INTEGER, caused_by TEXT, depth INTEGER NOT NULL DEFAULT 0,
+          enqueued_at INTEGER NOT NULL, not_before INTEGER NOT NULL, attempt INTEGER NOT NULL DEFAULT 1);
+        CREATE INDEX run_queue_due ON run_queue(not_before, id);
+
+        CREATE TABLE run_once (
+          workflow TEXT NOT NULL, key TEXT NOT NULL, run TEXT NOT NULL, at INTEGER NOT NULL,
+          PRIMARY KEY (workflow, key));
         """
 }

@@ -78,43 +78,28 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel
-            return handler
-        }
+        CommandLogging.bootstrap(logLevel)
         var limits = LuaLimits.default
         if let maxMemory { limits.memory = maxMemory.bytes == 0 ? nil : maxMemory.bytes }
         if let timeout { limits.time = timeout.duration }
         if let maxInstructions { limits.instructions = maxInstructions == 0 ? nil : maxInstructions }
         if let maxOutput { limits.output = maxOutput.bytes == 0 ? nil : maxOutput.bytes }
 
-        let workspace: Workspace
-        let store: SQLiteStore
-        do {
-            workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-            store = try SQLiteStore(path: database ?? workspace.databasePath, schema: workspace.schema)
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
+        let opened = try OpenedWorkspace.open(database: database)
+        let workspace = opened.workspace
         let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let runner = ScriptRunner(
-            workspace: workspace.folder,
-            limits: limits,
-            parameters: Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) }),
-            now: try now.map { text throws(DomainError) in try Timestamp(parsing: text, in: workspace.timeZone, field: "--now") },
-            timeZone: workspace.timeZone,
-            api: .standard(schema: workspace.schema),
-            store: store,
-            dryRun: dryRun,
-            logger: Logger(label: "comity.run"))
+        var runner = opened.runner(logger: Logger(label: "comity.run"))
+        runner.limits = limits
+        runner.limitsFromCommandLine = maxMemory != nil || timeout != nil || maxInstructions != nil || maxOutput != nil
+        runner.parameters = Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) })
+        runner.now = try now.map { text throws(DomainError) in try Timestamp(parsing: text, in: workspace.timeZone, field: "--now") }
+        runner.dryRun = dryRun
 
         var failures = 0
         for file in files {
             // Files are named relative to where comity runs; modules come from the workspace.
             let path = file.hasPrefix("/") ? file : current.appendingPathComponent(file).path
-            let run = runner.run(file: path, shownAs: file) { line in
+            let run = runner.run(file: path, shownAs: workspacePath(path, in: workspace.folder) ?? file) { line in
                 print(line)
             }
             if dryRun, run.succeeded { print(ChangeReport.text(for: run), terminator: "") }
@@ -123,8 +108,26 @@ struct RunCommand: ParsableCommand {
                 FileHandle.standardError.write(Data(ErrorReport.text(for: error).utf8))
                 if failFast { break }
             }
+            // The workflows its events queued run now, each in its own transaction.
+            if run.queued > 0 {
+                var queueRunner = runner
+                queueRunner.now = runner.now
+                for triggered in try TriggerQueue(runner: queueRunner).drain(output: { print($0) }) {
+                    if let error = triggered.outcome.error {
+                        failures += 1
+                        FileHandle.standardError.write(Data(("\(triggered.workflowName ?? triggered.file) (triggered by \(triggered.record.trigger.summary)): " + ErrorReport.text(for: error)).utf8))
+                    }
+                }
+            }
         }
         if failures > 0 { throw ExitCode(1) }
+    }
+
+    /// `Scripts/intake.lua` for a file inside the workspace: how the history names it.
+    private func workspacePath(_ path: String, in folder: URL) -> String? {
+        let root = folder.standardizedFileURL.path + "/"
+        let file = URL(fileURLWithPath: path).standardizedFileURL.path
+        return file.hasPrefix(root) ? String(file.dropFirst(root.count)) : nil
     }
 }
 

@@ -126,6 +126,7 @@ func workspace(_ files: [String: String]) throws -> URL {
             "flow.lua": """
                 return workflow {
                   name = "check",
+                  params = { days = "integer", name = "string", empty = { type = "string", default = "x" } },
                   run = function(ctx) print(ctx.workflow, ctx.trigger.kind, ctx.params.days * 2) end,
                 }
                 """,
@@ -213,7 +214,7 @@ func workspace(_ files: [String: String]) throws -> URL {
         let sub = folder.appendingPathComponent("Scripts")
         let again = try Comity.run(["run", "--dry-run", "seed-world.lua"], in: sub)
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stdout == "dry run of seed-world.lua: no changes\n")
+        #expect(again.stdout == "dry run of Scripts/seed-world.lua: no changes\n") // named from the workspace
         let twice = try Comity.run(["init", "network"], in: parent)
         #expect(twice.status == 1)
         #expect(twice.stderr.contains("comity.lua exists already; it is left as it is"))

@@ -13,6 +13,12 @@ public struct DomainSchema: Sendable {
         records[type] = schema
     }
 
+    /// Every domain event a run can record (`grant.awarded`, ...), sorted: what
+    /// workflows' `on` patterns are checked against.
+    public var eventNames: [String] {
+        Set(records.values.flatMap { $0.lifecycle?.steps.map(\.event) ?? [] }).sorted()
+    }
+
     /// The roles a participant can have in an event.
     public static let participantRoles = ["organiser", "speaker", "moderator", "sponsor", "attendee"]
 

@@ -53,6 +53,29 @@ public protocol StoreTransaction {
     /// Every domain event a run recorded, in order.
     func events(byRun run: String) throws -> [DomainEvent]
     func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)]
+
+    // MARK: Run history and the trigger queue
+
+    /// Records a run as started (outcome `running`) or, once it exists, as it is now.
+    func saveRun(_ run: RunRecord) throws
+    func run(id: String) throws -> RunRecord?
+    /// The runs a filter selects, newest first.
+    func runs(_ filter: RunFilter) throws -> [RunRecord]
+    /// Marks every `running` run whose process is gone (`isAlive` false) as
+    /// `interrupted`; returns their ids.
+    func markInterruptedRuns(isAlive: (Int32) -> Bool, at: Timestamp) throws -> [String]
+    /// Records written by a run: how many created, how many changed.
+    func changeCounts(byRun run: String) throws -> (created: Int, changed: Int)
+
+    func enqueue(_ run: QueuedRun) throws
+    /// The oldest queued run due at `now`, taken off the queue; nil when none is due.
+    func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun?
+    /// How many runs wait in the queue, due or not.
+    func queuedRunCount() throws -> Int
+
+    /// `ctx.once`: records `key` for `workflow` unless it is there; true when it was
+    /// not (the body should run). Rolled back with a failed run, so a retry runs it.
+    func claimOnce(workflow: String, key: String, run: String, at: Timestamp) throws -> Bool
 }
 
 /// Records one at a time, as a query streams them.

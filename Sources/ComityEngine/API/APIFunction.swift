@@ -15,6 +15,8 @@ public final class APIContext {
     /// Records in this run's state; nil when the run has no store.
     let records: RecordBindings?
     private let store: (any StoreTransaction)?
+    /// The message of the last value an API function refused as invalid.
+    var lastRefusal: String?
 
     init(now: Timestamp, timeZone: TimeZone, run: String?, types: APIValueTypes, records: RecordBindings?,
          transaction: (any StoreTransaction)?) {

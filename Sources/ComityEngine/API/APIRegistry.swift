@@ -43,10 +43,11 @@ public struct APIRegistry {
 
     /// Binds every implemented function into a run's sandbox, namespaces as tables.
     /// Record functions work on `transaction`; without one they say that they need it.
+    @discardableResult
     public func install(
         in sandbox: LuaSandbox, now: Timestamp, timeZone: TimeZone, schema: DomainSchema = .standard,
         transaction: (any StoreTransaction)? = nil, run: String? = nil
-    ) throws(LuaError) {
+    ) throws(LuaError) -> APIContext {
         let state = sandbox.state
         let values = APIValueTypes(timeZone: timeZone)
         let records = transaction.map { transaction in
@@ -60,7 +61,16 @@ public struct APIRegistry {
             guard let implementation = function.implementation else { continue }
             let value = try state.function(function.name) { call in
                 try ArgumentCheck.check(call, against: function, context: context)
-                return try implementation(call, context)
+                do {
+                    return try implementation(call, context)
+                } catch let refusal as DomainError {
+                    // Remembered to tell a validation failure from other errors (retries).
+                    context.lastRefusal = refusal.description
+                    throw refusal
+                } catch let refusal as StoreError where refusal.kind == .duplicate {
+                    context.lastRefusal = refusal.description
+                    throw refusal
+                }
             }
             let (namespace, leaf) = function.path
             if namespace.isEmpty {
@@ -72,6 +82,7 @@ public struct APIRegistry {
         }
         for (name, value) in globals { try state.setGlobal(name, value) }
         for (name, table) in namespaces { try state.setGlobal(name, .table(table)) }
+        return context
     }
 }
 

@@ -1,0 +1,150 @@
+import Foundation
+
+/// One run of a script or workflow as the history keeps it: what ran (the file and a
+/// hash of its content), why (its trigger), with what, when, and how it ended.
+public struct RunRecord: Sendable, Equatable {
+    public enum Outcome: String, Sendable, CaseIterable {
+        /// Started and not yet ended; found so after a crash, it becomes `interrupted`.
+        case running, succeeded, failed, limit, cancelled, interrupted
+    }
+
+    public var id: String
+    public var workflow: String?
+    /// The script as the workspace names it: `Scripts/intake.lua`.
+    public var file: String
+    /// SHA-256 of the script's bytes when the run started.
+    public var contentHash: String
+    public var trigger: RunTrigger
+    public var parameters: [String: String]
+    /// The run's clock: `time.now()`.
+    public var clock: Timestamp
+    public var startedAt: Timestamp
+    public var endedAt: Timestamp?
+    public var outcome: Outcome
+    /// The error with its script line (`Scripts/x.lua:12: ...`), and Lua's traceback.
+    public var error: String?
+    public var traceback: String?
+    /// What the run said through `ctx.log`.
+    public var log: [String]
+    public var recordsCreated: Int
+    public var recordsChanged: Int
+    public var dryRun: Bool
+    /// 1 for a first attempt; retries count up.
+    public var attempt: Int
+    /// The process that ran it, to tell a crashed run from a running one.
+    public var processID: Int32
+
+    public init(
+        id: String, workflow: String?, file: String, contentHash: String, trigger: RunTrigger,
+        parameters: [String: String], clock: Timestamp, startedAt: Timestamp, endedAt: Timestamp? = nil,
+        outcome: Outcome = .running, error: String? = nil, traceback: String? = nil, log: [String] = [],
+        recordsCreated: Int = 0, recordsChanged: Int = 0, dryRun: Bool = false, attempt: Int = 1,
+        processID: Int32 = getpid()
+    ) {
+        self.id = id
+        self.workflow = workflow
+        self.file = file
+        self.contentHash = contentHash
+        self.trigger = trigger
+        self.parameters = parameters
+        self.clock = clock
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.outcome = outcome
+        self.error = error
+        self.traceback = traceback
+        self.log = log
+        self.recordsCreated = recordsCreated
+        self.recordsChanged = recordsChanged
+        self.dryRun = dryRun
+        self.attempt = attempt
+        self.processID = processID
+    }
+}
+
+/// Why a run started.
+public struct RunTrigger: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// `comity run`, or a retry asked for with `comity runs retry`.
+        case manual
+        /// A domain event committed by another run.
+        case event
+        /// A schedule's slot.
+        case schedule
+    }
+
+    public var kind: Kind
+    /// For `event`: the event and its record.
+    public var event: String?
+    public var record: RecordReference?
+    /// For `schedule`: the slot's time.
+    public var slot: Timestamp?
+    /// The run whose event (or failure, for a retry) caused this one.
+    public var causedBy: String?
+    /// How many runs caused this one, one after another: 0 for a run started by hand.
+    public var depth: Int
+
+    public init(
+        _ kind: Kind, event: String? = nil, record: RecordReference? = nil, slot: Timestamp? = nil,
+        causedBy: String? = nil, depth: Int = 0
+    ) {
+        self.kind = kind
+        self.event = event
+        self.record = record
+        self.slot = slot
+        self.causedBy = causedBy
+        self.depth = depth
+    }
+
+    public static let manual = RunTrigger(.manual)
+
+    /// `manual`, `event grant.awarded (grant#4)`, `schedule 2021-01-25T08:00:00Z`.
+    public var summary: String {
+        switch kind {
+        case .manual: "manual"
+        case .event: "event \(event ?? "?")" + (record.map { " (\($0))" } ?? "")
+        case .schedule: "schedule " + (slot.map { $0.description } ?? "?")
+        }
+    }
+}
+
+/// Which runs `comity runs` lists.
+public struct RunFilter: Sendable {
+    public var workflow: String?
+    /// Only runs that did not succeed (failed, limit, cancelled, interrupted).
+    public var unsuccessfulOnly: Bool
+    public var since: Timestamp?
+    public var limit: Int
+
+    public init(workflow: String? = nil, unsuccessfulOnly: Bool = false, since: Timestamp? = nil, limit: Int = 50) {
+        self.workflow = workflow
+        self.unsuccessfulOnly = unsuccessfulOnly
+        self.since = since
+        self.limit = limit
+    }
+}
+
+/// A run waiting in the trigger queue: a workflow to run for an event.
+public struct QueuedRun: Sendable, Equatable {
+    public var id: Int64
+    public var workflow: String
+    public var file: String
+    public var trigger: RunTrigger
+    public var enqueuedAt: Timestamp
+    /// Not to start before this time (a retry's backoff).
+    public var notBefore: Timestamp
+    public var attempt: Int
+
+    public init(
+        id: Int64 = 0, workflow: String, file: String, trigger: RunTrigger, enqueuedAt: Timestamp,
+        notBefore: Timestamp? = nil, attempt: Int = 1
+    ) {
+        self.id = id
+        self.workflow = workflow
+        self.file = file
+        self.trigger = trigger
+        self.enqueuedAt = enqueuedAt
+        self.notBefore = notBefore ?? enqueuedAt
+        self.attempt = attempt
+    }
+}

@@ -1,0 +1,64 @@
+import ComityCore
+import Foundation
+
+/// Runs what waits in the trigger queue: workflows queued by the domain events of
+/// committed runs, and retries of failed ones. `comity run` drains it after its run;
+/// `comity queue run` (and later the daemon) drain it on their own.
+public struct TriggerQueue {
+    public var runner: ScriptRunner
+
+    public init(runner: ScriptRunner) {
+        var runner = runner
+        // A queued run is never a dry run and takes only its declared defaults.
+        runner.dryRun = false
+        runner.parameters = [:]
+        runner.limitsFromCommandLine = false
+        self.runner = runner
+    }
+
+    /// Runs every queued run that is due, oldest first, including those the runs
+    /// themselves queue, until none is due (or `limit` runs). Each run is its own
+    /// transaction. A failed run is queued again when its workflow's `retry` allows.
+    public func drain(limit: Int = .max, output: @escaping (String) -> Void) throws -> [ScriptRun] {
+        guard let store = runner.store else { return [] }
+        var runs: [ScriptRun] = []
+        while runs.count < limit, let item = try store.write(commit: true, { try $0.takeQueuedRun(dueAt: Timestamp(Date())) }) {
+            if item.trigger.depth > runner.maxTriggerDepth {
+                try refuseTooDeep(item, store: store)
+                continue
+            }
+            // The script as it is now: an edit since the run was queued is what runs,
+            // and the run records the new content's hash.
+            let run = runner.run(file: item.file, trigger: item.trigger, attempt: item.attempt, output: output)
+            runs.append(run)
+            if !run.succeeded { try retryIfAllowed(run, item, store: store) }
+        }
+        return runs
+    }
+
+    private func refuseTooDeep(_ item: QueuedRun, store: any Store) throws {
+        let now = Timestamp(Date())
+        let record = RunRecord(
+            id: UUID().uuidString.lowercased(), workflow: item.workflow, file: item.file, contentHash: "", trigger: item.trigger,
+            parameters: [:], clock: runner.now ?? now, startedAt: now, endedAt: now, outcome: .failed,
+            error: "not run: it would be the \(item.trigger.depth)th run in a chain of runs triggering each other "
+                + "(max_trigger_depth = \(runner.maxTriggerDepth) in comity.lua); check the workflows' 'on' for a loop",
+            attempt: item.attempt)
+        try store.write(commit: true) { try $0.saveRun(record) }
+        runner.logger.error("trigger chain too deep", metadata: ["workflow": "\(item.workflow)", "depth": "\(item.trigger.depth)"])
+    }
+
+    private func retryIfAllowed(_ run: ScriptRun, _ item: QueuedRun, store: any Store) throws {
+        let policy = run.retry
+        guard item.attempt < policy.attempts, let kind = run.errorKind, policy.retryOn.contains(kind) else { return }
+        let wait = policy.wait(beforeAttempt: item.attempt + 1)
+        let seconds = Int64((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up))
+        var next = item
+        next.attempt += 1
+        next.trigger.causedBy = run.id
+        next.notBefore = Timestamp(secondsSince1970: Timestamp(Date()).secondsSince1970 + seconds)
+        try store.write(commit: true) { try $0.enqueue(next) }
+        runner.logger.notice("run queued again", metadata: [
+            "workflow": "\(item.workflow)", "attempt": "\(next.attempt)", "after": "\(seconds)s"])
+    }
+}

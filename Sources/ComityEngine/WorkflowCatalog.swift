@@ -1,0 +1,70 @@
+import ComityCore
+import Foundation
+import LuaBridge
+
+/// The workflows of a workspace: every `Scripts/*.lua` that returns a declaration,
+/// read by running only the script's top level, in a sandbox with no database.
+public struct WorkflowCatalog: Sendable {
+    /// One per script that declares a workflow (or failed to be read), by file name.
+    public var workflows: [WorkflowSummary]
+
+    public init(workflows: [WorkflowSummary]) { self.workflows = workflows }
+
+    /// Reads the declarations in `workspace/Scripts`. A script that fails to load is
+    /// listed with its error; two scripts declaring one name are both marked.
+    public static func load(workspace: URL, schema: DomainSchema = .standard, api: APIRegistry = .core,
+                            timeZone: TimeZone = .gmt) -> WorkflowCatalog {
+        let folder = workspace.appendingPathComponent("Scripts")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+            .filter { $0.hasSuffix(".lua") && !$0.hasSuffix("_spec.lua") }
+            .sorted()
+        var workflows: [WorkflowSummary] = []
+        for name in names {
+            let file = "Scripts/\(name)"
+            do {
+                guard let declaration = try read(file, workspace: workspace, schema: schema, api: api, timeZone: timeZone) else {
+                    continue // a plain script
+                }
+                workflows.append(declaration.summary(file: file))
+            } catch {
+                workflows.append(WorkflowSummary(name: String(name.dropLast(4)), file: file, description: nil, triggers: [],
+                                                 schedule: nil, parameters: [], error: error.message))
+            }
+        }
+        var files: [String: [String]] = [:]
+        for workflow in workflows where workflow.error == nil { files[workflow.name, default: []].append(workflow.file) }
+        for index in workflows.indices {
+            if let same = files[workflows[index].name], same.count > 1 {
+                workflows[index].error = "two workflows are named '\(workflows[index].name)': \(same.joined(separator: " and ")); rename one"
+            }
+        }
+        return WorkflowCatalog(workflows: workflows)
+    }
+
+    /// The declaration a script returns, or nil for a plain script. Only its top level
+    /// runs; record functions are not bound, so it cannot touch the database.
+    static func read(_ file: String, workspace: URL, schema: DomainSchema, api: APIRegistry,
+                     timeZone: TimeZone) throws(LuaError) -> WorkflowDeclaration? {
+        let limits = LuaLimits(memory: 16 << 20, time: .seconds(2), instructions: nil, output: 64 << 10)
+        let sandbox = try LuaSandbox(
+            limits: limits,
+            moduleRoots: [workspace.appendingPathComponent("Scripts"), workspace.appendingPathComponent("Plugins")],
+            output: { _ in })
+        defer { sandbox.close() }
+        try sandbox.state.setGlobal("params", .table(LuaTable()))
+        try WorkflowDeclaration.install(in: sandbox.state, schema: schema)
+        try api.install(in: sandbox, now: Timestamp(Date()), timeZone: timeZone, schema: schema)
+        let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path
+        let results = try sandbox.runFile(path, chunkName: file)
+        return try WorkflowDeclaration(results.first, schema: schema)
+    }
+
+    /// The workflows an event starts, in file order; those with errors never start.
+    public func triggered(by event: String) -> [WorkflowSummary] {
+        workflows.filter { $0.error == nil && $0.triggers.contains { EventPattern.matches($0, event) } }
+    }
+
+    public func workflow(named name: String) -> WorkflowSummary? {
+        workflows.first { $0.name == name && $0.error == nil }
+    }
+}

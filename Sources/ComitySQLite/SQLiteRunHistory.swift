@@ -1,0 +1,141 @@
+import ComityCore
+import Foundation
+import GRDB
+
+/// Run history and the trigger queue (tables `runs` and `run_queue`, migration v2).
+extension SQLiteTransaction {
+    func saveRun(_ run: RunRecord) throws {
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO runs (id, workflow, file, content_hash, trigger_kind, trigger_event, trigger_record_type,
+                  trigger_record_id, trigger_slot, caused_by, depth, parameters, clock, started_at, ended_at, outcome, error,
+                  traceback, log, records_created, records_changed, dry_run, attempt, pid)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: StatementArguments(
+                [run.id, run.workflow, run.file, run.contentHash] + Self.triggerColumns(run.trigger)
+                    + [ColumnMapping.json(run.parameters), run.clock.secondsSince1970, run.startedAt.secondsSince1970,
+                       run.endedAt?.secondsSince1970, run.outcome.rawValue, run.error, run.traceback, ColumnMapping.json(run.log),
+                       run.recordsCreated, run.recordsChanged, run.dryRun, run.attempt, Int(run.processID)] as [(any DatabaseValueConvertible)?]))
+    }
+
+    func run(id: String) throws -> RunRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(Self.runRecord)
+    }
+
+    func runs(_ filter: RunFilter) throws -> [RunRecord] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let workflow = filter.workflow {
+            conditions.append("workflow = ?")
+            arguments.append(workflow)
+        }
+        if filter.unsuccessfulOnly { conditions.append("outcome NOT IN ('succeeded', 'running')") }
+        if let since = filter.since {
+            conditions.append("started_at >= ?")
+            arguments.append(since.secondsSince1970)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments.append(filter.limit)
+        return try Row.fetchAll(
+            db, sql: "SELECT * FROM runs \(whereClause) ORDER BY started_at DESC, rowid DESC LIMIT ?",
+            arguments: StatementArguments(arguments)).map(Self.runRecord)
+    }
+
+    func markInterruptedRuns(isAlive: (Int32) -> Bool, at: Timestamp) throws -> [String] {
+        var marked: [String] = []
+        for row in try Row.fetchAll(db, sql: "SELECT id, pid FROM runs WHERE outcome = 'running'") {
+            let pid: Int32 = Int32(truncatingIfNeeded: row["pid"] as Int64)
+            guard !isAlive(pid) else { continue }
+            let id: String = row["id"]
+            try db.execute(
+                sql: """
+                    UPDATE runs SET outcome = 'interrupted', ended_at = ?,
+                      error = 'the process running it stopped before the run ended (a crash, SIGKILL or power loss); nothing it wrote was kept'
+                    WHERE id = ?
+                    """,
+                arguments: [at.secondsSince1970, id])
+            marked.append(id)
+        }
+        return marked
+    }
+
+    func changeCounts(byRun run: String) throws -> (created: Int, changed: Int) {
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT COUNT(DISTINCT CASE WHEN action = 'create' THEN record_type || record_id END) AS created,
+                       COUNT(DISTINCT CASE WHEN action <> 'create' THEN record_type || '#' || record_id END) AS changed
+                FROM audit WHERE run = ?
+                """,
+            arguments: [run])
+        return (row?["created"] ?? 0, row?["changed"] ?? 0)
+    }
+
+    func enqueue(_ run: QueuedRun) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO run_queue (workflow, file, trigger_kind, trigger_event, trigger_record_type, trigger_record_id,
+                  trigger_slot, caused_by, depth, enqueued_at, not_before, attempt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: StatementArguments(
+                [run.workflow, run.file] + Self.triggerColumns(run.trigger)
+                    + [run.enqueuedAt.secondsSince1970, run.notBefore.secondsSince1970, run.attempt] as [(any DatabaseValueConvertible)?]))
+    }
+
+    func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun? {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT * FROM run_queue WHERE not_before <= ? ORDER BY not_before, id LIMIT 1",
+            arguments: [now.secondsSince1970])
+        else { return nil }
+        let id: Int64 = row["id"]
+        try db.execute(sql: "DELETE FROM run_queue WHERE id = ?", arguments: [id])
+        return QueuedRun(
+            id: id, workflow: row["workflow"], file: row["file"], trigger: Self.trigger(row),
+            enqueuedAt: Timestamp(secondsSince1970: row["enqueued_at"]), notBefore: Timestamp(secondsSince1970: row["not_before"]),
+            attempt: row["attempt"])
+    }
+
+    func queuedRunCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_queue") ?? 0
+    }
+
+    func claimOnce(workflow: String, key: String, run: String, at: Timestamp) throws -> Bool {
+        try db.execute(sql: "INSERT OR IGNORE INTO run_once (workflow, key, run, at) VALUES (?, ?, ?, ?)",
+                       arguments: [workflow, key, run, at.secondsSince1970])
+        return db.changesCount > 0
+    }
+
+    // MARK: Rows
+
+    private static func triggerColumns(_ trigger: RunTrigger) -> [(any DatabaseValueConvertible)?] {
+        [trigger.kind.rawValue, trigger.event, trigger.record?.type.rawValue, trigger.record?.id, trigger.slot?.secondsSince1970,
+         trigger.causedBy, trigger.depth]
+    }
+
+    private static func trigger(_ row: Row) -> RunTrigger {
+        var record: RecordReference?
+        if let typeName: String = row["trigger_record_type"], let type = RecordType(rawValue: typeName),
+           let id: Int64 = row["trigger_record_id"] {
+            record = RecordReference(type, id)
+        }
+        let slot: Int64? = row["trigger_slot"]
+        return RunTrigger(
+            RunTrigger.Kind(rawValue: row["trigger_kind"]) ?? .manual, event: row["trigger_event"], record: record,
+            slot: slot.map { Timestamp(secondsSince1970: $0) }, causedBy: row["caused_by"], depth: row["depth"])
+    }
+
+    private static func runRecord(_ row: Row) -> RunRecord {
+        let ended: Int64? = row["ended_at"]
+        let parameters = (try? JSONDecoder().decode([String: String].self, from: Data((row["parameters"] as String).utf8))) ?? [:]
+        let log = (try? JSONDecoder().decode([String].self, from: Data((row["log"] as String).utf8))) ?? []
+        return RunRecord(
+            id: row["id"], workflow: row["workflow"], file: row["file"], contentHash: row["content_hash"], trigger: trigger(row),
+            parameters: parameters, clock: Timestamp(secondsSince1970: row["clock"]),
+            startedAt: Timestamp(secondsSince1970: row["started_at"]), endedAt: ended.map { Timestamp(secondsSince1970: $0) },
+            outcome: RunRecord.Outcome(rawValue: row["outcome"]) ?? .failed, error: row["error"], traceback: row["traceback"],
+            log: log, recordsCreated: row["records_created"], recordsChanged: row["records_changed"], dryRun: row["dry_run"],
+            attempt: row["attempt"], processID: Int32(truncatingIfNeeded: row["pid"] as Int64))
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import ComityCore
+import ComityEngine
+import ComitySQLite
+import Foundation
+import Logging
+
+/// The workspace around the current folder with its database open. Opening finds
+/// runs left `running` by a process that is gone (a crash, SIGKILL) and marks them
+/// `interrupted`.
+struct OpenedWorkspace {
+    let workspace: Workspace
+    let store: SQLiteStore
+
+    static func open(database: String? = nil) throws -> OpenedWorkspace {
+        do {
+            let workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            let store = try SQLiteStore(path: database ?? workspace.databasePath, schema: workspace.schema)
+            let interrupted = try store.write(commit: true) { transaction in
+                try transaction.markInterruptedRuns(isAlive: { pid in pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) },
+                                                    at: Timestamp(Date()))
+            }
+            for id in interrupted {
+                FileHandle.standardError.write(Data("notice: run \(id) was interrupted (its process stopped); marked so in the history\n".utf8))
+            }
+            return OpenedWorkspace(workspace: workspace, store: store)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// A runner over this workspace, for runs the queue or a retry starts.
+    func runner(logger: Logger) -> ScriptRunner {
+        ScriptRunner(
+            workspace: workspace.folder, timeZone: workspace.timeZone, api: .standard(schema: workspace.schema), store: store,
+            logger: logger, maxTriggerDepth: workspace.maxTriggerDepth)
+    }
+}
+
+/// swift-log on standard error at the level asked for.
+enum CommandLogging {
+    static func bootstrap(_ level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// Colour for terminals only, and never when NO_COLOR is set (no-color.org).
+enum TerminalStyle {
+    static let enabled: Bool = isatty(STDOUT_FILENO) != 0 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+
+    static func outcome(_ text: String) -> String {
+        guard enabled else { return text }
+        switch text {
+        case "succeeded": return "\u{1B}[32m\(text)\u{1B}[0m"
+        case "running": return "\u{1B}[33m\(text)\u{1B}[0m"
+        default: return "\u{1B}[31m\(text)\u{1B}[0m"
+        }
+    }
+}
+
+/// JSON for `--json`: keys sorted, so that output diffs well.
+enum JSONOutput {
+    static func print<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}

@@ -1,0 +1,201 @@
+import ArgumentParser
+import ComityCore
+import ComityEngine
+import Foundation
+import Logging
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "The run history: every run, manual, triggered or scheduled, and how it ended.",
+        subcommands: [List.self, Show.self, Retry.self],
+        defaultSubcommand: List.self
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
+
+        @Option(help: ArgumentHelp("Only runs of this workflow.", valueName: "name"))
+        var workflow: String?
+
+        @Flag(help: "Only runs that did not succeed (failed, limit, cancelled, interrupted).")
+        var failed = false
+
+        @Option(help: ArgumentHelp("Only runs started at or after this time (ISO 8601).", valueName: "time"))
+        var since: String?
+
+        @Option(help: ArgumentHelp("At most this many runs (default 50).", valueName: "n"))
+        var limit = 50
+
+        @Flag(help: "Print JSON instead of text.")
+        var json = false
+
+        func validate() throws {
+            if let since { _ = try parsedTime(since, option: "--since") }
+            if limit < 1 { throw ValidationError("--limit must be 1 or more") }
+        }
+
+        func run() throws {
+            let opened = try OpenedWorkspace.open()
+            let filter = RunFilter(workflow: workflow, unsuccessfulOnly: failed,
+                                   since: try since.map { try parsedTime($0, option: "--since", zone: opened.workspace.timeZone) },
+                                   limit: limit)
+            let runs = try opened.store.read { try $0.runs(filter) }
+            if json { return try JSONOutput.print(runs.map(RunJSON.init)) }
+            if runs.isEmpty { return print("no runs") }
+            for run in runs {
+                let name = run.workflow ?? run.file
+                let counts = "+\(run.recordsCreated) ~\(run.recordsChanged)"
+                print("\(run.id.prefix(8))  \(run.startedAt)  \(TerminalStyle.outcome(run.outcome.rawValue))  \(name)  \(run.trigger.summary)  \(counts)"
+                      + (run.attempt > 1 ? "  attempt \(run.attempt)" : "") + (run.dryRun ? "  (dry run)" : ""))
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Everything about one run: trigger, outcome, error, log, changes.")
+
+        @Argument(help: "The run's id, or the start of it (8 characters are shown by `comity runs`).")
+        var id: String
+
+        @Flag(help: "Print JSON instead of text.")
+        var json = false
+
+        func run() throws {
+            let opened = try OpenedWorkspace.open()
+            let run = try findRun(id, in: opened)
+            let changes = try opened.store.read { try $0.changes(byRun: run.id) }
+            if json {
+                var value = RunJSON(run)
+                value.changes = changes.map(ChangeJSON.init)
+                return try JSONOutput.print(value)
+            }
+            print("run \(run.id)")
+            print("  workflow: \(run.workflow ?? "-")  file: \(run.file)  sha256: \(run.contentHash.prefix(16))")
+            print("  trigger: \(run.trigger.summary)" + (run.trigger.causedBy.map { ", caused by run \($0.prefix(8))" } ?? "")
+                  + (run.attempt > 1 ? ", attempt \(run.attempt)" : ""))
+            if !run.parameters.isEmpty {
+                print("  parameters: " + run.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+            }
+            print("  clock: \(run.clock)  started: \(run.startedAt)  ended: \(run.endedAt.map { "\($0)" } ?? "-")")
+            print("  outcome: \(TerminalStyle.outcome(run.outcome.rawValue))" + (run.dryRun ? " (dry run: nothing kept)" : ""))
+            print("  records: \(run.recordsCreated) created, \(run.recordsChanged) changed")
+            if let error = run.error { print("  error: \(error)") }
+            if let traceback = run.traceback { print("  stack traceback:" + traceback.replacingOccurrences(of: "\n", with: "\n  ")) }
+            if !run.log.isEmpty {
+                print("  log:")
+                for line in run.log { print("    \(line)") }
+            }
+            if !changes.isEmpty {
+                print("  changes:")
+                for change in changes {
+                    let what = change.field.map { "\($0): \(change.oldValue ?? "nil") -> \(change.newValue ?? "nil")" } ?? (change.newValue ?? "")
+                    print("    \(change.record) \(change.action.rawValue) \(what)")
+                }
+            }
+        }
+    }
+
+    struct Retry: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a run's script again with the same trigger and parameters (the script as it is now).")
+
+        @Argument(help: "The run's id, or the start of it.")
+        var id: String
+
+        @Option(help: ArgumentHelp("Log level on standard error.", valueName: "level"))
+        var logLevel: Logger.Level = .warning
+
+        func run() throws {
+            CommandLogging.bootstrap(logLevel)
+            let opened = try OpenedWorkspace.open()
+            let previous = try findRun(id, in: opened)
+            var runner = opened.runner(logger: Logger(label: "comity.run"))
+            runner.parameters = previous.parameters
+            var trigger = previous.trigger
+            trigger.causedBy = previous.id
+            let path = previous.file.hasPrefix("/") ? previous.file : opened.workspace.folder.appendingPathComponent(previous.file).path
+            let run = runner.run(file: path, shownAs: previous.file, trigger: trigger, attempt: previous.attempt + 1) { print($0) }
+            print("run \(run.id): \(run.record.outcome.rawValue) (retry of \(previous.id.prefix(8)), attempt \(run.record.attempt))")
+            let queued = try TriggerQueue(runner: runner).drain { print($0) }
+            if let error = run.outcome.error {
+                FileHandle.standardError.write(Data(ErrorReport.text(for: error).utf8))
+            }
+            if !run.succeeded || queued.contains(where: { !$0.succeeded }) { throw ExitCode(1) }
+        }
+    }
+}
+
+/// A run by its id or a unique start of it.
+func findRun(_ id: String, in opened: OpenedWorkspace) throws -> RunRecord {
+    if let exact = try opened.store.read({ try $0.run(id: id) }) { return exact }
+    let candidates = try opened.store.read { try $0.runs(RunFilter(limit: 100_000)) }.filter { $0.id.hasPrefix(id.lowercased()) }
+    guard candidates.count == 1, let only = candidates.first else {
+        throw ValidationError(candidates.isEmpty ? "no run with id '\(id)' (see `comity runs`)"
+                                                 : "'\(id)' starts \(candidates.count) run ids; give more of it")
+    }
+    return only
+}
+
+func parsedTime(_ text: String, option: String, zone: TimeZone = .gmt) throws -> Timestamp {
+    do {
+        return try Timestamp(parsing: text, in: zone, field: option)
+    } catch {
+        throw ValidationError(error.message)
+    }
+}
+
+/// A run as `--json` shows it.
+struct RunJSON: Encodable {
+    var id, file, contentHash, outcome, trigger, clock, startedAt: String
+    var workflow, endedAt, error, traceback, event, record, slot, causedBy: String?
+    var parameters: [String: String]
+    var log: [String]
+    var recordsCreated, recordsChanged, attempt, depth: Int
+    var dryRun: Bool
+    var changes: [ChangeJSON]?
+
+    init(_ run: RunRecord) {
+        id = run.id
+        file = run.file
+        contentHash = run.contentHash
+        outcome = run.outcome.rawValue
+        trigger = run.trigger.kind.rawValue
+        clock = run.clock.description
+        startedAt = run.startedAt.description
+        workflow = run.workflow
+        endedAt = run.endedAt?.description
+        error = run.error
+        traceback = run.traceback
+        event = run.trigger.event
+        record = run.trigger.record?.description
+        slot = run.trigger.slot?.description
+        causedBy = run.trigger.causedBy
+        parameters = run.parameters
+        log = run.log
+        recordsCreated = run.recordsCreated
+        recordsChanged = run.recordsChanged
+        attempt = run.attempt
+        depth = run.trigger.depth
+        dryRun = run.dryRun
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, file, outcome, trigger, clock, workflow, error, traceback, event, record, slot, parameters, log, attempt, depth, changes
+        case contentHash = "content_hash", startedAt = "started_at", endedAt = "ended_at", causedBy = "caused_by"
+        case recordsCreated = "records_created", recordsChanged = "records_changed", dryRun = "dry_run"
+    }
+}
+
+struct ChangeJSON: Encodable {
+    var record, action: String
+    var field, old, new: String?
+
+    init(_ entry: AuditEntry) {
+        record = entry.record.description
+        action = entry.action.rawValue
+        field = entry.field
+        old = entry.oldValue
+        new = entry.newValue
+    }
+}

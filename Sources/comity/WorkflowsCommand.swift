@@ -1,0 +1,51 @@
+import ArgumentParser
+import ComityEngine
+import Foundation
+
+struct WorkflowsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workflows",
+        abstract: "List the workflows in Scripts/: name, file, triggers, schedule and parameters.",
+        discussion: """
+            Declarations are read by running each script's top level only, with no database: \
+            nothing is changed. A script that fails to load, or shares its workflow's name with \
+            another, is listed with its error, and the exit status is 1.
+            """
+    )
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        let workspace: Workspace
+        do {
+            workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let catalog = WorkflowCatalog.load(workspace: workspace.folder, schema: workspace.schema,
+                                           api: .standard(schema: workspace.schema), timeZone: workspace.timeZone)
+        if json {
+            try JSONOutput.print(catalog.workflows)
+        } else if catalog.workflows.isEmpty {
+            print("no workflows in \(workspace.folder.appendingPathComponent("Scripts").path)")
+        } else {
+            for workflow in catalog.workflows {
+                print("\(workflow.name)  \(workflow.file)")
+                if let error = workflow.error {
+                    print("  error: \(error)")
+                    continue
+                }
+                if let description = workflow.description { print("  \(description)") }
+                if !workflow.triggers.isEmpty { print("  on: \(workflow.triggers.joined(separator: ", "))") }
+                if let schedule = workflow.schedule { print("  schedule: \(schedule)") }
+                for parameter in workflow.parameters {
+                    let fallback = parameter.defaultValue.map { "default \($0)" } ?? "required"
+                    print("  --param \(parameter.name)=<\(parameter.type.rawValue)>  (\(fallback))"
+                          + (parameter.description.map { "  \($0)" } ?? ""))
+                }
+            }
+        }
+        if catalog.workflows.contains(where: { $0.error != nil }) { throw ExitCode(1) }
+    }
+}
