@@ -70,7 +70,7 @@ public struct ScriptRunner {
         let runID = UUID().uuidString.lowercased()
         let bytes = FileManager.default.contents(atPath: path)
         var record = RunRecord(
-            id: runID, workflow: nil, file: shown, contentHash: bytes.map(Self.hash) ?? "", trigger: trigger,
+            id: runID, workflow: nil, file: shown, contentHash: bytes.map(Self.contentHash) ?? "", trigger: trigger,
             parameters: parameters, clock: now ?? Timestamp(Date()), startedAt: Timestamp(Date()), dryRun: dryRun,
             attempt: attempt)
         let report = RunReport()
@@ -153,7 +153,7 @@ public struct ScriptRunner {
     }
 
     /// SHA-256 of a script's bytes, as hex: which version of the file ran.
-    static func hash(_ bytes: Data) -> String {
+    public static func contentHash(_ bytes: Data) -> String {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 

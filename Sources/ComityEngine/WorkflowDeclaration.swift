@@ -268,7 +268,7 @@ public struct RetryPolicy: Sendable, Equatable {
     public static let none = RetryPolicy(attempts: 1, backoff: .exponential, delay: .seconds(30), retryOn: ["error"])
     static let errorKinds = ["error", "timeout", "memory", "instructions", "output", "validation"]
 
-    init(attempts: Int, backoff: Backoff, delay: Duration, retryOn: [String]) {
+    public init(attempts: Int, backoff: Backoff, delay: Duration, retryOn: [String]) {
         self.attempts = attempts
         self.backoff = backoff
         self.delay = delay
@@ -307,7 +307,7 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// The wait before attempt `attempt` (2, 3, ...), with up to 20% jitter so that many
     /// failed runs do not all come back at once.
-    func wait(beforeAttempt attempt: Int, jitter: Double = Double.random(in: 0...0.2)) -> Duration {
+    public func wait(beforeAttempt attempt: Int, jitter: Double = Double.random(in: 0...0.2)) -> Duration {
         let base = backoff == .fixed ? delay : delay * (1 << min(attempt - 2, 20))
         return base + base * jitter
     }
