@@ -27,8 +27,11 @@ demo: build
 	cp -R Scripts/. $(DEMO)/Scripts/
 	bin=$$($(SWIFT) build --show-bin-path) && cd $(DEMO) && "$$bin/comity" run Scripts/seed-world.lua Scripts/report.lua
 
+# The Swift tests, then the specs of the shipped workflows (Scripts/*_spec.lua).
 test: deps
 	$(SWIFT) test
+	$(SWIFT) build --product comity
+	.build/debug/comity test
 
 # package-benchmark suites, then each figure as a ratio to the baseline of the same
 # run, then the call ratio in instructions (callgrind), which load cannot disturb.

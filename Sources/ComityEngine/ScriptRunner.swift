@@ -93,7 +93,7 @@ public struct ScriptRunner {
                         report.changes = try transaction.changes(byRun: runID)
                     } else {
                         queued = try enqueueTriggered(by: report.events, run: runID, depth: trigger.depth, in: transaction)
-                        record = finished(record, report, outcome: .succeeded, error: nil)
+                        record = finished(record, report, outcome: report.duplicateOf == nil ? .succeeded : .skipped, error: nil)
                         try transaction.saveRun(record) // with the commit: succeeded means kept
                     }
                 }
@@ -168,6 +168,8 @@ public struct ScriptRunner {
         var log: [String] = []
         /// The last invalid value an API function refused, to tell validation errors.
         var context: APIContext?
+        /// The `dedupe` key, when it had run already: this run then does nothing.
+        var duplicateOf: String?
 
         func errorKind(of error: LuaError) -> String {
             switch error.kind {
@@ -221,6 +223,25 @@ public struct ScriptRunner {
             report.parameters = typed.text
             let ctx = try contextTable(declaration, runID: runID, trigger: trigger, parameters: typed.values,
                                        state: state, context: context, transaction: transaction, report: report)
+            if let dedupe = declaration.dedupe, let transaction {
+                // Two triggers for the same thing make one run: the first to commit
+                // claims the key; a later one is recorded as skipped.
+                let key = try state.call(dedupe, [.table(ctx)]).first ?? .nil
+                guard let text = key.stringValue ?? key.integerValue.map(String.init) else {
+                    throw LuaError(.runtime, "workflow '\(declaration.name)': dedupe must return a string or integer key, got \(key.typeName)")
+                }
+                let claimed: Bool
+                do {
+                    claimed = try transaction.claimOnce(workflow: declaration.name, key: "dedupe:" + text, run: runID, at: context.now)
+                } catch {
+                    throw LuaError(.runtime, "\(error)")
+                }
+                if !claimed {
+                    report.duplicateOf = text
+                    report.log.append("skipped: dedupe key '\(text)' has run already")
+                    return
+                }
+            }
             try state.call(declaration.run, [.table(ctx)])
         } catch {
             throw RunFailed(error: error)

@@ -30,7 +30,7 @@ extension SQLiteTransaction {
             conditions.append("workflow = ?")
             arguments.append(workflow)
         }
-        if filter.unsuccessfulOnly { conditions.append("outcome NOT IN ('succeeded', 'running')") }
+        if filter.unsuccessfulOnly { conditions.append("outcome NOT IN ('succeeded', 'running', 'skipped')") }
         if let since = filter.since {
             conditions.append("started_at >= ?")
             arguments.append(since.secondsSince1970)

@@ -7,7 +7,8 @@ import GRDB
 public final class SQLiteStore: Store, Sendable {
     public let schema: DomainSchema
     public let path: String
-    private let pool: DatabasePool
+    /// A pool (WAL, readers beside the writer) for a file; a queue in memory.
+    private let pool: any DatabaseWriter
     private let plans: [RecordType: InsertPlan]
 
     /// Opens (creating when missing) the database at `path`. Waits up to `busyTimeout`
@@ -51,6 +52,18 @@ public final class SQLiteStore: Store, Sendable {
         } catch {
             throw Self.storeError(error, path: path)
         }
+    }
+
+    /// An empty store in memory, gone when released: for specs (`comity test`) and tests.
+    public init(inMemory schema: DomainSchema = .standard) throws {
+        self.schema = schema
+        path = ":memory:"
+        plans = InsertPlan.all(schema)
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        let queue = try DatabaseQueue(configuration: configuration)
+        try Migrations.migrator.migrate(queue)
+        pool = queue
     }
 
     public func write<T>(commit: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T {

@@ -264,6 +264,27 @@ struct WorkflowWorkspace {
         #expect(flaky.map(\.attempt) == [3, 2, 1])
     }
 
+    @Test func twoTriggersForTheSameThingMakeOneRun() throws {
+        let workspace = try WorkflowWorkspace([
+            "award.lua": Self.award,
+            // Both grant.submitted and grant.awarded of one grant: one report task.
+            "report.lua": """
+                return workflow {
+                  name = "report",
+                  on = "grant.*",
+                  dedupe = function(ctx) return "grant-" .. ctx.trigger.record.id end,
+                  run = function(ctx) tasks.create { title = "Report on " .. ctx.trigger.record.title, about = ctx.trigger.record } end,
+                }
+                """,
+        ])
+        let (_, queued) = try workspace.run("award.lua")
+        #expect(queued.map(\.record.outcome) == [.succeeded, .skipped])
+        #expect(queued.last?.record.log == ["skipped: dedupe key 'grant-1' has run already"])
+        #expect(try workspace.store.read { try $0.count(.task, RecordQuery()) } == 1)
+        // Not a failure.
+        #expect(try workspace.store.read { try $0.runs(RunFilter(unsuccessfulOnly: true)) }.isEmpty)
+    }
+
     @Test func backoffGrowsAndJittersWithinAFifth() {
         var policy = RetryPolicy(attempts: 5, backoff: .exponential, delay: .seconds(10), retryOn: ["error"])
         #expect(policy.wait(beforeAttempt: 2, jitter: 0) == .seconds(10))

@@ -140,3 +140,52 @@ import Testing
         #expect(run.stdout == "0 run(s); 0 waiting\n")
     }
 }
+
+/// `comity test` on specs that pass and fail: names, lines, both values, exit status.
+@Suite struct SpecCommandTests {
+    @Test func specsReportFailuresWithTheirLineAndBothValues() throws {
+        let folder = try workspace([
+            "comity.lua": "return {}",
+            "Scripts/award.lua": RunHistoryCommandTests.scripts["Scripts/award.lua"] ?? "",
+            "Scripts/thank.lua": RunHistoryCommandTests.scripts["Scripts/thank.lua"] ?? "",
+            "Scripts/award_spec.lua": """
+                describe("award", function()
+                  it("awards and triggers the thanks", function()
+                    local run = run_workflow("Scripts/award.lua", { amount = 7000 })
+                    expect(run.outcome).to_equal("succeeded")
+                    expect(run.triggered[1].workflow).to_equal("thank")
+                    expect(run.output).to_contain("thanking for Library")
+                    expect(tostring(grants.get(1).amount_awarded)).to_equal("7,000.00 RUB")
+                  end)
+                  it("starts from an empty database", function()
+                    expect(grants.count()).to_equal(0)
+                    expect(fixture("funder").name).to_equal("Fixture Funder")
+                  end)
+                  it("fails here", function()
+                    print("printed before failing")
+                    expect(orgs.count()).to_equal(2)
+                  end)
+                  it("fails with the wrong error", function()
+                    expect(function() error("something else") end).to_fail_with("expected text")
+                  end)
+                end)
+                """,
+            "Scripts/fixtures/funder.lua": "return orgs.create { name = 'Fixture Funder', kind = 'foundation' }",
+        ])
+        let result = try Comity.run(["test"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("  ✓ award awards and triggers the thanks"), "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("  ✓ award starts from an empty database"))
+        #expect(result.stdout.contains("  ✗ award fails here\n      Scripts/award_spec.lua:15: expected 2, got 0\n      | printed before failing"))
+        #expect(result.stdout.contains(#"Scripts/award_spec.lua:18: expected an error containing "expected text", got "Scripts/award_spec.lua:18: something else""#))
+        #expect(result.stdout.hasSuffix("4 case(s) in 1 file(s): 2 failed\n"))
+
+        let json = try Comity.run(["test", "--json", "Scripts/award_spec.lua"], in: folder)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(report["cases"] as? Int == 4 && report["failed"] as? Int == 2)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(".comity/comity.db").path)) // in memory
+
+        let missing = try Comity.run(["test", "Nowhere"], in: folder)
+        #expect(missing.status != 0 && missing.stderr.contains("no such file or folder: Nowhere"))
+    }
+}

@@ -5,7 +5,8 @@ import Foundation
 public struct RunRecord: Sendable, Equatable {
     public enum Outcome: String, Sendable, CaseIterable {
         /// Started and not yet ended; found so after a crash, it becomes `interrupted`.
-        case running, succeeded, failed, limit, cancelled, interrupted
+        /// `skipped`: a workflow's `dedupe` key had run already, so this trigger ran nothing.
+        case running, succeeded, failed, limit, cancelled, interrupted, skipped
     }
 
     public var id: String

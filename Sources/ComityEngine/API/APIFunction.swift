@@ -4,8 +4,11 @@ import LuaBridge
 
 /// What a function of the Lua API gets besides its arguments: the run it serves.
 public final class APIContext {
-    /// The run's clock: `time.now()`. Fixed for the whole run (`--now` sets it).
-    public let now: Timestamp
+    /// The run's clock: `time.now()`. Fixed for the whole run (`--now` sets it); only
+    /// a spec's `clock` moves it.
+    public internal(set) var now: Timestamp {
+        didSet { records?.now = now }
+    }
     /// The workspace's time zone, for reading and writing local times.
     public let timeZone: TimeZone
     /// The run's id, kept with every change it makes.

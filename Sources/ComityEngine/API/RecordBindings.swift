@@ -16,8 +16,8 @@ final class RecordBindings {
     unowned let state: LuaState
     let values: APIValueTypes
     let transaction: () throws -> any StoreTransaction
-    /// The run's clock, for derived fields such as a task's `overdue`.
-    let now: Timestamp
+    /// The run's clock, for derived fields such as a task's `overdue`; a spec moves it.
+    var now: Timestamp
     private var types: [RecordType: LuaUserdataType<RecordObject>] = [:]
 
     init(schema: DomainSchema, state: LuaState, values: APIValueTypes, now: Timestamp,
@@ -43,8 +43,8 @@ final class RecordBindings {
             userdata.field("status", cached: true) { .string(LuaString($0.record.status ?? "")) }
         }
         if type == .task {
-            // Derived, never stored: open and past its due time by the run's clock.
-            userdata.field("overdue", cached: true) { [unowned self] object in
+            // Derived, never stored or cached: open and past its due time by the clock (which a spec moves).
+            userdata.field("overdue", cached: false) { [unowned self] object in
                 guard object.record.status == "open", case .time(let due)? = object.record.fields["due"] else {
                     return .boolean(false)
                 }

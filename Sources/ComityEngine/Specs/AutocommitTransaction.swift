@@ -1,0 +1,78 @@
+import ComityCore
+
+/// A store seen as one transaction whose every call commits on its own: a spec's
+/// fixtures and checks run between workflow runs, each of which needs the database's
+/// single writer for its own transaction.
+final class AutocommitTransaction: StoreTransaction {
+    let store: any Store
+
+    init(_ store: any Store) { self.store = store }
+
+    private func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try store.write(commit: true, body) }
+    private func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try store.read(body) }
+
+    func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+        try write { try $0.create(type, fields, context: context) }
+    }
+    func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
+        try write { try $0.update(reference, changes, context: context) }
+    }
+    func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+        try write { try $0.step(reference, verb, fields, context: context) }
+    }
+    func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws {
+        try write { try $0.addParticipant(event, participant, role: role, context: context) }
+    }
+    func participants(of event: RecordReference) throws -> [(participant: RecordReference, role: String)] {
+        try read { try $0.participants(of: event) }
+    }
+    func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+        try write { try $0.archive(reference, context: context) }
+    }
+    func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+        try write { try $0.restore(reference, context: context) }
+    }
+    func record(_ reference: RecordReference) throws -> Record? { try read { try $0.record(reference) } }
+    func record(_ type: RecordType, where field: String, is value: FieldValue) throws -> Record? {
+        try read { try $0.record(type, where: field, is: value) }
+    }
+    func forEach(_ type: RecordType, _ query: RecordQuery, _ each: (Record) throws -> Bool) throws {
+        try read { try $0.forEach(type, query, each) }
+    }
+    /// Read whole: a cursor cannot outlive the read it came from.
+    func cursor(_ type: RecordType, _ query: RecordQuery) throws -> any RecordCursor {
+        var records: [Record] = []
+        try forEach(type, query) { records.append($0); return true }
+        return ArrayCursor(records)
+    }
+    func count(_ type: RecordType, _ query: RecordQuery) throws -> Int { try read { try $0.count(type, query) } }
+    func count(_ type: RecordType, by groups: [String], _ query: RecordQuery) throws -> [(group: [FieldValue?], count: Int)] {
+        try read { try $0.count(type, by: groups, query) }
+    }
+    func sum(_ type: RecordType, _ field: String, by groups: [String], _ query: RecordQuery) throws -> [MoneyTotal] {
+        try read { try $0.sum(type, field, by: groups, query) }
+    }
+    func audit(of reference: RecordReference) throws -> [AuditEntry] { try read { try $0.audit(of: reference) } }
+    func changes(byRun run: String) throws -> [AuditEntry] { try read { try $0.changes(byRun: run) } }
+    func events(byRun run: String) throws -> [DomainEvent] { try read { try $0.events(byRun: run) } }
+    func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)] { try read { try $0.events(since: id) } }
+    func saveRun(_ run: RunRecord) throws { try write { try $0.saveRun(run) } }
+    func run(id: String) throws -> RunRecord? { try read { try $0.run(id: id) } }
+    func runs(_ filter: RunFilter) throws -> [RunRecord] { try read { try $0.runs(filter) } }
+    func markInterruptedRuns(isAlive: (Int32) -> Bool, at: Timestamp) throws -> [String] {
+        try write { try $0.markInterruptedRuns(isAlive: isAlive, at: at) }
+    }
+    func changeCounts(byRun run: String) throws -> (created: Int, changed: Int) { try read { try $0.changeCounts(byRun: run) } }
+    func enqueue(_ run: QueuedRun) throws { try write { try $0.enqueue(run) } }
+    func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun? { try write { try $0.takeQueuedRun(dueAt: now) } }
+    func queuedRunCount() throws -> Int { try read { try $0.queuedRunCount() } }
+    func claimOnce(workflow: String, key: String, run: String, at: Timestamp) throws -> Bool {
+        try write { try $0.claimOnce(workflow: workflow, key: key, run: run, at: at) }
+    }
+
+    private final class ArrayCursor: RecordCursor {
+        var records: IndexingIterator<[Record]>
+        init(_ records: [Record]) { self.records = records.makeIterator() }
+        func next() throws -> Record? { records.next() }
+    }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import ComityCore
+import ComityEngine
+import ComitySQLite
+import Foundation
+import Logging
+
+struct TestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Run the specs of your workflows: *_spec.lua files.",
+        discussion: """
+            Each case, `it("...", function() ... end)`, gets an empty database in memory, a clock \
+            starting at 2021-01-26T12:00:00Z that `clock.advance(time.days(3))` and `clock.set(t)` \
+            move, the whole Lua API, `fixture("name")` (runs fixtures/name.lua beside the spec), and \
+            `run_workflow("Scripts/x.lua", { param = value })`, which runs a workflow as `comity run` \
+            does and then the workflows its events trigger, and returns { outcome, error, log, \
+            output, created, changed, triggered }. Check with expect(x).to_equal(y), to_be_nil(), \
+            to_be_truthy(), to_be_falsy(), to_contain(part) and expect(fn).to_fail_with("text"). \
+            The exit status is 1 when a case fails.
+            """
+    )
+
+    @Argument(help: "Spec files or folders to search (default: Scripts/ and Plugins/ of the workspace).", completion: .file())
+    var paths: [String] = []
+
+    @Flag(help: "Print a JSON report instead of text.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Show what every case printed, not only failing ones.")
+    var verbose = false
+
+    @Option(help: ArgumentHelp("Log level on standard error.", valueName: "level"))
+    var logLevel: Logger.Level = .warning
+
+    func run() throws {
+        CommandLogging.bootstrap(logLevel)
+        let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let workspace: Workspace
+        do {
+            workspace = try Workspace.find(from: current)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let roots = paths.isEmpty
+            ? [workspace.folder.appendingPathComponent("Scripts"), workspace.folder.appendingPathComponent("Plugins")]
+            : paths.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : current.appendingPathComponent($0) }
+        for (path, root) in zip(paths, roots) where !FileManager.default.fileExists(atPath: root.path) {
+            throw ValidationError("no such file or folder: \(path)")
+        }
+        let files = SpecRunner.specFiles(roots)
+        let schema = workspace.schema
+        let runner = SpecRunner(workspace: workspace.folder, schema: schema, api: .standard(schema: schema),
+                                timeZone: workspace.timeZone, makeStore: { try SQLiteStore(inMemory: schema) })
+        var results: [SpecRunner.CaseResult] = []
+        for file in files {
+            let shown = Self.relative(file, to: current)
+            let caseResults = runner.run(file: file, shownAs: shown)
+            if !json {
+                print(shown)
+                for result in caseResults {
+                    print("  \(result.passed ? "✓" : "✗") \(result.name)")
+                    if let failure = result.failure { print("      " + failure.replacingOccurrences(of: "\n", with: "\n      ")) }
+                    if verbose || !result.passed {
+                        for line in result.output { print("      | " + line) }
+                    }
+                }
+            }
+            results += caseResults
+        }
+        let failed = results.filter { !$0.passed }.count
+        if json {
+            try JSONOutput.print(TestReport(files: files.count, cases: results.count, failed: failed, results: results))
+        } else {
+            print(files.isEmpty ? "no *_spec.lua files found" : "\(results.count) case(s) in \(files.count) file(s): \(failed) failed")
+        }
+        if failed > 0 || files.isEmpty && !paths.isEmpty { throw ExitCode(1) }
+    }
+
+    static func relative(_ file: URL, to folder: URL) -> String {
+        let root = folder.standardizedFileURL.path + "/"
+        let path = file.standardizedFileURL.path
+        return path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
+    }
+
+    struct TestReport: Encodable {
+        var files, cases, failed: Int
+        var results: [SpecRunner.CaseResult]
+    }
+}
