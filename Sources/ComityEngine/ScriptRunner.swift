@@ -30,6 +30,8 @@ public struct ScriptRunner {
     public var maxTriggerDepth: Int
     /// Limits given on the command line win over a workflow's own `limits`.
     public var limitsFromCommandLine: Bool
+    /// Counts the records runs write, for a progress line.
+    public var progress: RunProgress?
 
     public init(
         workspace: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
@@ -194,13 +196,7 @@ public struct ScriptRunner {
         _ path: String, shownAs shown: String, runID: String, trigger: RunTrigger, clock: Timestamp,
         transaction: (any StoreTransaction)?, report: RunReport, output: @escaping (String) -> Void
     ) throws {
-        // A workflow's own limits apply unless the command line set them.
-        var runLimits = limits
-        if !limitsFromCommandLine, let declared = try? WorkflowCatalog.read(
-            path, workspace: workspace, schema: store?.schema ?? .standard, api: api, timeZone: timeZone)?.limits {
-            runLimits = declared
-        }
-        let sandbox = try LuaSandbox(limits: runLimits, moduleRoots: moduleRoots, output: output)
+        let sandbox = try LuaSandbox(limits: limits, moduleRoots: moduleRoots, output: output)
         defer {
             sandbox.close()
             report.memoryPeak = sandbox.state.memoryPeak
@@ -215,10 +211,13 @@ public struct ScriptRunner {
             let context = try api.install(in: sandbox, now: clock, timeZone: timeZone, schema: schema,
                                           transaction: transaction, run: runID)
             report.context = context
+            context.progress = progress
             let results = try sandbox.runFile(path, chunkName: shown)
             guard let declaration = try WorkflowDeclaration(results.first, schema: schema) else { return }
             report.workflowName = declaration.name
             report.declaration = declaration
+            // A workflow's own limits govern its run unless the command line set them.
+            if !limitsFromCommandLine, let declared = declaration.limits { sandbox.changeLimits(declared) }
             let typed = try checkedParameters(declaration)
             report.parameters = typed.text
             let ctx = try contextTable(declaration, runID: runID, trigger: trigger, parameters: typed.values,

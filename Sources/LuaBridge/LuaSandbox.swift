@@ -14,7 +14,7 @@ import Foundation
 /// The time limit starts when the sandbox is made and ends with ``close()``.
 public final class LuaSandbox {
     public let state: LuaState
-    public let limits: LuaLimits
+    public private(set) var limits: LuaLimits
     private let moduleRoots: [URL]
     private let output: (String) -> Void
     private var outputBytes = 0
@@ -43,6 +43,16 @@ public final class LuaSandbox {
 
     deinit {
         deadline?.cancel()
+    }
+
+    /// Replaces the limits from here on (a workflow's own, declared in the chunk that
+    /// just ran): the memory cap, instruction budget and output cap change, and the time
+    /// limit starts again.
+    public func changeLimits(_ limits: LuaLimits) {
+        self.limits = limits
+        state.apply(limits)
+        deadline?.cancel()
+        deadline = limits.time.map { LuaDeadline(state: state, after: $0) }
     }
 
     /// Stops the time limit's timer. The state stays usable, without a deadline.

@@ -95,6 +95,13 @@ struct RunCommand: ParsableCommand {
         runner.now = try now.map { text throws(DomainError) in try Timestamp(parsing: text, in: workspace.timeZone, field: "--now") }
         runner.dryRun = dryRun
 
+        // On a terminal, a progress line on standard error once a run takes a while.
+        let progress = isatty(STDERR_FILENO) != 0 ? RunProgress() : nil
+        runner.progress = progress
+        let ticker = progress.map { ProgressLine(progress: $0) }
+        ticker?.start()
+        defer { ticker?.stop() }
+
         var failures = 0
         for file in files {
             // Files are named relative to where comity runs; modules come from the workspace.
@@ -128,6 +135,38 @@ struct RunCommand: ParsableCommand {
         let root = folder.standardizedFileURL.path + "/"
         let file = URL(fileURLWithPath: path).standardizedFileURL.path
         return file.hasPrefix(root) ? String(file.dropFirst(root.count)) : nil
+    }
+}
+
+/// Redraws `12,345 records written (4,100/s)` on standard error every second, from
+/// the second second on; erased at the end.
+final class ProgressLine: @unchecked Sendable {
+    let progress: RunProgress
+    private let queue = DispatchQueue(label: "comity.progress")
+    private let timer: any DispatchSourceTimer
+    /// Touched only on `queue`.
+    private var shown = false
+
+    init(progress: RunProgress) {
+        self.progress = progress
+        timer = DispatchSource.makeTimerSource(queue: queue)
+    }
+
+    func start() {
+        timer.schedule(deadline: .now() + 2, repeating: 1)
+        timer.setEventHandler { [self] in
+            shown = true
+            FileHandle.standardError.write(Data("\r\u{1B}[K  \(progress.summary)".utf8))
+        }
+        timer.resume()
+    }
+
+    func stop() {
+        timer.cancel()
+        // On the handler's serial queue: after any redraw under way.
+        queue.sync {
+            if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        }
     }
 }
 

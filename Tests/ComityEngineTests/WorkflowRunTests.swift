@@ -285,6 +285,24 @@ struct WorkflowWorkspace {
         #expect(try workspace.store.read { try $0.runs(RunFilter(unsuccessfulOnly: true)) }.isEmpty)
     }
 
+    @Test func aWorkflowsOwnLimitsGovernItsRun() throws {
+        let workspace = try WorkflowWorkspace([
+            "spin.lua": "return workflow { name = 'spin', limits = { timeout = '300ms' }, run = function() while true do end end }",
+            "grow.lua": "return workflow { name = 'grow', limits = { memory = '2MB' }, run = function() local t = {} for i = 1, 1e7 do t[i] = i end end }",
+        ])
+        let (spin, _) = try workspace.run("spin.lua")
+        #expect(spin.outcome.error?.message.contains("time limit exceeded (300ms)") == true, "\(spin.outcome.error?.message ?? "")")
+        #expect(spin.record.outcome == .limit && spin.errorKind == "timeout")
+        let (grow, _) = try workspace.run("grow.lua")
+        #expect(grow.outcome.error?.message.contains("memory limit exceeded (2MB)") == true, "\(grow.outcome.error?.message ?? "")")
+        #expect(grow.errorKind == "memory")
+        // Limits given by whoever runs it win.
+        var runner = workspace.runner()
+        runner.limits.time = .milliseconds(100)
+        runner.limitsFromCommandLine = true
+        #expect(runner.run(file: "Scripts/spin.lua") { _ in }.outcome.error?.message.contains("time limit exceeded (100ms)") == true)
+    }
+
     @Test func backoffGrowsAndJittersWithinAFifth() {
         var policy = RetryPolicy(attempts: 5, backoff: .exponential, delay: .seconds(10), retryOn: ["error"])
         #expect(policy.wait(beforeAttempt: 2, jitter: 0) == .seconds(10))

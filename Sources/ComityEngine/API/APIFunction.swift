@@ -32,7 +32,13 @@ public final class APIContext {
     }
 
     /// Who changes records, and when: this run, at its clock.
-    var change: ChangeContext { ChangeContext(run: run, at: now, timeZone: timeZone) }
+    /// Every write asks for its context here, so writes are counted here.
+    var change: ChangeContext {
+        progress?.recordWrite()
+        return ChangeContext(run: run, at: now, timeZone: timeZone)
+    }
+    /// Shown on a terminal during long runs.
+    var progress: RunProgress?
 
     /// The run's transaction, or an error naming what needed it.
     func transaction(for function: String) throws -> any StoreTransaction {
