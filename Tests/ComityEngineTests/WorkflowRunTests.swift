@@ -294,7 +294,7 @@ struct WorkflowWorkspace {
         #expect(spin.outcome.error?.message.contains("time limit exceeded (300ms)") == true, "\(spin.outcome.error?.message ?? "")")
         #expect(spin.record.outcome == .limit && spin.errorKind == "timeout")
         let (grow, _) = try workspace.run("grow.lua")
-        #expect(grow.outcome.error?.message.contains("memory limit exceeded (2MB)") == true, "\(grow.outcome.error?.message ?? "")")
+        #expect(grow.outcome.error?.message.contains("memory limit exceeded (2 MB)") == true, "\(grow.outcome.error?.message ?? "")")
         #expect(grow.errorKind == "memory")
         // Limits given by whoever runs it win.
         var runner = workspace.runner()
