@@ -34,7 +34,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "Comity", dependencies: ["ComityEngine", "ComityCore", "ComitySQLite", "LuaBridge"]),
+        .target(name: "Comity", dependencies: [
+            "ComityEngine", "ComityCore", "ComitySQLite", "LuaBridge", .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(
             name: "comity",
             dependencies: [

@@ -1,6 +1,8 @@
 // The `Comity` library product: what an app or server embedding the engine imports.
-// It re-exports the engine, the domain, the SQLite store and the bridge types the engine's API uses.
+// It re-exports the engine, the domain, the SQLite store, the bridge types the
+// engine's API uses, and swift-log, whose Logger the runner takes.
 @_exported import ComityEngine
 @_exported import LuaBridge
 @_exported import ComityCore
 @_exported import ComitySQLite
+@_exported import Logging
