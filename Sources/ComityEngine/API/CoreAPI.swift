@@ -66,7 +66,7 @@ enum CoreAPI {
                 implementation: { call, context in try context.types.push(try Timespan.minutes(try call.integer(1)), call) }),
             APIFunction(
                 "workflow",
-                summary: "Declares a workflow; a script returns it: `return workflow { name = \"event-followups\", run = function(ctx) ... end }`. Fields: name, description, run, and (coming) params, on, schedule, limits, retry.",
+                summary: "Declares a workflow; a script returns it: `return workflow { name = \"event-followups\", run = function(ctx) ... end }`. Fields: name, description, params, on, schedule, timezone, catch_up, limits, retry, dedupe, run (see the README's Workflows).",
                 parameters: [APIParameter("declaration", .table, "The workflow's fields.")],
                 results: [APIResult(.table, "The same declaration, checked.")],
                 implementation: nil),
