@@ -61,15 +61,17 @@ public struct ScriptRunner {
     /// receives each printed line. Never throws: a failure is the run's outcome. With
     /// a store the run is one transaction, committed only when the run succeeds and
     /// is not a dry run, and it is recorded in the run history either way.
+    /// - Parameter id: the run's id when it was recorded already (a queued run is
+    ///   recorded as it is taken off the queue); a new one otherwise.
     public func run(
-        file: String, shownAs name: String? = nil, trigger: RunTrigger = .manual, attempt: Int = 1,
+        file: String, shownAs name: String? = nil, trigger: RunTrigger = .manual, attempt: Int = 1, id: String? = nil,
         output: @escaping (String) -> Void
     ) -> ScriptRun {
         let shown = name ?? file
         let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path
         let clock = ContinuousClock()
         let start = clock.now
-        let runID = UUID().uuidString.lowercased()
+        let runID = id ?? UUID().uuidString.lowercased()
         let bytes = FileManager.default.contents(atPath: path)
         var record = RunRecord(
             id: runID, workflow: nil, file: shown, contentHash: bytes.map(Self.contentHash) ?? "", trigger: trigger,
@@ -80,8 +82,9 @@ public struct ScriptRunner {
         var queued = 0
         do {
             if let store {
-                // Recorded as running before it starts: a crash leaves it to be found.
-                try store.write(commit: true) { try $0.saveRun(record) }
+                // Recorded as running before it starts (a queued run was, as it was taken
+                // off the queue): a crash leaves it to be found.
+                if id == nil { try store.write(commit: true) { try $0.saveRun(record) } }
                 // A failure throws out of the transaction, which rolls back: nothing of a
                 // failed run is kept.
                 try store.write(commit: !dryRun) { transaction in

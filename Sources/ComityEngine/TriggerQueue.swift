@@ -22,24 +22,39 @@ public struct TriggerQueue {
     public func drain(limit: Int = .max, output: @escaping (String) -> Void) throws -> [ScriptRun] {
         guard let store = runner.store else { return [] }
         var runs: [ScriptRun] = []
-        while runs.count < limit, let item = try store.write(commit: true, { try $0.takeQueuedRun(dueAt: Timestamp(Date())) }) {
+        while runs.count < limit, let (item, id) = try take(from: store) {
             if item.trigger.depth > runner.maxTriggerDepth {
-                try refuseTooDeep(item, store: store)
+                try refuseTooDeep(item, id: id, store: store)
                 continue
             }
             // The script as it is now: an edit since the run was queued is what runs,
             // and the run records the new content's hash.
-            let run = runner.run(file: item.file, trigger: item.trigger, attempt: item.attempt, output: output)
+            let run = runner.run(file: item.file, trigger: item.trigger, attempt: item.attempt, id: id, output: output)
             runs.append(run)
             if !run.succeeded { try retryIfAllowed(run, item, store: store) }
         }
         return runs
     }
 
-    private func refuseTooDeep(_ item: QueuedRun, store: any Store) throws {
+    /// The next due run, taken off the queue and recorded as running in one
+    /// transaction: if this process dies before the run ends, the history shows it
+    /// `interrupted` (and `comity runs retry` runs it again); it is never lost.
+    private func take(from store: any Store) throws -> (QueuedRun, String)? {
+        try store.write(commit: true) { transaction in
+            guard let item = try transaction.takeQueuedRun(dueAt: Timestamp(Date())) else { return nil }
+            let id = UUID().uuidString.lowercased()
+            let now = Timestamp(Date())
+            try transaction.saveRun(RunRecord(
+                id: id, workflow: item.workflow, file: item.file, contentHash: "", trigger: item.trigger, parameters: [:],
+                clock: runner.now ?? now, startedAt: now, attempt: item.attempt))
+            return (item, id)
+        }
+    }
+
+    private func refuseTooDeep(_ item: QueuedRun, id: String, store: any Store) throws {
         let now = Timestamp(Date())
         let record = RunRecord(
-            id: UUID().uuidString.lowercased(), workflow: item.workflow, file: item.file, contentHash: "", trigger: item.trigger,
+            id: id, workflow: item.workflow, file: item.file, contentHash: "", trigger: item.trigger,
             parameters: [:], clock: runner.now ?? now, startedAt: now, endedAt: now, outcome: .failed,
             error: "not run: it would be the \(item.trigger.depth)th run in a chain of runs triggering each other "
                 + "(max_trigger_depth = \(runner.maxTriggerDepth) in comity.lua); check the workflows' 'on' for a loop",

@@ -31,6 +31,10 @@ extension SQLiteTransaction {
             arguments.append(workflow)
         }
         if filter.unsuccessfulOnly { conditions.append("outcome NOT IN ('succeeded', 'running', 'skipped')") }
+        if let outcome = filter.outcome {
+            conditions.append("outcome = ?")
+            arguments.append(outcome.rawValue)
+        }
         if let since = filter.since {
             conditions.append("started_at >= ?")
             arguments.append(since.secondsSince1970)

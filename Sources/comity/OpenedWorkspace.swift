@@ -16,17 +16,28 @@ struct OpenedWorkspace {
         do {
             let workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             let store = try SQLiteStore(path: database ?? workspace.databasePath, schema: workspace.schema)
-            let interrupted = try store.write(commit: true) { transaction in
-                try transaction.markInterruptedRuns(isAlive: { pid in pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) },
-                                                    at: Timestamp(Date()))
-            }
-            for id in interrupted {
-                FileHandle.standardError.write(Data("notice: run \(id) was interrupted (its process stopped); marked so in the history\n".utf8))
-            }
+            markInterruptedRuns(store)
             return OpenedWorkspace(workspace: workspace, store: store)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
+        }
+    }
+
+    /// Looks with a read (a run going on elsewhere holds the write lock, and listing runs
+    /// must not wait for it); writes only when a dead process's run is found, and
+    /// leaves it to the next command when the database is busy.
+    private static func markInterruptedRuns(_ store: SQLiteStore) {
+        let isAlive: (Int32) -> Bool = { pid in pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
+        do {
+            let running = try store.read { try $0.runs(RunFilter(outcome: .running, limit: 10_000)) }
+            guard running.contains(where: { !isAlive($0.processID) }) else { return }
+            let interrupted = try store.write(commit: true) { try $0.markInterruptedRuns(isAlive: isAlive, at: Timestamp(Date())) }
+            for id in interrupted {
+                FileHandle.standardError.write(Data("notice: run \(id) was interrupted (its process stopped); marked so in the history\n".utf8))
+            }
+        } catch {
+            FileHandle.standardError.write(Data("notice: interrupted runs not checked this time: \(error)\n".utf8))
         }
     }
 

@@ -131,6 +131,35 @@ import Testing
         #expect(!(try Comity.run(["runs"], in: folder)).stderr.contains("interrupted"))
     }
 
+    /// A queued run whose process dies is not lost: it shows as interrupted.
+    @Test func aTriggeredRunKilledMidwayIsNotLost() throws {
+        var files = Self.scripts
+        files["Scripts/thank.lua"] = "return workflow { name = 'thank', on = 'grant.awarded', run = function() while true do end end }"
+        let folder = try workspace(files)
+        let process = Process()
+        process.executableURL = Comity.executable
+        process.arguments = ["run", "Scripts/award.lua", "--timeout", "60s"]
+        process.currentDirectoryURL = folder
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the triggered run is recorded as running, then kill the process.
+        var running = false
+        for _ in 0..<100 where !running {
+            Thread.sleep(forTimeInterval: 0.2)
+            let listed = try Comity.run(["runs", "--workflow", "thank", "--json"], in: folder)
+            running = listed.stdout.contains("\"outcome\" : \"running\"")
+        }
+        #expect(running)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let listed = try Comity.run(["runs", "--json"], in: folder)
+        let runs = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(runs.map { $0["outcome"] as? String } == ["interrupted", "succeeded"])
+        #expect(runs.first?["event"] as? String == "grant.awarded")
+        #expect(try Comity.run(["queue", "status"], in: folder).stdout == "0 run(s) waiting\n")
+    }
+
     @Test func theQueueIsDrainedByItsOwnCommand() throws {
         let folder = try workspace(Self.scripts)
         let status = try Comity.run(["queue", "status"], in: folder)

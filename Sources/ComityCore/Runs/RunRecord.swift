@@ -115,12 +115,16 @@ public struct RunFilter: Sendable {
     /// Only runs that did not succeed (failed, limit, cancelled, interrupted).
     public var unsuccessfulOnly: Bool
     public var since: Timestamp?
+    /// Only runs that ended so (or, for `running`, have not ended).
+    public var outcome: RunRecord.Outcome?
     public var limit: Int
 
-    public init(workflow: String? = nil, unsuccessfulOnly: Bool = false, since: Timestamp? = nil, limit: Int = 50) {
+    public init(workflow: String? = nil, unsuccessfulOnly: Bool = false, since: Timestamp? = nil,
+                outcome: RunRecord.Outcome? = nil, limit: Int = 50) {
         self.workflow = workflow
         self.unsuccessfulOnly = unsuccessfulOnly
         self.since = since
+        self.outcome = outcome
         self.limit = limit
     }
 }
