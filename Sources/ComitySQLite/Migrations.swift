@@ -15,6 +15,9 @@ enum Migrations {
         migrator.registerMigration("v2 run history and trigger queue") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3 identifiers for every record type") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
@@ -142,4 +145,10 @@ enum Migrations {
           workflow TEXT NOT NULL, key TEXT NOT NULL, run TEXT NOT NULL, at INTEGER NOT NULL,
           PRIMARY KEY (workflow, key));
         """
+
+    /// An identifier from outside Comity on every record type (organisations have had
+    /// their org-id since v1): what imports match rows by.
+    static let v3 = ["people", "grants", "partnerships", "events", "applications", "tasks"].map { table in
+        "ALTER TABLE \(table) ADD COLUMN identifier TEXT; CREATE UNIQUE INDEX \(table)_identifier ON \(table)(identifier);"
+    }.joined(separator: "\n")
 }

@@ -4,6 +4,16 @@ import GRDB
 
 /// Run history and the trigger queue (tables `runs` and `run_queue`, migration v2).
 extension SQLiteTransaction {
+    func inSavepoint<T>(_ body: () throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body()
+            return .commit
+        }
+        guard let result else { throw StoreError(.database, "the savepoint returned nothing") }
+        return result
+    }
+
     func saveRun(_ run: RunRecord) throws {
         try db.execute(
             sql: """

@@ -39,6 +39,7 @@ public struct DomainSchema: Sendable {
             FieldDefinition("email", .email, "A contact address."),
             FieldDefinition("organisation", .reference(.organisation), "Where the person works."),
             FieldDefinition("role", .string, "The person's role there."),
+            Self.externalIdentifier,
         ]),
         .grant: RecordSchema(.grant, fields: [
             FieldDefinition("title", .string, required: true, "What the grant is for."),
@@ -52,6 +53,7 @@ public struct DomainSchema: Sendable {
             FieldDefinition("starts_on", .date, "Start of the funded work."),
             FieldDefinition("ends_on", .date, "End of the funded work."),
             FieldDefinition("report_due", .date, "When the report to the funder is due."),
+            Self.externalIdentifier,
         ], lifecycle: LifecycleDescription(GrantStatus.self)),
         .partnership: RecordSchema(.partnership, fields: [
             FieldDefinition("members", .references(.organisation), required: true, minimumItems: 2, "The partners (two or more)."),
@@ -60,6 +62,7 @@ public struct DomainSchema: Sendable {
             FieldDefinition("purpose", .string, "What it is for."),
             FieldDefinition("starts_on", .date, "When it starts."),
             FieldDefinition("ends_on", .date, "When it ends."),
+            Self.externalIdentifier,
         ], lifecycle: LifecycleDescription(PartnershipStatus.self)),
         .event: RecordSchema(.event, fields: [
             FieldDefinition("title", .string, required: true, "The event's title."),
@@ -73,6 +76,7 @@ public struct DomainSchema: Sendable {
             FieldDefinition("city", .string, "The venue's city."),
             FieldDefinition("country", .country, "The venue's country."),
             FieldDefinition("organisers", .references(.organisation), "Who organises it."),
+            Self.externalIdentifier,
         ], lifecycle: LifecycleDescription(EventStatus.self)),
         .application: RecordSchema(.application, fields: [
             FieldDefinition("applicant", .reference(.organisation), required: true, "The organisation applying."),
@@ -81,6 +85,7 @@ public struct DomainSchema: Sendable {
             FieldDefinition("summary", .string, "What it proposes."),
             FieldDefinition("requested", .money, "The amount asked for."),
             FieldDefinition("dismissal_reason", .string, "Why it was dismissed."),
+            Self.externalIdentifier,
         ], lifecycle: LifecycleDescription(ApplicationStatus.self)),
         .task: RecordSchema(.task, fields: [
             FieldDefinition("title", .string, required: true, "What is to be done."),
@@ -88,6 +93,13 @@ public struct DomainSchema: Sendable {
             FieldDefinition("about", .anyReference, "The record the task is about."),
             FieldDefinition("assignee", .reference(.person), "Who is to do it."),
             FieldDefinition("due", .time, "When it is due; an open task past it is overdue."),
+            Self.externalIdentifier,
         ], lifecycle: LifecycleDescription(TaskStatus.self)),
     ])
+
+    /// Every record type but organisations (whose identifier is an org-id) has one:
+    /// what imports match rows by, so that importing a file twice changes nothing.
+    static let externalIdentifier = FieldDefinition(
+        "identifier", .string, unique: true,
+        "An identifier from outside Comity, unique for its type (a 360Giving grant identifier such as 360G-pgf-1234).")
 }

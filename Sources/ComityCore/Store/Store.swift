@@ -54,6 +54,10 @@ public protocol StoreTransaction {
     func events(byRun run: String) throws -> [DomainEvent]
     func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)]
 
+    /// Runs `body` so that, if it throws, what it wrote is undone and the rest of the
+    /// transaction stands (one row of an import).
+    func inSavepoint<T>(_ body: () throws -> T) throws -> T
+
     // MARK: Run history and the trigger queue
 
     /// Records a run as started (outcome `running`) or, once it exists, as it is now.

@@ -83,15 +83,15 @@ enum RecordAPI {
                 "\(col).get",
                 summary: type == .organisation
                     ? "The organisation with this id or org-id identifier (`RU-INN-7707083893`), or nil."
-                    : "The \(type.rawValue) with this id, or nil.",
-                parameters: [APIParameter("id", type == .organisation ? .oneOf([.integer, .string]) : .integer, "Its id" + (type == .organisation ? " or identifier." : "."))],
+                    : "The \(type.rawValue) with this id or identifier, or nil.",
+                parameters: [APIParameter("id", .oneOf([.integer, .string]), "Its id or identifier.")],
                 results: [APIResult(.optional(record), "The record, or nil.")],
                 implementation: { call, context in
                     let records = try context.recordBindings(for: "\(col).get")
                     let transaction = try context.transaction(for: "\(col).get")
                     let found: Record?
-                    if type == .organisation, call.typeName(1) == "string", let text = try? call.string(1), Int64(text) == nil {
-                        found = try transaction.record(.organisation, where: "identifier", is: .string(text))
+                    if call.basicType(1) == .string, let text = try? call.string(1), Int64(text) == nil {
+                        found = try transaction.record(type, where: "identifier", is: .string(text))
                     } else {
                         found = try transaction.record(RecordReference(type, try call.integer(1)))
                     }

@@ -56,6 +56,8 @@ final class AutocommitTransaction: StoreTransaction {
     func changes(byRun run: String) throws -> [AuditEntry] { try read { try $0.changes(byRun: run) } }
     func events(byRun run: String) throws -> [DomainEvent] { try read { try $0.events(byRun: run) } }
     func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)] { try read { try $0.events(since: id) } }
+    /// Each call commits on its own already.
+    func inSavepoint<T>(_ body: () throws -> T) throws -> T { try body() }
     func saveRun(_ run: RunRecord) throws { try write { try $0.saveRun(run) } }
     func run(id: String) throws -> RunRecord? { try read { try $0.run(id: id) } }
     func runs(_ filter: RunFilter) throws -> [RunRecord] { try read { try $0.runs(filter) } }

@@ -1,0 +1,212 @@
+import ComityCore
+import Foundation
+
+/// Rows of text into records, for `comity import`: each row checked like a script's
+/// values, matched to an existing record by its identifier (an organisation also by
+/// name and country) so that importing a file twice changes nothing, and written in a
+/// savepoint of its own: a bad row is rejected with its line and reason, and the rest
+/// is kept (or, `strict`, nothing). The import is recorded in the run history; its
+/// changes carry the run's id in the audit.
+public struct RecordImport {
+    public let store: any Store
+    public let timeZone: TimeZone
+    public let now: Timestamp
+
+    public init(store: any Store, timeZone: TimeZone = .gmt, now: Timestamp = Timestamp(Date())) {
+        self.store = store
+        self.timeZone = timeZone
+        self.now = now
+    }
+
+    /// One row of the input.
+    public struct Row: Sendable {
+        /// Where the row starts in its file (1 is the header).
+        public var line: Int
+        public var cells: [String]
+
+        public init(line: Int, cells: [String]) {
+            self.line = line
+            self.cells = cells
+        }
+    }
+
+    public struct Rejected: Sendable, Equatable {
+        public var line: Int
+        public var reason: String
+        public var cells: [String]
+    }
+
+    public struct Summary: Sendable {
+        public var run: String
+        public var created = 0
+        public var updated = 0
+        public var unchanged = 0
+        public var rejected: [Rejected] = []
+        /// False when `strict` and a row was rejected: nothing was kept.
+        public var kept = true
+    }
+
+    public func run(_ type: RecordType, header: [String], rows: [Row], file: String, strict: Bool) throws -> Summary {
+        let table = RecordTable(type, schema: store.schema, timeZone: timeZone)
+        var summary = Summary(run: "import-" + UUID().uuidString.lowercased())
+        let context = ChangeContext(run: summary.run, at: now, timeZone: timeZone)
+        let started = Timestamp(Date())
+        var record = RunRecord(id: summary.run, workflow: nil, file: file, contentHash: "", trigger: .manual,
+                               parameters: ["kind": type.collection], clock: now, startedAt: started)
+        struct StrictFailure: Error {}
+        do {
+            try store.write(commit: true) { transaction in
+                for row in rows {
+                    do {
+                        let result = try transaction.inSavepoint {
+                            try importRow(row, header: header, table: table, transaction: transaction, context: context)
+                        }
+                        switch result {
+                        case .created: summary.created += 1
+                        case .updated: summary.updated += 1
+                        case .unchanged: summary.unchanged += 1
+                        }
+                    } catch {
+                        summary.rejected.append(Rejected(line: row.line, reason: Self.reason(error), cells: row.cells))
+                    }
+                }
+                if strict && !summary.rejected.isEmpty { throw StrictFailure() }
+                record.endedAt = Timestamp(Date())
+                record.outcome = .succeeded
+                (record.recordsCreated, record.recordsChanged) = try transaction.changeCounts(byRun: summary.run)
+                record.log = [summary.text(file: file)]
+                try transaction.saveRun(record)
+            }
+        } catch is StrictFailure {
+            summary.kept = false
+            summary.created = 0
+            summary.updated = 0
+            summary.unchanged = 0
+            record.endedAt = Timestamp(Date())
+            record.outcome = .failed
+            record.error = "\(summary.rejected.count) row(s) rejected with --strict: nothing was imported"
+            try store.write(commit: true) { try $0.saveRun(record) }
+        }
+        return summary
+    }
+
+    enum RowResult { case created, updated, unchanged }
+
+    private func importRow(
+        _ row: Row, header: [String], table: RecordTable, transaction: any StoreTransaction, context: ChangeContext
+    ) throws -> RowResult {
+        if row.cells.count > header.count {
+            throw DomainError(.invalidValue, "the row has \(row.cells.count) cells for \(header.count) columns")
+        }
+        var cells: [String: String] = [:]
+        for (column, cell) in zip(header, row.cells) { cells[column] = cell }
+        let fields = try table.fields(cells) { target, text, field in
+            try resolve(target, text, field: field, transaction: transaction)
+        }
+        let type = table.type
+        var result = RowResult.created
+        var current: Record
+        if let existing = try match(type, fields, transaction: transaction) {
+            let changed = try transaction.update(existing.reference, fields.mapValues { $0 }, context: context)
+            result = changed.fields == existing.fields ? .unchanged : .updated
+            current = changed
+        } else {
+            current = try transaction.create(type, fields, context: context)
+        }
+        // A status is reached through the lifecycle's steps, each recorded as usual.
+        if let wanted = cells["status"]?.trimmingCharacters(in: .whitespaces), !wanted.isEmpty,
+           let lifecycle = table.schema.lifecycle, let status = current.status, status != wanted {
+            guard lifecycle.statuses.contains(wanted) else {
+                throw DomainError(.invalidValue, field: "status",
+                                  "invalid status '\(wanted)' for \(type.article) \(type.rawValue) (statuses: \(lifecycle.statuses.joined(separator: ", ")))")
+            }
+            guard let path = Self.path(in: lifecycle, from: status, to: wanted) else {
+                throw DomainError(.illegalStep, field: "status", "no steps lead \(type.article) \(type.rawValue) from '\(status)' to '\(wanted)'")
+            }
+            for verb in path { current = try transaction.step(current.reference, verb, [:], context: context) }
+            if result == .unchanged { result = .updated }
+        }
+        return result
+    }
+
+    /// The existing record a row stands for: by identifier; an organisation without one
+    /// by its exact name (and country, when given).
+    private func match(_ type: RecordType, _ fields: [String: FieldValue], transaction: any StoreTransaction) throws -> Record? {
+        if let identifier = fields["identifier"] {
+            return try transaction.record(type, where: "identifier", is: identifier)
+        }
+        guard type == .organisation, let name = fields["name"] else { return nil }
+        var filters = [RecordQuery.Filter("name", .equal, name)]
+        if let country = fields["country"] { filters.append(.init("country", .equal, country)) }
+        var found: [Record] = []
+        try transaction.forEach(type, RecordQuery(filters: filters, limit: 2, includeArchived: true)) { found.append($0); return true }
+        return found.count == 1 ? found[0] : nil
+    }
+
+    /// A referenced record from its cell: `grant#12` (any type), an id, an identifier,
+    /// or an organisation's exact name.
+    private func resolve(_ target: RecordType?, _ text: String, field: String, transaction: any StoreTransaction) throws -> RecordReference {
+        guard let target else {
+            let parts = text.split(separator: "#")
+            guard parts.count == 2, let type = RecordType(rawValue: String(parts[0])), let id = Int64(parts[1]) else {
+                throw DomainError(.invalidValue, field: field, "\(field) '\(text)' must name a record as type#id, such as grant#12")
+            }
+            return RecordReference(type, id)
+        }
+        if let id = Int64(text) { return RecordReference(target, id) }
+        // Text that cannot be an identifier (an organisation's name) is not one: look further.
+        let byIdentifier: Record?
+        do {
+            byIdentifier = try transaction.record(target, where: "identifier", is: .string(text))
+        } catch is DomainError {
+            byIdentifier = nil
+        }
+        if let found = byIdentifier { return found.reference }
+        if target == .organisation {
+            var found: [Record] = []
+            try transaction.forEach(.organisation, RecordQuery(filters: [.init("name", .equal, .string(text))], limit: 2)) {
+                found.append($0)
+                return true
+            }
+            if found.count == 1 { return found[0].reference }
+            if found.count > 1 {
+                throw DomainError(.invalidValue, field: field, "\(field) '\(text)': several organisations have that name; give its identifier or id")
+            }
+        }
+        throw DomainError(.invalidValue, field: field, "\(field) '\(text)': no \(target.rawValue) with that identifier\(target == .organisation ? " or name" : "") or id")
+    }
+
+    /// The shortest run of steps from one status to another.
+    static func path(in lifecycle: LifecycleDescription, from start: String, to goal: String) -> [String]? {
+        var paths: [String: [String]] = [start: []]
+        var frontier = [start]
+        while !frontier.isEmpty {
+            var next: [String] = []
+            for status in frontier {
+                for step in lifecycle.steps where step.from.contains(status) && paths[step.to] == nil {
+                    paths[step.to] = (paths[status] ?? []) + [step.verb]
+                    if step.to == goal { return paths[goal] }
+                    next.append(step.to)
+                }
+            }
+            frontier = next
+        }
+        return nil
+    }
+
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let error as DomainError: error.message
+        case let error as StoreError: error.message
+        default: "\(error)"
+        }
+    }
+}
+
+extension RecordImport.Summary {
+    /// `organisations.csv: 12 created, 3 updated, 40 unchanged, 2 rejected`.
+    public func text(file: String) -> String {
+        "\(file): \(created) created, \(updated) updated, \(unchanged) unchanged, \(rejected.count) rejected"
+            + (kept ? "" : " (--strict: nothing imported)")
+    }
+}

@@ -1,0 +1,90 @@
+import ComityCore
+import Foundation
+import LuaBridge
+
+/// Records as rows of text: the columns of a record type in a CSV or JSON file, and
+/// the conversion of each field to and from its cell. Export and import share it, so
+/// that an exported file imports back as it was.
+///
+/// Cells: money `1300000.00 RUB`; dates `2021-01-26`; times ISO 8601 in the workspace's
+/// zone; booleans `true`/`false`; lists `a; b`; a record by its identifier when it has
+/// one (an organisation without one by its name), else its id; a record of any type
+/// `grant#12`.
+public struct RecordTable {
+    public let type: RecordType
+    public let schema: RecordSchema
+    public let timeZone: TimeZone
+
+    public init(_ type: RecordType, schema: DomainSchema, timeZone: TimeZone = .gmt) {
+        self.type = type
+        self.schema = schema[type]
+        self.timeZone = timeZone
+    }
+
+    /// `id`, the fields in schema order, then `status` for types with a lifecycle.
+    public var columns: [String] {
+        ["id"] + schema.fields.map(\.name) + (schema.lifecycle == nil ? [] : ["status"])
+    }
+
+    // MARK: Export
+
+    /// The row of `record`; `label` gives a referenced record's identifier or id.
+    public func cells(_ record: Record, label: (RecordReference) throws -> String) rethrows -> [String] {
+        var row = [String(record.id)]
+        for definition in schema.fields {
+            row.append(try record.fields[definition.name].map { try cell($0, definition, label: label) } ?? "")
+        }
+        if schema.lifecycle != nil { row.append(record.status ?? "") }
+        return row
+    }
+
+    func cell(_ value: FieldValue, _ definition: FieldDefinition, label: (RecordReference) throws -> String) rethrows -> String {
+        if case .anyReference = definition.type, case .reference(let r) = value { return r.description } // grant#12
+        switch value {
+        case .string(let s), .decimal(let s): return s
+        case .integer(let i): return String(i)
+        case .boolean(let b): return b ? "true" : "false"
+        case .date(let d): return d.description
+        case .time(let t): return t.formatted(in: timeZone)
+        case .money(let m): return "\(m.amountText) \(m.currency.code)"
+        case .strings(let list): return list.joined(separator: "; ")
+        case .reference(let r): return try label(r)
+        case .references(let list): return try list.map(label).joined(separator: "; ")
+        }
+    }
+
+    // MARK: Import
+
+    /// A row's fields from its cells by column name. Empty cells are left out; `id` and
+    /// `status` are not fields (the caller uses them); an unknown column is an error
+    /// naming it. `resolve` finds a referenced record from its cell text.
+    public func fields(
+        _ cells: [String: String], resolve: (_ target: RecordType?, _ text: String, _ field: String) throws -> RecordReference
+    ) throws -> [String: FieldValue] {
+        var fields: [String: FieldValue] = [:]
+        for (column, raw) in cells {
+            let text = raw.trimmingCharacters(in: .whitespaces)
+            if column == "id" || column == "status" || text.isEmpty { continue }
+            guard let definition = schema.field(named: column) else {
+                var message = "\(type.displayName) has no field '\(column)'"
+                if let near = closest(column) { message += " (did you mean '\(near)'?)" }
+                throw DomainError(.invalidValue, field: column, message)
+            }
+            switch definition.type {
+            case .reference(let target):
+                fields[column] = .reference(try resolve(target, text, column))
+            case .references(let target):
+                let parts = text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                fields[column] = .references(try parts.map { try resolve(target, $0, column) })
+            case .anyReference:
+                fields[column] = .reference(try resolve(nil, text, column))
+            default:
+                // The schema checks and normalises text as it does a script's values.
+                fields[column] = .string(text)
+            }
+        }
+        return fields
+    }
+
+    private func closest(_ name: String) -> String? { NameSuggestion.closest(to: name, among: columns) }
+}

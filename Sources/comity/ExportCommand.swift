@@ -1,0 +1,43 @@
+import ArgumentParser
+import ComityCore
+import ComityEngine
+import Foundation
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export records as CSV or JSON, in the columns `comity import` reads.",
+        discussion: """
+            Money is written `1300000.00 RUB`, dates and times in ISO 8601 (times in the \
+            workspace's zone), lists as `a; b`, a referenced record by its identifier when it \
+            has one (an organisation without one by its name), else its id.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The record type: \(RecordKind.allValueStrings.joined(separator: ", ")).", valueName: "kind"))
+    var kind: RecordKind
+
+    @Option(help: "csv or json (default: from --out's extension, else csv).")
+    var format: String?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    var out: String?
+
+    @Flag(help: "Include archived records.")
+    var archived = false
+
+    @Option(help: ArgumentHelp("The database to use instead of the workspace's.", valueName: "path"))
+    var database: String?
+
+    func validate() throws {
+        if let format, ExchangeFormat(rawValue: format) == nil { throw ValidationError("--format must be csv or json, got '\(format)'") }
+    }
+
+    func run() throws {
+        let opened = try OpenedWorkspace.open(database: database)
+        let chosen = format.flatMap(ExchangeFormat.init(rawValue:)) ?? out.map(ExchangeFormat.init(path:)) ?? .csv
+        let text = try ExchangeFile.export(kind.type, store: opened.store, timeZone: opened.workspace.timeZone, format: chosen,
+                                           includeArchived: archived)
+        try Output.write(text, to: out)
+    }
+}

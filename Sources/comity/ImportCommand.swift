@@ -1,0 +1,75 @@
+import ArgumentParser
+import ComityCore
+import ComityEngine
+import Foundation
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import records from a CSV or JSON file.",
+        discussion: """
+            Columns are field names (custom fields too), as `comity export` writes them; `id` is \
+            ignored, and `status` is reached through the lifecycle's steps. A row whose \
+            identifier (an organisation's org-id, or its exact name and country) matches a \
+            record updates it, so importing the same file twice changes nothing. Each rejected \
+            row is reported with its line and reason and written, with a `reason` column, to \
+            FILE.rejects.csv beside the input; the other rows are imported, or none with \
+            --strict. Exit status 1 when a row was rejected.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The record type: \(RecordKind.allValueStrings.joined(separator: ", ")).", valueName: "kind"))
+    var kind: RecordKind
+
+    @Argument(help: "The file: .csv or .json.", completion: .file(extensions: ["csv", "json"]))
+    var file: String
+
+    @Option(help: "The file's format, when its name does not say (csv or json).")
+    var format: String?
+
+    @Flag(help: "Import nothing if any row is rejected.")
+    var strict = false
+
+    @Option(help: ArgumentHelp("The database to use instead of the workspace's.", valueName: "path"))
+    var database: String?
+
+    func validate() throws {
+        if let format, ExchangeFormat(rawValue: format) == nil { throw ValidationError("--format must be csv or json, got '\(format)'") }
+    }
+
+    func run() throws {
+        let opened = try OpenedWorkspace.open(database: database)
+        let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+        let chosen = format.flatMap(ExchangeFormat.init(rawValue:)) ?? ExchangeFormat(path: file)
+        let input: (header: [String], rows: [RecordImport.Row])
+        do {
+            input = try ExchangeFile.read(path, format: chosen)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let summary = try RecordImport(store: opened.store, timeZone: opened.workspace.timeZone)
+            .run(kind.type, header: input.header, rows: input.rows, file: file, strict: strict)
+        for rejected in summary.rejected {
+            FileHandle.standardError.write(Data("\(file):\(rejected.line): \(rejected.reason)\n".utf8))
+        }
+        let rejects = path + ".rejects.csv"
+        if summary.rejected.isEmpty {
+            try? FileManager.default.removeItem(atPath: rejects) // from an earlier import of this file
+        } else {
+            try writeRejects(summary.rejected, header: input.header, to: rejects)
+        }
+        print(summary.text(file: file))
+        if !summary.rejected.isEmpty {
+            print("rejected rows: \(file).rejects.csv")
+            throw ExitCode(1)
+        }
+    }
+
+    private func writeRejects(_ rejected: [RecordImport.Rejected], header: [String], to path: String) throws {
+        let rows = rejected.map { row in
+            row.cells + Array(repeating: "", count: max(header.count - row.cells.count, 0)) + [String(row.line), row.reason]
+        }
+        try ExchangeFile.csvText([header + ["line", "reason"]] + rows).write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// `comity import` and `comity export` through the real command, on the files in
+/// Tests/Fixtures/exchange.
+@Suite struct ExchangeCommandTests {
+    /// A workspace with the fixture files copied in.
+    func workspaceWithFixtures() throws -> URL {
+        let folder = try workspace(["comity.lua": "return { time_zone = 'Europe/Moscow' }"])
+        let fixtures = Comity.packageRoot.appendingPathComponent("Tests/Fixtures/exchange")
+        for name in try FileManager.default.contentsOfDirectory(atPath: fixtures.path) {
+            try FileManager.default.copyItem(at: fixtures.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        return folder
+    }
+
+    @Test func importingReportsRejectsKeepsTheRestAndChangesNothingTheSecondTime() throws {
+        let folder = try workspaceWithFixtures()
+        let first = try Comity.run(["import", "orgs", "organisations.csv"], in: folder)
+        #expect(first.status == 1)
+        #expect(first.stdout.contains("organisations.csv: 3 created, 0 updated, 0 unchanged, 2 rejected"))
+        // Line numbers count the line break inside the quoted name on lines 4-5.
+        #expect(first.stderr.contains("organisations.csv:6: invalid country 'SU'"), "\(first.stderr)")
+        #expect(first.stderr.contains("organisations.csv:7: invalid identifier 'ZZ-1'"))
+        let rejects = try String(contentsOf: folder.appendingPathComponent("organisations.csv.rejects.csv"), encoding: .utf8)
+        #expect(rejects.hasPrefix("name,kind,country,identifier,website,tags,line,reason\n"))
+        #expect(rejects.contains("Bad Org,national_ngo,SU,,,,6,invalid country 'SU'"))
+
+        let again = try Comity.run(["import", "orgs", "organisations.csv"], in: folder)
+        #expect(again.stdout.contains("0 created, 0 updated, 3 unchanged, 2 rejected"))
+
+        let grants = try Comity.run(["import", "grants", "grants.csv"], in: folder)
+        #expect(grants.stdout.contains("grants.csv: 2 created, 0 updated, 0 unchanged, 2 rejected"), "\(grants.stdout)\(grants.stderr)")
+        #expect(grants.stderr.contains("grants.csv:5: recipient 'Nobody Ltd': no organisation with that identifier or name or id"))
+        #expect(grants.stderr.contains("grants.csv:6: Grant field 'amount_awarded' must be Money with its currency"))
+        #expect(try Comity.run(["import", "grants", "grants.csv"], in: folder).stdout.contains("0 created, 0 updated, 2 unchanged"))
+
+        // Statuses were reached through the lifecycle, with its events; references by name or identifier.
+        let check = try Comity.run(["run", "check.lua"], in: try write("check.lua", """
+            local g = grants.get("360G-pgf-0001")
+            print(g.status, g.amount_awarded, g.recipient.name, g.funder.name, g.decided_on)
+            print(grants.get("360G-pgf-0002").status, grants.get("360G-pgf-0002").recipient.kind)
+            """, in: folder))
+        #expect(check.stdout == "awarded\t3,523,035.23 RUB\tAgency for Social Information\tPresidential Grants Foundation\t2021-02-01\nsubmitted\tnational_ngo\n", "\(check.stderr)")
+
+        // The import is a run in the history, its changes under its id.
+        let runs = try Comity.run(["runs", "--json"], in: folder)
+        #expect(runs.stdout.contains("\"file\" : \"grants.csv\""))
+    }
+
+    @Test func strictImportsNothingWhenARowIsRejected() throws {
+        let folder = try workspaceWithFixtures()
+        let strict = try Comity.run(["import", "organisations", "organisations.csv", "--strict"], in: folder)
+        #expect(strict.status == 1)
+        #expect(strict.stdout.contains("0 created, 0 updated, 0 unchanged, 2 rejected (--strict: nothing imported)"))
+        let export = try Comity.run(["export", "orgs"], in: folder)
+        #expect(export.stdout == "id,name,kind,country,identifier,website,email,description,tags\n")
+    }
+
+    @Test func exportImportsBackAsItWas() throws {
+        let folder = try workspaceWithFixtures()
+        _ = try Comity.run(["import", "orgs", "organisations.csv"], in: folder)
+        _ = try Comity.run(["import", "grants", "grants.csv"], in: folder)
+        let csv = try Comity.run(["export", "grants", "--out", "grants-out.csv"], in: folder)
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let text = try String(contentsOf: folder.appendingPathComponent("grants-out.csv"), encoding: .utf8)
+        // References by identifier where there is one, an organisation's name else.
+        #expect(text.contains("1,Public diplomacy school,Presidential Grants Foundation,RU-INN-7707083893,public diplomacy,,3523035.23 RUB,,2021-02-01,,,,360G-pgf-0001,awarded\n"))
+        let json = try Comity.run(["export", "grants", "--format", "json"], in: folder)
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(objects.count == 2 && objects.first?["status"] as? String == "awarded")
+
+        // Into a second workspace: the same records, and importing again changes nothing.
+        let other = try workspace(["comity.lua": "return { time_zone = 'Europe/Moscow' }"])
+        let orgs = try Comity.run(["export", "orgs", "--out", other.appendingPathComponent("orgs.json").path], in: folder)
+        #expect(orgs.status == 0)
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("grants-out.csv"), to: other.appendingPathComponent("grants.csv"))
+        #expect(try Comity.run(["import", "orgs", "orgs.json"], in: other).stdout.contains("3 created"))
+        #expect(try Comity.run(["import", "grants", "grants.csv"], in: other).stdout.contains("2 created, 0 updated, 0 unchanged, 0 rejected"))
+        #expect(try Comity.run(["export", "grants"], in: other).stdout == (try Comity.run(["export", "grants"], in: folder)).stdout)
+        #expect(try Comity.run(["import", "grants", "grants.csv"], in: other).stdout.contains("0 created, 0 updated, 2 unchanged"))
+    }
+
+    @Test func jsonRowsAreNamedByTheirPlace() throws {
+        let folder = try workspaceWithFixtures()
+        _ = try Comity.run(["import", "orgs", "organisations.csv"], in: folder)
+        let result = try Comity.run(["import", "applications", "applications.json"], in: folder)
+        #expect(result.stdout.contains("1 created, 0 updated, 0 unchanged, 1 rejected"), "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("applications.json:2: Application has no field 'unknown_field'"))
+        let bad = try Comity.run(["import", "tasks", "nowhere.csv"], in: folder)
+        #expect(bad.status == 1 && bad.stderr.contains("cannot read"))
+        let kind = try Comity.run(["import", "invoices", "x.csv"], in: folder)
+        #expect(kind.status == 64 && kind.stderr.contains("invoices"))
+    }
+
+    private func write(_ name: String, _ text: String, in folder: URL) throws -> URL {
+        try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        return folder
+    }
+}
