@@ -3,7 +3,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps testdeps build demo test bench clean
 
 all: build
 
@@ -27,8 +27,16 @@ demo: build
 	cp -R Scripts/. $(DEMO)/Scripts/
 	bin=$$($(SWIFT) build --show-bin-path) && cd $(DEMO) && "$$bin/comity" run Scripts/seed-world.lua Scripts/report.lua
 
+# The 360Giving export is checked by a real JSON Schema validator (Python's jsonschema).
+testdeps:
+	@if ! python3 -c 'import jsonschema, referencing' >/dev/null 2>&1; then \
+		echo "Installing python3-jsonschema (apt-get)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema >/dev/null; \
+	fi
+
 # The Swift tests, then the specs of the shipped workflows (Scripts/*_spec.lua).
-test: deps
+test: deps testdeps
 	$(SWIFT) test
 	$(SWIFT) build --product comity
 	.build/debug/comity test

@@ -24,7 +24,7 @@ struct ImportCommand: ParsableCommand {
     @Argument(help: "The file: .csv or .json.", completion: .file(extensions: ["csv", "json"]))
     var file: String
 
-    @Option(help: "The file's format, when its name does not say (csv or json).")
+    @Option(help: "csv or json (default: from the file's extension); 360giving for grants in the 360Giving Data Standard (a JSON package or the flattened CSV, by extension).")
     var format: String?
 
     @Flag(help: "Import nothing if any row is rejected.")
@@ -34,22 +34,31 @@ struct ImportCommand: ParsableCommand {
     var database: String?
 
     func validate() throws {
-        if let format, ExchangeFormat(rawValue: format) == nil { throw ValidationError("--format must be csv or json, got '\(format)'") }
+        if let format, ExchangeFormat(rawValue: format) == nil, format != "360giving" {
+            throw ValidationError("--format must be csv, json or 360giving, got '\(format)'")
+        }
+        if format == "360giving", kind.type != .grant { throw ValidationError("--format 360giving is for grants") }
     }
 
     func run() throws {
         let opened = try OpenedWorkspace.open(database: database)
         let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
         let chosen = format.flatMap(ExchangeFormat.init(rawValue:)) ?? ExchangeFormat(path: file)
-        let input: (header: [String], rows: [RecordImport.Row])
+        let importer = RecordImport(store: opened.store, timeZone: opened.workspace.timeZone)
+        var input: (header: [String], rows: [RecordImport.Row]) = ([], [])
+        let summary: RecordImport.Summary
         do {
-            input = try ExchangeFile.read(path, format: chosen)
-        } catch {
+            if format == "360giving" {
+                summary = try Giving360.importGrants(path, format: chosen, into: importer, strict: strict)
+                input.header = Giving360.csvColumns
+            } else {
+                input = try ExchangeFile.read(path, format: chosen)
+                summary = try importer.run(kind.type, header: input.header, rows: input.rows, file: file, strict: strict)
+            }
+        } catch let error as ExchangeFileError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let summary = try RecordImport(store: opened.store, timeZone: opened.workspace.timeZone)
-            .run(kind.type, header: input.header, rows: input.rows, file: file, strict: strict)
         for rejected in summary.rejected {
             FileHandle.standardError.write(Data("\(file):\(rejected.line): \(rejected.reason)\n".utf8))
         }

@@ -98,3 +98,76 @@ import Testing
         return folder
     }
 }
+
+/// Grants in the 360Giving Data Standard: the seed's 369 grants exported as a package
+/// that validates against the standard's JSON Schemas (jsonschema, in a child process),
+/// as the flattened CSV with its column titles, and imported back.
+@Suite struct Giving360CommandTests {
+    @Test func theSeedsGrantsRoundTripThrough360Giving() throws {
+        let folder = try workspace(["comity.lua": "return {}"])
+        for name in ["seed-world.lua", "lib/format.lua"] {
+            let target = folder.appendingPathComponent("Scripts/\(name)")
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: Comity.packageRoot.appendingPathComponent("Scripts/\(name)"), to: target)
+        }
+        #expect(try Comity.run(["run", "Scripts/seed-world.lua"], in: folder).status == 0)
+
+        let json = try Comity.run(["export", "grants", "--format", "360giving", "--out", "grants-360.json"], in: folder)
+        #expect(json.status == 0, "\(json.stderr)")
+        let package = folder.appendingPathComponent("grants-360.json")
+        let validation = try Python.run(["Tests/Fixtures/validate-360giving.py", package.path])
+        #expect(validation.status == 0, "\(validation.stdout)\(validation.stderr)")
+        #expect(validation.stdout == "valid\n")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: package)) as? [String: Any])
+        #expect((object["grants"] as? [Any])?.count == 369)
+
+        // A package the schema refuses is refused by the same check: it can fail.
+        var broken = object
+        if var grants = broken["grants"] as? [[String: Any]] {
+            grants[0]["awardDate"] = "yesterday"
+            broken["grants"] = grants
+        }
+        let brokenFile = folder.appendingPathComponent("broken.json")
+        try JSONSerialization.data(withJSONObject: broken).write(to: brokenFile)
+        #expect(try Python.run(["Tests/Fixtures/validate-360giving.py", brokenFile.path]).status == 1)
+
+        let csv = try Comity.run(["export", "grants", "--format", "360giving", "--out", "grants-360.csv"], in: folder)
+        #expect(csv.status == 0)
+        let flat = try String(contentsOf: folder.appendingPathComponent("grants-360.csv"), encoding: .utf8)
+        #expect(flat.hasPrefix("Identifier,Title,Description,Currency,Amount Applied For,Amount Awarded,Award Date,Recipient Org:Identifier,Recipient Org:Name,"))
+        #expect(flat.split(separator: "\n").count == 370)
+
+        // Into an empty workspace, from each form; a second import changes nothing.
+        for file in ["grants-360.json", "grants-360.csv"] {
+            let other = try workspace(["comity.lua": "return {}"])
+            try FileManager.default.copyItem(at: folder.appendingPathComponent(file), to: other.appendingPathComponent(file))
+            let imported = try Comity.run(["import", "grants", file, "--format", "360giving"], in: other)
+            #expect(imported.status == 0, "\(imported.stdout)\(imported.stderr)")
+            #expect(imported.stdout.contains("369 created, 0 updated, 0 unchanged, 0 rejected"))
+            try "local t = grants.sum { 'amount_awarded' } print(grants.count { status = 'awarded' }, t[1].total)"
+                .write(to: other.appendingPathComponent("total.lua"), atomically: true, encoding: .utf8)
+            #expect(try Comity.run(["run", "total.lua"], in: other).stdout == "369\t1,300,000,000.00 RUB\n")
+            let again = try Comity.run(["import", "grants", file, "--format", "360giving"], in: other)
+            #expect(again.stdout.contains("0 created, 0 updated, 369 unchanged, 0 rejected"), "\(again.stdout)")
+        }
+    }
+}
+
+/// python3 in a child process, from the package root.
+enum Python {
+    static func run(_ arguments: [String]) throws -> Comity.Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        process.currentDirectoryURL = Comity.packageRoot
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Comity.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                             stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}

@@ -1,0 +1,212 @@
+import ComityCore
+import Foundation
+
+/// Grants in the 360Giving Data Standard (schema 1.4): a JSON grant package
+/// (`{"grants": [...]}`), and the flattened CSV with its column titles (`Identifier`,
+/// `Amount Awarded`, `Recipient Org:Identifier`, ...). Export writes the grants that
+/// have an amount awarded; import makes the organisations it names when they are
+/// missing, then the grants, awarded, through `RecordImport`.
+public enum Giving360 {
+    /// The flattened CSV's columns, in the order the standard's templates use.
+    public static let csvColumns = [
+        "Identifier", "Title", "Description", "Currency", "Amount Applied For", "Amount Awarded", "Award Date",
+        "Recipient Org:Identifier", "Recipient Org:Name", "Recipient Org:Country Code",
+        "Funding Org:Identifier", "Funding Org:Name", "Grant Programme:Title",
+        "Planned Dates:Start Date", "Planned Dates:End Date", "Last Modified",
+    ]
+
+    /// One grant as the standard sees it: its flattened columns' values.
+    struct Grant {
+        var values: [String: String] = [:]
+        subscript(_ column: String) -> String? {
+            get { values[column].flatMap { $0.isEmpty ? nil : $0 } }
+            set { values[column] = newValue }
+        }
+    }
+
+    // MARK: Export
+
+    /// Every grant with an amount awarded, as a package (`json`) or flattened CSV.
+    public static func export(store: any Store, format: ExchangeFormat, publisher: String = "Comity") throws -> String {
+        let grants = try exportedGrants(store)
+        switch format {
+        case .csv:
+            return try ExchangeFile.csvText([csvColumns] + grants.map { grant in csvColumns.map { grant[$0] ?? "" } })
+        case .json:
+            let package: [String: Any] = [
+                "version": "1.4",
+                "grants": grants.map(jsonGrant),
+            ]
+            let data = try JSONSerialization.data(withJSONObject: package, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            return String(decoding: data, as: UTF8.self) + "\n"
+        }
+    }
+
+    private static func exportedGrants(_ store: any Store) throws -> [Grant] {
+        try store.read { transaction in
+            var organisations: [Int64: Record] = [:]
+            func organisation(_ reference: RecordReference) throws -> Record? {
+                if let known = organisations[reference.id] { return known }
+                let found = try transaction.record(reference)
+                organisations[reference.id] = found
+                return found
+            }
+            var grants: [Grant] = []
+            try transaction.forEach(.grant, RecordQuery()) { record in
+                guard case .money(let awarded)? = record.fields["amount_awarded"] else { return true }
+                var grant = Grant()
+                grant["Identifier"] = record.fields["identifier"]?.description ?? "360G-comity-grant-\(record.id)"
+                grant["Title"] = record.fields["title"]?.description
+                // The standard asks for a description; grants have none of their own.
+                grant["Description"] = record.fields["description"]?.description ?? record.fields["title"]?.description
+                grant["Currency"] = awarded.currency.code
+                grant["Amount Awarded"] = awarded.amountText
+                if case .money(let requested)? = record.fields["amount_requested"], requested.currency == awarded.currency {
+                    grant["Amount Applied For"] = requested.amountText
+                }
+                grant["Award Date"] = record.fields["decided_on"]?.description ?? String(record.createdAt.description.prefix(10))
+                for (role, field) in [("Recipient Org", "recipient"), ("Funding Org", "funder")] {
+                    guard case .reference(let reference)? = record.fields[field], let org = try organisation(reference) else { continue }
+                    grant["\(role):Identifier"] = org.fields["identifier"]?.description ?? "360G-comity-organisation-\(org.id)"
+                    grant["\(role):Name"] = org.fields["name"]?.description
+                    if role == "Recipient Org" { grant["\(role):Country Code"] = org.fields["country"]?.description }
+                }
+                grant["Grant Programme:Title"] = record.fields["programme"]?.description
+                grant["Planned Dates:Start Date"] = record.fields["starts_on"]?.description
+                grant["Planned Dates:End Date"] = record.fields["ends_on"]?.description
+                grant["Last Modified"] = record.updatedAt.description
+                grants.append(grant)
+                return true
+            }
+            return grants
+        }
+    }
+
+    private static func jsonGrant(_ grant: Grant) -> [String: Any] {
+        var object: [String: Any] = [:]
+        object["id"] = grant["Identifier"]
+        object["title"] = grant["Title"]
+        object["description"] = grant["Description"] ?? ""
+        object["currency"] = grant["Currency"]
+        object["amountAwarded"] = grant["Amount Awarded"].flatMap { Decimal(string: $0) }.map { NSDecimalNumber(decimal: $0) }
+        object["amountAppliedFor"] = grant["Amount Applied For"].flatMap { Decimal(string: $0) }.map { NSDecimalNumber(decimal: $0) }
+        object["awardDate"] = grant["Award Date"]
+        object["dateModified"] = grant["Last Modified"]
+        for (role, key) in [("Recipient Org", "recipientOrganization"), ("Funding Org", "fundingOrganization")] {
+            guard let id = grant["\(role):Identifier"], let name = grant["\(role):Name"] else { continue }
+            var org: [String: Any] = ["id": id, "name": name]
+            if let country = grant["\(role):Country Code"] { org["addressCountry"] = country }
+            object[key] = [org]
+        }
+        if let programme = grant["Grant Programme:Title"] { object["grantProgramme"] = [["title": programme]] }
+        if let start = grant["Planned Dates:Start Date"] {
+            var dates: [String: Any] = ["startDate": start]
+            if let end = grant["Planned Dates:End Date"] { dates["endDate"] = end }
+            object["plannedDates"] = [dates]
+        }
+        return object
+    }
+
+    // MARK: Import
+
+    /// The grants of a package or flattened CSV, each with the line (CSV) or place
+    /// (JSON) it comes from.
+    static func read(_ path: String, format: ExchangeFormat) throws -> [(line: Int, grant: Grant)] {
+        switch format {
+        case .csv:
+            let (header, rows) = try ExchangeFile.read(path, format: .csv)
+            return rows.map { row in
+                var grant = Grant()
+                for (column, cell) in zip(header, row.cells) { grant[column] = cell.trimmingCharacters(in: .whitespaces) }
+                return (row.line, grant)
+            }
+        case .json:
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ExchangeFileError("cannot read \(path): no such file, or not readable")
+            }
+            guard let package = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                  let list = package["grants"] as? [[String: Any]] else {
+                throw ExchangeFileError("\(path): not a 360Giving grant package (a JSON object with a \"grants\" array)")
+            }
+            return list.enumerated().map { offset, object in (offset + 1, flattened(object)) }
+        }
+    }
+
+    private static func flattened(_ object: [String: Any]) -> Grant {
+        func text(_ value: Any?) -> String? {
+            switch value {
+            case let s as String: s
+            case let n as NSNumber: n.stringValue
+            default: nil
+            }
+        }
+        func first(_ key: String) -> [String: Any]? { (object[key] as? [[String: Any]])?.first }
+        var grant = Grant()
+        grant["Identifier"] = text(object["id"])
+        grant["Title"] = text(object["title"])
+        grant["Description"] = text(object["description"])
+        grant["Currency"] = text(object["currency"])
+        grant["Amount Awarded"] = text(object["amountAwarded"])
+        grant["Amount Applied For"] = text(object["amountAppliedFor"])
+        grant["Award Date"] = text(object["awardDate"])
+        grant["Recipient Org:Identifier"] = text(first("recipientOrganization")?["id"])
+        grant["Recipient Org:Name"] = text(first("recipientOrganization")?["name"])
+        grant["Recipient Org:Country Code"] = text(first("recipientOrganization")?["addressCountry"])
+        grant["Funding Org:Identifier"] = text(first("fundingOrganization")?["id"])
+        grant["Funding Org:Name"] = text(first("fundingOrganization")?["name"])
+        grant["Grant Programme:Title"] = text(first("grantProgramme")?["title"])
+        grant["Planned Dates:Start Date"] = text(first("plannedDates")?["startDate"])
+        grant["Planned Dates:End Date"] = text(first("plannedDates")?["endDate"])
+        return grant
+    }
+
+    /// Imports grants in the standard's form: the organisations first (matched by their
+    /// org-id, else their name; made when missing), then the grants, as awarded.
+    public static func importGrants(_ path: String, format: ExchangeFormat, into importer: RecordImport, strict: Bool) throws
+        -> RecordImport.Summary
+    {
+        let grants = try read(path, format: format)
+        // An org-id we know the prefix of is kept as the organisation's identifier; any
+        // other (360G-...) is only a name to match.
+        func orgIdentifier(_ text: String?) -> String? {
+            guard let text, (try? OrgIdentifier(text)) != nil else { return nil }
+            return text
+        }
+        // Each organisation once, named by the line of the first grant that names it.
+        var orgRows: [RecordImport.Row] = []
+        var seen = Set<String>()
+        for (line, grant) in grants {
+            for role in ["Funding Org", "Recipient Org"] {
+                guard let name = grant["\(role):Name"] else { continue }
+                let identifier = orgIdentifier(grant["\(role):Identifier"]) ?? ""
+                guard seen.insert(identifier.isEmpty ? "name:" + name : identifier).inserted else { continue }
+                let country = role == "Recipient Org" ? grant["\(role):Country Code"] ?? "" : ""
+                orgRows.append(RecordImport.Row(line: line, cells: [name, identifier, country]))
+            }
+        }
+        let orgSummary = try importer.run(.organisation, header: ["name", "identifier", "country"], rows: orgRows,
+                                          file: path + " (organisations)", strict: strict)
+        if !orgSummary.kept { return orgSummary }
+
+        let header = ["identifier", "title", "funder", "recipient", "programme", "amount_requested", "amount_awarded",
+                      "decided_on", "starts_on", "ends_on", "status"]
+        let rows = grants.map { line, grant -> RecordImport.Row in
+            func money(_ column: String) -> String {
+                guard let amount = grant[column], let currency = grant["Currency"] else { return "" }
+                return "\(amount) \(currency)"
+            }
+            func organisation(_ role: String) -> String {
+                orgIdentifier(grant["\(role):Identifier"]) ?? grant["\(role):Name"] ?? ""
+            }
+            func date(_ column: String) -> String { grant[column].map { String($0.prefix(10)) } ?? "" }
+            return RecordImport.Row(line: line, cells: [
+                grant["Identifier"] ?? "", grant["Title"] ?? "", organisation("Funding Org"), organisation("Recipient Org"),
+                grant["Grant Programme:Title"] ?? "", money("Amount Applied For"), money("Amount Awarded"),
+                date("Award Date"), date("Planned Dates:Start Date"), date("Planned Dates:End Date"), "awarded",
+            ])
+        }
+        var summary = try importer.run(.grant, header: header, rows: rows, file: path, strict: strict)
+        summary.rejected += orgSummary.rejected
+        return summary
+    }
+}
