@@ -102,6 +102,7 @@ public struct ScriptRunner {
                         try transaction.saveRun(record) // with the commit: succeeded means kept
                     }
                 }
+                if !dryRun { moveFiles(report.context?.pendingMoves ?? [], run: runID) }
             } else {
                 try execute(path, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
                             transaction: nil, report: report, output: output)
@@ -143,6 +144,27 @@ public struct ScriptRunner {
                 "changed": "\(record.recordsChanged)", "queued": "\(queued)",
             ])
         return run
+    }
+
+    /// `inbox.move`s, done once the run has committed. A name taken in the target
+    /// folder gets a number, so nothing is overwritten.
+    private func moveFiles(_ moves: [(from: URL, to: URL)], run: String) {
+        for (source, target) in moves {
+            do {
+                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                var destination = target
+                var number = 1
+                while FileManager.default.fileExists(atPath: destination.path) {
+                    number += 1
+                    let base = target.deletingPathExtension().lastPathComponent
+                    let name = target.pathExtension.isEmpty ? "\(base)-\(number)" : "\(base)-\(number).\(target.pathExtension)"
+                    destination = target.deletingLastPathComponent().appendingPathComponent(name)
+                }
+                try FileManager.default.moveItem(at: source, to: destination)
+            } catch {
+                logger.error("run \(run) committed, but \(source.lastPathComponent) could not be moved: \(error)")
+            }
+        }
     }
 
     private func finished(_ record: RunRecord, _ report: RunReport, outcome: RunRecord.Outcome, error: LuaError?) -> RunRecord {
@@ -215,6 +237,7 @@ public struct ScriptRunner {
                                           transaction: transaction, run: runID)
             report.context = context
             context.progress = progress
+            context.workspace = workspace
             let results = try sandbox.runFile(path, chunkName: shown)
             guard let declaration = try WorkflowDeclaration(results.first, schema: schema) else { return }
             report.workflowName = declaration.name

@@ -14,6 +14,30 @@ public struct Workspace: Sendable {
     public let schema: DomainSchema
     /// How long a chain of runs triggering runs may grow (`max_trigger_depth`).
     public var maxTriggerDepth = 8
+    /// How `comity outbox deliver` sends: by default, `.eml` files in `mail/`.
+    public var mail: MailSettings?
+
+    /// The mail settings in force: the configured ones, or the safe default (files in
+    /// `mail/`, nothing leaves the machine).
+    public var mailSettings: MailSettings {
+        mail ?? MailSettings(from: "comity@localhost", transport: .folder(folder.appendingPathComponent("mail")))
+    }
+
+    static func mailSettings(_ table: LuaTable, folder: URL, file shown: String) throws(LuaError) -> MailSettings {
+        for key in table.hash.keys where !["from", "transport", "command", "folder"].contains(key.stringValue ?? "") {
+            throw LuaError(.runtime, "\(shown): mail has no setting '\(key.stringValue ?? key.typeName)' (settings: from, transport, command, folder)")
+        }
+        let from = table["from"].stringValue ?? "comity@localhost"
+        switch table["transport"].stringValue ?? "folder" {
+        case "sendmail":
+            return MailSettings(from: from, transport: .sendmail(command: table["command"].stringValue ?? "/usr/sbin/sendmail"))
+        case "folder":
+            let path = table["folder"].stringValue ?? "mail"
+            return MailSettings(from: from, transport: .folder(path.hasPrefix("/") ? URL(fileURLWithPath: path) : folder.appendingPathComponent(path)))
+        case let other:
+            throw LuaError(.runtime, "\(shown): mail.transport '\(other)' is not \"sendmail\" or \"folder\"")
+        }
+    }
 
     public static let configurationFile = "comity.lua"
 
@@ -42,7 +66,7 @@ public struct Workspace: Sendable {
         guard case .table(let table) = results.first else {
             throw LuaError(.runtime, "\(shown): must return a table of settings, e.g. return { time_zone = \"UTC\" }")
         }
-        let known = ["time_zone", "database", "custom_fields", "max_trigger_depth"]
+        let known = ["time_zone", "database", "custom_fields", "max_trigger_depth", "mail"]
         for key in table.hash.keys {
             let name = key.stringValue ?? "\(key)"
             if !known.contains(name) {
@@ -80,6 +104,11 @@ public struct Workspace: Sendable {
         }
         var workspace = Workspace(folder: folder, configured: true, databasePath: database, timeZone: timeZone, schema: schema)
         workspace.maxTriggerDepth = depth
+        switch table["mail"] {
+        case .nil: break
+        case .table(let mail): workspace.mail = try Self.mailSettings(mail, folder: folder, file: shown)
+        default: throw LuaError(.runtime, "\(shown): mail must be a table, e.g. { from = \"network@example.org\", transport = \"sendmail\" }")
+        }
         return workspace
     }
 

@@ -18,6 +18,9 @@ enum Migrations {
         migrator.registerMigration("v3 identifiers for every record type") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration("v4 outbox") { db in
+            try db.execute(sql: v4)
+        }
         return migrator
     }
 
@@ -151,4 +154,13 @@ enum Migrations {
     static let v3 = ["people", "grants", "partnerships", "events", "applications", "tasks"].map { table in
         "ALTER TABLE \(table) ADD COLUMN identifier TEXT; CREATE UNIQUE INDEX \(table)_identifier ON \(table)(identifier);"
     }.joined(separator: "\n")
+
+    /// Messages queued by runs, delivered by `comity outbox deliver`.
+    static let v4 = """
+        CREATE TABLE outbox (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, recipient TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,
+          about_type TEXT, about_id INTEGER, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+          queued_at INTEGER NOT NULL, sent_at INTEGER, run TEXT, pid INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX outbox_status ON outbox(status, id);
+        """
 }

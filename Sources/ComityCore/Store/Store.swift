@@ -77,6 +77,15 @@ public protocol StoreTransaction {
     /// How many runs wait in the queue, due or not.
     func queuedRunCount() throws -> Int
 
+    // MARK: The outbox
+
+    /// Queues a message; returns its id.
+    func queueMessage(_ message: OutgoingMessage) throws -> Int64
+    /// Messages in one status (all when nil), oldest first.
+    func messages(_ status: OutgoingMessage.Status?) throws -> [OutgoingMessage]
+    /// Saves a message's status, attempts, error and times.
+    func saveMessage(_ message: OutgoingMessage) throws
+
     /// `ctx.once`: records `key` for `workflow` unless it is there; true when it was
     /// not (the body should run). Rolled back with a failed run, so a retry runs it.
     func claimOnce(workflow: String, key: String, run: String, at: Timestamp) throws -> Bool

@@ -20,6 +20,10 @@ public final class APIContext {
     private let store: (any StoreTransaction)?
     /// The message of the last value an API function refused as invalid.
     var lastRefusal: String?
+    /// The workspace folder, for `inbox/`; nil for runs without one.
+    var workspace: URL?
+    /// Files to move once the run commits (`inbox.move`).
+    var pendingMoves: [(from: URL, to: URL)] = []
 
     init(now: Timestamp, timeZone: TimeZone, run: String?, types: APIValueTypes, records: RecordBindings?,
          transaction: (any StoreTransaction)?) {

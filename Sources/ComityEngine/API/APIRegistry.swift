@@ -19,7 +19,7 @@ public struct APIRegistry {
     public static func standard(schema: DomainSchema) -> APIRegistry {
         var registry = APIRegistry()
         registry.types = APIValueTypes.declarations + RecordAPI.typeDeclarations(schema)
-        for function in CoreAPI.functions + RecordAPI.functions(schema) {
+        for function in CoreAPI.functions + RecordAPI.functions(schema) + FileAPI.functions + MailAPI.functions {
             // The core's names are distinct by construction; a clash is a programming error.
             do { try registry.add(function) } catch { preconditionFailure("\(error)") }
         }

@@ -56,6 +56,9 @@ final class AutocommitTransaction: StoreTransaction {
     func changes(byRun run: String) throws -> [AuditEntry] { try read { try $0.changes(byRun: run) } }
     func events(byRun run: String) throws -> [DomainEvent] { try read { try $0.events(byRun: run) } }
     func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)] { try read { try $0.events(since: id) } }
+    func queueMessage(_ message: OutgoingMessage) throws -> Int64 { try write { try $0.queueMessage(message) } }
+    func messages(_ status: OutgoingMessage.Status?) throws -> [OutgoingMessage] { try read { try $0.messages(status) } }
+    func saveMessage(_ message: OutgoingMessage) throws { try write { try $0.saveMessage(message) } }
     /// Each call commits on its own already.
     func inSavepoint<T>(_ body: () throws -> T) throws -> T { try body() }
     func saveRun(_ run: RunRecord) throws { try write { try $0.saveRun(run) } }

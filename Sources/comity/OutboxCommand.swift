@@ -1,0 +1,108 @@
+import ArgumentParser
+import ComityCore
+import ComityEngine
+import Foundation
+
+struct OutboxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "Messages queued by runs (mail.send): list them, deliver them, release held ones.",
+        subcommands: [List.self, Deliver.self, Release.self],
+        defaultSubcommand: List.self
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the outbox, oldest first.")
+
+        @Option(help: "Only messages in this status: queued, sending, sent, held.")
+        var status: String?
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func validate() throws {
+            if let status, OutgoingMessage.Status(rawValue: status) == nil {
+                throw ValidationError("--status must be one of \(OutgoingMessage.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+
+        func run() throws {
+            let opened = try OpenedWorkspace.open()
+            let messages = try opened.store.read { try $0.messages(status.flatMap(OutgoingMessage.Status.init(rawValue:))) }
+            if json { return try JSONOutput.print(messages.map(MessageJSON.init)) }
+            if messages.isEmpty { return print("the outbox is empty") }
+            for message in messages {
+                print("\(message.id)  \(message.status.rawValue)  \(message.to)  \(message.subject)"
+                      + (message.attempts > 0 ? "  (\(message.attempts) attempt(s))" : ""))
+                if let error = message.lastError { print("    \(error)") }
+            }
+        }
+    }
+
+    struct Deliver: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hand every queued message to the transport in comity.lua's mail settings (default: .eml files in mail/).")
+
+        func run() throws {
+            let opened = try OpenedWorkspace.open()
+            let settings = opened.workspace.mailSettings
+            let report = try MessageDelivery(store: opened.store, settings: settings).deliver()
+            for (id, error) in report.failed {
+                FileHandle.standardError.write(Data("message \(id): not delivered, kept queued: \(error)\n".utf8))
+            }
+            for id in report.held {
+                FileHandle.standardError.write(Data("message \(id): held (an earlier delivery was interrupted; it may have gone)\n".utf8))
+            }
+            let transport = switch settings.transport {
+            case .sendmail(let command): command
+            case .folder(let folder): folder.path
+            }
+            print("\(report.sent.count) sent, \(report.failed.count) failed, \(report.held.count) held (\(transport))")
+            if !report.failed.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct Release: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue a held message again, once you know it did not go.")
+
+        @Argument(help: "The message's id.")
+        var id: Int64
+
+        func run() throws {
+            let opened = try OpenedWorkspace.open()
+            guard var message = try opened.store.read({ try $0.messages(nil) }).first(where: { $0.id == id }) else {
+                throw ValidationError("no message \(id) in the outbox")
+            }
+            guard message.status == .held else { throw ValidationError("message \(id) is \(message.status.rawValue), not held") }
+            message.status = .queued
+            try opened.store.write(commit: true) { try $0.saveMessage(message) }
+            print("message \(id) queued again")
+        }
+    }
+}
+
+struct MessageJSON: Encodable {
+    var id: Int64
+    var to, subject, body, status: String
+    var about, lastError, queuedAt, sentAt, run: String?
+    var attempts: Int
+
+    init(_ message: OutgoingMessage) {
+        id = message.id
+        to = message.to
+        subject = message.subject
+        body = message.body
+        status = message.status.rawValue
+        about = message.about?.description
+        lastError = message.lastError
+        queuedAt = message.queuedAt.description
+        sentAt = message.sentAt?.description
+        run = message.run
+        attempts = message.attempts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, to, subject, body, status, about, run, attempts
+        case lastError = "last_error", queuedAt = "queued_at", sentAt = "sent_at"
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// mail.send, the outbox and its transports, and the inbox, through the real command.
+@Suite struct OutboxCommandTests {
+    static let send = """
+        local o = orgs.create { name = "ASI", email = "info@asi.org.ru" }
+        mail.send { to = o.email, subject = "Спасибо — thanks", body = "Line one\\nLine two", about = o }
+        if params.fail then error("after queueing") end
+        """
+
+    @Test func messagesAreQueuedByRunsAndDeliveredOnceToAFolder() throws {
+        let folder = try workspace(["comity.lua": "return {}", "send.lua": Self.send])
+        let failed = try Comity.run(["run", "send.lua", "--param", "fail=yes"], in: folder)
+        #expect(failed.status == 1)
+        #expect(try Comity.run(["outbox"], in: folder).stdout == "the outbox is empty\n") // a failed run queues nothing
+        #expect(try Comity.run(["run", "send.lua"], in: folder).status == 0)
+        let delivered = try Comity.run(["outbox", "deliver"], in: folder)
+        #expect(delivered.stdout.hasPrefix("1 sent, 0 failed, 0 held"), "\(delivered.stdout)\(delivered.stderr)")
+        let eml = try String(contentsOf: folder.appendingPathComponent("mail/message-1.eml"), encoding: .utf8)
+        #expect(eml.contains("To: info@asi.org.ru\r\n"))
+        #expect(eml.contains("Subject: =?UTF-8?B?\(Data("Спасибо — thanks".utf8).base64EncodedString())?=\r\n"))
+        #expect(eml.hasSuffix("\r\n\r\nLine one\r\nLine two\r\n"))
+        // Never twice.
+        #expect(try Comity.run(["outbox", "deliver"], in: folder).stdout.hasPrefix("0 sent, 0 failed, 0 held"))
+        let listed = try Comity.run(["outbox", "--json"], in: folder)
+        let messages = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(messages.map { $0["status"] as? String } == ["sent"])
+        #expect(messages.first?["about"] as? String == "organisation#1")
+    }
+
+    @Test func aFailedDeliveryStaysQueuedWithItsErrorAndIsRetried() throws {
+        let folder = try workspace(["send.lua": Self.send])
+        let sendmail = folder.appendingPathComponent("fake-sendmail")
+        let received = folder.appendingPathComponent("received.txt")
+        func fake(exit status: Int) throws {
+            try "#!/bin/sh\ncat >> \(received.path)\necho 'relay refused' >&2\nexit \(status)\n".write(to: sendmail, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: sendmail.path)
+        }
+        try "return { mail = { from = 'net@example.org', transport = 'sendmail', command = '\(sendmail.path)' } }"
+            .write(to: folder.appendingPathComponent("comity.lua"), atomically: true, encoding: .utf8)
+        #expect(try Comity.run(["run", "send.lua"], in: folder).status == 0)
+        try fake(exit: 75)
+        let first = try Comity.run(["outbox", "deliver"], in: folder)
+        #expect(first.status == 1)
+        #expect(first.stderr.contains("message 1: not delivered, kept queued: \(sendmail.path) exited with status 75: relay refused"))
+        #expect(try Comity.run(["outbox"], in: folder).stdout.contains("1  queued  info@asi.org.ru"))
+        try fake(exit: 0)
+        #expect(try Comity.run(["outbox", "deliver"], in: folder).stdout.hasPrefix("1 sent"))
+        let text = try String(contentsOf: received, encoding: .utf8)
+        #expect(text.contains("From: net@example.org\r\n"))
+        #expect(try Comity.run(["outbox", "--status", "sent"], in: folder).stdout.contains("(2 attempt(s))"))
+    }
+
+    @Test func scriptsReadTheInboxOnlyAndFilesMoveWhenTheRunCommits() throws {
+        let folder = try workspace([
+            "comity.lua": "return {}",
+            "inbox/applications.csv": "organisation,summary\n\"ASI, Moscow\",Youth exchange\nTetradka,Camps\n",
+            "inbox/extra.json": #"{"ok": true, "items": [1, 2.5, "three"]}"#,
+            "secret.txt": "not for scripts",
+            "read.lua": """
+                for _, name in ipairs(inbox.files()) do print(name) end
+                for _, row in ipairs(csv.read("applications.csv")) do print(row._line, row.organisation, row.summary) end
+                local extra = json.read("extra.json")
+                print(extra.ok, extra.items[2], json.encode({ n = 1 }))
+                print(select(2, pcall(csv.read, "../secret.txt")))
+                inbox.move("applications.csv", "processed")
+                if params.fail then error("changed my mind") end
+                """,
+        ])
+        let failed = try Comity.run(["run", "read.lua", "--param", "fail=1"], in: folder)
+        #expect(failed.status == 1)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("inbox/applications.csv").path))
+        let run = try Comity.run(["run", "read.lua"], in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == """
+            applications.csv
+            extra.json
+            2\tASI, Moscow\tYouth exchange
+            3\tTetradka\tCamps
+            true\t2.5\t{"n":1}
+            bad argument #1 to 'csv.read' (a file inside inbox/ expected, got '../secret.txt')
+
+            """)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("inbox/processed/applications.csv").path))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("inbox/applications.csv").path))
+    }
+}
