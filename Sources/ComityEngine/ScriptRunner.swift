@@ -32,6 +32,9 @@ public struct ScriptRunner {
     public var limitsFromCommandLine: Bool
     /// Counts the records runs write, for a progress line.
     public var progress: RunProgress?
+    /// Where scripts read files (`inbox.files`, `csv.read`); the workspace's `inbox/`
+    /// when nil. A spec case has one of its own.
+    public var inbox: URL?
 
     public init(
         workspace: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
@@ -237,7 +240,7 @@ public struct ScriptRunner {
                                           transaction: transaction, run: runID)
             report.context = context
             context.progress = progress
-            context.workspace = workspace
+            context.inbox = inbox ?? workspace.appendingPathComponent("inbox")
             let results = try sandbox.runFile(path, chunkName: shown)
             guard let declaration = try WorkflowDeclaration(results.first, schema: schema) else { return }
             report.workflowName = declaration.name

@@ -15,7 +15,8 @@ struct TestCommand: ParsableCommand {
             move, the whole Lua API, `fixture("name")` (runs fixtures/name.lua beside the spec), and \
             `run_workflow("Scripts/x.lua", { param = value })`, which runs a workflow as `comity run` \
             does and then the workflows its events trigger, and returns { outcome, error, log, \
-            output, created, changed, triggered }. Check with expect(x).to_equal(y), to_be_nil(), \
+            output, created, changed, triggered }; `inbox_put(name, text)` puts a file in the case's \
+            own inbox; `outbox()` lists the queued messages. Check with expect(x).to_equal(y), to_be_nil(), \
             to_be_truthy(), to_be_falsy(), to_contain(part) and expect(fn).to_fail_with("text"). \
             The exit status is 1 when a case fails.
             """

@@ -20,8 +20,9 @@ public final class APIContext {
     private let store: (any StoreTransaction)?
     /// The message of the last value an API function refused as invalid.
     var lastRefusal: String?
-    /// The workspace folder, for `inbox/`; nil for runs without one.
-    var workspace: URL?
+    /// The folder scripts read files from (the workspace's `inbox/`); nil for runs
+    /// without one.
+    var inbox: URL?
     /// Files to move once the run commits (`inbox.move`).
     var pendingMoves: [(from: URL, to: URL)] = []
 

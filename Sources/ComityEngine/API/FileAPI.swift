@@ -101,8 +101,8 @@ enum FileAPI {
 
     /// The workspace's `inbox/` (resolved), or an error naming the function.
     static func inbox(_ context: APIContext, for function: String) throws -> URL {
-        guard let workspace = context.workspace else { throw LuaScriptError("'\(function)' needs a workspace, and this run has none") }
-        return workspace.appendingPathComponent("inbox").standardizedFileURL.resolvingSymlinksInPath()
+        guard let inbox = context.inbox else { throw LuaScriptError("'\(function)' needs a workspace, and this run has none") }
+        return inbox.standardizedFileURL.resolvingSymlinksInPath()
     }
 
     /// A file inside `inbox/`: no absolute paths, no `..`, no link leading out.

@@ -100,7 +100,7 @@ public struct SpecRunner {
     private func caseNames(_ file: URL, _ shown: String) throws(LuaError) -> [String] {
         let store: any Store
         do { store = try makeStore() } catch { throw LuaError(.runtime, "cannot make the spec's database: \(error)") }
-        let spec = try prepare(file, shown, store: store, output: { _ in })
+        let spec = try prepare(file, shown, store: store, inbox: nil, output: { _ in })
         defer { spec.sandbox.close() }
         return spec.cases.map(\.name)
     }
@@ -108,7 +108,13 @@ public struct SpecRunner {
     private func runCase(_ index: Int, _ file: URL, _ shown: String, output: @escaping (String) -> Void) throws(LuaError) {
         let store: any Store
         do { store = try makeStore() } catch { throw LuaError(.runtime, "cannot make the spec's database: \(error)") }
-        let spec = try prepare(file, shown, store: store, output: output)
+        // An inbox of its own, filled by `inbox_put`, gone after the case.
+        let inbox = FileManager.default.temporaryDirectory.appendingPathComponent("comity-spec-inbox-\(UUID().uuidString)")
+        do { try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true) } catch {
+            throw LuaError(.runtime, "cannot make the spec's inbox: \(error)")
+        }
+        defer { try? FileManager.default.removeItem(at: inbox) }
+        let spec = try prepare(file, shown, store: store, inbox: inbox, output: output)
         defer { spec.sandbox.close() }
         try spec.sandbox.state.call(spec.cases[index].body, [])
     }
@@ -118,7 +124,7 @@ public struct SpecRunner {
         let cases: [(name: String, body: LuaValue)]
     }
 
-    private func prepare(_ file: URL, _ shown: String, store: any Store, output: @escaping (String) -> Void) throws(LuaError) -> PreparedSpec {
+    private func prepare(_ file: URL, _ shown: String, store: any Store, inbox: URL?, output: @escaping (String) -> Void) throws(LuaError) -> PreparedSpec {
         let folder = file.deletingLastPathComponent()
         let sandbox = try LuaSandbox(
             limits: LuaLimits(memory: 256 << 20, time: .seconds(60), instructions: nil, output: 4 << 20),
@@ -130,8 +136,9 @@ public struct SpecRunner {
             try WorkflowDeclaration.install(in: state, schema: schema)
             let context = try api.install(in: sandbox, now: start, timeZone: timeZone, schema: schema,
                                           transaction: AutocommitTransaction(store), run: "spec")
+            context.inbox = inbox
             _ = try sandbox.run(SpecPrelude.source, chunkName: "=(spec prelude)")
-            try installHelpers(state, context: context, store: store, folder: folder, output: output)
+            try installHelpers(state, context: context, store: store, folder: folder, inbox: inbox, output: output)
             _ = try sandbox.runFile(file.path, chunkName: shown)
             guard case .table(let list) = try state.call(try state.global("__spec_cases"), []).first else { return PreparedSpec(sandbox: sandbox, cases: []) }
             let cases = list.array.compactMap { entry -> (String, LuaValue)? in
@@ -146,8 +153,25 @@ public struct SpecRunner {
     }
 
     /// `clock`, `fixture` and `run_workflow`.
-    private func installHelpers(_ state: LuaState, context: APIContext, store: any Store, folder: URL,
+    private func installHelpers(_ state: LuaState, context: APIContext, store: any Store, folder: URL, inbox: URL?,
                                 output: @escaping (String) -> Void) throws(LuaError) {
+        try state.register("outbox") { call in
+            let messages = try store.read { try $0.messages(nil) }
+            return try call.returning(.table(LuaTable(array: messages.map { message in
+                .table(LuaTable(hash: [
+                    "to": .string(LuaString(message.to)), "subject": .string(LuaString(message.subject)),
+                    "body": .string(LuaString(message.body)), "status": .string(LuaString(message.status.rawValue)),
+                ]))
+            })))
+        }
+        try state.register("inbox_put") { call in
+            let name = try call.string(1)
+            guard let inbox, !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
+                throw LuaArgumentError(index: 1, problem: "a file name for the case's inbox expected, got '\(name)'")
+            }
+            try Data(try call.bytes(2)).write(to: inbox.appendingPathComponent(name))
+            return LuaResults(count: 0)
+        }
         let times = context.types
         let now = try state.function("clock.now") { call in try times.push(context.now, call) }
         let advance = try state.function("clock.advance") { call in
@@ -193,8 +217,9 @@ public struct SpecRunner {
                     }
                 }
             }
-            let runner = ScriptRunner(workspace: workspace, parameters: parameters, now: context.now, timeZone: timeZone, api: api,
+            var runner = ScriptRunner(workspace: workspace, parameters: parameters, now: context.now, timeZone: timeZone, api: api,
                                       store: store, logger: logger)
+            runner.inbox = inbox
             var lines: [String] = []
             let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path
             let run = runner.run(file: path, shownAs: file) { line in lines.append(line); output(line) }
