@@ -21,6 +21,10 @@ public struct WorkflowCatalog: Sendable {
         var workflows: [WorkflowSummary] = []
         for name in names {
             let file = "Scripts/\(name)"
+            // A plain script (no `workflow {` or `workflow(` in it) is not run at all: its
+            // top level is its work, and may need the database.
+            guard let source = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8),
+                  source.range(of: #"\bworkflow\s*[{(]"#, options: .regularExpression) != nil else { continue }
             do {
                 guard let declaration = try read(file, workspace: workspace, schema: schema, api: api, timeZone: timeZone) else {
                     continue // a plain script

@@ -81,6 +81,7 @@ struct WorkflowWorkspace {
                 """,
             "b.lua": "return workflow { name = 'award', run = function() end }",
             "plain.lua": "print('a plain script')",
+            "seed.lua": "orgs.create { name = 'needs the database at its top level' }",
             "broken.lua": "return workflow {",
             "a_spec.lua": "error('specs are not workflows')",
         ])
