@@ -25,7 +25,12 @@ demo: build
 	rm -rf $(DEMO)
 	$(SWIFT) run --skip-build comity init $(DEMO)
 	cp -R Scripts/. $(DEMO)/Scripts/
-	bin=$$($(SWIFT) build --show-bin-path) && cd $(DEMO) && "$$bin/comity" run Scripts/seed-world.lua Scripts/report.lua
+	cp Scripts/demo/comity.lua $(DEMO)/comity.lua
+	bin=$$($(SWIFT) build --show-bin-path) && cd $(DEMO) && "$$bin/comity" run Scripts/seed-world.lua Scripts/report.lua && \
+		"$$bin/comity" report grants-by-funder && "$$bin/comity" report intake-funnel && \
+		"$$bin/comity" report international-cooperation && \
+		"$$bin/comity" report grants-by-funder --out reports/grants-by-funder.html && \
+		echo "HTML report: $(DEMO)/reports/grants-by-funder.html"
 
 # The 360Giving export is checked by a real JSON Schema validator (Python's jsonschema).
 testdeps:

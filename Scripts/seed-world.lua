@@ -97,3 +97,23 @@ if tasks.count { about = roundtable, kind = "event-report" } == 0 then
     due = roundtable.ends_at + time.days(14),
   }
 end
+
+-- The ASI study: 100 organisations surveyed, 61 of them already cooperating
+-- internationally, by focus area. Only where the workspace has the survey's custom
+-- fields (Scripts/demo/comity.lua).
+if pcall(orgs.count, { cooperates_internationally = true }) and orgs.count { focus_area = "education" } == 0 then
+  -- Per area: surveyed, cooperating.
+  local survey = {
+    { "education", 22, 15 }, { "culture", 18, 13 }, { "social_services", 24, 11 },
+    { "human_rights", 12, 9 }, { "environment", 14, 8 }, { "health", 10, 5 },
+  }
+  local n = 0
+  for _, area in ipairs(survey) do
+    for i = 1, area[2] do
+      n = n + 1
+      orgs.create { name = ("Survey respondent %d"):format(n), kind = "national_ngo", country = "RU",
+                    focus_area = area[1], cooperates_internationally = i <= area[3],
+                    tags = { "survey" } }
+    end
+  end
+end

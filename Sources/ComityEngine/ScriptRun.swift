@@ -40,6 +40,8 @@ public struct ScriptRun: Sendable {
     public var queued: Int
     /// The workflow's retry policy (none for plain scripts).
     public var retry: RetryPolicy
+    /// What the script returned with `report {...}`, for `comity report`.
+    public var report: ReportDocument?
 
     public var succeeded: Bool { outcome == .succeeded }
 }

@@ -138,7 +138,7 @@ public struct ScriptRunner {
             duration: clock.now - start, memoryPeak: report.memoryPeak,
             changes: outcome == .succeeded ? report.changes : [], events: outcome == .succeeded && !dryRun ? report.events : [],
             record: record, errorKind: outcome.error.map { report.errorKind(of: $0) }, queued: queued,
-            retry: report.declaration?.retry ?? .none)
+            retry: report.declaration?.retry ?? .none, report: outcome == .succeeded ? report.document : nil)
         logger.info(
             "run \(record.outcome.rawValue)",
             metadata: [
@@ -200,6 +200,8 @@ public struct ScriptRunner {
         var context: APIContext?
         /// The `dedupe` key, when it had run already: this run then does nothing.
         var duplicateOf: String?
+        /// What the script (or its workflow's `run`) returned, when it was `report {...}`.
+        var document: ReportDocument?
 
         func errorKind(of error: LuaError) -> String {
             switch error.kind {
@@ -241,8 +243,12 @@ public struct ScriptRunner {
             report.context = context
             context.progress = progress
             context.inbox = inbox ?? workspace.appendingPathComponent("inbox")
+            try ReportValues.installReport(in: state, context: context, records: context.records)
             let results = try sandbox.runFile(path, chunkName: shown)
-            guard let declaration = try WorkflowDeclaration(results.first, schema: schema) else { return }
+            guard let declaration = try WorkflowDeclaration(results.first, schema: schema) else {
+                report.document = try ReportValues.document(results.first, state: state, context: context, records: context.records)
+                return
+            }
             report.workflowName = declaration.name
             report.declaration = declaration
             // A workflow's own limits govern its run unless the command line set them.
@@ -270,7 +276,8 @@ public struct ScriptRunner {
                     return
                 }
             }
-            try state.call(declaration.run, [.table(ctx)])
+            let returned = try state.call(declaration.run, [.table(ctx)])
+            report.document = try ReportValues.document(returned.first, state: state, context: context, records: context.records)
         } catch {
             throw RunFailed(error: error)
         }

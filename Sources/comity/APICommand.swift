@@ -49,6 +49,8 @@ enum Output {
             return
         }
         do {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
             throw ValidationError("cannot write \(path): \(error.localizedDescription)")

@@ -10,7 +10,7 @@ struct ComityCommand: ParsableCommand {
             memory, time, instructions and output. See README.md for the Lua style and the rules.
             """,
         version: ComityVersion.current,
-        subcommands: [InitCommand.self, RunCommand.self, WorkflowsCommand.self, RunsCommand.self, QueueCommand.self, TestCommand.self, ImportCommand.self, ExportCommand.self, OutboxCommand.self, APICommand.self]
+        subcommands: [InitCommand.self, RunCommand.self, WorkflowsCommand.self, RunsCommand.self, QueueCommand.self, TestCommand.self, ImportCommand.self, ExportCommand.self, OutboxCommand.self, ReportCommand.self, APICommand.self]
     )
 }
 

@@ -177,9 +177,12 @@ func workspace(_ files: [String: String]) throws -> URL {
         #expect(stubs.status == 0)
         let written = try String(contentsOf: folder.appendingPathComponent("comity.d.lua"), encoding: .utf8)
         #expect(written.contains("---@class Money"))
-        let unwritable = try Comity.run(["api", "stubs", "--out", "/nonexistent/dir/x.lua"], in: folder)
+        // Missing folders are made; a place no one may write (even root: /proc) is named.
+        let nested = try Comity.run(["api", "stubs", "--out", "types/comity.d.lua"], in: folder)
+        #expect(nested.status == 0 && FileManager.default.fileExists(atPath: folder.appendingPathComponent("types/comity.d.lua").path))
+        let unwritable = try Comity.run(["api", "stubs", "--out", "/proc/comity/x.lua"], in: folder)
         #expect(unwritable.status != 0)
-        #expect(unwritable.stderr.contains("cannot write /nonexistent/dir/x.lua"))
+        #expect(unwritable.stderr.contains("cannot write /proc/comity/x.lua"))
     }
 
     @Test func theRunsClockComesFromNow() throws {

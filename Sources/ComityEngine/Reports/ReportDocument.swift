@@ -1,0 +1,131 @@
+import ComityCore
+import Foundation
+import LuaBridge
+
+/// What a report script returns: `report { title = ..., sections = { ... } }`, read
+/// into Swift to be rendered as Markdown, CSV, JSON or one HTML file.
+public struct ReportDocument: Sendable, Equatable, Codable {
+    public var title: String
+    public var subtitle: String?
+    public var sections: [Section]
+
+    public struct Section: Sendable, Equatable, Codable {
+        public var heading: String?
+        public var text: [String]
+        public var table: Table?
+        public var chart: Chart?
+    }
+
+    public struct Table: Sendable, Equatable, Codable {
+        public var columns: [String]
+        public var rows: [[String]]
+    }
+
+    public struct Chart: Sendable, Equatable, Codable {
+        public enum Kind: String, Sendable, Codable { case bar, line }
+        public var kind: Kind
+        public var title: String?
+        public var labels: [String]
+        public var series: [Series]
+        /// How values are shown: `RUB` after amounts, `%` after shares.
+        public var unit: String?
+    }
+
+    public struct Series: Sendable, Equatable, Codable {
+        public var name: String
+        public var values: [Double]
+    }
+
+    static let sectionFields = ["heading", "text", "table", "chart"]
+
+    /// Reads the table `report{}` checked. `text` turns a cell (Money, Time, numbers)
+    /// into its text; `number` a chart value (Money as its amount) into a number.
+    init(_ table: LuaTable, text: (LuaValue) -> String?, number: (LuaValue) -> Double?) throws(LuaError) {
+        func fail(_ message: String) -> LuaError { LuaError(.runtime, "report: \(message)") }
+        for key in table.hash.keys where !["title", "subtitle", "sections"].contains(key.stringValue ?? "") {
+            throw fail("no field '\(key.stringValue ?? key.typeName)' (fields: title, subtitle, sections)")
+        }
+        guard let title = table["title"].stringValue, !title.isEmpty else { throw fail("'title' must be text") }
+        self.title = title
+        subtitle = table["subtitle"].stringValue
+        var sections: [Section] = []
+        if case .table(let list) = table["sections"] {
+            for (index, entry) in list.array.enumerated() {
+                guard case .table(let section) = entry else { throw fail("section \(index + 1) must be a table") }
+                sections.append(try Self.section(section, number: index + 1, text: text, value: number))
+            }
+        } else if table["sections"] != .nil {
+            throw fail("'sections' must be a list of sections")
+        }
+        self.sections = sections
+    }
+
+    private static func section(_ table: LuaTable, number: Int, text: (LuaValue) -> String?, value: (LuaValue) -> Double?)
+        throws(LuaError) -> Section
+    {
+        func fail(_ message: String) -> LuaError { LuaError(.runtime, "report: section \(number): \(message)") }
+        for key in table.hash.keys where !sectionFields.contains(key.stringValue ?? "") {
+            throw fail("no field '\(key.stringValue ?? key.typeName)' (fields: \(sectionFields.joined(separator: ", ")))")
+        }
+        var section = Section(heading: table["heading"].stringValue, text: [], table: nil, chart: nil)
+        switch table["text"] {
+        case .nil: break
+        case .string(let s): section.text = [s.description]
+        case .table(let list): section.text = list.array.compactMap(\.stringValue)
+        default: throw fail("'text' must be text or a list of paragraphs")
+        }
+        if case .table(let grid) = table["table"] {
+            guard case .table(let columns) = grid["columns"] else { throw fail("a table needs 'columns', a list of titles") }
+            let titles = columns.array.map { text($0) ?? "" }
+            var rows: [[String]] = []
+            if case .table(let list) = grid["rows"] {
+                for (index, row) in list.array.enumerated() {
+                    guard case .table(let cells) = row else { throw fail("table row \(index + 1) must be a list of cells") }
+                    if cells.array.count > titles.count {
+                        throw fail("table row \(index + 1) has \(cells.array.count) cells for \(titles.count) columns")
+                    }
+                    rows.append(titles.indices.map { $0 < cells.array.count ? text(cells.array[$0]) ?? "" : "" })
+                }
+            }
+            section.table = Table(columns: titles, rows: rows)
+        } else if table["table"] != .nil {
+            throw fail("'table' must be { columns = {...}, rows = {{...}} }")
+        }
+        if case .table(let chart) = table["chart"] {
+            let kindName = chart["kind"].stringValue ?? "bar"
+            guard let kind = Chart.Kind(rawValue: kindName) else { throw fail("chart kind '\(kindName)' is not bar or line") }
+            guard case .table(let labels) = chart["labels"] else { throw fail("a chart needs 'labels'") }
+            var series: [Series] = []
+            if case .table(let values) = chart["values"] {
+                series = [Series(name: chart["title"].stringValue ?? "", values: try numbers(values, value, fail))]
+            } else if case .table(let list) = chart["series"] {
+                for entry in list.array {
+                    guard case .table(let one) = entry, case .table(let values) = one["values"] else {
+                        throw fail("each chart series is { name = ..., values = {...} }")
+                    }
+                    series.append(Series(name: one["name"].stringValue ?? "", values: try numbers(values, value, fail)))
+                }
+            } else {
+                throw fail("a chart needs 'values' (one series) or 'series'")
+            }
+            let labelTexts = labels.array.map { text($0) ?? "" }
+            for one in series where one.values.count != labelTexts.count {
+                throw fail("a chart has \(labelTexts.count) labels but \(one.values.count) values")
+            }
+            section.chart = Chart(kind: kind, title: chart["title"].stringValue, labels: labelTexts, series: series,
+                                  unit: chart["unit"].stringValue)
+        } else if table["chart"] != .nil {
+            throw fail("'chart' must be { kind = \"bar\", labels = {...}, values = {...} }")
+        }
+        return section
+    }
+
+    private static func numbers(_ list: LuaTable, _ value: (LuaValue) -> Double?, _ fail: (String) -> LuaError) throws(LuaError) -> [Double] {
+        var result: [Double] = []
+        for element in list.array {
+            guard let number = value(element), number.isFinite else { throw fail("chart values must be numbers or Money") }
+            result.append(number)
+        }
+        return result
+    }
+}

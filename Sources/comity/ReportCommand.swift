@@ -1,0 +1,86 @@
+import ArgumentParser
+import ComityCore
+import ComityEngine
+import Foundation
+import Logging
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Run a report script and write what it returns: Markdown, CSV, JSON or one HTML file with SVG charts.",
+        discussion: """
+            NAME is a script in Scripts/reports/ (NAME.lua) or a path. The script returns \
+            `report { ... }` (a plain script, or a workflow whose run returns it). A report changes \
+            nothing: its run is rolled back, and recorded in the history as a dry run. The HTML \
+            file needs no network and no JavaScript, and prints.
+            """
+    )
+
+    @Argument(help: "The report: a name in Scripts/reports/ or a .lua path.")
+    var name: String
+
+    @Option(help: "md, csv, json or html (default: from --out's extension, else md).")
+    var format: ReportFormatArgument?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    var out: String?
+
+    @Option(
+        name: .customLong("param"),
+        help: ArgumentHelp("A report parameter, key=value (repeatable).", valueName: "key=value"),
+        transform: RunParameter.parse)
+    var parameters: [RunParameter] = []
+
+    @Option(help: ArgumentHelp("The clock of the report, ISO 8601 (default: now).", valueName: "time"))
+    var now: String?
+
+    @Option(help: ArgumentHelp("Log level on standard error.", valueName: "level"))
+    var logLevel: Logger.Level = .warning
+
+    func run() throws {
+        CommandLogging.bootstrap(logLevel)
+        let opened = try OpenedWorkspace.open()
+        let folder = opened.workspace.folder
+        let current = FileManager.default.currentDirectoryPath
+        let candidates = name.hasSuffix(".lua")
+            ? [name.hasPrefix("/") ? name : current + "/" + name]
+            : [folder.appendingPathComponent("Scripts/reports/\(name).lua").path]
+        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            let known = ((try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("Scripts/reports").path)) ?? [])
+                .filter { $0.hasSuffix(".lua") && !$0.hasSuffix("_spec.lua") }.map { String($0.dropLast(4)) }.sorted()
+            throw ValidationError("no report '\(name)' (looked for \(candidates.joined(separator: ", ")))"
+                                  + (known.isEmpty ? "" : "; reports: \(known.joined(separator: ", "))"))
+        }
+        var runner = opened.runner(logger: Logger(label: "comity.report"))
+        runner.dryRun = true
+        runner.parameters = Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) })
+        if let now {
+            do { runner.now = try Timestamp(parsing: now, in: opened.workspace.timeZone, field: "--now") } catch {
+                throw ValidationError(error.message)
+            }
+        }
+        let root = folder.standardizedFileURL.path + "/"
+        let shown = path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
+        // What the script prints goes to standard error: standard output is the report.
+        let run = runner.run(file: path, shownAs: shown) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        if let error = run.outcome.error {
+            FileHandle.standardError.write(Data(ErrorReport.text(for: error).utf8))
+            throw ExitCode(1)
+        }
+        guard let document = run.report else {
+            FileHandle.standardError.write(Data("\(shown) returned no report: end it with `return report { title = ..., sections = { ... } }`\n".utf8))
+            throw ExitCode(1)
+        }
+        let chosen = format?.format ?? out.map(ReportFormat.init(path:)) ?? .md
+        try Output.write(try ReportRenderer.render(document, as: chosen), to: out)
+    }
+}
+
+struct ReportFormatArgument: ExpressibleByArgument {
+    let format: ReportFormat
+    init?(argument: String) {
+        guard let format = ReportFormat(rawValue: argument.lowercased()) else { return nil }
+        self.format = format
+    }
+    static var allValueStrings: [String] { ReportFormat.allCases.map(\.rawValue) }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// `comity report` on the seed's world with the demo settings: the shipped reports in
+/// every format.
+@Suite struct ReportCommandTests {
+    /// A workspace like `make demo`'s: the demo settings, the shipped scripts, the seed.
+    static func demoWorkspace() throws -> URL {
+        let folder = try workspace([:])
+        let scripts = Comity.packageRoot.appendingPathComponent("Scripts")
+        try FileManager.default.copyItem(at: scripts, to: folder.appendingPathComponent("Scripts"))
+        try FileManager.default.copyItem(at: scripts.appendingPathComponent("demo/comity.lua"), to: folder.appendingPathComponent("comity.lua"))
+        let seeded = try Comity.run(["run", "Scripts/seed-world.lua"], in: folder)
+        #expect(seeded.status == 0, "\(seeded.stderr)")
+        return folder
+    }
+
+    @Test func theShippedReportsShowTheSeedsFigures() throws {
+        let folder = try Self.demoWorkspace()
+        let grants = try Comity.run(["report", "grants-by-funder"], in: folder)
+        #expect(grants.status == 0, "\(grants.stderr)")
+        #expect(grants.stdout.hasPrefix("# Grants awarded by funder and programme\n\nDecisions since 2017-01-01: 369 projects, 1,300,000,000.00 RUB\n"))
+        #expect(grants.stdout.contains("| Presidential Grants Foundation | public diplomacy | 369      | 1,300,000,000.00 RUB |"))
+        let period = try Comity.run(["report", "grants-by-funder", "--param", "from=2019-01-01", "--param", "to=2019-12-31"], in: folder)
+        #expect(period.stdout.contains("Decisions from 2019-01-01 to 2019-12-31: 92 projects, 324,119,241.19 RUB"), "\(period.stdout)\(period.stderr)")
+
+        let funnel = try Comity.run(["report", "intake-funnel"], in: folder)
+        #expect(funnel.stdout.contains("50 applications received; 45 dismissed (90%), 5 accepted"))
+        #expect(funnel.stdout.contains("| no practical application | 45           | 100%               |"))
+
+        let survey = try Comity.run(["report", "international-cooperation"], in: folder)
+        #expect(survey.stdout.contains("61% of 100 organisations surveyed already cooperate internationally"))
+
+        let followups = try Comity.run(["report", "followups-by-organisation", "--now", "2021-03-01"], in: folder)
+        #expect(followups.stdout.contains("| Agency for Social Information | 1          | 1       |"), "\(followups.stdout)")
+        let partnerships = try Comity.run(["report", "partnerships-by-country"], in: folder)
+        #expect(partnerships.status == 0, "\(partnerships.stderr)")
+
+        // Nothing a report does is kept: it is recorded as a dry run.
+        let runs = try Comity.run(["runs", "--limit", "1", "--json"], in: folder)
+        #expect(runs.stdout.contains("\"dry_run\" : true"))
+    }
+
+    @Test func reportsRenderAsCSVJSONAndOneHTMLFile() throws {
+        let folder = try Self.demoWorkspace()
+        let csv = try Comity.run(["report", "intake-funnel", "--format", "csv"], in: folder)
+        #expect(csv.stdout.hasPrefix("Where applications stand\nStatus,Applications,Share\nreceived,0,0%\n"), "\(csv.stdout)")
+        let json = try Comity.run(["report", "intake-funnel", "--format", "json"], in: folder)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(document["title"] as? String == "Intake funnel")
+        #expect((document["sections"] as? [[String: Any]])?.first?["chart"] != nil)
+
+        let html = try Comity.run(["report", "grants-by-funder", "--out", "out/grants.html"], in: folder)
+        #expect(html.status == 0, "\(html.stderr)")
+        let page = try String(contentsOf: folder.appendingPathComponent("out/grants.html"), encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.components(separatedBy: "<svg ").count == 3) // a bar chart and a line chart
+        #expect(page.contains("<polyline points="))
+        #expect(!page.contains("<script"))
+        // Self-contained: no links, no sources; the only address is the SVG namespace.
+        #expect(!page.contains("<link") && !page.contains("src="))
+        #expect(page.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").range(of: "https?://", options: .regularExpression) == nil)
+        #expect(page.contains("@media print"))
+    }
+
+    @Test func textInAReportIsEscapedAndMistakesAreNamed() throws {
+        let folder = try workspace([
+            "comity.lua": "return {}",
+            "Scripts/reports/odd.lua": """
+                return report { title = "<b>Odd</b> & \\"quoted\\"", sections = {
+                  { heading = "One", table = { columns = { "a" }, rows = { { "<script>alert(1)</script>" } } },
+                    chart = { kind = "bar", labels = { "x<y" }, values = { 3 } } } } }
+                """,
+            "Scripts/reports/broken.lua": "return report { title = 'T', sections = { { chart = { kind = 'pie', labels = {}, values = {} } } } }",
+            "Scripts/reports/nothing.lua": "print('no report here')",
+        ])
+        let html = try Comity.run(["report", "odd", "--format", "html"], in: folder)
+        #expect(html.stdout.contains("<h1>&lt;b&gt;Odd&lt;/b&gt; &amp; &quot;quoted&quot;</h1>"))
+        #expect(html.stdout.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(!html.stdout.contains("<script>"))
+        let broken = try Comity.run(["report", "broken"], in: folder)
+        #expect(broken.status == 1 && broken.stderr.contains("report: section 1: chart kind 'pie' is not bar or line"))
+        let nothing = try Comity.run(["report", "nothing"], in: folder)
+        #expect(nothing.status == 1 && nothing.stderr.contains("returned no report"))
+        let unknown = try Comity.run(["report", "nowhere"], in: folder)
+        #expect(unknown.status != 0 && unknown.stderr.contains("no report 'nowhere'") && unknown.stderr.contains("reports: broken, nothing, odd"))
+    }
+}
