@@ -114,12 +114,19 @@ return workflow {
   run = function(ctx)
     local counts = { accepted = 0, dismissed = 0, ["under review"] = 0, known = 0, failed = 0 }
     for _, file in ipairs(inbox.files()) do
-      local rows
-      if file:match("%.csv$") then
-        rows = csv.read(file)
-      elseif file:match("%.json$") then
-        rows = json.read(file)
-        for i, row in ipairs(rows) do row._line = i end
+      -- A file that cannot be read (removed meanwhile, not CSV) is named and left.
+      local readable, rows = pcall(function()
+        if file:match("%.csv$") then return csv.read(file) end
+        if file:match("%.json$") then
+          local list = json.read(file)
+          for i, row in ipairs(list) do row._line = i end
+          return list
+        end
+      end)
+      if not readable then
+        counts.failed = counts.failed + 1
+        ctx.log(("%s: %s"):format(file, tostring(rows)))
+        rows = nil
       end
       if rows then
         local ok = true

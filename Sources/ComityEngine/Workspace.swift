@@ -24,16 +24,22 @@ public struct Workspace: Sendable {
     }
 
     static func mailSettings(_ table: LuaTable, folder: URL, file shown: String) throws(LuaError) -> MailSettings {
-        for key in table.hash.keys where !["from", "transport", "command", "folder"].contains(key.stringValue ?? "") {
-            throw LuaError(.runtime, "\(shown): mail has no setting '\(key.stringValue ?? key.typeName)' (settings: from, transport, command, folder)")
+        for key in table.hash.keys where !["from", "transport", "command", "folder", "timeout"].contains(key.stringValue ?? "") {
+            throw LuaError(.runtime, "\(shown): mail has no setting '\(key.stringValue ?? key.typeName)' (settings: from, transport, command, folder, timeout)")
         }
         let from = table["from"].stringValue ?? "comity@localhost"
+        var timeout = Duration.seconds(60)
+        if let text = table["timeout"].stringValue {
+            guard let parsed = DurationText.parse(text) else { throw LuaError(.runtime, "\(shown): mail.timeout '\(text)' is not a duration such as 60s") }
+            timeout = parsed
+        }
         switch table["transport"].stringValue ?? "folder" {
         case "sendmail":
-            return MailSettings(from: from, transport: .sendmail(command: table["command"].stringValue ?? "/usr/sbin/sendmail"))
+            return MailSettings(from: from, transport: .sendmail(command: table["command"].stringValue ?? "/usr/sbin/sendmail"), timeout: timeout)
         case "folder":
             let path = table["folder"].stringValue ?? "mail"
-            return MailSettings(from: from, transport: .folder(path.hasPrefix("/") ? URL(fileURLWithPath: path) : folder.appendingPathComponent(path)))
+            return MailSettings(from: from, transport: .folder(path.hasPrefix("/") ? URL(fileURLWithPath: path) : folder.appendingPathComponent(path)),
+                                timeout: timeout)
         case let other:
             throw LuaError(.runtime, "\(shown): mail.transport '\(other)' is not \"sendmail\" or \"folder\"")
         }

@@ -203,14 +203,16 @@ struct SQLiteTransaction: StoreTransaction {
         let (whereSQL, arguments) = try conditions(type, query)
         var sql = "SELECT * FROM \(ColumnMapping.table(type)) t\(whereSQL) ORDER BY \(try order(type, query))"
         if let limit = query.limit { sql += " LIMIT \(max(limit, 0))" }
-        return SQLiteRecordCursor(rows: try Row.fetchCursor(db, sql: sql, arguments: arguments)) { row in
+        // Cached: a script asks the same shape of query again and again, and preparing
+        // (GRDB authorises every column) costs more than running it.
+        return SQLiteRecordCursor(rows: try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)) { row in
             try decode(row, type)
         }
     }
 
     func count(_ type: RecordType, _ query: RecordQuery) throws -> Int {
         let (whereSQL, arguments) = try conditions(type, query)
-        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(ColumnMapping.table(type)) t\(whereSQL)", arguments: arguments) ?? 0
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM \(ColumnMapping.table(type)) t\(whereSQL)"), arguments: arguments) ?? 0
     }
 
     func count(_ type: RecordType, by groups: [String], _ query: RecordQuery) throws -> [(group: [FieldValue?], count: Int)] {

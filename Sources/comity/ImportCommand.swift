@@ -53,7 +53,8 @@ struct ImportCommand: ParsableCommand {
                 input.header = Giving360.csvColumns
             } else {
                 input = try ExchangeFile.read(path, format: chosen)
-                summary = try importer.run(kind.type, header: input.header, rows: input.rows, file: file, strict: strict)
+                summary = try importer.run(kind.type, header: input.header, rows: input.rows, file: file, strict: strict,
+                                           checkColumns: chosen == .csv)
             }
         } catch let error as ExchangeFileError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

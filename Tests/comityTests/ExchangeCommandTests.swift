@@ -171,3 +171,79 @@ enum Python {
                              stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
+
+/// What spreadsheets and other systems really send.
+@Suite struct ImportBadInputTests {
+    func importing(_ name: String, _ data: Data, kind: String = "orgs", extra: [String] = []) throws -> (Comity.Result, URL) {
+        let folder = try workspace(["comity.lua": "return {}"])
+        try data.write(to: folder.appendingPathComponent(name))
+        return (try Comity.run(["import", kind, name] + extra, in: folder), folder)
+    }
+
+    @Test func semicolonsAByteOrderMarkBlankLinesAndQuotedNewlines() throws {
+        let text = "\u{FEFF}name;country;description\r\n\r\n\"Agency; for Social Information\";RU;\"Two\r\nlines\"\r\n;;\r\nTetradka Druzhby;RU;x\r\n"
+        let (result, folder) = try importing("semicolons.csv", Data(text.utf8))
+        #expect(result.stdout.contains("2 created, 0 updated, 0 unchanged, 0 rejected"), "\(result.stdout)\(result.stderr)")
+        let export = try Comity.run(["export", "orgs"], in: folder)
+        // Written back with commas: a ';' needs no quotes there; the line break does.
+        #expect(export.stdout.contains("1,Agency; for Social Information,,RU,,,,\"Two\r\nlines\","))
+    }
+
+    @Test func unknownAndMissingColumnsAreTheFilesMistakeAndNothingIsImported() throws {
+        let (unknown, folder) = try importing("unknown.csv", Data("name,contry\nASI,RU\n".utf8))
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("unknown.csv:1: Organisation has no field 'contry' (did you mean 'country'?)"))
+        let (missing, _) = try importing("missing.csv", Data("country,website\nRU,https://asi.org.ru\n".utf8))
+        #expect(missing.stderr.contains("missing.csv:1: no column for the required field name"))
+        #expect(try Comity.run(["export", "orgs"], in: folder).stdout == "id,name,kind,country,identifier,website,email,description,tags\n")
+    }
+
+    @Test func extraCellsInvalidValuesAndDuplicatesAreRowByRow() throws {
+        let text = """
+            name,kind,country
+            ASI,national_ngo,RU,surplus
+            Tetradka,national_ngo,RU
+            Tetradka,national_ngo,RU
+            Lampa,,RU
+            Bad kind,charity,RU
+            Short row
+            """
+        let (result, folder) = try importing("rows.csv", Data(text.utf8))
+        #expect(result.stdout.contains("3 created, 0 updated, 1 unchanged, 2 rejected"), "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("rows.csv:2: the row has 4 cells for 3 columns"))
+        #expect(result.stderr.contains("rows.csv:6: invalid kind 'charity'"))
+        let grants = try Comity.run(["import", "grants", "g.csv"], in: try write("g.csv", """
+            identifier,title,funder,recipient,amount_awarded,decided_on
+            g-1,A,Tetradka,Lampa,12.345 RUB,2021-01-01
+            g-2,B,Tetradka,Lampa,100.00 RUB,2021-02-30
+            g-3,C,Tetradka,Lampa,100.00 XYZ,
+            """, in: folder))
+        #expect(grants.stdout.contains("0 created, 0 updated, 0 unchanged, 3 rejected"), "\(grants.stdout)\(grants.stderr)")
+        #expect(grants.stderr.contains("g.csv:2: "))
+        #expect(grants.stderr.contains("g.csv:3: invalid decided_on '2021-02-30'"))
+        #expect(grants.stderr.contains("g.csv:4: invalid currency 'XYZ'"))
+    }
+
+    @Test func textThatIsNotUTF8AndJSONThatIsNotAnArray() throws {
+        let latin1 = Data([0x6E, 0x61, 0x6D, 0x65, 0x0A, 0x43, 0x61, 0x66, 0xE9, 0x0A]) // "name\nCafé" in Latin-1
+        let (text, _) = try importing("latin1.csv", latin1)
+        #expect(text.status == 1 && text.stderr.contains("latin1.csv is not UTF-8 text (save it as UTF-8 CSV)"))
+        let (json, _) = try importing("object.json", Data(#"{"name": "ASI"}"#.utf8))
+        #expect(json.status == 1 && json.stderr.contains("object.json: expected a JSON array of objects"))
+    }
+
+    @Test func aHundredThousandRows() throws {
+        var text = "name,country,identifier\n"
+        for i in 1...100_000 { text += "Organisation \(i),RU,\n" }
+        let (result, folder) = try importing("many.csv", Data(text.utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("100000 created, 0 updated, 0 unchanged, 0 rejected"))
+        try "print(orgs.count())".write(to: folder.appendingPathComponent("count.lua"), atomically: true, encoding: .utf8)
+        #expect(try Comity.run(["run", "count.lua"], in: folder).stdout == "100000\n")
+    }
+
+    private func write(_ name: String, _ text: String, in folder: URL) throws -> URL {
+        try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        return folder
+    }
+}

@@ -52,6 +52,22 @@ import Testing
         #expect(try Comity.run(["outbox", "--status", "sent"], in: folder).stdout.contains("(2 attempt(s))"))
     }
 
+    @Test func aSendmailThatHangsIsStoppedAndTheMessageKept() throws {
+        let folder = try workspace(["send.lua": Self.send])
+        let sendmail = folder.appendingPathComponent("hanging-sendmail")
+        try "#!/bin/sh\nsleep 30\n".write(to: sendmail, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: sendmail.path)
+        try "return { mail = { transport = 'sendmail', command = '\(sendmail.path)', timeout = '1s' } }"
+            .write(to: folder.appendingPathComponent("comity.lua"), atomically: true, encoding: .utf8)
+        #expect(try Comity.run(["run", "send.lua"], in: folder).status == 0)
+        let started = Date()
+        let delivered = try Comity.run(["outbox", "deliver"], in: folder)
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(delivered.status == 1)
+        #expect(delivered.stderr.contains("did not finish within 1s; stopped"), "\(delivered.stderr)")
+        #expect(try Comity.run(["outbox"], in: folder).stdout.contains("1  queued  info@asi.org.ru"))
+    }
+
     @Test func scriptsReadTheInboxOnlyAndFilesMoveWhenTheRunCommits() throws {
         let folder = try workspace([
             "comity.lua": "return {}",

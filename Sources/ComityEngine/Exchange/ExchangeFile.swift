@@ -38,7 +38,7 @@ public enum ExchangeFile {
         let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         let reader: CSVReader
         do {
-            reader = try CSVReader(string: body, hasHeaderRow: true)
+            reader = try CSVReader(string: body, hasHeaderRow: true, delimiter: delimiter(body))
         } catch {
             throw ExchangeFileError("\(path): not CSV: \(error)")
         }
@@ -55,11 +55,28 @@ public enum ExchangeFile {
         var line = 1 + header.reduce(0) { $0 + $1.filter { $0 == "\n" }.count } + 1
         while let cells = reader.next() {
             if let error = reader.error { throw ExchangeFileError("\(path):\(line): \(error)") }
-            if !(cells.count == 1 && cells[0].isEmpty) { rows.append(RecordImport.Row(line: line, cells: cells)) }
+            // Blank lines (and rows of empty cells) are not records.
+            if !cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                rows.append(RecordImport.Row(line: line, cells: cells))
+            }
             line += 1 + cells.reduce(0) { $0 + $1.filter { $0 == "\n" || $0 == "\r\n" }.count }
         }
         if let error = reader.error { throw ExchangeFileError("\(path):\(line): \(error)") }
         return (header, rows)
+    }
+
+    /// `,` unless the header line has more `;` (spreadsheets in many locales) or tabs,
+    /// outside quotes.
+    static func delimiter(_ text: String) -> UnicodeScalar {
+        var counts: [Character: Int] = [",": 0, ";": 0, "\t": 0]
+        var quoted = false
+        for character in text {
+            if character == "\"" { quoted.toggle() }
+            if !quoted, character == "\n" || character == "\r\n" { break }
+            if !quoted, counts[character] != nil { counts[character, default: 0] += 1 }
+        }
+        let best = counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key != ",") }
+        return best.flatMap { $0.value > 0 ? $0.key.unicodeScalars.first : nil } ?? ","
     }
 
     private static func readJSON(_ data: Data, path: String) throws -> ([String], [RecordImport.Row]) {

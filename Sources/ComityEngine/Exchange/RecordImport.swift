@@ -1,5 +1,6 @@
 import ComityCore
 import Foundation
+import LuaBridge
 
 /// Rows of text into records, for `comity import`: each row checked like a script's
 /// values, matched to an existing record by its identifier (an organisation also by
@@ -46,8 +47,12 @@ public struct RecordImport {
         public var kept = true
     }
 
-    public func run(_ type: RecordType, header: [String], rows: [Row], file: String, strict: Bool) throws -> Summary {
+    /// - Parameter checkColumns: refuse a header with unknown or missing columns before
+    ///   importing anything (a CSV file's); JSON objects are checked row by row.
+    public func run(_ type: RecordType, header: [String], rows: [Row], file: String, strict: Bool,
+                    checkColumns: Bool = true) throws -> Summary {
         let table = RecordTable(type, schema: store.schema, timeZone: timeZone)
+        if checkColumns { try Self.checkHeader(header, table: table, file: file) }
         var summary = Summary(run: "import-" + UUID().uuidString.lowercased())
         let context = ChangeContext(run: summary.run, at: now, timeZone: timeZone)
         let started = Timestamp(Date())
@@ -92,6 +97,23 @@ public struct RecordImport {
 
     enum RowResult { case created, updated, unchanged }
 
+    /// A column that is no field, or a required field without a column, is the file's
+    /// mistake, not each row's: said once, before anything is imported.
+    static func checkHeader(_ header: [String], table: RecordTable, file: String) throws {
+        let known = Set(table.columns)
+        let unknown = header.filter { !known.contains($0) }
+        if !unknown.isEmpty {
+            let hints = unknown.map { column in
+                NameSuggestion.closest(to: column, among: table.columns).map { "'\(column)' (did you mean '\($0)'?)" } ?? "'\(column)'"
+            }
+            throw ExchangeFileError("\(file):1: \(table.type.displayName) has no field \(hints.joined(separator: ", ")) (columns: \(table.columns.joined(separator: ", ")))")
+        }
+        let missing = table.schema.fields.filter { $0.required && !header.contains($0.name) }.map(\.name)
+        if !missing.isEmpty {
+            throw ExchangeFileError("\(file):1: no column for the required field\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")
+        }
+    }
+
     private func importRow(
         _ row: Row, header: [String], table: RecordTable, transaction: any StoreTransaction, context: ChangeContext
     ) throws -> RowResult {
@@ -107,9 +129,17 @@ public struct RecordImport {
         var result = RowResult.created
         var current: Record
         if let existing = try match(type, fields, transaction: transaction) {
-            let changed = try transaction.update(existing.reference, fields.mapValues { $0 }, context: context)
-            result = changed.fields == existing.fields ? .unchanged : .updated
-            current = changed
+            // A row that says what the record holds already is not written at all (the
+            // second import of a file): checked here, without reading the record again.
+            let given = try table.schema.validate(fields, creating: false, timeZone: timeZone)
+            if given.allSatisfy({ existing.fields[$0.key] == $0.value }) {
+                result = .unchanged
+                current = existing
+            } else {
+                let changed = try transaction.update(existing.reference, fields.mapValues { $0 }, context: context)
+                result = changed.fields == existing.fields ? .unchanged : .updated
+                current = changed
+            }
         } else {
             current = try transaction.create(type, fields, context: context)
         }
@@ -136,10 +166,14 @@ public struct RecordImport {
             return try transaction.record(type, where: "identifier", is: identifier)
         }
         guard type == .organisation, let name = fields["name"] else { return nil }
-        var filters = [RecordQuery.Filter("name", .equal, name)]
-        if let country = fields["country"] { filters.append(.init("country", .equal, country)) }
+        // By name alone in SQL (its index; a filter on country too could make SQLite
+        // scan every organisation of a country), then the country here.
+        let country = fields["country"].flatMap { try? FieldType.country.normalise($0, field: "country", record: "Organisation") }
         var found: [Record] = []
-        try transaction.forEach(type, RecordQuery(filters: filters, limit: 2, includeArchived: true)) { found.append($0); return true }
+        try transaction.forEach(type, RecordQuery(filters: [.init("name", .equal, name)], includeArchived: true)) { record in
+            if country == nil || record.fields["country"] == country { found.append(record) }
+            return found.count < 2
+        }
         return found.count == 1 ? found[0] : nil
     }
 

@@ -63,7 +63,7 @@ public struct RecordTable {
     ) throws -> [String: FieldValue] {
         var fields: [String: FieldValue] = [:]
         for (column, raw) in cells {
-            let text = raw.trimmingCharacters(in: .whitespaces)
+            let text = Self.trimmed(raw)
             if column == "id" || column == "status" || text.isEmpty { continue }
             guard let definition = schema.field(named: column) else {
                 var message = "\(type.displayName) has no field '\(column)'"
@@ -84,6 +84,15 @@ public struct RecordTable {
             }
         }
         return fields
+    }
+
+    /// Without spaces and tabs at the ends; the cell itself when it has none (most do),
+    /// without going through Foundation.
+    static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.first, let last = utf8.last else { return text }
+        if first != 0x20, first != 0x09, last != 0x20, last != 0x09 { return text }
+        return text.trimmingCharacters(in: .whitespaces)
     }
 
     private func closest(_ name: String) -> String? { NameSuggestion.closest(to: name, among: columns) }

@@ -1,5 +1,6 @@
 import ComityCore
 import Foundation
+import LuaBridge
 
 /// Where `comity outbox deliver` hands messages: the `sendmail` command (the Unix
 /// convention that cron itself uses), or a folder of `.eml` files.
@@ -12,10 +13,14 @@ public enum MailTransport: Sendable, Equatable {
 public struct MailSettings: Sendable, Equatable {
     public var from: String
     public var transport: MailTransport
+    /// How long `sendmail` may take with one message before it is stopped and the
+    /// message kept queued.
+    public var timeout: Duration
 
-    public init(from: String, transport: MailTransport) {
+    public init(from: String, transport: MailTransport, timeout: Duration = .seconds(60)) {
         self.from = from
         self.transport = transport
+        self.timeout = timeout
     }
 }
 
@@ -90,10 +95,22 @@ public struct MessageDelivery {
             } catch {
                 throw DeliveryError("cannot start \(command): \(error.localizedDescription)")
             }
-            input.fileHandleForWriting.write(Data(text.utf8))
-            try? input.fileHandleForWriting.close()
+            // A sendmail that hangs (a dead relay) is stopped after the timeout; the
+            // message stays queued.
+            let finished = DispatchSemaphore(value: 0)
+            process.terminationHandler = { _ in finished.signal() }
+            let writer = input.fileHandleForWriting
+            DispatchQueue.global().async {
+                writer.write(Data(text.utf8))
+                try? writer.close()
+            }
+            let seconds = Double(settings.timeout.components.seconds) + Double(settings.timeout.components.attoseconds) / 1e18
+            if finished.wait(timeout: .now() + seconds) == .timedOut {
+                process.terminate()
+                if finished.wait(timeout: .now() + 2) == .timedOut { kill(process.processIdentifier, SIGKILL) }
+                throw DeliveryError("\(command) did not finish within \(DurationText.format(settings.timeout)); stopped")
+            }
             let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
             guard process.terminationStatus == 0 else {
                 throw DeliveryError("\(command) exited with status \(process.terminationStatus)"
                                     + (said.isEmpty ? "" : ": " + said.trimmingCharacters(in: .whitespacesAndNewlines)))

@@ -1,0 +1,42 @@
+import ComityCore
+import ComityEngine
+import ComitySQLite
+import Foundation
+import LuaBridge
+import Testing
+
+/// The inbox from Lua when files change under a run.
+@Suite struct FileAPITests {
+    @Test func aFileRemovedMidRunIsNamedAndNothingElseIsLost() throws {
+        let workspace = try WorkflowWorkspace([
+            "take.lua": """
+                local files = inbox.files()
+                testing.remove(files[1])                      -- gone after it was listed
+                print(pcall(csv.read, files[1]))
+                inbox.move(files[2], "processed")
+                testing.remove(files[2])                      -- gone before the commit moves it
+                orgs.create { name = "Kept" }
+                """,
+        ])
+        let inbox = workspace.folder.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        for name in ["a.csv", "b.csv"] { try "name\nX\n".write(to: inbox.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        var api = APIRegistry.core
+        try api.add(APIFunction(
+            "testing.remove", summary: "Removes a file of the inbox (tests only).",
+            parameters: [APIParameter("name", .string, "The file.")],
+            implementation: { call, _ in
+                try FileManager.default.removeItem(at: inbox.appendingPathComponent(try call.string(1)))
+                return LuaResults(count: 0)
+            }))
+        var runner = workspace.runner()
+        runner.api = api
+        let lines = Lines()
+        let run = runner.run(file: "Scripts/take.lua") { lines.all.append($0) }
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines.all.count == 1)
+        #expect(lines.all.first?.hasPrefix("false\tcsv.read: cannot read") == true, "\(lines.all)")
+        #expect(try workspace.store.read { try $0.count(.organisation, RecordQuery()) } == 1)
+        #expect(!FileManager.default.fileExists(atPath: inbox.appendingPathComponent("processed/b.csv").path))
+    }
+}
