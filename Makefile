@@ -18,19 +18,31 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# A fresh demo workspace: the world of shared/seed loaded by a Lua script, then a
-# short report of totals computed by the database.
+# A fresh demo workspace: the world of shared/seed loaded by a Lua script, intake run
+# on an inbox of sample applications, the round table held and its follow-ups planned,
+# the outbox delivered to .eml files, and every report printed (Markdown) and saved
+# (HTML) in demo-out/.
 DEMO := .build/demo-workspace
+DEMO_OUT := demo-out
+REPORTS := grants-by-funder intake-funnel international-cooperation followups-by-organisation partnerships-by-country
 demo: build
-	rm -rf $(DEMO)
+	rm -rf $(DEMO) $(DEMO_OUT)
 	$(SWIFT) run --skip-build comity init $(DEMO)
 	cp -R Scripts/. $(DEMO)/Scripts/
 	cp Scripts/demo/comity.lua $(DEMO)/comity.lua
-	bin=$$($(SWIFT) build --show-bin-path) && cd $(DEMO) && "$$bin/comity" run Scripts/seed-world.lua Scripts/report.lua && \
-		"$$bin/comity" report grants-by-funder && "$$bin/comity" report intake-funnel && \
-		"$$bin/comity" report international-cooperation && \
-		"$$bin/comity" report grants-by-funder --out reports/grants-by-funder.html && \
-		echo "HTML report: $(DEMO)/reports/grants-by-funder.html"
+	mkdir -p $(DEMO)/inbox $(DEMO_OUT) && cp Scripts/demo/inbox/* $(DEMO)/inbox/
+	bin=$$($(SWIFT) build --show-bin-path) && out=$$(pwd)/$(DEMO_OUT) && cd $(DEMO) && \
+		"$$bin/comity" run Scripts/seed-world.lua Scripts/report.lua && \
+		echo && echo "== intake of inbox/" && "$$bin/comity" run Scripts/intake.lua && \
+		echo && echo "== the round table, and its follow-ups" && "$$bin/comity" run Scripts/demo/next-steps.lua && \
+		"$$bin/comity" run Scripts/followups.lua --now 2021-03-01 && \
+		echo && echo "== the outbox" && "$$bin/comity" outbox deliver && \
+		for report in $(REPORTS); do \
+			echo && "$$bin/comity" report $$report --now 2021-03-01 | tee "$$out/$$report.md" && \
+			"$$bin/comity" report $$report --now 2021-03-01 --out "$$out/$$report.html" || exit 1; \
+		done && \
+		cp -R mail "$$out/mail" && \
+		echo && echo "Reports (Markdown and HTML) and delivered messages: $(DEMO_OUT)/"
 
 # The 360Giving export is checked by a real JSON Schema validator (Python's jsonschema).
 testdeps:
