@@ -44,12 +44,18 @@ demo: build
 		cp -R mail "$$out/mail" && \
 		echo && echo "Reports (Markdown and HTML) and delivered messages: $(DEMO_OUT)/"
 
-# The 360Giving export is checked by a real JSON Schema validator (Python's jsonschema).
+# The 360Giving export is checked by a real JSON Schema validator (Python's jsonschema),
+# and the HTML reports in a real headless browser (Debian's chromium).
 testdeps:
 	@if ! python3 -c 'import jsonschema, referencing' >/dev/null 2>&1; then \
 		echo "Installing python3-jsonschema (apt-get)"; \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema >/dev/null; \
+	fi
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "Installing chromium (apt-get), to check the HTML reports"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
 # The Swift tests, then the specs of the shipped workflows (Scripts/*_spec.lua).

@@ -86,3 +86,34 @@ import Testing
         #expect(unknown.status != 0 && unknown.stderr.contains("no report 'nowhere'") && unknown.stderr.contains("reports: broken, nothing, odd"))
     }
 }
+
+/// The HTML report in a real browser: Debian's chromium, headless (`make test`
+/// installs it). The page loads without console errors and its charts are there.
+@Suite struct ReportBrowserTests {
+    @Test func theHTMLReportRendersInHeadlessChromium() throws {
+        let chromium = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                    "chromium is not installed (make test installs it)")
+        let folder = try ReportCommandTests.demoWorkspace()
+        let page = folder.appendingPathComponent("grants.html")
+        #expect(try Comity.run(["report", "grants-by-funder", "--out", page.path], in: folder).status == 0)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                             "--user-data-dir=\(folder.appendingPathComponent(".chromium").path)", "--dump-dom", page.absoluteString]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(log)")
+        // The page's own messages; the browser's complaints about D-Bus in a container are not the page's.
+        let pageErrors = log.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
+        #expect(pageErrors.isEmpty, "\(pageErrors)")
+        #expect(dom.contains("<h1>Grants awarded by funder and programme</h1>"))
+        #expect(dom.components(separatedBy: "<svg").count == 3)
+        #expect(dom.contains("<polyline") && dom.contains("<rect"))
+    }
+}

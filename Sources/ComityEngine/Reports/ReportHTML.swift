@@ -107,7 +107,7 @@ enum ReportHTML {
         svg += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\(quoted(height - bottom)) stroke=\"#8a93a6\"/>\n"
         for fraction in [0.0, 0.5, 1.0] {
             let value = smallest + span * fraction
-            svg += "<text x=\(quoted(left - 6)) y=\(quoted(y(value) + 4)) text-anchor=\"end\">\(escape(number(value, unit: nil)))</text>\n"
+            svg += "<text x=\(quoted(left - 6)) y=\(quoted(y(value) + 4)) text-anchor=\"end\">\(escape(compact(value)))</text>\n"
         }
         for (index, label) in chart.labels.enumerated() {
             svg += "<text x=\(quoted(x(index))) y=\(quoted(height - bottom + 18)) text-anchor=\"middle\">\(escape(shorten(label, to: 14)))</text>\n"
@@ -146,6 +146,16 @@ enum ReportHTML {
         let text = formatter.string(from: NSNumber(value: value)) ?? plain(value)
         guard let unit else { return text }
         return unit == "%" ? text + "%" : text + " " + unit
+    }
+
+    /// Axis labels short enough for the margin: `1.3B`, `328M`, `12K`, `7.5`.
+    static func compact(_ value: Double) -> String {
+        let size = abs(value)
+        for (limit, suffix) in [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")] where size >= limit {
+            let scaled = value / limit
+            return (abs(scaled) >= 100 ? String(Int(scaled.rounded())) : String(format: "%.1f", scaled)) + suffix
+        }
+        return value.rounded() == value ? String(Int64(value)) : String(format: "%.1f", value)
     }
 
     static func plain(_ value: Double) -> String {
