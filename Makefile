@@ -67,6 +67,8 @@ test: deps testdeps
 # package-benchmark suites, then each figure as a ratio to the baseline of the same
 # run, then the call ratio in instructions (callgrind), which load cannot disturb.
 bench: deps
+	@command -v sqlite3 >/dev/null 2>&1 || { echo "Installing sqlite3 (apt-get), the import baseline"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
 	mkdir -p Benchmarks/.build
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress \
 		| tee .build/benchmark-output.txt
