@@ -56,7 +56,7 @@ public struct TriggerQueue {
         let record = RunRecord(
             id: id, workflow: item.workflow, file: item.file, contentHash: "", trigger: item.trigger,
             parameters: [:], clock: runner.now ?? now, startedAt: now, endedAt: now, outcome: .failed,
-            error: "not run: it would be the \(item.trigger.depth)th run in a chain of runs triggering each other "
+            error: "not run: it would be number \(item.trigger.depth) in a chain of runs triggering each other "
                 + "(max_trigger_depth = \(runner.maxTriggerDepth) in comity.lua); check the workflows' 'on' for a loop",
             attempt: item.attempt)
         try store.write(commit: true) { try $0.saveRun(record) }
