@@ -16,8 +16,7 @@ public final class RunProgress: Sendable {
 
     /// `12,345 records written (4,100/s)`.
     public var summary: String {
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - started).inSeconds
         let count = recordsWritten
         let rate = seconds > 0 ? Int(Double(count) / seconds) : 0
         return "\(count.formatted()) records written (\(rate.formatted())/s)"

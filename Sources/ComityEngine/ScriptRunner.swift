@@ -198,6 +198,8 @@ public struct ScriptRunner {
         var log: [String] = []
         /// The last invalid value an API function refused, to tell validation errors.
         var context: APIContext?
+        /// The run's parameters did not pass the declaration's checks.
+        var parametersRefused = false
         /// The `dedupe` key, when it had run already: this run then does nothing.
         var duplicateOf: String?
         /// What the script (or its workflow's `run`) returned, when it was `report {...}`.
@@ -210,8 +212,8 @@ public struct ScriptRunner {
             case .limit(.instructions): return "instructions"
             case .limit(.output): return "output"
             default:
+                if parametersRefused { return "validation" }
                 if let refused = context?.lastRefusal, error.message.hasSuffix(refused) { return "validation" }
-                if error.message.contains("parameter") && declaration != nil && parameters == nil { return "validation" }
                 return "error"
             }
         }
@@ -253,7 +255,13 @@ public struct ScriptRunner {
             report.declaration = declaration
             // A workflow's own limits govern its run unless the command line set them.
             if !limitsFromCommandLine, let declared = declaration.limits { sandbox.changeLimits(declared) }
-            let typed = try checkedParameters(declaration)
+            let typed: (values: [String: TypedParameter], text: [String: String])
+            do {
+                typed = try checkedParameters(declaration)
+            } catch {
+                report.parametersRefused = true
+                throw error
+            }
             report.parameters = typed.text
             let ctx = try contextTable(declaration, runID: runID, trigger: trigger, parameters: typed.values,
                                        state: state, context: context, transaction: transaction, report: report)
@@ -377,7 +385,7 @@ public struct ScriptRunner {
     /// Queues every workflow an event of this run starts, in the run's transaction.
     private func enqueueTriggered(by events: [DomainEvent], run: String, depth: Int, in transaction: any StoreTransaction) throws -> Int {
         guard !events.isEmpty else { return 0 }
-        let catalog = WorkflowCatalog.load(workspace: workspace, schema: store?.schema ?? .standard, api: api, timeZone: timeZone)
+        let catalog = WorkflowCatalog.current(workspace: workspace, schema: store?.schema ?? .standard, api: api, timeZone: timeZone)
         var count = 0
         for event in events {
             for workflow in catalog.triggered(by: event.name) {

@@ -67,7 +67,7 @@ public struct TriggerQueue {
         let policy = run.retry
         guard item.attempt < policy.attempts, let kind = run.errorKind, policy.retryOn.contains(kind) else { return }
         let wait = policy.wait(beforeAttempt: item.attempt + 1)
-        let seconds = Int64((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up))
+        let seconds = Int64(wait.inSeconds.rounded(.up))
         var next = item
         next.attempt += 1
         next.trigger.causedBy = run.id

@@ -1,6 +1,7 @@
 import ComityCore
 import Foundation
 import LuaBridge
+import Synchronization
 
 /// The workflows of a workspace: every `Scripts/*.lua` that returns a declaration,
 /// read by running only the script's top level, in a sandbox with no database.
@@ -44,6 +45,26 @@ public struct WorkflowCatalog: Sendable {
         }
         return WorkflowCatalog(workflows: workflows)
     }
+
+    /// The catalog as `load` makes it, read again only when a script in `Scripts/` was
+    /// added, removed or changed (name, size, modification time): every run that
+    /// commits events asks for it.
+    static func current(workspace: URL, schema: DomainSchema, api: APIRegistry, timeZone: TimeZone) -> WorkflowCatalog {
+        let folder = workspace.appendingPathComponent("Scripts")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".lua") }.sorted()
+        let signature = names.map { name -> String in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return "\(name)\t\(attributes?[.size] as? Int ?? -1)\t\(modified)"
+        }.joined(separator: "\n") + "\n" + schema.eventNames.joined(separator: ",")
+        let key = workspace.standardizedFileURL.path
+        if let known = cache.withLock({ $0[key] }), known.signature == signature { return known.catalog }
+        let catalog = load(workspace: workspace, schema: schema, api: api, timeZone: timeZone)
+        cache.withLock { $0[key] = (signature, catalog) }
+        return catalog
+    }
+
+    private static let cache = Mutex<[String: (signature: String, catalog: WorkflowCatalog)]>([:])
 
     /// The declaration a script returns, or nil for a plain script. Only its top level
     /// runs; record functions are not bound, so it cannot touch the database.

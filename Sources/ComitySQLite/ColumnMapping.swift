@@ -143,23 +143,11 @@ enum ColumnMapping {
     }
 }
 
-/// JSON text for strings, written directly: the audit entry of every create goes
-/// through here, and JSONSerialization cost a third of a create.
+/// JSON text for strings, written directly as bytes: the audit entry of every create
+/// goes through here, and JSONSerialization cost a third of a create.
 enum JSONText {
-    static func object(_ values: [String: String]) -> String {
-        var text = "{"
-        for (offset, key) in values.keys.sorted().enumerated() {
-            if offset > 0 { text += "," }
-            append(key, to: &text)
-            text += ":"
-            append(values[key] ?? "", to: &text)
-        }
-        return text + "}"
-    }
-
     /// A record's values as the audit shows them, each as its text, in the order of
-    /// the schema's fields (cheaper than sorting names, and as stable). Written as
-    /// bytes: this runs for every record created.
+    /// the schema's fields (cheaper than sorting names, and as stable).
     static func object(_ values: [String: FieldValue], in recordSchema: RecordSchema) -> String {
         var ordered: [(position: Int, name: String, value: FieldValue)] = []
         ordered.reserveCapacity(values.count)
@@ -174,6 +162,16 @@ enum JSONText {
             if case .string(let s) = entry.value { appendQuoted(s, to: &bytes) } else { appendQuoted(entry.value.description, to: &bytes) }
         }
         bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func array(_ values: [String]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (offset, value) in values.enumerated() {
+            if offset > 0 { bytes.append(UInt8(ascii: ",")) }
+            appendQuoted(value, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -194,37 +192,5 @@ enum JSONText {
             }
         }
         bytes.append(UInt8(ascii: "\""))
-    }
-
-    static func array(_ values: [String]) -> String {
-        var text = "["
-        for (offset, value) in values.enumerated() {
-            if offset > 0 { text += "," }
-            append(value, to: &text)
-        }
-        return text + "]"
-    }
-
-    private static func append(_ string: String, to text: inout String) {
-        text += "\""
-        // Most text needs no escaping: append it whole.
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            text += string
-            text += "\""
-            return
-        }
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                text += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
     }
 }

@@ -18,7 +18,7 @@ struct ExportCommand: ParsableCommand {
     var kind: RecordKind
 
     @Option(help: "csv or json (default: from --out's extension, else csv); 360giving for grants in the 360Giving Data Standard (a JSON package, or the flattened CSV when --out ends in .csv).")
-    var format: String?
+    var format: ExchangeFormatOption?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
     var out: String?
@@ -29,22 +29,17 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The database to use instead of the workspace's.", valueName: "path"))
     var database: String?
 
-    func validate() throws {
-        if let format, ExchangeFormat(rawValue: format) == nil, format != "360giving" {
-            throw ValidationError("--format must be csv, json or 360giving, got '\(format)'")
-        }
-        if format == "360giving", kind.type != .grant { throw ValidationError("--format 360giving is for grants") }
-    }
+    func validate() throws { try ExchangeFormatOption.check(format, for: kind.type) }
 
     func run() throws {
         let opened = try OpenedWorkspace.open(database: database)
         let text: String
-        if format == "360giving" {
+        if format == .giving360 {
             // A package (JSON) unless the output is named .csv.
             let shape: ExchangeFormat = out?.lowercased().hasSuffix(".csv") == true ? .csv : .json
             text = try Giving360.export(store: opened.store, format: shape)
         } else {
-            let chosen = format.flatMap(ExchangeFormat.init(rawValue:)) ?? out.map(ExchangeFormat.init(path:)) ?? .csv
+            let chosen = format?.plain ?? out.map(ExchangeFormat.init(path:)) ?? .csv
             text = try ExchangeFile.export(kind.type, store: opened.store, timeZone: opened.workspace.timeZone, format: chosen,
                                            includeArchived: archived)
         }

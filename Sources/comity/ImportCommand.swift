@@ -25,7 +25,7 @@ struct ImportCommand: ParsableCommand {
     var file: String
 
     @Option(help: "csv or json (default: from the file's extension); 360giving for grants in the 360Giving Data Standard (a JSON package or the flattened CSV, by extension).")
-    var format: String?
+    var format: ExchangeFormatOption?
 
     @Flag(help: "Import nothing if any row is rejected.")
     var strict = false
@@ -33,22 +33,17 @@ struct ImportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The database to use instead of the workspace's.", valueName: "path"))
     var database: String?
 
-    func validate() throws {
-        if let format, ExchangeFormat(rawValue: format) == nil, format != "360giving" {
-            throw ValidationError("--format must be csv, json or 360giving, got '\(format)'")
-        }
-        if format == "360giving", kind.type != .grant { throw ValidationError("--format 360giving is for grants") }
-    }
+    func validate() throws { try ExchangeFormatOption.check(format, for: kind.type) }
 
     func run() throws {
         let opened = try OpenedWorkspace.open(database: database)
         let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
-        let chosen = format.flatMap(ExchangeFormat.init(rawValue:)) ?? ExchangeFormat(path: file)
+        let chosen = format?.plain ?? ExchangeFormat(path: file)
         let importer = RecordImport(store: opened.store, timeZone: opened.workspace.timeZone)
         var input: (header: [String], rows: [RecordImport.Row]) = ([], [])
         let summary: RecordImport.Summary
         do {
-            if format == "360giving" {
+            if format == .giving360 {
                 summary = try Giving360.importGrants(path, format: chosen, into: importer, strict: strict)
                 input.header = Giving360.csvColumns
             } else {

@@ -28,7 +28,7 @@ struct OpenedWorkspace {
     /// must not wait for it); writes only when a dead process's run is found, and
     /// leaves it to the next command when the database is busy.
     private static func markInterruptedRuns(_ store: SQLiteStore) {
-        let isAlive: (Int32) -> Bool = { pid in pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
+        let isAlive = LocalProcess.isAlive
         do {
             let running = try store.read { try $0.runs(RunFilter(outcome: .running, limit: 10_000)) }
             guard running.contains(where: { !isAlive($0.processID) }) else { return }

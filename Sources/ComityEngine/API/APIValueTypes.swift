@@ -162,6 +162,15 @@ final class APIValueTypes {
         return (a.value, b.value)
     }
 
+    /// The text of a Money, Time or Duration value, as `tostring` gives it; nil for
+    /// anything else. For JSON and reports.
+    func text(of value: LuaValue, in state: LuaState) -> String? {
+        if let m = state.object(in: value, as: money) { return m.value.description }
+        if let t = state.object(in: value, as: time) { return t.value.formatted(in: zone(t)) }
+        if let d = state.object(in: value, as: duration) { return d.value.description }
+        return nil
+    }
+
     /// A concatenation operand as text: Money, Time and Duration by their `tostring`.
     private func text(_ call: borrowing LuaCall, _ n: Int32) throws -> String {
         if let m = call.optionalObject(n, as: money) { return m.value.description }

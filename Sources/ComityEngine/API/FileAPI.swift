@@ -84,13 +84,8 @@ enum FileAPI {
                 results: [APIResult(.string, "The JSON text.")],
                 implementation: { call, context in
                     let value = try call.value(1)
-                    let object = try JSONValue.object(value) { reference in
-                        let state = call.state
-                        if let m = state.object(in: reference, as: context.types.money) { return m.value.description }
-                        if let t = state.object(in: reference, as: context.types.time) { return t.value.formatted(in: context.types.zone(t)) }
-                        if let d = state.object(in: reference, as: context.types.duration) { return d.value.description }
-                        return nil
-                    }
+                    let state = call.state
+                    let object = try JSONValue.object(value) { context.types.text(of: $0, in: state) }
                     var options: JSONSerialization.WritingOptions = [.fragmentsAllowed, .withoutEscapingSlashes]
                     if call.boolean(2) { options.formUnion([.prettyPrinted, .sortedKeys]) }
                     let data = try JSONSerialization.data(withJSONObject: object, options: options)

@@ -46,8 +46,7 @@ public struct MessageDelivery {
 
     public func deliver() throws -> Report {
         var report = Report()
-        let isAlive: (Int32) -> Bool = { pid in pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
-        for var message in try store.read({ try $0.messages(.sending) }) where !isAlive(message.processID) {
+        for var message in try store.read({ try $0.messages(.sending) }) where !LocalProcess.isAlive(message.processID) {
             message.status = .held
             message.lastError = "delivery was interrupted after it started; it may have been sent. Check, then `comity outbox release \(message.id)`"
             try store.write(commit: true) { try $0.saveMessage(message) }
@@ -104,8 +103,7 @@ public struct MessageDelivery {
                 writer.write(Data(text.utf8))
                 try? writer.close()
             }
-            let seconds = Double(settings.timeout.components.seconds) + Double(settings.timeout.components.attoseconds) / 1e18
-            if finished.wait(timeout: .now() + seconds) == .timedOut {
+            if finished.wait(timeout: .now() + settings.timeout.inSeconds) == .timedOut {
                 process.terminate()
                 if finished.wait(timeout: .now() + 2) == .timedOut { kill(process.processIdentifier, SIGKILL) }
                 throw DeliveryError("\(command) did not finish within \(DurationText.format(settings.timeout)); stopped")

@@ -35,9 +35,7 @@ enum ReportValues {
         case .number(let d): return ReportHTML.number(d, unit: nil)
         case .string(let s): return s.description
         case .userdata:
-            if let m = state.object(in: value, as: context.types.money) { return m.value.description }
-            if let t = state.object(in: value, as: context.types.time) { return t.value.formatted(in: context.types.zone(t)) }
-            if let d = state.object(in: value, as: context.types.duration) { return d.value.description }
+            if let text = context.types.text(of: value, in: state) { return text }
             if let record = records?.recordObject(in: value) {
                 return (record.record.fields["name"] ?? record.record.fields["title"])?.description ?? record.record.reference.description
             }

@@ -87,7 +87,7 @@ public struct SpecRunner {
                 failure = "\(error)"
             }
             let elapsed = clock.now - started
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.inSeconds
             return CaseResult(file: shown, name: names[index], passed: failure == nil, failure: failure, seconds: seconds,
                               output: printed.lines)
         }
