@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -36,8 +37,15 @@ let package = Package(
                 .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
+        .target(
+            name: "ComityScheduler",
+            dependencies: [
+                "ComityEngine", "ComityCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "Comity", dependencies: [
-            "ComityEngine", "ComityCore", "ComitySQLite", "LuaBridge", .product(name: "Logging", package: "swift-log"),
+            "ComityEngine", "ComityScheduler", "ComityCore", "ComitySQLite", "LuaBridge", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(
             name: "comity",
@@ -45,6 +53,7 @@ let package = Package(
                 "ComityEngine",
                 "ComityCore",
                 "ComitySQLite",
+                "ComityScheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -53,6 +62,7 @@ let package = Package(
         .testTarget(name: "ComityCoreTests", dependencies: ["ComityCore"]),
         .testTarget(name: "ComitySQLiteTests", dependencies: ["ComitySQLite"]),
         .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine", "Comity", "ComitySQLite"]),
+        .testTarget(name: "ComitySchedulerTests", dependencies: ["ComityScheduler", "ComitySQLite"]),
         .testTarget(name: "comityTests", dependencies: ["comity"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,4 +5,5 @@
 @_exported import LuaBridge
 @_exported import ComityCore
 @_exported import ComitySQLite
+@_exported import ComityScheduler
 @_exported import Logging
