@@ -5,7 +5,7 @@
 #include "include/comity_shim.h"
 #include <stdatomic.h>
 
-#define COMITY_LIMIT_KINDS 5
+#define COMITY_LIMIT_KINDS 6
 
 struct comity_host {
     size_t used, peak, limit;

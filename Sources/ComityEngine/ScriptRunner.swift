@@ -35,6 +35,13 @@ public struct ScriptRunner {
     /// Where scripts read files (`inbox.files`, `csv.read`); the workspace's `inbox/`
     /// when nil. A spec case has one of its own.
     public var inbox: URL?
+    /// Stops the run from another thread (a daemon shutting down); it is then
+    /// recorded as `cancelled`, and nothing it wrote is kept.
+    public var cancellation: LuaCancellation?
+    /// Called in a successful run's transaction just before it commits: a scheduled
+    /// run marks its slot done there, so the slot and the run's writes are kept together
+    /// or not at all. Throwing rolls the run back and fails it.
+    public var beforeCommit: ((any StoreTransaction, _ runID: String) throws -> Void)?
 
     public init(
         workspace: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
@@ -102,6 +109,12 @@ public struct ScriptRunner {
                     } else {
                         queued = try enqueueTriggered(by: report.events, run: runID, depth: trigger.depth, in: transaction)
                         record = finished(record, report, outcome: report.duplicateOf == nil ? .succeeded : .skipped, error: nil)
+                        do {
+                            try beforeCommit?(transaction, runID)
+                        } catch {
+                            record.endedAt = nil
+                            throw RunFailed(error: LuaError(.runtime, "\(error)"))
+                        }
                         try transaction.saveRun(record) // with the commit: succeeded means kept
                     }
                 }
@@ -121,6 +134,7 @@ public struct ScriptRunner {
             let error = outcome.error
             let kind: RunRecord.Outcome = switch error?.kind {
             case nil: .succeeded
+            case .limit(.cancelled)?: .cancelled
             case .limit?: .limit
             default: .failed
             }
@@ -211,6 +225,7 @@ public struct ScriptRunner {
             case .limit(.memory), .memory: return "memory"
             case .limit(.instructions): return "instructions"
             case .limit(.output): return "output"
+            case .limit(.cancelled): return "cancelled"
             default:
                 if parametersRefused { return "validation" }
                 if let refused = context?.lastRefusal, error.message.hasSuffix(refused) { return "validation" }
@@ -228,7 +243,7 @@ public struct ScriptRunner {
         _ path: String, shownAs shown: String, runID: String, trigger: RunTrigger, clock: Timestamp,
         transaction: (any StoreTransaction)?, report: RunReport, output: @escaping (String) -> Void
     ) throws {
-        let sandbox = try LuaSandbox(limits: limits, moduleRoots: moduleRoots, output: output)
+        let sandbox = try LuaSandbox(limits: limits, moduleRoots: moduleRoots, output: output, cancellation: cancellation)
         defer {
             sandbox.close()
             report.memoryPeak = sandbox.state.memoryPeak

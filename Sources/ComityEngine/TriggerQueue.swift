@@ -19,10 +19,11 @@ public struct TriggerQueue {
     /// Runs every queued run that is due, oldest first, including those the runs
     /// themselves queue, until none is due (or `limit` runs). Each run is its own
     /// transaction. A failed run is queued again when its workflow's `retry` allows.
-    public func drain(limit: Int = .max, output: @escaping (String) -> Void) throws -> [ScriptRun] {
+    /// `shouldStop` is asked before each run (a daemon shutting down).
+    public func drain(limit: Int = .max, shouldStop: () -> Bool = { false }, output: @escaping (String) -> Void) throws -> [ScriptRun] {
         guard let store = runner.store else { return [] }
         var runs: [ScriptRun] = []
-        while runs.count < limit, let (item, id) = try take(from: store) {
+        while runs.count < limit, !shouldStop(), let (item, id) = try take(from: store) {
             if item.trigger.depth > runner.maxTriggerDepth {
                 try refuseTooDeep(item, id: id, store: store)
                 continue
@@ -31,7 +32,7 @@ public struct TriggerQueue {
             // and the run records the new content's hash.
             let run = runner.run(file: item.file, trigger: item.trigger, attempt: item.attempt, id: id, output: output)
             runs.append(run)
-            if !run.succeeded { try retryIfAllowed(run, item, store: store) }
+            if !run.succeeded { try retryIfAllowed(run, item) }
         }
         return runs
     }
@@ -63,7 +64,10 @@ public struct TriggerQueue {
         runner.logger.error("trigger chain too deep", metadata: ["workflow": "\(item.workflow)", "depth": "\(item.trigger.depth)"])
     }
 
-    private func retryIfAllowed(_ run: ScriptRun, _ item: QueuedRun, store: any Store) throws {
+    /// Queues a failed run again when its workflow's `retry` allows: after the
+    /// policy's wait, as the next attempt, caused by the failed run.
+    public func retryIfAllowed(_ run: ScriptRun, _ item: QueuedRun) throws {
+        guard let store = runner.store else { return }
         let policy = run.retry
         guard item.attempt < policy.attempts, let kind = run.errorKind, policy.retryOn.contains(kind) else { return }
         let wait = policy.wait(beforeAttempt: item.attempt + 1)

@@ -5,7 +5,7 @@ import Synchronization
 
 /// The workflows of a workspace: every `Scripts/*.lua` that returns a declaration,
 /// read by running only the script's top level, in a sandbox with no database.
-public struct WorkflowCatalog: Sendable {
+public struct WorkflowCatalog: Sendable, Equatable {
     /// One per script that declares a workflow (or failed to be read), by file name.
     public var workflows: [WorkflowSummary]
 
@@ -49,7 +49,7 @@ public struct WorkflowCatalog: Sendable {
     /// The catalog as `load` makes it, read again only when a script in `Scripts/` was
     /// added, removed or changed (name, size, modification time): every run that
     /// commits events asks for it.
-    static func current(workspace: URL, schema: DomainSchema, api: APIRegistry, timeZone: TimeZone) -> WorkflowCatalog {
+    public static func current(workspace: URL, schema: DomainSchema, api: APIRegistry, timeZone: TimeZone) -> WorkflowCatalog {
         let folder = workspace.appendingPathComponent("Scripts")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".lua") }.sorted()
         let signature = names.map { name -> String in

@@ -6,7 +6,7 @@ import LuaBridge
 /// what a workflow script declares about itself, checked field by field.
 public struct WorkflowDeclaration {
     static let knownFields = ["name", "description", "run", "params", "on", "schedule", "timezone", "catch_up",
-                              "limits", "retry", "dedupe"]
+                              "catch_up_window", "overlap", "limits", "retry", "dedupe"]
 
     public var name: String
     public var description: String?
@@ -17,7 +17,12 @@ public struct WorkflowDeclaration {
     public var schedule: String?
     /// An IANA zone for the schedule; the workspace's when nil.
     public var scheduleZone: String?
+    /// Missed slots: "latest" (default), "all" or "skip".
     public var catchUp: String?
+    /// How far back `catch_up = "all"` goes (default 24 hours).
+    public var catchUpWindow: Duration?
+    /// A slot that comes while the previous run goes on: "wait" (default) or "skip".
+    public var overlap: String?
     /// The run's limits, where they differ from the defaults.
     public var limits: LuaLimits?
     public var retry: RetryPolicy
@@ -76,6 +81,21 @@ public struct WorkflowDeclaration {
         catchUp = try Self.optionalString(table, "catch_up", fail)
         if let catchUp, !["latest", "all", "skip"].contains(catchUp) {
             throw fail("catch_up must be \"latest\", \"all\" or \"skip\" (got '\(catchUp)')")
+        }
+        catchUpWindow = try Self.optionalString(table, "catch_up_window", fail).map { text throws(LuaError) in
+            guard let duration = DurationText.parse(text), duration > .zero else {
+                throw fail("catch_up_window '\(text)' is not a duration such as 12h or 7d")
+            }
+            return duration
+        }
+        overlap = try Self.optionalString(table, "overlap", fail)
+        if let overlap, !["wait", "skip"].contains(overlap) {
+            throw fail("overlap must be \"wait\" or \"skip\" (got '\(overlap)')")
+        }
+        if schedule == nil {
+            for field in ["timezone", "catch_up", "catch_up_window", "overlap"] where table[field] != .nil {
+                throw fail("field '\(field)' is about a schedule, and the workflow has none (add schedule = \"0 8 * * *\")")
+            }
         }
 
         switch table["dedupe"] {
@@ -168,7 +188,9 @@ public struct WorkflowDeclaration {
     /// What `comity workflows` shows of it.
     func summary(file: String) -> WorkflowSummary {
         WorkflowSummary(name: name, file: file, description: description, triggers: triggers, schedule: schedule,
-                        parameters: parameters, error: nil)
+                        parameters: parameters, error: nil, timeZone: scheduleZone, catchUp: catchUp,
+                        catchUpWindowSeconds: catchUpWindow.map { Int64($0.inSeconds.rounded(.up)) }, overlap: overlap,
+                        timeLimitSeconds: (limits ?? .default).time.map { Int64($0.inSeconds.rounded(.up)) })
     }
 }
 
@@ -323,6 +345,33 @@ public struct WorkflowSummary: Sendable, Codable, Equatable {
     public var parameters: [WorkflowParameter]
     /// Set when the script's declaration could not be read.
     public var error: String?
+    /// The schedule's zone, when not the workspace's.
+    public var timeZone: String?
+    /// `catch_up`, `catch_up_window` and `overlap`, as declared.
+    public var catchUp: String?
+    public var catchUpWindowSeconds: Int64?
+    public var overlap: String?
+    /// The run's time limit; nil when it has none.
+    public var timeLimitSeconds: Int64?
+
+    public init(
+        name: String, file: String, description: String?, triggers: [String], schedule: String?,
+        parameters: [WorkflowParameter], error: String?, timeZone: String? = nil, catchUp: String? = nil,
+        catchUpWindowSeconds: Int64? = nil, overlap: String? = nil, timeLimitSeconds: Int64? = nil
+    ) {
+        self.name = name
+        self.file = file
+        self.description = description
+        self.triggers = triggers
+        self.schedule = schedule
+        self.parameters = parameters
+        self.error = error
+        self.timeZone = timeZone
+        self.catchUp = catchUp
+        self.catchUpWindowSeconds = catchUpWindowSeconds
+        self.overlap = overlap
+        self.timeLimitSeconds = timeLimitSeconds
+    }
 }
 
 /// `grant.awarded`, `grant.*`, `*`: how `on` patterns match event names.

@@ -16,6 +16,8 @@ public struct Workspace: Sendable {
     public var maxTriggerDepth = 8
     /// How `comity outbox deliver` sends: by default, `.eml` files in `mail/`.
     public var mail: MailSettings?
+    /// How scheduled workflows are run (`scheduling` in comity.lua).
+    public var scheduling = SchedulingSettings()
 
     /// The mail settings in force: the configured ones, or the safe default (files in
     /// `mail/`, nothing leaves the machine).
@@ -72,7 +74,7 @@ public struct Workspace: Sendable {
         guard case .table(let table) = results.first else {
             throw LuaError(.runtime, "\(shown): must return a table of settings, e.g. return { time_zone = \"UTC\" }")
         }
-        let known = ["time_zone", "database", "custom_fields", "max_trigger_depth", "mail"]
+        let known = ["time_zone", "database", "custom_fields", "max_trigger_depth", "mail", "scheduling"]
         for key in table.hash.keys {
             let name = key.stringValue ?? "\(key)"
             if !known.contains(name) {
@@ -110,6 +112,11 @@ public struct Workspace: Sendable {
         }
         var workspace = Workspace(folder: folder, configured: true, databasePath: database, timeZone: timeZone, schema: schema)
         workspace.maxTriggerDepth = depth
+        switch table["scheduling"] {
+        case .nil: break
+        case .table(let settings): workspace.scheduling = try SchedulingSettings(settings, file: shown)
+        default: throw LuaError(.runtime, "\(shown): scheduling must be a table, e.g. { lease_margin = \"30s\" }")
+        }
         switch table["mail"] {
         case .nil: break
         case .table(let mail): workspace.mail = try Self.mailSettings(mail, folder: folder, file: shown)
@@ -215,6 +222,37 @@ enum CustomFieldSettings {
                 } catch {
                     throw LuaError(.runtime, "\(where_): \(error.message)")
                 }
+            }
+        }
+    }
+}
+
+/// `scheduling = { lease_margin = "30s", late_after = "5m", rescan = "2s" }` in comity.lua.
+public struct SchedulingSettings: Sendable, Equatable {
+    /// Added to a workflow's time limit to make the lease on a slot: a runner that dies
+    /// leaves its slot to be run again this long after the run's limit.
+    public var leaseMargin: Duration = .seconds(30)
+    /// With `catch_up = "skip"`, a slot later than this counts as missed.
+    public var lateAfter: Duration = .seconds(300)
+    /// How often the daemon looks for edited, added or removed scripts.
+    public var rescan: Duration = .seconds(2)
+
+    public init() {}
+
+    init(_ table: LuaTable, file shown: String) throws(LuaError) {
+        let known = ["lease_margin", "late_after", "rescan"]
+        for (key, value) in table.hash {
+            let name = key.stringValue ?? key.typeName
+            guard known.contains(name) else {
+                throw LuaError(.runtime, "\(shown): scheduling has no setting '\(name)' (settings: \(known.joined(separator: ", ")))")
+            }
+            guard let text = value.stringValue, let duration = DurationText.parse(text), duration > .zero else {
+                throw LuaError(.runtime, "\(shown): scheduling.\(name) must be a duration such as \"30s\" or \"5m\"")
+            }
+            switch name {
+            case "lease_margin": leaseMargin = duration
+            case "late_after": lateAfter = duration
+            default: rescan = duration
             }
         }
     }

@@ -21,6 +21,9 @@ enum Migrations {
         migrator.registerMigration("v4 outbox") { db in
             try db.execute(sql: v4)
         }
+        migrator.registerMigration("v5 schedules") { db in
+            try db.execute(sql: v5)
+        }
         return migrator
     }
 
@@ -162,5 +165,15 @@ enum Migrations {
           about_type TEXT, about_id INTEGER, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
           queued_at INTEGER NOT NULL, sent_at INTEGER, run TEXT, pid INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX outbox_status ON outbox(status, id);
+        """
+
+    /// Scheduled workflows: the next slot of each, what ran last, and leases.
+    static let v5 = """
+        CREATE TABLE schedules (
+          workflow TEXT PRIMARY KEY, file TEXT NOT NULL, expression TEXT NOT NULL, time_zone TEXT NOT NULL,
+          catch_up TEXT NOT NULL, catch_up_window INTEGER NOT NULL, overlap TEXT NOT NULL, lease_seconds INTEGER NOT NULL,
+          next_slot INTEGER, last_slot INTEGER, last_run TEXT, paused INTEGER NOT NULL DEFAULT 0, error TEXT,
+          lease_owner TEXT, lease_slot INTEGER, lease_until INTEGER);
+        CREATE INDEX schedules_due ON schedules(next_slot) WHERE paused = 0 AND error IS NULL;
         """
 }

@@ -45,6 +45,10 @@ extension SQLiteTransaction {
             conditions.append("outcome = ?")
             arguments.append(outcome.rawValue)
         }
+        if let slot = filter.slot {
+            conditions.append("trigger_slot = ?")
+            arguments.append(slot.secondsSince1970)
+        }
         if let since = filter.since {
             conditions.append("started_at >= ?")
             arguments.append(since.secondsSince1970)

@@ -7,6 +7,8 @@ public enum LuaLimitKind: String, Sendable, CaseIterable {
     case time
     case instructions
     case output
+    /// The host stopped the run (``LuaCancellation``); not a limit the script exceeded.
+    case cancelled
 
     init?(code: Int32) {
         switch code {
@@ -14,6 +16,7 @@ public enum LuaLimitKind: String, Sendable, CaseIterable {
         case Int32(COMITY_LIMIT_TIME.rawValue): self = .time
         case Int32(COMITY_LIMIT_INSTRUCTIONS.rawValue): self = .instructions
         case Int32(COMITY_LIMIT_OUTPUT.rawValue): self = .output
+        case Int32(COMITY_LIMIT_CANCELLED.rawValue): self = .cancelled
         default: return nil
         }
     }
@@ -24,6 +27,7 @@ public enum LuaLimitKind: String, Sendable, CaseIterable {
         case .time: Int32(COMITY_LIMIT_TIME.rawValue)
         case .instructions: Int32(COMITY_LIMIT_INSTRUCTIONS.rawValue)
         case .output: Int32(COMITY_LIMIT_OUTPUT.rawValue)
+        case .cancelled: Int32(COMITY_LIMIT_CANCELLED.rawValue)
         }
     }
 }
@@ -61,6 +65,7 @@ public struct LuaLimits: Sendable, Equatable {
         case .time: "time limit exceeded (\(time.map(DurationText.format) ?? "none"))"
         case .instructions: "instruction limit exceeded (\(instructions.map(String.init) ?? "none") instructions)"
         case .output: "output limit exceeded (\(output.map(ByteCount.format) ?? "none"))"
+        case .cancelled: "cancelled: the process running it was asked to stop"
         }
     }
 }

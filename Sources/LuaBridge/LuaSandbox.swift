@@ -21,16 +21,19 @@ public final class LuaSandbox {
     private var loadedModules: [String: LuaReference] = [:]
     private var loadingModules: Set<String> = []
     private var deadline: LuaDeadline?
+    private let cancellation: LuaCancellation?
 
     /// - Parameters:
     ///   - limits: memory, time, instructions and output of the run.
     ///   - moduleRoots: folders `require "a.b"` looks in (for `a/b.lua`, then `a/b/init.lua`).
     ///   - output: receives each line the script prints.
+    ///   - cancellation: stops the run from another thread when cancelled.
     public init(
         limits: LuaLimits = .default, moduleRoots: [URL] = [],
-        output: @escaping (String) -> Void = { Swift.print($0) }
+        output: @escaping (String) -> Void = { Swift.print($0) }, cancellation: LuaCancellation? = nil
     ) throws(LuaError) {
         self.limits = limits
+        self.cancellation = cancellation
         self.moduleRoots = moduleRoots.map { $0.standardizedFileURL.resolvingSymlinksInPath() }
         self.output = output
         state = try LuaState(memoryLimit: nil)
@@ -39,10 +42,12 @@ public final class LuaSandbox {
         try installRequire()
         state.apply(limits)
         if let time = limits.time { deadline = LuaDeadline(state: state, after: time) }
+        cancellation?.register(self)
     }
 
     deinit {
         deadline?.cancel()
+        cancellation?.unregister(self)
     }
 
     /// Replaces the limits from here on (a workflow's own, declared in the chunk that
@@ -59,6 +64,7 @@ public final class LuaSandbox {
     public func close() {
         deadline?.cancel()
         deadline = nil
+        cancellation?.unregister(self)
     }
 
     /// Runs a chunk of script text. Errors name the chunk and line.

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct ComityCommand: ParsableCommand {
+struct ComityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "comity",
         abstract: "A workflow engine for networks of NGOs: Lua workflows over organisations, grants, partnerships and events.",
@@ -10,7 +10,7 @@ struct ComityCommand: ParsableCommand {
             memory, time, instructions and output. See README.md for the Lua style and the rules.
             """,
         version: ComityVersion.current,
-        subcommands: [InitCommand.self, RunCommand.self, WorkflowsCommand.self, RunsCommand.self, QueueCommand.self, TestCommand.self, ImportCommand.self, ExportCommand.self, OutboxCommand.self, ReportCommand.self, APICommand.self]
+        subcommands: [InitCommand.self, RunCommand.self, WorkflowsCommand.self, RunsCommand.self, QueueCommand.self, ScheduleCommand.self, TickCommand.self, DaemonCommand.self, TestCommand.self, ImportCommand.self, ExportCommand.self, OutboxCommand.self, ReportCommand.self, APICommand.self]
     )
 }
 

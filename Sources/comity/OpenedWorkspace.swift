@@ -82,3 +82,12 @@ enum JSONOutput {
         Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }
+
+/// A command that cannot do what was asked: `error: ...` on standard error, exit 1
+/// (usage is printed only for mistakes in the arguments themselves).
+enum CommandFailure {
+    static func report(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        return ExitCode(1)
+    }
+}

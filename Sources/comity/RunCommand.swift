@@ -195,6 +195,11 @@ struct ByteSize: ExpressibleByArgument {
 
 struct TimeSpan: ExpressibleByArgument {
     var duration: Duration?
+
+    init(_ duration: Duration?) { self.duration = duration }
+
+    var defaultValueDescription: String { duration.map(DurationText.format) ?? "0" }
+
     init?(argument: String) {
         if argument.trimmingCharacters(in: .whitespaces) == "0" {
             duration = nil

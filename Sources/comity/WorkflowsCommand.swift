@@ -1,5 +1,6 @@
 import ArgumentParser
 import ComityEngine
+import ComityScheduler
 import Foundation
 
 struct WorkflowsCommand: ParsableCommand {
@@ -23,8 +24,17 @@ struct WorkflowsCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let catalog = WorkflowCatalog.load(workspace: workspace.folder, schema: workspace.schema,
+        var catalog = WorkflowCatalog.load(workspace: workspace.folder, schema: workspace.schema,
                                            api: .standard(schema: workspace.schema), timeZone: workspace.timeZone)
+        // A schedule's expression is checked here too, so a mistake shows before a tick.
+        for index in catalog.workflows.indices where catalog.workflows[index].error == nil {
+            guard let schedule = catalog.workflows[index].schedule else { continue }
+            do {
+                _ = try CronExpression(schedule)
+            } catch {
+                catalog.workflows[index].error = "workflow '\(catalog.workflows[index].name)': schedule: \(error)"
+            }
+        }
         if json {
             try JSONOutput.print(catalog.workflows)
         } else if catalog.workflows.isEmpty {
@@ -38,7 +48,9 @@ struct WorkflowsCommand: ParsableCommand {
                 }
                 if let description = workflow.description { print("  \(description)") }
                 if !workflow.triggers.isEmpty { print("  on: \(workflow.triggers.joined(separator: ", "))") }
-                if let schedule = workflow.schedule { print("  schedule: \(schedule)") }
+                if let schedule = workflow.schedule, let expression = try? CronExpression(schedule) {
+                    print("  schedule: \(schedule) (\(CronDescription.sentence(for: expression)), \(workflow.timeZone ?? workspace.timeZone.identifier))")
+                }
                 for parameter in workflow.parameters {
                     let fallback = parameter.defaultValue.map { "default \($0)" } ?? "required"
                     print("  --param \(parameter.name)=<\(parameter.type.rawValue)>  (\(fallback))"

@@ -36,6 +36,8 @@ typedef enum {
     COMITY_LIMIT_TIME = 2,
     COMITY_LIMIT_INSTRUCTIONS = 3,
     COMITY_LIMIT_OUTPUT = 4,
+    /// Not a limit of the script's: its host stopped it (a daemon shutting down).
+    COMITY_LIMIT_CANCELLED = 5,
 } comity_limit;
 
 typedef struct comity_host comity_host;

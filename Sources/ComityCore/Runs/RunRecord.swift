@@ -117,11 +117,14 @@ public struct RunFilter: Sendable {
     public var since: Timestamp?
     /// Only runs that ended so (or, for `running`, have not ended).
     public var outcome: RunRecord.Outcome?
+    /// Only runs of this schedule slot.
+    public var slot: Timestamp?
     public var limit: Int
 
     public init(workflow: String? = nil, unsuccessfulOnly: Bool = false, since: Timestamp? = nil,
-                outcome: RunRecord.Outcome? = nil, limit: Int = 50) {
+                outcome: RunRecord.Outcome? = nil, slot: Timestamp? = nil, limit: Int = 50) {
         self.workflow = workflow
+        self.slot = slot
         self.unsuccessfulOnly = unsuccessfulOnly
         self.since = since
         self.outcome = outcome

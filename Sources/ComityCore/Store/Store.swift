@@ -77,6 +77,27 @@ public protocol StoreTransaction {
     /// How many runs wait in the queue, due or not.
     func queuedRunCount() throws -> Int
 
+    /// When the next queued run is due (it may be now or past); nil when none waits.
+    func nextQueuedRunDue() throws -> Timestamp?
+
+    // MARK: Schedules
+
+    /// Every schedule, by workflow name.
+    func schedules() throws -> [ScheduleRecord]
+    func schedule(workflow: String) throws -> ScheduleRecord?
+    /// Adds a schedule or replaces the one of the same workflow.
+    func saveSchedule(_ schedule: ScheduleRecord) throws
+    func removeSchedule(workflow: String) throws
+    /// Schedules due at `now`: not paused, without error, next slot at or before `now`,
+    /// and no lease held past `now`; oldest slot first, at most `limit`.
+    func dueSchedules(at now: Timestamp, limit: Int) throws -> [ScheduleRecord]
+    /// Gives `lease` on the schedule unless another unexpired one is held or its next
+    /// slot has moved on from `lease.slot`; true when given.
+    func leaseSchedule(workflow: String, _ lease: ScheduleLease, now: Timestamp) throws -> Bool
+    /// The earliest moment a schedule comes due: a next slot, or the end of the lease
+    /// that holds it back. Nil when nothing is scheduled.
+    func nextScheduleDue() throws -> Timestamp?
+
     // MARK: The outbox
 
     /// Queues a message; returns its id.

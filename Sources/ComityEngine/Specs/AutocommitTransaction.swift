@@ -71,6 +71,18 @@ final class AutocommitTransaction: StoreTransaction {
     func enqueue(_ run: QueuedRun) throws { try write { try $0.enqueue(run) } }
     func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun? { try write { try $0.takeQueuedRun(dueAt: now) } }
     func queuedRunCount() throws -> Int { try read { try $0.queuedRunCount() } }
+    func nextQueuedRunDue() throws -> Timestamp? { try read { try $0.nextQueuedRunDue() } }
+    func schedules() throws -> [ScheduleRecord] { try read { try $0.schedules() } }
+    func schedule(workflow: String) throws -> ScheduleRecord? { try read { try $0.schedule(workflow: workflow) } }
+    func saveSchedule(_ schedule: ScheduleRecord) throws { try write { try $0.saveSchedule(schedule) } }
+    func removeSchedule(workflow: String) throws { try write { try $0.removeSchedule(workflow: workflow) } }
+    func dueSchedules(at now: Timestamp, limit: Int) throws -> [ScheduleRecord] {
+        try read { try $0.dueSchedules(at: now, limit: limit) }
+    }
+    func leaseSchedule(workflow: String, _ lease: ScheduleLease, now: Timestamp) throws -> Bool {
+        try write { try $0.leaseSchedule(workflow: workflow, lease, now: now) }
+    }
+    func nextScheduleDue() throws -> Timestamp? { try read { try $0.nextScheduleDue() } }
     func claimOnce(workflow: String, key: String, run: String, at: Timestamp) throws -> Bool {
         try write { try $0.claimOnce(workflow: workflow, key: key, run: run, at: at) }
     }

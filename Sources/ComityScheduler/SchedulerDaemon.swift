@@ -1,0 +1,132 @@
+import ComityCore
+import ComityEngine
+import Foundation
+import Logging
+import LuaBridge
+import ServiceLifecycle
+import Synchronization
+
+/// `comity daemon` as a swift-service-lifecycle `Service`: it sleeps until the next
+/// slot or queued run is due (waking every `rescan` to notice edited, added or
+/// removed scripts), runs what is due one run at a time (SQLite has one writer), and
+/// on graceful shutdown (SIGTERM, SIGINT) takes no new work, gives a run in progress
+/// `grace` to finish, then cancels it (recorded `cancelled`, nothing it wrote kept;
+/// its slot runs again later) and returns.
+///
+/// An app embedding Comity can put it in its own `ServiceGroup`.
+public struct SchedulerDaemon: Service {
+    private let work: DaemonWork
+    private let grace: Duration
+    private let rescan: Duration
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - scheduler: runs due slots; its runner also drains the trigger queue.
+    ///   - catalog: reads the workspace's workflows (cached until a script changes).
+    ///   - grace: how long a run in progress may go on after a shutdown is asked for.
+    public init(scheduler: Scheduler, catalog: @escaping () -> WorkflowCatalog, grace: Duration = .seconds(30),
+                logger: Logger = Logger(label: "comity.daemon")) {
+        var scheduler = scheduler
+        let cancellation = LuaCancellation()
+        scheduler.cancellation = cancellation
+        work = DaemonWork(scheduler: scheduler, catalog: catalog, cancellation: cancellation, logger: logger)
+        self.grace = grace
+        rescan = scheduler.settings.rescan
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let work = self.work
+        let grace = self.grace
+        let logger = self.logger
+        logger.notice("daemon started", metadata: ["workspace": "\(work.scheduler.runner.workspace.path)", "pid": "\(getpid())"])
+        await withGracefulShutdownHandler {
+            while !work.stopping {
+                let next = await Self.onWorkerThread { work.cycle() }
+                guard !work.stopping else { break }
+                // Sleep until the next thing is due, but look at the scripts every `rescan`.
+                let now = work.scheduler.clock()
+                var wait = rescan
+                if let next {
+                    let seconds = max(Double(next.secondsSince1970 - now.secondsSince1970), 0)
+                    wait = min(wait, .milliseconds(Int64(seconds * 1000)) + .milliseconds(20))
+                }
+                let sleep = wait
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: sleep) }
+            }
+        } onGracefulShutdown: {
+            work.stop()
+            logger.notice("stopping: no new runs; a run in progress has \(grace) to finish")
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(grace.inSeconds * 1000))) {
+                work.cancellation.cancel()
+            }
+        }
+        logger.notice("daemon stopped")
+    }
+
+    /// Runs blocking work (Lua, SQLite) on a thread of its own, off the concurrency
+    /// pool, with room for Lua's C stack.
+    static func onWorkerThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: body()) }
+            thread.stackSize = 16 << 20
+            thread.name = "comity-run"
+            thread.start()
+        }
+    }
+}
+
+/// What the daemon does in one wake-up. Used by one thread at a time: the daemon
+/// awaits each cycle before it starts the next, which is why it may be marked Sendable.
+final class DaemonWork: @unchecked Sendable {
+    let scheduler: Scheduler
+    let queue: TriggerQueue
+    let catalog: () -> WorkflowCatalog
+    let cancellation: LuaCancellation
+    let logger: Logger
+    private var synchronized: WorkflowCatalog?
+    private let stopFlag = Atomic<Bool>(false)
+
+    init(scheduler: Scheduler, catalog: @escaping () -> WorkflowCatalog, cancellation: LuaCancellation, logger: Logger) {
+        self.scheduler = scheduler
+        var runner = scheduler.runner
+        runner.cancellation = cancellation
+        queue = TriggerQueue(runner: runner)
+        self.catalog = catalog
+        self.cancellation = cancellation
+        self.logger = logger
+    }
+
+    var stopping: Bool { stopFlag.load(ordering: .acquiring) }
+    func stop() { stopFlag.store(true, ordering: .releasing) }
+
+    /// Picks up script changes, runs due slots and queued runs; returns when the next
+    /// thing is due.
+    func cycle() -> Timestamp? {
+        let logger = self.logger
+        do {
+            if let store = scheduler.runner.store {
+                let running = try store.read { try $0.runs(RunFilter(outcome: .running, limit: 10_000)) }
+                if running.contains(where: { !LocalProcess.isAlive($0.processID) }) {
+                    let marked = try store.write(commit: true) {
+                        try $0.markInterruptedRuns(isAlive: LocalProcess.isAlive, at: Timestamp(Date()))
+                    }
+                    for id in marked { logger.notice("run \(id) was interrupted (its process stopped)") }
+                }
+            }
+            let current = catalog()
+            if current != synchronized {
+                try scheduler.synchronize(with: current)
+                synchronized = current
+            }
+            let output: (String) -> Void = { line in logger.debug("\(line)") }
+            _ = try scheduler.runDue(shouldStop: { self.stopping }, output: output)
+            _ = try queue.drain(shouldStop: { self.stopping }, output: output)
+            return try scheduler.nextDue()
+        } catch {
+            // A busy database or a passing failure: say so and try again at the next wake-up.
+            logger.error("\(error)")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import ComityCore
+import ComityEngine
+import ComityScheduler
+import Foundation
+import Logging
+import LuaBridge
+import ServiceLifecycle
+
+struct DaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Run scheduled workflows and queued runs as they come due, until stopped.",
+        discussion: """
+            Sleeps until the next slot or queued run is due, and looks for edited, added or removed \
+            scripts every few seconds (scheduling.rescan in comity.lua, default 2s). On SIGTERM or \
+            SIGINT it takes no new work, lets a run in progress finish within --grace, then cancels \
+            it (recorded as cancelled; its slot runs again later) and exits 0. One log line per run \
+            on standard error.
+            """)
+
+    @Option(help: ArgumentHelp("How long a run in progress may go on after SIGTERM.", valueName: "duration"))
+    var grace = TimeSpan(.seconds(30))
+
+    @Option(help: ArgumentHelp("Act as if the time were this (ISO 8601) when starting; the clock runs on from there.", valueName: "time"))
+    var now: String?
+
+    @Option(help: ArgumentHelp("Log level on standard error.", valueName: "level"))
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        if let now { _ = try parsedTime(now, option: "--now") }
+    }
+
+    func run() async throws {
+        CommandLogging.bootstrap(logLevel)
+        let opened = try OpenedWorkspace.open()
+        let logger = Logger(label: "comity.daemon")
+        let start = try now.map { try parsedTime($0, option: "--now", zone: opened.workspace.timeZone) }
+        let daemon = SchedulerDaemon(
+            scheduler: opened.scheduler(logger: logger, now: start), catalog: { opened.catalog() },
+            grace: grace.duration ?? .zero, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
