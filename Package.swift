@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "ComityCoreTests", dependencies: ["ComityCore"]),
         .testTarget(name: "ComitySQLiteTests", dependencies: ["ComitySQLite"]),
         .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine", "Comity", "ComitySQLite"]),
-        .testTarget(name: "ComitySchedulerTests", dependencies: ["ComityScheduler", "ComitySQLite"]),
+        .testTarget(name: "ComitySchedulerTests", dependencies: ["ComityScheduler", "ComitySQLite", "LuaBridge"]),
         .testTarget(name: "comityTests", dependencies: ["comity"]),
     ],
     swiftLanguageModes: [.v6]

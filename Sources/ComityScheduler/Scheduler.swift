@@ -43,7 +43,8 @@ public struct Scheduler {
         let store = try store
         var runs: [ScriptRun] = []
         var busy: Set<String> = [] // held by a run elsewhere: left for a later pass
-        while !shouldStop() {
+        // Once cancelled, runs only end cancelled: stop taking slots.
+        while !shouldStop(), cancellation?.isCancelled != true {
             let now = clock()
             guard let schedule = try store.read({ try $0.dueSchedules(at: now, limit: busy.count + 1) })
                 .first(where: { !busy.contains($0.workflow) }) else { break }
