@@ -46,12 +46,30 @@ public final class SQLiteStore: Store, Sendable {
                 throw StoreError(.newerVersion,
                                  "\(path) was written by a newer version of comity; it is left as it is (upgrade comity to open it)")
             }
-            try migrator.migrate(pool)
+            if try !pool.read({ db in try migrator.hasCompletedMigrations(db) }) {
+                // Two processes opening a new database at once must not both migrate it:
+                // GRDB's migrator is safe within one process only.
+                try Self.withFileLock(path + ".migrating") { try migrator.migrate(pool) }
+            }
         } catch let error as StoreError {
             throw error
         } catch {
             throw Self.storeError(error, path: path)
         }
+    }
+
+    /// Runs `body` holding an exclusive lock on the file at `path` (made if missing):
+    /// other processes wait for it.
+    private static func withFileLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw StoreError(.notWritable, "cannot open \(path) to lock the database while it is set up: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) } // closing releases the lock
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw StoreError(.locked, "cannot lock \(path): \(String(cString: strerror(errno)))") }
+        }
+        return try body()
     }
 
     /// An empty store in memory, gone when released: for specs (`comity test`) and tests.

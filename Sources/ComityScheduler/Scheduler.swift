@@ -37,14 +37,14 @@ public struct Scheduler {
         }
     }
 
-    /// Runs every due slot, one at a time, until none is due (or `shouldStop` says
-    /// so between runs). Slots held by another runner are left to it.
-    public func runDue(shouldStop: () -> Bool = { false }, output: @escaping (String) -> Void) throws -> [ScriptRun] {
+    /// Runs every due slot, one at a time, until none is due, `limit` slots have run,
+    /// or `shouldStop` says so between runs. Slots held by another runner are left to it.
+    public func runDue(limit: Int = .max, shouldStop: () -> Bool = { false }, output: @escaping (String) -> Void) throws -> [ScriptRun] {
         let store = try store
         var runs: [ScriptRun] = []
         var busy: Set<String> = [] // held by a run elsewhere: left for a later pass
         // Once cancelled, runs only end cancelled: stop taking slots.
-        while !shouldStop(), cancellation?.isCancelled != true {
+        while runs.count < limit, !shouldStop(), cancellation?.isCancelled != true {
             let now = clock()
             guard let schedule = try store.read({ try $0.dueSchedules(at: now, limit: busy.count + 1) })
                 .first(where: { !busy.contains($0.workflow) }) else { break }

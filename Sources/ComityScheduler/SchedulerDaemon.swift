@@ -42,14 +42,17 @@ public struct SchedulerDaemon: Service {
         logger.notice("daemon started", metadata: ["workspace": "\(work.scheduler.runner.workspace.path)", "pid": "\(getpid())"])
         await withGracefulShutdownHandler {
             while !work.stopping {
-                let next = await Self.onWorkerThread { work.cycle() }
+                let (ran, next) = await Self.onWorkerThread { work.cycle() }
                 guard !work.stopping else { break }
-                // Sleep until the next thing is due, but look at the scripts every `rescan`.
+                // After a run, straight on (scripts are looked at again first). Otherwise
+                // sleep until the next thing is due, looking at the scripts every `rescan`;
+                // something due but held elsewhere is looked at again within a second.
+                if ran { continue }
                 let now = work.scheduler.clock()
                 var wait = rescan
                 if let next {
-                    let seconds = max(Double(next.secondsSince1970 - now.secondsSince1970), 0)
-                    wait = min(wait, .milliseconds(Int64(seconds * 1000)) + .milliseconds(20))
+                    let seconds = Double(next.secondsSince1970 - now.secondsSince1970)
+                    wait = seconds <= 0 ? min(wait, .seconds(1)) : min(wait, .milliseconds(Int64(seconds * 1000)) + .milliseconds(20))
                 }
                 let sleep = wait
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: sleep) }
@@ -100,9 +103,9 @@ final class DaemonWork: @unchecked Sendable {
     var stopping: Bool { stopFlag.load(ordering: .acquiring) }
     func stop() { stopFlag.store(true, ordering: .releasing) }
 
-    /// Picks up script changes, runs due slots and queued runs; returns when the next
-    /// thing is due.
-    func cycle() -> Timestamp? {
+    /// Picks up script changes, then runs one due slot or else the due queued runs;
+    /// returns whether anything ran, and when the next thing is due.
+    func cycle() -> (ran: Bool, next: Timestamp?) {
         let logger = self.logger
         do {
             if let store = scheduler.runner.store {
@@ -120,13 +123,16 @@ final class DaemonWork: @unchecked Sendable {
                 synchronized = current
             }
             let output: (String) -> Void = { line in logger.debug("\(line)") }
-            _ = try scheduler.runDue(shouldStop: { self.stopping }, output: output)
-            _ = try queue.drain(shouldStop: { self.stopping }, output: output)
-            return try scheduler.nextDue()
+            // One slot at a time, so that an edited script is seen before the next one.
+            if try !scheduler.runDue(limit: 1, shouldStop: { self.stopping }, output: output).isEmpty {
+                return (true, nil)
+            }
+            let drained = try queue.drain(shouldStop: { self.stopping }, output: output)
+            return (!drained.isEmpty, try scheduler.nextDue())
         } catch {
             // A busy database or a passing failure: say so and try again at the next wake-up.
             logger.error("\(error)")
-            return nil
+            return (false, nil)
         }
     }
 }

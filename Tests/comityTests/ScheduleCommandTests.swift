@@ -1,0 +1,278 @@
+import Foundation
+import Testing
+
+/// `comity tick`, `comity daemon` and `comity schedule`, through the real command in
+/// child processes, on a real workspace database.
+@Suite(.serialized) struct ScheduleCommandTests {
+    /// A workflow that leaves its slot in the data (an organisation named after it),
+    /// busy for `seconds` first.
+    static func slotWorkflow(_ name: String, _ schedule: String, seconds: Double = 0, extra: String = "", log: String = "done") -> String {
+        """
+        return workflow {
+          name = "\(name)",
+          schedule = "\(schedule)",
+          \(extra)
+          run = function(ctx)
+            orgs.create { name = "\(name) " .. ctx.trigger.slot:format("%Y-%m-%d %H:%M"), country = "GB", kind = 22 }
+            local started = os.clock()
+            while os.clock() - started < \(seconds) do end
+            ctx.log("\(log)")
+          end,
+        }
+        """
+    }
+
+    static let countScript = "print(orgs.count())"
+
+    func runs(in folder: URL) throws -> [[String: Any]] {
+        let listed = try Comity.run(["runs", "--json", "--limit", "1000"], in: folder)
+        return try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+    }
+
+    func organisationCount(in folder: URL) throws -> Int {
+        let count = try Comity.run(["run", "count.lua"], in: folder)
+        return Int(count.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
+    /// Starts `comity ARGS` in the background, standard error to a file.
+    func start(_ arguments: [String], in folder: URL) throws -> (Process, URL) {
+        let process = Process()
+        process.executableURL = Comity.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        let log = folder.appendingPathComponent("daemon-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: log)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, log)
+    }
+
+    /// Waits (up to `seconds`) until `condition` holds.
+    @discardableResult
+    func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return try condition()
+    }
+
+    func exits(_ process: Process, within seconds: Double) -> Bool {
+        waitUntil(seconds) { !process.isRunning }
+    }
+
+    func text(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
+
+    @Test func explainSaysTheExpressionInWordsAndErrorsNameTheField() throws {
+        let folder = try workspace(["comity.lua": "return { time_zone = 'Europe/Moscow' }"])
+        let explained = try Comity.run(["schedule", "explain", "0 8 * * 1-5", "--count", "2", "--from", "2026-11-28T00:00"], in: folder)
+        #expect(explained.status == 0, "\(explained.stderr)")
+        #expect(explained.stdout == """
+            "0 8 * * 1-5": at 08:00 on Monday through Friday (Europe/Moscow)
+              2026-11-30T08:00:00+03:00
+              2026-12-01T08:00:00+03:00
+
+            """)
+        let bad = try Comity.run(["schedule", "explain", "0 8 * * 8"], in: folder)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("field 5 (day of week) '8' has 8, outside 0-7; allowed: 0-7"))
+        let workflows = try Comity.run(["workflows"], in: try workspace([
+            "comity.lua": "return {}", "Scripts/bad.lua": Self.slotWorkflow("bad", "0 8 * * 1-"),
+        ]))
+        #expect(workflows.status == 1)
+        #expect(workflows.stdout.contains("schedule: invalid cron expression '0 8 * * 1-'"))
+    }
+
+    @Test func tickRunsEachSlotOnceAndCatchesUpAfterTheClockJumpsADay() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "Scripts/hourly.lua": Self.slotWorkflow("hourly", "0 * * * *"),
+            "count.lua": Self.countScript,
+        ])
+        let first = try Comity.run(["tick", "--now", "2026-11-29T10:10:00Z"], in: folder)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.isEmpty)
+        let due = try Comity.run(["tick", "--now", "2026-11-29T11:00:20Z"], in: folder)
+        #expect(due.stdout.contains("succeeded  hourly  schedule 2026-11-29T11:00:00Z"), "\(due.stdout)\(due.stderr)")
+        #expect(try Comity.run(["tick", "--now", "2026-11-29T11:00:40Z"], in: folder).stdout.isEmpty)
+        // The clock jumps a day: one run, for the latest missed slot (catch_up "latest").
+        let jumped = try Comity.run(["tick", "--now", "2026-11-30T11:10:00Z"], in: folder)
+        #expect(jumped.stdout.components(separatedBy: "succeeded").count == 2, "\(jumped.stdout)")
+        #expect(jumped.stdout.contains("schedule 2026-11-30T11:00:00Z"))
+        let runs = try runs(in: folder)
+        #expect(runs.compactMap { $0["slot"] as? String }.sorted() == ["2026-11-29T11:00:00Z", "2026-11-30T11:00:00Z"])
+        #expect(runs.allSatisfy { $0["clock"] as? String == $0["slot"] as? String })
+        #expect(try organisationCount(in: folder) == 2)
+
+        let list = try Comity.run(["schedule", "list", "--json"], in: folder)
+        let schedules = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(schedules.first?["workflow"] as? String == "hourly")
+        #expect(schedules.first?["lastSlot"] as? String == "2026-11-30T11:00:00Z")
+        #expect(schedules.first?["lastOutcome"] as? String == "succeeded")
+        #expect(schedules.first?["explained"] as? String == "at minute 0 past every hour")
+    }
+
+    /// Two ticks started at the same moment, three times over, with four workflows due
+    /// each time: every slot runs exactly once.
+    @Test func twoTicksAtOnceNeverRunASlotTwice() throws {
+        var files = ["comity.lua": "return { time_zone = 'UTC' }", "count.lua": Self.countScript]
+        for name in ["a", "b", "c", "d"] { files["Scripts/\(name).lua"] = Self.slotWorkflow(name, "0 * * * *", seconds: 0.3) }
+        let folder = try workspace(files)
+        #expect(try Comity.run(["tick", "--now", "2026-11-29T09:30:00Z"], in: folder).status == 0)
+        for hour in 10...12 {
+            let now = "2026-11-29T\(hour):00:05Z"
+            let ticks = try (0..<2).map { _ in try start(["tick", "--now", now], in: folder) }
+            for (process, log) in ticks {
+                #expect(exits(process, within: 60))
+                #expect(process.terminationStatus == 0, "\(text(log))")
+            }
+        }
+        let runs = try runs(in: folder)
+        #expect(runs.count == 12)
+        let slots = runs.map { "\($0["workflow"] as? String ?? "?") \($0["slot"] as? String ?? "?")" }
+        #expect(Set(slots).count == 12, "\(slots.sorted())")
+        #expect(runs.allSatisfy { $0["outcome"] as? String == "succeeded" })
+        #expect(try organisationCount(in: folder) == 12)
+    }
+
+    @Test func aTickKilledMidRunLeavesItsSlotUntilTheLeaseRunsOut() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC', scheduling = { lease_margin = '1s' } }",
+            "Scripts/report.lua": Self.slotWorkflow("report", "0 9 * * *", seconds: 60, extra: "limits = { timeout = \"5s\" },"),
+            "count.lua": Self.countScript,
+        ])
+        #expect(try Comity.run(["tick", "--now", "2026-11-29T08:00:00Z"], in: folder).status == 0)
+        let (tick, _) = try start(["tick", "--now", "2026-11-29T09:00:00Z"], in: folder)
+        // Killed once its run is under way (recorded as running, its record created).
+        #expect(waitUntil(60) { (try? self.runs(in: folder))?.first?["outcome"] as? String == "running" })
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(tick.processIdentifier, SIGKILL)
+        tick.waitUntilExit()
+        #expect(tick.terminationReason == .uncaughtSignal)
+        #expect(try runs(in: folder).first?["outcome"] as? String == "interrupted")
+        #expect(try organisationCount(in: folder) == 0)
+        // Within the lease (5 s limit + 1 s margin) the slot is left alone.
+        let early = try Comity.run(["tick", "--now", "2026-11-29T09:00:03Z"], in: folder)
+        #expect(early.status == 0)
+        #expect(early.stdout.isEmpty)
+        // After it, the slot runs again (the script fixed meanwhile) and is kept once.
+        try Self.slotWorkflow("report", "0 9 * * *").write(to: folder.appendingPathComponent("Scripts/report.lua"), atomically: true, encoding: .utf8)
+        let retried = try Comity.run(["tick", "--now", "2026-11-29T09:00:10Z"], in: folder)
+        #expect(retried.status == 0, "\(retried.stderr)")
+        #expect(retried.stdout.contains("succeeded  report  schedule 2026-11-29T09:00:00Z"))
+        #expect(try Comity.run(["tick", "--now", "2026-11-29T09:00:30Z"], in: folder).stdout.isEmpty)
+        let outcomes = try runs(in: folder).filter { $0["workflow"] as? String == "report" }.map { "\($0["outcome"] ?? "-") \($0["slot"] ?? "-")" }
+        #expect(outcomes == ["succeeded 2026-11-29T09:00:00Z", "interrupted 2026-11-29T09:00:00Z"], "\(outcomes)")
+        #expect(try organisationCount(in: folder) == 1)
+    }
+
+    @Test func theDaemonLetsARunFinishWithinTheGraceOnSIGTERM() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "Scripts/digest.lua": Self.slotWorkflow("digest", "0 8 * * *", seconds: 2),
+            "count.lua": Self.countScript,
+        ])
+        let (daemon, log) = try start(["daemon", "--now", "2026-11-29T07:59:59Z", "--grace", "20s"], in: folder)
+        #expect(waitUntil(60) { (try? self.runs(in: folder))?.first?["outcome"] as? String == "running" })
+        kill(daemon.processIdentifier, SIGTERM)
+        #expect(exits(daemon, within: 20))
+        #expect(daemon.terminationStatus == 0)
+        let runs = try runs(in: folder)
+        #expect(runs.map { $0["outcome"] as? String } == ["succeeded"])
+        #expect(try organisationCount(in: folder) == 1)
+        let lines = text(log)
+        #expect(lines.contains("stopping: no new runs"))
+        #expect(lines.contains("run succeeded"))
+        #expect(lines.contains("daemon stopped"))
+    }
+
+    @Test func theDaemonCancelsARunStillGoingAfterTheGrace() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "Scripts/digest.lua": Self.slotWorkflow("digest", "0 8 * * *", seconds: 120, extra: "limits = { timeout = \"5m\" },"),
+            "count.lua": Self.countScript,
+        ])
+        let (daemon, log) = try start(["daemon", "--now", "2026-11-29T07:59:59Z", "--grace", "1s"], in: folder)
+        #expect(waitUntil(60) { (try? self.runs(in: folder))?.first?["outcome"] as? String == "running" }, "\(text(log))")
+        let asked = Date()
+        kill(daemon.processIdentifier, SIGTERM)
+        #expect(exits(daemon, within: 20))
+        #expect(Date().timeIntervalSince(asked) < 10)
+        #expect(daemon.terminationStatus == 0, "\(text(log))")
+        let runs = try runs(in: folder)
+        #expect(runs.map { $0["outcome"] as? String } == ["cancelled"])
+        #expect(try organisationCount(in: folder) == 0)
+        // The cancelled slot was not used up: the next tick runs it.
+        let list = try Comity.run(["schedule", "list", "--json"], in: folder)
+        #expect(list.stdout.contains("\"nextSlot\" : \"2026-11-29T08:00:00Z\""), "\(list.stdout)")
+    }
+
+    /// Missed slots run one by one (catch_up "all"); meanwhile the script is edited, a
+    /// workflow is added and another removed. Runs after the edit use the new text;
+    /// the daemon takes up the new schedule and drops the removed one, with no restart.
+    @Test func theDaemonPicksUpScriptsEditedWhileItRuns() throws {
+        let start = Date().addingTimeInterval(-8 * 60)
+        let formatter = ISO8601DateFormatter()
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "Scripts/minutely.lua": Self.slotWorkflow("minutely", "* * * * *", seconds: 1, extra: "catch_up = \"all\",", log: "v1"),
+            "Scripts/gone.lua": Self.slotWorkflow("gone", "0 0 1 1 *"),
+            "count.lua": Self.countScript,
+        ])
+        #expect(try Comity.run(["tick", "--now", formatter.string(from: start)], in: folder).status == 0)
+        let (daemon, log) = try self.start(["daemon"], in: folder)
+        #expect(waitUntil(30) { (try? self.runs(in: folder))?.contains { $0["outcome"] as? String == "succeeded" } == true })
+        try Self.slotWorkflow("minutely", "* * * * *", seconds: 1, extra: "catch_up = \"all\",", log: "v2")
+            .write(to: folder.appendingPathComponent("Scripts/minutely.lua"), atomically: true, encoding: .utf8)
+        try Self.slotWorkflow("added", "0 12 * * *").write(to: folder.appendingPathComponent("Scripts/added.lua"), atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("Scripts/gone.lua"))
+        #expect(waitUntil(30) {
+            let lines = text(log)
+            return lines.contains("schedule added: added") && lines.contains("schedule removed: gone")
+                && (try? self.runs(in: folder))?.contains { ($0["log"] as? [String]) == ["v2"] } == true
+        }, "\(text(log))")
+        kill(daemon.processIdentifier, SIGTERM)
+        #expect(exits(daemon, within: 20))
+        #expect(daemon.terminationStatus == 0)
+        let runs = try runs(in: folder).filter { $0["workflow"] as? String == "minutely" && $0["outcome"] as? String == "succeeded" }
+        let slots = runs.compactMap { $0["slot"] as? String }
+        #expect(Set(slots).count == slots.count, "a slot ran twice: \(slots.sorted())")
+        let byVersion = Dictionary(grouping: runs) { ($0["log"] as? [String])?.first ?? "?" }
+        let oldHashes = Set((byVersion["v1"] ?? []).compactMap { $0["content_hash"] as? String })
+        let newHashes = Set((byVersion["v2"] ?? []).compactMap { $0["content_hash"] as? String })
+        #expect(oldHashes.count == 1 && newHashes.count == 1 && oldHashes != newHashes, "\(byVersion.mapValues { $0.map { $0["content_hash"] ?? "-" } })")
+        let list = try Comity.run(["schedule", "list", "--json"], in: folder)
+        #expect(list.stdout.contains("\"workflow\" : \"added\""))
+        #expect(!list.stdout.contains("\"workflow\" : \"gone\""))
+    }
+
+    @Test func pauseResumeAndBackfillFromTheCommandLine() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "Scripts/daily.lua": Self.slotWorkflow("daily", "0 6 * * *"),
+            "count.lua": Self.countScript,
+        ])
+        #expect(try Comity.run(["tick", "--now", "2026-11-20T07:00:00Z"], in: folder).status == 0)
+        #expect(try Comity.run(["tick", "--now", "2026-11-21T06:00:10Z"], in: folder).stdout.contains("succeeded"))
+        let paused = try Comity.run(["schedule", "pause", "daily"], in: folder)
+        #expect(paused.stdout == "paused daily\n")
+        #expect(try Comity.run(["schedule", "list"], in: folder).stdout.contains("  paused"))
+        let unknown = try Comity.run(["schedule", "pause", "weekly"], in: folder)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no scheduled workflow is named 'weekly' (scheduled: daily)"))
+        #expect(try Comity.run(["schedule", "resume", "daily"], in: folder).stdout.hasPrefix("resumed daily; next slot "))
+
+        let dry = try Comity.run(["schedule", "backfill", "daily", "--from", "2026-11-19", "--to", "2026-11-21T23:00", "--dry-run"], in: folder)
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("2026-11-19T06:00:00Z  would run"))
+        #expect(dry.stdout.contains("2026-11-21T06:00:00Z  ran before"))
+        #expect(dry.stdout.contains("2 slot(s) would run (dry run: nothing ran)"))
+        #expect(try organisationCount(in: folder) == 1)
+        let done = try Comity.run(["schedule", "backfill", "daily", "--from", "2026-11-19", "--to", "2026-11-21T23:00"], in: folder)
+        #expect(done.stdout.contains("2 slot(s) run, 1 ran before"), "\(done.stdout)")
+        #expect(try organisationCount(in: folder) == 3)
+    }
+}
