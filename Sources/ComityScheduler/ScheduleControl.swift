@@ -57,7 +57,11 @@ extension Scheduler {
         let cron = try CronSchedule(schedule.expression, timeZone: zone(schedule))
         // Only slots the schedule has passed: later ones are its to run.
         let passed = min(end, Timestamp(secondsSince1970: (schedule.nextSlot ?? clock()).secondsSince1970 - 1), clock())
-        let slots = passed < start ? [] : cron.times(after: Timestamp(secondsSince1970: start.secondsSince1970 - 1), through: passed, limit: 10_000)
+        let most = 10_000
+        let slots = passed < start ? [] : cron.times(after: Timestamp(secondsSince1970: start.secondsSince1970 - 1), through: passed, limit: most + 1)
+        guard slots.count <= most else {
+            throw SchedulerError("more than \(most) slots of '\(workflow)' between \(start) and \(passed); backfill a shorter range at a time")
+        }
         var results: [BackfillSlot] = []
         for slot in slots {
             let earlier = try store.read {

@@ -188,11 +188,14 @@ public struct Scheduler {
         TimeZone(identifier: schedule.timeZone) ?? runner.timeZone
     }
 
-    /// When something next comes due: a schedule's slot or a queued run.
+    /// When something next comes due, by this scheduler's clock: a schedule's slot or
+    /// a queued run (whose times are the real clock's).
     public func nextDue() throws -> Timestamp? {
         let store = try store
+        let shift = clock().secondsSince1970 - Timestamp(Date()).secondsSince1970
         return try store.read { transaction in
-            [try transaction.nextScheduleDue(), try transaction.nextQueuedRunDue()].compactMap { $0 }.min()
+            let queued = try transaction.nextQueuedRunDue().map { Timestamp(secondsSince1970: $0.secondsSince1970 + shift) }
+            return [try transaction.nextScheduleDue(), queued].compactMap { $0 }.min()
         }
     }
 }

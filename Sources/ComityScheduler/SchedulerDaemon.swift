@@ -127,8 +127,14 @@ final class DaemonWork: @unchecked Sendable {
             if try !scheduler.runDue(limit: 1, shouldStop: { self.stopping }, output: output).isEmpty {
                 return (true, nil)
             }
-            let drained = try queue.drain(shouldStop: { self.stopping }, output: output)
-            return (!drained.isEmpty, try scheduler.nextDue())
+            // The queue is taken from with a write; look with a read first, so an idle
+            // daemon never takes the database's write lock.
+            // Queued runs are due by the real clock (not `--now`'s).
+            if let store = scheduler.runner.store, let due = try store.read({ try $0.nextQueuedRunDue() }), due <= Timestamp(Date()),
+               try !queue.drain(shouldStop: { self.stopping }, output: output).isEmpty {
+                return (true, nil)
+            }
+            return (false, try scheduler.nextDue())
         } catch {
             // A busy database or a passing failure: say so and try again at the next wake-up.
             logger.error("\(error)")

@@ -175,6 +175,8 @@ import Testing
             "Scripts/digest.lua": Self.slotWorkflow("digest", "0 8 * * *", seconds: 2),
             "count.lua": Self.countScript,
         ])
+        // The schedule is registered first, so the slot is due however slowly the daemon starts.
+        #expect(try Comity.run(["tick", "--now", "2026-11-29T07:00:00Z"], in: folder).status == 0)
         let (daemon, log) = try start(["daemon", "--now", "2026-11-29T07:59:59Z", "--grace", "20s"], in: folder)
         #expect(waitUntil(60) { (try? self.runs(in: folder))?.first?["outcome"] as? String == "running" })
         kill(daemon.processIdentifier, SIGTERM)
@@ -195,6 +197,7 @@ import Testing
             "Scripts/digest.lua": Self.slotWorkflow("digest", "0 8 * * *", seconds: 120, extra: "limits = { timeout = \"5m\" },"),
             "count.lua": Self.countScript,
         ])
+        #expect(try Comity.run(["tick", "--now", "2026-11-29T07:00:00Z"], in: folder).status == 0)
         let (daemon, log) = try start(["daemon", "--now", "2026-11-29T07:59:59Z", "--grace", "1s"], in: folder)
         #expect(waitUntil(60) { (try? self.runs(in: folder))?.first?["outcome"] as? String == "running" }, "\(text(log))")
         let asked = Date()
