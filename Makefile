@@ -19,9 +19,9 @@ build: deps
 	$(SWIFT) build
 
 # A fresh demo workspace: the world of shared/seed loaded by a Lua script, intake run
-# on an inbox of sample applications, the round table held and its follow-ups planned,
-# the outbox delivered to .eml files, and every report printed (Markdown) and saved
-# (HTML) in demo-out/.
+# on an inbox of sample applications, the round table held and its follow-ups planned
+# (by hand, then by the schedule through `comity tick`), the outbox delivered to .eml
+# files, and every report printed (Markdown) and saved (HTML) in demo-out/.
 DEMO := .build/demo-workspace
 DEMO_OUT := demo-out
 REPORTS := grants-by-funder intake-funnel international-cooperation followups-by-organisation partnerships-by-country
@@ -36,6 +36,9 @@ demo: build
 		echo && echo "== intake of inbox/" && "$$bin/comity" run Scripts/intake.lua && \
 		echo && echo "== the round table, and its follow-ups" && "$$bin/comity" run Scripts/demo/next-steps.lua && \
 		"$$bin/comity" run Scripts/followups.lua --now 2021-03-01 && \
+		echo && echo "== the schedule: follow-ups every morning at 08:00 (comity tick, as cron would run it)" && \
+		"$$bin/comity" tick --now 2021-03-01T12:00 && "$$bin/comity" tick --now 2021-03-02T08:00:20 && \
+		"$$bin/comity" schedule list && \
 		echo && echo "== the outbox" && "$$bin/comity" outbox deliver && \
 		for report in $(REPORTS); do \
 			echo && "$$bin/comity" report $$report --now 2021-03-01 | tee "$$out/$$report.md" && \
@@ -74,6 +77,8 @@ bench: deps
 		| tee .build/benchmark-output.txt
 	python3 Benchmarks/ratios.py Benchmarks/.build/benchmark-output.txt
 	Benchmarks/callgrind-calls.sh
+	$(SWIFT) build -c release --product comity
+	Benchmarks/daemon-idle.sh .build/release/comity 60
 
 clean:
 	rm -rf .build Benchmarks/.build

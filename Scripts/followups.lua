@@ -93,6 +93,7 @@ return workflow {
   name = "followups",
   description = "Report tasks after events and for grants, partnership reviews, reminders of overdue tasks",
   on = { "event.held" },
+  schedule = "0 8 * * *",  -- and every morning, in the workspace's time zone
   params = {
     report_days = { type = "integer", default = 14, description = "Days after an event its report is due" },
     window_days = { type = "integer", default = 30, description = "How far ahead grant reports and partnership ends are looked for" },

@@ -6,7 +6,11 @@ public enum CronDescription {
 
     public static func sentence(for expression: CronExpression) -> String {
         var parts = [time(expression)]
-        if let days = days(expression) { parts.append(days) }
+        if let days = days(expression) {
+            parts.append(days)
+        } else if expression.isFixedTime, expression.month.isFull {
+            parts.append("every day")
+        }
         if !expression.month.isFull {
             parts.append("in " + list(runs(expression.month.values)) { monthNames[$0 - 1] })
         }

@@ -42,16 +42,16 @@ public struct Scheduler {
     public func runDue(limit: Int = .max, shouldStop: () -> Bool = { false }, output: @escaping (String) -> Void) throws -> [ScriptRun] {
         let store = try store
         var runs: [ScriptRun] = []
-        var busy: Set<String> = [] // held by a run elsewhere: left for a later pass
+        // Held elsewhere, or moved on without a run: not looked at again in this pass.
+        var passed: Set<String> = []
         // Once cancelled, runs only end cancelled: stop taking slots.
         while runs.count < limit, !shouldStop(), cancellation?.isCancelled != true {
             let now = clock()
-            guard let schedule = try store.read({ try $0.dueSchedules(at: now, limit: busy.count + 1) })
-                .first(where: { !busy.contains($0.workflow) }) else { break }
+            guard let schedule = try store.read({ try $0.dueSchedules(at: now, limit: passed.count + 1) })
+                .first(where: { !passed.contains($0.workflow) }) else { break }
             switch try runSlot(of: schedule, now: now, output: output) {
             case .ran(let run): runs.append(run)
-            case .busy: busy.insert(schedule.workflow)
-            case .moved: break
+            case .busy, .moved: passed.insert(schedule.workflow)
             }
         }
         return runs
