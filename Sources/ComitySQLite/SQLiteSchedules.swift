@@ -4,12 +4,19 @@ import GRDB
 
 /// Schedules and their leases (table `schedules`, migration v5).
 extension SQLiteTransaction {
+    /// The columns `schedule(_:)` reads, by position.
+    private static let columns = """
+        workflow, file, expression, time_zone, catch_up, catch_up_window, overlap, lease_seconds, next_slot, last_slot,
+        last_run, paused, error, lease_owner, lease_slot, lease_until
+        """
+
     func schedules() throws -> [ScheduleRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM schedules ORDER BY workflow").map(Self.schedule)
+        try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM schedules ORDER BY workflow").map(Self.schedule)
     }
 
     func schedule(workflow: String) throws -> ScheduleRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM schedules WHERE workflow = ?", arguments: [workflow]).map(Self.schedule)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.columns) FROM schedules WHERE workflow = ?"),
+                         arguments: [workflow]).map(Self.schedule)
     }
 
     func saveSchedule(_ schedule: ScheduleRecord) throws {
@@ -35,7 +42,7 @@ extension SQLiteTransaction {
         // The partial index schedules_due answers the first three conditions.
         try Row.fetchAll(
             db.cachedStatement(sql: """
-                SELECT * FROM schedules
+                SELECT \(Self.columns) FROM schedules
                 WHERE paused = 0 AND error IS NULL AND next_slot <= ? AND (lease_until IS NULL OR lease_until <= ?)
                 ORDER BY next_slot LIMIT ?
                 """),
@@ -68,17 +75,17 @@ extension SQLiteTransaction {
         try Int64.fetchOne(db, sql: "SELECT MIN(not_before) FROM run_queue").map(Timestamp.init(secondsSince1970:))
     }
 
+    /// A schedule from a row of `columns`, read by position (the daemon asks often).
     private static func schedule(_ row: Row) -> ScheduleRecord {
+        let time = { (index: Int) -> Timestamp? in (row[index] as Int64?).map(Timestamp.init(secondsSince1970:)) }
         var lease: ScheduleLease?
-        if let owner: String = row["lease_owner"], let slot: Int64 = row["lease_slot"], let until: Int64 = row["lease_until"] {
-            lease = ScheduleLease(owner: owner, slot: Timestamp(secondsSince1970: slot), until: Timestamp(secondsSince1970: until))
+        if let owner: String = row[13], let slot = time(14), let until = time(15) {
+            lease = ScheduleLease(owner: owner, slot: slot, until: until)
         }
-        let slot = { (column: String) -> Timestamp? in (row[column] as Int64?).map(Timestamp.init(secondsSince1970:)) }
         return ScheduleRecord(
-            workflow: row["workflow"], file: row["file"], expression: row["expression"], timeZone: row["time_zone"],
-            catchUp: ScheduleRecord.CatchUp(rawValue: row["catch_up"]) ?? .latest, catchUpWindow: row["catch_up_window"],
-            overlap: ScheduleRecord.Overlap(rawValue: row["overlap"]) ?? .wait, leaseSeconds: row["lease_seconds"],
-            nextSlot: slot("next_slot"), lastSlot: slot("last_slot"), lastRun: row["last_run"], paused: row["paused"],
-            error: row["error"], lease: lease)
+            workflow: row[0], file: row[1], expression: row[2], timeZone: row[3],
+            catchUp: ScheduleRecord.CatchUp(rawValue: row[4]) ?? .latest, catchUpWindow: row[5],
+            overlap: ScheduleRecord.Overlap(rawValue: row[6]) ?? .wait, leaseSeconds: row[7],
+            nextSlot: time(8), lastSlot: time(9), lastRun: row[10], paused: row[11], error: row[12], lease: lease)
     }
 }
