@@ -42,6 +42,8 @@ public struct ScriptRunner {
     /// run marks its slot done there, so the slot and the run's writes are kept together
     /// or not at all. Throwing rolls the run back and fails it.
     public var beforeCommit: ((any StoreTransaction, _ runID: String) throws -> Void)?
+    /// The workspace's plugins; their functions must be in `api` (`PluginCatalog.register`).
+    public var plugins: PluginCatalog?
 
     public init(
         workspace: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
@@ -258,6 +260,10 @@ public struct ScriptRunner {
             let context = try api.install(in: sandbox, now: clock, timeZone: timeZone, schema: schema,
                                           transaction: transaction, run: runID)
             report.context = context
+            if let plugins {
+                context.plugins = PluginRuntime(catalog: plugins, sandbox: sandbox)
+                try context.plugins?.provideModules()
+            }
             context.progress = progress
             context.inbox = inbox ?? workspace.appendingPathComponent("inbox")
             try ReportValues.installReport(in: state, context: context, records: context.records)

@@ -269,6 +269,26 @@ public struct LuaCall: ~Copyable {
         for value in values { try state.push(value) }
         return LuaResults(count: Int32(values.count))
     }
+
+    /// Calls `function` (a Lua function) with this call's own arguments, as they are on
+    /// the stack (tables and userdata stay themselves, nothing is copied into Swift),
+    /// protected; its results become this call's results. A checked front for a
+    /// function written in Lua (a plugin's).
+    public func forwardingArguments(to function: LuaValue) throws(LuaError) -> LuaResults {
+        let state = self.state
+        let count = argumentCount
+        try state.withStackRoom(count + 4)
+        let base = lua_gettop(pointer)
+        try state.push(function)
+        if count > 0 { for index in 1...count { lua_pushvalue(pointer, index) } }
+        let status = comity_pcall_traced(pointer, count, comity_multret())
+        if status != LUA_OK {
+            let error = state.scriptError(status: status)
+            lua_settop(pointer, base)
+            throw error
+        }
+        return LuaResults(count: lua_gettop(pointer) - base)
+    }
 }
 
 /// Numbers written as Lua writes them (`%.14g`, with `.0` for integral floats).

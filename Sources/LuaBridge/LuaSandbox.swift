@@ -120,6 +120,16 @@ public final class LuaSandbox {
 
     // MARK: require
 
+    /// Makes `require(name)` return the global `global` (a namespace the host installed).
+    public func provideModule(_ name: String, fromGlobal global: String) throws(LuaError) {
+        try state.withStackRoom(4)
+        lua_rawgeti(state.pointer, comity_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        try state.pushString(global)
+        lua_rawget(state.pointer, -2) // raw: no metamethod can raise here
+        defer { comity_pop(state.pointer, 1) } // the globals table, under the value
+        loadedModules[name] = try state.popReference()
+    }
+
     private func installRequire() throws(LuaError) {
         try state.register("require") { [unowned self] call throws in
             let name = try call.string(1)
@@ -170,9 +180,9 @@ public final class LuaSandbox {
     }
 }
 
-enum ModuleName {
+public enum ModuleName {
     /// Dotted identifiers only: no paths, no `..`, nothing that leaves the roots.
-    static func isValid(_ name: String) -> Bool {
+    public static func isValid(_ name: String) -> Bool {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         return !parts.isEmpty && parts.allSatisfy { part in
             guard let first = part.first, first == "_" || first.isASCII && first.isLetter else { return false }

@@ -29,12 +29,12 @@ struct APICommand: ParsableCommand {
     }
 }
 
-/// The API of the workspace around the current folder, custom fields included.
+/// The API of the workspace around the current folder, custom fields and plugins' functions included.
 enum WorkspaceAPI {
     static func registry() throws -> APIRegistry {
         do {
             let workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-            return .standard(schema: workspace.schema)
+            return workspace.pluginsAndAPI().api
         } catch {
             throw ValidationError("\(error)")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ComityEngine
 
 @main
 struct ComityCommand: AsyncParsableCommand {
@@ -10,10 +11,7 @@ struct ComityCommand: AsyncParsableCommand {
             memory, time, instructions and output. See README.md for the Lua style and the rules.
             """,
         version: ComityVersion.current,
-        subcommands: [InitCommand.self, RunCommand.self, WorkflowsCommand.self, RunsCommand.self, QueueCommand.self, ScheduleCommand.self, TickCommand.self, DaemonCommand.self, TestCommand.self, ImportCommand.self, ExportCommand.self, OutboxCommand.self, ReportCommand.self, APICommand.self]
+        subcommands: [InitCommand.self, RunCommand.self, WorkflowsCommand.self, RunsCommand.self, QueueCommand.self, ScheduleCommand.self, TickCommand.self, DaemonCommand.self, PluginsCommand.self, TestCommand.self, ImportCommand.self, ExportCommand.self, OutboxCommand.self, ReportCommand.self, APICommand.self]
     )
 }
 
-enum ComityVersion {
-    static let current = "0.1.0"
-}

@@ -37,8 +37,10 @@ struct DaemonCommand: AsyncParsableCommand {
         let opened = try OpenedWorkspace.open()
         let logger = Logger(label: "comity.daemon")
         let start = try now.map { try parsedTime($0, option: "--now", zone: opened.workspace.timeZone) }
+        let scheduler = opened.scheduler(logger: logger, now: start)
+        let api = scheduler.runner.api
         let daemon = SchedulerDaemon(
-            scheduler: opened.scheduler(logger: logger, now: start), catalog: { opened.catalog() },
+            scheduler: scheduler, catalog: { opened.catalog(api: api) },
             grace: grace.duration ?? .zero, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -43,9 +43,12 @@ struct OpenedWorkspace {
 
     /// A runner over this workspace, for runs the queue or a retry starts.
     func runner(logger: Logger) -> ScriptRunner {
-        ScriptRunner(
-            workspace: workspace.folder, timeZone: workspace.timeZone, api: .standard(schema: workspace.schema), store: store,
+        let (plugins, api) = workspace.pluginsAndAPI()
+        var runner = ScriptRunner(
+            workspace: workspace.folder, timeZone: workspace.timeZone, api: api, store: store,
             logger: logger, maxTriggerDepth: workspace.maxTriggerDepth)
+        runner.plugins = plugins
+        return runner
     }
 }
 

@@ -14,9 +14,9 @@ extension OpenedWorkspace {
         }
     }
 
-    /// The workspace's workflows, read again only when a script changes.
-    func catalog() -> WorkflowCatalog {
-        WorkflowCatalog.current(workspace: workspace.folder, schema: workspace.schema,
-                                api: .standard(schema: workspace.schema), timeZone: workspace.timeZone)
+    /// The workspace's workflows, read again only when a script changes; `api` is the
+    /// runs' (plugins included), worked out once.
+    func catalog(api: APIRegistry) -> WorkflowCatalog {
+        WorkflowCatalog.current(workspace: workspace.folder, schema: workspace.schema, api: api, timeZone: workspace.timeZone)
     }
 }

@@ -25,7 +25,7 @@ struct WorkflowsCommand: ParsableCommand {
             throw ValidationError("\(error)")
         }
         var catalog = WorkflowCatalog.load(workspace: workspace.folder, schema: workspace.schema,
-                                           api: .standard(schema: workspace.schema), timeZone: workspace.timeZone)
+                                           api: workspace.pluginsAndAPI().api, timeZone: workspace.timeZone)
         // A schedule's expression is checked here too, so a mistake shows before a tick.
         for index in catalog.workflows.indices where catalog.workflows[index].error == nil {
             guard let schedule = catalog.workflows[index].schedule else { continue }

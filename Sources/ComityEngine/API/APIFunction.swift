@@ -25,6 +25,8 @@ public final class APIContext {
     var inbox: URL?
     /// Files to move once the run commits (`inbox.move`).
     var pendingMoves: [(from: URL, to: URL)] = []
+    /// The workspace's plugins, loaded into this run as they are used.
+    var plugins: PluginRuntime?
 
     init(now: Timestamp, timeZone: TimeZone, run: String?, types: APIValueTypes, records: RecordBindings?,
          transaction: (any StoreTransaction)?) {

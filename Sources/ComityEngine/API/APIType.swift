@@ -1,3 +1,5 @@
+import Foundation
+
 /// The type of a parameter or result of the Lua API, as declared once in Swift and
 /// shown in argument errors, the Markdown reference and the LuaLS stubs.
 public indirect enum APIType: Sendable, Hashable, CustomStringConvertible {
@@ -69,3 +71,45 @@ public struct APIResult: Sendable, Hashable {
 /// A field of a declared type, for the reference and the stubs: a name, a type and a
 /// summary, as a parameter has.
 public typealias APIField = APIParameter
+
+extension APIType {
+    /// The registry's types it names: `Money` in `Money?[]`.
+    var namedTypes: [String] {
+        switch self {
+        case .named(let name): [name]
+        case .optional(let wrapped), .list(let wrapped): wrapped.namedTypes
+        case .oneOf(let options): options.flatMap(\.namedTypes)
+        default: []
+        }
+    }
+
+    /// A type as written in a plugin's manifest, in the LuaLS spelling `description`
+    /// gives: `integer`, `Money?`, `string[]`, `Organisation|Grant`. Nil when it is not one.
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasSuffix("?") {
+            guard let wrapped = APIType(parsing: String(trimmed.dropLast())) else { return nil }
+            self = .optional(wrapped)
+        } else if trimmed.contains("|") {
+            let options = trimmed.split(separator: "|").map { APIType(parsing: String($0)) }
+            guard options.count > 1, options.allSatisfy({ $0 != nil }) else { return nil }
+            self = .oneOf(options.compactMap { $0 })
+        } else if trimmed.hasSuffix("[]") {
+            guard let element = APIType(parsing: String(trimmed.dropLast(2))) else { return nil }
+            self = .list(element)
+        } else {
+            switch trimmed {
+            case "integer": self = .integer
+            case "number": self = .number
+            case "string": self = .string
+            case "boolean": self = .boolean
+            case "table": self = .table
+            case "function": self = .function
+            case "any": self = .any
+            default:
+                guard let first = trimmed.first, first.isUppercase, trimmed.allSatisfy({ $0.isLetter || $0.isNumber }) else { return nil }
+                self = .named(trimmed)
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import ComityCore
+import Foundation
+import LuaBridge
+
+/// The plugins of a workspace: every `Plugins/NAME/plugin.lua`, its manifest read in a
+/// sandbox with no API. A plugin that cannot be used is kept in the list with its
+/// error, and stops nothing else: the other plugins load, and workflows that do not
+/// use it run.
+public struct PluginCatalog: Sendable, Equatable {
+    public struct Plugin: Sendable, Equatable {
+        /// The folder's name (the manifest's `name` when it loads).
+        public var name: String
+        public var folder: URL
+        public var manifest: PluginManifest?
+        public var error: String?
+
+        public var isLoaded: Bool { manifest != nil && error == nil }
+    }
+
+    public var plugins: [Plugin]
+
+    public init(plugins: [Plugin]) { self.plugins = plugins }
+
+    /// Reads every plugin under `folder` (a workspace's `Plugins/`).
+    public static func load(from folder: URL, comityVersion: String = ComityVersion.current) -> PluginCatalog {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        var plugins: [Plugin] = []
+        for name in names {
+            let pluginFolder = folder.appendingPathComponent(name)
+            let manifestFile = pluginFolder.appendingPathComponent("plugin.lua")
+            guard FileManager.default.fileExists(atPath: manifestFile.path) else { continue }
+            let shown = "Plugins/\(name)/plugin.lua"
+            do {
+                let manifest = try read(manifestFile, shownAs: shown, folder: name)
+                var plugin = Plugin(name: name, folder: pluginFolder, manifest: manifest)
+                if !manifest.comity.isSatisfied(by: comityVersion) {
+                    plugin.error = "\(shown): needs comity \(manifest.comity), and this is comity \(comityVersion)"
+                }
+                plugins.append(plugin)
+            } catch let error as PluginError {
+                plugins.append(Plugin(name: name, folder: pluginFolder, manifest: nil, error: error.message))
+            } catch let error as LuaError {
+                plugins.append(Plugin(name: name, folder: pluginFolder, manifest: nil, error: error.message))
+            } catch {
+                plugins.append(Plugin(name: name, folder: pluginFolder, manifest: nil, error: "\(shown): \(error)"))
+            }
+        }
+        return PluginCatalog(plugins: plugins)
+    }
+
+    private static func read(_ file: URL, shownAs shown: String, folder: String) throws -> PluginManifest {
+        let sandbox = try LuaSandbox(limits: LuaLimits(memory: 16 << 20, time: .seconds(2), output: 64 << 10)) { _ in }
+        defer { sandbox.close() }
+        let results = try sandbox.runFile(file.path, chunkName: shown)
+        guard case .table(let table) = results.first else {
+            throw PluginError(plugin: folder, "\(shown): must return the manifest, a table: return { name = \"\(folder)\", version = \"1.0.0\", ... }")
+        }
+        return try PluginManifest(table, folder: folder, file: shown)
+    }
+
+    /// Adds the loaded plugins' functions to `registry`. A plugin whose function would
+    /// replace one already there (the core's, or another plugin's), or whose name is
+    /// taken by the core API, is marked with the error and adds nothing.
+    public mutating func register(into registry: inout APIRegistry) {
+        for index in plugins.indices {
+            guard plugins[index].isLoaded, let manifest = plugins[index].manifest else { continue }
+            let name = manifest.name
+            if registry.functions.contains(where: { $0.name == name || $0.name.hasPrefix(name + ".") }) {
+                plugins[index].error = "Plugins/\(plugins[index].name)/plugin.lua: the name '\(name)' is taken by the API "
+                    + "(\(registry.functions.first { $0.name == name || $0.name.hasPrefix(name + ".") }?.origin ?? "core")); "
+                    + "a plugin cannot replace or extend it"
+                continue
+            }
+            // Named types must be the API's own (Money, Time, Organisation, ...).
+            let known = Set(registry.types.map(\.name))
+            let unknown = manifest.functions.flatMap { function in
+                (function.parameters.map(\.type) + function.results.map(\.type)).flatMap(\.namedTypes)
+            }.first { !known.contains($0) }
+            if let unknown {
+                var message = "Plugins/\(plugins[index].name)/plugin.lua: '\(unknown)' is not a type of the API"
+                if let near = NameSuggestion.closest(to: unknown, among: known.sorted()) { message += " (did you mean '\(near)'?)" }
+                plugins[index].error = message
+                continue
+            }
+            var added = registry
+            do {
+                for function in manifest.functions {
+                    let pluginName = name
+                    let functionName = function.name
+                    try added.add(APIFunction(
+                        function.name, summary: function.summary, parameters: function.parameters, results: function.results,
+                        origin: name,
+                        implementation: { call, context in
+                            let implementation = try context.pluginFunction(functionName, plugin: pluginName)
+                            return try call.forwardingArguments(to: implementation)
+                        }))
+                }
+                registry = added
+            } catch {
+                plugins[index].error = "Plugins/\(plugins[index].name)/plugin.lua: \(error)"
+            }
+        }
+    }
+
+    public func plugin(named name: String) -> Plugin? { plugins.first { $0.manifest?.name == name } }
+}
+
+/// This Comity's version: what `comity --version` prints and plugins' `comity`
+/// requirements are checked against.
+public enum ComityVersion {
+    public static let current = "0.1.0"
+}
+
+extension Workspace {
+    /// The workspace's plugins (`Plugins/`), and the API with their functions added.
+    public func pluginsAndAPI() -> (plugins: PluginCatalog, api: APIRegistry) {
+        var plugins = PluginCatalog.load(from: folder.appendingPathComponent("Plugins"))
+        var api = APIRegistry.standard(schema: schema)
+        plugins.register(into: &api)
+        return (plugins, api)
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import ComityEngine
+import Foundation
+
+struct PluginsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plugins",
+        abstract: "The workspace's plugins (Plugins/NAME/plugin.lua).",
+        subcommands: [List.self],
+        defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Each plugin: name, version, status (loaded, or the error that stops it), permissions and functions.",
+            discussion: "Exits 1 when a plugin cannot be used, so that a mistake shows in a pre-commit hook or CI.")
+
+        @Flag(help: "Print JSON instead of text.")
+        var json = false
+
+        func run() throws {
+            let workspace: Workspace
+            do {
+                workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            } catch {
+                throw CommandFailure.report("\(error)")
+            }
+            let plugins = workspace.pluginsAndAPI().plugins.plugins
+            let rows = plugins.map { plugin in
+                PluginJSON(name: plugin.manifest?.name ?? plugin.name, folder: "Plugins/\(plugin.name)",
+                           version: plugin.manifest?.version, description: plugin.manifest?.description,
+                           comity: plugin.manifest?.comity.description, status: plugin.isLoaded ? "loaded" : "error",
+                           error: plugin.error, permissions: plugin.manifest?.permissions ?? [],
+                           functions: plugin.manifest?.functions.map(\.name) ?? [])
+            }
+            if json {
+                try JSONOutput.print(rows)
+            } else if rows.isEmpty {
+                print("no plugins in \(workspace.folder.appendingPathComponent("Plugins").path)")
+            } else {
+                for row in rows {
+                    print("\(row.name) \(row.version ?? "?")  \(row.status)")
+                    if let error = row.error { print("  error: \(error)") }
+                    if let description = row.description { print("  \(description)") }
+                    if !row.permissions.isEmpty { print("  permissions: \(row.permissions.joined(separator: ", "))") }
+                    if !row.functions.isEmpty { print("  functions: \(row.functions.joined(separator: ", "))") }
+                }
+            }
+            if rows.contains(where: { $0.status != "loaded" }) { throw ExitCode(1) }
+        }
+    }
+}
+
+/// A plugin as `plugins list --json` shows it.
+struct PluginJSON: Encodable {
+    var name, folder: String
+    var version, description, comity: String?
+    var status: String
+    var error: String?
+    var permissions, functions: [String]
+}

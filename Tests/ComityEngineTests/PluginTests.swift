@@ -1,0 +1,152 @@
+import ComityCore
+import ComityEngine
+import ComitySQLite
+import Foundation
+import LuaBridge
+import Testing
+
+/// A workspace folder with plugins under `Plugins/`.
+func pluginWorkspace(_ files: [String: String]) throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("comity-plugins-\(UUID().uuidString)")
+    for (path, text) in files {
+        let url = folder.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+    try FileManager.default.createDirectory(at: folder.appendingPathComponent("Plugins"), withIntermediateDirectories: true)
+    return folder
+}
+
+let greetManifest = """
+    return {
+      name = "greet", version = "1.2.0", comity = ">=0.1, <1", description = "Greets organisations",
+      permissions = { "send_mail", secrets = { "GREETING_KEY" } },
+      provides = { functions = {
+        hello = { summary = "A greeting for an organisation",
+                  params = { { "org", "Organisation", "who" }, { "times", "integer?", "how many times" } },
+                  returns = { { "string", "the greeting" } } },
+      } },
+    }
+    """
+let greetCode = """
+    local M = {}
+    function M.hello(org, times) return string.rep("Hello, " .. org.name .. "! ", times or 1) end
+    return M
+    """
+
+@Suite struct PluginTests {
+    func catalog(_ files: [String: String]) throws -> (PluginCatalog, APIRegistry, URL) {
+        let folder = try pluginWorkspace(files)
+        var plugins = PluginCatalog.load(from: folder.appendingPathComponent("Plugins"))
+        var api = APIRegistry.core
+        plugins.register(into: &api)
+        return (plugins, api, folder)
+    }
+
+    @Test func aPluginsFunctionsJoinTheRegistryAndRunChecked() throws {
+        let (plugins, api, folder) = try catalog([
+            "Plugins/greet/plugin.lua": greetManifest, "Plugins/greet/init.lua": greetCode,
+            "Scripts/use.lua": """
+                local greet = require "greet"
+                local o = orgs.create { name = "Memorial", country = "RU", kind = 22 }
+                print(greet.hello(o, 2))
+                print(select(2, pcall(greet.hello, "Memorial")))
+                print(select(2, pcall(greet.hello, o, 1, 2)))
+                """,
+        ])
+        let greet = try #require(plugins.plugin(named: "greet"))
+        #expect(greet.isLoaded)
+        #expect(greet.manifest?.permissions == ["send_mail", "secrets:GREETING_KEY"])
+        let function = try #require(api.function(named: "greet.hello"))
+        #expect(function.origin == "greet")
+        #expect(function.parameters.map(\.type.description) == ["Organisation", "integer?"])
+        // The reference and the editor stubs come from the same declaration.
+        #expect(api.markdownReference().contains("### `greet.hello(org, times)` → `string`"))
+        #expect(api.luaLSStubs().contains("---@param org Organisation"))
+
+        var runner = ScriptRunner(workspace: folder, api: api, store: try SQLiteStore(inMemory: .standard))
+        runner.plugins = plugins
+        var lines: [String] = []
+        let run = runner.run(file: "Scripts/use.lua") { lines.append($0) }
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines == [
+            "Hello, Memorial! Hello, Memorial! ",
+            "bad argument #1 to 'greet.hello' (Organisation expected, got string)",
+            "too many arguments to 'greet.hello' (expected at most 2, got 3)",
+        ])
+    }
+
+    @Test(arguments: [
+        ("return { version = '1.0', comity = '>=0.1', description = 'x' }", "field 'name' is missing"),
+        ("return { name = 'p', version = 1, comity = '>=0.1', description = 'x' }", "field 'version' must be a non-empty string (got number)"),
+        ("return { name = 'p', version = '1.0', comity = 'soon', description = 'x' }", "comity 'soon' is not a version requirement"),
+        ("return { name = 'p', version = '1.0', comity = '>=0.1', description = 'x', permisions = {} }", "no field 'permisions' (did you mean 'permissions'?)"),
+        ("return { name = 'p', version = '1.0', comity = '>=0.1', description = 'x', permissions = { 'launch_rockets' } }", "'launch_rockets' is not a permission"),
+        ("return { name = 'p', version = '1.0', comity = '>=0.1', description = 'x', provides = { functions = { f = { summary = 's', params = { { 'a', 'Mony' } } } } } }", "'Mony' is not a type of the API (did you mean 'Money'?)"),
+        ("return { name = 'p', version = '1.0', comity = '>=0.1', description = 'x', provides = { hooks = {} } }", "provides.hooks is not supported by this version"),
+        ("return { name = 'other', version = '1.0', comity = '>=0.1', description = 'x' }", "name 'other' must be the plugin's folder name ('p')"),
+        ("return 'p'", "must return the manifest, a table"),
+        ("return { name = 'p', version = '1.0' ", "Plugins/p/plugin.lua:1:"),
+        ("error('no config')", "Plugins/p/plugin.lua:1: no config"),
+        ("return { name = 'p', version = '1.0', comity = '>=2', description = 'x' }", "needs comity >=2, and this is comity 0.1.0"),
+    ])
+    func aBadManifestIsReportedAndStopsNothingElse(manifest: String, message: String) throws {
+        let (plugins, api, _) = try catalog([
+            "Plugins/p/plugin.lua": manifest,
+            "Plugins/greet/plugin.lua": greetManifest, "Plugins/greet/init.lua": greetCode,
+        ])
+        let broken = try #require(plugins.plugins.first { $0.name == "p" })
+        #expect(!broken.isLoaded)
+        #expect(broken.error?.contains(message) == true, "\(broken.error ?? "no error")")
+        #expect(plugins.plugin(named: "greet")?.isLoaded == true)
+        #expect(api.function(named: "greet.hello") != nil)
+    }
+
+    @Test func aPluginCannotReplaceOrExtendTheCoreOrAnotherPlugin() throws {
+        let (plugins, api, _) = try catalog([
+            "Plugins/grants/plugin.lua": """
+                return { name = "grants", version = "1.0", comity = ">=0.1", description = "better awards",
+                         provides = { functions = { award = { summary = "award, differently" } } } }
+                """,
+            "Plugins/time/plugin.lua": """
+                return { name = "time", version = "1.0", comity = ">=0.1", description = "more time",
+                         provides = { functions = { weeks = { summary = "weeks" } } } }
+                """,
+        ])
+        #expect(plugins.plugins.allSatisfy { !$0.isLoaded })
+        #expect(plugins.plugins.first?.error?.contains("the name 'grants' is taken by the API (core); a plugin cannot replace or extend it") == true)
+        #expect(api.function(named: "grants.award")?.origin == "core")
+        #expect(api.function(named: "time.weeks") == nil)
+    }
+
+    @Test func aPluginThatFailsToLoadStopsOnlyTheRunsThatUseIt() throws {
+        let (plugins, api, folder) = try catalog([
+            "Plugins/shaky/plugin.lua": """
+                return { name = "shaky", version = "1.0", comity = ">=0.1", description = "breaks when loaded",
+                         provides = { functions = { go = { summary = "goes" }, stay = { summary = "stays" } } } }
+                """,
+            "Plugins/shaky/init.lua": "local x = nil; return { go = function() return x.y end }\n",
+            "Scripts/plain.lua": "print(orgs.count())",
+            "Scripts/uses.lua": "local shaky = require 'shaky'\nprint(pcall(shaky.go))\nshaky.stay()",
+        ])
+        var runner = ScriptRunner(workspace: folder, api: api, store: try SQLiteStore(inMemory: .standard))
+        runner.plugins = plugins
+        var lines: [String] = []
+        #expect(runner.run(file: "Scripts/plain.lua") { lines.append($0) }.succeeded)
+        let run = runner.run(file: "Scripts/uses.lua") { lines.append($0) }
+        #expect(!run.succeeded)
+        #expect(lines.contains { $0.hasPrefix("false") && $0.contains("Plugins/shaky/init.lua:1: attempt to index a nil value") })
+        #expect(run.outcome.error?.message.contains("plugin 'shaky' declares 'shaky.stay' in its manifest, but Plugins/shaky/init.lua returns no function 'stay'") == true)
+    }
+
+    @Test func versionRequirements() {
+        #expect(VersionRequirement(">=0.1")?.isSatisfied(by: "0.1.0") == true)
+        #expect(VersionRequirement(">=0.1, <0.2")?.isSatisfied(by: "0.2.0") == false)
+        #expect(VersionRequirement(">0.1")?.isSatisfied(by: "0.1.0") == false)
+        #expect(VersionRequirement("=0.1.0")?.isSatisfied(by: "0.1") == true)
+        #expect(VersionRequirement("0.1.0")?.isSatisfied(by: "0.1.0") == true)
+        #expect(VersionRequirement("<=1")?.isSatisfied(by: "1.0.1") == false)
+        #expect(VersionRequirement("soon") == nil)
+        #expect(VersionRequirement(">=1.x") == nil)
+    }
+}

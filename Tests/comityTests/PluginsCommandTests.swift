@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+
+/// `comity plugins list`, and a plugin's functions in `comity api docs` and in a run.
+@Suite struct PluginsCommandTests {
+    @Test func pluginsAreListedWithTheirStatusAndUsedByRuns() throws {
+        let folder = try workspace([
+            "comity.lua": "return {}",
+            "Plugins/greet/plugin.lua": """
+                return { name = "greet", version = "1.0.0", comity = ">=0.1", description = "Greets organisations",
+                         permissions = { "send_mail" },
+                         provides = { functions = { hello = { summary = "A greeting",
+                           params = { { "name", "string", "whom" } }, returns = { { "string", "the greeting" } } } } } }
+                """,
+            "Plugins/greet/init.lua": "return { hello = function(name) return 'Hello, ' .. name end }",
+            "Plugins/old/plugin.lua": "return { name = 'old', version = '0.9', comity = '>=3', description = 'for a later comity' }",
+            "Scripts/hello.lua": "print(require('greet').hello('Memorial'))",
+        ])
+        let listed = try Comity.run(["plugins", "list"], in: folder)
+        #expect(listed.status == 1)
+        #expect(listed.stdout.contains("greet 1.0.0  loaded\n  Greets organisations\n  permissions: send_mail\n  functions: greet.hello"))
+        #expect(listed.stdout.contains("old 0.9  error\n  error: Plugins/old/plugin.lua: needs comity >=3, and this is comity 0.1.0"))
+        let json = try Comity.run(["plugins", "list", "--json"], in: folder)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.map { $0["status"] as? String } == ["loaded", "error"])
+        let run = try Comity.run(["run", "Scripts/hello.lua"], in: folder)
+        #expect(run.stdout == "Hello, Memorial\n", "\(run.stderr)")
+        let docs = try Comity.run(["api", "docs"], in: folder)
+        #expect(docs.stdout.contains("### `greet.hello(name)` → `string`"))
+        #expect(docs.stdout.contains("From plugin `greet`."))
+    }
+}
