@@ -410,3 +410,32 @@ int comity_open_sandbox(lua_State *L, lua_Integer seed1, lua_Integer seed2) {
     }
     return status;
 }
+
+// MARK: - Read-only globals the host installs (the API's namespaces)
+
+static int p_readonly_global(lua_State *L) {
+    const char *name = lua_touserdata(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    lua_pushstring(L, name);
+    lua_rawget(L, -2);
+    if (!lua_istable(L, -1)) return 0;
+    make_readonly(L, name);
+    lua_pushstring(L, name);
+    lua_insert(L, -2);
+    lua_rawset(L, -3);
+    return 0;
+}
+
+int comity_readonly_global(lua_State *L, const char *name) {
+    if (!lua_checkstack(L, 8)) return LUA_ERRMEM;
+    lua_pushcfunction(L, p_readonly_global);
+    lua_pushlightuserdata(L, (void *)name);
+    int status = lua_pcall(L, 1, 0, 0);
+    if (status != LUA_OK) {
+        size_t len = 0;
+        const char *text = comity_tolstring_raw(L, -1, &len);
+        comity_set_error(L, text ? text : "cannot protect a global table", text ? len : 29);
+        lua_pop(L, 1);
+    }
+    return status;
+}

@@ -132,6 +132,12 @@ public struct ScriptRunner {
         } catch {
             outcome = .failed(LuaError(.runtime, "\(error)"))
         }
+        // No secret the run read is shown in its error.
+        if case .failed(var error) = outcome, let context = report.context, !context.secretValues.isEmpty {
+            error.message = context.redacted(error.message)
+            error.traceback = context.redacted(error.traceback)
+            outcome = .failed(error)
+        }
         if record.endedAt == nil {
             let error = outcome.error
             let kind: RunRecord.Outcome = switch error?.kind {
@@ -194,7 +200,11 @@ public struct ScriptRunner {
         record.outcome = outcome
         record.error = error?.message
         record.traceback = error.flatMap { $0.traceback.isEmpty ? nil : $0.traceback }
-        record.log = report.log
+        // Nor in its record.
+        let redact = { (text: String) in report.context?.redacted(text) ?? text }
+        record.error = record.error.map(redact)
+        record.traceback = record.traceback.map(redact)
+        record.log = report.log.map(redact)
         return record
     }
 
@@ -245,7 +255,10 @@ public struct ScriptRunner {
         _ path: String, shownAs shown: String, runID: String, trigger: RunTrigger, clock: Timestamp,
         transaction: (any StoreTransaction)?, report: RunReport, output: @escaping (String) -> Void
     ) throws {
-        let sandbox = try LuaSandbox(limits: limits, moduleRoots: moduleRoots, output: output, cancellation: cancellation)
+        // Printed lines pass through the run's secrets filter.
+        let sandbox = try LuaSandbox(limits: limits, moduleRoots: moduleRoots, output: { [report] line in
+            output(report.context?.redacted(line) ?? line)
+        }, cancellation: cancellation)
         defer {
             sandbox.close()
             report.memoryPeak = sandbox.state.memoryPeak
@@ -260,6 +273,7 @@ public struct ScriptRunner {
             let context = try api.install(in: sandbox, now: clock, timeZone: timeZone, schema: schema,
                                           transaction: transaction, run: runID)
             report.context = context
+            context.secrets = SecretStore(workspace: workspace)
             if let plugins {
                 context.plugins = PluginRuntime(catalog: plugins, sandbox: sandbox)
                 try context.plugins?.provideModules()
@@ -375,7 +389,7 @@ public struct ScriptRunner {
         if let cause = trigger.causedBy { triggerTable["caused_by"] = .string(LuaString(cause)) }
         let logger = self.logger
         let log = try state.function("ctx.log") { [report] call in
-            let text = (1...max(call.argumentCount, 1)).map { (try? call.string($0)) ?? call.typeName($0) }.joined(separator: "\t")
+            let text = context.redacted((1...max(call.argumentCount, 1)).map { (try? call.string($0)) ?? call.typeName($0) }.joined(separator: "\t"))
             report.log.append(text)
             logger.info("\(text)", metadata: ["run": "\(runID)", "workflow": "\(declaration.name)"])
             return LuaResults(count: 0)

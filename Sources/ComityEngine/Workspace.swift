@@ -18,6 +18,8 @@ public struct Workspace: Sendable {
     public var mail: MailSettings?
     /// How scheduled workflows are run (`scheduling` in comity.lua).
     public var scheduling = SchedulingSettings()
+    /// What each plugin is granted (`plugins` in comity.lua), as `send_mail`, `secrets:KEY`.
+    public var pluginGrants: [String: Set<String>] = [:]
 
     /// The mail settings in force: the configured ones, or the safe default (files in
     /// `mail/`, nothing leaves the machine).
@@ -47,6 +49,32 @@ public struct Workspace: Sendable {
         }
     }
 
+    /// `plugins = { greet = { "read_inbox", "send_mail", secrets = { "KEY" }, http = { "host" } } }`.
+    static func pluginGrants(_ table: LuaTable, file shown: String) throws(LuaError) -> [String: Set<String>] {
+        var grants: [String: Set<String>] = [:]
+        for (key, value) in table.hash {
+            guard let plugin = key.stringValue, case .table(let given) = value else {
+                throw LuaError(.runtime, "\(shown): plugins.\(key.stringValue ?? key.typeName) must be a table of permissions, e.g. { \"send_mail\" }")
+            }
+            var granted: Set<String> = []
+            for permission in given.array {
+                guard let name = permission.stringValue, ["read_inbox", "send_mail"].contains(name) else {
+                    throw LuaError(.runtime, "\(shown): plugins.\(plugin): '\(permission.stringValue ?? permission.typeName)' is not a permission (read_inbox, send_mail, secrets = {...}, http = {...})")
+                }
+                granted.insert(name)
+            }
+            for (kind, names) in given.hash {
+                guard let kindName = kind.stringValue, ["secrets", "http"].contains(kindName), case .table(let list) = names,
+                      list.array.allSatisfy({ $0.stringValue != nil }) else {
+                    throw LuaError(.runtime, "\(shown): plugins.\(plugin).\(kind.stringValue ?? kind.typeName) must be secrets = { \"NAME\" } or http = { \"host\" }")
+                }
+                for name in list.array.compactMap(\.stringValue) { granted.insert("\(kindName):\(name)") }
+            }
+            grants[plugin] = granted
+        }
+        return grants
+    }
+
     public static let configurationFile = "comity.lua"
 
     /// The workspace that contains `start`.
@@ -74,7 +102,7 @@ public struct Workspace: Sendable {
         guard case .table(let table) = results.first else {
             throw LuaError(.runtime, "\(shown): must return a table of settings, e.g. return { time_zone = \"UTC\" }")
         }
-        let known = ["time_zone", "database", "custom_fields", "max_trigger_depth", "mail", "scheduling"]
+        let known = ["time_zone", "database", "custom_fields", "max_trigger_depth", "mail", "scheduling", "plugins"]
         for key in table.hash.keys {
             let name = key.stringValue ?? "\(key)"
             if !known.contains(name) {
@@ -112,6 +140,11 @@ public struct Workspace: Sendable {
         }
         var workspace = Workspace(folder: folder, configured: true, databasePath: database, timeZone: timeZone, schema: schema)
         workspace.maxTriggerDepth = depth
+        switch table["plugins"] {
+        case .nil: break
+        case .table(let grants): workspace.pluginGrants = try Self.pluginGrants(grants, file: shown)
+        default: throw LuaError(.runtime, "\(shown): plugins must be a table of grants, e.g. { greet = { \"send_mail\", secrets = { \"API_KEY\" } } }")
+        }
         switch table["scheduling"] {
         case .nil: break
         case .table(let settings): workspace.scheduling = try SchedulingSettings(settings, file: shown)

@@ -54,6 +54,12 @@ public final class LuaState {
         try check(comity_open_sandbox(pointer, .random(in: .min ... .max), .random(in: .min ... .max)))
     }
 
+    /// Makes the global table `name` read-only: a script (or a plugin) can call what is
+    /// in it but not replace or wrap it.
+    public func protectGlobalTable(_ name: String) throws(LuaError) {
+        try check(name.withCString { comity_readonly_global(pointer, $0) })
+    }
+
     // MARK: Memory and limits
 
     /// Bytes Lua holds now.

@@ -11,7 +11,7 @@ struct PluginsCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Each plugin: name, version, status (loaded, or the error that stops it), permissions and functions.",
+            abstract: "Each plugin: name, version, status (loaded, or the error that stops it), permissions granted and missing, functions.",
             discussion: "Exits 1 when a plugin cannot be used, so that a mistake shows in a pre-commit hook or CI.")
 
         @Flag(help: "Print JSON instead of text.")
@@ -24,12 +24,13 @@ struct PluginsCommand: ParsableCommand {
             } catch {
                 throw CommandFailure.report("\(error)")
             }
-            let plugins = workspace.pluginsAndAPI().plugins.plugins
-            let rows = plugins.map { plugin in
+            let catalog = workspace.pluginsAndAPI().plugins
+            let rows = catalog.plugins.map { plugin in
                 PluginJSON(name: plugin.manifest?.name ?? plugin.name, folder: "Plugins/\(plugin.name)",
                            version: plugin.manifest?.version, description: plugin.manifest?.description,
                            comity: plugin.manifest?.comity.description, status: plugin.isLoaded ? "loaded" : "error",
                            error: plugin.error, permissions: plugin.manifest?.permissions ?? [],
+                           missing: catalog.missingPermissions(of: plugin),
                            functions: plugin.manifest?.functions.map(\.name) ?? [])
             }
             if json {
@@ -41,7 +42,10 @@ struct PluginsCommand: ParsableCommand {
                     print("\(row.name) \(row.version ?? "?")  \(row.status)")
                     if let error = row.error { print("  error: \(error)") }
                     if let description = row.description { print("  \(description)") }
-                    if !row.permissions.isEmpty { print("  permissions: \(row.permissions.joined(separator: ", "))") }
+                    if !row.permissions.isEmpty {
+                        print("  permissions: \(row.permissions.joined(separator: ", "))"
+                              + (row.missing.isEmpty ? " (all granted)" : "; not granted in comity.lua: \(row.missing.joined(separator: ", "))"))
+                    }
                     if !row.functions.isEmpty { print("  functions: \(row.functions.joined(separator: ", "))") }
                 }
             }
@@ -56,5 +60,6 @@ struct PluginJSON: Encodable {
     var version, description, comity: String?
     var status: String
     var error: String?
-    var permissions, functions: [String]
+    /// Asked for in the manifest and not granted in comity.lua.
+    var permissions, missing, functions: [String]
 }

@@ -150,3 +150,90 @@ let greetCode = """
         #expect(VersionRequirement(">=1.x") == nil)
     }
 }
+
+@Suite struct PluginPermissionTests {
+    static let mailer = """
+        return { name = "mailer", version = "1.0", comity = ">=0.1", description = "sends and reads",
+                 permissions = { "send_mail", secrets = { "MAILER_KEY" } },
+                 provides = { functions = {
+                   send = { summary = "sends" }, inbox = { summary = "lists the inbox" }, key = { summary = "the key" },
+                 } } }
+        """
+    static let mailerCode = """
+        return {
+          send = function() return mail.send { to = "a@example.org", subject = "s", body = "b" } end,
+          inbox = function() return #inbox.files() end,
+          key = function() return secrets.get("MAILER_KEY") end,
+        }
+        """
+
+    func run(_ script: String, grants: [String: Set<String>], secretsFile: String? = nil, mode: Int = 0o600) throws -> (ScriptRun, [String]) {
+        let folder = try pluginWorkspace([
+            "Plugins/mailer/plugin.lua": Self.mailer, "Plugins/mailer/init.lua": Self.mailerCode, "Scripts/use.lua": script,
+        ])
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("inbox"), withIntermediateDirectories: true)
+        if let secretsFile {
+            let file = folder.appendingPathComponent(".comity/secrets")
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try secretsFile.write(to: file, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file.path)
+        }
+        var plugins = PluginCatalog.load(from: folder.appendingPathComponent("Plugins"))
+        plugins.grants = grants
+        var api = APIRegistry.core
+        plugins.register(into: &api)
+        var runner = ScriptRunner(workspace: folder, api: api, store: try SQLiteStore(inMemory: .standard))
+        runner.plugins = plugins
+        var lines: [String] = []
+        let run = runner.run(file: "Scripts/use.lua") { lines.append($0) }
+        return (run, lines)
+    }
+
+    @Test func whatIsNotGrantedIsRefusedAtCallTimeNamingThePluginAndThePermission() throws {
+        let script = """
+            local mailer = require "mailer"
+            print(select(2, pcall(mailer.send)))
+            print(select(2, pcall(mailer.inbox)))
+            print(select(2, pcall(mailer.key)))
+            print(#inbox.files())   -- the workflow itself needs no grant
+            """
+        let (refused, lines) = try run(script, grants: [:], secretsFile: "MAILER_KEY=k-123\n")
+        #expect(refused.succeeded, "\(refused.outcome.error?.message ?? "")")
+        #expect(lines[0].hasSuffix("plugin 'mailer' needs permission \"send_mail\" for mail.send, which comity.lua does not grant it (plugins = { mailer = { \"send_mail\" } })"), "\(lines[0])")
+        #expect(lines[1].hasSuffix("plugin 'mailer' called inbox.files, which needs permission \"read_inbox\"; its manifest does not ask for it (permissions = { \"read_inbox\" } in Plugins/mailer/plugin.lua)"), "\(lines[1])")
+        #expect(lines[2].hasSuffix("plugin 'mailer' needs permission secrets = { \"MAILER_KEY\" } for secrets.get, which comity.lua does not grant it (plugins = { mailer = { secrets = { \"MAILER_KEY\" } } })"), "\(lines[2])")
+        #expect(lines[3] == "0")
+
+        let (granted, grantedLines) = try run(
+            "local mailer = require 'mailer'\nprint(mailer.send())\nprint(mailer.key() == 'k-123')",
+            grants: ["mailer": ["send_mail", "secrets:MAILER_KEY"]], secretsFile: "MAILER_KEY=k-123\n")
+        #expect(granted.succeeded, "\(granted.outcome.error?.message ?? "")")
+        #expect(grantedLines.last == "true")
+    }
+
+    @Test func secretsStayOutOfLogsErrorsAndOutput() throws {
+        let script = """
+            return workflow { name = "leaky", run = function(ctx)
+              local key = secrets.get("MAILER_KEY")
+              print("key is " .. key)
+              ctx.log("using " .. key)
+              error("failed with " .. key)
+            end }
+            """
+        let (run, lines) = try run(script, grants: [:], secretsFile: "# keys\nMAILER_KEY=s3cr3t-value\n")
+        #expect(!run.succeeded)
+        #expect(lines == ["key is [secret MAILER_KEY]"])
+        #expect(run.record.log == ["using [secret MAILER_KEY]"])
+        #expect(run.record.error?.contains("failed with [secret MAILER_KEY]") == true)
+        #expect(run.outcome.error?.message.contains("s3cr3t") == false)
+        #expect(!(run.record.traceback ?? "").contains("s3cr3t"))
+    }
+
+    @Test func aSecretsFileOthersCanReadIsRefused() throws {
+        let (openFile, _) = try run("print(secrets.get('MAILER_KEY'))", grants: [:], secretsFile: "MAILER_KEY=v\n", mode: 0o644)
+        #expect(openFile.outcome.error?.message.contains("can be read by others (mode 644)") == true, "\(openFile.outcome.error?.message ?? "")")
+        let (missing, _) = try run("print(secrets.get('OTHER'))", grants: [:], secretsFile: "MAILER_KEY=v\n")
+        #expect(missing.outcome.error?.message.contains("secret 'OTHER' is not set") == true)
+        #expect(missing.outcome.error?.message.contains("MAILER_KEY=v") == false)
+    }
+}

@@ -18,7 +18,7 @@ import Testing
         ])
         let listed = try Comity.run(["plugins", "list"], in: folder)
         #expect(listed.status == 1)
-        #expect(listed.stdout.contains("greet 1.0.0  loaded\n  Greets organisations\n  permissions: send_mail\n  functions: greet.hello"))
+        #expect(listed.stdout.contains("greet 1.0.0  loaded\n  Greets organisations\n  permissions: send_mail; not granted in comity.lua: send_mail\n  functions: greet.hello"), "\(listed.stdout)")
         #expect(listed.stdout.contains("old 0.9  error\n  error: Plugins/old/plugin.lua: needs comity >=3, and this is comity 0.1.0"))
         let json = try Comity.run(["plugins", "list", "--json"], in: folder)
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])

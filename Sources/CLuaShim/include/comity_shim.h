@@ -152,6 +152,9 @@ void comity_clear_field_cache(lua_State *L, int object);
 /// read-only copies of string (without dump), table, math, utf8, coroutine and
 /// the safe part of os. `math.random` is seeded with `seed1`, `seed2`. Protected.
 int comity_open_sandbox(lua_State *L, lua_Integer seed1, lua_Integer seed2);
+/// Replaces the global table `name` with a read-only proxy of it (as the sandbox does
+/// for `string`, `table`, `math`): assigning a field raises; `pairs` still lists it.
+int comity_readonly_global(lua_State *L, const char *name);
 /// Opens every standard library, as `luaL_openlibs` does (for trusted use and
 /// for baselines). Protected.
 int comity_open_all_libraries(lua_State *L);

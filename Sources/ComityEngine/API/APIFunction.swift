@@ -27,6 +27,39 @@ public final class APIContext {
     var pendingMoves: [(from: URL, to: URL)] = []
     /// The workspace's plugins, loaded into this run as they are used.
     var plugins: PluginRuntime?
+    /// The plugin whose code is running now (inside a call to one of its functions).
+    var activePlugin: String?
+    /// Where `secrets.get` finds values; nil when the run has no workspace.
+    var secrets: SecretStore?
+    /// Secrets read in this run, kept out of its log, errors and output.
+    var secretValues: [(name: String, value: String)] = []
+
+    /// `text` with every secret this run read replaced by `[secret NAME]`.
+    func redacted(_ text: String) -> String {
+        secretValues.reduce(text) { text, secret in
+            secret.value.isEmpty ? text : text.replacingOccurrences(of: secret.value, with: "[secret \(secret.name)]")
+        }
+    }
+
+    /// Refuses a plugin's call that needs `permission` unless its manifest asks for it
+    /// and comity.lua grants it.
+    func checkPermission(_ permission: String, for function: String) throws {
+        guard let plugin = activePlugin, let plugins else { return }
+        let declared = plugins.catalog.plugin(named: plugin)?.manifest?.permissions ?? []
+        let asked = Self.permissionText(permission)
+        guard declared.contains(permission) else {
+            throw LuaScriptError("plugin '\(plugin)' called \(function), which needs permission \(asked); its manifest does not ask for it (permissions = { \(asked) } in Plugins/\(plugin)/plugin.lua)")
+        }
+        guard plugins.catalog.grants[plugin]?.contains(permission) == true else {
+            throw LuaScriptError("plugin '\(plugin)' needs permission \(asked) for \(function), which comity.lua does not grant it (plugins = { \(plugin) = { \(asked) } })")
+        }
+    }
+
+    /// `send_mail` as written in Lua: `"send_mail"`, `secrets = { "KEY" }`.
+    static func permissionText(_ permission: String) -> String {
+        let parts = permission.split(separator: ":", maxSplits: 1).map(String.init)
+        return parts.count == 2 ? "\(parts[0]) = { \"\(parts[1])\" }" : "\"\(permission)\""
+    }
 
     init(now: Timestamp, timeZone: TimeZone, run: String?, types: APIValueTypes, records: RecordBindings?,
          transaction: (any StoreTransaction)?) {
@@ -78,6 +111,9 @@ public struct APIFunction {
     /// Who declared it: `core`, or a plugin's name.
     public let origin: String
     public let implementation: APIImplementation?
+    /// What a plugin's code must be granted to call it (`read_inbox`, `send_mail`);
+    /// workflows themselves need nothing.
+    public private(set) var permission: String?
 
     /// - Parameter implementation: nil for a function the engine installs itself
     ///   (such as `workflow`), declared here for the reference and the stubs.
@@ -91,6 +127,13 @@ public struct APIFunction {
         self.results = results
         self.origin = origin
         self.implementation = implementation
+    }
+
+    /// The same function, needing `permission` when a plugin calls it.
+    public func requiring(_ permission: String) -> APIFunction {
+        var copy = self
+        copy.permission = permission
+        return copy
     }
 
     /// The namespace (`time`) and the name within it (`days`); no namespace for globals.

@@ -19,7 +19,8 @@ public struct APIRegistry {
     public static func standard(schema: DomainSchema) -> APIRegistry {
         var registry = APIRegistry()
         registry.types = APIValueTypes.declarations + RecordAPI.typeDeclarations(schema)
-        for function in CoreAPI.functions + RecordAPI.functions(schema) + FileAPI.functions + MailAPI.functions {
+        let guarded = FileAPI.functions.map { $0.requiring("read_inbox") } + MailAPI.functions.map { $0.requiring("send_mail") }
+        for function in CoreAPI.functions + RecordAPI.functions(schema) + guarded + SecretAPI.functions {
             // The core's names are distinct by construction; a clash is a programming error.
             do { try registry.add(function) } catch { preconditionFailure("\(error)") }
         }
@@ -61,6 +62,7 @@ public struct APIRegistry {
             guard let implementation = function.implementation else { continue }
             let value = try state.function(function.name) { call in
                 try ArgumentCheck.check(call, against: function, context: context)
+                if let permission = function.permission { try context.checkPermission(permission, for: function.name) }
                 do {
                     return try implementation(call, context)
                 } catch let refusal as DomainError {
@@ -81,7 +83,11 @@ public struct APIRegistry {
             }
         }
         for (name, value) in globals { try state.setGlobal(name, value) }
-        for (name, table) in namespaces { try state.setGlobal(name, .table(table)) }
+        for (name, table) in namespaces {
+            try state.setGlobal(name, .table(table))
+            // Scripts and plugins call the API; none may replace or wrap a part of it.
+            try state.protectGlobalTable(name)
+        }
         return context
     }
 }

@@ -18,8 +18,20 @@ public struct PluginCatalog: Sendable, Equatable {
     }
 
     public var plugins: [Plugin]
+    /// What comity.lua grants each plugin (`plugins = { NAME = { "send_mail", secrets = { "KEY" } } }`),
+    /// in the manifests' spelling: `send_mail`, `secrets:KEY`.
+    public var grants: [String: Set<String>]
 
-    public init(plugins: [Plugin]) { self.plugins = plugins }
+    public init(plugins: [Plugin], grants: [String: Set<String>] = [:]) {
+        self.plugins = plugins
+        self.grants = grants
+    }
+
+    /// The permissions a plugin asks for that comity.lua does not grant it.
+    public func missingPermissions(of plugin: Plugin) -> [String] {
+        guard let manifest = plugin.manifest else { return [] }
+        return manifest.permissions.filter { !(grants[manifest.name]?.contains($0) ?? false) }
+    }
 
     /// Reads every plugin under `folder` (a workspace's `Plugins/`).
     public static func load(from folder: URL, comityVersion: String = ComityVersion.current) -> PluginCatalog {
@@ -91,6 +103,10 @@ public struct PluginCatalog: Sendable, Equatable {
                         function.name, summary: function.summary, parameters: function.parameters, results: function.results,
                         origin: name,
                         implementation: { call, context in
+                            // Its code runs as the plugin: what it may call is what it was granted.
+                            let caller = context.activePlugin
+                            context.activePlugin = pluginName
+                            defer { context.activePlugin = caller }
                             let implementation = try context.pluginFunction(functionName, plugin: pluginName)
                             return try call.forwardingArguments(to: implementation)
                         }))
@@ -115,6 +131,7 @@ extension Workspace {
     /// The workspace's plugins (`Plugins/`), and the API with their functions added.
     public func pluginsAndAPI() -> (plugins: PluginCatalog, api: APIRegistry) {
         var plugins = PluginCatalog.load(from: folder.appendingPathComponent("Plugins"))
+        plugins.grants = pluginGrants
         var api = APIRegistry.standard(schema: schema)
         plugins.register(into: &api)
         return (plugins, api)

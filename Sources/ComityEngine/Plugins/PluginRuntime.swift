@@ -7,7 +7,7 @@ import LuaBridge
 /// the first time one of its functions is called, so a workflow that uses no plugin,
 /// or only working ones, is not stopped by a broken one.
 final class PluginRuntime {
-    private let catalog: PluginCatalog
+    let catalog: PluginCatalog
     private let sandbox: LuaSandbox
     private var implementations: [String: LuaTable] = [:]
 
