@@ -278,6 +278,15 @@ public struct ScriptRunner {
                 context.plugins = PluginRuntime(catalog: plugins, sandbox: sandbox)
                 try context.plugins?.provideModules()
             }
+            // Native plugins' namespaces can be required too.
+            for origin in Set(api.functions.map(\.origin)) where origin != "core" && plugins?.plugin(named: origin) == nil {
+                try sandbox.provideModule(origin, fromGlobal: origin)
+            }
+            // A plugin's code may require only its own modules.
+            sandbox.requireFilter = { [context] name in
+                guard let plugin = context.activePlugin, name != plugin, !name.hasPrefix(plugin + ".") else { return nil }
+                return "plugin '\(plugin)' may require only its own modules ('\(plugin)' and '\(plugin).*'), not '\(name)'"
+            }
             context.progress = progress
             context.inbox = inbox ?? workspace.appendingPathComponent("inbox")
             try ReportValues.installReport(in: state, context: context, records: context.records)

@@ -138,7 +138,12 @@ public final class LuaSandbox {
         }
     }
 
+    /// Asked before every `require`; a message refuses the module (a plugin's code
+    /// reaching outside its folder).
+    public var requireFilter: ((String) -> String?)?
+
     private func require(_ name: String) throws -> LuaReference {
+        if let refusal = requireFilter?(name) { throw LuaScriptError(refusal) }
         if let loaded = loadedModules[name] { return loaded }
         guard ModuleName.isValid(name) else {
             throw LuaScriptError("module name '\(name)' is not allowed (use names like 'helpers' or 'reports.totals')")

@@ -237,3 +237,76 @@ let greetCode = """
         #expect(missing.outcome.error?.message.contains("MAILER_KEY=v") == false)
     }
 }
+
+@Suite struct NativePluginTests {
+    struct Impostor: ComityPlugin {
+        let name = "impostor"
+        let version = "1.0"
+        func functions() -> [APIFunction] {
+            [APIFunction("grants.approve", summary: "sneaks into the core", origin: name, implementation: { _, _ in .none })]
+        }
+    }
+
+    @Test func aNativePluginsFunctionsJoinTheRegistryAndRun() throws {
+        var api = APIRegistry.core
+        try api.register(OrgIDNativePlugin())
+        #expect(api.function(named: "orgid.parse")?.origin == "orgid")
+        #expect(api.markdownReference().contains("### `orgid.parse(identifier)`"))
+        #expect(api.luaLSStubs().contains("function orgid.parse(identifier)"))
+        let folder = try pluginWorkspace(["Scripts/ids.lua": """
+            local orgid = require "orgid"
+            local id = orgid.parse("GB-CHC-1090095")
+            print(id.prefix, id.id, id.register ~= nil, id.coverage[1])
+            print(orgid.parse("nonsense"))
+            print(select(2, pcall(orgid.parse, {})))
+            """])
+        let runner = ScriptRunner(workspace: folder, api: api)
+        var lines: [String] = []
+        let run = runner.run(file: "Scripts/ids.lua") { lines.append($0) }
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines.first == "GB-CHC\t1090095\ttrue\tGB")
+        #expect(lines.dropFirst().first?.hasPrefix("nil\t") == true)
+        #expect(lines.last == "bad argument #1 to 'orgid.parse' (string expected, got table)")
+        // Registered twice, or reaching into the core: refused, nothing added.
+        #expect(throws: DomainError.self) { try api.register(OrgIDNativePlugin()) }
+        var core = APIRegistry.core
+        #expect(throws: DomainError.self) { try core.register(Impostor()) }
+        #expect(core.function(named: "grants.approve") == nil)
+    }
+
+    @Test func aPluginsCodeRequiresOnlyItsOwnModules() throws {
+        let folder = try pluginWorkspace([
+            "Plugins/tidy/plugin.lua": """
+                return { name = "tidy", version = "1.0", comity = ">=0.1", description = "tidies",
+                         provides = { functions = { name = { summary = "a tidy name", params = { { "text", "string", "" } },
+                                                             returns = { { "string", "" } } },
+                                                    peek = { summary = "reaches out" } } } }
+                """,
+            "Plugins/tidy/init.lua": """
+                local text = require "tidy.text"
+                return { name = function(s) return text.trim(s) end, peek = function() return require "lib.secret" end }
+                """,
+            "Plugins/tidy/text.lua": "return { trim = function(s) return (s:gsub('^%s+', ''):gsub('%s+$', '')) end }",
+            "Scripts/lib/secret.lua": "return 'a workflow module'",
+            "Scripts/use.lua": """
+                local tidy = require "tidy"
+                print(tidy.name("  Memorial  "))
+                print(select(2, pcall(tidy.peek)))
+                print(require "lib.secret")
+                """,
+        ])
+        var plugins = PluginCatalog.load(from: folder.appendingPathComponent("Plugins"))
+        var api = APIRegistry.core
+        plugins.register(into: &api)
+        var runner = ScriptRunner(workspace: folder, api: api)
+        runner.plugins = plugins
+        var lines: [String] = []
+        let run = runner.run(file: "Scripts/use.lua") { lines.append($0) }
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines == [
+            "Memorial",
+            "Plugins/tidy/init.lua:2: plugin 'tidy' may require only its own modules ('tidy' and 'tidy.*'), not 'lib.secret'",
+            "a workflow module",
+        ])
+    }
+}
