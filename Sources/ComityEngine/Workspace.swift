@@ -75,6 +75,20 @@ public struct Workspace: Sendable {
         return grants
     }
 
+    /// Custom fields the workspace's plugins add (a broken plugin adds none; `comity
+    /// plugins list` says why).
+    static func addPluginFields(to schema: inout DomainSchema, folder: URL) throws {
+        for plugin in PluginCatalog.load(from: folder.appendingPathComponent("Plugins")).plugins where plugin.isLoaded {
+            for (type, field) in plugin.manifest?.customFields ?? [] {
+                do {
+                    try schema.addCustomField(field, to: type)
+                } catch {
+                    throw LuaError(.runtime, "Plugins/\(plugin.name)/plugin.lua: provides.custom_fields.\(type.rawValue).\(field.name): \(error.message)")
+                }
+            }
+        }
+    }
+
     public static let configurationFile = "comity.lua"
 
     /// The workspace that contains `start`.
@@ -87,8 +101,10 @@ public struct Workspace: Sendable {
             if parent.path == folder.path { break }
             folder = parent
         }
+        var schema = DomainSchema.standard
+        try addPluginFields(to: &schema, folder: start.standardizedFileURL)
         return Workspace(folder: start.standardizedFileURL, configured: false,
-                         databasePath: start.appendingPathComponent(".comity/comity.db").path, timeZone: .gmt, schema: .standard)
+                         databasePath: start.appendingPathComponent(".comity/comity.db").path, timeZone: .gmt, schema: schema)
     }
 
     /// Reads `folder/comity.lua`: a Lua file that returns a table (run in the sandbox,
@@ -138,6 +154,7 @@ public struct Workspace: Sendable {
         case .integer(let n) where (1...100).contains(n): depth = Int(n)
         default: throw LuaError(.runtime, "\(shown): max_trigger_depth must be a whole number from 1 to 100 (default 8)")
         }
+        try addPluginFields(to: &schema, folder: folder)
         var workspace = Workspace(folder: folder, configured: true, databasePath: database, timeZone: timeZone, schema: schema)
         workspace.maxTriggerDepth = depth
         switch table["plugins"] {
@@ -212,18 +229,24 @@ public struct Workspace: Sendable {
 
 /// `custom_fields = { organisation = { name = "boolean" or { type = ..., values = ..., doc = ... } } }`
 enum CustomFieldSettings {
-    static func apply(_ table: LuaTable, to schema: inout DomainSchema, file: String) throws {
+    /// Adds the fields of `custom_fields = { organisation = { ... } }` to `schema`;
+    /// returns them. `prefix` names where they were written (`custom_fields`,
+    /// `provides.custom_fields`).
+    @discardableResult
+    static func apply(_ table: LuaTable, to schema: inout DomainSchema, file: String,
+                      prefix: String = "custom_fields") throws -> [(RecordType, FieldDefinition)] {
+        var added: [(RecordType, FieldDefinition)] = []
         for (typeKey, fieldsValue) in table.hash.sorted(by: { "\($0.key)" < "\($1.key)" }) {
             let typeName = typeKey.stringValue ?? "\(typeKey)"
             guard let type = RecordType(rawValue: typeName) else {
-                throw LuaError(.runtime, "\(file): custom_fields.\(typeName): not a record type (types: \(RecordType.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw LuaError(.runtime, "\(file): \(prefix).\(typeName): not a record type (types: \(RecordType.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             guard case .table(let fields) = fieldsValue else {
-                throw LuaError(.runtime, "\(file): custom_fields.\(typeName) must be a table of fields")
+                throw LuaError(.runtime, "\(file): \(prefix).\(typeName) must be a table of fields")
             }
             for (nameKey, spec) in fields.hash.sorted(by: { "\($0.key)" < "\($1.key)" }) {
                 let name = nameKey.stringValue ?? "\(nameKey)"
-                let where_ = "\(file): custom_fields.\(typeName).\(name)"
+                let where_ = "\(file): \(prefix).\(typeName).\(name)"
                 var typeText: String?
                 var doc = "Custom field."
                 var values: [String] = []
@@ -251,12 +274,15 @@ enum CustomFieldSettings {
                     throw LuaError(.runtime, "\(where_): type must be one of string, integer, decimal, boolean, date, money, choice, list (got \(typeText.map { "'\($0)'" } ?? spec.typeName))")
                 }
                 do {
-                    try schema.addCustomField(FieldDefinition(name, fieldType, doc), to: type)
+                    let definition = FieldDefinition(name, fieldType, doc)
+                    try schema.addCustomField(definition, to: type)
+                    added.append((type, definition))
                 } catch {
                     throw LuaError(.runtime, "\(where_): \(error.message)")
                 }
             }
         }
+        return added
     }
 }
 

@@ -310,3 +310,79 @@ let greetCode = """
         ])
     }
 }
+
+/// The plugins shipped in the repository's `Plugins/`, in a workspace of their own.
+@Suite struct ShippedPluginTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func run(_ script: String, now: String = "2026-01-10T00:00:00Z") throws -> (ScriptRun, [String]) {
+        let folder = try pluginWorkspace(["comity.lua": "return { time_zone = 'UTC' }", "Scripts/use.lua": script])
+        for name in ["sdg", "compliance"] {
+            try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("Plugins/\(name)"),
+                                             to: folder.appendingPathComponent("Plugins/\(name)"))
+        }
+        let workspace = try Workspace.load(folder)
+        let (plugins, api) = workspace.pluginsAndAPI()
+        let errors = plugins.plugins.compactMap(\.error)
+        #expect(errors.isEmpty, "\(errors)")
+        var runner = ScriptRunner(workspace: folder, now: try Timestamp(parsing: now), api: api,
+                                  store: try SQLiteStore(inMemory: workspace.schema))
+        runner.plugins = plugins
+        var lines: [String] = []
+        let run = runner.run(file: "Scripts/use.lua") { lines.append($0) }
+        return (run, lines)
+    }
+
+    @Test func sdgTagsRecordsAndReportsGrantsByGoal() throws {
+        let (run, lines) = try run("""
+            local sdg = require "sdg"
+            local fund = orgs.create { name = "Fund", country = "RU", kind = 60 }
+            local school = orgs.create { name = "School", country = "RU", kind = 22 }
+            print(table.concat(sdg.tag(school, { 10, 4 }), ","), table.concat(sdg.tag(school, { 4, 5 }), ","))
+            for i, goal in ipairs { 4, 4, 13 } do
+              local g = grants.create { title = "G" .. i, funder = fund, recipient = school }
+              grants.submit(g); grants.award(g, { amount_awarded = money(1000, "RUB") })
+              sdg.tag(g, { goal })
+            end
+            print(sdg.title(13), #sdg.goals(), select(2, pcall(sdg.title, 18)))
+            local r = sdg.report()
+            for _, row in ipairs(r.sections[1].table.rows) do print(table.concat({ row[1], row[2], row[3], row[4] }, " | ")) end
+            return r
+            """)
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines == [
+            "4,10\t4,5,10",
+            "Climate action\t17\tsdg: '18' is not a goal (goals are numbered 1 to 17)",
+            "4 | Quality education | 2 | 2,000.00 RUB",
+            "13 | Climate action | 1 | 1,000.00 RUB",
+        ])
+        #expect(run.report?.title == "Grants by Sustainable Development Goal")
+    }
+
+    @Test func complianceFlagsCrossBorderGrantsAndTracksTheirObligationsOnce() throws {
+        let (run, lines) = try run("""
+            local compliance = require "compliance"
+            local us = orgs.create { name = "US Fund", country = "US", kind = 60 }
+            local ru = orgs.create { name = "Memorial", country = "RU", kind = 22 }
+            local de = orgs.create { name = "Verein", country = "DE", kind = 22 }
+            local home = grants.create { title = "Local", funder = ru, recipient = ru }
+            local abroad = grants.create { title = "Archive", funder = us, recipient = ru }
+            local other = grants.create { title = "Library", funder = us, recipient = de }
+            print(compliance.check(home))
+            print(compliance.check(abroad))
+            print(compliance.track(home), compliance.track(abroad), compliance.track(abroad), compliance.track(other))
+            for t in tasks.find { kind = "compliance", order_by = "due" } do print(t.title, t.due) end
+            print(abroad.cross_border, home.cross_border)
+            """)
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines == [
+            "false\tFunder and recipient are both registered in RU.",
+            "true\tThe funder is registered in US and the recipient in RU.",
+            "0\t2\t0\t1",
+            "Record the funds received from abroad separately in the accounts: Archive\t2026-02-09T00:00:00Z",
+            "Include the funds received from abroad in the next report to the registering authority: Archive\t2026-04-10T00:00:00Z",
+            "Note the funds received from abroad in the annual report: Library\t2027-01-10T00:00:00Z",
+            "true\tfalse",
+        ])
+    }
+}

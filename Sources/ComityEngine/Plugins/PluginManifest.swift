@@ -13,6 +13,14 @@ public struct PluginManifest: Sendable, Equatable {
     /// `read_inbox`, `send_mail`, `secrets:NAME`, `http:HOST`.
     public var permissions: [String]
     public var functions: [PluginFunctionDeclaration]
+    /// Fields it adds to record types, as comity.lua's `custom_fields` would.
+    public var customFields: [(RecordType, FieldDefinition)]
+
+    public static func == (a: PluginManifest, b: PluginManifest) -> Bool {
+        a.name == b.name && a.version == b.version && a.comity == b.comity && a.description == b.description
+            && a.permissions == b.permissions && a.functions == b.functions
+            && a.customFields.map { "\($0.0.rawValue).\($0.1.name)" } == b.customFields.map { "\($0.0.rawValue).\($0.1.name)" }
+    }
 
     static let fields = ["name", "version", "comity", "description", "permissions", "provides"]
     static let simplePermissions = ["read_inbox", "send_mail"]
@@ -73,10 +81,23 @@ public struct PluginManifest: Sendable, Equatable {
 
         var functions: [PluginFunctionDeclaration] = []
         switch table["provides"] {
-        case .nil: break
+        case .nil: customFields = []
         case .table(let provides):
-            for key in provides.hash.keys where key.stringValue != "functions" {
-                throw fail("provides.\(key.stringValue ?? key.typeName) is not supported by this version of comity (provides: functions)")
+            for key in provides.hash.keys where !["functions", "custom_fields"].contains(key.stringValue ?? "") {
+                throw fail("provides.\(key.stringValue ?? key.typeName) is not supported by this version of comity (provides: functions, custom_fields)")
+            }
+            switch provides["custom_fields"] {
+            case .nil: customFields = []
+            case .table(let fields):
+                var scratch = DomainSchema.standard
+                do {
+                    customFields = try CustomFieldSettings.apply(fields, to: &scratch, file: file, prefix: "provides.custom_fields")
+                } catch let error as LuaError {
+                    throw PluginError(plugin: folder, error.message)
+                } catch {
+                    throw fail("provides.custom_fields: \(error)")
+                }
+            default: throw fail("provides.custom_fields must be a table by record type, e.g. { grant = { sdg_goals = \"list\" } }")
             }
             switch provides["functions"] {
             case .nil: break
