@@ -135,7 +135,7 @@ public struct SpecRunner {
             try state.setGlobal("params", .table(LuaTable()))
             try WorkflowDeclaration.install(in: state, schema: schema)
             let context = try api.install(in: sandbox, now: start, timeZone: timeZone, schema: schema,
-                                          transaction: AutocommitTransaction(store), run: "spec")
+                                          transaction: ForwardingTransaction(AutocommitSource(store)), run: "spec")
             context.inbox = inbox
             _ = try sandbox.run(SpecPrelude.source, chunkName: "=(spec prelude)")
             try installHelpers(state, context: context, store: store, folder: folder, inbox: inbox, output: output)

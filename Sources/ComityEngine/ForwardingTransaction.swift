@@ -1,15 +1,40 @@
 import ComityCore
 
-/// A store seen as one transaction whose every call commits on its own: a spec's
-/// fixtures and checks run between workflow runs, each of which needs the database's
-/// single writer for its own transaction.
-final class AutocommitTransaction: StoreTransaction {
+/// Where a `ForwardingTransaction` sends each call.
+protocol TransactionSource: AnyObject {
+    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+}
+
+/// Every call its own committed transaction: a spec's fixtures and checks run between
+/// workflow runs, each of which needs the database's single writer for its own.
+final class AutocommitSource: TransactionSource {
     let store: any Store
-
     init(_ store: any Store) { self.store = store }
+    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try store.write(commit: true, body) }
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try store.read(body) }
+}
 
-    private func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try store.write(commit: true, body) }
-    private func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try store.read(body) }
+/// The transaction of the statement being run (`comity repl`): set around each one.
+final class CurrentTransactionSource: TransactionSource {
+    var current: (any StoreTransaction)?
+    private func transaction() throws -> any StoreTransaction {
+        guard let current else { throw StoreError(.database, "no statement is running") }
+        return current
+    }
+    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try body(try transaction()) }
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try body(try transaction()) }
+}
+
+/// One transaction as the API sees it, whose calls go where its source says: for a
+/// state that outlives a single transaction (a spec, a REPL session).
+final class ForwardingTransaction: StoreTransaction {
+    let source: any TransactionSource
+
+    init(_ source: any TransactionSource) { self.source = source }
+
+    private func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try source.write(body) }
+    private func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try source.read(body) }
 
     func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
         try write { try $0.create(type, fields, context: context) }

@@ -1,0 +1,71 @@
+import ArgumentParser
+import ComityCore
+import ComityEngine
+import Foundation
+
+struct ReplCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repl",
+        abstract: "An interactive Lua prompt with the API bound to the workspace.",
+        discussion: """
+            Each statement runs in its own transaction, rolled back unless --write is given: try \
+            things on real data and keep nothing. An expression's values are printed; a statement \
+            that is not finished asks for more lines ("..>"). Globals stay between statements, \
+            locals do not. Input is kept in .comity/repl_history; for line editing run it under \
+            rlwrap (rlwrap comity repl). Ctrl-D ends the session.
+            """)
+
+    @Flag(help: "Commit each statement that succeeds.")
+    var write = false
+
+    func run() throws {
+        let opened = try OpenedWorkspace.open()
+        let runner = opened.runner(logger: .init(label: "comity.repl"))
+        let session: ReplSession
+        do {
+            session = try ReplSession(
+                workspace: opened.workspace.folder, store: opened.store, api: runner.api, plugins: runner.plugins,
+                timeZone: opened.workspace.timeZone, write: write) { print($0) }
+        } catch {
+            throw CommandFailure.report(error.message)
+        }
+        let interactive = isatty(STDIN_FILENO) != 0
+        let history = opened.workspace.folder.appendingPathComponent(".comity/repl_history")
+        if interactive {
+            print("comity \(ComityVersion.current) repl: \(write ? "statements are committed (--write)" : "every statement is rolled back (start with --write to keep changes)"); Ctrl-D ends")
+        }
+        var pending = ""
+        while true {
+            if interactive {
+                Swift.print(pending.isEmpty ? "comity> " : "..> ", terminator: "")
+                fflush(nil) // all streams: the prompt has no newline
+            }
+            guard let line = readLine() else { break }
+            pending += (pending.isEmpty ? "" : "\n") + line
+            guard !pending.trimmingCharacters(in: .whitespaces).isEmpty else { pending = ""; continue }
+            let outcome = session.evaluate(pending)
+            if outcome == .incomplete { continue }
+            Self.remember(pending, in: history)
+            pending = ""
+            switch outcome {
+            case .values(let values): if !values.isEmpty { print(values.joined(separator: "\t")) }
+            case .failed(let message): FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            case .incomplete: break
+            }
+        }
+        if !pending.isEmpty { throw CommandFailure.report("the input ended inside a statement: \(pending)") }
+        if interactive { print() }
+    }
+
+    /// Appends a statement to the history file (the folder exists: the database is in it).
+    static func remember(_ statement: String, in file: URL) {
+        let entry = Data((statement.replacingOccurrences(of: "\n", with: "\\n") + "\n").utf8)
+        if let handle = try? FileHandle(forWritingTo: file) {
+            handle.seekToEndOfFile()
+            handle.write(entry)
+            try? handle.close()
+        } else {
+            FileManager.default.createFile(atPath: file.path, contents: entry, attributes: [.posixPermissions: 0o600])
+        }
+    }
+}
