@@ -1,0 +1,305 @@
+import ComityCore
+import Foundation
+import LuaBridge
+
+/// One thing `comity check` found: where, and what.
+public struct CheckFinding: Sendable, Equatable, CustomStringConvertible {
+    public let file: String
+    public let line: Int
+    public let message: String
+
+    public var description: String { "\(file):\(line): \(message)" }
+}
+
+/// `comity check`: what can be known about a script without running it. Lua compiles
+/// it (syntax); then its tokens are read against the API registry: unknown API names,
+/// argument counts, literal arguments of the wrong type, and record fields that do not
+/// exist where the record's type is known (`grants.create { titel = ... }`, `g.titel`
+/// for `local g = grants.get(...)` or `for g in grants.find {...}`). It errs on the side
+/// of saying nothing: what it cannot know, it does not report.
+public struct ScriptCheck {
+    public let api: APIRegistry
+
+    public init(api: APIRegistry) { self.api = api }
+
+    static let luaGlobals: Set<String> = [
+        "print", "pairs", "ipairs", "tostring", "tonumber", "type", "select", "error", "pcall", "xpcall", "assert",
+        "next", "rawget", "rawset", "rawequal", "rawlen", "setmetatable", "getmetatable", "require", "load", "string",
+        "table", "math", "utf8", "coroutine", "os", "params", "_G", "_VERSION", "_ENV", "collectgarbage", "self",
+    ]
+    /// What a spec file (`*_spec.lua`) has besides the API.
+    static let specGlobals: Set<String> = ["describe", "it", "expect", "clock", "fixture", "run_workflow", "inbox_put", "outbox"]
+
+    public func check(file path: String, shownAs shown: String) -> [CheckFinding] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return [CheckFinding(file: shown, line: 0, message: "cannot read the file")]
+        }
+        let source = String(decoding: data, as: UTF8.self)
+        // Syntax: Lua's own compiler, in a bare state.
+        do {
+            let state = try LuaState(memoryLimit: 64 << 20)
+            _ = try state.load(Array(data), chunkName: shown)
+        } catch {
+            let line = Int(error.message.dropFirst(shown.count + 1).prefix { $0.isNumber }) ?? 0
+            let message = error.message.hasPrefix(shown + ":") ? String(error.message.drop { $0 != " " }.dropFirst()) : error.message
+            return [CheckFinding(file: shown, line: line, message: "syntax: \(message)")]
+        }
+        var reader = Reader(check: self, tokens: LuaTokens.tokens(source), file: shown, spec: shown.hasSuffix("_spec.lua"))
+        return reader.findings()
+    }
+
+    /// The fields a record type's values have (built-in, custom and system).
+    func fields(of type: RecordType) -> Set<String> {
+        Set(api.types.first { $0.name == type.displayName }?.fields.map(\.name) ?? [])
+    }
+}
+
+private struct Reader {
+    let check: ScriptCheck
+    let tokens: [LuaToken]
+    let file: String
+    let spec: Bool
+    var results: [CheckFinding] = []
+
+    init(check: ScriptCheck, tokens: [LuaToken], file: String, spec: Bool) {
+        self.check = check
+        self.tokens = tokens
+        self.file = file
+        self.spec = spec
+    }
+
+    func token(_ index: Int) -> LuaToken? { tokens.indices.contains(index) ? tokens[index] : nil }
+    func isSymbol(_ index: Int, _ text: String) -> Bool { token(index).map { $0.kind == .symbol && $0.text == text } ?? false }
+
+    mutating func report(_ line: Int, _ message: String) { results.append(CheckFinding(file: file, line: line, message: message)) }
+
+    mutating func findings() -> [CheckFinding] {
+        let functions = Dictionary(check.api.functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let namespaces = Set(check.api.functions.compactMap { $0.name.split(separator: ".").count == 2 ? String($0.name.split(separator: ".")[0]) : nil })
+        let apiGlobals = Set(check.api.functions.filter { !$0.name.contains(".") }.map(\.name))
+        let collections = Dictionary(uniqueKeysWithValues: RecordType.allCases.map { ($0.collection, $0) })
+        // Names the script binds itself: locals, parameters, loop variables, globals it
+        // assigns or defines (anywhere in the file: scopes are not followed).
+        var bound: Set<String> = []
+        for (index, current) in tokens.enumerated() {
+            let previous = token(index - 1)
+            switch current.kind == .keyword ? current.text : "" {
+            case "local", "for":
+                // `local a, b` / `local function f` / `for k, v in`
+                var position = index + 1
+                if token(position)?.text == "function" { position += 1 }
+                while let name = token(position), name.kind == .name {
+                    bound.insert(name.text)
+                    guard isSymbol(position + 1, ",") else { break }
+                    position += 2
+                }
+            case "function":
+                // `function f(a, b)`, `function t.f(a)`, `function(a, ...)`: the first name
+                // of the header, and the parameters.
+                var position = index + 1
+                if let name = token(position), name.kind == .name, !isSymbol(position + 1, ".") && !isSymbol(position + 1, ":") {
+                    bound.insert(name.text)
+                }
+                while let t = token(position), t.text != "(" { position += 1 }
+                while let t = token(position), t.text != ")" {
+                    if t.kind == .name { bound.insert(t.text) }
+                    position += 1
+                }
+            default:
+                break
+            }
+            if current.kind == .name, isSymbol(index + 1, "="), !(previous.map { $0.text == "." || $0.text == ":" } ?? false) {
+                bound.insert(current.text)
+            }
+        }
+        var known = ScriptCheck.luaGlobals.union(apiGlobals).union(namespaces).union(bound)
+        if spec { known.formUnion(ScriptCheck.specGlobals) }
+        var recordVariables: [String: RecordType] = [:]
+
+        var index = 0
+        while index < tokens.count {
+            let current = tokens[index]
+            defer { index += 1 }
+            guard current.kind == .name else { continue }
+            let previous = token(index - 1)
+            if previous.map({ $0.text == "." || $0.text == ":" }) ?? false { continue } // a field, not a name
+            // Record variables: `local g = grants.get(...)`, `for g in grants.find ...`.
+            if previous?.text == "local", isSymbol(index + 1, "="), let collection = token(index + 2)?.text,
+               let type = collections[collection], isSymbol(index + 3, "."),
+               let verb = token(index + 4)?.text, ["create", "get", "update"].contains(verb) {
+                recordVariables[current.text] = type
+            } else if previous?.text == "for", token(index + 1)?.text == "in", let collection = token(index + 2)?.text,
+                      let type = collections[collection], isSymbol(index + 3, "."), token(index + 4)?.text == "find" {
+                recordVariables[current.text] = type
+            } else if isSymbol(index + 1, "="), previous?.text != "local" {
+                recordVariables[current.text] = nil // assigned something else
+            }
+            if let type = recordVariables[current.text], isSymbol(index + 1, "."), let field = token(index + 2), field.kind == .name,
+               !isSymbol(index + 3, "("), !check.fields(of: type).isEmpty, !check.fields(of: type).contains(field.text) {
+                report(field.line, unknownField(field.text, type))
+                continue
+            }
+            if namespaces.contains(current.text), !bound.contains(current.text), isSymbol(index + 1, "."),
+               let member = token(index + 2), member.kind == .name {
+                let name = "\(current.text).\(member.text)"
+                guard let function = functions[name] else {
+                    let siblings = check.api.functions.map(\.name).filter { $0.hasPrefix(current.text + ".") }
+                    var message = "unknown API function '\(name)'"
+                    if let near = NameSuggestion.closest(to: name, among: siblings) { message += " (did you mean '\(near)'?)" }
+                    report(member.line, message)
+                    continue
+                }
+                checkCall(function, at: index + 3, collections: collections)
+                continue
+            }
+            if !known.contains(current.text), current.kind == .name,
+               isSymbol(index + 1, ".") || isSymbol(index + 1, "(") || isSymbol(index + 1, ":") || isSymbol(index + 1, "{") {
+                var message = "unknown name '\(current.text)'"
+                if let near = NameSuggestion.closest(to: current.text, among: Array(known)) { message += " (did you mean '\(near)'?)" }
+                report(current.line, message)
+            }
+        }
+        return results
+    }
+
+    enum Literal { case string, number, integer, boolean, table, function, `nil` }
+
+    /// Checks the call that starts at `open` (the token after the function's name).
+    mutating func checkCall(_ function: APIFunction, at open: Int, collections: [String: RecordType]) {
+        guard let first = token(open) else { return }
+        var arguments: [[LuaToken]] = []
+        if first.kind == .string {
+            arguments = [[first]]
+        } else if first.text == "{" {
+            guard let end = matching(open) else { return }
+            arguments = [Array(tokens[open...end])]
+        } else if first.text == "(" {
+            guard let end = matching(open) else { return }
+            var current: [LuaToken] = []
+            var depth = 0
+            for position in (open + 1)..<end {
+                let t = tokens[position]
+                if t.kind == .symbol, ["(", "{", "["].contains(t.text) { depth += 1 }
+                if t.kind == .symbol, [")", "}", "]"].contains(t.text) { depth -= 1 }
+                if t.kind == .keyword, ["function", "if", "do", "repeat"].contains(t.text) { depth += 1 }
+                if t.kind == .keyword, ["end", "until"].contains(t.text) { depth -= 1 }
+                if depth == 0, t.kind == .symbol, t.text == "," {
+                    arguments.append(current)
+                    current = []
+                } else {
+                    current.append(t)
+                }
+            }
+            if !current.isEmpty || !arguments.isEmpty { arguments.append(current) }
+        } else {
+            return // not called here (passed as a value)
+        }
+        let line = first.line
+        if arguments.count > function.parameters.count {
+            report(line, "too many arguments to '\(function.name)' (expected at most \(function.parameters.count), got \(arguments.count))")
+            return
+        }
+        // The last argument may be a call or `...` giving several values: then the count is unknown.
+        let open = arguments.last.map { $0.contains { $0.text == "(" || $0.text == "..." } } ?? false
+        if !open, let missing = function.parameters.dropFirst(arguments.count).first(where: { !$0.type.isOptional }) {
+            let number = (function.parameters.firstIndex(of: missing) ?? 0) + 1
+            report(line, "missing argument #\(number) '\(missing.name)' (\(missing.type)) to '\(function.name)'")
+            return
+        }
+        for (offset, argument) in arguments.enumerated() {
+            guard let literal = Self.literal(argument), !Self.accepts(function.parameters[offset].type, literal) else { continue }
+            report(line, "bad argument #\(offset + 1) to '\(function.name)' (\(function.parameters[offset].type) expected, got \(Self.name(literal)))")
+        }
+        // Fields of a record written with create or update.
+        let parts = function.name.split(separator: ".").map(String.init)
+        if parts.count == 2, let type = collections[parts[0]], ["create", "update"].contains(parts[1]) {
+            let table = parts[1] == "create" ? arguments.first : (arguments.count > 1 ? arguments[1] : nil)
+            if let table, table.first?.text == "{" { checkFields(table, of: type) }
+        }
+    }
+
+    mutating func checkFields(_ table: [LuaToken], of type: RecordType) {
+        let fields = check.fields(of: type)
+        guard !fields.isEmpty else { return }
+        var depth = 0
+        for (position, t) in table.enumerated() {
+            if t.kind == .symbol, ["(", "{", "["].contains(t.text) { depth += 1 }
+            if t.kind == .symbol, [")", "}", "]"].contains(t.text) { depth -= 1 }
+            if t.kind == .keyword, ["function", "if", "do", "repeat"].contains(t.text) { depth += 1 }
+            if t.kind == .keyword, ["end", "until"].contains(t.text) { depth -= 1 }
+            guard depth == 1, t.kind == .name, position + 1 < table.count, table[position + 1].text == "=",
+                  position > 0, ["{", ",", ";"].contains(table[position - 1].text), !fields.contains(t.text) else { continue }
+            report(t.line, unknownField(t.text, type))
+        }
+    }
+
+    func unknownField(_ field: String, _ type: RecordType) -> String {
+        var message = "\(type.displayName) has no field '\(field)'"
+        if let near = NameSuggestion.closest(to: field, among: check.fields(of: type).sorted()) { message += " (did you mean '\(near)'?)" }
+        return message
+    }
+
+    /// The index of the bracket that closes the one at `open`.
+    func matching(_ open: Int) -> Int? {
+        guard let opening = token(open) else { return nil }
+        let closing = opening.text == "(" ? ")" : opening.text == "{" ? "}" : "]"
+        var depth = 0
+        for position in open..<tokens.count where tokens[position].kind == .symbol {
+            if tokens[position].text == opening.text { depth += 1 }
+            if tokens[position].text == closing { depth -= 1; if depth == 0 { return position } }
+        }
+        return nil
+    }
+
+    /// The kind of an argument written as a single literal; nil for anything else.
+    static func literal(_ argument: [LuaToken]) -> Literal? {
+        guard let first = argument.first else { return nil }
+        if first.text == "{", argument.last?.text == "}" {
+            // One constructor, not `{...}` followed by more (`{ } .. x`).
+            var depth = 0
+            for (position, t) in argument.enumerated() where t.kind == .symbol {
+                if t.text == "{" { depth += 1 }
+                if t.text == "}" { depth -= 1; if depth == 0 && position != argument.count - 1 { return nil } }
+            }
+            return .table
+        }
+        if first.text == "function", argument.last?.text == "end" { return .function }
+        let tokens = first.text == "-" ? Array(argument.dropFirst()) : argument
+        guard tokens.count == 1, let only = tokens.first else { return nil }
+        switch only.kind {
+        case .string: return .string
+        case .number: return only.text.contains(".") || only.text.lowercased().contains("e") && !only.text.lowercased().hasPrefix("0x") ? .number : .integer
+        case .keyword where only.text == "true" || only.text == "false": return .boolean
+        case .keyword where only.text == "nil": return .nil
+        default: return nil
+        }
+    }
+
+    static func accepts(_ type: APIType, _ literal: Literal) -> Bool {
+        switch type {
+        case .any: return true
+        case .optional(let wrapped): return literal == .nil || accepts(wrapped, literal)
+        case .oneOf(let options): return options.contains { accepts($0, literal) }
+        case .integer: return literal == .integer
+        case .number: return literal == .integer || literal == .number
+        case .string: return literal == .string || literal == .integer || literal == .number
+        case .boolean: return literal == .boolean
+        case .table, .list: return literal == .table
+        case .function: return literal == .function
+        // The API's own types (Money, Time, records) are made by its functions; a few take
+        // text or tables too, so only what can never be one is reported.
+        case .named: return literal != .nil && literal != .boolean && literal != .function
+        }
+    }
+
+    static func name(_ literal: Literal) -> String {
+        switch literal {
+        case .string: "string"
+        case .number, .integer: "number"
+        case .boolean: "boolean"
+        case .table: "table"
+        case .function: "function"
+        case .nil: "nil"
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import ComityEngine
+import Foundation
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check Lua scripts without running them: syntax, API names, arguments, record fields.",
+        discussion: """
+            Each finding is printed as FILE:LINE: message; the exit status is 1 when there is one, \
+            so it fits a pre-commit hook:
+              comity check $(git diff --cached --name-only -- '*.lua')
+            Names and types come from the workspace's API registry (plugins and custom fields \
+            included). What cannot be known without running the script is not reported.
+            """)
+
+    @Argument(help: "The Lua files to check.")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give one or more .lua files to check") }
+    }
+
+    func run() throws {
+        let workspace: Workspace
+        do {
+            workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        } catch {
+            throw CommandFailure.report("\(error)")
+        }
+        let check = ScriptCheck(api: workspace.pluginsAndAPI().api)
+        var findings: [CheckFinding] = []
+        for file in files {
+            let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+            findings += check.check(file: path, shownAs: file)
+        }
+        for finding in findings { print(finding) }
+        if !findings.isEmpty {
+            FileHandle.standardError.write(Data("\(findings.count) finding(s) in \(Set(findings.map(\.file)).count) of \(files.count) file(s)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
