@@ -8,6 +8,7 @@ return {
   comity = ">=0.1",
   description = "Flags cross-border grants and tracks the reporting obligations of the recipient's jurisdiction",
   provides = {
+    workflows = { "track.lua" },  -- on grant.awarded: compliance.track(grant)
     custom_fields = {
       grant = { cross_border = { type = "boolean", doc = "The funder is registered outside the recipient's country" } },
     },

@@ -278,6 +278,11 @@ public struct ScriptRunner {
                 context.plugins = PluginRuntime(catalog: plugins, sandbox: sandbox)
                 try context.plugins?.provideModules()
             }
+            // A plugin's workflow runs as the plugin: with its permissions only.
+            let parts = shown.split(separator: "/")
+            if parts.count >= 3, parts[0] == "Plugins", plugins?.plugin(named: String(parts[1])) != nil {
+                context.activePlugin = String(parts[1])
+            }
             // Native plugins' namespaces can be required too.
             for origin in Set(api.functions.map(\.origin)) where origin != "core" && plugins?.plugin(named: origin) == nil {
                 try sandbox.provideModule(origin, fromGlobal: origin)
@@ -429,7 +434,8 @@ public struct ScriptRunner {
     /// Queues every workflow an event of this run starts, in the run's transaction.
     private func enqueueTriggered(by events: [DomainEvent], run: String, depth: Int, in transaction: any StoreTransaction) throws -> Int {
         guard !events.isEmpty else { return 0 }
-        let catalog = WorkflowCatalog.current(workspace: workspace, schema: store?.schema ?? .standard, api: api, timeZone: timeZone)
+        let catalog = WorkflowCatalog.current(workspace: workspace, schema: store?.schema ?? .standard, api: api, timeZone: timeZone,
+                                              pluginWorkflows: plugins?.workflowFiles ?? [])
         var count = 0
         for event in events {
             for workflow in catalog.triggered(by: event.name) {

@@ -13,18 +13,20 @@ public struct WorkflowCatalog: Sendable, Equatable {
 
     /// Reads the declarations in `workspace/Scripts`. A script that fails to load is
     /// listed with its error; two scripts declaring one name are both marked.
+    /// - Parameter pluginWorkflows: workflow files plugins provide (`Plugins/NAME/track.lua`),
+    ///   read after the scripts.
     public static func load(workspace: URL, schema: DomainSchema = .standard, api: APIRegistry = .core,
-                            timeZone: TimeZone = .gmt) -> WorkflowCatalog {
+                            timeZone: TimeZone = .gmt, pluginWorkflows: [String] = []) -> WorkflowCatalog {
         let folder = workspace.appendingPathComponent("Scripts")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
             .filter { $0.hasSuffix(".lua") && !$0.hasSuffix("_spec.lua") }
             .sorted()
         var workflows: [WorkflowSummary] = []
-        for name in names {
-            let file = "Scripts/\(name)"
+        for file in names.map({ "Scripts/\($0)" }) + pluginWorkflows {
+            let name = URL(fileURLWithPath: file).lastPathComponent
             // A plain script (no `workflow {` or `workflow(` in it) is not run at all: its
             // top level is its work, and may need the database.
-            guard let source = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8),
+            guard let source = try? String(contentsOf: workspace.appendingPathComponent(file), encoding: .utf8),
                   source.range(of: #"\bworkflow\s*[{(]"#, options: .regularExpression) != nil else { continue }
             do {
                 guard let declaration = try read(file, workspace: workspace, schema: schema, api: api, timeZone: timeZone) else {
@@ -49,17 +51,19 @@ public struct WorkflowCatalog: Sendable, Equatable {
     /// The catalog as `load` makes it, read again only when a script in `Scripts/` was
     /// added, removed or changed (name, size, modification time): every run that
     /// commits events asks for it.
-    public static func current(workspace: URL, schema: DomainSchema, api: APIRegistry, timeZone: TimeZone) -> WorkflowCatalog {
+    public static func current(workspace: URL, schema: DomainSchema, api: APIRegistry, timeZone: TimeZone,
+                               pluginWorkflows: [String] = []) -> WorkflowCatalog {
         let folder = workspace.appendingPathComponent("Scripts")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".lua") }.sorted()
+            .map { "Scripts/\($0)" } + pluginWorkflows
         let signature = names.map { name -> String in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)
+            let attributes = try? FileManager.default.attributesOfItem(atPath: workspace.appendingPathComponent(name).path)
             let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
             return "\(name)\t\(attributes?[.size] as? Int ?? -1)\t\(modified)"
         }.joined(separator: "\n") + "\n" + schema.eventNames.joined(separator: ",")
         let key = workspace.standardizedFileURL.path
         if let known = cache.withLock({ $0[key] }), known.signature == signature { return known.catalog }
-        let catalog = load(workspace: workspace, schema: schema, api: api, timeZone: timeZone)
+        let catalog = load(workspace: workspace, schema: schema, api: api, timeZone: timeZone, pluginWorkflows: pluginWorkflows)
         cache.withLock { $0[key] = (signature, catalog) }
         return catalog
     }

@@ -39,8 +39,9 @@ struct DaemonCommand: AsyncParsableCommand {
         let start = try now.map { try parsedTime($0, option: "--now", zone: opened.workspace.timeZone) }
         let scheduler = opened.scheduler(logger: logger, now: start)
         let api = scheduler.runner.api
+        let plugins = scheduler.runner.plugins
         let daemon = SchedulerDaemon(
-            scheduler: scheduler, catalog: { opened.catalog(api: api) },
+            scheduler: scheduler, catalog: { opened.catalog(api: api, plugins: plugins) },
             grace: grace.duration ?? .zero, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -22,7 +22,7 @@ struct ScheduleCommand: ParsableCommand {
         func run() throws {
             let opened = try OpenedWorkspace.open()
             let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"))
-            try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api))
+            try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
             let schedules = try opened.store.read { try $0.schedules() }
             var rows: [ScheduleJSON] = []
             for schedule in schedules {
@@ -62,7 +62,7 @@ struct ScheduleCommand: ParsableCommand {
             let opened = try OpenedWorkspace.open()
             let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"))
             do {
-                try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api))
+                try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
                 _ = try scheduler.pause(name)
             } catch let error as SchedulerError {
                 throw CommandFailure.report(error.description)
@@ -83,7 +83,7 @@ struct ScheduleCommand: ParsableCommand {
             let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"))
             let schedule: ScheduleRecord
             do {
-                try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api))
+                try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
                 schedule = try scheduler.resume(name)
             } catch let error as SchedulerError {
                 throw CommandFailure.report(error.description)
@@ -129,7 +129,7 @@ struct ScheduleCommand: ParsableCommand {
             let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"))
             let slots: [BackfillSlot]
             do {
-                try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api))
+                try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
                 slots = try scheduler.backfill(
                     name, from: parsedTime(from, option: "--from", zone: zone), to: parsedTime(to, option: "--to", zone: zone),
                     dryRun: dryRun, output: { print($0) })

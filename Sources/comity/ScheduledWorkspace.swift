@@ -16,7 +16,8 @@ extension OpenedWorkspace {
 
     /// The workspace's workflows, read again only when a script changes; `api` is the
     /// runs' (plugins included), worked out once.
-    func catalog(api: APIRegistry) -> WorkflowCatalog {
-        WorkflowCatalog.current(workspace: workspace.folder, schema: workspace.schema, api: api, timeZone: workspace.timeZone)
+    func catalog(api: APIRegistry, plugins: PluginCatalog?) -> WorkflowCatalog {
+        WorkflowCatalog.current(workspace: workspace.folder, schema: workspace.schema, api: api, timeZone: workspace.timeZone,
+                                pluginWorkflows: plugins?.workflowFiles ?? [])
     }
 }

@@ -37,7 +37,7 @@ struct TickCommand: ParsableCommand {
         let scheduler = opened.scheduler(logger: logger, now: start)
         var runs: [ScriptRun] = []
         do {
-            try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api))
+            try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
             let output: (String) -> Void = { line in if !json { print(line) } }
             runs = try scheduler.runDue(output: output)
             var queueRunner = scheduler.runner

@@ -24,8 +24,9 @@ struct WorkflowsCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        var catalog = WorkflowCatalog.load(workspace: workspace.folder, schema: workspace.schema,
-                                           api: workspace.pluginsAndAPI().api, timeZone: workspace.timeZone)
+        let (plugins, api) = workspace.pluginsAndAPI()
+        var catalog = WorkflowCatalog.load(workspace: workspace.folder, schema: workspace.schema, api: api,
+                                           timeZone: workspace.timeZone, pluginWorkflows: plugins.workflowFiles)
         // A schedule's expression is checked here too, so a mistake shows before a tick.
         for index in catalog.workflows.indices where catalog.workflows[index].error == nil {
             guard let schedule = catalog.workflows[index].schedule else { continue }

@@ -315,8 +315,11 @@ let greetCode = """
 @Suite struct ShippedPluginTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    func run(_ script: String, now: String = "2026-01-10T00:00:00Z") throws -> (ScriptRun, [String]) {
-        let folder = try pluginWorkspace(["comity.lua": "return { time_zone = 'UTC' }", "Scripts/use.lua": script])
+    func run(_ script: String, now: String = "2026-01-10T00:00:00Z", drain: Bool = false) throws -> (ScriptRun, [String]) {
+        let folder = try pluginWorkspace([
+            "comity.lua": "return { time_zone = 'UTC' }", "Scripts/use.lua": script,
+            "Scripts/count.lua": "print(tasks.count { kind = 'compliance' })",
+        ])
         for name in ["sdg", "compliance"] {
             try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("Plugins/\(name)"),
                                              to: folder.appendingPathComponent("Plugins/\(name)"))
@@ -330,7 +333,28 @@ let greetCode = """
         runner.plugins = plugins
         var lines: [String] = []
         let run = runner.run(file: "Scripts/use.lua") { lines.append($0) }
+        if drain {
+            for queued in try TriggerQueue(runner: runner).drain(output: { lines.append($0) }) {
+                lines.append("\(queued.workflowName ?? "?"): \(queued.record.outcome.rawValue) \(queued.record.log.joined(separator: "; "))")
+            }
+            var count = runner
+            count.now = nil
+            _ = count.run(file: "Scripts/count.lua") { lines.append($0) }
+        }
         return (run, lines)
+    }
+
+    @Test func compliancesWorkflowHooksGrantAwards() throws {
+        let (run, lines) = try run("""
+            local us = orgs.create { name = "US Fund", country = "US", kind = 60 }
+            local ru = orgs.create { name = "Memorial", country = "RU", kind = 22 }
+            local g = grants.create { title = "Archive", funder = us, recipient = ru }
+            grants.submit(g)
+            grants.award(g, { amount_awarded = money(5000, "USD") })
+            """, drain: true)
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(run.queued == 1)
+        #expect(lines == ["compliance-track: succeeded 2 obligation(s) to track for 'Archive'", "2"])
     }
 
     @Test func sdgTagsRecordsAndReportsGrantsByGoal() throws {

@@ -48,6 +48,9 @@ public struct PluginCatalog: Sendable, Equatable {
                 if !manifest.comity.isSatisfied(by: comityVersion) {
                     plugin.error = "\(shown): needs comity \(manifest.comity), and this is comity \(comityVersion)"
                 }
+                for file in manifest.workflows where !FileManager.default.fileExists(atPath: pluginFolder.appendingPathComponent(file).path) {
+                    plugin.error = "\(shown): provides.workflows names \(file), which is not in Plugins/\(name)/"
+                }
                 plugins.append(plugin)
             } catch let error as PluginError {
                 plugins.append(Plugin(name: name, folder: pluginFolder, manifest: nil, error: error.message))
@@ -119,6 +122,11 @@ public struct PluginCatalog: Sendable, Equatable {
     }
 
     public func plugin(named name: String) -> Plugin? { plugins.first { $0.manifest?.name == name } }
+
+    /// The loaded plugins' workflow files, as the workspace names them (`Plugins/NAME/track.lua`).
+    public var workflowFiles: [String] {
+        plugins.filter(\.isLoaded).flatMap { plugin in (plugin.manifest?.workflows ?? []).map { "Plugins/\(plugin.name)/\($0)" } }
+    }
 }
 
 /// This Comity's version: what `comity --version` prints and plugins' `comity`

@@ -15,10 +15,13 @@ public struct PluginManifest: Sendable, Equatable {
     public var functions: [PluginFunctionDeclaration]
     /// Fields it adds to record types, as comity.lua's `custom_fields` would.
     public var customFields: [(RecordType, FieldDefinition)]
+    /// Workflow files in its folder (`track.lua`): they hook domain events (`on`) or run
+    /// on a schedule like the workspace's own, with the plugin's permissions.
+    public var workflows: [String]
 
     public static func == (a: PluginManifest, b: PluginManifest) -> Bool {
         a.name == b.name && a.version == b.version && a.comity == b.comity && a.description == b.description
-            && a.permissions == b.permissions && a.functions == b.functions
+            && a.permissions == b.permissions && a.functions == b.functions && a.workflows == b.workflows
             && a.customFields.map { "\($0.0.rawValue).\($0.1.name)" } == b.customFields.map { "\($0.0.rawValue).\($0.1.name)" }
     }
 
@@ -81,10 +84,24 @@ public struct PluginManifest: Sendable, Equatable {
 
         var functions: [PluginFunctionDeclaration] = []
         switch table["provides"] {
-        case .nil: customFields = []
+        case .nil:
+            customFields = []
+            workflows = []
         case .table(let provides):
-            for key in provides.hash.keys where !["functions", "custom_fields"].contains(key.stringValue ?? "") {
-                throw fail("provides.\(key.stringValue ?? key.typeName) is not supported by this version of comity (provides: functions, custom_fields)")
+            for key in provides.hash.keys where !["functions", "custom_fields", "workflows"].contains(key.stringValue ?? "") {
+                throw fail("provides.\(key.stringValue ?? key.typeName) is not supported by this version of comity (provides: functions, custom_fields, workflows)")
+            }
+            switch provides["workflows"] {
+            case .nil: workflows = []
+            case .table(let list) where list.hash.isEmpty:
+                workflows = []
+                for entry in list.array {
+                    guard let file = entry.stringValue, file.hasSuffix(".lua"), !file.contains(".."), !file.hasPrefix("/") else {
+                        throw fail("provides.workflows: '\(entry.stringValue ?? entry.typeName)' must be a .lua file in the plugin's folder")
+                    }
+                    workflows.append(file)
+                }
+            default: throw fail("provides.workflows must be a list of files such as { \"track.lua\" }")
             }
             switch provides["custom_fields"] {
             case .nil: customFields = []
