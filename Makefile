@@ -39,6 +39,11 @@ demo: build
 		echo && echo "== the schedule: follow-ups every morning at 08:00 (comity tick, as cron would run it)" && \
 		"$$bin/comity" tick --now 2021-03-01T12:00 && "$$bin/comity" tick --now 2021-03-02T08:00:20 && \
 		"$$bin/comity" schedule list && \
+		echo && echo "== the shipped plugins (sdg, compliance)" && cp -R $(CURDIR)/Plugins/sdg $(CURDIR)/Plugins/compliance Plugins/ && \
+		"$$bin/comity" plugins list && "$$bin/comity" run Scripts/demo/plugins.lua --now 2021-03-01 && \
+		"$$bin/comity" run Scripts/demo/tasks.lua --now 2021-03-01 && \
+		"$$bin/comity" report Scripts/demo/grants-by-goal.lua --now 2021-03-01 | tee "$$out/grants-by-goal.md" && \
+		"$$bin/comity" report Scripts/demo/grants-by-goal.lua --now 2021-03-01 --out "$$out/grants-by-goal.html" && \
 		echo && echo "== the outbox" && "$$bin/comity" outbox deliver && \
 		for report in $(REPORTS); do \
 			echo && "$$bin/comity" report $$report --now 2021-03-01 | tee "$$out/$$report.md" && \
