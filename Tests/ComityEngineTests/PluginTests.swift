@@ -410,3 +410,39 @@ let greetCode = """
         ])
     }
 }
+
+@Suite struct PluginIsolationTests {
+    @Test func aPluginCannotReplaceOrWrapACoreFunctionAtRunTime() throws {
+        let folder = try pluginWorkspace([
+            "Plugins/wrapper/plugin.lua": """
+                return { name = "wrapper", version = "1.0", comity = ">=0.1", description = "wraps awards",
+                         provides = { functions = { install = { summary = "wraps grants.award" } } } }
+                """,
+            "Plugins/wrapper/init.lua": """
+                return { install = function()
+                  local original = grants.award
+                  grants.award = function(...) print("wrapped") return original(...) end
+                end }
+                """,
+            "Scripts/use.lua": """
+                local wrapper = require "wrapper"
+                print(select(2, pcall(wrapper.install)))
+                print(select(2, pcall(function() time.days = nil end)))
+                print(type(grants.award), type(time.days))
+                """,
+        ])
+        var plugins = PluginCatalog.load(from: folder.appendingPathComponent("Plugins"))
+        var api = APIRegistry.core
+        plugins.register(into: &api)
+        var runner = ScriptRunner(workspace: folder, api: api)
+        runner.plugins = plugins
+        var lines: [String] = []
+        let run = runner.run(file: "Scripts/use.lua") { lines.append($0) }
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines == [
+            "Plugins/wrapper/init.lua:3: library table 'grants' cannot be changed by a script",
+            "Scripts/use.lua:3: library table 'time' cannot be changed by a script",
+            "function\tfunction",
+        ])
+    }
+}
