@@ -42,6 +42,8 @@ public struct ScriptRun: Sendable {
     public var retry: RetryPolicy
     /// What the script returned with `report {...}`, for `comity report`.
     public var report: ReportDocument?
+    /// The report as the runner's `renderer` (a plugin's function) wrote it.
+    public var rendered: String?
 
     public var succeeded: Bool { outcome == .succeeded }
 }

@@ -44,6 +44,9 @@ public struct ScriptRunner {
     public var beforeCommit: ((any StoreTransaction, _ runID: String) throws -> Void)?
     /// The workspace's plugins; their functions must be in `api` (`PluginCatalog.register`).
     public var plugins: PluginCatalog?
+    /// A plugin's report renderer (`slides.render`): called with the report the script
+    /// returns, in the run's state; its text becomes `ScriptRun.rendered`.
+    public var renderer: String?
 
     public init(
         workspace: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
@@ -160,7 +163,8 @@ public struct ScriptRunner {
             duration: clock.now - start, memoryPeak: report.memoryPeak,
             changes: outcome == .succeeded ? report.changes : [], events: outcome == .succeeded && !dryRun ? report.events : [],
             record: record, errorKind: outcome.error.map { report.errorKind(of: $0) }, queued: queued,
-            retry: report.declaration?.retry ?? .none, report: outcome == .succeeded ? report.document : nil)
+            retry: report.declaration?.retry ?? .none, report: outcome == .succeeded ? report.document : nil,
+            rendered: outcome == .succeeded ? report.rendered : nil)
         logger.info(
             "run \(record.outcome.rawValue)",
             metadata: [
@@ -230,6 +234,8 @@ public struct ScriptRunner {
         var duplicateOf: String?
         /// What the script (or its workflow's `run`) returned, when it was `report {...}`.
         var document: ReportDocument?
+        /// That report as the renderer wrote it.
+        var rendered: String?
 
         func errorKind(of error: LuaError) -> String {
             switch error.kind {
@@ -298,6 +304,7 @@ public struct ScriptRunner {
             let results = try sandbox.runFile(path, chunkName: shown)
             guard let declaration = try WorkflowDeclaration(results.first, schema: schema) else {
                 report.document = try ReportValues.document(results.first, state: state, context: context, records: context.records)
+                try render(results.first, state: state, into: report)
                 return
             }
             report.workflowName = declaration.name
@@ -335,9 +342,26 @@ public struct ScriptRunner {
             }
             let returned = try state.call(declaration.run, [.table(ctx)])
             report.document = try ReportValues.document(returned.first, state: state, context: context, records: context.records)
+            try render(returned.first, state: state, into: report)
         } catch {
             throw RunFailed(error: error)
         }
+    }
+
+    /// Calls the `renderer` function with the report the script returned.
+    private func render(_ document: LuaValue?, state: LuaState, into report: RunReport) throws(LuaError) {
+        guard let renderer, report.document != nil else { return }
+        // Through Lua, as a script would reach it: the namespace is a read-only proxy.
+        guard renderer.split(separator: ".").allSatisfy({ ModuleName.isValid(String($0)) }),
+              let function = try state.run(Array("return \(renderer)".utf8), chunkName: "=renderer").first,
+              case .function = function else {
+            throw LuaError(.runtime, "renderer '\(renderer)' is not a function of this run's API")
+        }
+        let text = try state.call(function, [document ?? .nil]).first
+        guard let rendered = text?.stringValue else {
+            throw LuaError(.runtime, "renderer '\(renderer)' returned \(text?.typeName ?? "nothing"), not the report's text")
+        }
+        report.rendered = rendered
     }
 
     /// `--param` values checked against the declaration, defaults filled in: typed

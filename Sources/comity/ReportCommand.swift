@@ -3,6 +3,7 @@ import ComityCore
 import ComityEngine
 import Foundation
 import Logging
+import LuaBridge
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,6 +54,14 @@ struct ReportCommand: ParsableCommand {
         }
         var runner = opened.runner(logger: Logger(label: "comity.report"))
         runner.dryRun = true
+        // A format a plugin writes: its renderer runs in the report's own run.
+        if let name = format?.name, ReportFormat(rawValue: name) == nil {
+            guard let renderer = runner.plugins?.renderers[name] else {
+                let formats = ReportFormat.allCases.map(\.rawValue) + (runner.plugins?.renderers.keys.sorted() ?? [])
+                throw ValidationError("no report format '\(name)' (formats: \(formats.joined(separator: ", ")))")
+            }
+            runner.renderer = renderer
+        }
         runner.parameters = Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) })
         if let now {
             do { runner.now = try Timestamp(parsing: now, in: opened.workspace.timeZone, field: "--now") } catch {
@@ -71,16 +80,20 @@ struct ReportCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(shown) returned no report: end it with `return report { title = ..., sections = { ... } }`\n".utf8))
             throw ExitCode(1)
         }
-        let chosen = format?.format ?? out.map(ReportFormat.init(path:)) ?? .md
+        if runner.renderer != nil, let rendered = run.rendered { return try Output.write(rendered, to: out) }
+        let chosen = format.flatMap { ReportFormat(rawValue: $0.name) } ?? out.map(ReportFormat.init(path:)) ?? .md
         try Output.write(try ReportRenderer.render(document, as: chosen), to: out)
     }
 }
 
+/// `--format`: Comity's own (md, csv, json, html) or one a plugin writes; which plugin
+/// formats exist is known once the workspace is open.
 struct ReportFormatArgument: ExpressibleByArgument {
-    let format: ReportFormat
+    let name: String
     init?(argument: String) {
-        guard let format = ReportFormat(rawValue: argument.lowercased()) else { return nil }
-        self.format = format
+        let name = argument.lowercased()
+        guard ModuleName.isValid(name), !name.contains(".") else { return nil }
+        self.name = name
     }
     static var allValueStrings: [String] { ReportFormat.allCases.map(\.rawValue) }
 }

@@ -29,4 +29,36 @@ import Testing
         #expect(docs.stdout.contains("### `greet.hello(name)` → `string`"))
         #expect(docs.stdout.contains("From plugin `greet`."))
     }
+
+    @Test func aPluginWritesAReportFormat() throws {
+        let folder = try workspace([
+            "comity.lua": "return {}",
+            "Plugins/deck/plugin.lua": """
+                return { name = "deck", version = "1.0.0", comity = ">=0.1", description = "Reports as slides",
+                         provides = {
+                           functions = { render = { summary = "A report as slides", params = { { "report", "table", "the report" } },
+                                                    returns = { { "string", "the slides" } } } },
+                           renderers = { slides = "render" } } }
+                """,
+            "Plugins/deck/init.lua": """
+                return { render = function(r)
+                  local out = { "=== " .. r.title .. " ===" }
+                  for i, section in ipairs(r.sections) do out[#out + 1] = ("--- slide %d: %s"):format(i, section.heading) end
+                  return table.concat(out, "\\n") .. "\\n"
+                end }
+                """,
+            "Scripts/reports/count.lua": """
+                return report { title = "Organisations", sections = {
+                  { heading = "How many", text = { tostring(orgs.count()) } }, { heading = "Next", text = { "more" } } } }
+                """,
+        ])
+        let slides = try Comity.run(["report", "count", "--format", "slides"], in: folder)
+        #expect(slides.status == 0, "\(slides.stderr)")
+        #expect(slides.stdout == "=== Organisations ===\n--- slide 1: How many\n--- slide 2: Next\n")
+        let markdown = try Comity.run(["report", "count"], in: folder)
+        #expect(markdown.stdout.hasPrefix("# Organisations"))
+        let unknown = try Comity.run(["report", "count", "--format", "pdf"], in: folder)
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("no report format 'pdf' (formats: md, csv, json, html, slides)"), "\(unknown.stderr)")
+    }
 }

@@ -51,6 +51,12 @@ public struct PluginCatalog: Sendable, Equatable {
                 for file in manifest.workflows where !FileManager.default.fileExists(atPath: pluginFolder.appendingPathComponent(file).path) {
                     plugin.error = "\(shown): provides.workflows names \(file), which is not in Plugins/\(name)/"
                 }
+                let builtIn = Set(ReportFormat.allCases.map(\.rawValue))
+                let taken = Set(plugins.filter(\.isLoaded).flatMap { $0.manifest?.renderers.keys.map { $0 } ?? [] })
+                for format in manifest.renderers.keys.sorted() where builtIn.contains(format) || taken.contains(format) {
+                    plugin.error = "\(shown): provides.renderers.\(format): the report format '\(format)' is "
+                        + (builtIn.contains(format) ? "Comity's own" : "another plugin's")
+                }
                 plugins.append(plugin)
             } catch let error as PluginError {
                 plugins.append(Plugin(name: name, folder: pluginFolder, manifest: nil, error: error.message))
@@ -122,6 +128,16 @@ public struct PluginCatalog: Sendable, Equatable {
     }
 
     public func plugin(named name: String) -> Plugin? { plugins.first { $0.manifest?.name == name } }
+
+    /// Report formats the loaded plugins write: format → function (`slides` → `deck.render`).
+    public var renderers: [String: String] {
+        var result: [String: String] = [:]
+        for plugin in plugins where plugin.isLoaded {
+            guard let manifest = plugin.manifest else { continue }
+            for (format, function) in manifest.renderers where result[format] == nil { result[format] = "\(manifest.name).\(function)" }
+        }
+        return result
+    }
 
     /// The loaded plugins' workflow files, as the workspace names them (`Plugins/NAME/track.lua`).
     public var workflowFiles: [String] {

@@ -18,10 +18,14 @@ public struct PluginManifest: Sendable, Equatable {
     /// Workflow files in its folder (`track.lua`): they hook domain events (`on`) or run
     /// on a schedule like the workspace's own, with the plugin's permissions.
     public var workflows: [String]
+    /// Report formats it writes (`comity report NAME --format slides`): format name →
+    /// one of its functions, called with the report table and returning its text.
+    public var renderers: [String: String]
 
     public static func == (a: PluginManifest, b: PluginManifest) -> Bool {
         a.name == b.name && a.version == b.version && a.comity == b.comity && a.description == b.description
             && a.permissions == b.permissions && a.functions == b.functions && a.workflows == b.workflows
+            && a.renderers == b.renderers
             && a.customFields.map { "\($0.0.rawValue).\($0.1.name)" } == b.customFields.map { "\($0.0.rawValue).\($0.1.name)" }
     }
 
@@ -87,9 +91,23 @@ public struct PluginManifest: Sendable, Equatable {
         case .nil:
             customFields = []
             workflows = []
+            renderers = [:]
         case .table(let provides):
-            for key in provides.hash.keys where !["functions", "custom_fields", "workflows"].contains(key.stringValue ?? "") {
-                throw fail("provides.\(key.stringValue ?? key.typeName) is not supported by this version of comity (provides: functions, custom_fields, workflows)")
+            let kinds = ["functions", "custom_fields", "workflows", "renderers"]
+            for key in provides.hash.keys where !kinds.contains(key.stringValue ?? "") {
+                throw fail("provides.\(key.stringValue ?? key.typeName) is not supported by this version of comity (provides: \(kinds.joined(separator: ", ")))")
+            }
+            switch provides["renderers"] {
+            case .nil: renderers = [:]
+            case .table(let given) where given.array.isEmpty:
+                renderers = [:]
+                for (key, value) in given.hash {
+                    guard let format = key.stringValue, ModuleName.isValid(format), !format.contains("."), let function = value.stringValue else {
+                        throw fail("provides.renderers: give format = \"function\", such as slides = \"render_slides\"")
+                    }
+                    renderers[format] = function
+                }
+            default: throw fail("provides.renderers must be a table such as { slides = \"render_slides\" }")
             }
             switch provides["workflows"] {
             case .nil: workflows = []
@@ -134,6 +152,9 @@ public struct PluginManifest: Sendable, Equatable {
             throw fail("field 'provides' must be a table such as { functions = { ... } }")
         }
         self.functions = functions.sorted { $0.name < $1.name }
+        for (format, function) in renderers where !functions.contains(where: { $0.name == "\(name).\(function)" }) {
+            throw fail("provides.renderers.\(format) names '\(function)', which is not one of its functions")
+        }
     }
 }
 
