@@ -294,8 +294,8 @@ public struct ScriptRunner {
                 try sandbox.provideModule(origin, fromGlobal: origin)
             }
             // A plugin's code may require only its own modules.
-            sandbox.requireFilter = { [context] name in
-                guard let plugin = context.activePlugin, name != plugin, !name.hasPrefix(plugin + ".") else { return nil }
+            sandbox.requireFilter = { [weak context] name in
+                guard let plugin = context?.activePlugin, name != plugin, !name.hasPrefix(plugin + ".") else { return nil }
                 return "plugin '\(plugin)' may require only its own modules ('\(plugin)' and '\(plugin).*'), not '\(name)'"
             }
             context.progress = progress

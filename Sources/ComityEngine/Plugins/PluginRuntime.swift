@@ -8,7 +8,8 @@ import LuaBridge
 /// or only working ones, is not stopped by a broken one.
 final class PluginRuntime {
     let catalog: PluginCatalog
-    private let sandbox: LuaSandbox
+    /// Weak: the sandbox's functions hold the run's context, which holds this.
+    private weak var sandbox: LuaSandbox?
     private var implementations: [String: LuaTable] = [:]
 
     init(catalog: PluginCatalog, sandbox: LuaSandbox) {
@@ -19,6 +20,7 @@ final class PluginRuntime {
     /// `require "NAME"` gives the plugin's checked functions: the namespace table the
     /// registry installed.
     func provideModules() throws(LuaError) {
+        guard let sandbox else { return }
         for plugin in catalog.plugins where plugin.isLoaded {
             guard let name = plugin.manifest?.name, !(plugin.manifest?.functions.isEmpty ?? true) else { continue }
             try sandbox.provideModule(name, fromGlobal: name)
@@ -36,6 +38,7 @@ final class PluginRuntime {
             let file = plugin.folder.appendingPathComponent("init.lua")
             let shown = "Plugins/\(plugin.name)/init.lua"
             let results: [LuaValue]
+            guard let sandbox else { throw LuaScriptError("plugin '\(pluginName)': the run has ended") }
             do {
                 results = try sandbox.runFile(file.path, chunkName: shown)
             } catch {
