@@ -2,6 +2,7 @@ import ArgumentParser
 import ComityCore
 import ComityEngine
 import Foundation
+import LuaBridge
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +18,7 @@ struct ExportCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The record type: \(RecordKind.allValueStrings.joined(separator: ", ")).", valueName: "kind"))
     var kind: RecordKind
 
-    @Option(help: "csv or json (default: from --out's extension, else csv); 360giving for grants in the 360Giving Data Standard (a JSON package, or the flattened CSV when --out ends in .csv).")
+    @Option(help: "csv or json (default: from --out's extension, else csv); 360giving for grants in the 360Giving Data Standard (a JSON package, or the flattened CSV when --out ends in .csv); or a format a plugin provides.")
     var format: ExchangeFormatOption?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
@@ -34,7 +35,18 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let opened = try OpenedWorkspace.open(database: database)
         let text: String
-        if format == .giving360 {
+        if let name = format?.pluginFormat {
+            let runner = opened.runner(logger: .init(label: "comity.export"))
+            do {
+                let exchange = try PluginExchange(workspace: opened.workspace.folder, store: opened.store, api: runner.api,
+                                                  plugins: runner.plugins ?? PluginCatalog(plugins: []), timeZone: opened.workspace.timeZone)
+                text = try exchange.export(kind.type, format: name, includeArchived: archived)
+            } catch let error as PluginError {
+                throw CommandFailure.report(error.message)
+            } catch let error as LuaError {
+                throw CommandFailure.report(error.message)
+            }
+        } else if format == .giving360 {
             // A package (JSON) unless the output is named .csv.
             let shape: ExchangeFormat = out?.lowercased().hasSuffix(".csv") == true ? .csv : .json
             text = try Giving360.export(store: opened.store, format: shape)

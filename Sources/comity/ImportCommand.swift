@@ -2,6 +2,7 @@ import ArgumentParser
 import ComityCore
 import ComityEngine
 import Foundation
+import LuaBridge
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +25,7 @@ struct ImportCommand: ParsableCommand {
     @Argument(help: "The file: .csv or .json.", completion: .file(extensions: ["csv", "json"]))
     var file: String
 
-    @Option(help: "csv or json (default: from the file's extension); 360giving for grants in the 360Giving Data Standard (a JSON package or the flattened CSV, by extension).")
+    @Option(help: "csv or json (default: from the file's extension); 360giving for grants in the 360Giving Data Standard (a JSON package or the flattened CSV, by extension); or a format a plugin provides.")
     var format: ExchangeFormatOption?
 
     @Flag(help: "Import nothing if any row is rejected.")
@@ -43,7 +44,22 @@ struct ImportCommand: ParsableCommand {
         var input: (header: [String], rows: [RecordImport.Row]) = ([], [])
         let summary: RecordImport.Summary
         do {
-            if format == .giving360 {
+            if let name = format?.pluginFormat {
+                let runner = opened.runner(logger: .init(label: "comity.import"))
+                guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                    throw CommandFailure.report("cannot read \(file) as UTF-8 text")
+                }
+                do {
+                    let exchange = try PluginExchange(workspace: opened.workspace.folder, store: opened.store, api: runner.api,
+                                                      plugins: runner.plugins ?? PluginCatalog(plugins: []), timeZone: opened.workspace.timeZone)
+                    input = try exchange.rows(kind.type, format: name, text: text)
+                } catch let error as PluginError {
+                    throw CommandFailure.report(error.message)
+                } catch let error as LuaError {
+                    throw CommandFailure.report(error.message)
+                }
+                summary = try importer.run(kind.type, header: input.header, rows: input.rows, file: file, strict: strict, checkColumns: true)
+            } else if format == .giving360 {
                 summary = try Giving360.importGrants(path, format: chosen, into: importer, strict: strict)
                 input.header = Giving360.csvColumns
             } else {

@@ -21,9 +21,9 @@ struct ReplCommand: ParsableCommand {
     func run() throws {
         let opened = try OpenedWorkspace.open()
         let runner = opened.runner(logger: .init(label: "comity.repl"))
-        let session: ReplSession
+        let session: WorkspaceSession
         do {
-            session = try ReplSession(
+            session = try WorkspaceSession(
                 workspace: opened.workspace.folder, store: opened.store, api: runner.api, plugins: runner.plugins,
                 timeZone: opened.workspace.timeZone, write: write) { print($0) }
         } catch {

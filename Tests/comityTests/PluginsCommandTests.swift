@@ -61,4 +61,53 @@ import Testing
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("no report format 'pdf' (formats: md, csv, json, html, slides)"), "\(unknown.stderr)")
     }
+
+    @Test func aPluginProvidesAnImportAndExportFormat() throws {
+        let folder = try workspace([
+            "comity.lua": "return {}",
+            "Plugins/vcard/plugin.lua": """
+                return { name = "vcard", version = "1.0.0", comity = ">=0.1", description = "Organisations as vCards",
+                         provides = {
+                           functions = {
+                             write = { summary = "vCards of records", params = { { "records", "table", "" }, { "kind", "string", "" } },
+                                       returns = { { "string", "" } } },
+                             read = { summary = "rows from vCards", params = { { "text", "string", "" }, { "kind", "string", "" } },
+                                      returns = { { "table[]", "" } } },
+                           },
+                           formats = { vcard = { export = "write", import = "read" } } } }
+                """,
+            "Plugins/vcard/init.lua": """
+                return {
+                  write = function(records)
+                    local out = {}
+                    for _, o in ipairs(records) do out[#out + 1] = "BEGIN:VCARD\\nFN:" .. o.name .. "\\nADR:" .. o.country .. "\\nEND:VCARD" end
+                    return table.concat(out, "\\n") .. "\\n"
+                  end,
+                  read = function(text)
+                    local rows = {}
+                    for card in text:gmatch("BEGIN:VCARD(.-)END:VCARD") do
+                      rows[#rows + 1] = { name = card:match("FN:([^\\n]+)"), country = card:match("ADR:(%a+)"), kind = "national_ngo" }
+                    end
+                    return rows
+                  end,
+                }
+                """,
+            "cards.vcf": "BEGIN:VCARD\nFN:Memorial\nADR:RU\nEND:VCARD\nBEGIN:VCARD\nFN:Lampa\nADR:RU\nEND:VCARD\nBEGIN:VCARD\nFN:Nowhere\nADR:QQ\nEND:VCARD\n",
+        ])
+        let imported = try Comity.run(["import", "organisation", "cards.vcf", "--format", "vcard"], in: folder)
+        #expect(imported.status == 1, "\(imported.stdout)\(imported.stderr)")
+        #expect(imported.stdout.contains("2 created"), "\(imported.stdout)")
+        #expect(imported.stderr.contains("cards.vcf:3: "), "\(imported.stderr)") // the third card
+        #expect(imported.stderr.contains("'QQ'"))
+        let exported = try Comity.run(["export", "organisation", "--format", "vcard"], in: folder)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdout == "BEGIN:VCARD\nFN:Memorial\nADR:RU\nEND:VCARD\nBEGIN:VCARD\nFN:Lampa\nADR:RU\nEND:VCARD\n")
+        try exported.stdout.write(to: folder.appendingPathComponent("again.vcf"), atomically: true, encoding: .utf8)
+        let again = try Comity.run(["import", "organisation", "again.vcf", "--format", "vcard"], in: folder)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("0 created"), "\(again.stdout)")
+        let unknown = try Comity.run(["export", "organisation", "--format", "ical"], in: folder)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no plugin provides the format 'ical' (plugin formats: vcard)"))
+    }
 }

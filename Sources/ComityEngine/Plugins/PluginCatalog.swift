@@ -51,6 +51,12 @@ public struct PluginCatalog: Sendable, Equatable {
                 for file in manifest.workflows where !FileManager.default.fileExists(atPath: pluginFolder.appendingPathComponent(file).path) {
                     plugin.error = "\(shown): provides.workflows names \(file), which is not in Plugins/\(name)/"
                 }
+                let exchange = Set(ExchangeFormat.allCases.map(\.rawValue) + ["360giving"])
+                let takenFormats = Set(plugins.filter(\.isLoaded).flatMap { $0.manifest?.formats.keys.map { $0 } ?? [] })
+                for format in manifest.formats.keys.sorted() where exchange.contains(format) || takenFormats.contains(format) {
+                    plugin.error = "\(shown): provides.formats.\(format): the format '\(format)' is "
+                        + (exchange.contains(format) ? "Comity's own" : "another plugin's")
+                }
                 let builtIn = Set(ReportFormat.allCases.map(\.rawValue))
                 let taken = Set(plugins.filter(\.isLoaded).flatMap { $0.manifest?.renderers.keys.map { $0 } ?? [] })
                 for format in manifest.renderers.keys.sorted() where builtIn.contains(format) || taken.contains(format) {
@@ -135,6 +141,18 @@ public struct PluginCatalog: Sendable, Equatable {
         for plugin in plugins where plugin.isLoaded {
             guard let manifest = plugin.manifest else { continue }
             for (format, function) in manifest.renderers where result[format] == nil { result[format] = "\(manifest.name).\(function)" }
+        }
+        return result
+    }
+
+    /// Import and export formats the loaded plugins provide: format → full function names.
+    public var formats: [String: (export: String?, import: String?)] {
+        var result: [String: (export: String?, import: String?)] = [:]
+        for plugin in plugins where plugin.isLoaded {
+            guard let manifest = plugin.manifest else { continue }
+            for (format, pair) in manifest.formats where result[format] == nil {
+                result[format] = (pair.export.map { "\(manifest.name).\($0)" }, pair.import.map { "\(manifest.name).\($0)" })
+            }
         }
         return result
     }

@@ -21,11 +21,16 @@ public struct PluginManifest: Sendable, Equatable {
     /// Report formats it writes (`comity report NAME --format slides`): format name →
     /// one of its functions, called with the report table and returning its text.
     public var renderers: [String: String]
+    /// Import and export formats (`comity export organisation --format vcard`): format
+    /// name → its `export` function (records, kind → text) and `import` function (text,
+    /// kind → a list of rows, each a table of field = value).
+    public var formats: [String: (export: String?, import: String?)]
 
     public static func == (a: PluginManifest, b: PluginManifest) -> Bool {
         a.name == b.name && a.version == b.version && a.comity == b.comity && a.description == b.description
             && a.permissions == b.permissions && a.functions == b.functions && a.workflows == b.workflows
             && a.renderers == b.renderers
+            && a.formats.mapValues { "\($0.export ?? "")/\($0.import ?? "")" } == b.formats.mapValues { "\($0.export ?? "")/\($0.import ?? "")" }
             && a.customFields.map { "\($0.0.rawValue).\($0.1.name)" } == b.customFields.map { "\($0.0.rawValue).\($0.1.name)" }
     }
 
@@ -92,10 +97,25 @@ public struct PluginManifest: Sendable, Equatable {
             customFields = []
             workflows = []
             renderers = [:]
+            formats = [:]
         case .table(let provides):
-            let kinds = ["functions", "custom_fields", "workflows", "renderers"]
+            let kinds = ["functions", "custom_fields", "workflows", "renderers", "formats"]
             for key in provides.hash.keys where !kinds.contains(key.stringValue ?? "") {
                 throw fail("provides.\(key.stringValue ?? key.typeName) is not supported by this version of comity (provides: \(kinds.joined(separator: ", ")))")
+            }
+            switch provides["formats"] {
+            case .nil: formats = [:]
+            case .table(let given) where given.array.isEmpty:
+                formats = [:]
+                for (key, value) in given.hash {
+                    guard let format = key.stringValue, ModuleName.isValid(format), !format.contains("."), case .table(let spec) = value,
+                          spec.hash.keys.allSatisfy({ ["export", "import"].contains($0.stringValue ?? "") }),
+                          spec["export"] != .nil || spec["import"] != .nil else {
+                        throw fail("provides.formats: give name = { export = \"function\", import = \"function\" } (either or both)")
+                    }
+                    formats[format] = (spec["export"].stringValue, spec["import"].stringValue)
+                }
+            default: throw fail("provides.formats must be a table such as { vcard = { export = \"to_vcard\" } }")
             }
             switch provides["renderers"] {
             case .nil: renderers = [:]
@@ -154,6 +174,11 @@ public struct PluginManifest: Sendable, Equatable {
         self.functions = functions.sorted { $0.name < $1.name }
         for (format, function) in renderers where !functions.contains(where: { $0.name == "\(name).\(function)" }) {
             throw fail("provides.renderers.\(format) names '\(function)', which is not one of its functions")
+        }
+        for (format, pair) in formats {
+            for function in [pair.export, pair.import].compactMap({ $0 }) where !functions.contains(where: { $0.name == "\(name).\(function)" }) {
+                throw fail("provides.formats.\(format) names '\(function)', which is not one of its functions")
+            }
         }
     }
 }

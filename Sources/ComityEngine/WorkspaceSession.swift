@@ -2,10 +2,11 @@ import ComityCore
 import Foundation
 import LuaBridge
 
-/// `comity repl`: one Lua state with the API bound to the workspace, kept across
-/// statements (locals of a statement end with it, globals stay). Each statement runs
-/// in its own transaction, rolled back unless the session writes.
-public final class ReplSession {
+/// One Lua state with the API bound to the workspace, kept across statements (locals
+/// of a statement end with it, globals stay): `comity repl`, and the plugins' import
+/// and export formats. Each statement runs in its own transaction, rolled back unless
+/// the session writes.
+public final class WorkspaceSession {
     /// What one statement gave.
     public enum Outcome: Equatable {
         /// The text so far is an unfinished statement: read another line.
@@ -89,6 +90,27 @@ public final class ReplSession {
             return .failed(error.message)
         } catch {
             return .failed("\(error)")
+        }
+    }
+
+    /// Runs `source` (a chunk) with `globals` set first, in a transaction rolled back
+    /// unless the session writes; its first result, copied into Swift.
+    public func value(of text: String, globals: [String: LuaValue] = [:], chunkName: String) throws(LuaError) -> LuaValue {
+        let state = sandbox.state
+        for (name, value) in globals { try state.setGlobal(name, value) }
+        let chunk = try state.load(Array(text.utf8), chunkName: chunkName)
+        sandbox.changeLimits(limits)
+        defer { sandbox.close() }
+        do {
+            return try store.write(commit: write) { transaction -> LuaValue in
+                source.current = transaction
+                defer { source.current = nil }
+                return try state.call(chunk, []).first ?? .nil
+            }
+        } catch let error as LuaError {
+            throw error
+        } catch {
+            throw LuaError(.runtime, "\(error)")
         }
     }
 
