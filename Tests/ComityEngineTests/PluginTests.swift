@@ -446,3 +446,20 @@ let greetCode = """
         ])
     }
 }
+
+@Suite struct DuplicatePluginTests {
+    /// A second folder declaring a name that is taken is refused with the reason; the
+    /// first keeps its name and its functions.
+    @Test func twoPluginsWithTheSameName() throws {
+        let folder = try pluginWorkspace([
+            "Plugins/greet/plugin.lua": greetManifest, "Plugins/greet/init.lua": greetCode,
+            "Plugins/greet2/plugin.lua": greetManifest, "Plugins/greet2/init.lua": greetCode,
+        ])
+        var plugins = PluginCatalog.load(from: folder.appendingPathComponent("Plugins"))
+        var api = APIRegistry.core
+        plugins.register(into: &api)
+        #expect(plugins.plugins.map(\.isLoaded) == [true, false])
+        #expect(plugins.plugins.last?.error == "Plugins/greet2/plugin.lua: name 'greet' must be the plugin's folder name ('greet2')")
+        #expect(api.functions.filter { $0.origin == "greet" }.map(\.name) == ["greet.hello"])
+    }
+}
