@@ -7,7 +7,7 @@ import LuaBridge
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export records as CSV or JSON, in the columns `comity import` reads.",
+        abstract: "Export records as CSV or JSON, in the columns `comity import` reads, or in a format a plugin provides.",
         discussion: """
             Money is written `1300000.00 RUB`, dates and times in ISO 8601 (times in the \
             workspace's zone), lists as `a; b`, a referenced record by its identifier when it \

@@ -7,7 +7,7 @@ import LuaBridge
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import records from a CSV or JSON file.",
+        abstract: "Import records from a CSV or JSON file, or a file in a format a plugin provides.",
         discussion: """
             Columns are field names (custom fields too), as `comity export` writes them; `id` is \
             ignored, and `status` is reached through the lifecycle's steps. A row whose \

@@ -6,7 +6,7 @@ import Foundation
 struct WorkflowsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workflows",
-        abstract: "List the workflows in Scripts/: name, file, triggers, schedule and parameters.",
+        abstract: "List the workflows in Scripts/ and those plugins provide: name, file, triggers, schedule and parameters.",
         discussion: """
             Declarations are read by running each script's top level only, with no database: \
             nothing is changed. A script that fails to load, or shares its workflow's name with \
