@@ -20,6 +20,9 @@ public struct Workspace: Sendable {
     public var scheduling = SchedulingSettings()
     /// What each plugin is granted (`plugins` in comity.lua), as `send_mail`, `secrets:KEY`.
     public var pluginGrants: [String: Set<String>] = [:]
+    /// The plugins in `Plugins/`, read once when the workspace is: their custom fields
+    /// are in `schema`, their functions go into `pluginsAndAPI()`.
+    public var plugins = PluginCatalog(plugins: [])
 
     /// The mail settings in force: the configured ones, or the safe default (files in
     /// `mail/`, nothing leaves the machine).
@@ -75,10 +78,11 @@ public struct Workspace: Sendable {
         return grants
     }
 
-    /// Custom fields the workspace's plugins add (a broken plugin adds none; `comity
-    /// plugins list` says why).
-    static func addPluginFields(to schema: inout DomainSchema, folder: URL) throws {
-        for plugin in PluginCatalog.load(from: folder.appendingPathComponent("Plugins")).plugins where plugin.isLoaded {
+    /// The workspace's plugins, with the custom fields they add put in `schema` (a
+    /// broken plugin adds none; `comity plugins list` says why).
+    static func loadPlugins(adding schema: inout DomainSchema, folder: URL) throws -> PluginCatalog {
+        let catalog = PluginCatalog.load(from: folder.appendingPathComponent("Plugins"))
+        for plugin in catalog.plugins where plugin.isLoaded {
             for (type, field) in plugin.manifest?.customFields ?? [] {
                 do {
                     try schema.addCustomField(field, to: type)
@@ -87,6 +91,7 @@ public struct Workspace: Sendable {
                 }
             }
         }
+        return catalog
     }
 
     public static let configurationFile = "comity.lua"
@@ -102,9 +107,11 @@ public struct Workspace: Sendable {
             folder = parent
         }
         var schema = DomainSchema.standard
-        try addPluginFields(to: &schema, folder: start.standardizedFileURL)
-        return Workspace(folder: start.standardizedFileURL, configured: false,
-                         databasePath: start.appendingPathComponent(".comity/comity.db").path, timeZone: .gmt, schema: schema)
+        let plugins = try loadPlugins(adding: &schema, folder: start.standardizedFileURL)
+        var workspace = Workspace(folder: start.standardizedFileURL, configured: false,
+                                  databasePath: start.appendingPathComponent(".comity/comity.db").path, timeZone: .gmt, schema: schema)
+        workspace.plugins = plugins
+        return workspace
     }
 
     /// Reads `folder/comity.lua`: a Lua file that returns a table (run in the sandbox,
@@ -154,8 +161,9 @@ public struct Workspace: Sendable {
         case .integer(let n) where (1...100).contains(n): depth = Int(n)
         default: throw LuaError(.runtime, "\(shown): max_trigger_depth must be a whole number from 1 to 100 (default 8)")
         }
-        try addPluginFields(to: &schema, folder: folder)
+        let plugins = try loadPlugins(adding: &schema, folder: folder)
         var workspace = Workspace(folder: folder, configured: true, databasePath: database, timeZone: timeZone, schema: schema)
+        workspace.plugins = plugins
         workspace.maxTriggerDepth = depth
         switch table["plugins"] {
         case .nil: break

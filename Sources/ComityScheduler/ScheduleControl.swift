@@ -71,13 +71,7 @@ extension Scheduler {
                 results.append(BackfillSlot(slot: slot, ranBefore: earlier, run: nil))
                 continue
             }
-            var runner = self.runner
-            runner.now = slot
-            runner.parameters = [:]
-            runner.dryRun = false
-            runner.limitsFromCommandLine = false
-            runner.cancellation = cancellation
-            let run = runner.run(file: schedule.file, trigger: RunTrigger(.schedule, slot: slot), output: output)
+            let run = runner(forSlot: slot).run(file: schedule.file, trigger: RunTrigger(.schedule, slot: slot), output: output)
             results.append(BackfillSlot(slot: slot, ranBefore: nil, run: run))
         }
         return results

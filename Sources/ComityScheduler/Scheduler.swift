@@ -117,12 +117,7 @@ public struct Scheduler {
         }
         guard claimed else { return .busy }
 
-        var runner = self.runner
-        runner.now = slot
-        runner.parameters = [:]
-        runner.dryRun = false
-        runner.limitsFromCommandLine = false
-        runner.cancellation = cancellation
+        var runner = runner(forSlot: slot)
         let clock = self.clock
         runner.beforeCommit = { transaction, id in
             try Self.completeSlot(schedule.workflow, slot: slot, run: id, in: transaction, now: clock())
@@ -151,6 +146,18 @@ public struct Scheduler {
             }
         }
         return .ran(run)
+    }
+
+    /// The runner for one slot's run: the slot is its clock; it takes no parameters
+    /// (the declared defaults), commits, and keeps the workflow's own limits.
+    func runner(forSlot slot: Timestamp) -> ScriptRunner {
+        var runner = self.runner
+        runner.now = slot
+        runner.parameters = [:]
+        runner.dryRun = false
+        runner.limitsFromCommandLine = false
+        runner.cancellation = cancellation
+        return runner
     }
 
     /// Marks a slot done, in the run's transaction: the schedule moves to its next

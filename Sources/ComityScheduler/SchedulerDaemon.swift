@@ -108,14 +108,8 @@ final class DaemonWork: @unchecked Sendable {
     func cycle() -> (ran: Bool, next: Timestamp?) {
         let logger = self.logger
         do {
-            if let store = scheduler.runner.store {
-                let running = try store.read { try $0.runs(RunFilter(outcome: .running, limit: 10_000)) }
-                if running.contains(where: { !LocalProcess.isAlive($0.processID) }) {
-                    let marked = try store.write(commit: true) {
-                        try $0.markInterruptedRuns(isAlive: LocalProcess.isAlive, at: Timestamp(Date()))
-                    }
-                    for id in marked { logger.notice("run \(id) was interrupted (its process stopped)") }
-                }
+            for id in try scheduler.runner.store?.markRunsOfEndedProcesses() ?? [] {
+                logger.notice("run \(id) was interrupted (its process stopped)")
             }
             let current = catalog()
             if current != synchronized {

@@ -2,7 +2,6 @@ import ArgumentParser
 import ComityCore
 import ComityEngine
 import Foundation
-import LuaBridge
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,16 +35,7 @@ struct ExportCommand: ParsableCommand {
         let opened = try OpenedWorkspace.open(database: database)
         let text: String
         if let name = format?.pluginFormat {
-            let runner = opened.runner(logger: .init(label: "comity.export"))
-            do {
-                let exchange = try PluginExchange(workspace: opened.workspace.folder, store: opened.store, api: runner.api,
-                                                  plugins: runner.plugins ?? PluginCatalog(plugins: []), timeZone: opened.workspace.timeZone)
-                text = try exchange.export(kind.type, format: name, includeArchived: archived)
-            } catch let error as PluginError {
-                throw CommandFailure.report(error.message)
-            } catch let error as LuaError {
-                throw CommandFailure.report(error.message)
-            }
+            text = try opened.withPluginExchange { try $0.export(kind.type, format: name, includeArchived: archived) }
         } else if format == .giving360 {
             // A package (JSON) unless the output is named .csv.
             let shape: ExchangeFormat = out?.lowercased().hasSuffix(".csv") == true ? .csv : .json

@@ -2,7 +2,6 @@ import ArgumentParser
 import ComityCore
 import ComityEngine
 import Foundation
-import LuaBridge
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,19 +44,10 @@ struct ImportCommand: ParsableCommand {
         let summary: RecordImport.Summary
         do {
             if let name = format?.pluginFormat {
-                let runner = opened.runner(logger: .init(label: "comity.import"))
                 guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
                     throw CommandFailure.report("cannot read \(file) as UTF-8 text")
                 }
-                do {
-                    let exchange = try PluginExchange(workspace: opened.workspace.folder, store: opened.store, api: runner.api,
-                                                      plugins: runner.plugins ?? PluginCatalog(plugins: []), timeZone: opened.workspace.timeZone)
-                    input = try exchange.rows(kind.type, format: name, text: text)
-                } catch let error as PluginError {
-                    throw CommandFailure.report(error.message)
-                } catch let error as LuaError {
-                    throw CommandFailure.report(error.message)
-                }
+                input = try opened.withPluginExchange { try $0.rows(kind.type, format: name, text: text) }
                 summary = try importer.run(kind.type, header: input.header, rows: input.rows, file: file, strict: strict, checkColumns: true)
             } else if format == .giving360 {
                 summary = try Giving360.importGrants(path, format: chosen, into: importer, strict: strict)

@@ -4,6 +4,7 @@ import ComityEngine
 import ComitySQLite
 import Foundation
 import Logging
+import LuaBridge
 
 /// The workspace around the current folder with its database open. Opening finds
 /// runs left `running` by a process that is gone (a crash, SIGKILL) and marks them
@@ -28,12 +29,8 @@ struct OpenedWorkspace {
     /// must not wait for it); writes only when a dead process's run is found, and
     /// leaves it to the next command when the database is busy.
     private static func markInterruptedRuns(_ store: SQLiteStore) {
-        let isAlive = LocalProcess.isAlive
         do {
-            let running = try store.read { try $0.runs(RunFilter(outcome: .running, limit: 10_000)) }
-            guard running.contains(where: { !isAlive($0.processID) }) else { return }
-            let interrupted = try store.write(commit: true) { try $0.markInterruptedRuns(isAlive: isAlive, at: Timestamp(Date())) }
-            for id in interrupted {
+            for id in try store.markRunsOfEndedProcesses() {
                 FileHandle.standardError.write(Data("notice: run \(id) was interrupted (its process stopped); marked so in the history\n".utf8))
             }
         } catch {
@@ -49,6 +46,23 @@ struct OpenedWorkspace {
             logger: logger, maxTriggerDepth: workspace.maxTriggerDepth)
         runner.plugins = plugins
         return runner
+    }
+}
+
+extension OpenedWorkspace {
+    /// Runs `body` with the workspace's plugin formats; a plugin's or its Lua's error
+    /// becomes `error: ...` and exit 1.
+    func withPluginExchange<T>(_ body: (PluginExchange) throws -> T) throws -> T {
+        let runner = runner(logger: Logger(label: "comity.exchange"))
+        do {
+            let exchange = try PluginExchange(workspace: workspace.folder, store: store, api: runner.api,
+                                              plugins: runner.plugins ?? PluginCatalog(plugins: []), timeZone: workspace.timeZone)
+            return try body(exchange)
+        } catch let error as PluginError {
+            throw CommandFailure.report(error.message)
+        } catch let error as LuaError {
+            throw CommandFailure.report(error.message)
+        }
     }
 }
 

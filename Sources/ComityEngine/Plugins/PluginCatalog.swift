@@ -170,9 +170,9 @@ public enum ComityVersion {
 }
 
 extension Workspace {
-    /// The workspace's plugins (`Plugins/`), and the API with their functions added.
+    /// The workspace's plugins with their grants, and the API with their functions added.
     public func pluginsAndAPI() -> (plugins: PluginCatalog, api: APIRegistry) {
-        var plugins = PluginCatalog.load(from: folder.appendingPathComponent("Plugins"))
+        var plugins = self.plugins
         plugins.grants = pluginGrants
         var api = APIRegistry.standard(schema: schema)
         plugins.register(into: &api)
