@@ -101,7 +101,10 @@ func luaFailure(_ source: String) throws -> String {
         let error = try #require(throws: DomainError.self) { try registry.add(again) }
         #expect(error.message == "'time.days' is already declared (by core); it cannot be replaced")
         let namespace = APIFunction("time", summary: "x", origin: "sdg", implementation: { _, _ in .none })
-        #expect(throws: DomainError.self) { try registry.add(namespace) }
+        #expect(try #require(throws: DomainError.self) { try registry.add(namespace) }.message
+            == "'time' is already a namespace of the API")
+        // A name that only starts like a namespace is not one.
+        try registry.add(APIFunction("tim", summary: "x", origin: "sdg", implementation: { _, _ in .none }))
         try registry.add(APIFunction("sdg.tag", summary: "Tags a record.", origin: "sdg", implementation: { _, _ in .none }))
         #expect(registry.function(named: "sdg.tag")?.origin == "sdg")
     }

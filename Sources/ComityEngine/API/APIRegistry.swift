@@ -33,8 +33,9 @@ public struct APIRegistry {
             throw DomainError(.invalidValue, field: "name",
                               "'\(function.name)' is already declared (by \(existing.origin)); it cannot be replaced")
         }
-        let namespaces = Set(functions.flatMap { f in f.path.namespace.indices.map { f.path.namespace[...$0].joined(separator: ".") } })
-        if namespaces.contains(function.name) {
+        // A namespace of the API is a name some function's name continues with a dot.
+        let asNamespace = function.name + "."
+        if functions.contains(where: { $0.name.hasPrefix(asNamespace) }) {
             throw DomainError(.invalidValue, field: "name", "'\(function.name)' is already a namespace of the API")
         }
         functions.append(function)
