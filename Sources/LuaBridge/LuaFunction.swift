@@ -233,6 +233,39 @@ public struct LuaCall: ~Copyable {
         }
     }
 
+    /// ``forEachEntry(_:_:)`` for tables whose values are mostly text (a record's
+    /// fields): a string value comes as a `String` read straight from Lua, without a
+    /// ``LuaString`` between (invalid UTF-8 replaced by U+FFFD, as
+    /// ``LuaString/description`` does); any other value as ``forEachEntry(_:_:)`` gives it.
+    public func forEachField(_ n: Int32, _ body: (_ name: String?, _ value: LuaFieldValue) throws -> Void) throws {
+        guard lua_type(pointer, n) == LUA_TTABLE else {
+            throw LuaArgumentError(index: n, problem: "table expected, got \(typeName(n))")
+        }
+        let table = lua_absindex(pointer, n)
+        let state = self.state
+        try state.withStackRoom(4)
+        lua_pushnil(pointer)
+        while lua_next(pointer, table) != 0 {
+            do {
+                try body(text(at: -2), lua_type(pointer, -1) == LUA_TSTRING
+                    ? .text(text(at: -1) ?? "") : .value(try state.value(at: -1)))
+            } catch {
+                comity_pop(pointer, 2)
+                throw error
+            }
+            comity_pop(pointer, 1)
+        }
+    }
+
+    /// The string at `index` as text, nil for any other type. Never converts a number
+    /// in place (which would confuse `lua_next` for a key).
+    private func text(at index: Int32) -> String? {
+        guard lua_type(pointer, index) == LUA_TSTRING else { return nil }
+        var length = 0
+        guard let bytes = comity_tolstring_raw(pointer, index, &length) else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+    }
+
     // MARK: Results
 
     @inlinable

@@ -117,3 +117,11 @@ public final class LuaReference: Hashable {
     public static func == (lhs: LuaReference, rhs: LuaReference) -> Bool { lhs === rhs }
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
+
+/// A table entry's value as ``LuaCall/forEachField(_:_:)`` gives it.
+public enum LuaFieldValue {
+    /// A Lua string, as text.
+    case text(String)
+    /// Anything else.
+    case value(LuaValue)
+}

@@ -13,6 +13,34 @@ import Testing
         #expect(try state.run("return add(40, 2), greet('ASI'), add('1', 2)", chunkName: "t") == [42, "hello, ASI", 3])
     }
 
+    /// A table's fields come as text straight from Lua, everything else as a value;
+    /// invalid UTF-8 is replaced as `LuaString.description` replaces it.
+    @Test func fieldsOfATableArgument() throws {
+        let state = try LuaState()
+        final class Seen { var entries: [String: String] = [:] }
+        let seen = Seen()
+        try state.register("take") { call in
+            try call.forEachField(1) { name, value in
+                let key = name ?? "(no name)"
+                switch value {
+                case .text(let text): seen.entries[key] = "text " + text
+                case .value(let value): seen.entries[key] = "value \(value.typeName)"
+                }
+            }
+            return .none
+        }
+        try state.run(#"take { name = "АСИ", n = 3, x = 1.5, ok = true, list = { "a" }, bad = "\xff!", [7] = "seven" }"#, chunkName: "t")
+        #expect(seen.entries == [
+            "name": "text АСИ", "n": "value number", "x": "value number", "ok": "value boolean", "list": "value table",
+            "bad": "text \u{FFFD}!", "(no name)": "text seven",
+        ])
+        try state.register("notTable") { call in
+            try call.forEachField(1) { _, _ in }
+            return .none
+        }
+        #expect(throws: LuaError.self) { try state.run("notTable(1)", chunkName: "t") }
+    }
+
     @Test func argumentErrorsReadLikeLuas() throws {
         let box = try sandbox()
         try box.state.register("grants.award") { call in

@@ -165,10 +165,15 @@ final class RecordBindings {
 
     /// The same, for the table argument `n`, read entry by entry (the path of every create).
     func fields(_ call: borrowing LuaCall, _ n: Int32, record type: RecordType) throws -> [String: FieldValue] {
-        var fields: [String: FieldValue] = [:]
-        try call.forEachEntry(n) { name, value in
+        // Room for a typical record's fields at once: growing the table rehashes it.
+        var fields = [String: FieldValue](minimumCapacity: 8)
+        try call.forEachField(n) { name, value in
             guard let name else { throw Self.unnamedFields(type) }
-            if let converted = try fieldValue(value, field: name, record: type) { fields[name] = converted }
+            switch value {
+            case .text(let text): fields[name] = .string(text)
+            case .value(let value):
+                if let converted = try fieldValue(value, field: name, record: type) { fields[name] = converted }
+            }
         }
         return fields
     }
