@@ -20,6 +20,13 @@ let package = Package(
             dependencies: [.product(name: "LuaBridge", package: "Comity"), "BaselineC"]
         ),
         .executableTarget(
+            name: "CreateProbe",
+            dependencies: [
+                .product(name: "Comity", package: "Comity"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(
             name: "CoreAPIBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

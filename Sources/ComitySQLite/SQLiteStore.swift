@@ -5,6 +5,9 @@ import GRDB
 /// The embedded store: one SQLite file per workspace (default `.comity/comity.db`),
 /// in WAL mode with foreign keys on, migrated when opened.
 public final class SQLiteStore: Store, Sendable {
+    /// The most the writing connection keeps in its page cache, in KiB.
+    static let writerCacheKiB = 65_536
+
     public let schema: DomainSchema
     public let path: String
     /// A pool (WAL, readers beside the writer) for a file; a queue in memory.
@@ -28,8 +31,16 @@ public final class SQLiteStore: Store, Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
-        if let sizeLimit {
-            configuration.prepareDatabase { db in
+        configuration.prepareDatabase { db in
+            // A run is one transaction. With SQLite's default cache (2 MiB) a run that
+            // writes more than that spills its pages to the WAL and reads them back,
+            // again and again: 100,000 creates made 82,000 writes and 22,000 reads of
+            // pages, 48,000 and 9,000 with this cache. Only the writer's: it grows as
+            // pages are used, and readers (up to five) keep SQLite's default.
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
+            }
+            if let sizeLimit {
                 let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
                 try db.execute(sql: "PRAGMA max_page_count = \(max(sizeLimit / pageSize, 1))")
             }
@@ -89,8 +100,11 @@ public final class SQLiteStore: Store, Sendable {
             return try pool.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
-                    result = try body(SQLiteTransaction(db: db, schema: schema, path: path, plans: plans))
-                    return commit ? .commit : .rollback
+                    let transaction = SQLiteTransaction(db: db, schema: schema, path: path, plans: plans)
+                    result = try body(transaction)
+                    guard commit else { return .rollback }
+                    try transaction.flushAudit()
+                    return .commit
                 }
                 guard let result else { throw StoreError(.database, "the transaction returned nothing") }
                 return result

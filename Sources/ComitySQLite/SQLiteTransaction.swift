@@ -1,6 +1,7 @@
 import ComityCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 // GRDB has `Record` and `RecordCursor` types of its own.
 typealias Record = ComityCore.Record
@@ -18,6 +19,9 @@ struct SQLiteTransaction: StoreTransaction {
     /// The statements every create runs, held for the transaction: finding them in
     /// GRDB's cache hashes their whole SQL each time.
     let statements = HeldStatements()
+    let direct = DirectExecution()
+    /// Audit rows not yet inserted (see `PendingAudit`).
+    let pendingAudit = PendingAudit()
 
     // MARK: Writing
 
@@ -35,23 +39,31 @@ struct SQLiteTransaction: StoreTransaction {
             ? ColumnMapping.encodeCustom(values.filter { recordSchema.field(named: $0.key)?.custom == true }).databaseValue
             : "{}".databaseValue
         if let initial = plan.initialStatus { arguments[3] = initial.databaseValue }
+        // The audit's JSON lists the values in the schema's order, found in the same pass.
+        var ordered: [JSONText.Entry] = []
+        ordered.reserveCapacity(values.count)
         for (name, value) in values {
-            guard let (position, definition) = plan.slots[name] else { continue }
-            switch definition.type {
-            case .money, .anyReference:
-                for (offset, encoded) in ColumnMapping.encode(value, definition).enumerated() { arguments[position + offset] = encoded }
-            default:
+            guard let (position, order, spread) = plan.slots[name] else {
+                ordered.append((recordSchema.position(of: name) ?? .max, name, value))
+                continue
+            }
+            ordered.append((order, name, value))
+            if let spread {
+                for (offset, encoded) in ColumnMapping.encode(value, spread).enumerated() { arguments[position + offset] = encoded }
+            } else {
                 arguments[position] = ColumnMapping.scalar(value)
             }
         }
         try runDirect(plan.sql, held: .insert(type), arguments)
-        let reference = RecordReference(type, db.lastInsertedRowID)
+        // SQLite's own call: GRDB's property checks the thread first, on every create.
+        let reference = RecordReference(type, sqlite3_last_insert_rowid(db.sqliteConnection))
         for definition in plan.linkFields {
             if case .references(let targets)? = values[definition.name] {
                 try writeLinks(reference, definition.name, targets)
             }
         }
-        try audit(reference, .create, field: nil, old: nil, new: JSONText.object(values, in: recordSchema), context)
+        ordered.sort { $0.position < $1.position }
+        try audit(reference, .create, field: nil, old: nil, new: JSONText.object(ordered), context)
         // Everything stored is known here: no need to read it back.
         return Record(reference: reference, fields: values, status: recordSchema.lifecycle?.initial,
                       createdAt: context.at, updatedAt: context.at)
@@ -266,11 +278,13 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func audit(of reference: RecordReference) throws -> [AuditEntry] {
-        try auditEntries("record_type = ? AND record_id = ?", [reference.type.rawValue, reference.id])
+        try flushAudit()
+        return try auditEntries("record_type = ? AND record_id = ?", [reference.type.rawValue, reference.id])
     }
 
     func changes(byRun run: String) throws -> [AuditEntry] {
-        try auditEntries("run = ?", [run])
+        try flushAudit()
+        return try auditEntries("run = ?", [run])
     }
 
     private func auditEntries(_ condition: String, _ arguments: StatementArguments) throws -> [AuditEntry] {
@@ -316,7 +330,7 @@ struct SQLiteTransaction: StoreTransaction {
     /// `run` without GRDB's argument layer, for the statements every create makes;
     /// the statement is kept at `held` once prepared.
     private func runDirect(
-        _ sql: String, held: HeldStatements.Key, _ arguments: [DatabaseValue]
+        _ sql: String, held: HeldStatements.Key, _ arguments: some Collection<DatabaseValue>
     ) throws {
         do {
             let statement: Statement
@@ -326,7 +340,7 @@ struct SQLiteTransaction: StoreTransaction {
                 statement = try db.cachedStatement(sql: sql)
                 statements.byKey[held] = statement
             }
-            try DirectExecution.execute(statement, arguments, in: db)
+            try direct.execute(statement, arguments, in: db)
         } catch let error as DatabaseError {
             throw SQLiteStore.storeError(error, path: path)
         }
@@ -334,7 +348,7 @@ struct SQLiteTransaction: StoreTransaction {
 
     final class HeldStatements {
         enum Key: Hashable {
-            case insert(RecordType), audit
+            case insert(RecordType), audit, auditBatch
         }
 
         var byKey: [Key: Statement] = [:]
@@ -404,12 +418,18 @@ struct SQLiteTransaction: StoreTransaction {
         _ reference: RecordReference, _ action: AuditEntry.Action, field: String?, old: String?, new: String?,
         _ context: ChangeContext
     ) throws {
-        try runDirect(
-            "INSERT INTO audit (run, at, record_type, record_id, action, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            held: .audit,
-            [context.run.databaseValue, context.at.secondsSince1970.databaseValue, reference.type.rawValue.databaseValue,
-             reference.id.databaseValue, action.rawValue.databaseValue,
-             field?.databaseValue ?? .null, old?.databaseValue ?? .null, new?.databaseValue ?? .null])
+        pendingAudit.append(run: context.run, at: context.at.secondsSince1970, recordType: reference.type.rawValue,
+                            recordID: reference.id, action: action.rawValue, field: field, old: old, new: new)
+        if pendingAudit.isFull { try flushAudit() }
+    }
+
+    /// Inserts the audit rows waiting in `pendingAudit`; the store calls it before
+    /// committing, and every reader of the audit table before reading.
+    func flushAudit() throws {
+        guard !pendingAudit.isEmpty else { return }
+        let (batches, rows) = pendingAudit.take()
+        for batch in batches { try runDirect(PendingAudit.batchSQL, held: .auditBatch, batch) }
+        for row in rows { try runDirect(PendingAudit.singleSQL, held: .audit, row) }
     }
 
     /// Every referenced record must exist (and be of the declared type).
@@ -434,13 +454,13 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     private func checkUnique(_ values: [String: FieldValue], _ recordSchema: RecordSchema, excluding id: Int64?) throws {
-        for definition in recordSchema.fields where definition.unique && !definition.custom {
-            guard let value = values[definition.name] else { continue }
+        for name in recordSchema.uniqueNames {
+            guard let value = values[name] else { continue }
             let table = ColumnMapping.table(recordSchema.type)
-            let statement = try db.cachedStatement(sql: "SELECT id FROM \(table) WHERE \(definition.name) = ? AND id IS NOT ?")
+            let statement = try db.cachedStatement(sql: "SELECT id FROM \(table) WHERE \(name) = ? AND id IS NOT ?")
             if let other = try Int64.fetchOne(statement, arguments: [ColumnMapping.scalar(value), id]) {
                 throw StoreError(.duplicate,
-                                 "\(recordSchema.type.rawValue)#\(other) already has \(definition.name) '\(value)'; \(definition.name)s are unique")
+                                 "\(recordSchema.type.rawValue)#\(other) already has \(name) '\(value)'; \(name)s are unique")
             }
         }
     }

@@ -128,6 +128,54 @@ struct World {
         }
     }
 
+    /// Audit rows wait and are inserted many at a time: whatever reads the audit, inside
+    /// the transaction or after it, sees every row in the order it was written.
+    @Test func auditRowsAreAllThereInOrderAcrossBatches() throws {
+        let world = try World()
+        let count = 150 // two whole batches of 64 and some
+        let (created, seenInside, counts) = try world.store.write(commit: true) { tx in
+            var created: [RecordReference] = []
+            for i in 1...count {
+                created.append(try tx.create(.organisation, ["name": .string("Org \(i)")], context: context).reference)
+                if i == 70 { _ = try tx.update(created[0], ["description": .string("seen")], context: context) }
+            }
+            return (created, try tx.changes(byRun: "run-1"), try tx.changeCounts(byRun: "run-1"))
+        }
+        let expected = [world.asi, world.foundation] + created.prefix(70) + [created[0]] + created.dropFirst(70)
+        #expect(seenInside.map(\.record) == expected)
+        #expect(counts.created == count + 2 && counts.changed == 1)
+        let seenAfter = try world.store.read { tx in try tx.changes(byRun: "run-1") }
+        #expect(seenAfter == seenInside)
+        #expect(seenAfter[72].field == "description" && seenAfter[72].newValue == "seen")
+        #expect(try world.store.read { tx in try tx.audit(of: created[149]) }.map(\.action) == [.create])
+    }
+
+    /// A savepoint rolled back drops the audit rows written inside it, and only those,
+    /// whether they were still waiting or already inserted.
+    @Test func aRolledBackSavepointDropsItsAuditRowsOnly() throws {
+        let world = try World()
+        struct Rejected: Error {}
+        try world.store.write(commit: true) { tx in
+            _ = try tx.create(.organisation, ["name": .string("before")], context: context)
+            for size in [1, 100] { // waiting, and past a batch
+                #expect(throws: Rejected.self) {
+                    try tx.inSavepoint {
+                        for i in 1...size { _ = try tx.create(.organisation, ["name": .string("dropped \(i)")], context: context) }
+                        throw Rejected()
+                    }
+                }
+            }
+            _ = try tx.inSavepoint { try tx.create(.organisation, ["name": .string("inside")], context: context) }
+            _ = try tx.create(.organisation, ["name": .string("after")], context: context)
+        }
+        let names = try world.store.read { tx in
+            try tx.changes(byRun: "run-1").compactMap { try tx.record($0.record)?.fields["name"] }
+        }
+        #expect(names.dropFirst(2) == [.string("before"), .string("inside"), .string("after")])
+        #expect(try world.store.read { tx in try tx.count(.organisation, RecordQuery()) } == 5)
+        #expect(try world.store.read { tx in try tx.changeCounts(byRun: "run-1") }.created == 5)
+    }
+
     @Test func updatesAreAuditedFieldByField() throws {
         let world = try World()
         let later = ChangeContext(run: "run-2", at: try morning.adding(.days(1)))

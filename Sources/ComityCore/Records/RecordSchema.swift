@@ -69,11 +69,21 @@ public struct LifecycleDescription: Sendable, Hashable {
 public struct RecordSchema: Sendable {
     public let type: RecordType
     public private(set) var fields: [FieldDefinition] {
-        didSet { positions = Self.positions(fields) }
+        didSet { index() }
     }
     public let lifecycle: LifecycleDescription?
     /// Each field's place in `fields`: every value a script gives is looked up here.
-    private var positions: [String: Int]
+    private var positions: [String: Int] = [:]
+    /// The fields every create must give, and the stored fields no two records may
+    /// share: worked out once, as every create checks them.
+    public private(set) var requiredNames: [String] = []
+    public private(set) var uniqueNames: [String] = []
+
+    private mutating func index() {
+        positions = Self.positions(fields)
+        requiredNames = fields.filter(\.required).map(\.name)
+        uniqueNames = fields.filter { $0.unique && !$0.custom }.map(\.name)
+    }
 
     private static func positions(_ fields: [FieldDefinition]) -> [String: Int] {
         Dictionary(fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -86,7 +96,7 @@ public struct RecordSchema: Sendable {
         self.type = type
         self.fields = fields
         self.lifecycle = lifecycle
-        positions = Self.positions(fields)
+        index()
     }
 
     public func field(named name: String) -> FieldDefinition? { positions[name].map { fields[$0] } }
@@ -130,13 +140,17 @@ public struct RecordSchema: Sendable {
         var timeZone = timeZone
         // A record with its own zone (an event) gives its local times in that zone.
         if case .string(let identifier)? = values["time_zone"], let own = TimeZone(identifier: identifier) { timeZone = own }
-        var normalised: [String: FieldValue] = [:]
-        normalised.reserveCapacity(values.count)
+        // Most values are already in their normal form: only those that are not are
+        // replaced, so that a create does not build a second dictionary.
+        var normalised = values
         do {
             // In the dictionary's order first (sorting is a tenth of a create); when a
             // value is refused, again in name order so that the same field is named
             // every time.
-            for (name, value) in values { normalised[name] = try checked(name, value, timeZone) }
+            for (name, value) in values {
+                let checked = try checked(name, value, timeZone)
+                if checked != value { normalised[name] = checked }
+            }
         } catch {
             for name in values.keys.sorted() {
                 if let value = values[name] { _ = try checked(name, value, timeZone) }
@@ -144,9 +158,9 @@ public struct RecordSchema: Sendable {
             throw error
         }
         if creating {
-            for definition in fields where definition.required && normalised[definition.name] == nil {
-                throw DomainError(.invalidValue, field: definition.name,
-                                  "\(type.displayName) needs '\(definition.name)' (\(definition.summary))")
+            for name in requiredNames where normalised[name] == nil {
+                let summary = field(named: name)?.summary ?? ""
+                throw DomainError(.invalidValue, field: name, "\(type.displayName) needs '\(name)' (\(summary))")
             }
         }
         return normalised

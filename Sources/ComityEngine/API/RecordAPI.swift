@@ -68,15 +68,17 @@ enum RecordAPI {
     private static func functions(for type: RecordType, _ schema: RecordSchema) -> [APIFunction] {
         let col = type.collection
         let record = APIType.named(type.displayName)
+        // Made once: a loop of creates would otherwise build the name for every call.
+        let create = "\(col).create"
         var list: [APIFunction] = [
             APIFunction(
-                "\(col).create", summary: "Creates \(type.article) \(type.rawValue) from named fields; checks every field.",
+                create, summary: "Creates \(type.article) \(type.rawValue) from named fields; checks every field.",
                 parameters: [APIParameter("fields", .table, "Field values by name.")],
                 results: [APIResult(record, "The new record.")],
                 implementation: { call, context in
-                    let records = try context.recordBindings(for: "\(col).create")
+                    let records = try context.recordBindings(for: create)
                     let fields = try records.fields(call, 1, record: type)
-                    let created = try context.transaction(for: "\(col).create").create(type, fields, context: context.change)
+                    let created = try context.transaction(for: create).create(type, fields, context: context.change)
                     return try records.returning(created, from: call)
                 }),
             APIFunction(
