@@ -146,13 +146,10 @@ enum ColumnMapping {
 /// JSON text for strings, written directly as bytes: the audit entry of every create
 /// goes through here, and JSONSerialization cost a third of a create.
 enum JSONText {
-    /// A value with its field's place in the schema.
-    typealias Entry = (position: Int, name: String, value: FieldValue)
-
     /// A record's values as the audit shows them, each as its text, in the order of
     /// the schema's fields (cheaper than sorting names, and as stable): `ordered` is
     /// sorted by position already.
-    static func object(_ ordered: [Entry]) -> String {
+    static func object(_ ordered: [RecordSchema.Entry]) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(32 * ordered.count + 2)
         bytes.append(UInt8(ascii: "{"))

@@ -10,23 +10,26 @@ struct InsertPlan: Sendable {
     let hasCustomFields: Bool
     let linkFields: [FieldDefinition]
     /// Where each built-in field's value goes among the arguments (after created_at,
-    /// updated_at, custom and, with a lifecycle, status), by name: a create
-    /// places the few values it has instead of looking up every field. `order` is the
-    /// field's place in the schema, which orders the audit's JSON; `spread` is the
-    /// definition of a field stored in several columns (money, a record of any type),
-    /// nil for the one-column fields, which a create need not copy.
-    let slots: [String: (position: Int, order: Int, spread: FieldDefinition?)]
+    /// updated_at, custom and, with a lifecycle, status), by the field's place in the
+    /// schema; nil for fields without a column of their own (custom fields, lists of
+    /// records). `spread` is the definition of a field stored in several columns
+    /// (money, a record of any type), nil for the one-column fields, which a create
+    /// need not copy.
+    let slots: [(column: Int, spread: FieldDefinition?)?]
     let argumentCount: Int
 
     init(_ recordSchema: RecordSchema) {
         var columns = ["created_at", "updated_at", "custom"]
         initialStatus = recordSchema.lifecycle?.initial
         if initialStatus != nil { columns.append("status") }
-        var slots: [String: (position: Int, order: Int, spread: FieldDefinition?)] = [:]
-        for (order, definition) in recordSchema.fields.enumerated() {
+        var slots: [(column: Int, spread: FieldDefinition?)?] = []
+        for definition in recordSchema.fields {
             let names = ColumnMapping.columns(definition)
-            guard !names.isEmpty else { continue }
-            slots[definition.name] = (columns.count, order, names.count > 1 ? definition : nil)
+            guard !names.isEmpty else {
+                slots.append(nil)
+                continue
+            }
+            slots.append((columns.count, names.count > 1 ? definition : nil))
             columns += names
         }
         self.slots = slots

@@ -27,7 +27,9 @@ struct SQLiteTransaction: StoreTransaction {
 
     func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
         let recordSchema = schema[type]
-        let values = try recordSchema.validate(fields, creating: true, timeZone: context.timeZone)
+        let validated = try recordSchema.validatedEntries(fields, creating: true, timeZone: context.timeZone)
+        let values = validated.values
+        var ordered = validated.entries
         try checkReferences(values, recordSchema)
         try checkUnique(values, recordSchema, excluding: nil)
         let plan = plans[type] ?? InsertPlan(recordSchema)
@@ -39,19 +41,12 @@ struct SQLiteTransaction: StoreTransaction {
             ? ColumnMapping.encodeCustom(values.filter { recordSchema.field(named: $0.key)?.custom == true }).databaseValue
             : "{}".databaseValue
         if let initial = plan.initialStatus { arguments[3] = initial.databaseValue }
-        // The audit's JSON lists the values in the schema's order, found in the same pass.
-        var ordered: [JSONText.Entry] = []
-        ordered.reserveCapacity(values.count)
-        for (name, value) in values {
-            guard let (position, order, spread) = plan.slots[name] else {
-                ordered.append((recordSchema.position(of: name) ?? .max, name, value))
-                continue
-            }
-            ordered.append((order, name, value))
+        for entry in ordered {
+            guard entry.position < plan.slots.count, let (column, spread) = plan.slots[entry.position] else { continue }
             if let spread {
-                for (offset, encoded) in ColumnMapping.encode(value, spread).enumerated() { arguments[position + offset] = encoded }
+                for (offset, encoded) in ColumnMapping.encode(entry.value, spread).enumerated() { arguments[column + offset] = encoded }
             } else {
-                arguments[position] = ColumnMapping.scalar(value)
+                arguments[column] = ColumnMapping.scalar(entry.value)
             }
         }
         try runDirect(plan.sql, held: .insert(type), arguments)
@@ -62,6 +57,7 @@ struct SQLiteTransaction: StoreTransaction {
                 try writeLinks(reference, definition.name, targets)
             }
         }
+        // The audit's JSON lists the values in the schema's order.
         ordered.sort { $0.position < $1.position }
         try audit(reference, .create, field: nil, old: nil, new: JSONText.object(ordered), context)
         // Everything stored is known here: no need to read it back.
