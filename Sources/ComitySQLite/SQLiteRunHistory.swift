@@ -9,6 +9,7 @@ extension SQLiteTransaction {
         // drops exactly the rows written inside it: those still waiting, and those
         // SQLite rolls back.
         try flushAudit()
+        let mark = tally.mark
         var result: T?
         do {
             try db.inSavepoint {
@@ -17,6 +18,7 @@ extension SQLiteTransaction {
             }
         } catch {
             pendingAudit.discard()
+            tally.rollBack(to: mark)
             throw error
         }
         guard let result else { throw StoreError(.database, "the savepoint returned nothing") }
@@ -88,6 +90,12 @@ extension SQLiteTransaction {
     }
 
     func changeCounts(byRun run: String) throws -> (created: Int, changed: Int) {
+        if let counts = tally.counts(run: run) {
+            let earlier = try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM audit WHERE run = ? AND id <= ?)"),
+                arguments: [run, tally.auditIDBefore]) ?? false
+            if !earlier { return counts }
+        }
         try flushAudit()
         // A record is created once: its create rows need no DISTINCT, which was most of
         // what counting a large run's changes cost.

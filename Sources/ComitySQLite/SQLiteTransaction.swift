@@ -22,6 +22,7 @@ struct SQLiteTransaction: StoreTransaction {
     let direct = DirectExecution()
     /// Audit rows not yet inserted (see `PendingAudit`).
     let pendingAudit = PendingAudit()
+    let tally = RunChangeTally()
 
     // MARK: Writing
 
@@ -414,8 +415,13 @@ struct SQLiteTransaction: StoreTransaction {
         _ reference: RecordReference, _ action: AuditEntry.Action, field: String?, old: String?, new: String?,
         _ context: ChangeContext
     ) throws {
+        if tally.isEmpty {
+            tally.auditIDBefore = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'audit'")) ?? 0
+        }
         pendingAudit.append(run: context.run, at: context.at.secondsSince1970, recordType: reference.type.rawValue,
                             recordID: reference.id, action: action.rawValue, field: field, old: old, new: new)
+        tally.note(run: context.run, record: reference, created: action == .create)
         if pendingAudit.isFull { try flushAudit() }
     }
 
