@@ -73,7 +73,8 @@ test: deps testdeps
 	.build/debug/comity test
 
 # package-benchmark suites, then each figure as a ratio to the baseline of the same
-# run, then the call ratio in instructions (callgrind), which load cannot disturb.
+# run, then the call and create ratios in instructions (callgrind), which load cannot
+# disturb.
 bench: deps
 	@command -v sqlite3 >/dev/null 2>&1 || { echo "Installing sqlite3 (apt-get), the import baseline"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
@@ -82,6 +83,7 @@ bench: deps
 		| tee .build/benchmark-output.txt
 	python3 Benchmarks/ratios.py Benchmarks/.build/benchmark-output.txt
 	Benchmarks/callgrind-calls.sh
+	Benchmarks/callgrind-create.sh
 	$(SWIFT) build -c release --product comity
 	Benchmarks/daemon-idle.sh .build/release/comity 60
 
