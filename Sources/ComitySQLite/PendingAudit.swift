@@ -23,12 +23,11 @@ final class PendingAudit {
     var isEmpty: Bool { values.isEmpty }
     var isFull: Bool { values.count >= Self.batchRows * Self.columnsPerRow }
 
-    init() {
-        values.reserveCapacity(Self.batchRows * Self.columnsPerRow)
-    }
-
     func append(run: String?, at: Int64, recordType: String, recordID: Int64, action: String,
                 field: String?, old: String?, new: String?) {
+        // Room for a batch on the first row (kept by `take` and `discard`): most
+        // transactions, reads among them, write no audit row at all.
+        if values.capacity == 0 { values.reserveCapacity(Self.batchRows * Self.columnsPerRow) }
         values.append(run?.databaseValue ?? .null)
         values.append(at.databaseValue)
         values.append(recordType.databaseValue)

@@ -7,32 +7,56 @@ import ComityCore
 /// still counts in SQL when the audit holds rows of the run from before
 /// (`auditIDBefore`), or when this transaction wrote nothing for it.
 final class RunChangeTally {
-    private var entries: [(run: String?, record: RecordReference, created: Bool)] = []
+    /// Creates as counts per run, one after the other (a run creating a million
+    /// records takes one entry); other changes one by one, as a record changed twice
+    /// counts once.
+    private var created: [(run: String?, count: Int)] = []
+    private var changed: [(run: String?, record: RecordReference)] = []
     /// The last audit id written before this transaction's first change.
     var auditIDBefore: Int64 = 0
 
-    func note(run: String?, record: RecordReference, created: Bool) {
-        entries.append((run, record, created))
+    /// Where a savepoint begins: rolling back to it forgets what was noted since.
+    struct Mark {
+        fileprivate let created: Int
+        fileprivate let lastCount: Int
+        fileprivate let changed: Int
     }
 
-    /// Where a savepoint begins: rolling it back forgets what was noted since.
-    var mark: Int { entries.count }
-    var isEmpty: Bool { entries.isEmpty }
+    var mark: Mark { Mark(created: created.count, lastCount: created.last?.count ?? 0, changed: changed.count) }
+    var isEmpty: Bool { created.isEmpty && changed.isEmpty }
 
-    func rollBack(to mark: Int) {
-        entries.removeSubrange(min(mark, entries.count)...)
+    func note(run: String?, record: RecordReference, created isCreate: Bool) {
+        guard isCreate else {
+            changed.append((run, record))
+            return
+        }
+        if let last = created.indices.last, created[last].run == run {
+            created[last].count += 1
+        } else {
+            created.append((run, 1))
+        }
+    }
+
+    func rollBack(to mark: Mark) {
+        created.removeSubrange(min(mark.created, created.count)...)
+        if mark.created > 0, mark.created == created.count { created[mark.created - 1].count = mark.lastCount }
+        changed.removeSubrange(min(mark.changed, changed.count)...)
     }
 
     /// Records created, and records changed otherwise, by `run`; nil when this
     /// transaction changed nothing for it.
     func counts(run: String) -> (created: Int, changed: Int)? {
-        var created = 0
-        var changed = Set<RecordReference>()
         var seen = false
-        for entry in entries where entry.run == run {
+        var createdCount = 0
+        for entry in created where entry.run == run {
             seen = true
-            if entry.created { created += 1 } else { changed.insert(entry.record) }
+            createdCount += entry.count
         }
-        return seen ? (created, changed.count) : nil
+        var records = Set<RecordReference>()
+        for entry in changed where entry.run == run {
+            seen = true
+            records.insert(entry.record)
+        }
+        return seen ? (createdCount, records.count) : nil
     }
 }
