@@ -206,31 +206,8 @@ public struct LuaCall: ~Copyable {
     /// hundred thousand). A key that is not a string is passed as nil with its value.
     /// Values are copied as ``value(_:)`` copies them.
     public func forEachEntry(_ n: Int32, _ body: (_ name: String?, _ value: LuaValue) throws -> Void) throws {
-        guard lua_type(pointer, n) == LUA_TTABLE else {
-            throw LuaArgumentError(index: n, problem: "table expected, got \(typeName(n))")
-        }
-        let table = lua_absindex(pointer, n)
         let state = self.state
-        try state.withStackRoom(4)
-        lua_pushnil(pointer)
-        while lua_next(pointer, table) != 0 {
-            do {
-                var name: String?
-                // Only a string key is read as text: converting a number key in place
-                // would confuse lua_next.
-                if lua_type(pointer, -2) == LUA_TSTRING {
-                    var length = 0
-                    if let bytes = comity_tolstring_raw(pointer, -2, &length) {
-                        name = String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
-                    }
-                }
-                try body(name, try state.value(at: -1))
-            } catch {
-                comity_pop(pointer, 2)
-                throw error
-            }
-            comity_pop(pointer, 1)
-        }
+        try entries(n) { name in try body(name, try state.value(at: -1)) }
     }
 
     /// ``forEachEntry(_:_:)`` for tables whose values are mostly text (a record's
@@ -238,17 +215,24 @@ public struct LuaCall: ~Copyable {
     /// ``LuaString`` between (invalid UTF-8 replaced by U+FFFD, as
     /// ``LuaString/description`` does); any other value as ``forEachEntry(_:_:)`` gives it.
     public func forEachField(_ n: Int32, _ body: (_ name: String?, _ value: LuaFieldValue) throws -> Void) throws {
+        let state = self.state
+        try entries(n) { name in
+            try body(name, lua_type(pointer, -1) == LUA_TSTRING ? .text(text(at: -1) ?? "") : .value(try state.value(at: -1)))
+        }
+    }
+
+    /// Walks the table argument `n` with `lua_next`; `each` gets the key's text (nil
+    /// for a key that is not a string) and finds the value on top of the stack.
+    private func entries(_ n: Int32, _ each: (_ name: String?) throws -> Void) throws {
         guard lua_type(pointer, n) == LUA_TTABLE else {
             throw LuaArgumentError(index: n, problem: "table expected, got \(typeName(n))")
         }
         let table = lua_absindex(pointer, n)
-        let state = self.state
         try state.withStackRoom(4)
         lua_pushnil(pointer)
         while lua_next(pointer, table) != 0 {
             do {
-                try body(text(at: -2), lua_type(pointer, -1) == LUA_TSTRING
-                    ? .text(text(at: -1) ?? "") : .value(try state.value(at: -1)))
+                try each(text(at: -2))
             } catch {
                 comity_pop(pointer, 2)
                 throw error
