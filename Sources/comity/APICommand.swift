@@ -32,12 +32,7 @@ struct APICommand: ParsableCommand {
 /// The API of the workspace around the current folder, custom fields and plugins' functions included.
 enum WorkspaceAPI {
     static func registry() throws -> APIRegistry {
-        do {
-            let workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-            return workspace.pluginsAndAPI().api
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        try OpenedWorkspace.current().pluginsAndAPI().api
     }
 }
 

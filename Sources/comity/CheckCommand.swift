@@ -22,12 +22,7 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let workspace: Workspace
-        do {
-            workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-        } catch {
-            throw CommandFailure.report("\(error)")
-        }
+        let workspace = try OpenedWorkspace.current()
         let check = ScriptCheck(api: workspace.pluginsAndAPI().api)
         var findings: [CheckFinding] = []
         for file in files {

@@ -13,9 +13,18 @@ struct OpenedWorkspace {
     let workspace: Workspace
     let store: SQLiteStore
 
-    static func open(database: String? = nil) throws -> OpenedWorkspace {
+    /// The workspace around the current folder; when there is none, says so and exits 1.
+    static func current() throws -> Workspace {
         do {
-            let workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            return try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        } catch {
+            throw CommandFailure.report("\(error)")
+        }
+    }
+
+    static func open(database: String? = nil) throws -> OpenedWorkspace {
+        let workspace = try current()
+        do {
             let store = try SQLiteStore(path: database ?? workspace.databasePath, schema: workspace.schema)
             markInterruptedRuns(store)
             return OpenedWorkspace(workspace: workspace, store: store)

@@ -18,12 +18,7 @@ struct PluginsCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let workspace: Workspace
-            do {
-                workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-            } catch {
-                throw CommandFailure.report("\(error)")
-            }
+            let workspace = try OpenedWorkspace.current()
             let catalog = workspace.pluginsAndAPI().plugins
             let rows = catalog.plugins.map { plugin in
                 PluginJSON(name: plugin.manifest?.name ?? plugin.name, folder: "Plugins/\(plugin.name)",

@@ -65,7 +65,8 @@ struct ReplCommand: ParsableCommand {
             handle.write(entry)
             try? handle.close()
         } else {
-            FileManager.default.createFile(atPath: file.path, contents: entry, attributes: [.posixPermissions: 0o600])
+            // History is a convenience: a folder that cannot take it does not stop the repl.
+            _ = FileManager.default.createFile(atPath: file.path, contents: entry, attributes: [.posixPermissions: 0o600])
         }
     }
 }

@@ -18,12 +18,7 @@ struct WorkflowsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let workspace: Workspace
-        do {
-            workspace = try Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        let workspace = try OpenedWorkspace.current()
         let (plugins, api) = workspace.pluginsAndAPI()
         var catalog = WorkflowCatalog.load(workspace: workspace.folder, schema: workspace.schema, api: api,
                                            timeZone: workspace.timeZone, pluginWorkflows: plugins.workflowFiles)
