@@ -82,8 +82,7 @@ bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress \
 		| tee .build/benchmark-output.txt
 	python3 Benchmarks/ratios.py Benchmarks/.build/benchmark-output.txt
-	Benchmarks/callgrind-calls.sh
-	Benchmarks/callgrind-create.sh
+	Benchmarks/callgrind-ratios.sh
 	$(SWIFT) build -c release --product comity
 	Benchmarks/daemon-idle.sh .build/release/comity 60
 

@@ -19,12 +19,11 @@ let package = Package(
             name: "CallProbe",
             dependencies: [.product(name: "LuaBridge", package: "Comity"), "BaselineC"]
         ),
+        // What the create figures are ratios to, shared by the benchmark and the probe.
+        .target(name: "CreateBaseline", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "CreateProbe",
-            dependencies: [
-                .product(name: "Comity", package: "Comity"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ]
+            dependencies: [.product(name: "Comity", package: "Comity"), "CreateBaseline"]
         ),
         .executableTarget(
             name: "CoreAPIBenchmarks",
@@ -32,6 +31,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Comity", package: "Comity"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                "CreateBaseline",
             ],
             path: "Benchmarks/CoreAPIBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,5 +1,6 @@
 import Benchmark
 import Comity
+import CreateBaseline
 import Foundation
 import GRDB
 
@@ -117,29 +118,11 @@ let benchmarks: @Sendable () -> Void = {
     }
 }
 
-/// The baselines of `create:`: the same organisation rows (and, with `withAudit`, an
-/// audit row each) inserted through GRDB into a fresh database of the same schema.
+/// The baselines of `create:` (`CreateBaseline`), each into a fresh database of the same schema.
 func insertOrganisations(withAudit: Bool) throws {
     let path = try freshDatabase(withAudit ? "grdb-audit" : "grdb")
     blackHole(try SQLiteStore(path: path)) // migrates: the same schema
-    let queue = try DatabaseQueue(path: path)
-    try queue.write { db in
-        let insert = try db.makeStatement(sql: """
-            INSERT INTO organisations (name, kind, country, custom, created_at, updated_at)
-            VALUES (?, ?, ?, '{}', ?, ?)
-            """)
-        let audit = try db.makeStatement(sql: """
-            INSERT INTO audit (run, at, record_type, record_id, action, field, old_value, new_value)
-            VALUES ('bench', ?, 'organisation', ?, 'create', NULL, NULL, ?)
-            """)
-        for i in 1...organisations {
-            try insert.execute(arguments: ["Organisation \(i)", "national_ngo", "RU", 1_611_648_000, 1_611_648_000])
-            if withAudit {
-                try audit.execute(arguments: [1_611_648_000, db.lastInsertedRowID,
-                                              "{\"country\":\"RU\",\"kind\":\"national_ngo\",\"name\":\"Organisation \(i)\"}"])
-            }
-        }
-    }
+    try insertOrganisationRows(path: path, count: organisations, withAudit: withAudit)
 }
 
 /// A database with ten funders and many grants, inserted in bulk by SQL so that the
