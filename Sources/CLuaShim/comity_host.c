@@ -2,6 +2,7 @@
 // buffer the trampoline raises from, and the last error's traceback.
 #include "comity_host.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -45,7 +46,8 @@ lua_State *comity_newstate(size_t memory_limit) {
     if (h == NULL) return NULL;
     h->limit = memory_limit;
     atomic_init(&h->limit_hit, COMITY_LIMIT_NONE);
-    atomic_flag_clear(&h->switch_lock);
+    atomic_init(&h->running, 0);
+    atomic_flag_clear(&h->signal_lock);
     lua_State *L = lua_newstate(capped_alloc, h);
     if (L == NULL) {
         free(h);
@@ -114,32 +116,104 @@ void comity_set_instruction_limit(lua_State *L, long long limit) {
     }
 }
 
-static void lock_switch(comity_host *h) {
-    while (atomic_flag_test_and_set_explicit(&h->switch_lock, memory_order_acquire)) {
+// MARK: - Tripping a limit
+
+// The state whose protected call is running on this thread (innermost, when a Swift
+// function runs a second state): what the trip signal's handler arms.
+static _Thread_local comity_host *running_here;
+
+// Hooks belong to one thread each: arm the main thread and whichever coroutine runs
+// now. Called only on the thread that runs Lua (directly, or in the signal handler),
+// as Lua allows lua_sethook to be called: lua.c sets its Ctrl-C hook the same way.
+static void arm_hooks(comity_host *h) {
+    lua_sethook(h->main, limit_hook, LUA_MASKCOUNT, 1);
+    lua_State *current = atomic_load(&h->current);
+    if (current != NULL && current != h->main) lua_sethook(current, limit_hook, LUA_MASKCOUNT, 1);
+}
+
+static struct sigaction previous_action;
+
+static void trip_signal_handler(int signal, siginfo_t *info, void *context) {
+    comity_host *h = running_here;
+    if (h != NULL && atomic_load(&h->limit_hit) != COMITY_LIMIT_NONE) arm_hooks(h);
+    // Whoever had the signal before still gets it (SIGURG is otherwise ignored).
+    if ((previous_action.sa_flags & SA_SIGINFO) && previous_action.sa_sigaction != NULL) {
+        previous_action.sa_sigaction(signal, info, context);
+    } else if (previous_action.sa_handler != SIG_DFL && previous_action.sa_handler != SIG_IGN &&
+               previous_action.sa_handler != NULL) {
+        previous_action.sa_handler(signal);
     }
 }
 
-static void unlock_switch(comity_host *h) {
-    atomic_flag_clear_explicit(&h->switch_lock, memory_order_release);
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+
+static void install_trip_handler(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = trip_signal_handler;
+    action.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    sigaction(COMITY_TRIP_SIGNAL, &action, &previous_action);
+}
+
+static void lock_signal(comity_host *h) {
+    while (atomic_flag_test_and_set_explicit(&h->signal_lock, memory_order_acquire)) {
+    }
+}
+
+static void unlock_signal(comity_host *h) {
+    atomic_flag_clear_explicit(&h->signal_lock, memory_order_release);
 }
 
 void comity_host_trip(comity_host *h, int kind) {
     int expected = COMITY_LIMIT_NONE;
     atomic_compare_exchange_strong(&h->limit_hit, &expected, kind);
-    // Hooks belong to one thread each: arm the main thread and whichever coroutine
-    // runs now. The lock keeps that coroutine alive while it is armed.
-    lock_switch(h);
-    lua_State *current = atomic_load(&h->current);
-    lua_sethook(h->main, limit_hook, LUA_MASKCOUNT, 1);
-    if (current != NULL && current != h->main) lua_sethook(current, limit_hook, LUA_MASKCOUNT, 1);
-    unlock_switch(h);
+    if (running_here == h) {
+        // On the Lua thread itself (the allocator, an instruction count, print).
+        arm_hooks(h);
+        return;
+    }
+    // Another thread (the deadline's timer, a cancellation) never touches the state:
+    // it signals the thread that runs it, whose handler arms the hooks. A state that
+    // is not running now arms them itself when its next call starts.
+    lock_signal(h);
+    if (atomic_load(&h->running) > 0) pthread_kill(atomic_load(&h->thread), COMITY_TRIP_SIGNAL);
+    unlock_signal(h);
+}
+
+// Whether this thread lets the trip signal in: dispatch's worker threads block
+// asynchronous signals, and a blocked signal would wait until the run ended.
+static _Thread_local int trip_unblocked;
+
+void comity_enter(lua_State *L, comity_host **outer) {
+    comity_host *h = HOST(L);
+    pthread_once(&handler_once, install_trip_handler);
+    if (!trip_unblocked) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, COMITY_TRIP_SIGNAL);
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+        trip_unblocked = 1;
+    }
+    *outer = running_here;
+    atomic_store(&h->thread, pthread_self());
+    atomic_fetch_add(&h->running, 1);
+    running_here = h;
+    // A trip that came while nothing ran signalled no one.
+    if (atomic_load(&h->limit_hit) != COMITY_LIMIT_NONE) arm_hooks(h);
+}
+
+void comity_leave(lua_State *L, comity_host *outer) {
+    comity_host *h = HOST(L);
+    lock_signal(h);
+    atomic_fetch_sub(&h->running, 1);
+    unlock_signal(h);
+    running_here = outer;
 }
 
 void comity_switch_to(lua_State *L, lua_State *next) {
     comity_host *h = HOST(L);
-    lock_switch(h);
     atomic_store(&h->current, next);
-    unlock_switch(h);
     // A trip that came before the switch armed the old thread only.
     if (atomic_load(&h->limit_hit) != COMITY_LIMIT_NONE) {
         lua_sethook(next, limit_hook, LUA_MASKCOUNT, 1);
@@ -218,7 +292,17 @@ static int run_protected(lua_State *L, lua_CFunction f, void *args, int nargs, i
     lua_insert(L, -(nargs + 1));
     lua_pushlightuserdata(L, args);
     lua_insert(L, -(nargs + 1));
-    int status = lua_pcall(L, nargs + 1, nresults, 0);
+    // Metamethods (a __tostring) may run Lua: outside a call, the state is entered
+    // for it, so a trip from another thread reaches it.
+    int status;
+    if (running_here == HOST(L)) {
+        status = lua_pcall(L, nargs + 1, nresults, 0);
+    } else {
+        comity_host *outer;
+        comity_enter(L, &outer);
+        status = lua_pcall(L, nargs + 1, nresults, 0);
+        comity_leave(L, outer);
+    }
     if (status != LUA_OK) {
         size_t len = 0;
         const char *text = comity_tolstring_raw(L, -1, &len);
@@ -480,7 +564,10 @@ int comity_pcall_traced(lua_State *L, int nargs, int nresults) {
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, traceback_handler);
     lua_insert(L, base);
+    comity_host *outer;
+    comity_enter(L, &outer);
     int status = lua_pcall(L, nargs, nresults, base);
+    comity_leave(L, outer);
     lua_remove(L, base);
     return status;
 }

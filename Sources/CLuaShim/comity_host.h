@@ -3,9 +3,15 @@
 #define COMITY_HOST_PRIVATE_H
 
 #include "include/comity_shim.h"
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 
 #define COMITY_LIMIT_KINDS 6
+
+/// Sent by a thread that trips a limit to the thread running the state. SIGURG is
+/// ignored by default, so one that arrives late (or unasked) does no harm.
+#define COMITY_TRIP_SIGNAL SIGURG
 
 struct comity_host {
     size_t used, peak, limit;
@@ -13,8 +19,15 @@ struct comity_host {
     int refused_pending;
     unsigned long refusals;
     _Atomic int limit_hit;
+    /// The coroutine running now (written only by the thread that runs Lua).
     _Atomic(lua_State *) current;
-    atomic_flag switch_lock;
+    /// How many protected calls into this state are under way, and on which thread:
+    /// a trip from another thread signals that thread instead of touching the state.
+    _Atomic int running;
+    _Atomic(pthread_t) thread;
+    /// Held while `running` goes back to zero and while another thread signals, so a
+    /// signal never goes to a thread that has left the state (and may have ended).
+    atomic_flag signal_lock;
     lua_State *main;
     long long instr_limit, instr_used;
     int instr_step;
@@ -31,6 +44,10 @@ struct comity_host {
 /// Raises the message of limit `kind`, with the position of the function `level`
 /// levels up (0 in a hook, 1 in a C function).
 int comity_raise_limit(lua_State *L, int kind, int level);
+/// Marks the state as running on this thread until `comity_leave`; `outer` keeps the
+/// state that was running here before (a Swift function may run another state).
+void comity_enter(lua_State *L, comity_host **outer);
+void comity_leave(lua_State *L, comity_host *outer);
 /// Records that `next` is the thread about to run (coroutine switches).
 void comity_switch_to(lua_State *L, lua_State *next);
 

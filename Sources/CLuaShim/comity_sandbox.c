@@ -439,3 +439,91 @@ int comity_readonly_global(lua_State *L, const char *name) {
     }
     return status;
 }
+
+// MARK: - Environments of their own (plugins)
+
+// Stack inside: args, table.
+static int p_readonly(lua_State *L) {
+    lua_pushvalue(L, 2);
+    make_readonly(L, lua_tostring(L, lua_upvalueindex(1)) ? lua_tostring(L, lua_upvalueindex(1)) : "?");
+    return 1;
+}
+
+int comity_p_readonly(lua_State *L, const char *name) {
+    if (!lua_checkstack(L, 8)) return LUA_ERRMEM;
+    lua_pushstring(L, name); // the proxy's name, an upvalue of the helper
+    lua_pushcclosure(L, p_readonly, 1);
+    lua_insert(L, -2);
+    lua_pushnil(L); // the args slot
+    lua_insert(L, -2);
+    int status = lua_pcall(L, 2, 1, 0);
+    if (status != LUA_OK) {
+        size_t len = 0;
+        const char *text = comity_tolstring_raw(L, -1, &len);
+        comity_set_error(L, text ? text : "cannot make a read-only table", text ? len : 29);
+        lua_pop(L, 1);
+    }
+    return status;
+}
+
+// Stack inside: table.
+static int p_copy_table(lua_State *L) {
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, 2);
+    }
+    return 1;
+}
+
+int comity_p_copy_table(lua_State *L) {
+    if (!lua_checkstack(L, 8)) return LUA_ERRMEM;
+    lua_pushcfunction(L, p_copy_table);
+    lua_insert(L, -2);
+    int status = lua_pcall(L, 1, 1, 0);
+    if (status != LUA_OK) {
+        size_t len = 0;
+        const char *text = comity_tolstring_raw(L, -1, &len);
+        comity_set_error(L, text ? text : "cannot copy a table", text ? len : 19);
+        lua_pop(L, 1);
+    }
+    return status;
+}
+
+// load(chunk [, chunkname [, mode [, env]]]) whose env, when not given, is upvalue 2
+// instead of the state's globals: code loaded by a plugin runs as that plugin.
+static int load_in_environment(lua_State *L) {
+    int n = lua_gettop(L);
+    if (n < 4) {
+        lua_settop(L, 3);
+        lua_pushvalue(L, lua_upvalueindex(2));
+        n = 4;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+// Stack inside: load, env.
+static int p_push_closure_2(lua_State *L) {
+    lua_pushcclosure(L, load_in_environment, 2);
+    return 1;
+}
+
+int comity_p_push_load_in_environment(lua_State *L) {
+    if (!lua_checkstack(L, 8)) return LUA_ERRMEM;
+    // Stack: load, env.
+    lua_pushcfunction(L, p_push_closure_2);
+    lua_insert(L, -3);
+    int status = lua_pcall(L, 2, 1, 0);
+    if (status != LUA_OK) {
+        size_t len = 0;
+        const char *text = comity_tolstring_raw(L, -1, &len);
+        comity_set_error(L, text ? text : "cannot make load", text ? len : 16);
+        lua_pop(L, 1);
+    }
+    return status;
+}

@@ -30,10 +30,17 @@ final class SwiftFunctionBox {
 let swiftFunctionEntry: comity_swift_function = { L, context in
     guard let L, let context else { return Int32(COMITY_RAISE_MESSAGE) }
     return Unmanaged<SwiftFunctionBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
-        do {
-            return try box.body(LuaCall(L, box: context)).count
-        } catch {
-            return reportError(error, L, name: box.name)
+        Unmanaged<LuaState>.fromOpaque(comity_owner(L))._withUnsafeGuaranteedRef { state in
+            // The bridge works on the calling thread's stack until this call returns
+            // (calls nest: a coroutine resumed from here sets its own and restores it).
+            let caller = state.pointer
+            state.pointer = L
+            defer { state.pointer = caller }
+            do {
+                return try box.body(LuaCall(L, box: context)).count
+            } catch {
+                return reportError(error, L, name: box.name)
+            }
         }
     }
 }

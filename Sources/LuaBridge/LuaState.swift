@@ -7,8 +7,14 @@ import Foundation
 /// metamethods) goes through a protected C helper, so a Lua error never unwinds
 /// through Swift frames; failures come back as thrown ``LuaError``s.
 public final class LuaState {
-    /// The underlying `lua_State *`, for code that needs the C API directly.
-    public let pointer: OpaquePointer
+    /// The main thread's `lua_State *`: the state itself, closed with it.
+    public let mainThread: OpaquePointer
+    /// The thread whose stack the bridge pushes onto and reads from now: the main
+    /// thread, or the coroutine whose call into a Swift function is running. Every
+    /// push and read goes through it, so a Swift function called inside
+    /// `coroutine.wrap` works on the coroutine's stack, never on the main thread's
+    /// (which is suspended in `resume` and must not be touched).
+    public internal(set) var pointer: OpaquePointer
     var functions: [SwiftFunctionBox] = []
     var userdataBindings: [ObjectIdentifier: AnyObject] = [:]
     /// The limits whose messages this state raises (see ``LuaSandbox``).
@@ -21,13 +27,14 @@ public final class LuaState {
         guard let state = comity_newstate(memoryLimit.map { size_t(max($0, 0)) } ?? 0) else {
             throw LuaError(.memory, "cannot create a Lua state: out of memory")
         }
+        mainThread = state
         pointer = state
         comity_set_owner(state, Unmanaged.passUnretained(self).toOpaque())
         _ = Self.entryInstalled
     }
 
     deinit {
-        comity_close(pointer)
+        comity_close(mainThread)
     }
 
     /// Installs the trampolines' Swift entry, once per process.

@@ -61,8 +61,11 @@ long long comity_instructions_used(lua_State *L);
 void comity_set_limit_message(lua_State *L, int kind, const char *message);
 /// Which limit has been hit, or COMITY_LIMIT_NONE.
 int comity_limit_hit(lua_State *L);
-/// Marks a limit as hit and arms the hook so the running code stops at its next
-/// instruction. Safe to call from another thread (the watchdog) while Lua runs.
+/// Marks a limit as hit so the running code stops at its next instruction. On the
+/// thread that runs the state it arms the hook itself; from another thread (the
+/// deadline's timer, a cancellation) it never touches the state: it sends SIGURG to
+/// the thread running it, whose handler arms the hook there, as Lua allows
+/// (`lua_sethook` from a signal handler, as lua.c does for Ctrl-C).
 void comity_host_trip(comity_host *h, int kind);
 
 // MARK: - Calling Swift
@@ -155,6 +158,13 @@ int comity_open_sandbox(lua_State *L, lua_Integer seed1, lua_Integer seed2);
 /// Replaces the global table `name` with a read-only proxy of it (as the sandbox does
 /// for `string`, `table`, `math`): assigning a field raises; `pairs` still lists it.
 int comity_readonly_global(lua_State *L, const char *name);
+/// Replaces the table on top with a read-only proxy of it, named `name` in errors.
+int comity_p_readonly(lua_State *L, const char *name);
+/// Replaces the table on top with a shallow copy of it (raw: no metamethods).
+int comity_p_copy_table(lua_State *L);
+/// Replaces `load` and an environment table on top with a `load` whose chunks run in
+/// that environment unless one is given.
+int comity_p_push_load_in_environment(lua_State *L);
 /// Opens every standard library, as `luaL_openlibs` does (for trusted use and
 /// for baselines). Protected.
 int comity_open_all_libraries(lua_State *L);
