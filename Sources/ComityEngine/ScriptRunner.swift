@@ -280,28 +280,22 @@ public struct ScriptRunner {
                                           transaction: transaction, run: runID)
             report.context = context
             context.secrets = SecretStore(workspace: workspace)
-            if let plugins {
-                context.plugins = PluginRuntime(catalog: plugins, sandbox: sandbox)
-                try context.plugins?.provideModules()
-            }
-            // A plugin's workflow runs as the plugin: with its permissions only.
-            let parts = shown.split(separator: "/")
-            if parts.count >= 3, parts[0] == "Plugins", plugins?.plugin(named: String(parts[1])) != nil {
-                context.activePlugin = String(parts[1])
-            }
             // Native plugins' namespaces can be required too.
             for origin in Set(api.functions.map(\.origin)) where origin != "core" && plugins?.plugin(named: origin) == nil {
                 try sandbox.provideModule(origin, fromGlobal: origin)
             }
-            // A plugin's code may require only its own modules.
-            sandbox.requireFilter = { [weak context] name in
-                guard let plugin = context?.activePlugin, name != plugin, !name.hasPrefix(plugin + ".") else { return nil }
-                return "plugin '\(plugin)' may require only its own modules ('\(plugin)' and '\(plugin).*'), not '\(name)'"
-            }
             context.progress = progress
             context.inbox = inbox ?? workspace.appendingPathComponent("inbox")
             try ReportValues.installReport(in: state, context: context, records: context.records)
-            let results = try sandbox.runFile(path, chunkName: shown)
+            // Last, once every global is in place: plugins' environments start from them.
+            if let plugins {
+                context.plugins = try PluginRuntime(catalog: plugins, sandbox: sandbox, context: context,
+                                                    folder: workspace.appendingPathComponent("Plugins"))
+            }
+            // A plugin's workflow runs as the plugin, in its environment: with its
+            // permissions only.
+            let environment = try Self.pluginEnvironment(of: path, shownAs: shown, in: workspace, plugins: context.plugins)
+            let results = try sandbox.runFile(path, chunkName: shown, environment: environment)
             guard let declaration = try WorkflowDeclaration(results.first, schema: schema) else {
                 report.document = try ReportValues.document(results.first, state: state, context: context, records: context.records)
                 try render(results.first, state: state, into: report)
@@ -346,6 +340,30 @@ public struct ScriptRunner {
         } catch {
             throw RunFailed(error: error)
         }
+    }
+
+    /// The environment of a script that is a plugin's code (a file in a plugin's
+    /// folder); nil for the workspace's own. Such a file never runs with the
+    /// workspace's authority: without the plugins loaded, it does not run.
+    private static func pluginEnvironment(
+        of path: String, shownAs shown: String, in workspace: URL, plugins: PluginRuntime?
+    ) throws(LuaError) -> LuaReference? {
+        let file = URL(fileURLWithPath: path)
+        do {
+            if let plugins { return try plugins.environment(forFile: file) }
+        } catch let error as LuaError {
+            throw error
+        } catch {
+            throw LuaError(.runtime, "\(shown): \(error)")
+        }
+        let folder = workspace.appendingPathComponent("Plugins").standardizedFileURL.resolvingSymlinksInPath().path + "/"
+        let resolved = file.standardizedFileURL.resolvingSymlinksInPath().path
+        if resolved.hasPrefix(folder), let name = resolved.dropFirst(folder.count).split(separator: "/").first,
+           resolved.dropFirst(folder.count).contains("/"),
+           FileManager.default.fileExists(atPath: folder + name + "/plugin.lua") {
+            throw LuaError(.runtime, "\(shown) is the code of plugin '\(name)'; it runs only as that plugin, and this run has no plugins loaded")
+        }
+        return nil
     }
 
     /// Calls the `renderer` function with the report the script returned.

@@ -45,11 +45,12 @@ public final class WorkspaceSession {
                                       transaction: ForwardingTransaction(source), run: "repl-\(UUID().uuidString.lowercased())")
         context.inbox = workspace.appendingPathComponent("inbox")
         context.secrets = SecretStore(workspace: workspace)
-        if let plugins {
-            context.plugins = PluginRuntime(catalog: plugins, sandbox: sandbox)
-            try context.plugins?.provideModules()
-        }
         try ReportValues.installReport(in: state, context: context, records: context.records)
+        // Last, once every global is in place: plugins' environments start from them.
+        if let plugins {
+            context.plugins = try PluginRuntime(catalog: plugins, sandbox: sandbox, context: context,
+                                                folder: workspace.appendingPathComponent("Plugins"))
+        }
         sandbox.close() // the time limit runs only while a statement does
     }
 

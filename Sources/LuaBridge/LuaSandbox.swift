@@ -18,7 +18,10 @@ public final class LuaSandbox {
     private let moduleRoots: [URL]
     private let output: (String) -> Void
     private var outputBytes = 0
+    /// Modules the host provides, by name (`require "grants"`).
     private var loadedModules: [String: LuaReference] = [:]
+    /// Module files loaded in this run, by path.
+    private var loadedFiles: [String: LuaReference] = [:]
     private var loadingModules: Set<String> = []
     private var deadline: LuaDeadline?
     private let cancellation: LuaCancellation?
@@ -80,15 +83,16 @@ public final class LuaSandbox {
 
     /// Runs a script file; `chunkName` defaults to the path as given.
     @discardableResult
-    public func runFile(_ path: String, chunkName: String? = nil) throws(LuaError) -> [LuaValue] {
-        let chunk = try loadFile(path, chunkName: chunkName)
+    public func runFile(_ path: String, chunkName: String? = nil, environment: LuaReference? = nil) throws(LuaError) -> [LuaValue] {
+        let chunk = try loadFile(path, chunkName: chunkName, environment: environment)
         return try state.call(chunk, [])
     }
 
-    /// Compiles a script file without running it.
-    public func loadFile(_ path: String, chunkName: String? = nil) throws(LuaError) -> LuaValue {
+    /// Compiles a script file without running it; with `environment`, its globals are
+    /// that table instead of the run's.
+    public func loadFile(_ path: String, chunkName: String? = nil, environment: LuaReference? = nil) throws(LuaError) -> LuaValue {
         let bytes = try ScriptFile.read(path, shownAs: chunkName ?? path)
-        return try state.load(bytes, chunkName: chunkName ?? path)
+        return try state.load(bytes, chunkName: chunkName ?? path, environment: environment)
     }
 
     // MARK: print
@@ -131,41 +135,54 @@ public final class LuaSandbox {
     }
 
     private func installRequire() throws(LuaError) {
-        try state.register("require") { [unowned self] call throws in
+        try state.setGlobal("require", requireFunction(roots: nil) { _ in nil })
+    }
+
+    /// A `require` for code that may load only some modules (a plugin's own): `filter`
+    /// refuses a name with a message, and files are looked for only under `roots`
+    /// (nil: the sandbox's own). A file is loaded once per run whichever `require`
+    /// asks, in the environment ``moduleEnvironment`` gives it.
+    public func requireFunction(roots: [URL]?, filter: @escaping (String) -> String?) throws(LuaError) -> LuaValue {
+        let roots = roots?.map { $0.standardizedFileURL.resolvingSymlinksInPath() }
+        return try state.function("require") { [unowned self] call throws in
             let name = try call.string(1)
-            try state.push(try require(name))
+            if let refusal = filter(name) { throw LuaScriptError(refusal) }
+            try state.push(try require(name, roots: roots ?? moduleRoots))
             return LuaResults(count: 1)
         }
     }
 
-    /// Asked before every `require`; a message refuses the module (a plugin's code
-    /// reaching outside its folder).
-    public var requireFilter: ((String) -> String?)?
+    /// The globals a module file runs with, asked as it is first loaded: nil for the
+    /// run's own. Throwing refuses the module. Code is bound to where it lives: a
+    /// plugin's module runs in the plugin's environment whoever requires it.
+    public var moduleEnvironment: ((_ name: String, _ file: URL) throws -> LuaReference?)?
 
-    private func require(_ name: String) throws -> LuaReference {
-        if let refusal = requireFilter?(name) { throw LuaScriptError(refusal) }
-        if let loaded = loadedModules[name] { return loaded }
+    private func require(_ name: String, roots: [URL]) throws -> LuaReference {
+        if let provided = loadedModules[name] { return provided }
         guard ModuleName.isValid(name) else {
             throw LuaScriptError("module name '\(name)' is not allowed (use names like 'helpers' or 'reports.totals')")
         }
-        guard !loadingModules.contains(name) else {
+        let (file, shownPath) = try findModule(name, roots: roots)
+        if let loaded = loadedFiles[file.path] { return loaded }
+        guard !loadingModules.contains(file.path) else {
             throw LuaScriptError("module '\(name)' requires itself (a loop of require calls)")
         }
-        let (file, shownPath) = try findModule(name)
-        loadingModules.insert(name)
-        defer { loadingModules.remove(name) }
-        let chunk = try state.load(try ScriptFile.read(file.path, shownAs: shownPath), chunkName: shownPath)
+        loadingModules.insert(file.path)
+        defer { loadingModules.remove(file.path) }
+        let environment = try moduleEnvironment?(name, file)
+        let chunk = try state.load(try ScriptFile.read(file.path, shownAs: shownPath), chunkName: shownPath,
+                                   environment: environment)
         var module = try state.callKeepingResult(chunk, [.string(LuaString(name))])
         if try state.value(of: module) == .nil {
             // A module that returns nothing is loaded all the same, as in Lua.
             try state.push(.boolean(true))
             module = try state.popReference()
         }
-        loadedModules[name] = module
+        loadedFiles[file.path] = module
         return module
     }
 
-    private func findModule(_ name: String) throws -> (URL, String) {
+    private func findModule(_ name: String, roots moduleRoots: [URL]) throws -> (URL, String) {
         let relative = name.replacingOccurrences(of: ".", with: "/")
         var tried: [String] = []
         for root in moduleRoots {

@@ -27,8 +27,11 @@ public final class APIContext {
     var pendingMoves: [(from: URL, to: URL)] = []
     /// The workspace's plugins, loaded into this run as they are used.
     var plugins: PluginRuntime?
-    /// The plugin whose code is running now (inside a call to one of its functions).
-    var activePlugin: String?
+    /// The API's functions as bound for the workspace's own scripts, by namespace
+    /// (`""` for globals): plugins' environments are made from them.
+    var workspaceBindings: [String: LuaTable] = [:]
+    /// The registry this run's API came from.
+    var registry: APIRegistry?
     /// Where `secrets.get` finds values; nil when the run has no workspace.
     var secrets: SecretStore?
     /// Secrets read in this run, kept out of its log, errors and output.
@@ -41,10 +44,12 @@ public final class APIContext {
         }
     }
 
-    /// Refuses a plugin's call that needs `permission` unless its manifest asks for it
-    /// and comity.lua grants it.
-    func checkPermission(_ permission: String, for function: String) throws {
-        guard let plugin = activePlugin, let plugins else { return }
+    /// Refuses a call by plugin `plugin`'s code that needs `permission` unless its
+    /// manifest asks for it and comity.lua grants it.
+    func checkPermission(_ permission: String, plugin: String, for function: String) throws {
+        guard let plugins else {
+            throw LuaScriptError("plugin '\(plugin)' called \(function), which needs permission \(Self.permissionText(permission)); this run has no plugins loaded")
+        }
         let declared = plugins.catalog.plugin(named: plugin)?.manifest?.permissions ?? []
         let asked = Self.permissionText(permission)
         guard declared.contains(permission) else {
@@ -113,7 +118,7 @@ public struct APIFunction {
     public let implementation: APIImplementation?
     /// What a plugin's code must be granted to call it (`read_inbox`, `send_mail`);
     /// workflows themselves need nothing.
-    public private(set) var permission: String?
+    public private(set) var permission: APIPermission?
 
     /// - Parameter implementation: nil for a function the engine installs itself
     ///   (such as `workflow`), declared here for the reference and the stubs.
@@ -131,6 +136,10 @@ public struct APIFunction {
 
     /// The same function, needing `permission` when a plugin calls it.
     public func requiring(_ permission: String) -> APIFunction {
+        requiring(.named(permission))
+    }
+
+    public func requiring(_ permission: APIPermission) -> APIFunction {
         var copy = self
         copy.permission = permission
         return copy

@@ -57,13 +57,36 @@ public struct APIRegistry {
         }
         let context = APIContext(now: now, timeZone: timeZone, run: run, types: values, records: records,
                                  transaction: transaction)
-        var globals: [String: LuaValue] = [:]
+        let bound = try bindings(for: .workspace, context: context, state: state)
+        for (name, value) in bound[""]?.hash ?? [:] {
+            if let name = name.stringValue { try state.setGlobal(name, value) }
+        }
+        for (name, table) in bound where !name.isEmpty {
+            try state.setGlobal(name, .table(table))
+            // Scripts and plugins call the API; none may replace or wrap a part of it.
+            try state.protectGlobalTable(name)
+        }
+        context.workspaceBindings = bound
+        context.registry = self
+        return context
+    }
+
+    /// Lua values of the implemented functions (those that `include` accepts), each bound
+    /// to `origin`: a plugin's values check its grants for the functions that need a
+    /// permission. By namespace (`time`, `grants`; `""` for globals).
+    func bindings(
+        for origin: APIOrigin, context: APIContext, state: LuaState, including include: (APIFunction) -> Bool = { _ in true }
+    ) throws(LuaError) -> [String: LuaTable] {
         var namespaces: [String: LuaTable] = [:]
-        for function in functions {
+        for function in functions where include(function) {
             guard let implementation = function.implementation else { continue }
+            let plugin: String? = if case .plugin(let name) = origin { name } else { nil }
+            let permission = plugin == nil ? nil : function.permission
             let value = try state.function(function.name) { call in
                 try ArgumentCheck.check(call, against: function, context: context)
-                if let permission = function.permission { try context.checkPermission(permission, for: function.name) }
+                if let permission, let plugin {
+                    try context.checkPermission(try permission.required(by: call), plugin: plugin, for: function.name)
+                }
                 do {
                     return try implementation(call, context)
                 } catch let refusal as DomainError {
@@ -75,21 +98,11 @@ public struct APIRegistry {
                     throw refusal
                 }
             }
+            // Only one level of namespace so far (`time.days`, `grants.award`).
             let (namespace, leaf) = function.path
-            if namespace.isEmpty {
-                globals[leaf] = value
-            } else {
-                // Only one level of namespace so far (`time.days`, `grants.award`).
-                namespaces[namespace.joined(separator: "."), default: LuaTable()][leaf] = value
-            }
+            namespaces[namespace.joined(separator: "."), default: LuaTable()][leaf] = value
         }
-        for (name, value) in globals { try state.setGlobal(name, value) }
-        for (name, table) in namespaces {
-            try state.setGlobal(name, .table(table))
-            // Scripts and plugins call the API; none may replace or wrap a part of it.
-            try state.protectGlobalTable(name)
-        }
-        return context
+        return namespaces
     }
 }
 

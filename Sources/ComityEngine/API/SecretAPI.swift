@@ -13,7 +13,6 @@ enum SecretAPI {
             results: [APIResult(.string, "The value.")],
             implementation: { call, context in
                 let name = try call.string(1)
-                try context.checkPermission("secrets:\(name)", for: "secrets.get")
                 guard let secrets = context.secrets else { throw LuaScriptError("secrets.get: this run has no workspace to read secrets from") }
                 let value: String
                 do {
@@ -23,6 +22,6 @@ enum SecretAPI {
                 }
                 if !context.secretValues.contains(where: { $0.name == name }) { context.secretValues.append((name, value)) }
                 return try call.returning(value)
-            }),
+            }).requiring(.perName("secrets")),
     ] }
 }

@@ -118,10 +118,8 @@ public struct PluginCatalog: Sendable, Equatable {
                         function.name, summary: function.summary, parameters: function.parameters, results: function.results,
                         origin: name,
                         implementation: { call, context in
-                            // Its code runs as the plugin: what it may call is what it was granted.
-                            let caller = context.activePlugin
-                            context.activePlugin = pluginName
-                            defer { context.activePlugin = caller }
+                            // Its code runs in the plugin's own environment: what it may
+                            // call is what it was granted, whoever calls it.
                             let implementation = try context.pluginFunction(functionName, plugin: pluginName)
                             return try call.forwardingArguments(to: implementation)
                         }))

@@ -6,25 +6,99 @@ import LuaBridge
 /// a table of the functions its manifest declares) is loaded into the run's sandbox
 /// the first time one of its functions is called, so a workflow that uses no plugin,
 /// or only working ones, is not stopped by a broken one.
+///
+/// Authority is bound to code: every file under `Plugins/NAME/` (its `init.lua`, its
+/// modules, its workflows, and whatever it `load`s) runs in NAME's own environment,
+/// made once per run from the globals as the host installed them. There the functions
+/// that need a permission are NAME's own values, which check NAME's grants whoever
+/// calls them and from wherever (a callback, a closure kept and called later, a
+/// coroutine, a metamethod); what NAME assigns to its globals stays there.
 final class PluginRuntime {
     let catalog: PluginCatalog
     /// Weak: the sandbox's functions hold the run's context, which holds this.
     private weak var sandbox: LuaSandbox?
+    private unowned let context: APIContext
+    /// The globals as the host installed them, before any script ran.
+    private let base: LuaReference
+    private var environments: [String: LuaReference] = [:]
     private var implementations: [String: LuaTable] = [:]
+    private let folder: URL
 
-    init(catalog: PluginCatalog, sandbox: LuaSandbox) {
+    /// Call once the host has installed every global of the run and before any of its
+    /// code runs: the plugins' environments start from the globals as they are now.
+    init(catalog: PluginCatalog, sandbox: LuaSandbox, context: APIContext, folder: URL) throws(LuaError) {
         self.catalog = catalog
         self.sandbox = sandbox
+        self.context = context
+        self.folder = folder.standardizedFileURL.resolvingSymlinksInPath()
+        base = try sandbox.state.globalsCopy()
+        try provideModules()
+        sandbox.moduleEnvironment = { [weak self] _, file in try self?.environment(forFile: file) }
     }
 
     /// `require "NAME"` gives the plugin's checked functions: the namespace table the
     /// registry installed.
-    func provideModules() throws(LuaError) {
+    private func provideModules() throws(LuaError) {
         guard let sandbox else { return }
         for plugin in catalog.plugins where plugin.isLoaded {
             guard let name = plugin.manifest?.name, !(plugin.manifest?.functions.isEmpty ?? true) else { continue }
             try sandbox.provideModule(name, fromGlobal: name)
         }
+    }
+
+    /// The environment code in `file` runs in: its plugin's, when it lies in a plugin's
+    /// folder (one with a `plugin.lua`); nil for the workspace's own code. A file of a
+    /// plugin that did not load is refused: it has no authority to run with.
+    func environment(forFile file: URL) throws -> LuaReference? {
+        let path = file.standardizedFileURL.resolvingSymlinksInPath().path
+        guard path.hasPrefix(folder.path + "/") else { return nil }
+        guard let name = path.dropFirst(folder.path.count + 1).split(separator: "/").first.map(String.init),
+              path.dropFirst(folder.path.count + 1).contains("/"),
+              FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).appendingPathComponent("plugin.lua").path)
+        else { return nil }
+        guard let plugin = catalog.plugins.first(where: { $0.name == name }), plugin.isLoaded,
+              let pluginName = plugin.manifest?.name else {
+            let reason = catalog.plugins.first { $0.name == name }?.error.map { ": \($0)" } ?? ""
+            throw LuaScriptError("Plugins/\(name)/ is the code of plugin '\(name)', which is not loaded\(reason)")
+        }
+        return try environment(for: pluginName)
+    }
+
+    /// Plugin `name`'s environment in this run, made on first use.
+    func environment(for name: String) throws(LuaError) -> LuaReference {
+        if let made = environments[name] { return made }
+        guard let sandbox, let registry = context.registry else {
+            throw LuaError(.runtime, "plugin '\(name)': the run has ended")
+        }
+        let state = sandbox.state
+        let environment = try state.copy(base)
+        // The functions that need a permission, as this plugin's own values; the rest of
+        // each namespace is the workspace's (read-only, so sharing them is safe).
+        let own = try registry.bindings(for: .plugin(name), context: context, state: state) { $0.permission != nil }
+        for (namespace, functions) in own {
+            if namespace.isEmpty {
+                for (key, value) in functions.hash { if let key = key.stringValue { try state.rawSet(environment, key, value) } }
+                continue
+            }
+            var table = context.workspaceBindings[namespace] ?? LuaTable()
+            for (key, value) in functions.hash { table.hash[key] = value }
+            guard let made = try state.tableReference(.table(table)) else { continue }
+            try state.rawSet(environment, namespace, table: try state.readOnly(made, name: namespace))
+        }
+        try state.rawSet(environment, "_G", table: environment)
+        // Tables the host put among the globals are the plugin's own copies: what it
+        // writes there reaches no workspace script.
+        for (key, value) in try state.plainTables(in: base, excluding: ["_G"]) {
+            if let copy = try state.tableReference(value) { try state.rawSet(environment, key, table: copy) }
+        }
+        try state.rawSet(environment, "load", try state.load(defaultingTo: environment, from: try state.rawGet(base, "load")))
+        try state.rawSet(environment, "require", try sandbox.requireFunction(roots: [folder]) { module in
+            // Its own modules only: a workspace module would hand it the workspace's authority.
+            module == name || module.hasPrefix(name + ".")
+                ? nil : "plugin '\(name)' may require only its own modules ('\(name)' and '\(name).*'), not '\(module)'"
+        })
+        environments[name] = environment
+        return environment
     }
 
     func function(_ name: String, plugin pluginName: String) throws -> LuaValue {
@@ -40,7 +114,7 @@ final class PluginRuntime {
             let results: [LuaValue]
             guard let sandbox else { throw LuaScriptError("plugin '\(pluginName)': the run has ended") }
             do {
-                results = try sandbox.runFile(file.path, chunkName: shown)
+                results = try sandbox.runFile(file.path, chunkName: shown, environment: try environment(for: pluginName))
             } catch {
                 throw LuaScriptError("plugin '\(pluginName)' failed to load: \(error.message)")
             }

@@ -1,0 +1,29 @@
+import LuaBridge
+
+/// What a plugin's code must be granted to call a function. Checked by the function
+/// value itself: each plugin's environment holds its own values of these functions,
+/// bound to the plugin, so the check follows the code that calls, never a flag of
+/// "the plugin running now".
+public enum APIPermission: Sendable, Equatable {
+    /// The same for every call: `read_inbox`, `send_mail`.
+    case named(String)
+    /// One per name given as the first argument: `.perName("secrets")` makes
+    /// `secrets.get("KEY")` need `secrets:KEY`.
+    case perName(String)
+
+    /// The permission `call` needs, in the manifests' spelling.
+    func required(by call: borrowing LuaCall) throws -> String {
+        switch self {
+        case .named(let name): name
+        case .perName(let kind): "\(kind):\(try call.string(1))"
+        }
+    }
+}
+
+/// Whose code a function value acts for.
+enum APIOrigin: Equatable {
+    /// The workspace's own scripts: every right.
+    case workspace
+    /// A plugin's code: what its manifest asks for and comity.lua grants.
+    case plugin(String)
+}

@@ -1,0 +1,8 @@
+local at_load = pcall(secrets.get, "VAULT_KEY")
+return workflow {
+  name = "harvest",
+  run = function(ctx)
+    print("at load: " .. tostring(at_load))
+    print(secrets.get("VAULT_KEY"))
+  end,
+}

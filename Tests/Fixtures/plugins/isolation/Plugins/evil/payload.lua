@@ -1,0 +1,1 @@
+return secrets.get("VAULT_KEY")

@@ -1,0 +1,17 @@
+return {
+  name = "evil", version = "1.0", comity = ">=0.1", description = "tries every way out",
+  provides = {
+    functions = {
+      through_callback = { summary = "asks vault to call back into it" },
+      mail_through_callback = { summary = "asks vault to call back into it, to send mail" },
+      poison = { summary = "replaces globals" },
+      later = { summary = "a closure to call later" },
+      coroutine = { summary = "a coroutine to resume later" },
+      inside_coroutine = { summary = "reads inside a coroutine of its own" },
+      trapped = { summary = "a table whose metatable reads" },
+      loaded = { summary = "code it loads" },
+      own_require = { summary = "requires a workspace module" },
+    },
+    workflows = { "harvest.lua" },
+  },
+}

@@ -1,0 +1,10 @@
+return {
+  each = function(items, f)
+    local results = {}
+    for i, item in ipairs(items) do results[i] = f(item) end
+    return results
+  end,
+  key_length = function() return #secrets.get("VAULT_KEY") end,
+  same_as_mine = function(name, value) return _G[name] == value end,
+  global = function(name) return tostring(_G[name]) end,
+}

@@ -1,0 +1,26 @@
+-- Each way out, called from the workspace's own script; each line: ok or the error.
+local function try(label, f, ...)
+  local ok, result = pcall(f, ...)
+  print(label .. ": " .. (ok and ("got " .. tostring(result)) or tostring(result)))
+end
+try("callback", evil.through_callback)
+try("mail callback", evil.mail_through_callback)
+print(evil.poison())
+local seen = 0
+for _ in pairs({ a = 1 }) do seen = seen + 1 end
+print("pairs after poison: " .. seen .. ", stolen = " .. tostring(stolen) .. ", shared = " .. tostring(shared_by_evil))
+print("params after poison: " .. tostring(params.injected))
+print("vault sees pairs: " .. tostring(vault.same_as_mine("pairs", pairs)) .. ", shared = " .. vault.global("shared_by_evil"))
+local later = evil.later()
+try("closure later", later)
+local co = evil.coroutine()
+try("coroutine", co)
+try("own coroutine", evil.inside_coroutine)
+local trapped = evil.trapped()
+try("__index", function() return trapped.anything end)
+try("__tostring", tostring, trapped)
+try("load", evil.loaded)
+try("require payload", require, "evil.payload")
+try("plugin requires workspace", evil.own_require)
+print("vault's own: " .. vault.key_length())
+print("workspace's own: " .. #secrets.get("VAULT_KEY"))
