@@ -7,8 +7,9 @@ struct HostPointer: @unchecked Sendable {
 }
 
 /// The time limit of a run. Nothing runs in the script's thread until the deadline
-/// passes; then a timer thread trips the limit, which arms a hook in the running
-/// coroutine, so ordinary scripts pay nothing for having a time limit.
+/// passes; then a timer thread trips the limit, which signals the script's thread to
+/// arm a hook in the running coroutine (the timer never touches the state), so
+/// ordinary scripts pay nothing for having a time limit.
 final class LuaDeadline: Sendable {
     /// A serial queue of its own: it may start a thread even when every thread of
     /// the global pool is busy running scripts (whose deadlines it must trip).
