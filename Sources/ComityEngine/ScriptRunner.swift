@@ -294,7 +294,8 @@ public struct ScriptRunner {
             }
             // A plugin's workflow runs as the plugin, in its environment: with its
             // permissions only.
-            let environment = try Self.pluginEnvironment(of: path, shownAs: shown, in: workspace, plugins: context.plugins)
+            let environment = try PluginRuntime.environment(of: path, shownAs: shown, in: workspace, plugins: context.plugins)
+            if context.plugins == nil { PluginRuntime.refusePluginModules(in: sandbox, workspace: workspace) }
             let results = try sandbox.runFile(path, chunkName: shown, environment: environment)
             guard let declaration = try WorkflowDeclaration(results.first, schema: schema) else {
                 report.document = try ReportValues.document(results.first, state: state, context: context, records: context.records)
@@ -340,30 +341,6 @@ public struct ScriptRunner {
         } catch {
             throw RunFailed(error: error)
         }
-    }
-
-    /// The environment of a script that is a plugin's code (a file in a plugin's
-    /// folder); nil for the workspace's own. Such a file never runs with the
-    /// workspace's authority: without the plugins loaded, it does not run.
-    private static func pluginEnvironment(
-        of path: String, shownAs shown: String, in workspace: URL, plugins: PluginRuntime?
-    ) throws(LuaError) -> LuaReference? {
-        let file = URL(fileURLWithPath: path)
-        do {
-            if let plugins { return try plugins.environment(forFile: file) }
-        } catch let error as LuaError {
-            throw error
-        } catch {
-            throw LuaError(.runtime, "\(shown): \(error)")
-        }
-        let folder = workspace.appendingPathComponent("Plugins").standardizedFileURL.resolvingSymlinksInPath().path + "/"
-        let resolved = file.standardizedFileURL.resolvingSymlinksInPath().path
-        if resolved.hasPrefix(folder), let name = resolved.dropFirst(folder.count).split(separator: "/").first,
-           resolved.dropFirst(folder.count).contains("/"),
-           FileManager.default.fileExists(atPath: folder + name + "/plugin.lua") {
-            throw LuaError(.runtime, "\(shown) is the code of plugin '\(name)'; it runs only as that plugin, and this run has no plugins loaded")
-        }
-        return nil
     }
 
     /// Calls the `renderer` function with the report the script returned.

@@ -50,6 +50,8 @@ public final class WorkspaceSession {
         if let plugins {
             context.plugins = try PluginRuntime(catalog: plugins, sandbox: sandbox, context: context,
                                                 folder: workspace.appendingPathComponent("Plugins"))
+        } else {
+            PluginRuntime.refusePluginModules(in: sandbox, workspace: workspace)
         }
         sandbox.close() // the time limit runs only while a statement does
     }

@@ -108,5 +108,9 @@ import Testing
         let run = runner.run(file: "Plugins/evil/harvest.lua") { _ in }
         #expect(run.outcome.error?.message.contains("is the code of plugin 'evil'; it runs only as that plugin") == true,
                 "\(run.outcome.error?.message ?? "")")
+        try "return require 'evil.payload'".write(to: folder.appendingPathComponent("Scripts/req.lua"), atomically: true, encoding: .utf8)
+        let required = runner.run(file: "Scripts/req.lua") { _ in }
+        #expect(required.outcome.error?.message.contains("module 'evil.payload' is the code of plugin 'evil'; it runs only as that plugin") == true,
+                "\(required.outcome.error?.message ?? "")")
     }
 }

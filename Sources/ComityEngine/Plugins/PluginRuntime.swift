@@ -50,12 +50,7 @@ final class PluginRuntime {
     /// folder (one with a `plugin.lua`); nil for the workspace's own code. A file of a
     /// plugin that did not load is refused: it has no authority to run with.
     func environment(forFile file: URL) throws -> LuaReference? {
-        let path = file.standardizedFileURL.resolvingSymlinksInPath().path
-        guard path.hasPrefix(folder.path + "/") else { return nil }
-        guard let name = path.dropFirst(folder.path.count + 1).split(separator: "/").first.map(String.init),
-              path.dropFirst(folder.path.count + 1).contains("/"),
-              FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).appendingPathComponent("plugin.lua").path)
-        else { return nil }
+        guard let name = Self.pluginFolder(of: file, pluginsFolder: folder) else { return nil }
         guard let plugin = catalog.plugins.first(where: { $0.name == name }), plugin.isLoaded,
               let pluginName = plugin.manifest?.name else {
             let reason = catalog.plugins.first { $0.name == name }?.error.map { ": \($0)" } ?? ""
@@ -129,6 +124,49 @@ final class PluginRuntime {
             throw LuaScriptError("plugin '\(pluginName)' declares '\(name)' in its manifest, but Plugins/\(plugin.name)/init.lua returns no function '\(leaf)'")
         }
         return table[leaf]
+    }
+}
+
+extension PluginRuntime {
+    /// The environment of a script that is a plugin's code (a file in a plugin's
+    /// folder); nil for the workspace's own. Such a file never runs with the
+    /// workspace's authority: without the plugins loaded, it does not run.
+    static func environment(
+        of path: String, shownAs shown: String, in workspace: URL, plugins: PluginRuntime?
+    ) throws(LuaError) -> LuaReference? {
+        let file = URL(fileURLWithPath: path)
+        do {
+            if let plugins { return try plugins.environment(forFile: file) }
+        } catch let error as LuaError {
+            throw error
+        } catch {
+            throw LuaError(.runtime, "\(shown): \(error)")
+        }
+        if let name = pluginFolder(of: file, pluginsFolder: workspace.appendingPathComponent("Plugins")) {
+            throw LuaError(.runtime, "\(shown) is the code of plugin '\(name)'; it runs only as that plugin, and this run has no plugins loaded")
+        }
+        return nil
+    }
+
+    /// For a run without plugins: `require` refuses modules in a plugin's folder, which
+    /// would otherwise run with the workspace's authority.
+    static func refusePluginModules(in sandbox: LuaSandbox, workspace: URL) {
+        sandbox.moduleEnvironment = { name, file in
+            if let plugin = pluginFolder(of: file, pluginsFolder: workspace.appendingPathComponent("Plugins")) {
+                throw LuaScriptError("module '\(name)' is the code of plugin '\(plugin)'; it runs only as that plugin, and this run has no plugins loaded")
+            }
+            return nil
+        }
+    }
+
+    /// The plugin whose folder (one with a `plugin.lua`) holds `file`, if any.
+    private static func pluginFolder(of file: URL, pluginsFolder: URL) -> String? {
+        let folder = pluginsFolder.standardizedFileURL.resolvingSymlinksInPath().path + "/"
+        let resolved = file.standardizedFileURL.resolvingSymlinksInPath().path
+        let inside = resolved.dropFirst(folder.count)
+        guard resolved.hasPrefix(folder), inside.contains("/"), let name = inside.split(separator: "/").first,
+              FileManager.default.fileExists(atPath: folder + name + "/plugin.lua") else { return nil }
+        return String(name)
     }
 }
 
