@@ -728,3 +728,22 @@ static int p_open_all(lua_State *L) {
 }
 
 int comity_open_all_libraries(lua_State *L) { return run_protected(L, p_open_all, NULL, 0, 0); }
+
+// MARK: - Who called
+
+int comity_caller_source(lua_State *L, char *buffer, size_t capacity) {
+    lua_Debug ar;
+    if (capacity > 0) buffer[0] = '\0';
+    if (!lua_getstack(L, 0, &ar) || !lua_getinfo(L, "t", &ar)) return 0;
+    if (ar.istailcall) return -1;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "St", &ar)) return 0;
+        if (*ar.what == 'C') {
+            if (ar.istailcall) return -1;
+            continue;
+        }
+        if (capacity > 0) snprintf(buffer, capacity, "%s", ar.source ? ar.source : "");
+        return 1;
+    }
+    return 0;
+}

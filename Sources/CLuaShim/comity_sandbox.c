@@ -493,7 +493,9 @@ int comity_p_copy_table(lua_State *L) {
 }
 
 // load(chunk [, chunkname [, mode [, env]]]) whose env, when not given, is upvalue 2
-// instead of the state's globals: code loaded by a plugin runs as that plugin.
+// instead of the state's globals, and whose chunk name starts with upvalue 3
+// (`@Plugins/NAME/`): code loaded by a plugin runs as that plugin, and says so, so it
+// cannot pass for another's.
 static int load_in_environment(lua_State *L) {
     int n = lua_gettop(L);
     if (n < 4) {
@@ -501,28 +503,113 @@ static int load_in_environment(lua_State *L) {
         lua_pushvalue(L, lua_upvalueindex(2));
         n = 4;
     }
+    lua_pushvalue(L, lua_upvalueindex(3));
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        lua_pushvalue(L, 2);
+    } else {
+        lua_pushliteral(L, "(load)");
+    }
+    lua_concat(L, 2);
+    lua_replace(L, 2);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, n, LUA_MULTRET);
     return lua_gettop(L);
 }
 
-// Stack inside: load, env.
-static int p_push_closure_2(lua_State *L) {
-    lua_pushcclosure(L, load_in_environment, 2);
+// Stack inside: load, env, chunk name prefix.
+static int p_push_load_closure(lua_State *L) {
+    lua_pushcclosure(L, load_in_environment, 3);
     return 1;
 }
 
-int comity_p_push_load_in_environment(lua_State *L) {
+int comity_p_push_load_in_environment(lua_State *L, const char *prefix) {
     if (!lua_checkstack(L, 8)) return LUA_ERRMEM;
     // Stack: load, env.
-    lua_pushcfunction(L, p_push_closure_2);
-    lua_insert(L, -3);
-    int status = lua_pcall(L, 2, 1, 0);
+    lua_pushstring(L, prefix);
+    lua_pushcfunction(L, p_push_load_closure);
+    lua_insert(L, -4);
+    int status = lua_pcall(L, 3, 1, 0);
     if (status != LUA_OK) {
         size_t len = 0;
         const char *text = comity_tolstring_raw(L, -1, &len);
         comity_set_error(L, text ? text : "cannot make load", text ? len : 16);
+        lua_pop(L, 1);
+    }
+    return status;
+}
+
+// MARK: - Coroutines of one's own (plugins)
+
+// Upvalues: 1 the library's create, 2 the weak set of coroutines made here.
+static int owned_create(lua_State *L) {
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, 1);
+    lua_pushvalue(L, -1);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, lua_upvalueindex(2));
+    return 1;
+}
+
+// Upvalues: 1 the library's resume or close, 2 the weak set, 3 the function's name.
+// A coroutine someone else made (the workspace's, caught with coroutine.running())
+// would run their code whenever this code chose: refused.
+static int owned_only(lua_State *L) {
+    lua_pushvalue(L, 1);
+    if (lua_type(L, 1) != LUA_TTHREAD || lua_rawget(L, lua_upvalueindex(2)) == LUA_TNIL) {
+        return luaL_error(L, "%s: a plugin may resume or close only the coroutines it created",
+                          lua_tostring(L, lua_upvalueindex(3)));
+    }
+    lua_pop(L, 1);
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+// Stack inside: the shared coroutine library (a read-only proxy).
+static int p_owned_coroutines(lua_State *L) {
+    int library = 1;
+    lua_newtable(L); // the weak set
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    int owned = lua_gettop(L);
+    lua_newtable(L);
+    int result = lua_gettop(L);
+    static const char *const shared[] = {"isyieldable", "running", "status", "yield", "wrap", NULL};
+    for (const char *const *name = shared; *name; name++) {
+        lua_getfield(L, library, *name);
+        lua_setfield(L, result, *name);
+    }
+    lua_getfield(L, library, "create");
+    lua_pushvalue(L, owned);
+    lua_pushcclosure(L, owned_create, 2);
+    lua_setfield(L, result, "create");
+    static const char *const guarded[] = {"resume", "close", NULL};
+    for (const char *const *name = guarded; *name; name++) {
+        lua_getfield(L, library, *name);
+        lua_pushvalue(L, owned);
+        lua_pushfstring(L, "coroutine.%s", *name);
+        lua_pushcclosure(L, owned_only, 3);
+        lua_setfield(L, result, *name);
+    }
+    return 1;
+}
+
+int comity_p_owned_coroutines(lua_State *L) {
+    if (!lua_checkstack(L, 12)) return LUA_ERRMEM;
+    lua_pushcfunction(L, p_owned_coroutines);
+    lua_insert(L, -2);
+    int status = lua_pcall(L, 1, 1, 0);
+    if (status != LUA_OK) {
+        size_t len = 0;
+        const char *text = comity_tolstring_raw(L, -1, &len);
+        comity_set_error(L, text ? text : "cannot make the coroutine library", text ? len : 33);
         lua_pop(L, 1);
     }
     return status;

@@ -302,6 +302,9 @@ public struct ScriptRunner {
                 try render(results.first, state: state, into: report)
                 return
             }
+            if let plugin = try PluginCodeOwner.plugin(owning: URL(fileURLWithPath: path), in: workspace.appendingPathComponent("Plugins")) {
+                try PluginCodeOwner.checkWorkflowName(declaration.name, plugin: plugin, file: shown)
+            }
             report.workflowName = declaration.name
             report.declaration = declaration
             // A workflow's own limits govern its run unless the command line set them.
@@ -319,7 +322,7 @@ public struct ScriptRunner {
             if let dedupe = declaration.dedupe, let transaction {
                 // Two triggers for the same thing make one run: the first to commit
                 // claims the key; a later one is recorded as skipped.
-                let key = try state.call(dedupe, [.table(ctx)]).first ?? .nil
+                let key = try state.call(dedupe, reference: ctx).first ?? .nil
                 guard let text = key.stringValue ?? key.integerValue.map(String.init) else {
                     throw LuaError(.runtime, "workflow '\(declaration.name)': dedupe must return a string or integer key, got \(key.typeName)")
                 }
@@ -335,7 +338,7 @@ public struct ScriptRunner {
                     return
                 }
             }
-            let returned = try state.call(declaration.run, [.table(ctx)])
+            let returned = try state.call(declaration.run, reference: ctx)
             report.document = try ReportValues.document(returned.first, state: state, context: context, records: context.records)
             try render(returned.first, state: state, into: report)
         } catch {
@@ -398,7 +401,7 @@ public struct ScriptRunner {
     private func contextTable(
         _ declaration: WorkflowDeclaration, runID: String, trigger: RunTrigger, parameters: [String: TypedParameter],
         state: LuaState, context: APIContext, transaction: (any StoreTransaction)?, report: RunReport
-    ) throws(LuaError) -> LuaTable {
+    ) throws(LuaError) -> LuaReference {
         var params = LuaTable()
         for (name, value) in parameters {
             switch value {
@@ -439,15 +442,20 @@ public struct ScriptRunner {
             _ = try call.state.call(try call.value(2), [])
             return call.returning(true)
         }
-        return LuaTable(hash: [
-            "run_id": .string(LuaString(runID)),
-            "workflow": .string(LuaString(declaration.name)),
-            "params": .table(params),
-            "dry_run": .boolean(dryRun),
-            "trigger": .table(triggerTable),
-            "log": log,
-            "once": once,
-        ])
+        // Read-only, with its tables: code it is handed to (a plugin's function, say)
+        // cannot replace `ctx.once` or `ctx.log` to catch what the workflow passes them,
+        // nor change the parameters or trigger the workflow reads next.
+        let ctx = try state.newTable()
+        for (name, table) in [("params", params), ("trigger", triggerTable)] {
+            guard let made = try state.tableReference(.table(table)) else { continue }
+            try state.rawSet(ctx, name, table: try state.readOnly(made, name: "ctx.\(name)"))
+        }
+        let fields: [(String, LuaValue)] = [
+            ("run_id", .string(LuaString(runID))), ("workflow", .string(LuaString(declaration.name))),
+            ("dry_run", .boolean(dryRun)), ("log", log), ("once", once),
+        ]
+        for (name, value) in fields { try state.rawSet(ctx, name, value) }
+        return try state.readOnly(ctx, name: "ctx")
     }
 
     /// Queues every workflow an event of this run starts, in the run's transaction.

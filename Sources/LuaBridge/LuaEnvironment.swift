@@ -64,6 +64,15 @@ extension LuaState {
         return found
     }
 
+    /// The coroutine library `library` as code of its own should have it: `resume` and
+    /// `close` accept only the coroutines its `create` made, so a coroutine caught
+    /// with `coroutine.running()` cannot be run by that code at a time of its choosing.
+    public func ownCoroutines(from library: LuaReference) throws(LuaError) -> LuaReference {
+        try push(library)
+        try check(comity_p_owned_coroutines(pointer))
+        return try popReference()
+    }
+
     /// A read-only proxy of `table`: its fields can be read and listed with `pairs`,
     /// not assigned; `name` is what the error says.
     public func readOnly(_ table: LuaReference, name: String) throws(LuaError) -> LuaReference {
@@ -101,8 +110,25 @@ extension LuaState {
         return try value(at: -1)
     }
 
-    /// The sandbox's `load`, whose chunks run in `environment` unless given another.
-    public func load(defaultingTo environment: LuaReference, from load: LuaValue) throws(LuaError) -> LuaValue {
+    /// `table[key]` kept in Lua by reference (a table stays that table, a read-only
+    /// proxy stays the proxy); nil when the field is nil.
+    public func rawGetReference(_ table: LuaReference, _ key: String) throws(LuaError) -> LuaReference? {
+        try push(table)
+        let index = lua_gettop(pointer)
+        try pushString(key)
+        lua_rawget(pointer, index)
+        comity_remove(pointer, index)
+        if lua_type(pointer, -1) == LUA_TNIL {
+            comity_pop(pointer, 1)
+            return nil
+        }
+        return try popReference()
+    }
+
+    /// The sandbox's `load`, whose chunks run in `environment` unless given another,
+    /// and whose chunk names start with `namePrefix` (`@Plugins/greet/`), whatever name
+    /// the caller asks for.
+    public func load(defaultingTo environment: LuaReference, namePrefix: String, from load: LuaValue) throws(LuaError) -> LuaValue {
         try push(load)
         do {
             try push(environment)
@@ -110,7 +136,7 @@ extension LuaState {
             comity_pop(pointer, 1)
             throw error
         }
-        try check(comity_p_push_load_in_environment(pointer))
+        try check(namePrefix.withCString { comity_p_push_load_in_environment(pointer, $0) })
         return .function(try popReference())
     }
 

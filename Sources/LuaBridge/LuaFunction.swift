@@ -257,6 +257,22 @@ public struct LuaCall: ~Copyable {
         return String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
     }
 
+    /// Whose code called this function: the chunk name (`Plugins/greet/init.lua`, as
+    /// given when it was loaded) of the nearest Lua function below it on the calling
+    /// thread, with C functions in between (`pcall`, `table.sort`) passed over.
+    public var caller: LuaCaller {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { buffer in
+            guard let base = buffer.baseAddress else { return .unknown }
+            switch comity_caller_source(pointer, base, 512) {
+            case 1:
+                let source = String(cString: base)
+                return .code(source.hasPrefix("@") || source.hasPrefix("=") ? String(source.dropFirst()) : source)
+            case -1: return .tailCall
+            default: return .unknown
+            }
+        }
+    }
+
     // MARK: Results
 
     @inlinable
@@ -313,6 +329,16 @@ public struct LuaCall: ~Copyable {
         }
         return LuaResults(count: lua_gettop(pointer) - base)
     }
+}
+
+/// Who called a Swift function, as far as Lua's stack tells.
+public enum LuaCaller: Equatable, Sendable {
+    /// A Lua function of the chunk with this name.
+    case code(String)
+    /// Called in a tail call (`return f()`), which erases the caller's frame.
+    case tailCall
+    /// No Lua function below it on this thread (the body of a coroutine).
+    case unknown
 }
 
 /// Numbers written as Lua writes them (`%.14g`, with `.0` for integral floats).

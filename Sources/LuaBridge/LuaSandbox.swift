@@ -153,8 +153,9 @@ public final class LuaSandbox {
     }
 
     /// The globals a module file runs with, asked as it is first loaded: nil for the
-    /// run's own. Throwing refuses the module. Code is bound to where it lives: a
-    /// plugin's module runs in the plugin's environment whoever requires it.
+    /// run's own. `file` is where it was found (links not followed). Throwing refuses
+    /// the module. Code is bound to where it lives: a plugin's module runs in the
+    /// plugin's environment whoever requires it.
     public var moduleEnvironment: ((_ name: String, _ file: URL) throws -> LuaReference?)?
 
     private func require(_ name: String, roots: [URL]) throws -> LuaReference {
@@ -162,14 +163,14 @@ public final class LuaSandbox {
         guard ModuleName.isValid(name) else {
             throw LuaScriptError("module name '\(name)' is not allowed (use names like 'helpers' or 'reports.totals')")
         }
-        let (file, shownPath) = try findModule(name, roots: roots)
+        let (found, file, shownPath) = try findModule(name, roots: roots)
         if let loaded = loadedFiles[file.path] { return loaded }
         guard !loadingModules.contains(file.path) else {
             throw LuaScriptError("module '\(name)' requires itself (a loop of require calls)")
         }
         loadingModules.insert(file.path)
         defer { loadingModules.remove(file.path) }
-        let environment = try moduleEnvironment?(name, file)
+        let environment = try moduleEnvironment?(name, found)
         let chunk = try state.load(try ScriptFile.read(file.path, shownAs: shownPath), chunkName: shownPath,
                                    environment: environment)
         var module = try state.callKeepingResult(chunk, [.string(LuaString(name))])
@@ -182,7 +183,8 @@ public final class LuaSandbox {
         return module
     }
 
-    private func findModule(_ name: String, roots moduleRoots: [URL]) throws -> (URL, String) {
+    /// Where the module was found, the file that is (links followed), and its name in errors.
+    private func findModule(_ name: String, roots moduleRoots: [URL]) throws -> (URL, URL, String) {
         let relative = name.replacingOccurrences(of: ".", with: "/")
         var tried: [String] = []
         for root in moduleRoots {
@@ -194,12 +196,22 @@ public final class LuaSandbox {
                 guard resolved.path.hasPrefix(root.path + "/") else {
                     throw LuaScriptError("module '\(name)' resolves outside \(root.path) (\(resolved.path)); refused")
                 }
-                return (resolved, "\(root.lastPathComponent)/\(candidate)")
+                return (file, resolved, "\(root.lastPathComponent)/\(candidate)")
             }
         }
         if moduleRoots.isEmpty { throw LuaScriptError("module '\(name)' not found (require is not available here)") }
         throw LuaScriptError("module '\(name)' not found; looked for:\n\t" + tried.joined(separator: "\n\t"))
     }
+}
+
+extension LuaSandbox {
+    /// Every global a fresh sandbox has (see the type's documentation), for checks of
+    /// scripts and of names that must not shadow them.
+    public static let globalNames: Set<String> = [
+        "assert", "error", "getmetatable", "ipairs", "next", "pairs", "rawequal", "rawget", "rawlen", "rawset", "select",
+        "setmetatable", "tonumber", "tostring", "type", "pcall", "xpcall", "load", "collectgarbage", "_G", "_VERSION",
+        "print", "require", "string", "table", "math", "utf8", "coroutine", "os",
+    ]
 }
 
 public enum ModuleName {

@@ -178,7 +178,18 @@ public final class LuaState {
     /// position and traceback.
     @discardableResult
     public func call(_ function: LuaValue, _ arguments: [LuaValue]) throws(LuaError) -> [LuaValue] {
-        let base = try protectedCall(function, arguments, results: comity_multret())
+        try results(of: try protectedCall(function, arguments, results: comity_multret()))
+    }
+
+    /// Calls a Lua value with one argument held in Lua by reference (the same table,
+    /// a read-only proxy, not a copy); its results.
+    @discardableResult
+    public func call(_ function: LuaValue, reference argument: LuaReference) throws(LuaError) -> [LuaValue] {
+        try results(of: try protectedCall(function, count: 1, results: comity_multret()) { () throws(LuaError) in try push(argument) })
+    }
+
+    /// The values above `base`, copied into Swift; the stack is put back to `base`.
+    private func results(of base: Int32) throws(LuaError) -> [LuaValue] {
         defer { lua_settop(pointer, base) }
         var results: [LuaValue] = []
         let top = lua_gettop(pointer)
@@ -198,16 +209,24 @@ public final class LuaState {
     /// Pushes `function` and `arguments` and calls it protected, leaving its results
     /// above the returned stack height; on failure the stack is as it was.
     private func protectedCall(_ function: LuaValue, _ arguments: [LuaValue], results: Int32) throws(LuaError) -> Int32 {
+        try protectedCall(function, count: Int32(arguments.count), results: results) { () throws(LuaError) in
+            for argument in arguments { try push(argument) }
+        }
+    }
+
+    private func protectedCall(
+        _ function: LuaValue, count: Int32, results: Int32, pushArguments: () throws(LuaError) -> Void
+    ) throws(LuaError) -> Int32 {
         let base = lua_gettop(pointer)
-        try withStackRoom(Int32(arguments.count) + 4)
+        try withStackRoom(count + 4)
         do {
             try push(function)
-            for argument in arguments { try push(argument) }
+            try pushArguments()
         } catch {
             lua_settop(pointer, base)
             throw error
         }
-        let status = comity_pcall_traced(pointer, Int32(arguments.count), results)
+        let status = comity_pcall_traced(pointer, count, results)
         if status != LUA_OK {
             let error = scriptError(status: status)
             lua_settop(pointer, base)

@@ -87,6 +87,100 @@ import Testing
         #expect(lines["plugin requires workspace"]?.contains("plugin 'evil' may require only its own modules") == true)
     }
 
+    /// A comparison hands its metamethod both operands: `evil` catches vault's
+    /// environment that way, but vault's functions serve vault's code only.
+    @Test func aCapabilityThatLeaksRefusesOtherCode() throws {
+        let line = try attack()["eq operand"]
+        #expect(line?.contains("secrets.get was called from Plugins/evil/init.lua, which is not the code it belongs to (plugin 'vault')") == true,
+                "\(line ?? "none")")
+    }
+
+    /// `coroutine.running()` hands a plugin the workspace's coroutine; resuming it
+    /// would run the workspace's code when the plugin chose, and hand it what it yields.
+    @Test func aPluginCannotResumeACoroutineItDidNotCreate() throws {
+        let line = try attack()["caught coroutine"]
+        #expect(line?.contains("coroutine.resume: a plugin may resume or close only the coroutines it created") == true, "\(line ?? "none")")
+    }
+
+    @Test func ctxCannotBeChangedByCodeItIsHandedTo() throws {
+        let (_, runner) = try workspace()
+        var lines: [String] = []
+        let run = runner.run(file: "Scripts/ctx.lua") { lines.append($0) }
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        let changes = lines.first?.dropFirst("ctx changes: ".count).components(separatedBy: "; ") ?? []
+        #expect(changes.count == 4 && changes.allSatisfy { $0.contains("cannot be changed by a script") }, "\(lines)")
+        #expect(lines.last == "days: 14")
+    }
+
+    /// Links cannot move code between authorities: a plugin's folder may be a link (it
+    /// still runs as the plugin), but a file in it must not lead into another folder,
+    /// and files in Plugins/ outside a plugin's folder are no one's code.
+    @Test func linksDoNotMoveCodeBetweenAuthorities() throws {
+        let (folder, runner) = try workspace()
+        let plugins = folder.appendingPathComponent("Plugins")
+        let fm = FileManager.default
+        // The plugin's own folder, linked from elsewhere: its workflow still runs as evil.
+        let elsewhere = folder.deletingLastPathComponent().appendingPathComponent("evil-src-\(UUID().uuidString)")
+        try fm.moveItem(at: plugins.appendingPathComponent("evil"), to: elsewhere)
+        try fm.createSymbolicLink(at: plugins.appendingPathComponent("evil"), withDestinationURL: elsewhere)
+        let linked = runner.run(file: "Plugins/evil/harvest.lua") { _ in }
+        #expect(linked.outcome.error?.message.contains(Self.refusedForEvil) == true, "\(linked.outcome.error?.message ?? "")")
+        // A file of evil's that leads into vault's folder.
+        try fm.createSymbolicLink(at: elsewhere.appendingPathComponent("vaultlib.lua"),
+                                  withDestinationURL: plugins.appendingPathComponent("vault/init.lua"))
+        // Code in Plugins/ outside any plugin's folder.
+        try fm.createDirectory(at: plugins.appendingPathComponent("loose"), withIntermediateDirectories: true)
+        try "return secrets.get('VAULT_KEY')".write(to: plugins.appendingPathComponent("loose/steal.lua"), atomically: true, encoding: .utf8)
+        try "return secrets.get('VAULT_KEY')".write(to: plugins.appendingPathComponent("loose.lua"), atomically: true, encoding: .utf8)
+        try """
+            print(select(2, pcall(require, "evil.vaultlib")))
+            print(select(2, pcall(require, "loose.steal")))
+            print(select(2, pcall(require, "loose")))
+            """.write(to: folder.appendingPathComponent("Scripts/links.lua"), atomically: true, encoding: .utf8)
+        var lines: [String] = []
+        let run = runner.run(file: "Scripts/links.lua") { lines.append($0) }
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines.count == 3)
+        #expect(lines.first?.contains("is plugin 'evil''s code but resolves outside its folder") == true, "\(lines)")
+        #expect(lines.dropFirst().allSatisfy { $0.contains("is not in a plugin's folder: Plugins/ holds plugins only") }, "\(lines)")
+    }
+
+    @Test func aPluginsWorkflowCannotTakeAWorkspaceWorkflowsName() throws {
+        let (folder, runner) = try workspace()
+        try """
+            return workflow { name = "thank", run = function(ctx) print(ctx.once("k1", function() end)) end }
+            """.write(to: folder.appendingPathComponent("Plugins/evil/thank.lua"), atomically: true, encoding: .utf8)
+        var lines: [String] = []
+        let run = runner.run(file: "Plugins/evil/thank.lua") { lines.append($0) }
+        #expect(lines.isEmpty)
+        #expect(run.outcome.error?.message.contains("a workflow of plugin 'evil' must be named 'evil' or 'evil-...', not 'thank'") == true,
+                "\(run.outcome.error?.message ?? "")")
+    }
+
+    @Test(arguments: ["table", "pairs", "print", "params", "expect"])
+    func aPluginCannotTakeTheNameOfAGlobal(name: String) throws {
+        let folder = try pluginWorkspace([
+            "Plugins/\(name)/plugin.lua": "return { name = '\(name)', version = '1.0', comity = '>=0.1', description = 'shadows', provides = { functions = { concat = { summary = 'x' } } } }",
+            "Plugins/\(name)/init.lua": "return { concat = function() end }",
+        ])
+        var plugins = PluginCatalog.load(from: folder.appendingPathComponent("Plugins"))
+        var api = APIRegistry.core
+        plugins.register(into: &api)
+        #expect(plugins.plugins.first?.error?.contains("the name '\(name)' is a global of every script") == true, "\(plugins.plugins)")
+        #expect(api.function(named: "\(name).concat") == nil)
+    }
+
+    @Test func aPluginCannotShadowAWorkspaceModule() throws {
+        let folder = try pluginWorkspace([
+            "Plugins/helpers/plugin.lua": "return { name = 'helpers', version = '1.0', comity = '>=0.1', description = 'shadows', provides = { functions = { key = { summary = 'x' } } } }",
+            "Plugins/helpers/init.lua": "return { key = function() return 'not yours' end }",
+            "Scripts/helpers.lua": "return { key = function() return 'yours' end }",
+        ])
+        let plugins = PluginCatalog.load(from: folder.appendingPathComponent("Plugins"))
+        #expect(plugins.plugins.first?.error?.contains("the name 'helpers' is the workspace's module Scripts/helpers.lua") == true,
+                "\(plugins.plugins)")
+    }
+
     @Test func grantedCodeAndTheWorkspaceKeepTheirRights() throws {
         let lines = try attack()
         #expect(lines["vault's own"] == "\(Self.key.count)")

@@ -126,6 +126,14 @@ const char *comity_last_traceback(lua_State *L);
 /// "chunk:line" of the innermost script frame of that error (may be "").
 const char *comity_last_position(lua_State *L);
 
+// MARK: - Who called
+
+/// The source (`@Plugins/greet/init.lua`) of the nearest Lua function below the
+/// running C function on this thread's stack, written into `buffer`: 1 when found,
+/// 0 when no Lua function is below it here (a coroutine's body), -1 when a tail call
+/// has erased who called.
+int comity_caller_source(lua_State *L, char *buffer, size_t capacity);
+
 // MARK: - Userdata for Swift objects
 
 /// Called by the userdata's __gc with the pointer kept in its block.
@@ -163,8 +171,11 @@ int comity_p_readonly(lua_State *L, const char *name);
 /// Replaces the table on top with a shallow copy of it (raw: no metamethods).
 int comity_p_copy_table(lua_State *L);
 /// Replaces `load` and an environment table on top with a `load` whose chunks run in
-/// that environment unless one is given.
-int comity_p_push_load_in_environment(lua_State *L);
+/// that environment unless one is given, and whose chunk names start with `prefix`.
+int comity_p_push_load_in_environment(lua_State *L, const char *prefix);
+/// Replaces the coroutine library on top with one whose `resume` and `close` accept
+/// only the coroutines its own `create` made (a plugin's).
+int comity_p_owned_coroutines(lua_State *L);
 /// Opens every standard library, as `luaL_openlibs` does (for trusted use and
 /// for baselines). Protected.
 int comity_open_all_libraries(lua_State *L);

@@ -21,9 +21,23 @@ public enum APIPermission: Sendable, Equatable {
 }
 
 /// Whose code a function value acts for.
-enum APIOrigin: Equatable {
+enum APIOrigin: Equatable, CustomStringConvertible {
     /// The workspace's own scripts: every right.
     case workspace
     /// A plugin's code: what its manifest asks for and comity.lua grants.
     case plugin(String)
+
+    /// The origin of code loaded under `chunk`: a plugin's files and what it loads are
+    /// named `Plugins/NAME/...` by the host (its `load` says so whatever name it asks).
+    init(chunk: String) {
+        let parts = chunk.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
+        self = parts.count == 3 && parts[0] == "Plugins" && !parts[1].isEmpty ? .plugin(String(parts[1])) : .workspace
+    }
+
+    var description: String {
+        switch self {
+        case .workspace: "the workspace's scripts"
+        case .plugin(let name): "plugin '\(name)'"
+        }
+    }
 }

@@ -82,8 +82,15 @@ public struct APIRegistry {
             guard let implementation = function.implementation else { continue }
             let plugin: String? = if case .plugin(let name) = origin { name } else { nil }
             let permission = plugin == nil ? nil : function.permission
+            let guarded = function.permission != nil
             let value = try state.function(function.name) { call in
                 try ArgumentCheck.check(call, against: function, context: context)
+                // A value that needs a permission serves the code it was given to: called
+                // from anyone else's code (it leaked, say through a metamethod's operand),
+                // it refuses. Where a tail call hides the caller, the value decides.
+                if guarded, case .code(let chunk) = call.caller, APIOrigin(chunk: chunk) != origin {
+                    throw LuaScriptError("\(function.name) was called from \(chunk), which is not the code it belongs to (\(origin)); a function that needs a permission works only for the code it was given to")
+                }
                 if let permission, let plugin {
                     try context.checkPermission(try permission.required(by: call), plugin: plugin, for: function.name)
                 }

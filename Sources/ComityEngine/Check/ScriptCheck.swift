@@ -22,11 +22,9 @@ public struct ScriptCheck {
 
     public init(api: APIRegistry) { self.api = api }
 
-    static let luaGlobals: Set<String> = [
-        "print", "pairs", "ipairs", "tostring", "tonumber", "type", "select", "error", "pcall", "xpcall", "assert",
-        "next", "rawget", "rawset", "rawequal", "rawlen", "setmetatable", "getmetatable", "require", "load", "string",
-        "table", "math", "utf8", "coroutine", "os", "params", "_G", "_VERSION", "_ENV", "collectgarbage", "self",
-    ]
+    static let luaGlobals: Set<String> = LuaSandbox.globalNames.union(hostGlobals).union(["_ENV", "self"])
+    /// Globals the engine installs besides the sandbox's and the API's.
+    static let hostGlobals: Set<String> = ["params"]
     /// What a spec file (`*_spec.lua`) has besides the API.
     static let specGlobals: Set<String> = ["describe", "it", "expect", "clock", "fixture", "run_workflow", "inbox_put", "outbox"]
 

@@ -45,6 +45,12 @@ public struct PluginCatalog: Sendable, Equatable {
             do {
                 let manifest = try read(manifestFile, shownAs: shown, folder: name)
                 var plugin = Plugin(name: name, folder: pluginFolder, manifest: manifest)
+                // `require "NAME"` would give the plugin instead of the workspace's module.
+                let scripts = folder.deletingLastPathComponent().appendingPathComponent("Scripts")
+                for module in ["\(manifest.name).lua", "\(manifest.name)/init.lua"]
+                where FileManager.default.fileExists(atPath: scripts.appendingPathComponent(module).path) {
+                    plugin.error = "\(shown): the name '\(manifest.name)' is the workspace's module Scripts/\(module); a plugin cannot shadow it"
+                }
                 if !manifest.comity.isSatisfied(by: comityVersion) {
                     plugin.error = "\(shown): needs comity \(manifest.comity), and this is comity \(comityVersion)"
                 }
@@ -92,6 +98,14 @@ public struct PluginCatalog: Sendable, Equatable {
         for index in plugins.indices {
             guard plugins[index].isLoaded, let manifest = plugins[index].manifest else { continue }
             let name = manifest.name
+            // Its namespace becomes a global and a module: it must not shadow one of
+            // the sandbox's or the engine's, which every script and plugin would then get.
+            let reserved = LuaSandbox.globalNames.union(ScriptCheck.hostGlobals).union(ScriptCheck.specGlobals)
+            if reserved.contains(name) {
+                plugins[index].error = "Plugins/\(plugins[index].name)/plugin.lua: the name '\(name)' is a global of every script "
+                    + "(\(LuaSandbox.globalNames.contains(name) ? "Lua's" : "Comity's")); a plugin cannot take it"
+                continue
+            }
             if registry.functions.contains(where: { $0.name == name || $0.name.hasPrefix(name + ".") }) {
                 plugins[index].error = "Plugins/\(plugins[index].name)/plugin.lua: the name '\(name)' is taken by the API "
                     + "(\(registry.functions.first { $0.name == name || $0.name.hasPrefix(name + ".") }?.origin ?? "core")); "

@@ -30,7 +30,7 @@ final class PluginRuntime {
         self.catalog = catalog
         self.sandbox = sandbox
         self.context = context
-        self.folder = folder.standardizedFileURL.resolvingSymlinksInPath()
+        self.folder = folder.standardizedFileURL
         base = try sandbox.state.globalsCopy()
         try provideModules()
         sandbox.moduleEnvironment = { [weak self] _, file in try self?.environment(forFile: file) }
@@ -46,15 +46,15 @@ final class PluginRuntime {
         }
     }
 
-    /// The environment code in `file` runs in: its plugin's, when it lies in a plugin's
-    /// folder (one with a `plugin.lua`); nil for the workspace's own code. A file of a
-    /// plugin that did not load is refused: it has no authority to run with.
-    func environment(forFile file: URL) throws -> LuaReference? {
-        guard let name = Self.pluginFolder(of: file, pluginsFolder: folder) else { return nil }
+    /// The environment code in `file` runs in: its plugin's (``PluginCodeOwner``); nil
+    /// for the workspace's own code. A file of a plugin that did not load is refused:
+    /// it has no authority to run with.
+    func environment(forFile file: URL) throws(LuaError) -> LuaReference? {
+        guard let name = try PluginCodeOwner.plugin(owning: file, in: folder) else { return nil }
         guard let plugin = catalog.plugins.first(where: { $0.name == name }), plugin.isLoaded,
               let pluginName = plugin.manifest?.name else {
             let reason = catalog.plugins.first { $0.name == name }?.error.map { ": \($0)" } ?? ""
-            throw LuaScriptError("Plugins/\(name)/ is the code of plugin '\(name)', which is not loaded\(reason)")
+            throw LuaError(.runtime, "Plugins/\(name)/ is the code of plugin '\(name)', which is not loaded\(reason)")
         }
         return try environment(for: pluginName)
     }
@@ -81,12 +81,16 @@ final class PluginRuntime {
             try state.rawSet(environment, namespace, table: try state.readOnly(made, name: namespace))
         }
         try state.rawSet(environment, "_G", table: environment)
+        if let library = try state.rawGetReference(base, "coroutine") {
+            try state.rawSet(environment, "coroutine", table: try state.readOnly(try state.ownCoroutines(from: library), name: "coroutine"))
+        }
         // Tables the host put among the globals are the plugin's own copies: what it
         // writes there reaches no workspace script.
         for (key, value) in try state.plainTables(in: base, excluding: ["_G"]) {
             if let copy = try state.tableReference(value) { try state.rawSet(environment, key, table: copy) }
         }
-        try state.rawSet(environment, "load", try state.load(defaultingTo: environment, from: try state.rawGet(base, "load")))
+        try state.rawSet(environment, "load", try state.load(defaultingTo: environment, namePrefix: "@Plugins/\(name)/",
+                                                             from: try state.rawGet(base, "load")))
         try state.rawSet(environment, "require", try sandbox.requireFunction(roots: [folder]) { module in
             // Its own modules only: a workspace module would hand it the workspace's authority.
             module == name || module.hasPrefix(name + ".")
@@ -135,14 +139,8 @@ extension PluginRuntime {
         of path: String, shownAs shown: String, in workspace: URL, plugins: PluginRuntime?
     ) throws(LuaError) -> LuaReference? {
         let file = URL(fileURLWithPath: path)
-        do {
-            if let plugins { return try plugins.environment(forFile: file) }
-        } catch let error as LuaError {
-            throw error
-        } catch {
-            throw LuaError(.runtime, "\(shown): \(error)")
-        }
-        if let name = pluginFolder(of: file, pluginsFolder: workspace.appendingPathComponent("Plugins")) {
+        if let plugins { return try plugins.environment(forFile: file) }
+        if let name = try PluginCodeOwner.plugin(owning: file, in: workspace.appendingPathComponent("Plugins")) {
             throw LuaError(.runtime, "\(shown) is the code of plugin '\(name)'; it runs only as that plugin, and this run has no plugins loaded")
         }
         return nil
@@ -152,21 +150,11 @@ extension PluginRuntime {
     /// would otherwise run with the workspace's authority.
     static func refusePluginModules(in sandbox: LuaSandbox, workspace: URL) {
         sandbox.moduleEnvironment = { name, file in
-            if let plugin = pluginFolder(of: file, pluginsFolder: workspace.appendingPathComponent("Plugins")) {
+            if let plugin = try PluginCodeOwner.plugin(owning: file, in: workspace.appendingPathComponent("Plugins")) {
                 throw LuaScriptError("module '\(name)' is the code of plugin '\(plugin)'; it runs only as that plugin, and this run has no plugins loaded")
             }
             return nil
         }
-    }
-
-    /// The plugin whose folder (one with a `plugin.lua`) holds `file`, if any.
-    private static func pluginFolder(of file: URL, pluginsFolder: URL) -> String? {
-        let folder = pluginsFolder.standardizedFileURL.resolvingSymlinksInPath().path + "/"
-        let resolved = file.standardizedFileURL.resolvingSymlinksInPath().path
-        let inside = resolved.dropFirst(folder.count)
-        guard resolved.hasPrefix(folder), inside.contains("/"), let name = inside.split(separator: "/").first,
-              FileManager.default.fileExists(atPath: folder + name + "/plugin.lua") else { return nil }
-        return String(name)
     }
 }
 

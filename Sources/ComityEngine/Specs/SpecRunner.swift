@@ -137,6 +137,8 @@ public struct SpecRunner {
             let context = try api.install(in: sandbox, now: start, timeZone: timeZone, schema: schema,
                                           transaction: ForwardingTransaction(AutocommitSource(store)), run: "spec")
             context.inbox = inbox
+            // A spec has no plugins loaded: their code does not run with its authority.
+            PluginRuntime.refusePluginModules(in: sandbox, workspace: workspace)
             _ = try sandbox.run(SpecPrelude.source, chunkName: "=(spec prelude)")
             try installHelpers(state, context: context, store: store, folder: folder, inbox: inbox, output: output)
             _ = try sandbox.runFile(file.path, chunkName: shown)

@@ -24,4 +24,24 @@ return {
   end,
   loaded = function() return load("return secrets.get('VAULT_KEY')")() end,
   own_require = function() return require("helpers") end,
+  grab = function() caught_coroutine = coroutine.running() end,
+  drive = function() return select(2, assert(coroutine.resume(caught_coroutine))) end,
+  through_eq = function()
+    local caught
+    vault.same_as_mine("_G", setmetatable({}, { __eq = function(a) caught = a; return false end }))
+    return caught.secrets.get("VAULT_KEY")
+  end,
+  use_ctx = function(ctx)
+    local changed = {}
+    for _, change in ipairs {
+      function() ctx.log = function() end end,
+      function() ctx.once = function() end end,
+      function() ctx.params.days = 999 end,
+      function() ctx.trigger.kind = "event" end,
+    } do
+      local ok, err = pcall(change)
+      changed[#changed + 1] = ok and "changed" or err
+    end
+    return table.concat(changed, "; ")
+  end,
 }
