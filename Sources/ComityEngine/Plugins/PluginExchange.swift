@@ -61,7 +61,12 @@ public struct PluginExchange {
             for (key, cell) in row.hash {
                 guard let field = key.stringValue else { continue }
                 switch cell {
-                case .string(let s): cells[field] = s.description
+                case .string(let s):
+                    // Refused, not decoded with U+FFFD: the bytes are wrong, and the row says where.
+                    guard let text = s.text else {
+                        throw PluginError(plugin: "-", "\(function): row \(index + 1), field '\(field)' has an invalid byte sequence for UTF-8")
+                    }
+                    cells[field] = text
                 case .integer(let i): cells[field] = String(i)
                 case .number(let d): cells[field] = String(d)
                 case .boolean(let b): cells[field] = String(b)
