@@ -58,11 +58,11 @@ struct ImportCommand: ParsableCommand {
                                            checkColumns: chosen == .csv)
             }
         } catch let error as ExchangeFileError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Output.error("error: \(error)\n")
             throw ExitCode(1)
         }
         for rejected in summary.rejected {
-            FileHandle.standardError.write(Data("\(file):\(rejected.line): \(rejected.reason)\n".utf8))
+            Output.error("\(file):\(rejected.line): \(rejected.reason)\n")
         }
         let rejects = path + ".rejects.csv"
         if summary.rejected.isEmpty {
@@ -70,9 +70,9 @@ struct ImportCommand: ParsableCommand {
         } else {
             try writeRejects(summary.rejected, header: input.header, to: rejects)
         }
-        print(summary.text(file: file))
+        Output.print(summary.text(file: file))
         if !summary.rejected.isEmpty {
-            print("rejected rows: \(file).rejects.csv")
+            Output.print("rejected rows: \(file).rejects.csv")
             throw ExitCode(1)
         }
     }
@@ -81,6 +81,10 @@ struct ImportCommand: ParsableCommand {
         let rows = rejected.map { row in
             row.cells + Array(repeating: "", count: max(header.count - row.cells.count, 0)) + [String(row.line), row.reason]
         }
-        try ExchangeFile.csvText([header + ["line", "reason"]] + rows).write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            try Output.writeFile(Data(ExchangeFile.csvText([header + ["line", "reason"]] + rows).utf8), to: path)
+        } catch {
+            throw CommandFailure.report("cannot write the rejected rows to \(path): \(error)")
+        }
     }
 }
