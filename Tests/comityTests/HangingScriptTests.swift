@@ -62,6 +62,52 @@ import Testing
         #expect(list.stdout.contains("digest"), "\(list.stdout)")
     }
 
+    @Test func aDaemonKeepsRunningSlotsBesideAScriptThatHangsWhileBeingRead() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "Scripts/digest.lua": Self.scheduled,
+            "Scripts/long-call.lua": "-- return workflow {\nlocal s = string.rep('', math.maxinteger)\n",
+        ])
+        #expect(try run(["tick", "--now", "2026-11-29T07:00:00Z"], in: folder, within: 20).status == 0)
+        let daemon = try startDaemon(in: folder)
+        let deadline = Date().addingTimeInterval(30)
+        var outcome: String?
+        while outcome != "succeeded", Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            outcome = try self.outcome(in: folder)
+        }
+        #expect(outcome == "succeeded", "the digest's slot did not run within 30 s")
+        kill(daemon.processIdentifier, SIGTERM)
+        let asked = Date()
+        while daemon.isRunning, Date().timeIntervalSince(asked) < 15 { Thread.sleep(forTimeInterval: 0.05) }
+        guard !daemon.isRunning else {
+            Issue.record("the daemon was still running 15 s after SIGTERM")
+            kill(daemon.processIdentifier, SIGKILL)
+            return daemon.waitUntilExit()
+        }
+        #expect(daemon.terminationStatus == 0)
+    }
+
+    func startDaemon(in folder: URL) throws -> Process {
+        let daemon = Process()
+        daemon.executableURL = Comity.executable
+        daemon.arguments = ["daemon", "--now", "2026-11-29T07:59:59Z", "--grace", "1s"]
+        daemon.currentDirectoryURL = folder
+        let log = folder.appendingPathComponent("daemon.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        daemon.standardOutput = FileHandle.nullDevice
+        daemon.standardError = try FileHandle(forWritingTo: log)
+        try daemon.run()
+        return daemon
+    }
+
+    /// The latest run's outcome (listing runs also marks those of dead processes interrupted).
+    func outcome(in folder: URL) throws -> String? {
+        let listed = try run(["runs", "--json"], in: folder, within: 20)
+        let runs = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]
+        return runs?.first?["outcome"] as? String
+    }
+
     @Test func theDaemonStopsWithinItsGraceAndAMarginEvenWhenARunCannotBeStopped() throws {
         let folder = try workspace([
             "comity.lua": "return { time_zone = 'UTC' }",
@@ -73,20 +119,9 @@ import Testing
                 """,
         ])
         #expect(try run(["tick", "--now", "2026-11-29T07:00:00Z"], in: folder, within: 20).status == 0)
-        let daemon = Process()
-        daemon.executableURL = Comity.executable
-        daemon.arguments = ["daemon", "--now", "2026-11-29T07:59:59Z", "--grace", "1s"]
-        daemon.currentDirectoryURL = folder
+        let daemon = try startDaemon(in: folder)
         let log = folder.appendingPathComponent("daemon.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = try FileHandle(forWritingTo: log)
-        try daemon.run()
-        func outcome() throws -> String? {
-            let listed = try run(["runs", "--json"], in: folder, within: 20)
-            let runs = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]
-            return runs?.first?["outcome"] as? String
-        }
+        func outcome() throws -> String? { try self.outcome(in: folder) }
         var started = Date().addingTimeInterval(60)
         while try outcome() != "running", Date() < started { Thread.sleep(forTimeInterval: 0.2) }
         #expect(try outcome() == "running")
