@@ -44,8 +44,12 @@ struct ImportCommand: ParsableCommand {
         let summary: RecordImport.Summary
         do {
             if let name = format?.pluginFormat {
-                guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                    throw CommandFailure.report("cannot read \(file) as UTF-8 text")
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw CommandFailure.report("cannot read \(file): no such file, or not readable")
+                }
+                guard let text = String(data: data, encoding: .utf8) else {
+                    let place = TextValidity.invalidPlace(in: Array(data)).map { " (invalid byte sequence for UTF-8 at \($0))" } ?? ""
+                    throw CommandFailure.report("cannot read \(file) as UTF-8 text\(place)")
                 }
                 input = try opened.withPluginExchange { try $0.rows(kind.type, format: name, text: text) }
                 summary = try importer.run(kind.type, header: input.header, rows: input.rows, file: file, strict: strict, checkColumns: true)

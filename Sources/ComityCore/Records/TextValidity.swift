@@ -24,6 +24,17 @@ public enum TextValidity {
                           "\(record) field '\(field)' has an invalid byte sequence for UTF-8: \(shown) at byte \(offset + 1)")
     }
 
+    /// Where a file's bytes stop being UTF-8, for its error: `line 3, byte 15 (0xe9)`;
+    /// nil when they are all valid.
+    public static func invalidPlace(in bytes: [UInt8]) -> String? {
+        let offset = firstInvalidOffset(bytes)
+        guard offset < bytes.count else { return nil }
+        let before = bytes[..<offset]
+        let line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        let column = offset - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+        return "line \(line), byte \(column) (0x\(String(bytes[offset], radix: 16)))"
+    }
+
     /// Where decoding `bytes` as UTF-8 first fails (its length when it does not).
     static func firstInvalidOffset(_ bytes: [UInt8]) -> Int {
         var iterator = bytes.makeIterator()
