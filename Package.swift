@@ -63,7 +63,8 @@ let package = Package(
         .testTarget(name: "ComityCoreTests", dependencies: ["ComityCore"]),
         .testTarget(name: "ComitySQLiteTests", dependencies: ["ComitySQLite"]),
         .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine", "Comity", "ComitySQLite"]),
-        .testTarget(name: "ComitySchedulerTests", dependencies: ["ComityScheduler", "ComitySQLite", "LuaBridge"]),
+        .testTarget(name: "ComitySchedulerTests", dependencies: [
+            "ComityScheduler", "ComitySQLite", "LuaBridge", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "comityTests", dependencies: ["comity"]),
     ],
     swiftLanguageModes: [.v6]

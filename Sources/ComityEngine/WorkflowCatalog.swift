@@ -28,14 +28,13 @@ public struct WorkflowCatalog: Sendable, Equatable {
             // top level is its work, and may need the database.
             guard let source = try? String(contentsOf: workspace.appendingPathComponent(file), encoding: .utf8),
                   source.range(of: #"\bworkflow\s*[{(]"#, options: .regularExpression) != nil else { continue }
-            do {
-                guard let declaration = try read(file, workspace: workspace, schema: schema, api: api, timeZone: timeZone) else {
-                    continue // a plain script
-                }
-                workflows.append(declaration.summary(file: file))
-            } catch {
+            switch watchedRead(file, workspace: workspace, schema: schema, api: api, timeZone: timeZone) {
+            case .success(nil): continue // a plain script
+            case .success(let summary?): workflows.append(summary)
+            case .failure(let error):
                 workflows.append(WorkflowSummary(name: String(name.dropLast(4)), file: file, description: nil, triggers: [],
-                                                 schedule: nil, parameters: [], error: error.message))
+                                                 schedule: nil, parameters: [],
+                                                 error: error.message.hasPrefix(file) ? error.message : "\(file): \(error.message)"))
             }
         }
         var files: [String: [String]] = [:]
@@ -70,13 +69,65 @@ public struct WorkflowCatalog: Sendable, Equatable {
 
     private static let cache = Mutex<[String: (signature: String, catalog: WorkflowCatalog)]>([:])
 
+    /// The limits a script's top level is read under, whatever the workflow's own
+    /// `limits` say (those are for its runs): a declaration is a table, and reading one
+    /// takes milliseconds.
+    public static let readingLimits = LuaLimits(memory: 16 << 20, time: .seconds(1), instructions: nil, output: 64 << 10)
+
+    /// How long past the time limit a read may go before it is given up: the limit
+    /// trips at the next Lua instruction, so only a library call that no limit reaches
+    /// can take longer.
+    static let readingMargin: Duration = .seconds(2)
+
+    /// Files (by path, size and modification time) whose read had to be given up:
+    /// not read again until they change, so a daemon does not leave one stuck thread
+    /// per rescan.
+    private static let givenUp = Mutex<Set<String>>([])
+
+    /// ``read(_:workspace:schema:api:timeZone:)`` on a thread of its own, waited for
+    /// ``readingLimits``' time plus ``readingMargin``. A read that has not finished by
+    /// then is left to finish (or not) on its own, and the script is listed with an
+    /// error: one script that hangs must not stop `workflows`, `tick` or the daemon.
+    static func watchedRead(_ file: String, workspace: URL, schema: DomainSchema, api: APIRegistry,
+                            timeZone: TimeZone) -> Result<WorkflowSummary?, LuaError> {
+        let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let key = "\(path)\t\(attributes?[.size] as? Int ?? -1)\t\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
+        let limit = DurationText.format(readingLimits.time ?? .seconds(1))
+        let stuck = LuaError(.runtime, "\(file): not read: its top level did not finish within the \(limit) a declaration may take, "
+                             + "and could not be stopped; skipped until the file changes")
+        if givenUp.withLock({ $0.contains(key) }) { return .failure(stuck) }
+
+        let outcome = ReadOutcome()
+        // The registry is built before any read and never changed after: the reading
+        // thread only installs it into its own Lua state.
+        let shared = UncheckedRegistry(api: api)
+        let thread = Thread {
+            let result: Result<WorkflowSummary?, LuaError>
+            do throws(LuaError) {
+                result = .success(try read(file, workspace: workspace, schema: schema, api: shared.api, timeZone: timeZone)?
+                    .summary(file: file))
+            } catch {
+                result = .failure(error)
+            }
+            outcome.finish(result)
+        }
+        thread.stackSize = 16 << 20 // Lua's C stack
+        thread.name = "comity-declaration"
+        thread.start()
+        let wait = (readingLimits.time ?? .seconds(1)) + readingMargin
+        if let result = outcome.wait(for: wait) { return result }
+        givenUp.withLock { _ = $0.insert(key) }
+        return .failure(stuck)
+    }
+
     /// The declaration a script returns, or nil for a plain script. Only its top level
-    /// runs; record functions are not bound, so it cannot touch the database.
+    /// runs, under ``readingLimits``; record functions are not bound, so it cannot
+    /// touch the database.
     static func read(_ file: String, workspace: URL, schema: DomainSchema, api: APIRegistry,
                      timeZone: TimeZone) throws(LuaError) -> WorkflowDeclaration? {
-        let limits = LuaLimits(memory: 16 << 20, time: .seconds(2), instructions: nil, output: 64 << 10)
         let sandbox = try LuaSandbox(
-            limits: limits,
+            limits: readingLimits,
             moduleRoots: [workspace.appendingPathComponent("Scripts"), workspace.appendingPathComponent("Plugins")],
             output: { _ in })
         defer { sandbox.close() }
@@ -96,4 +147,27 @@ public struct WorkflowCatalog: Sendable, Equatable {
     public func workflow(named name: String) -> WorkflowSummary? {
         workflows.first { $0.name == name && $0.error == nil }
     }
+}
+
+/// The result of one declaration's read, handed from its thread to the one waiting.
+private final class ReadOutcome: Sendable {
+    private let result = Mutex<Result<WorkflowSummary?, LuaError>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    func finish(_ value: Result<WorkflowSummary?, LuaError>) {
+        result.withLock { $0 = value }
+        done.signal()
+    }
+
+    /// The result, or nil when none came within `duration`.
+    func wait(for duration: Duration) -> Result<WorkflowSummary?, LuaError>? {
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = Int(clamping: seconds) &* 1_000_000_000 &+ Int(attoseconds / 1_000_000_000)
+        guard done.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success else { return nil }
+        return result.withLock { $0 }
+    }
+}
+
+private struct UncheckedRegistry: @unchecked Sendable {
+    let api: APIRegistry
 }

@@ -35,6 +35,10 @@ public struct Workspace: Sendable {
             throw LuaError(.runtime, "\(shown): mail has no setting '\(key.stringValue ?? key.typeName)' (settings: from, transport, command, folder, timeout)")
         }
         let from = table["from"].stringValue ?? "comity@localhost"
+        // It is written as the From header of every message: one line, nothing else.
+        guard !TextValidity.hasControlCharacter(from) else {
+            throw LuaError(.runtime, "\(shown): mail.from \(MessageHeaders.quoted(from)) holds a control character; give one address such as network@example.org")
+        }
         var timeout = Duration.seconds(60)
         if let text = table["timeout"].stringValue {
             guard let parsed = DurationText.parse(text) else { throw LuaError(.runtime, "\(shown): mail.timeout '\(text)' is not a duration such as 60s") }

@@ -11,12 +11,16 @@ import Synchronization
 /// removed scripts), runs what is due one run at a time (SQLite has one writer), and
 /// on graceful shutdown (SIGTERM, SIGINT) takes no new work, gives a run in progress
 /// `grace` to finish, then cancels it (recorded `cancelled`, nothing it wrote kept;
-/// its slot runs again later) and returns.
+/// its slot runs again later) and returns. The grace is a promise: a run that does not
+/// stop within `stopMargin` of being cancelled (a call no limit reaches) is left
+/// behind, and `run()` throws ``SchedulerDaemonError/runDidNotStop(_:)``; `comity
+/// daemon` then exits 1, and the next command marks the run `interrupted`.
 ///
 /// An app embedding Comity can put it in its own `ServiceGroup`.
 public struct SchedulerDaemon: Service {
     private let work: DaemonWork
     private let grace: Duration
+    private let stopMargin: Duration
     private let rescan: Duration
     private let logger: Logger
 
@@ -24,8 +28,10 @@ public struct SchedulerDaemon: Service {
     ///   - scheduler: runs due slots; its runner also drains the trigger queue.
     ///   - catalog: reads the workspace's workflows (cached until a script changes).
     ///   - grace: how long a run in progress may go on after a shutdown is asked for.
+    ///   - stopMargin: how long a cancelled run may take to stop before it is left behind.
     public init(scheduler: Scheduler, catalog: @escaping () -> WorkflowCatalog, grace: Duration = .seconds(30),
-                logger: Logger = Logger(label: "comity.daemon")) {
+                stopMargin: Duration = .seconds(5), logger: Logger = Logger(label: "comity.daemon")) {
+        self.stopMargin = stopMargin
         var scheduler = scheduler
         let cancellation = LuaCancellation()
         scheduler.cancellation = cancellation
@@ -38,11 +44,17 @@ public struct SchedulerDaemon: Service {
     public func run() async throws {
         let work = self.work
         let grace = self.grace
+        let stopMargin = self.stopMargin
         let logger = self.logger
         logger.notice("daemon started", metadata: ["workspace": "\(work.scheduler.runner.workspace.path)", "pid": "\(getpid())"])
+        let cycles = CycleWaiter()
+        var leftBehind = false
         await withGracefulShutdownHandler {
             while !work.stopping {
-                let (ran, next) = await Self.onWorkerThread { work.cycle() }
+                guard let (ran, next) = await cycles.run({ work.cycle() }) else {
+                    leftBehind = true
+                    break
+                }
                 guard !work.stopping else { break }
                 // After a run, straight on (scripts are looked at again first). Otherwise
                 // sleep until the next thing is due, looking at the scripts every `rescan`;
@@ -59,22 +71,73 @@ public struct SchedulerDaemon: Service {
             }
         } onGracefulShutdown: {
             work.stop()
-            logger.notice("stopping: no new runs; a run in progress has \(grace) to finish")
+            logger.notice("stopping: no new runs; a run in progress has \(grace) to finish, then it is cancelled")
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(grace.inSeconds * 1000))) {
                 work.cancellation.cancel()
             }
+            // A cancelled run stops at its next Lua instruction; one stuck in a call that
+            // no limit reaches is not waited for beyond the margin.
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int((grace + stopMargin).inSeconds * 1000))) {
+                cycles.abandon()
+            }
+        }
+        if leftBehind {
+            let error = SchedulerDaemonError.runDidNotStop(stopMargin)
+            logger.error("\(error)")
+            throw error
         }
         logger.notice("daemon stopped")
     }
+}
 
-    /// Runs blocking work (Lua, SQLite) on a thread of its own, off the concurrency
-    /// pool, with room for Lua's C stack.
-    static func onWorkerThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+/// Why the daemon stopped otherwise than it was asked to.
+public enum SchedulerDaemonError: Error, CustomStringConvertible {
+    /// A run went on after its cancellation, for longer than the margin: the daemon
+    /// returned without it (the run is recorded as `running` by a process that will
+    /// be gone, which the next command marks `interrupted`).
+    case runDidNotStop(Duration)
+
+    public var description: String {
+        switch self {
+        case .runDidNotStop(let margin):
+            "a run did not stop within \(margin) of being cancelled (a call that no limit reaches); stopping without it: the next comity command marks it interrupted"
+        }
+    }
+}
+
+/// One cycle of the daemon's at a time, on a worker thread, waited for until it ends
+/// or is abandoned (then its thread is left to finish on its own).
+final class CycleWaiter: Sendable {
+    private let pending = Mutex<(continuation: CheckedContinuation<(Bool, Timestamp?)?, Never>?, abandoned: Bool)>((nil, false))
+
+    /// The cycle's result, or nil once ``abandon()`` has been called.
+    func run(_ body: @escaping @Sendable () -> (Bool, Timestamp?)) async -> (Bool, Timestamp?)? {
         await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: body()) }
+            let abandoned = pending.withLock { state -> Bool in
+                if state.abandoned { return true }
+                state.continuation = continuation
+                return false
+            }
+            if abandoned { return continuation.resume(returning: nil) }
+            let thread = Thread { [self] in
+                let result = body()
+                pending.withLock { state in
+                    state.continuation?.resume(returning: result)
+                    state.continuation = nil
+                }
+            }
             thread.stackSize = 16 << 20
             thread.name = "comity-run"
             thread.start()
+        }
+    }
+
+    /// Resumes a cycle in progress with nil, and every later one at once.
+    func abandon() {
+        pending.withLock { state in
+            state.abandoned = true
+            state.continuation?.resume(returning: nil)
+            state.continuation = nil
         }
     }
 }

@@ -218,14 +218,27 @@ public struct LuaCall: ~Copyable {
     }
 
     /// ``forEachEntry(_:_:)`` for tables whose values are mostly text (a record's
-    /// fields): a string value comes as a `String` read straight from Lua, without a
-    /// ``LuaString`` between (invalid UTF-8 replaced by U+FFFD, as
-    /// ``LuaString/description`` does); any other value as ``forEachEntry(_:_:)`` gives it.
+    /// fields): a string value of valid UTF-8 comes as a `String` read straight from
+    /// Lua, without a ``LuaString`` between; a string that is not valid UTF-8 comes as
+    /// `.value(.string(bytes))`, its bytes untouched, so that the caller can refuse it
+    /// (decoding would replace them with U+FFFD without a word); any other value as
+    /// ``forEachEntry(_:_:)`` gives it.
     public func forEachField(_ n: Int32, _ body: (_ name: String?, _ value: LuaFieldValue) throws -> Void) throws {
         let state = self.state
         try entries(n) { name in
-            try body(name, lua_type(pointer, -1) == LUA_TSTRING ? .text(text(at: -1) ?? "") : .value(try state.value(at: -1)))
+            if lua_type(pointer, -1) == LUA_TSTRING, let text = validText(at: -1) {
+                try body(name, .text(text))
+            } else {
+                try body(name, .value(try state.value(at: -1)))
+            }
         }
+    }
+
+    /// The string at `index` when it is valid UTF-8.
+    private func validText(at index: Int32) -> String? {
+        var length = 0
+        guard let bytes = comity_tolstring_raw(pointer, index, &length) else { return nil }
+        return String(validating: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
     }
 
     /// Walks the table argument `n` with `lua_next`; `each` gets the key's text (nil

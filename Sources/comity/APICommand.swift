@@ -35,20 +35,3 @@ enum WorkspaceAPI {
         try OpenedWorkspace.current().pluginsAndAPI().api
     }
 }
-
-/// Standard output, or a file named on the command line.
-enum Output {
-    static func write(_ text: String, to path: String?) throws {
-        guard let path else {
-            print(text, terminator: "")
-            return
-        }
-        do {
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
-        }
-    }
-}

@@ -29,9 +29,9 @@ struct CheckCommand: ParsableCommand {
             let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
             findings += check.check(file: path, shownAs: file)
         }
-        for finding in findings { print(finding) }
+        for finding in findings { Output.print(finding) }
         if !findings.isEmpty {
-            FileHandle.standardError.write(Data("\(findings.count) finding(s) in \(Set(findings.map(\.file)).count) of \(files.count) file(s)\n".utf8))
+            Output.error("\(findings.count) finding(s) in \(Set(findings.map(\.file)).count) of \(files.count) file(s)\n")
             throw ExitCode(1)
         }
     }

@@ -15,8 +15,9 @@ struct DaemonCommand: AsyncParsableCommand {
             Sleeps until the next slot or queued run is due, and looks for edited, added or removed \
             scripts every few seconds (scheduling.rescan in comity.lua, default 2s). On SIGTERM or \
             SIGINT it takes no new work, lets a run in progress finish within --grace, then cancels \
-            it (recorded as cancelled; its slot runs again later) and exits 0. One log line per run \
-            on standard error.
+            it (recorded as cancelled; its slot runs again later) and exits 0. A run that does not \
+            stop within 5s of being cancelled is left behind and the daemon exits 1; the next \
+            command marks that run interrupted. One log line per run on standard error.
             """)
 
     @Option(help: ArgumentHelp("How long a run in progress may go on after SIGTERM.", valueName: "duration"))
@@ -45,6 +46,12 @@ struct DaemonCommand: AsyncParsableCommand {
             grace: grace.duration ?? .zero, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as SchedulerDaemonError {
+            // Logged by the daemon already; the status says it did not stop cleanly.
+            _ = error
+            throw ExitCode(1)
+        }
     }
 }

@@ -44,8 +44,12 @@ struct ImportCommand: ParsableCommand {
         let summary: RecordImport.Summary
         do {
             if let name = format?.pluginFormat {
-                guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                    throw CommandFailure.report("cannot read \(file) as UTF-8 text")
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw CommandFailure.report("cannot read \(file): no such file, or not readable")
+                }
+                guard let text = String(data: data, encoding: .utf8) else {
+                    let place = TextValidity.invalidPlace(in: Array(data)).map { " (invalid byte sequence for UTF-8 at \($0))" } ?? ""
+                    throw CommandFailure.report("cannot read \(file) as UTF-8 text\(place)")
                 }
                 input = try opened.withPluginExchange { try $0.rows(kind.type, format: name, text: text) }
                 summary = try importer.run(kind.type, header: input.header, rows: input.rows, file: file, strict: strict, checkColumns: true)
@@ -58,11 +62,11 @@ struct ImportCommand: ParsableCommand {
                                            checkColumns: chosen == .csv)
             }
         } catch let error as ExchangeFileError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Output.error("error: \(error)\n")
             throw ExitCode(1)
         }
         for rejected in summary.rejected {
-            FileHandle.standardError.write(Data("\(file):\(rejected.line): \(rejected.reason)\n".utf8))
+            Output.error("\(file):\(rejected.line): \(rejected.reason)\n")
         }
         let rejects = path + ".rejects.csv"
         if summary.rejected.isEmpty {
@@ -70,9 +74,9 @@ struct ImportCommand: ParsableCommand {
         } else {
             try writeRejects(summary.rejected, header: input.header, to: rejects)
         }
-        print(summary.text(file: file))
+        Output.print(summary.text(file: file))
         if !summary.rejected.isEmpty {
-            print("rejected rows: \(file).rejects.csv")
+            Output.print("rejected rows: \(file).rejects.csv")
             throw ExitCode(1)
         }
     }
@@ -81,6 +85,10 @@ struct ImportCommand: ParsableCommand {
         let rows = rejected.map { row in
             row.cells + Array(repeating: "", count: max(header.count - row.cells.count, 0)) + [String(row.line), row.reason]
         }
-        try ExchangeFile.csvText([header + ["line", "reason"]] + rows).write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            try Output.writeFile(Data(ExchangeFile.csvText([header + ["line", "reason"]] + rows).utf8), to: path)
+        } catch {
+            throw CommandFailure.report("cannot write the rejected rows to \(path): \(error)")
+        }
     }
 }

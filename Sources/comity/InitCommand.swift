@@ -17,10 +17,10 @@ struct InitCommand: ParsableCommand {
         let url = URL(fileURLWithPath: folder, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         do {
             let made = try Workspace.initialise(url) { path, schema in try SQLiteStore(path: path, schema: schema) }
-            print("made a workspace in \(url.standardizedFileURL.path):")
-            for item in made { print("  \(item)") }
+            Output.print("made a workspace in \(url.standardizedFileURL.path):")
+            for item in made { Output.print("  \(item)") }
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Output.error("error: \(error)\n")
             throw ExitCode(1)
         }
     }

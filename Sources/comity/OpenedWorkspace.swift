@@ -29,7 +29,7 @@ struct OpenedWorkspace {
             markInterruptedRuns(store)
             return OpenedWorkspace(workspace: workspace, store: store)
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Output.error("error: \(error)\n")
             throw ExitCode(1)
         }
     }
@@ -40,10 +40,10 @@ struct OpenedWorkspace {
     private static func markInterruptedRuns(_ store: SQLiteStore) {
         do {
             for id in try store.markRunsOfEndedProcesses() {
-                FileHandle.standardError.write(Data("notice: run \(id) was interrupted (its process stopped); marked so in the history\n".utf8))
+                Output.error("notice: run \(id) was interrupted (its process stopped); marked so in the history\n")
             }
         } catch {
-            FileHandle.standardError.write(Data("notice: interrupted runs not checked this time: \(error)\n".utf8))
+            Output.error("notice: interrupted runs not checked this time: \(error)\n")
         }
     }
 
@@ -65,7 +65,8 @@ extension OpenedWorkspace {
         let runner = runner(logger: Logger(label: "comity.exchange"))
         do {
             let exchange = try PluginExchange(workspace: workspace.folder, store: store, api: runner.api,
-                                              plugins: runner.plugins ?? PluginCatalog(plugins: []), timeZone: workspace.timeZone)
+                                              plugins: runner.plugins ?? PluginCatalog(plugins: []), timeZone: workspace.timeZone,
+                                              output: { Output.error($0 + "\n") })
             return try body(exchange)
         } catch let error as PluginError {
             throw CommandFailure.report(error.message)
@@ -105,7 +106,7 @@ enum JSONOutput {
     static func print<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        Output.print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }
 
@@ -113,7 +114,7 @@ enum JSONOutput {
 /// (usage is printed only for mistakes in the arguments themselves).
 enum CommandFailure {
     static func report(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        Output.error("error: \(message)\n")
         return ExitCode(1)
     }
 }

@@ -30,11 +30,11 @@ struct OutboxCommand: ParsableCommand {
             let opened = try OpenedWorkspace.open()
             let messages = try opened.store.read { try $0.messages(status.flatMap(OutgoingMessage.Status.init(rawValue:))) }
             if json { return try JSONOutput.print(messages.map(MessageJSON.init)) }
-            if messages.isEmpty { return print("the outbox is empty") }
+            if messages.isEmpty { return Output.print("the outbox is empty") }
             for message in messages {
-                print("\(message.id)  \(message.status.rawValue)  \(message.to)  \(message.subject)"
+                Output.print("\(message.id)  \(message.status.rawValue)  \(message.to)  \(message.subject)"
                       + (message.attempts > 0 ? "  (\(message.attempts) attempt(s))" : ""))
-                if let error = message.lastError { print("    \(error)") }
+                if let error = message.lastError { Output.print("    \(error)") }
             }
         }
     }
@@ -48,16 +48,16 @@ struct OutboxCommand: ParsableCommand {
             let settings = opened.workspace.mailSettings
             let report = try MessageDelivery(store: opened.store, settings: settings).deliver()
             for (id, error) in report.failed {
-                FileHandle.standardError.write(Data("message \(id): not delivered, kept queued: \(error)\n".utf8))
+                Output.error("message \(id): not delivered, kept queued: \(error)\n")
             }
             for id in report.held {
-                FileHandle.standardError.write(Data("message \(id): held (an earlier delivery was interrupted; it may have gone)\n".utf8))
+                Output.error("message \(id): held (an earlier delivery was interrupted; it may have gone)\n")
             }
             let transport = switch settings.transport {
             case .sendmail(let command): command
             case .folder(let folder): folder.path
             }
-            print("\(report.sent.count) sent, \(report.failed.count) failed, \(report.held.count) held (\(transport))")
+            Output.print("\(report.sent.count) sent, \(report.failed.count) failed, \(report.held.count) held (\(transport))")
             if !report.failed.isEmpty { throw ExitCode(1) }
         }
     }
@@ -76,7 +76,7 @@ struct OutboxCommand: ParsableCommand {
             guard message.status == .held else { throw ValidationError("message \(id) is \(message.status.rawValue), not held") }
             message.status = .queued
             try opened.store.write(commit: true) { try $0.saveMessage(message) }
-            print("message \(id) queued again")
+            Output.print("message \(id) queued again")
         }
     }
 }

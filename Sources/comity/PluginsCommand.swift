@@ -31,17 +31,17 @@ struct PluginsCommand: ParsableCommand {
             if json {
                 try JSONOutput.print(rows)
             } else if rows.isEmpty {
-                print("no plugins in \(workspace.folder.appendingPathComponent("Plugins").path)")
+                Output.print("no plugins in \(workspace.folder.appendingPathComponent("Plugins").path)")
             } else {
                 for row in rows {
-                    print("\(row.name) \(row.version ?? "?")  \(row.status)")
-                    if let error = row.error { print("  error: \(error)") }
-                    if let description = row.description { print("  \(description)") }
+                    Output.print("\(row.name) \(row.version ?? "?")  \(row.status)")
+                    if let error = row.error { Output.print("  error: \(error)") }
+                    if let description = row.description { Output.print("  \(description)") }
                     if !row.permissions.isEmpty {
-                        print("  permissions: \(row.permissions.joined(separator: ", "))"
+                        Output.print("  permissions: \(row.permissions.joined(separator: ", "))"
                               + (row.missing.isEmpty ? " (all granted)" : "; not granted in comity.lua: \(row.missing.joined(separator: ", "))"))
                     }
-                    if !row.functions.isEmpty { print("  functions: \(row.functions.joined(separator: ", "))") }
+                    if !row.functions.isEmpty { Output.print("  functions: \(row.functions.joined(separator: ", "))") }
                 }
             }
             if rows.contains(where: { $0.status != "loaded" }) { throw ExitCode(1) }

@@ -25,17 +25,17 @@ struct QueueCommand: ParsableCommand {
             CommandLogging.bootstrap(logLevel)
             let opened = try OpenedWorkspace.open()
             let runs = try TriggerQueue(runner: opened.runner(logger: Logger(label: "comity.run"))).drain { line in
-                if !json { print(line) }
+                if !json { Output.print(line) }
             }
             if json {
                 try JSONOutput.print(runs.map { RunJSON($0.record) })
             } else {
                 for run in runs {
-                    print("\(run.id.prefix(8))  \(TerminalStyle.outcome(run.record.outcome.rawValue))  \(run.workflowName ?? run.file)  \(run.record.trigger.summary)")
-                    if let error = run.outcome.error { print("  \(error.message)") }
+                    Output.print("\(run.id.prefix(8))  \(TerminalStyle.outcome(run.record.outcome.rawValue))  \(run.workflowName ?? run.file)  \(run.record.trigger.summary)")
+                    if let error = run.outcome.error { Output.print("  \(error.message)") }
                 }
                 let waiting = try opened.store.read { try $0.queuedRunCount() }
-                print("\(runs.count) run(s); \(waiting) waiting" + (waiting > 0 ? " (retries not yet due)" : ""))
+                Output.print("\(runs.count) run(s); \(waiting) waiting" + (waiting > 0 ? " (retries not yet due)" : ""))
             }
             if runs.contains(where: { !$0.succeeded }) { throw ExitCode(1) }
         }
@@ -50,7 +50,7 @@ struct QueueCommand: ParsableCommand {
         func run() throws {
             let opened = try OpenedWorkspace.open()
             let waiting = try opened.store.read { try $0.queuedRunCount() }
-            if json { try JSONOutput.print(["waiting": waiting]) } else { print("\(waiting) run(s) waiting") }
+            if json { try JSONOutput.print(["waiting": waiting]) } else { Output.print("\(waiting) run(s) waiting") }
         }
     }
 }

@@ -25,20 +25,20 @@ struct ReplCommand: ParsableCommand {
         do {
             session = try WorkspaceSession(
                 workspace: opened.workspace.folder, store: opened.store, api: runner.api, plugins: runner.plugins,
-                timeZone: opened.workspace.timeZone, write: write) { print($0) }
+                timeZone: opened.workspace.timeZone, write: write) { Output.print($0) }
         } catch {
             throw CommandFailure.report(error.message)
         }
         let interactive = isatty(STDIN_FILENO) != 0
         let history = opened.workspace.folder.appendingPathComponent(".comity/repl_history")
         if interactive {
-            print("comity \(ComityVersion.current) repl: \(write ? "statements are committed (--write)" : "every statement is rolled back (start with --write to keep changes)"); Ctrl-D ends")
+            Output.print("comity \(ComityVersion.current) repl: \(write ? "statements are committed (--write)" : "every statement is rolled back (start with --write to keep changes)"); Ctrl-D ends")
         }
         var pending = ""
         while true {
             if interactive {
-                Swift.print(pending.isEmpty ? "comity> " : "..> ", terminator: "")
-                fflush(nil) // all streams: the prompt has no newline
+                Output.print(pending.isEmpty ? "comity> " : "..> ", terminator: "")
+                Output.flush() // the prompt has no newline
             }
             guard let line = readLine() else { break }
             pending += (pending.isEmpty ? "" : "\n") + line
@@ -48,25 +48,23 @@ struct ReplCommand: ParsableCommand {
             Self.remember(pending, in: history)
             pending = ""
             switch outcome {
-            case .values(let values): if !values.isEmpty { print(values.joined(separator: "\t")) }
-            case .failed(let message): FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            case .values(let values): if !values.isEmpty { Output.print(values.joined(separator: "\t")) }
+            case .failed(let message): Output.error("error: \(message)\n")
             case .incomplete: break
             }
         }
         if !pending.isEmpty { throw CommandFailure.report("the input ended inside a statement: \(pending)") }
-        if interactive { print() }
+        if interactive { Output.print() }
     }
 
     /// Appends a statement to the history file (the folder exists: the database is in it).
     static func remember(_ statement: String, in file: URL) {
-        let entry = Data((statement.replacingOccurrences(of: "\n", with: "\\n") + "\n").utf8)
-        if let handle = try? FileHandle(forWritingTo: file) {
-            handle.seekToEndOfFile()
-            handle.write(entry)
-            try? handle.close()
-        } else {
-            // History is a convenience: a folder that cannot take it does not stop the repl.
-            _ = FileManager.default.createFile(atPath: file.path, contents: entry, attributes: [.posixPermissions: 0o600])
-        }
+        let entry = Array((statement.replacingOccurrences(of: "\n", with: "\\n") + "\n").utf8)
+        // History is a convenience: a folder or a disk that cannot take it does not stop
+        // the repl (nor trap, as FileHandle.write would on a full disk).
+        let descriptor = open(file.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return }
+        _ = entry.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
     }
 }

@@ -71,13 +71,13 @@ struct ReportCommand: ParsableCommand {
         let root = folder.standardizedFileURL.path + "/"
         let shown = path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
         // What the script prints goes to standard error: standard output is the report.
-        let run = runner.run(file: path, shownAs: shown) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let run = runner.run(file: path, shownAs: shown) { Output.error($0 + "\n") }
         if let error = run.outcome.error {
-            FileHandle.standardError.write(Data(ErrorReport.text(for: error).utf8))
+            Output.error(ErrorReport.text(for: error))
             throw ExitCode(1)
         }
         guard let document = run.report else {
-            FileHandle.standardError.write(Data("\(shown) returned no report: end it with `return report { title = ..., sections = { ... } }`\n".utf8))
+            Output.error("\(shown) returned no report: end it with `return report { title = ..., sections = { ... } }`\n")
             throw ExitCode(1)
         }
         if runner.renderer != nil, let rendered = run.rendered { return try Output.write(rendered, to: out) }

@@ -107,22 +107,22 @@ struct RunCommand: ParsableCommand {
             // Files are named relative to where comity runs; modules come from the workspace.
             let path = file.hasPrefix("/") ? file : current.appendingPathComponent(file).path
             let run = runner.run(file: path, shownAs: workspacePath(path, in: workspace.folder) ?? file) { line in
-                print(line)
+                Output.print(line)
             }
-            if dryRun, run.succeeded { print(ChangeReport.text(for: run), terminator: "") }
+            if dryRun, run.succeeded { Output.print(ChangeReport.text(for: run), terminator: "") }
             if let error = run.outcome.error {
                 failures += 1
-                FileHandle.standardError.write(Data(ErrorReport.text(for: error).utf8))
+                Output.error(ErrorReport.text(for: error))
                 if failFast { break }
             }
             // The workflows its events queued run now, each in its own transaction.
             if run.queued > 0 {
                 var queueRunner = runner
                 queueRunner.now = runner.now
-                for triggered in try TriggerQueue(runner: queueRunner).drain(output: { print($0) }) {
+                for triggered in try TriggerQueue(runner: queueRunner).drain(output: { Output.print($0) }) {
                     if let error = triggered.outcome.error {
                         failures += 1
-                        FileHandle.standardError.write(Data(("\(triggered.workflowName ?? triggered.file) (triggered by \(triggered.record.trigger.summary)): " + ErrorReport.text(for: error)).utf8))
+                        Output.error("\(triggered.workflowName ?? triggered.file) (triggered by \(triggered.record.trigger.summary)): " + ErrorReport.text(for: error))
                     }
                 }
             }
@@ -156,7 +156,7 @@ final class ProgressLine: @unchecked Sendable {
         timer.schedule(deadline: .now() + 2, repeating: 1)
         timer.setEventHandler { [self] in
             shown = true
-            FileHandle.standardError.write(Data("\r\u{1B}[K  \(progress.summary)".utf8))
+            Output.error("\r\u{1B}[K  \(progress.summary)")
         }
         timer.resume()
     }
@@ -165,7 +165,7 @@ final class ProgressLine: @unchecked Sendable {
         timer.cancel()
         // On the handler's serial queue: after any redraw under way.
         queue.sync {
-            if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if shown { Output.error("\r\u{1B}[K") }
         }
     }
 }

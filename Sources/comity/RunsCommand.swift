@@ -42,11 +42,11 @@ struct RunsCommand: ParsableCommand {
                                    limit: limit)
             let runs = try opened.store.read { try $0.runs(filter) }
             if json { return try JSONOutput.print(runs.map(RunJSON.init)) }
-            if runs.isEmpty { return print("no runs") }
+            if runs.isEmpty { return Output.print("no runs") }
             for run in runs {
                 let name = run.workflow ?? run.file
                 let counts = "+\(run.recordsCreated) ~\(run.recordsChanged)"
-                print("\(run.id.prefix(8))  \(run.startedAt)  \(TerminalStyle.outcome(run.outcome.rawValue))  \(name)  \(run.trigger.summary)  \(counts)"
+                Output.print("\(run.id.prefix(8))  \(run.startedAt)  \(TerminalStyle.outcome(run.outcome.rawValue))  \(name)  \(run.trigger.summary)  \(counts)"
                       + (run.attempt > 1 ? "  attempt \(run.attempt)" : "") + (run.dryRun ? "  (dry run)" : ""))
             }
         }
@@ -70,27 +70,27 @@ struct RunsCommand: ParsableCommand {
                 value.changes = changes.map(ChangeJSON.init)
                 return try JSONOutput.print(value)
             }
-            print("run \(run.id)")
-            print("  workflow: \(run.workflow ?? "-")  file: \(run.file)  sha256: \(run.contentHash.prefix(16))")
-            print("  trigger: \(run.trigger.summary)" + (run.trigger.causedBy.map { ", caused by run \($0.prefix(8))" } ?? "")
+            Output.print("run \(run.id)")
+            Output.print("  workflow: \(run.workflow ?? "-")  file: \(run.file)  sha256: \(run.contentHash.prefix(16))")
+            Output.print("  trigger: \(run.trigger.summary)" + (run.trigger.causedBy.map { ", caused by run \($0.prefix(8))" } ?? "")
                   + (run.attempt > 1 ? ", attempt \(run.attempt)" : ""))
             if !run.parameters.isEmpty {
-                print("  parameters: " + run.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+                Output.print("  parameters: " + run.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
             }
-            print("  clock: \(run.clock)  started: \(run.startedAt)  ended: \(run.endedAt.map { "\($0)" } ?? "-")")
-            print("  outcome: \(TerminalStyle.outcome(run.outcome.rawValue))" + (run.dryRun ? " (dry run: nothing kept)" : ""))
-            print("  records: \(run.recordsCreated) created, \(run.recordsChanged) changed")
-            if let error = run.error { print("  error: \(error)") }
-            if let traceback = run.traceback { print("  stack traceback:" + traceback.replacingOccurrences(of: "\n", with: "\n  ")) }
+            Output.print("  clock: \(run.clock)  started: \(run.startedAt)  ended: \(run.endedAt.map { "\($0)" } ?? "-")")
+            Output.print("  outcome: \(TerminalStyle.outcome(run.outcome.rawValue))" + (run.dryRun ? " (dry run: nothing kept)" : ""))
+            Output.print("  records: \(run.recordsCreated) created, \(run.recordsChanged) changed")
+            if let error = run.error { Output.print("  error: \(error)") }
+            if let traceback = run.traceback { Output.print("  stack traceback:" + traceback.replacingOccurrences(of: "\n", with: "\n  ")) }
             if !run.log.isEmpty {
-                print("  log:")
-                for line in run.log { print("    \(line)") }
+                Output.print("  log:")
+                for line in run.log { Output.print("    \(line)") }
             }
             if !changes.isEmpty {
-                print("  changes:")
+                Output.print("  changes:")
                 for change in changes {
                     let what = change.field.map { "\($0): \(change.oldValue ?? "nil") -> \(change.newValue ?? "nil")" } ?? (change.newValue ?? "")
-                    print("    \(change.record) \(change.action.rawValue) \(what)")
+                    Output.print("    \(change.record) \(change.action.rawValue) \(what)")
                 }
             }
         }
@@ -115,11 +115,11 @@ struct RunsCommand: ParsableCommand {
             var trigger = previous.trigger
             trigger.causedBy = previous.id
             let path = previous.file.hasPrefix("/") ? previous.file : opened.workspace.folder.appendingPathComponent(previous.file).path
-            let run = runner.run(file: path, shownAs: previous.file, trigger: trigger, attempt: previous.attempt + 1) { print($0) }
-            print("run \(run.id): \(run.record.outcome.rawValue) (retry of \(previous.id.prefix(8)), attempt \(run.record.attempt))")
-            let queued = try TriggerQueue(runner: runner).drain { print($0) }
+            let run = runner.run(file: path, shownAs: previous.file, trigger: trigger, attempt: previous.attempt + 1) { Output.print($0) }
+            Output.print("run \(run.id): \(run.record.outcome.rawValue) (retry of \(previous.id.prefix(8)), attempt \(run.record.attempt))")
+            let queued = try TriggerQueue(runner: runner).drain { Output.print($0) }
             if let error = run.outcome.error {
-                FileHandle.standardError.write(Data(ErrorReport.text(for: error).utf8))
+                Output.error(ErrorReport.text(for: error))
             }
             if !run.succeeded || queued.contains(where: { !$0.succeeded }) { throw ExitCode(1) }
         }

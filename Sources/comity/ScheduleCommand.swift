@@ -38,16 +38,16 @@ struct ScheduleCommand: ParsableCommand {
                     heldBy: schedule.lease.map { $0.owner }, heldUntil: schedule.lease?.until.description))
             }
             if json { return try JSONOutput.print(rows) }
-            if rows.isEmpty { return print("no scheduled workflows (declare one with schedule = \"0 8 * * *\")") }
+            if rows.isEmpty { return Output.print("no scheduled workflows (declare one with schedule = \"0 8 * * *\")") }
             for row in rows {
                 var state = row.paused ? "paused" : "next \(row.nextSlotLocal ?? "never") (\(row.timeZone))"
                 if let error = row.error { state = "cannot run: \(error)" }
-                print("\(row.workflow)  \"\(row.expression)\"  \(row.explained ?? "")")
-                print("  \(state)")
+                Output.print("\(row.workflow)  \"\(row.expression)\"  \(row.explained ?? "")")
+                Output.print("  \(state)")
                 if let lastRun = row.lastRun {
-                    print("  last: slot \(row.lastSlot ?? "?")  run \(lastRun.prefix(8))  \(TerminalStyle.outcome(row.lastOutcome ?? "?"))")
+                    Output.print("  last: slot \(row.lastSlot ?? "?")  run \(lastRun.prefix(8))  \(TerminalStyle.outcome(row.lastOutcome ?? "?"))")
                 }
-                if let holder = row.heldBy { print("  running now: run \(holder.prefix(8)), lease until \(row.heldUntil ?? "?")") }
+                if let holder = row.heldBy { Output.print("  running now: run \(holder.prefix(8)), lease until \(row.heldUntil ?? "?")") }
             }
         }
     }
@@ -67,7 +67,7 @@ struct ScheduleCommand: ParsableCommand {
             } catch let error as SchedulerError {
                 throw CommandFailure.report(error.description)
             }
-            print("paused \(name)")
+            Output.print("paused \(name)")
         }
     }
 
@@ -89,7 +89,7 @@ struct ScheduleCommand: ParsableCommand {
                 throw CommandFailure.report(error.description)
             }
             let zone = TimeZone(identifier: schedule.timeZone) ?? opened.workspace.timeZone
-            print("resumed \(name); next slot \(schedule.nextSlot?.formatted(in: zone) ?? "never")")
+            Output.print("resumed \(name); next slot \(schedule.nextSlot?.formatted(in: zone) ?? "never")")
         }
     }
 
@@ -132,23 +132,23 @@ struct ScheduleCommand: ParsableCommand {
                 try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
                 slots = try scheduler.backfill(
                     name, from: parsedTime(from, option: "--from", zone: zone), to: parsedTime(to, option: "--to", zone: zone),
-                    dryRun: dryRun, output: { print($0) })
+                    dryRun: dryRun, output: { Output.print($0) })
             } catch let error as SchedulerError {
                 throw CommandFailure.report(error.description)
             }
-            if slots.isEmpty { return print("no past slots of \(name) between \(from) and \(to)") }
+            if slots.isEmpty { return Output.print("no past slots of \(name) between \(from) and \(to)") }
             for slot in slots {
                 if let earlier = slot.ranBefore {
-                    print("\(slot.slot)  ran before (run \(earlier.prefix(8)))")
+                    Output.print("\(slot.slot)  ran before (run \(earlier.prefix(8)))")
                 } else if let run = slot.run {
-                    print("\(slot.slot)  run \(run.id.prefix(8))  \(TerminalStyle.outcome(run.record.outcome.rawValue))")
-                    if let error = run.outcome.error { print("  \(error.message)") }
+                    Output.print("\(slot.slot)  run \(run.id.prefix(8))  \(TerminalStyle.outcome(run.record.outcome.rawValue))")
+                    if let error = run.outcome.error { Output.print("  \(error.message)") }
                 } else {
-                    print("\(slot.slot)  would run")
+                    Output.print("\(slot.slot)  would run")
                 }
             }
             let ran = slots.compactMap(\.run)
-            print(dryRun ? "\(slots.filter { $0.ranBefore == nil }.count) slot(s) would run (dry run: nothing ran)"
+            Output.print(dryRun ? "\(slots.filter { $0.ranBefore == nil }.count) slot(s) would run (dry run: nothing ran)"
                          : "\(ran.count) slot(s) run, \(slots.count - ran.count) ran before")
             if ran.contains(where: { !$0.succeeded }) { throw ExitCode(1) }
         }
@@ -193,9 +193,9 @@ struct ScheduleCommand: ParsableCommand {
                 throw CommandFailure.report(error.description)
             }
             let start = try from.map { try parsedTime($0, option: "--from", zone: zone) } ?? Timestamp(Date())
-            print("\"\(schedule.expression.text)\": \(CronDescription.sentence(for: schedule.expression)) (\(zone.identifier))")
+            Output.print("\"\(schedule.expression.text)\": \(CronDescription.sentence(for: schedule.expression)) (\(zone.identifier))")
             for time in schedule.times(after: start, count: count) {
-                print("  \(time.formatted(in: zone))")
+                Output.print("  \(time.formatted(in: zone))")
             }
         }
     }

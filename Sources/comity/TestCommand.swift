@@ -58,12 +58,12 @@ struct TestCommand: ParsableCommand {
             let shown = Self.relative(file, to: current)
             let caseResults = runner.run(file: file, shownAs: shown)
             if !json {
-                print(shown)
+                Output.print(shown)
                 for result in caseResults {
-                    print("  \(result.passed ? "✓" : "✗") \(result.name)")
-                    if let failure = result.failure { print("      " + failure.replacingOccurrences(of: "\n", with: "\n      ")) }
+                    Output.print("  \(result.passed ? "✓" : "✗") \(result.name)")
+                    if let failure = result.failure { Output.print("      " + failure.replacingOccurrences(of: "\n", with: "\n      ")) }
                     if verbose || !result.passed {
-                        for line in result.output { print("      | " + line) }
+                        for line in result.output { Output.print("      | " + line) }
                     }
                 }
             }
@@ -73,7 +73,7 @@ struct TestCommand: ParsableCommand {
         if json {
             try JSONOutput.print(TestReport(files: files.count, cases: results.count, failed: failed, results: results))
         } else {
-            print(files.isEmpty ? "no *_spec.lua files found" : "\(results.count) case(s) in \(files.count) file(s): \(failed) failed")
+            Output.print(files.isEmpty ? "no *_spec.lua files found" : "\(results.count) case(s) in \(files.count) file(s): \(failed) failed")
         }
         if failed > 0 || files.isEmpty && !paths.isEmpty { throw ExitCode(1) }
     }

@@ -38,7 +38,7 @@ struct TickCommand: ParsableCommand {
         var runs: [ScriptRun] = []
         do {
             try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
-            let output: (String) -> Void = { line in if !json { print(line) } }
+            let output: (String) -> Void = { line in if !json { Output.print(line) } }
             runs = try scheduler.runDue(output: output)
             var queueRunner = scheduler.runner
             queueRunner.now = nil
@@ -46,17 +46,17 @@ struct TickCommand: ParsableCommand {
         } catch let error as StoreError where error.kind == .locked {
             // Another comity holds the database's one writer for longer than the wait:
             // what is due stays due, for the next tick.
-            FileHandle.standardError.write(Data("notice: another comity process is writing to the database; what is due runs at the next tick\n".utf8))
+            Output.error("notice: another comity process is writing to the database; what is due runs at the next tick\n")
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Output.error("error: \(error)\n")
             throw ExitCode(1)
         }
         if json {
             try JSONOutput.print(runs.map { RunJSON($0.record) })
         } else {
             for run in runs {
-                print("\(run.id.prefix(8))  \(TerminalStyle.outcome(run.record.outcome.rawValue))  \(run.workflowName ?? run.file)  \(run.record.trigger.summary)")
-                if let error = run.outcome.error { print("  \(error.message)") }
+                Output.print("\(run.id.prefix(8))  \(TerminalStyle.outcome(run.record.outcome.rawValue))  \(run.workflowName ?? run.file)  \(run.record.trigger.summary)")
+                if let error = run.outcome.error { Output.print("  \(error.message)") }
             }
         }
         if runs.contains(where: { !$0.succeeded }) { throw ExitCode(1) }

@@ -34,22 +34,22 @@ struct WorkflowsCommand: ParsableCommand {
         if json {
             try JSONOutput.print(catalog.workflows)
         } else if catalog.workflows.isEmpty {
-            print("no workflows in \(workspace.folder.appendingPathComponent("Scripts").path)")
+            Output.print("no workflows in \(workspace.folder.appendingPathComponent("Scripts").path)")
         } else {
             for workflow in catalog.workflows {
-                print("\(workflow.name)  \(workflow.file)")
+                Output.print("\(workflow.name)  \(workflow.file)")
                 if let error = workflow.error {
-                    print("  error: \(error)")
+                    Output.print("  error: \(error)")
                     continue
                 }
-                if let description = workflow.description { print("  \(description)") }
-                if !workflow.triggers.isEmpty { print("  on: \(workflow.triggers.joined(separator: ", "))") }
+                if let description = workflow.description { Output.print("  \(description)") }
+                if !workflow.triggers.isEmpty { Output.print("  on: \(workflow.triggers.joined(separator: ", "))") }
                 if let schedule = workflow.schedule, let expression = try? CronExpression(schedule) {
-                    print("  schedule: \(schedule) (\(CronDescription.sentence(for: expression)), \(workflow.timeZone ?? workspace.timeZone.identifier))")
+                    Output.print("  schedule: \(schedule) (\(CronDescription.sentence(for: expression)), \(workflow.timeZone ?? workspace.timeZone.identifier))")
                 }
                 for parameter in workflow.parameters {
                     let fallback = parameter.defaultValue.map { "default \($0)" } ?? "required"
-                    print("  --param \(parameter.name)=<\(parameter.type.rawValue)>  (\(fallback))"
+                    Output.print("  --param \(parameter.name)=<\(parameter.type.rawValue)>  (\(fallback))"
                           + (parameter.description.map { "  \($0)" } ?? ""))
                 }
             }

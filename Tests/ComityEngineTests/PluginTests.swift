@@ -197,7 +197,7 @@ let greetCode = """
             print(select(2, pcall(mailer.key)))
             print(#inbox.files())   -- the workflow itself needs no grant
             """
-        let (refused, lines) = try run(script, grants: [:], secretsFile: "MAILER_KEY=k-123\n")
+        let (refused, lines) = try run(script, grants: [:], secretsFile: "MAILER_KEY=k-123-4567\n")
         #expect(refused.succeeded, "\(refused.outcome.error?.message ?? "")")
         #expect(lines[0].hasSuffix("plugin 'mailer' needs permission \"send_mail\" for mail.send, which comity.lua does not grant it (plugins = { mailer = { \"send_mail\" } })"), "\(lines[0])")
         #expect(lines[1].hasSuffix("plugin 'mailer' called inbox.files, which needs permission \"read_inbox\"; its manifest does not ask for it (permissions = { \"read_inbox\" } in Plugins/mailer/plugin.lua)"), "\(lines[1])")
@@ -205,8 +205,8 @@ let greetCode = """
         #expect(lines[3] == "0")
 
         let (granted, grantedLines) = try run(
-            "local mailer = require 'mailer'\nprint(mailer.send())\nprint(mailer.key() == 'k-123')",
-            grants: ["mailer": ["send_mail", "secrets:MAILER_KEY"]], secretsFile: "MAILER_KEY=k-123\n")
+            "local mailer = require 'mailer'\nprint(mailer.send())\nprint(mailer.key() == 'k-123-4567')",
+            grants: ["mailer": ["send_mail", "secrets:MAILER_KEY"]], secretsFile: "MAILER_KEY=k-123-4567\n")
         #expect(granted.succeeded, "\(granted.outcome.error?.message ?? "")")
         #expect(grantedLines.last == "true")
     }

@@ -167,7 +167,7 @@ public indirect enum FieldType: Sendable, Hashable, CustomStringConvertible {
             return .string(try OrgIdentifier(s, field: field).description)
         case (.email, .string(let s)):
             let trimmed = s.trimmingCharacters(in: .whitespaces)
-            guard trimmed.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) != nil else {
+            guard EmailAddress.isValid(trimmed) else {
                 throw DomainError(.invalidValue, field: field, "invalid \(field) '\(s)' (expected an address such as info@asi.ru)")
             }
             return .string(trimmed)

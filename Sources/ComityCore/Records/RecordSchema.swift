@@ -191,6 +191,16 @@ public struct RecordSchema: Sendable {
         }
         let definition = fields[position]
         let checked = try definition.type.normalise(value, field: name, record: type.displayName, timeZone: timeZone)
+        // Text of every kind (names, e-mails, choices, lists), whichever path wrote it.
+        switch checked {
+        case .string(let text):
+            if let error = TextValidity.nulError(in: text, field: name, record: type.displayName) { throw error }
+        case .strings(let list):
+            for text in list {
+                if let error = TextValidity.nulError(in: text, field: name, record: type.displayName) { throw error }
+            }
+        default: break
+        }
         if definition.minimumItems > 0 {
             let count: Int
             switch checked {

@@ -22,19 +22,25 @@ enum MailAPI {
                         }
                         fields[name] = value
                     }
+                    // The bytes as Lua has them: NUL and invalid UTF-8 are refused, not cut or replaced.
                     func text(_ name: String) throws -> String {
-                        guard let value = fields[name]?.stringValue, !value.isEmpty else {
+                        guard case .string(let bytes)? = fields[name], !bytes.bytes.isEmpty else {
                             throw LuaScriptError("mail.send: '\(name)' must be non-empty text")
                         }
-                        return value
+                        do {
+                            return try TextValidity.text(bytes.bytes, field: name, record: "mail.send")
+                        } catch {
+                            throw LuaScriptError(error.message)
+                        }
                     }
                     let to = try text("to")
-                    guard to.range(of: #"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$"#, options: .regularExpression) != nil else {
-                        throw LuaScriptError("mail.send: '\(to)' is not an email address")
+                    // The whole value, control characters included: a final newline would end the headers.
+                    guard EmailAddress.isValid(to) else {
+                        throw LuaScriptError("mail.send: 'to' \(MessageHeaders.quoted(to)) is not an email address")
                     }
                     let subject = try text("subject")
-                    guard !subject.contains("\n"), !subject.contains("\r") else {
-                        throw LuaScriptError("mail.send: the subject must be one line")
+                    guard !TextValidity.hasControlCharacter(subject) else {
+                        throw LuaScriptError("mail.send: the subject must be one line without control characters, got \(MessageHeaders.quoted(subject))")
                     }
                     var about: RecordReference?
                     if let value = fields["about"], value != .nil {

@@ -122,14 +122,18 @@ final class RecordBindings {
         case .boolean(let b): return .boolean(b)
         case .integer(let i): return .integer(i)
         case .number(let d): return .decimal(String(d))
-        case .string(let s): return .string(s.description)
+        // The bytes as Lua has them: invalid UTF-8 is refused here, where it can still be seen.
+        case .string(let s): return .string(try TextValidity.text(s.bytes, field: field, record: type.displayName))
         case .userdata:
             if let money = state.object(in: value, as: values.money) { return .money(money.value) }
             if let time = state.object(in: value, as: values.time) { return .time(time.value) }
             if let record = recordObject(in: value) { return .reference(record.record.reference) }
         case .table(let table):
             if table.hash.isEmpty {
-                let strings = table.array.compactMap(\.stringValue)
+                var strings: [String] = []
+                for case .string(let s) in table.array {
+                    strings.append(try TextValidity.text(s.bytes, field: field, record: type.displayName))
+                }
                 if strings.count == table.array.count { return .strings(strings) }
                 let records = table.array.compactMap { recordObject(in: $0)?.record.reference }
                 if records.count == table.array.count { return .references(records) }

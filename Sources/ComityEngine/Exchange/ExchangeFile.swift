@@ -25,7 +25,8 @@ public enum ExchangeFile {
             throw ExchangeFileError("cannot read \(path): no such file, or not readable")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ExchangeFileError("\(path) is not UTF-8 text (save it as UTF-8 CSV)")
+            let place = TextValidity.invalidPlace(in: Array(data)).map { ": invalid byte sequence for UTF-8 at \($0)" } ?? ""
+            throw ExchangeFileError("\(path) is not UTF-8 text\(place) (save it as UTF-8 CSV)")
         }
         switch format {
         case .csv: return try readCSV(text, path: path)

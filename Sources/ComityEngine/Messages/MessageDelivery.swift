@@ -75,49 +75,40 @@ public struct MessageDelivery {
     }
 
     private func send(_ message: OutgoingMessage) throws {
-        let text = Self.rfc5322(message, from: settings.from)
+        let text = try Self.rfc5322(message, from: settings.from)
         switch settings.transport {
         case .folder(let folder):
             // Named by the message's id: writing it again replaces the same file.
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try Data(text.utf8).write(to: folder.appendingPathComponent("message-\(message.id).eml"), options: .atomic)
         case .sendmail(let command):
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: command)
-            process.arguments = ["-t", "-i"] // recipients from the headers; a lone "." is text
-            let input = Pipe(), errors = Pipe()
-            process.standardInput = input
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            do {
-                try process.run()
-            } catch {
-                throw DeliveryError("cannot start \(command): \(error.localizedDescription)")
+            // Recipients from the headers; a lone "." is text. Judged by its exit status:
+            // a hanging sendmail (a dead relay) is stopped with its children after the
+            // timeout, and the message stays queued.
+            let input = Array(text.utf8)
+            let outcome = try PipedCommand(command, arguments: ["-t", "-i"], timeout: settings.timeout).run(input: input)
+            let said = outcome.errorText.trimmingCharacters(in: .whitespacesAndNewlines)
+            let detail = said.isEmpty ? "" : ": " + said
+            if outcome.timedOut {
+                throw DeliveryError("\(command) did not finish within \(DurationText.format(settings.timeout)); stopped with its process group" + detail)
             }
-            // A sendmail that hangs (a dead relay) is stopped after the timeout; the
-            // message stays queued.
-            let finished = DispatchSemaphore(value: 0)
-            process.terminationHandler = { _ in finished.signal() }
-            let writer = input.fileHandleForWriting
-            DispatchQueue.global().async {
-                writer.write(Data(text.utf8))
-                try? writer.close()
+            if let signal = outcome.signal {
+                throw DeliveryError("\(command) was ended by signal \(signal)" + detail)
             }
-            if finished.wait(timeout: .now() + settings.timeout.inSeconds) == .timedOut {
-                process.terminate()
-                if finished.wait(timeout: .now() + 2) == .timedOut { kill(process.processIdentifier, SIGKILL) }
-                throw DeliveryError("\(command) did not finish within \(DurationText.format(settings.timeout)); stopped")
+            guard outcome.status == 0 else {
+                throw DeliveryError("\(command) exited with status \(outcome.status ?? -1)" + detail)
             }
-            let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            guard process.terminationStatus == 0 else {
-                throw DeliveryError("\(command) exited with status \(process.terminationStatus)"
-                                    + (said.isEmpty ? "" : ": " + said.trimmingCharacters(in: .whitespacesAndNewlines)))
+            // Exit 0 without taking the whole message: it cannot have sent what it did not read.
+            guard outcome.wroteAll else {
+                throw DeliveryError("\(command) exited before reading the whole message (\(outcome.written) of \(input.count) bytes)" + detail)
             }
         }
     }
 
     /// The message as RFC 5322 text: UTF-8 body, the subject encoded when not ASCII.
-    static func rfc5322(_ message: OutgoingMessage, from: String) -> String {
+    /// Every header is written here, and none may hold a control character (a line
+    /// break would end the headers or add one); the body may not hold a NUL.
+    static func rfc5322(_ message: OutgoingMessage, from: String) throws(DeliveryError) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = .gmt
@@ -125,19 +116,51 @@ public struct MessageDelivery {
         let subject = message.subject.allSatisfy(\.isASCII)
             ? message.subject : "=?UTF-8?B?\(Data(message.subject.utf8).base64EncodedString())?="
         let host = ProcessInfo.processInfo.hostName
-        var lines = [
-            "From: \(from)",
-            "To: \(message.to)",
-            "Subject: \(subject)",
-            "Date: \(formatter.string(from: message.queuedAt.date))",
-            "Message-ID: <comity-\(message.id)-\(message.queuedAt.secondsSince1970)@\(host.isEmpty ? "localhost" : host)>",
-            "MIME-Version: 1.0",
-            "Content-Type: text/plain; charset=utf-8",
-            "Content-Transfer-Encoding: 8bit",
-        ]
-        if let about = message.about { lines.append("X-Comity-About: \(about)") }
+        let headers: [(String, String)] = [
+            ("From", from),
+            ("To", message.to),
+            ("Subject", subject),
+            ("Date", formatter.string(from: message.queuedAt.date)),
+            ("Message-ID", "<comity-\(message.id)-\(message.queuedAt.secondsSince1970)@\(host.isEmpty ? "localhost" : host)>"),
+            ("MIME-Version", "1.0"),
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Transfer-Encoding", "8bit"),
+        ] + (message.about.map { [("X-Comity-About", "\($0)")] } ?? [])
+        for (name, value) in headers where TextValidity.hasControlCharacter(value) {
+            throw DeliveryError("message \(message.id): header \(name) holds a control character (\(MessageHeaders.quoted(value))); not sent")
+        }
+        // The subject before encoding, too: a base64 word would carry a line break through.
+        if TextValidity.hasControlCharacter(message.subject) {
+            throw DeliveryError("message \(message.id): the subject holds a control character (\(MessageHeaders.quoted(message.subject))); not sent")
+        }
+        if message.body.utf8.contains(0) {
+            throw DeliveryError("message \(message.id): the body holds a NUL byte; not sent")
+        }
         let body = message.body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
-        return lines.joined(separator: "\r\n") + "\r\n\r\n" + body + "\r\n"
+        return headers.map { "\($0.0): \($0.1)" }.joined(separator: "\r\n") + "\r\n\r\n" + body + "\r\n"
+    }
+}
+
+/// How header values are shown in errors: quoted, control characters escaped, so that
+/// the error itself stays one line.
+enum MessageHeaders {
+    static func quoted(_ text: String) -> String {
+        var shown = "'"
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": shown += "\\n"
+            case "\r": shown += "\\r"
+            case "\t": shown += "\\t"
+            case "'": shown += "\\'"
+            default:
+                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                    shown += "\\u{" + String(scalar.value, radix: 16) + "}"
+                } else {
+                    shown.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return shown + "'"
     }
 }
 

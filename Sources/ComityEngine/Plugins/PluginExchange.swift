@@ -9,11 +9,16 @@ public struct PluginExchange {
     let plugins: PluginCatalog
 
     /// A session on the workspace that writes nothing (imports write through `RecordImport`).
-    public init(workspace: URL, store: any Store, api: APIRegistry, plugins: PluginCatalog, timeZone: TimeZone) throws(LuaError) {
+    /// - Parameter output: where the plugin's `print` goes (by default standard error,
+    ///   with write(2), whose failures are ignored rather than trapped on).
+    public init(workspace: URL, store: any Store, api: APIRegistry, plugins: PluginCatalog, timeZone: TimeZone,
+                output: @escaping (String) -> Void = { line in
+                    let bytes = Array((line + "\n").utf8)
+                    _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+                }) throws(LuaError) {
         session = try WorkspaceSession(workspace: workspace, store: store, api: api, plugins: plugins, timeZone: timeZone,
-                                       write: false, limits: LuaLimits(memory: 1 << 30, time: .seconds(600), output: 1 << 20)) { line in
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
+                                       write: false, limits: LuaLimits(memory: 1 << 30, time: .seconds(600), output: 1 << 20),
+                                       output: output)
         self.plugins = plugins
     }
 
@@ -61,7 +66,12 @@ public struct PluginExchange {
             for (key, cell) in row.hash {
                 guard let field = key.stringValue else { continue }
                 switch cell {
-                case .string(let s): cells[field] = s.description
+                case .string(let s):
+                    // Refused, not decoded with U+FFFD: the bytes are wrong, and the row says where.
+                    guard let text = s.text else {
+                        throw PluginError(plugin: "-", "\(function): row \(index + 1), field '\(field)' has an invalid byte sequence for UTF-8")
+                    }
+                    cells[field] = text
                 case .integer(let i): cells[field] = String(i)
                 case .number(let d): cells[field] = String(d)
                 case .boolean(let b): cells[field] = String(b)

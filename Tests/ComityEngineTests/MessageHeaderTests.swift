@@ -1,0 +1,34 @@
+import ComityCore
+import Foundation
+import Testing
+@testable import ComityEngine
+
+/// Every header of a message is written by one function, which refuses a value with
+/// a control character whatever path queued it (an older database, a plugin).
+@Suite struct MessageHeaderTests {
+    func message(to: String = "a@b.org", subject: String = "Hello", body: String = "Text") -> OutgoingMessage {
+        OutgoingMessage(id: 7, to: to, subject: subject, body: body, queuedAt: Timestamp(secondsSince1970: 1_600_000_000))
+    }
+
+    @Test func headersWithControlCharactersAreNotWritten() throws {
+        #expect(throws: (any Error).self) { try MessageDelivery.rfc5322(message(to: "victim@example.org\n"), from: "n@example.org") }
+        #expect(throws: (any Error).self) { try MessageDelivery.rfc5322(message(subject: "Спасибо\r\nBcc: x@y.org"), from: "n@example.org") }
+        #expect(throws: (any Error).self) { try MessageDelivery.rfc5322(message(), from: "n@example.org\u{7F}") }
+        #expect(throws: (any Error).self) { try MessageDelivery.rfc5322(message(body: "a\u{0}b"), from: "n@example.org") }
+        let text = try MessageDelivery.rfc5322(message(body: "one\ntwo"), from: "n@example.org")
+        #expect(text.contains("To: a@b.org\r\nSubject: Hello\r\n"))
+        #expect(text.hasSuffix("\r\n\r\none\r\ntwo\r\n"))
+    }
+
+    @Test func addressesAreCheckedAsWholeValues() {
+        #expect(EmailAddress.isValid("info@asi.org.ru"))
+        for bad in ["victim@example.org\n", "a@b.org\r", "a@b.org\u{0}", "a b@c.org", "a@b", "@b.org", "a@b@c.org", "a@b.org,c@d.org", "a@.org", "a@b."] {
+            #expect(!EmailAddress.isValid(bad), "\(bad.debugDescription)")
+        }
+    }
+
+    @Test func mailFromInComityLuaIsOneLine() throws {
+        let folder = try pluginWorkspace(["comity.lua": "return { mail = { from = 'n@example.org\\nBcc: x@y.org' } }"])
+        #expect { _ = try Workspace.load(folder) } throws: { "\($0)".contains("mail.from 'n@example.org\\nBcc: x@y.org' holds a control character") }
+    }
+}
