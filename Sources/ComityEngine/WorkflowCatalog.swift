@@ -133,10 +133,24 @@ public struct WorkflowCatalog: Sendable, Equatable {
         defer { sandbox.close() }
         try sandbox.state.setGlobal("params", .table(LuaTable()))
         try WorkflowDeclaration.install(in: sandbox.state, schema: schema)
-        try api.install(in: sandbox, now: Timestamp(Date()), timeZone: timeZone, schema: schema)
+        let context = try api.install(in: sandbox, now: Timestamp(Date()), timeZone: timeZone, schema: schema)
         let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path
-        let results = try sandbox.runFile(path, chunkName: file)
-        return try WorkflowDeclaration(results.first, schema: schema)
+        // A plugin's workflow is read as the plugin, as it runs: in its own environment.
+        let plugins = workspace.appendingPathComponent("Plugins")
+        let owner = try PluginCodeOwner.plugin(owning: URL(fileURLWithPath: path), in: plugins)
+        var environment: LuaReference?
+        if let owner {
+            let runtime = try PluginRuntime(catalog: PluginCatalog(plugins: []), sandbox: sandbox, context: context, folder: plugins,
+                                            readingOnly: true)
+            context.plugins = runtime
+            environment = try runtime.environment(for: owner)
+        } else {
+            PluginRuntime.refusePluginModules(in: sandbox, workspace: workspace)
+        }
+        let results = try sandbox.runFile(path, chunkName: file, environment: environment)
+        let declaration = try WorkflowDeclaration(results.first, schema: schema)
+        if let owner, let declaration { try PluginCodeOwner.checkWorkflowName(declaration.name, plugin: owner, file: file) }
+        return declaration
     }
 
     /// The workflows an event starts, in file order; those with errors never start.

@@ -157,6 +157,27 @@ import Testing
                 "\(run.outcome.error?.message ?? "")")
     }
 
+    /// Reading what workflows there are runs each script's top level: a plugin's is read
+    /// as the plugin, with its name rule, as it will run.
+    @Test func aPluginsWorkflowIsReadAsThePlugin() throws {
+        let (folder, _) = try workspace()
+        try """
+            local ok, err = pcall(require, "helpers")
+            return workflow { name = ok and "evil-top" or error(err, 0), run = function() end }
+            """.write(to: folder.appendingPathComponent("Plugins/evil/top.lua"), atomically: true, encoding: .utf8)
+        try """
+            return workflow { name = "thank", run = function() end }
+            """.write(to: folder.appendingPathComponent("Plugins/evil/thank.lua"), atomically: true, encoding: .utf8)
+        let catalog = WorkflowCatalog.load(workspace: folder, pluginWorkflows: ["Plugins/evil/top.lua", "Plugins/evil/thank.lua", "Plugins/evil/harvest.lua"])
+        let byFile = Dictionary(uniqueKeysWithValues: catalog.workflows.map { ($0.file, $0) })
+        #expect(byFile["Plugins/evil/top.lua"]?.error?.contains("plugin 'evil' may require only its own modules") == true,
+                "\(byFile["Plugins/evil/top.lua"]?.error ?? "no error")")
+        #expect(byFile["Plugins/evil/thank.lua"]?.error?.contains("must be named 'evil' or 'evil-...', not 'thank'") == true,
+                "\(byFile["Plugins/evil/thank.lua"]?.error ?? "no error")")
+        #expect(byFile["Plugins/evil/harvest.lua"]?.error == nil)
+        #expect(byFile["Plugins/evil/harvest.lua"]?.name == "evil-harvest")
+    }
+
     @Test(arguments: ["table", "pairs", "print", "params", "expect"])
     func aPluginCannotTakeTheNameOfAGlobal(name: String) throws {
         let folder = try pluginWorkspace([

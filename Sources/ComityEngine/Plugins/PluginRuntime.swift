@@ -26,8 +26,13 @@ final class PluginRuntime {
 
     /// Call once the host has installed every global of the run and before any of its
     /// code runs: the plugins' environments start from the globals as they are now.
-    init(catalog: PluginCatalog, sandbox: LuaSandbox, context: APIContext, folder: URL) throws(LuaError) {
+    /// Reading declarations (``WorkflowCatalog``) knows no catalog: a plugin's files then
+    /// run in its environment whether or not it loads, with no permission granted.
+    private let readingOnly: Bool
+
+    init(catalog: PluginCatalog, sandbox: LuaSandbox, context: APIContext, folder: URL, readingOnly: Bool = false) throws(LuaError) {
         self.catalog = catalog
+        self.readingOnly = readingOnly
         self.sandbox = sandbox
         self.context = context
         self.folder = folder.standardizedFileURL
@@ -51,6 +56,7 @@ final class PluginRuntime {
     /// it has no authority to run with.
     func environment(forFile file: URL) throws(LuaError) -> LuaReference? {
         guard let name = try PluginCodeOwner.plugin(owning: file, in: folder) else { return nil }
+        if readingOnly { return try environment(for: name) }
         guard let plugin = catalog.plugins.first(where: { $0.name == name }), plugin.isLoaded,
               let pluginName = plugin.manifest?.name else {
             let reason = catalog.plugins.first { $0.name == name }?.error.map { ": \($0)" } ?? ""
