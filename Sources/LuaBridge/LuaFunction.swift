@@ -17,9 +17,14 @@ public struct LuaResults: Sendable {
 final class SwiftFunctionBox {
     let name: String
     let body: LuaFunctionBody
+    /// The state that keeps this box (in its `functions`), so it outlives every call;
+    /// unmanaged, as a call must not retain it (a state with weak references has its
+    /// counts in a side table, where each retain is slow).
+    let state: Unmanaged<LuaState>
 
-    init(name: String, body: @escaping LuaFunctionBody) {
+    init(name: String, state: LuaState, body: @escaping LuaFunctionBody) {
         self.name = name
+        self.state = Unmanaged.passUnretained(state)
         self.body = body
     }
 }
@@ -30,9 +35,9 @@ final class SwiftFunctionBox {
 let swiftFunctionEntry: comity_swift_function = { L, context in
     guard let L, let context else { return Int32(COMITY_RAISE_MESSAGE) }
     return Unmanaged<SwiftFunctionBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
-        Unmanaged<LuaState>.fromOpaque(comity_owner(L))._withUnsafeGuaranteedRef { state in
-            // The bridge works on the calling thread's stack until this call returns
-            // (calls nest: a coroutine resumed from here sets its own and restores it).
+        // The bridge works on the calling thread's stack until this call returns
+        // (calls nest: a coroutine resumed from here sets its own and restores it).
+        box.state._withUnsafeGuaranteedRef { state in
             let caller = state.pointer
             state.pointer = L
             defer { state.pointer = caller }

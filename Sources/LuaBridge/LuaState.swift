@@ -14,7 +14,7 @@ public final class LuaState {
     /// push and read goes through it, so a Swift function called inside
     /// `coroutine.wrap` works on the coroutine's stack, never on the main thread's
     /// (which is suspended in `resume` and must not be touched).
-    public internal(set) var pointer: OpaquePointer
+    @exclusivity(unchecked) public internal(set) var pointer: OpaquePointer
     var functions: [SwiftFunctionBox] = []
     var userdataBindings: [ObjectIdentifier: AnyObject] = [:]
     /// The limits whose messages this state raises (see ``LuaSandbox``).
@@ -127,7 +127,7 @@ public final class LuaState {
     }
 
     func pushFunction(name: String, _ body: @escaping LuaFunctionBody) throws(LuaError) {
-        let box = SwiftFunctionBox(name: name, body: body)
+        let box = SwiftFunctionBox(name: name, state: self, body: body)
         functions.append(box)
         try check(comity_push_swift_function(pointer, Unmanaged.passUnretained(box).toOpaque()))
     }
