@@ -53,7 +53,8 @@ public enum CronDescription {
         case (nil, nil): return nil
         case (let d?, nil): return d
         case (nil, let w?): return w
-        case (let d?, let w?): return e.daysMustBothMatch ? "\(d) if it is also \(w.dropFirst(3))" : "\(d) and \(w)"
+        // Vixie's rule: with both day fields restricted, a day matching either runs.
+        case (let d?, let w?): return e.daysMustBothMatch ? "\(d) if it is also \(w.dropFirst(3))" : "\(d) or on any \(w.dropFirst(3))"
         }
     }
 

@@ -18,13 +18,16 @@ extension Scheduler {
     }
 
     /// Lets a paused schedule run again, from its next slot after now: slots that
-    /// came while it was paused are not run.
+    /// came while it was paused are not run. Never from a slot at or before its last
+    /// one (ticks may have run ahead of the clock, `tick --now` in a drill): a slot that
+    /// ran does not run again.
     public func resume(_ workflow: String) throws -> ScheduleRecord {
         let now = clock()
         return try change(workflow) { schedule in
             schedule.paused = false
             if let cron = try? CronSchedule(schedule.expression, timeZone: zone(schedule)) {
-                schedule.nextSlot = cron.next(after: now)
+                let from = schedule.lastSlot.map { max($0, now) } ?? now
+                schedule.nextSlot = cron.next(after: from)
             }
         }
     }
@@ -58,9 +61,16 @@ extension Scheduler {
         // Only slots the schedule has passed: later ones are its to run.
         let passed = min(end, Timestamp(secondsSince1970: (schedule.nextSlot ?? clock()).secondsSince1970 - 1), clock())
         let most = 10_000
-        let slots = passed < start ? [] : cron.times(after: Timestamp(secondsSince1970: start.secondsSince1970 - 1), through: passed, limit: most + 1)
-        guard slots.count <= most else {
-            throw SchedulerError("more than \(most) slots of '\(workflow)' between \(start) and \(passed); backfill a shorter range at a time")
+        // Counted only up to the cap: a range of centuries is refused as soon as it
+        // passes it, not after every slot in it was found.
+        var slots: [Timestamp] = []
+        var last = Timestamp(secondsSince1970: start.secondsSince1970 - 1)
+        while passed >= start, let next = cron.next(after: last), next <= passed {
+            slots.append(next)
+            guard slots.count <= most else {
+                throw SchedulerError("more than \(most) slots of '\(workflow)' between \(start) and \(passed); backfill a shorter range at a time")
+            }
+            last = next
         }
         var results: [BackfillSlot] = []
         for slot in slots {

@@ -93,11 +93,12 @@ public enum ByteCount {
     }
 }
 
-/// Durations as people write them: `10s`, `500ms`, `2m`, `1h`, or plain seconds.
+/// Durations as people write them: `10s`, `500ms`, `2m`, `1h`, `7d`, `2w`, or plain
+/// seconds. One reader for every duration Comity reads, so each takes the same units.
 public enum DurationText {
     public static func parse(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("w", 604_800)]
         for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
             guard let number = Double(trimmed.dropLast(suffix.count)), number > 0, number.isFinite else {
                 return nil

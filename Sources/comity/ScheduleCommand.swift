@@ -73,14 +73,23 @@ struct ScheduleCommand: ParsableCommand {
 
     struct Resume: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Let a paused schedule run again, from its next slot (slots missed while paused do not run).")
+            abstract: "Let a paused schedule run again, from its next slot (slots missed while paused do not run).",
+            discussion: "It never goes back to a slot at or before the last one that ran, even when ticks ran ahead of the clock.")
 
         @Argument(help: "The workflow's name.")
         var name: String
 
+        @Option(help: ArgumentHelp("Resume as of this time instead of now (ISO 8601), as `tick --now`.", valueName: "time"))
+        var now: String?
+
+        func validate() throws {
+            if let now { _ = try parsedTime(now, option: "--now") }
+        }
+
         func run() throws {
             let opened = try OpenedWorkspace.open()
-            let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"))
+            let start = try now.map { try parsedTime($0, option: "--now", zone: opened.workspace.timeZone) }
+            let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"), now: start)
             let schedule: ScheduleRecord
             do {
                 try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))

@@ -152,7 +152,8 @@ func zone(_ name: String) throws -> TimeZone {
         ("0 0 1 1 *", "at 00:00 on day 1 of the month in January"),
         ("0 */2 * * *", "at minute 0 past every 2nd hour"),
         ("* * * * *", "every minute"),
-        ("0 0 13 * 5", "at 00:00 on day 13 of the month and on Friday"),
+        ("0 0 13 * 5", "at 00:00 on day 13 of the month or on any Friday"),
+        ("0 0 29 2 1", "at 00:00 on day 29 of the month or on any Monday in February"),
     ])
     func explainsInPlainWords(expression: String, sentence: String) throws {
         #expect(CronDescription.sentence(for: try CronExpression(expression)) == sentence)

@@ -278,4 +278,65 @@ import Testing
         #expect(done.stdout.contains("2 slot(s) run, 1 ran before"), "\(done.stdout)")
         #expect(try organisationCount(in: folder) == 3)
     }
+
+    /// Ticks that ran ahead of the clock (a drill with --now) leave the last slot in the
+    /// future: resuming never sets the schedule back to a slot that ran.
+    @Test func resumeNeverGoesBackToASlotThatRan() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "Scripts/daily.lua": Self.slotWorkflow("daily", "0 6 * * *"),
+            "count.lua": Self.countScript,
+        ])
+        #expect(try Comity.run(["tick", "--now", "2030-01-01T05:00:00Z"], in: folder).status == 0)
+        #expect(try Comity.run(["tick", "--now", "2030-01-01T06:00:10Z"], in: folder).stdout.contains("succeeded"))
+        #expect(try Comity.run(["schedule", "pause", "daily"], in: folder).status == 0)
+        let resumed = try Comity.run(["schedule", "resume", "daily"], in: folder)
+        #expect(resumed.stdout == "resumed daily; next slot 2030-01-02T06:00:00Z\n", "\(resumed.stdout)\(resumed.stderr)")
+        #expect(try Comity.run(["tick", "--now", "2030-01-01T06:00:20Z"], in: folder).stdout.isEmpty)
+        #expect(try organisationCount(in: folder) == 1)
+        // --now as tick takes it: resumed as of a later moment, the next slot after it.
+        #expect(try Comity.run(["schedule", "pause", "daily"], in: folder).status == 0)
+        let later = try Comity.run(["schedule", "resume", "daily", "--now", "2030-01-05T12:00:00Z"], in: folder)
+        #expect(later.stdout == "resumed daily; next slot 2030-01-06T06:00:00Z\n", "\(later.stdout)\(later.stderr)")
+        let bad = try Comity.run(["schedule", "resume", "daily", "--now", "soon"], in: folder)
+        #expect(bad.status == 64 && bad.stderr.contains("--now"), "\(bad.stderr)")
+    }
+
+    /// The cap is checked as slots are counted, not after all of them are found.
+    @Test func aBackfillOverItsCapIsRefusedAtOnce() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "Scripts/minutely.lua": Self.slotWorkflow("minutely", "* * * * *"),
+        ])
+        #expect(try Comity.run(["tick", "--now", "2026-11-20T07:00:00Z"], in: folder).status == 0)
+        let started = Date()
+        let refused = try Comity.run(["schedule", "backfill", "minutely", "--from", "0001-01-01", "--to", "9999-12-31", "--dry-run"], in: folder)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("more than 10000 slots of 'minutely'"), "\(refused.stderr)")
+        // Generous: before, this ran for hours.
+        #expect(Date().timeIntervalSince(started) < 60)
+    }
+
+    @Test func explainSaysOrWhereBothDayFieldsAreRestricted() throws {
+        let explained = try Comity.run(["schedule", "explain", "0 0 29 2 1", "--from", "2027-01-01T00:00:00Z", "--count", "2", "--time-zone", "UTC"],
+                                       in: FileManager.default.temporaryDirectory)
+        #expect(explained.stdout.hasPrefix("\"0 0 29 2 1\": at 00:00 on day 29 of the month or on any Monday in February ("), "\(explained.stdout)")
+        #expect(explained.stdout.contains("2027-02-01T00:00:00Z"))
+    }
+
+    /// Days and weeks are durations wherever a duration is read.
+    @Test func daysAndWeeksAreDurations() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC', scheduling = { late_after = '1d' } }",
+            "Scripts/weekly.lua": Self.slotWorkflow("weekly", "0 6 * * 1", extra: "catch_up = \"all\", catch_up_window = \"7d\","),
+            "Scripts/fortnight.lua": Self.slotWorkflow("fortnight", "0 6 * * 2", extra: "catch_up_window = \"2w\", catch_up = \"all\","),
+            "hello.lua": "print('hello')",
+        ])
+        let list = try Comity.run(["schedule", "list"], in: folder)
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("weekly") && list.stdout.contains("fortnight"), "\(list.stdout)")
+        #expect(!list.stdout.contains("not a duration") && !list.stderr.contains("not a duration"), "\(list.stdout)\(list.stderr)")
+        let run = try Comity.run(["run", "hello.lua", "--timeout", "1d"], in: folder)
+        #expect(run.status == 0 && run.stdout.contains("hello"), "\(run.stderr)")
+    }
 }
