@@ -23,6 +23,7 @@ struct SQLiteTransaction: StoreTransaction {
     /// Audit rows not yet inserted (see `PendingAudit`).
     let pendingAudit = PendingAudit()
     let tally = RunChangeTally()
+    let openCursors = OpenCursors()
 
     // MARK: Writing
 
@@ -213,10 +214,16 @@ struct SQLiteTransaction: StoreTransaction {
         var sql = "SELECT * FROM \(ColumnMapping.table(type)) t\(whereSQL) ORDER BY \(try order(type, query))"
         if let limit = query.limit { sql += " LIMIT \(max(limit, 0))" }
         // Cached: a script asks the same shape of query again and again, and preparing
-        // (GRDB authorises every column) costs more than running it.
-        return SQLiteRecordCursor(rows: try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)) { row in
+        // (GRDB authorises every column) costs more than running it. But a cursor steps
+        // its statement until it ends: a find of the same shape while one is open (in a
+        // find loop) gets a statement of its own, or the open loop would go on with its rows.
+        let shared = !openCursors.holds(sql)
+        let statement = shared ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        let cursor = SQLiteRecordCursor(rows: try Row.fetchCursor(statement, arguments: arguments)) { row in
             try decode(row, type)
         }
+        if shared { openCursors.hold(sql, cursor) }
+        return cursor
     }
 
     func count(_ type: RecordType, _ query: RecordQuery) throws -> Int {
@@ -351,11 +358,29 @@ struct SQLiteTransaction: StoreTransaction {
         var byKey: [Key: Statement] = [:]
     }
 
+    /// The cursors that step GRDB's cached statement of their SQL, while they are open:
+    /// not at their end, and not yet released by whoever iterated them.
+    final class OpenCursors {
+        private struct Held {
+            weak var cursor: SQLiteRecordCursor?
+        }
+
+        private var bySQL: [String: Held] = [:]
+
+        func holds(_ sql: String) -> Bool {
+            guard let cursor = bySQL[sql]?.cursor else { return false }
+            return !cursor.ended
+        }
+
+        func hold(_ sql: String, _ cursor: SQLiteRecordCursor) { bySQL[sql] = Held(cursor: cursor) }
+    }
+
     /// Rows decoded one at a time as the caller asks: a query streams instead of
     /// loading every record.
     final class SQLiteRecordCursor: RecordCursor {
         let rows: RowCursor
         let decode: (Row) throws -> Record
+        private(set) var ended = false
 
         init(rows: RowCursor, decode: @escaping (Row) throws -> Record) {
             self.rows = rows
@@ -363,7 +388,10 @@ struct SQLiteTransaction: StoreTransaction {
         }
 
         func next() throws -> Record? {
-            guard let row = try rows.next() else { return nil }
+            guard let row = try rows.next() else {
+                ended = true
+                return nil
+            }
             return try decode(row)
         }
     }

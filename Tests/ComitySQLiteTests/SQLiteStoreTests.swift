@@ -267,6 +267,42 @@ struct World {
         }
     }
 
+    @Test func aQueryOfTheSameShapeInsideAnOpenOneStreamsItsOwnRows() throws {
+        let world = try World()
+        try world.store.write(commit: true) { tx in
+            for i in 1...3 { _ = try world.grant("Outer \(i)", nil, tx: tx) }
+            for i in 1...2 { _ = try world.grant("Inner \(i)", nil, tx: tx) }
+        }
+        func titled(_ title: String) -> RecordQuery {
+            RecordQuery(filters: [.init("title", .equal, .string(title))])
+        }
+        func query(_ prefix: String) -> RecordQuery {
+            RecordQuery(filters: [.init("title", .greaterOrEqual, .string(prefix)), .init("title", .less, .string(prefix + "~"))],
+                        orderBy: [("title", false)])
+        }
+        try world.store.read { tx throws in
+            // A find loop with a find of the same shape inside (same SQL, other arguments).
+            let outer = try tx.cursor(.grant, query("Outer"))
+            var seen: [String] = []
+            while seen.count < 10, let record = try outer.next() { // bounded: a hijacked loop never ends
+                seen.append(record.fields["title"]?.description ?? "")
+                let inner = try tx.cursor(.grant, query("Inner"))
+                var found = 0
+                while try inner.next() != nil { found += 1 }
+                #expect(found == 2)
+            }
+            #expect(seen == ["Outer 1", "Outer 2", "Outer 3"])
+            // Two open at once, neither stepped yet; then one left open, and a third.
+            let first = try tx.cursor(.grant, titled("Outer 2"))
+            let second = try tx.cursor(.grant, titled("Inner 1"))
+            #expect(try first.next()?.fields["title"] == .string("Outer 2"))
+            #expect(try second.next()?.fields["title"] == .string("Inner 1"))
+            let third = try tx.cursor(.grant, titled("Outer 3"))
+            #expect(try third.next()?.fields["title"] == .string("Outer 3"))
+            #expect(try first.next() == nil && second.next() == nil && third.next() == nil)
+        }
+    }
+
     @Test func sumsAreComputedByTheDatabaseByGroupAndCurrency() throws {
         let world = try World()
         try world.store.write(commit: true) { tx in
