@@ -421,7 +421,11 @@ public struct ScriptRunner {
                 throw LuaError(.runtime, "the trigger's record \(reference) could not be read: \(error)")
             }
         }
-        if let slot = trigger.slot { triggerTable["slot"] = try state.value(TimeObject(slot), as: context.types.time) }
+        if let slot = trigger.slot {
+            // Read in the schedule's own zone: an 08:00 Europe/Moscow slot says 08:00.
+            let zone = declaration.scheduleZone.flatMap(TimeZone.init(identifier:))
+            triggerTable["slot"] = try state.value(TimeObject(slot, zone: zone), as: context.types.time)
+        }
         if let cause = trigger.causedBy { triggerTable["caused_by"] = .string(LuaString(cause)) }
         let logger = self.logger
         let log = try state.function("ctx.log") { [report] call in

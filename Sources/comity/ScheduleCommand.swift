@@ -33,6 +33,7 @@ struct ScheduleCommand: ParsableCommand {
                     workflow: schedule.workflow, file: schedule.file, expression: schedule.expression, explained: sentence,
                     timeZone: schedule.timeZone, nextSlot: schedule.nextSlot?.description,
                     nextSlotLocal: schedule.nextSlot?.formatted(in: zone), lastSlot: schedule.lastSlot?.description,
+                    lastSlotLocal: schedule.lastSlot?.formatted(in: zone),
                     lastRun: schedule.lastRun, lastOutcome: last?.outcome.rawValue, catchUp: schedule.catchUp.rawValue,
                     overlap: schedule.overlap.rawValue, paused: schedule.paused, error: schedule.error,
                     heldBy: schedule.lease.map { $0.owner }, heldUntil: schedule.lease?.until.description))
@@ -45,7 +46,7 @@ struct ScheduleCommand: ParsableCommand {
                 Output.print("\(row.workflow)  \"\(row.expression)\"  \(row.explained ?? "")")
                 Output.print("  \(state)")
                 if let lastRun = row.lastRun {
-                    Output.print("  last: slot \(row.lastSlot ?? "?")  run \(lastRun.prefix(8))  \(TerminalStyle.outcome(row.lastOutcome ?? "?"))")
+                    Output.print("  last: slot \(row.lastSlotLocal ?? "?")  run \(lastRun.prefix(8))  \(TerminalStyle.outcome(row.lastOutcome ?? "?"))")
                 }
                 if let holder = row.heldBy { Output.print("  running now: run \(holder.prefix(8)), lease until \(row.heldUntil ?? "?")") }
             }
@@ -215,7 +216,7 @@ struct ScheduleJSON: Encodable {
     var workflow, file, expression: String
     var explained: String?
     var timeZone: String
-    var nextSlot, nextSlotLocal, lastSlot, lastRun, lastOutcome: String?
+    var nextSlot, nextSlotLocal, lastSlot, lastSlotLocal, lastRun, lastOutcome: String?
     var catchUp, overlap: String
     var paused: Bool
     var error, heldBy, heldUntil: String?

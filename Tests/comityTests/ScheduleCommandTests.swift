@@ -324,6 +324,23 @@ import Testing
         #expect(explained.stdout.contains("2027-02-01T00:00:00Z"))
     }
 
+    /// A schedule's slots are read in its own zone, in the run and in the list.
+    @Test func slotsAreShownInTheSchedulesOwnZone() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "Scripts/moscow.lua": """
+                return workflow { name = "moscow", schedule = "0 8 * * *", timezone = "Europe/Moscow",
+                  run = function(ctx) print("slot " .. tostring(ctx.trigger.slot) .. " hour " .. ctx.trigger.slot.hour) end }
+                """,
+        ])
+        #expect(try Comity.run(["tick", "--now", "2026-11-29T04:00:00Z"], in: folder).status == 0)
+        let ran = try Comity.run(["tick", "--now", "2026-11-29T05:00:10Z"], in: folder)
+        #expect(ran.stdout.contains("slot 2026-11-29T08:00:00+03:00 hour 8"), "\(ran.stdout)\(ran.stderr)")
+        let list = try Comity.run(["schedule", "list"], in: folder)
+        #expect(list.stdout.contains("last: slot 2026-11-29T08:00:00+03:00"), "\(list.stdout)")
+        #expect(list.stdout.contains("next 2026-11-30T08:00:00+03:00 (Europe/Moscow)"), "\(list.stdout)")
+    }
+
     /// Days and weeks are durations wherever a duration is read.
     @Test func daysAndWeeksAreDurations() throws {
         let folder = try workspace([
