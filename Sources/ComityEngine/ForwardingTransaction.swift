@@ -4,6 +4,9 @@ import ComityCore
 protocol TransactionSource: AnyObject {
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+    /// `body` kept whole or not at all, where the source can: a savepoint of the
+    /// transaction it forwards to.
+    func savepoint<T>(_ body: () throws -> T) throws -> T
 }
 
 /// Every call its own committed transaction: a spec's fixtures and checks run between
@@ -13,6 +16,8 @@ final class AutocommitSource: TransactionSource {
     init(_ store: any Store) { self.store = store }
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try store.write(commit: true, body) }
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try store.read(body) }
+    /// Each call commits on its own: there is no transaction to keep a savepoint in.
+    func savepoint<T>(_ body: () throws -> T) throws -> T { try body() }
 }
 
 /// The transaction of the statement being run (`comity repl`): set around each one.
@@ -24,6 +29,7 @@ final class CurrentTransactionSource: TransactionSource {
     }
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try body(try transaction()) }
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try body(try transaction()) }
+    func savepoint<T>(_ body: () throws -> T) throws -> T { try transaction().inSavepoint(body) }
 }
 
 /// One transaction as the API sees it, whose calls go where its source says: for a
@@ -84,8 +90,7 @@ final class ForwardingTransaction: StoreTransaction {
     func queueMessage(_ message: OutgoingMessage) throws -> Int64 { try write { try $0.queueMessage(message) } }
     func messages(_ status: OutgoingMessage.Status?) throws -> [OutgoingMessage] { try read { try $0.messages(status) } }
     func saveMessage(_ message: OutgoingMessage) throws { try write { try $0.saveMessage(message) } }
-    /// Each call commits on its own already.
-    func inSavepoint<T>(_ body: () throws -> T) throws -> T { try body() }
+    func inSavepoint<T>(_ body: () throws -> T) throws -> T { try source.savepoint(body) }
     func saveRun(_ run: RunRecord) throws { try write { try $0.saveRun(run) } }
     func run(id: String) throws -> RunRecord? { try read { try $0.run(id: id) } }
     func runs(_ filter: RunFilter) throws -> [RunRecord] { try read { try $0.runs(filter) } }

@@ -440,11 +440,15 @@ public struct ScriptRunner {
                 throw LuaArgumentError(index: 2, problem: "function expected, as ctx.once(key, function() ... end)")
             }
             guard let transaction else { throw LuaScriptError("ctx.once needs the workspace's database, and this run has none") }
-            guard try transaction.claimOnce(workflow: declaration.name, key: key, run: runID, at: context.now) else {
-                return call.returning(false)
+            let body = try call.value(2)
+            // The key and what the function writes are kept together or not at all: a
+            // function that fails (even inside a pcall) leaves the key unclaimed.
+            let results = try transaction.inSavepoint { () throws -> [LuaValue]? in
+                guard try transaction.claimOnce(workflow: declaration.name, key: key, run: runID, at: context.now) else { return nil }
+                return try call.state.call(body, [])
             }
-            _ = try call.state.call(try call.value(2), [])
-            return call.returning(true)
+            guard let results else { return call.returning(false) }
+            return try call.returning(contentsOf: [.boolean(true)] + results)
         }
         // Read-only, with its tables: code it is handed to (a plugin's function, say)
         // cannot replace `ctx.once` or `ctx.log` to catch what the workflow passes them,

@@ -323,7 +323,12 @@ public struct LuaCall: ~Copyable {
     }
 
     public func returning(_ values: LuaValue...) throws(LuaError) -> LuaResults {
+        try returning(contentsOf: values)
+    }
+
+    public func returning(contentsOf values: [LuaValue]) throws(LuaError) -> LuaResults {
         let state = self.state
+        try state.withStackRoom(Int32(clamping: values.count) + 2)
         for value in values { try state.push(value) }
         return LuaResults(count: Int32(values.count))
     }

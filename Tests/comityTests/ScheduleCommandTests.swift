@@ -324,6 +324,32 @@ import Testing
         #expect(explained.stdout.contains("2027-02-01T00:00:00Z"))
     }
 
+    /// `ctx.once` claims its key only when its function succeeds: a failure inside it,
+    /// even caught by pcall, keeps neither the key nor what the function wrote.
+    @Test func onceClaimsItsKeyOnlyWhenItsFunctionSucceeds() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "Scripts/welcome.lua": """
+                return workflow { name = "welcome", run = function(ctx)
+                  print(pcall(ctx.once, "welcome", function()
+                    orgs.create { name = "Half", country = "GB", kind = 22 }
+                    error("stopped", 0)
+                  end))
+                  print(orgs.count { name = "Half" })
+                  print(ctx.once("welcome", function()
+                    return orgs.create { name = "Whole", country = "GB", kind = 22 }.name, 2
+                  end))
+                  print(ctx.once("welcome", function() return "again" end))
+                end }
+                """,
+        ])
+        let first = try Comity.run(["run", "Scripts/welcome.lua"], in: folder)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "false\tstopped\n0\ntrue\tWhole\t2\nfalse\n", "\(first.stdout)")
+        let second = try Comity.run(["run", "Scripts/welcome.lua"], in: folder)
+        #expect(second.stdout == "true\tfalse\n0\nfalse\nfalse\n", "\(second.stdout)")
+    }
+
     /// A schedule's slots are read in its own zone, in the run and in the list.
     @Test func slotsAreShownInTheSchedulesOwnZone() throws {
         let folder = try workspace([
