@@ -110,8 +110,16 @@ struct RunsCommand: ParsableCommand {
             CommandLogging.bootstrap(logLevel)
             let opened = try OpenedWorkspace.open()
             let previous = try findRun(id, in: opened)
+            // Its process may still commit it: a retry now would make two records of one
+            // piece of work. A run whose process ended was marked interrupted on open.
+            if previous.outcome == .running {
+                throw CommandFailure.report("run \(previous.id.prefix(8)) is still running (process \(previous.processID)); "
+                    + "retry it once it has ended, or been marked interrupted")
+            }
             var runner = opened.runner(logger: Logger(label: "comity.run"))
             runner.parameters = previous.parameters
+            // A dry run's retry is a dry run.
+            runner.dryRun = previous.dryRun
             var trigger = previous.trigger
             trigger.causedBy = previous.id
             let path = previous.file.hasPrefix("/") ? previous.file : opened.workspace.folder.appendingPathComponent(previous.file).path

@@ -324,6 +324,33 @@ import Testing
         #expect(explained.stdout.contains("2027-02-01T00:00:00Z"))
     }
 
+    /// A run still going may yet commit: retrying it is refused until it has ended. A
+    /// dry run's retry is a dry run.
+    @Test func retryRefusesARunningRunAndKeepsADryRunDry() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "slow.lua": "orgs.create { name = 'Slow', country = 'GB', kind = 22 } local t = os.time() while os.time() - t < 60 do end",
+            "dry.lua": "orgs.create { name = 'Dry', country = 'GB', kind = 22 }",
+            "count.lua": Self.countScript,
+        ])
+        let (process, _) = try start(["run", "slow.lua", "--timeout", "90s"], in: folder)
+        defer { if process.isRunning { process.terminate() } }
+        #expect(waitUntil(60) { (try? self.runs(in: folder))?.first?["outcome"] as? String == "running" })
+        let id = try #require(try runs(in: folder).first?["id"] as? String)
+        let refused = try Comity.run(["runs", "retry", id], in: folder)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("is still running (process \(process.processIdentifier)); retry it once it has ended"), "\(refused.stderr)")
+        #expect(try runs(in: folder).count == 1)
+        process.terminate()
+        process.waitUntilExit()
+
+        #expect(try Comity.run(["run", "dry.lua", "--dry-run"], in: folder).status == 0)
+        let dry = try #require(try runs(in: folder).first { ($0["file"] as? String) == "dry.lua" }?["id"] as? String)
+        let retried = try Comity.run(["runs", "retry", dry], in: folder)
+        #expect(retried.status == 0, "\(retried.stderr)")
+        #expect(try organisationCount(in: folder) == 0)
+    }
+
     /// `ctx.once` claims its key only when its function succeeds: a failure inside it,
     /// even caught by pcall, keeps neither the key nor what the function wrote.
     @Test func onceClaimsItsKeyOnlyWhenItsFunctionSucceeds() throws {
