@@ -1,5 +1,6 @@
 import ComityCore
 import Foundation
+import LuaBridge
 
 /// Runs what waits in the trigger queue: workflows queued by the domain events of
 /// committed runs, and retries of failed ones. `comity run` drains it after its run;
@@ -25,7 +26,8 @@ public struct TriggerQueue {
         var runs: [ScriptRun] = []
         while runs.count < limit, !shouldStop(), let (item, id) = try take(from: store) {
             if item.trigger.depth > runner.maxTriggerDepth {
-                try refuseTooDeep(item, id: id, store: store)
+                // Returned with the others: a chain stopped here is a failure its caller reports.
+                runs.append(try refuseTooDeep(item, id: id, store: store))
                 continue
             }
             // The script as it is now: an edit since the run was queued is what runs,
@@ -52,7 +54,7 @@ public struct TriggerQueue {
         }
     }
 
-    private func refuseTooDeep(_ item: QueuedRun, id: String, store: any Store) throws {
+    private func refuseTooDeep(_ item: QueuedRun, id: String, store: any Store) throws -> ScriptRun {
         let now = Timestamp(Date())
         let record = RunRecord(
             id: id, workflow: item.workflow, file: item.file, contentHash: "", trigger: item.trigger,
@@ -62,6 +64,10 @@ public struct TriggerQueue {
             attempt: item.attempt)
         try store.write(commit: true) { try $0.saveRun(record) }
         runner.logger.error("trigger chain too deep", metadata: ["workflow": "\(item.workflow)", "depth": "\(item.trigger.depth)"])
+        return ScriptRun(
+            id: id, file: item.file, workflowName: item.workflow, outcome: .failed(LuaError(.runtime, record.error ?? "not run")),
+            dryRun: false, duration: .zero, memoryPeak: 0, changes: [], events: [], record: record, errorKind: "error", queued: 0,
+            retry: .none, report: nil, rendered: nil)
     }
 
     /// Queues a failed run again when its workflow's `retry` allows: after the

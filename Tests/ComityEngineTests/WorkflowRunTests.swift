@@ -208,7 +208,8 @@ struct WorkflowWorkspace {
         ])
         let (run, queued) = try workspace.run("loop.lua", depth: 3)
         #expect(run.succeeded)
-        #expect(queued.count == 3) // depths 1, 2, 3
+        #expect(queued.count == 4) // depths 1, 2, 3, and the one refused at 4
+        #expect(queued.last?.succeeded == false)
         let history = try workspace.history()
         #expect(history.count == 5)
         let refused = try #require(history.first { $0.trigger.depth == 4 })

@@ -324,6 +324,30 @@ import Testing
         #expect(explained.stdout.contains("2027-02-01T00:00:00Z"))
     }
 
+    /// A run stopped by max_trigger_depth is a failed run: `comity run` says so.
+    @Test func runExitsOneWhenATriggerChainIsStopped() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC', max_trigger_depth = 2 }",
+            "Scripts/loop.lua": """
+                return workflow { name = "loop", on = "grant.awarded", run = function(ctx)
+                  local f = orgs.create { name = "F", country = "GB", kind = 22 }
+                  local g = grants.create { title = "again", funder = f, recipient = f }
+                  grants.submit(g)
+                  grants.award(g)
+                end }
+                """,
+            "seed.lua": """
+                local f = orgs.create { name = "Seed", country = "GB", kind = 22 }
+                local g = grants.create { title = "first", funder = f, recipient = f }
+                grants.submit(g)
+                grants.award(g)
+                """,
+        ])
+        let run = try Comity.run(["run", "seed.lua"], in: folder)
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("max_trigger_depth = 2"), "\(run.stderr)")
+    }
+
     /// A run still going may yet commit: retrying it is refused until it has ended. A
     /// dry run's retry is a dry run.
     @Test func retryRefusesARunningRunAndKeepsADryRunDry() throws {
