@@ -37,6 +37,24 @@ void comity_tick(lua_State *L, long long units) {
     if (kind != COMITY_LIMIT_NONE) comity_raise_limit(L, kind, script_level(L));
 }
 
+// MARK: - Bytes the host holds
+
+int comity_host_charge(lua_State *L, size_t bytes) {
+    comity_host *h = HOST(L);
+    if (h->limit != 0 && (h->used + bytes > h->limit || h->used + bytes < h->used)) {
+        comity_host_trip(h, COMITY_LIMIT_MEMORY);
+        return 0;
+    }
+    h->used += bytes;
+    if (h->used > h->peak) h->peak = h->used;
+    return 1;
+}
+
+void comity_host_release(lua_State *L, size_t bytes) {
+    comity_host *h = HOST(L);
+    h->used = bytes < h->used ? h->used - bytes : 0;
+}
+
 // MARK: - string.rep
 
 // Lua's own rep passes its size check for an empty result and then loops n times;

@@ -35,6 +35,8 @@ public struct ScriptRunner {
     /// Where scripts read files (`inbox.files`, `csv.read`); the workspace's `inbox/`
     /// when nil. A spec case has one of its own.
     public var inbox: URL?
+    /// The largest file a script may read from the inbox (`files.max_size` in comity.lua).
+    public var maxFileSize = FileSettings().maxSize
     /// Stops the run from another thread (a daemon shutting down); it is then
     /// recorded as `cancelled`, and nothing it wrote is kept.
     public var cancellation: LuaCancellation?
@@ -300,6 +302,7 @@ public struct ScriptRunner {
             }
             context.progress = progress
             context.inbox = inbox ?? workspace.appendingPathComponent("inbox")
+            context.maxFileSize = maxFileSize
             try ReportValues.installReport(in: state, context: context, records: context.records)
             let results = try sandbox.runFile(path, chunkName: shown)
             guard let declaration = try WorkflowDeclaration(results.first, schema: schema) else {

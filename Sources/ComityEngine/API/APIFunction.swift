@@ -25,6 +25,8 @@ public final class APIContext {
     var inbox: URL?
     /// Files to move once the run commits (`inbox.move`).
     var pendingMoves: [(from: URL, to: URL)] = []
+    /// The largest file `csv.read` and `json.read` take (`files.max_size`).
+    var maxFileSize = FileSettings().maxSize
     /// The workspace's plugins, loaded into this run as they are used.
     var plugins: PluginRuntime?
     /// The plugin whose code is running now (inside a call to one of its functions).
