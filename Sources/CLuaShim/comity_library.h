@@ -21,6 +21,7 @@ void comity_bound_table(lua_State *L, int table);
 /// wrapping the original (upvalue 1), which keeps its place in package.loaded so
 /// that its own argument errors still name it.
 int comity_lib_format(lua_State *L);
+int comity_lib_pack(lua_State *L);
 int comity_lib_date(lua_State *L);
 
 /// luaL_loadbufferx in small pieces, checking the run's limits between pieces: the

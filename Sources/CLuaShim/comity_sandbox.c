@@ -321,7 +321,10 @@ static int p_open_sandbox(lua_State *L) {
         "byte", "char", "format", "len", "lower", "pack", "packsize", "rep", "reverse", "sub",
         "unpack", "upper", NULL,
     };
-    static const struct wrap string_wrapped[] = {{"format", comity_lib_format}, {NULL, NULL}};
+    static const struct wrap string_wrapped[] = {
+        {"format", comity_lib_format}, {"pack", comity_lib_pack}, {"packsize", comity_lib_pack},
+        {"unpack", comity_lib_pack}, {NULL, NULL},
+    };
     copy_fields(L, -1, string_names, string_wrapped);
     static const luaL_Reg patterns[] = {
         {"find", comity_string_find},

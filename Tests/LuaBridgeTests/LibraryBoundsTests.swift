@@ -77,6 +77,20 @@ import Testing
         #expect(clock.now - start < .milliseconds(2500)) // the deadline is 1 s; before, 5 s
     }
 
+    @Test func aPackFormatOverTheCapIsRefused() throws {
+        // 100 MB of spaces took 2.8 s; formats are now refused past 1 MB.
+        for function in ["pack", "packsize", "unpack"] {
+            let (error, elapsed) = try timed("local f = ('          '):rep(1e7); string.\(function)(f, '')", limits: Self.roomy)
+            #expect(error.message.contains("a format of 100000000 bytes is over the sandbox's cap of 1 MB for string.pack"),
+                    "\(function): \(error.message)")
+            #expect(elapsed < .seconds(1))
+        }
+        let box = try sandbox(Self.limits)
+        defer { box.close() }
+        #expect(try box.run("return string.packsize('i4i8'), #string.pack('i4z', 7, 'ab'), select('#', string.unpack(('i1'):rep(1000), ('x'):rep(1000)))",
+                            chunkName: "t") == [12, 7, 1001])
+    }
+
     @Test func anEmptyRepetitionIsImmediate() throws {
         let box = try sandbox(Self.limits)
         defer { box.close() }
