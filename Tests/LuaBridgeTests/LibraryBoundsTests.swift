@@ -55,6 +55,7 @@ import Testing
          "load of a 60 MB piece from a reader function"),
         ("os.date(('%y'):rep(25e6))", "os.date with a 50 MB format"),
         ("string.format('%q', ('\\0'):rep(3e7))", "string.format %q of 30 MB of control bytes"),
+        ("local t = {} for i = 1, 4e6 do t[i] = math.random() end table.sort(t)", "table.sort of 4 million numbers"),
     ])
     func longLinearCallsEndOnTheTimeLimit(source: String, what: String) throws {
         let (error, elapsed) = try timed(source, limits: Self.roomy)
@@ -89,6 +90,30 @@ import Testing
         defer { box.close() }
         #expect(try box.run("return string.packsize('i4i8'), #string.pack('i4z', 7, 'ab'), select('#', string.unpack(('i1'):rep(1000), ('x'):rep(1000)))",
                             chunkName: "t") == [12, 7, 1001])
+    }
+
+    @Test func theInstructionLimitAloneBoundsThemToo() throws {
+        // No deadline: the work these calls count is charged to the instruction budget.
+        let limits = LuaLimits(memory: 64 << 20, time: nil, instructions: 1_000_000, output: 4096)
+        for source in ["table.concat(setmetatable({}, { __index = table.concat }), '', 1, math.maxinteger)",
+                       "local p = ('a'):rep(1e6) .. 'b'; string.find(('a'):rep(2e6), p, 1, true)"] {
+            let (error, elapsed) = try timed(source, limits: limits)
+            #expect(error.kind == .limit(.instructions), "\(source): \(error.message)")
+            #expect(elapsed < .seconds(5))
+        }
+    }
+
+    @Test func largeSortsAreCountedAndStillSort() throws {
+        let box = try sandbox(.default)
+        defer { box.close() }
+        let results = try box.run("""
+            local t = {} for i = 1, 70000 do t[i] = (i * 7919) % 70001 end
+            table.sort(t) local up = true for i = 2, #t do up = up and t[i - 1] <= t[i] end
+            table.sort(t, function(a, b) return a > b end) local down = true for i = 2, #t do down = down and t[i - 1] >= t[i] end
+            local bad = select(2, pcall(table.sort, t, function() return true end))
+            return up, down, bad
+            """, chunkName: "t")
+        #expect(results == [.boolean(true), .boolean(true), .string(LuaString("invalid order function for sorting"))])
     }
 
     @Test func anEmptyRepetitionIsImmediate() throws {
