@@ -44,6 +44,7 @@ enum InboxRead {
             throw LuaScriptError("\(function): '\(name)' is \(describe(size)), larger than files.max_size (\(describe(context.maxFileSize))) in comity.lua")
         }
         try work.charge(size)
+        var charged = size
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw LuaScriptError("\(function): cannot read '\(name)' in inbox/ (permission denied)")
         }
@@ -60,6 +61,10 @@ enum InboxRead {
             }
             if chunk.isEmpty { return data }
             data.append(chunk)
+            if data.count > charged { // it grew since it was measured
+                try work.charge(data.count - charged)
+                charged = data.count
+            }
         }
         // It grew while being read.
         throw LuaScriptError("\(function): '\(name)' is larger than files.max_size (\(describe(context.maxFileSize))) in comity.lua")
