@@ -1,6 +1,7 @@
 // The state's host block: the capped allocator, limits and their hook, the error
 // buffer the trampoline raises from, and the last error's traceback.
 #include "comity_host.h"
+#include "comity_library.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -500,7 +501,7 @@ void comity_type_name(lua_State *L, int index, char *buffer, size_t capacity) {
 }
 
 int comity_load_text(lua_State *L, const char *chunk, size_t len, const char *chunkname) {
-    return luaL_loadbufferx(L, chunk, len, chunkname, "t");
+    return comity_load_checked(L, chunk, len, chunkname, "t"); // in pieces, checking the limits
 }
 
 // MARK: - Errors with tracebacks

@@ -11,6 +11,8 @@
 #define MAX_CAPTURES 32
 #define MAX_DEPTH 200
 #define CHECK_EVERY 4096
+#define BYTES_PER_UNIT 16
+#define COMPARE_BLOCK 65536
 #define CAPTURE_OPEN (-1)
 #define CAPTURE_POSITION (-2)
 #define ESCAPE '%'
@@ -28,21 +30,41 @@ typedef struct {
     } captures[MAX_CAPTURES];
 } Matcher;
 
-static void charge(Matcher *m) {
+static void charge(Matcher *m, long long units) {
     comity_host *h = HOST(m->L);
     if (h->instr_limit > 0 && atomic_load(&h->limit_hit) == COMITY_LIMIT_NONE) {
-        h->instr_used += CHECK_EVERY;
+        h->instr_used += units;
         if (h->instr_used >= h->instr_limit) comity_host_trip(h, COMITY_LIMIT_INSTRUCTIONS);
     }
     int kind = atomic_load(&h->limit_hit);
     if (kind != COMITY_LIMIT_NONE) comity_raise_limit(m->L, kind, 1);
 }
 
-static inline void step(Matcher *m) {
-    if (--m->steps <= 0) {
-        m->steps = CHECK_EVERY;
-        charge(m);
+// `units` of work: a step of the matcher is one; bytes compared or scanned in bulk
+// count BYTES_PER_UNIT to a unit, so one long memcmp or set scan is paid for too.
+static inline void spend(Matcher *m, size_t units) {
+    if (units < (size_t)m->steps) {
+        m->steps -= (int)units;
+        return;
     }
+    charge(m, (long long)(CHECK_EVERY - m->steps) + (long long)units); // all spent since the last charge
+    m->steps = CHECK_EVERY;
+}
+
+static inline void step(Matcher *m) { spend(m, 1); }
+
+// memcmp in blocks, each paid for before it is compared: a 20 MB needle tried at
+// every position is as stoppable as a pattern.
+static int same_bytes(Matcher *m, const char *a, const char *b, size_t n) {
+    while (n > 0) {
+        size_t block = n < COMPARE_BLOCK ? n : COMPARE_BLOCK;
+        spend(m, block / BYTES_PER_UNIT + 1);
+        if (memcmp(a, b, block) != 0) return 0;
+        a += block;
+        b += block;
+        n -= block;
+    }
+    return 1;
 }
 
 static void reset(Matcher *m) {
@@ -58,12 +80,14 @@ static const char *class_end(Matcher *m, const char *p) {
         return p + 1;
     }
     if (c == '[') {
+        const char *set = p;
         if (p < m->pattern_end && *p == '^') p++;
         do { // the first ']' of a set is a member, not its end
             if (p >= m->pattern_end) luaL_error(m->L, "malformed pattern (missing ']')");
             c = *p++;
             if (c == ESCAPE && p < m->pattern_end) p++;
         } while (p >= m->pattern_end || *p != ']');
+        spend(m, (size_t)(p - set) / BYTES_PER_UNIT); // a set may be megabytes long
         return p + 1;
     }
     return p;
@@ -116,7 +140,9 @@ static int single_matches(Matcher *m, const char *s, const char *p, const char *
     switch (*p) {
     case '.': return 1;
     case ESCAPE: return class_matches(c, (unsigned char)p[1]);
-    case '[': return set_matches(c, p, ep - 1);
+    case '[':
+        spend(m, (size_t)(ep - p) / BYTES_PER_UNIT);
+        return set_matches(c, p, ep - 1);
     default: return (unsigned char)*p == c;
     }
 }
@@ -198,7 +224,7 @@ static const char *match_backreference(Matcher *m, const char *s, int digit) {
     int i = capture_index(m, digit);
     ptrdiff_t length = m->captures[i].length;
     if (length < 0) return NULL;
-    if ((size_t)(m->subject_end - s) >= (size_t)length && memcmp(m->captures[i].start, s, (size_t)length) == 0) {
+    if ((size_t)(m->subject_end - s) >= (size_t)length && same_bytes(m, m->captures[i].start, s, (size_t)length)) {
         return s + length;
     }
     return NULL;
@@ -236,6 +262,7 @@ static const char *match(Matcher *m, const char *s, const char *p) {
             p += 2;
             if (p >= m->pattern_end || *p != '[') luaL_error(m->L, "missing '[' after '%%f' in pattern");
             const char *ep = class_end(m, p);
+            spend(m, (size_t)(ep - p) / BYTES_PER_UNIT * 2);
             int before = s == m->subject ? '\0' : (unsigned char)s[-1];
             int here = s < m->subject_end ? (unsigned char)*s : '\0';
             if (!set_matches(before, p, ep - 1) && set_matches(here, p, ep - 1)) {
@@ -343,7 +370,7 @@ static const char *find_plain(Matcher *m, const char *s, size_t ls, const char *
     const char *last = s + (ls - lp);
     for (const char *at = s; at <= last; at++) {
         step(m);
-        if (*at == *p && memcmp(at, p, lp) == 0) return at;
+        if (*at == *p && same_bytes(m, at, p, lp)) return at;
     }
     return NULL;
 }
@@ -441,12 +468,14 @@ static void add_replacement_string(Matcher *m, luaL_Buffer *b, const char *s, co
     size_t length;
     const char *repl = lua_tolstring(L, 3, &length);
     const char *end = repl + length;
+    spend(m, length / BYTES_PER_UNIT); // once per match: a long replacement of empty captures adds nothing
     for (const char *at = repl; at < end; at++) {
         if (*at != ESCAPE) {
             luaL_addchar(b, *at);
             continue;
         }
         at++;
+        step(m); // an escape may push a capture: each is paid for
         if (at >= end || (*at != ESCAPE && !isdigit((unsigned char)*at))) {
             luaL_error(L, "invalid use of '%c' in replacement string", ESCAPE);
         }

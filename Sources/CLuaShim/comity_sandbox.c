@@ -3,6 +3,7 @@
 // functions that can catch errors or switch coroutines are replaced by versions that
 // keep a hit limit from being swallowed.
 #include "comity_host.h"
+#include "comity_library.h"
 #include "comity_pattern.h"
 
 #include <string.h>
@@ -291,6 +292,7 @@ static int p_open_sandbox(lua_State *L) {
 
     open_library(L, LUA_GNAME, luaopen_base);
     int base = lua_gettop(L);
+    comity_bound_base(L, base);
     static const char *const base_names[] = {
         "assert", "error", "getmetatable", "ipairs", "next", "pairs", "rawequal", "rawget",
         "rawlen", "select", "tonumber", "tostring", "type", "_VERSION", NULL,
@@ -314,11 +316,16 @@ static int p_open_sandbox(lua_State *L) {
     lua_setfield(L, G, LUA_GNAME);
 
     open_library(L, LUA_STRLIBNAME, luaopen_string);
+    comity_bound_string(L, -1);
     static const char *const string_names[] = {
         "byte", "char", "format", "len", "lower", "pack", "packsize", "rep", "reverse", "sub",
         "unpack", "upper", NULL,
     };
-    copy_fields(L, -1, string_names, NULL);
+    static const struct wrap string_wrapped[] = {
+        {"format", comity_lib_format}, {"pack", comity_lib_pack}, {"packsize", comity_lib_pack},
+        {"unpack", comity_lib_pack}, {NULL, NULL},
+    };
+    copy_fields(L, -1, string_names, string_wrapped);
     static const luaL_Reg patterns[] = {
         {"find", comity_string_find},
         {"match", comity_string_match},
@@ -340,6 +347,7 @@ static int p_open_sandbox(lua_State *L) {
     lua_pop(L, 1);
 
     open_library(L, LUA_TABLIBNAME, luaopen_table);
+    comity_bound_table(L, -1);
     static const char *const table_names[] = {"concat", "insert", "pack", "unpack", "remove", "sort", NULL};
     static const struct wrap table_wrapped[] = {{"move", sb_table_move}, {NULL, NULL}};
     copy_fields(L, -1, table_names, table_wrapped);
@@ -385,7 +393,8 @@ static int p_open_sandbox(lua_State *L) {
 
     open_library(L, LUA_OSLIBNAME, luaopen_os);
     static const char *const os_names[] = {"time", "date", "clock", "difftime", NULL};
-    copy_fields(L, -1, os_names, NULL);
+    static const struct wrap os_wrapped[] = {{"date", comity_lib_date}, {NULL, NULL}};
+    copy_fields(L, -1, os_names, os_wrapped);
     make_readonly(L, LUA_OSLIBNAME);
     lua_setfield(L, G, LUA_OSLIBNAME);
     lua_pop(L, 1);

@@ -35,6 +35,12 @@ public struct ScriptRunner {
     /// Where scripts read files (`inbox.files`, `csv.read`); the workspace's `inbox/`
     /// when nil. A spec case has one of its own.
     public var inbox: URL?
+    /// The largest file a script may read from the inbox (`files.max_size` in comity.lua).
+    public var maxFileSize = FileSettings().maxSize
+    /// Bytes of `ctx.log` a run keeps in its record (`--max-log`), 1 MB by default; nil
+    /// keeps everything. Later lines are dropped and counted in a last line. A failed
+    /// run's error and traceback are kept to 64 KB each (or this, if smaller).
+    public var maxLog: Int? = 1 << 20
     /// Stops the run from another thread (a daemon shutting down); it is then
     /// recorded as `cancelled`, and nothing it wrote is kept.
     public var cancellation: LuaCancellation?
@@ -93,6 +99,7 @@ public struct ScriptRunner {
             parameters: parameters, clock: now ?? Timestamp(Date()), startedAt: Timestamp(Date()), dryRun: dryRun,
             attempt: attempt)
         let report = RunReport()
+        report.log = RunLog(cap: maxLog)
         var outcome = ScriptRun.Outcome.succeeded
         var queued = 0
         do {
@@ -139,6 +146,13 @@ public struct ScriptRunner {
         if case .failed(var error) = outcome, let context = report.context, !context.secretValues.isEmpty {
             error.message = context.redacted(error.message)
             error.traceback = context.redacted(error.traceback)
+            outcome = .failed(error)
+        }
+        // Cut after redaction, so no part of a secret is left at the cut.
+        if case .failed(var error) = outcome {
+            let cap = min(maxLog ?? RunLog.errorCap, RunLog.errorCap)
+            error.message = RunLog.cut(error.message, to: cap, what: "error")
+            error.traceback = RunLog.cut(error.traceback, to: cap, what: "traceback")
             outcome = .failed(error)
         }
         if record.endedAt == nil {
@@ -208,7 +222,7 @@ public struct ScriptRunner {
         let redact = { (text: String) in report.context?.redacted(text) ?? text }
         record.error = record.error.map(redact)
         record.traceback = record.traceback.map(redact)
-        record.log = report.log.map(redact)
+        record.log = report.log.lines.map(redact)
         return record
     }
 
@@ -225,7 +239,7 @@ public struct ScriptRunner {
         var memoryPeak = 0
         var changes: [AuditEntry] = []
         var events: [DomainEvent] = []
-        var log: [String] = []
+        var log = RunLog(cap: nil)
         /// The last invalid value an API function refused, to tell validation errors.
         var context: APIContext?
         /// The run's parameters did not pass the declaration's checks.
@@ -286,6 +300,7 @@ public struct ScriptRunner {
             }
             context.progress = progress
             context.inbox = inbox ?? workspace.appendingPathComponent("inbox")
+            context.maxFileSize = maxFileSize
             try ReportValues.installReport(in: state, context: context, records: context.records)
             // Last, once every global is in place: plugins' environments start from them.
             if let plugins {
@@ -430,8 +445,9 @@ public struct ScriptRunner {
         let logger = self.logger
         let log = try state.function("ctx.log") { [report] call in
             let text = context.redacted((1...max(call.argumentCount, 1)).map { (try? call.string($0)) ?? call.typeName($0) }.joined(separator: "\t"))
-            report.log.append(text)
-            logger.info("\(text)", metadata: ["run": "\(runID)", "workflow": "\(declaration.name)"])
+            if let kept = report.log.append(text) {
+                logger.info("\(kept)", metadata: ["run": "\(runID)", "workflow": "\(declaration.name)"])
+            }
             return LuaResults(count: 0)
         }
         let once = try state.function("ctx.once") { call in

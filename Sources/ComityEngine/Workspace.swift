@@ -18,6 +18,8 @@ public struct Workspace: Sendable {
     public var mail: MailSettings?
     /// How scheduled workflows are run (`scheduling` in comity.lua).
     public var scheduling = SchedulingSettings()
+    /// Files scripts read from `inbox/` (`files` in comity.lua).
+    public var files = FileSettings()
     /// What each plugin is granted (`plugins` in comity.lua), as `send_mail`, `secrets:KEY`.
     public var pluginGrants: [String: Set<String>] = [:]
     /// The plugins in `Plugins/`, read once when the workspace is: their custom fields
@@ -129,7 +131,7 @@ public struct Workspace: Sendable {
         guard case .table(let table) = results.first else {
             throw LuaError(.runtime, "\(shown): must return a table of settings, e.g. return { time_zone = \"UTC\" }")
         }
-        let known = ["time_zone", "database", "custom_fields", "max_trigger_depth", "mail", "scheduling", "plugins"]
+        let known = ["time_zone", "database", "custom_fields", "max_trigger_depth", "mail", "scheduling", "plugins", "files"]
         for key in table.hash.keys {
             let name = key.stringValue ?? "\(key)"
             if !known.contains(name) {
@@ -178,6 +180,11 @@ public struct Workspace: Sendable {
         case .nil: break
         case .table(let settings): workspace.scheduling = try SchedulingSettings(settings, file: shown)
         default: throw LuaError(.runtime, "\(shown): scheduling must be a table, e.g. { lease_margin = \"30s\" }")
+        }
+        switch table["files"] {
+        case .nil: break
+        case .table(let settings): workspace.files = try FileSettings(settings, file: shown)
+        default: throw LuaError(.runtime, "\(shown): files must be a table, e.g. { max_size = \"64MB\" }")
         }
         switch table["mail"] {
         case .nil: break

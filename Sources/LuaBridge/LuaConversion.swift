@@ -63,6 +63,9 @@ private struct TableReader {
     let limits: LuaConversionLimits
     var entries = 0
     var path: [UnsafeRawPointer] = []
+    /// What the copy holds so far, and when the limits were last looked at.
+    var bytes = 0
+    var checkedAt = 0
 
     mutating func read(_ index: Int32, path keyPath: String) throws(LuaError) -> LuaValue {
         let L = state.pointer
@@ -75,6 +78,7 @@ private struct TableReader {
         case LUA_TSTRING:
             var length = 0
             guard let bytes = comity_tolstring_raw(L, index, &length) else { return .nil }
+            try count(length + 32)
             return .string(LuaString(bytes: Array(UnsafeRawBufferPointer(start: bytes, count: length))))
         case LUA_TTABLE: return try readTable(index, path: keyPath)
         case LUA_TFUNCTION: return .function(try reference(index))
@@ -115,6 +119,7 @@ private struct TableReader {
             let key: LuaValue
             let element: LuaValue
             do {
+                try count(48)
                 key = try read(top - 1, path: keyPath)
                 element = try read(top, path: Self.join(keyPath, key))
             } catch {
@@ -132,6 +137,23 @@ private struct TableReader {
         }
         for (key, element) in integerKeys { hash[.integer(key)] = element }
         return .table(LuaTable(array: array, hash: hash))
+    }
+
+    /// Counts `n` bytes of the copy: it is held against the state's memory cap together
+    /// with what Lua holds (one 10 MB string referenced fifty times is a 500 MB copy),
+    /// and the run's limits are looked at every 64 KB of it, since no hook stops Swift.
+    private mutating func count(_ n: Int) throws(LuaError) {
+        bytes += n
+        guard bytes - checkedAt >= 65_536 else { return }
+        checkedAt = bytes
+        try state.checkLimits()
+        if bytes > limits.maxBytes {
+            throw LuaError(.conversion, "cannot convert a table of more than \(ByteCount.format(limits.maxBytes)) into Swift")
+        }
+        if let cap = state.limits.memory, state.memoryUsed + bytes > cap {
+            comity_host_trip(comity_host_of(state.pointer), LuaLimitKind.memory.code)
+            throw LuaError(.limit(.memory), state.limits.message(for: .memory))
+        }
     }
 
     private static func join(_ path: String, _ key: LuaValue) -> String {

@@ -336,9 +336,12 @@ public final class LuaState {
     }
 }
 
-/// How deep and how large a table copied from Lua into Swift may be.
+/// How deep and how large a table copied from Lua into Swift may be. In a state with
+/// a memory cap the copy also counts against that cap, with what Lua holds.
 public struct LuaConversionLimits: Sendable {
     public var maxDepth = 64
     public var maxEntries = 1_000_000
+    /// Bytes the copy may take (strings and entries), whatever the state's cap.
+    public var maxBytes = 256 << 20
     public init() {}
 }

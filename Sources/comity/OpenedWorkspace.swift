@@ -54,6 +54,7 @@ struct OpenedWorkspace {
             workspace: workspace.folder, timeZone: workspace.timeZone, api: api, store: store,
             logger: logger, maxTriggerDepth: workspace.maxTriggerDepth)
         runner.plugins = plugins
+        runner.maxFileSize = workspace.files.maxSize
         return runner
     }
 }

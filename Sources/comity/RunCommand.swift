@@ -44,6 +44,11 @@ struct RunCommand: ParsableCommand {
     var maxOutput: ByteSize?
 
     @Option(help: ArgumentHelp(
+        "Bytes of ctx.log a run keeps in its record, later lines dropped and counted (default 1MB; 0 for no limit).",
+        valueName: "size"))
+    var maxLog: ByteSize?
+
+    @Option(help: ArgumentHelp(
         "The run's clock, ISO 8601 (2021-01-26, 2021-01-26T11:00, 2021-01-26T11:00:00+03:00); default: now.",
         valueName: "time"))
     var now: String?
@@ -90,6 +95,7 @@ struct RunCommand: ParsableCommand {
         let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         var runner = opened.runner(logger: Logger(label: "comity.run"))
         runner.limits = limits
+        if let maxLog { runner.maxLog = maxLog.bytes == 0 ? nil : maxLog.bytes }
         runner.limitsFromCommandLine = maxMemory != nil || timeout != nil || maxInstructions != nil || maxOutput != nil
         runner.parameters = Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) })
         runner.now = try now.map { text throws(DomainError) in try Timestamp(parsing: text, in: workspace.timeZone, field: "--now") }

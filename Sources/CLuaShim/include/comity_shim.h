@@ -180,4 +180,16 @@ int comity_p_owned_coroutines(lua_State *L);
 /// for baselines). Protected.
 int comity_open_all_libraries(lua_State *L);
 
+// MARK: - Work the host does for a script
+
+/// Counts `bytes` the host holds for the script (a file read, a copy of a table)
+/// against the state's memory cap, as if Lua held them: 1 when they fit, else 0 and
+/// the memory limit is tripped. Give them back with `comity_host_release`.
+int comity_host_charge(lua_State *L, size_t bytes);
+void comity_host_release(lua_State *L, size_t bytes);
+/// Decodes JSON text into a Lua value, pushed; built in Lua's memory and checking the
+/// run's limits as it goes. On failure nothing is pushed and the message
+/// ("not JSON (... at line L, column C)", or a limit's) is in `comity_error_text`.
+int comity_json_decode(lua_State *L, const char *text, size_t len);
+
 #endif

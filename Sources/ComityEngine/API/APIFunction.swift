@@ -25,6 +25,8 @@ public final class APIContext {
     var inbox: URL?
     /// Files to move once the run commits (`inbox.move`).
     var pendingMoves: [(from: URL, to: URL)] = []
+    /// The largest file `csv.read` and `json.read` take (`files.max_size`).
+    var maxFileSize = FileSettings().maxSize
     /// The workspace's plugins, loaded into this run as they are used.
     var plugins: PluginRuntime?
     /// The API's functions as bound for the workspace's own scripts, by namespace

@@ -1,3 +1,4 @@
+import CLuaShim
 import CSV
 import ComityCore
 import Foundation
@@ -45,17 +46,30 @@ enum FileAPI {
                 parameters: [APIParameter("name", .string, "The file, inside `inbox/`.")],
                 results: [APIResult(.list(.table), "The rows.")],
                 implementation: { call, context in
-                    let path = try file(context, try call.string(1), for: "csv.read").path
-                    let (header, rows): ([String], [RecordImport.Row])
-                    do {
-                        (header, rows) = try ExchangeFile.read(path, format: .csv)
-                    } catch {
-                        throw LuaScriptError("csv.read: \(error)")
+                    let name = try call.string(1)
+                    let url = try file(context, name, for: "csv.read")
+                    let state = call.state
+                    let work = state.hostWork()
+                    defer { work.finish() }
+                    let data = try InboxRead.data(url, shownAs: name, for: "csv.read", context: context, work: work)
+                    guard String(data: data, encoding: .utf8) != nil else {
+                        throw LuaScriptError("csv.read: \(url.path) is not UTF-8 text (save it as UTF-8 CSV)")
                     }
-                    let tables: [LuaValue] = rows.map { row in
-                        var table = LuaTable(hash: ["_line": .integer(Int64(row.line))])
-                        for (column, cell) in zip(header, row.cells) { table[column] = .string(LuaString(cell)) }
-                        return .table(table)
+                    // Rows are counted against the memory cap as they are read; the parser
+                    // stops when a limit is hit.
+                    var tables: [LuaValue] = []
+                    do {
+                        _ = try ExchangeFile.forEachCSVRow(data, path: url.path, stop: { state.limitHit != nil }) { header, row in
+                            try work.charge(row.cells.reduce(160) { $0 + $1.utf8.count + 80 })
+                            var table = LuaTable(hash: ["_line": .integer(Int64(row.line))])
+                            for (column, cell) in zip(header, row.cells) { table[column] = .string(LuaString(cell)) }
+                            tables.append(.table(table))
+                        }
+                    } catch let limit as LuaError {
+                        throw limit
+                    } catch {
+                        try work.check() // the parser stopped because a limit was hit
+                        throw LuaScriptError("csv.read: \(error)")
                     }
                     return try call.returning(.table(LuaTable(array: tables)))
                 }),
@@ -64,18 +78,24 @@ enum FileAPI {
                 parameters: [APIParameter("name", .string, "The file, inside `inbox/`.")],
                 results: [APIResult(.any, "The value.")],
                 implementation: { call, context in
-                    let url = try file(context, try call.string(1), for: "json.read")
-                    guard let data = FileManager.default.contents(atPath: url.path) else {
-                        throw LuaScriptError("json.read: cannot read '\(try call.string(1))' in inbox/")
-                    }
-                    return try call.returning(try JSONValue.decode(data, source: try call.string(1)))
+                    let name = try call.string(1)
+                    let url = try file(context, name, for: "json.read")
+                    let work = call.state.hostWork()
+                    defer { work.finish() }
+                    let data = try InboxRead.data(url, shownAs: name, for: "json.read", context: context, work: work)
+                    return try JSONValue.decode(data, source: name, call)
                 }),
             APIFunction(
                 "json.decode", summary: "The value of JSON text (objects become tables; null becomes nil).",
                 parameters: [APIParameter("text", .string, "JSON text.")],
                 results: [APIResult(.any, "The value.")],
                 implementation: { call, _ in
-                    try call.returning(try JSONValue.decode(Data(try call.bytes(1)), source: "json.decode"))
+                    var length = 0
+                    guard let text = comity_tolstring_raw(call.pointer, 1, &length) else {
+                        throw LuaArgumentError(index: 1, problem: "string expected, got \(call.typeName(1))")
+                    }
+                    // Read in place: the text stays on the stack while it is decoded.
+                    return try JSONValue.decode(UnsafeRawBufferPointer(start: text, count: length), source: "json.decode", call)
                 }),
             APIFunction(
                 "json.encode",
@@ -83,13 +103,14 @@ enum FileAPI {
                 parameters: [APIParameter("value", .any, "What to encode."), APIParameter("pretty", .optional(.boolean), "Indented, with sorted keys.")],
                 results: [APIResult(.string, "The JSON text.")],
                 implementation: { call, context in
-                    let value = try call.value(1)
                     let state = call.state
-                    let object = try JSONValue.object(value) { context.types.text(of: $0, in: state) }
-                    var options: JSONSerialization.WritingOptions = [.fragmentsAllowed, .withoutEscapingSlashes]
-                    if call.boolean(2) { options.formUnion([.prettyPrinted, .sortedKeys]) }
-                    let data = try JSONSerialization.data(withJSONObject: object, options: options)
-                    return try call.returning(String(decoding: data, as: UTF8.self))
+                    let work = state.hostWork()
+                    defer { work.finish() }
+                    let value = try call.value(1) // the copy counts against the memory cap as it is made
+                    var writer = JSONWriter(work: work, pretty: call.boolean(2)) { context.types.text(of: $0, in: state) }
+                    try writer.write(value)
+                    try writer.finish()
+                    return try call.returning(.string(LuaString(bytes: writer.text)))
                 }),
         ]
     }
@@ -114,62 +135,21 @@ enum FileAPI {
     }
 }
 
-/// JSON to and from Lua values.
+/// JSON text into Lua values.
 enum JSONValue {
-    static func decode(_ data: Data, source: String) throws -> LuaValue {
-        let parsed: Any
-        do {
-            parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw LuaScriptError("\(source): not JSON (\(error.localizedDescription))")
+    /// Decodes `text` straight into Lua (comity_json.c), pushed as the call's result:
+    /// its tables are made in Lua's memory, under the run's cap, and the run's limits
+    /// are checked as it goes.
+    static func decode(_ text: UnsafeRawBufferPointer, source: String, _ call: borrowing LuaCall) throws -> LuaResults {
+        let status = comity_json_decode(call.pointer, text.baseAddress?.assumingMemoryBound(to: CChar.self), text.count)
+        guard status == LUA_OK else {
+            try call.state.checkLimits()
+            throw LuaScriptError("\(source): \(String(cString: comity_error_text(call.pointer)))")
         }
-        return lua(parsed)
+        return LuaResults(count: 1)
     }
 
-    private static func lua(_ value: Any) -> LuaValue {
-        switch value {
-        case let text as String: return .string(LuaString(text))
-        case let number as NSNumber:
-            // JSON's true and false arrive as NSNumber; tell them by their type.
-            if String(cString: number.objCType) == "c" { return .boolean(number.boolValue) }
-            if let integer = Int64(exactly: number.doubleValue), !number.stringValue.contains(".") { return .integer(integer) }
-            return .number(number.doubleValue)
-        case let list as [Any]: return .table(LuaTable(array: list.map(lua)))
-        case let object as [String: Any]:
-            var table = LuaTable()
-            for (key, element) in object where !(element is NSNull) { table[key] = lua(element) }
-            return .table(table)
-        default: return .nil
-        }
-    }
-
-    /// The Foundation object for a Lua value; `userdata` turns API objects into text.
-    static func object(_ value: LuaValue, depth: Int = 0, userdata: (LuaValue) -> String?) throws -> Any {
-        guard depth < 64 else { throw LuaScriptError("json.encode: nested deeper than 64 levels") }
-        switch value {
-        case .nil: return NSNull()
-        case .boolean(let b): return b
-        case .integer(let i): return i
-        case .number(let d):
-            guard d.isFinite else { throw LuaScriptError("json.encode: \(d) has no JSON form") }
-            return d
-        case .string(let s): return s.description
-        case .table(let table):
-            if table.hash.isEmpty { return try table.array.map { try object($0, depth: depth + 1, userdata: userdata) } }
-            var result: [String: Any] = [:]
-            for (index, element) in table.array.enumerated() { result[String(index + 1)] = try object(element, depth: depth + 1, userdata: userdata) }
-            for (key, element) in table.hash {
-                guard let name = key.stringValue ?? key.integerValue.map(String.init) else {
-                    throw LuaScriptError("json.encode: object keys must be strings, got a \(key.typeName)")
-                }
-                result[name] = try object(element, depth: depth + 1, userdata: userdata)
-            }
-            return result
-        case .userdata:
-            if let text = userdata(value) { return text }
-            throw LuaScriptError("json.encode: a \(value.typeName) has no JSON form")
-        default:
-            throw LuaScriptError("json.encode: a \(value.typeName) has no JSON form")
-        }
+    static func decode(_ data: Data, source: String, _ call: borrowing LuaCall) throws -> LuaResults {
+        try data.withUnsafeBytes { bytes in try decode(bytes, source: source, call) }
     }
 }

@@ -24,22 +24,30 @@ public enum ExchangeFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ExchangeFileError("cannot read \(path): no such file, or not readable")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard String(data: data, encoding: .utf8) != nil else {
             let place = TextValidity.invalidPlace(in: Array(data)).map { ": invalid byte sequence for UTF-8 at \($0)" } ?? ""
             throw ExchangeFileError("\(path) is not UTF-8 text\(place) (save it as UTF-8 CSV)")
         }
         switch format {
-        case .csv: return try readCSV(text, path: path)
+        case .csv:
+            var rows: [RecordImport.Row] = []
+            let header = try forEachCSVRow(data, path: path) { _, row in rows.append(row) }
+            return (header, rows)
         case .json: return try readJSON(data, path: path)
         }
     }
 
-    private static func readCSV(_ text: String, path: String) throws -> ([String], [RecordImport.Row]) {
-        // Spreadsheets often start UTF-8 files with a byte-order mark.
-        let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+    /// Each row of CSV `data` (UTF-8) in turn, with the header and the line the row
+    /// starts on; blank rows are skipped. Returns the header. The parser reads its input a piece at a time
+    /// and stops, with an error, once `stop` returns true (a run's limit was hit).
+    static func forEachCSVRow(_ data: Data, path: String, stop: @escaping () -> Bool = { false },
+                              _ body: (_ header: [String], RecordImport.Row) throws -> Void) throws -> [String] {
+        // Spreadsheets often start UTF-8 files with a byte-order mark; the reader skips it.
+        var start = String(decoding: data.prefix(1 << 20), as: UTF8.self)
+        if start.hasPrefix("\u{FEFF}") { start.removeFirst() }
         let reader: CSVReader
         do {
-            reader = try CSVReader(string: body, hasHeaderRow: true, delimiter: delimiter(body))
+            reader = try CSVReader(stream: CheckedInputStream(data, stop: stop), hasHeaderRow: true, delimiter: delimiter(start))
         } catch {
             throw ExchangeFileError("\(path): not CSV: \(error)")
         }
@@ -50,7 +58,6 @@ public enum ExchangeFile {
         for column in header where !duplicates.insert(column).inserted {
             throw ExchangeFileError("\(path):1: column '\(column)' appears twice")
         }
-        var rows: [RecordImport.Row] = []
         // A row starts on the line after the previous row's last line: count the line
         // breaks inside quoted cells too.
         var line = 1 + header.reduce(0) { $0 + $1.filter { $0 == "\n" }.count } + 1
@@ -58,12 +65,12 @@ public enum ExchangeFile {
             if let error = reader.error { throw ExchangeFileError("\(path):\(line): \(error)") }
             // Blank lines (and rows of empty cells) are not records.
             if !cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
-                rows.append(RecordImport.Row(line: line, cells: cells))
+                try body(header, RecordImport.Row(line: line, cells: cells))
             }
             line += 1 + cells.reduce(0) { $0 + $1.filter { $0 == "\n" || $0 == "\r\n" }.count }
         }
         if let error = reader.error { throw ExchangeFileError("\(path):\(line): \(error)") }
-        return (header, rows)
+        return header
     }
 
     /// `,` unless the header line has more `;` (spreadsheets in many locales) or tabs,
