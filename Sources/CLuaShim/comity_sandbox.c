@@ -623,3 +623,92 @@ int comity_p_owned_coroutines(lua_State *L) {
     }
     return status;
 }
+
+// MARK: - Namespaces that serve their owner's code only
+
+// Whether the nearest Lua function calling the running C function is code of `owner`:
+// chunks named `Plugins/NAME/...` are plugin NAME's ("Plugins/NAME/" as owner), all
+// others the workspace's ("" as owner). No Lua caller on this thread: not the owner's.
+static int called_by_owner(lua_State *L, const char *owner) {
+    char source[512];
+    if (comity_caller_source(L, source, sizeof source) != 1) return 0;
+    const char *chunk = (source[0] == '@' || source[0] == '=') ? source + 1 : source;
+    int plugin = strncmp(chunk, "Plugins/", 8) == 0 && strchr(chunk + 8, '/') != NULL && chunk[8] != '/';
+    if (owner[0] == '\0') return !plugin;
+    return plugin && strncmp(chunk, owner, strlen(owner)) == 0;
+}
+
+static int refuse_foreign(lua_State *L) {
+    const char *name = lua_tostring(L, lua_upvalueindex(3));
+    const char *owner = lua_tostring(L, lua_upvalueindex(2));
+    return luaL_error(L, "'%s' here belongs to %s%s%s, and serves only its code", name ? name : "?",
+                      owner && owner[0] ? "plugin '" : "the workspace's scripts", owner && owner[0] ? owner + 8 : "",
+                      owner && owner[0] ? "' (its own values)" : "");
+}
+
+// Upvalues: 1 the real table, 2 the owner, 3 the name.
+static int guarded_index(lua_State *L) {
+    if (!called_by_owner(L, lua_tostring(L, lua_upvalueindex(2)))) return refuse_foreign(L);
+    lua_settop(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+}
+
+static int guarded_pairs(lua_State *L) {
+    if (!called_by_owner(L, lua_tostring(L, lua_upvalueindex(2)))) return refuse_foreign(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, readonly_next, 1);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+struct guarded_args {
+    const char *name, *owner;
+};
+
+// Stack inside: args, real table.
+static int p_guarded_readonly(lua_State *L) {
+    struct guarded_args *a = lua_touserdata(L, 1);
+    lua_newtable(L); // proxy
+    lua_createtable(L, 0, 4);
+    lua_pushvalue(L, 2);
+    lua_pushstring(L, a->owner);
+    lua_pushstring(L, a->name);
+    lua_pushcclosure(L, guarded_index, 3);
+    lua_setfield(L, -2, "__index");
+    lua_pushstring(L, a->name);
+    lua_pushcclosure(L, readonly_newindex, 1);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushvalue(L, 2);
+    lua_pushstring(L, a->owner);
+    lua_pushstring(L, a->name);
+    lua_pushcclosure(L, guarded_pairs, 3);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushstring(L, a->name);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &PROTECTED_KEY);
+    lua_pushvalue(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    return 1;
+}
+
+int comity_p_guarded_readonly(lua_State *L, const char *name, const char *owner) {
+    if (!lua_checkstack(L, 12)) return LUA_ERRMEM;
+    struct guarded_args a = {name, owner};
+    lua_pushcfunction(L, p_guarded_readonly);
+    lua_insert(L, -2);
+    lua_pushlightuserdata(L, &a);
+    lua_insert(L, -2);
+    int status = lua_pcall(L, 2, 1, 0);
+    if (status != LUA_OK) {
+        size_t len = 0;
+        const char *text = comity_tolstring_raw(L, -1, &len);
+        comity_set_error(L, text ? text : "cannot make a guarded table", text ? len : 27);
+        lua_pop(L, 1);
+    }
+    return status;
+}

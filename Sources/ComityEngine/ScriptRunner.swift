@@ -317,9 +317,8 @@ public struct ScriptRunner {
                 try render(results.first, state: state, into: report)
                 return
             }
-            if let plugin = try PluginCodeOwner.plugin(owning: URL(fileURLWithPath: path), in: workspace.appendingPathComponent("Plugins")) {
-                try PluginCodeOwner.checkWorkflowName(declaration.name, plugin: plugin, file: shown)
-            }
+            let owner = try PluginCodeOwner.plugin(owning: URL(fileURLWithPath: path), in: workspace.appendingPathComponent("Plugins"))
+            if let owner { try PluginCodeOwner.checkWorkflowName(declaration.name, plugin: owner, file: shown) }
             report.workflowName = declaration.name
             report.declaration = declaration
             // A workflow's own limits govern its run unless the command line set them.
@@ -333,7 +332,8 @@ public struct ScriptRunner {
             }
             report.parameters = typed.text
             let ctx = try contextTable(declaration, runID: runID, trigger: trigger, parameters: typed.values,
-                                       state: state, context: context, transaction: transaction, report: report)
+                                       state: state, context: context, transaction: transaction, report: report,
+                                       origin: owner.map { .plugin($0) } ?? .workspace)
             if let dedupe = declaration.dedupe, let transaction {
                 // Two triggers for the same thing make one run: the first to commit
                 // claims the key; a later one is recorded as skipped.
@@ -415,7 +415,7 @@ public struct ScriptRunner {
     /// `ctx`: the run's id, workflow, trigger, parameters, `dry_run`, `log` and `once`.
     private func contextTable(
         _ declaration: WorkflowDeclaration, runID: String, trigger: RunTrigger, parameters: [String: TypedParameter],
-        state: LuaState, context: APIContext, transaction: (any StoreTransaction)?, report: RunReport
+        state: LuaState, context: APIContext, transaction: (any StoreTransaction)?, report: RunReport, origin: APIOrigin
     ) throws(LuaError) -> LuaReference {
         var params = LuaTable()
         for (name, value) in parameters {
@@ -451,6 +451,8 @@ public struct ScriptRunner {
             return LuaResults(count: 0)
         }
         let once = try state.function("ctx.once") { call in
+            // The workflow's keys are its own: code it hands ctx to cannot claim them.
+            try APIOrigin.check(call.caller, is: origin, for: "ctx.once")
             let key = try call.string(1)
             guard call.basicType(2) == .function else {
                 throw LuaArgumentError(index: 2, problem: "function expected, as ctx.once(key, function() ... end)")

@@ -81,6 +81,17 @@ extension LuaState {
         return try popReference()
     }
 
+    /// Sets a global to a table held in Lua (a proxy, say), without metamethods.
+    public func setGlobal(_ name: String, table: LuaReference) throws(LuaError) {
+        try withStackRoom(4)
+        lua_rawgeti(pointer, comity_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        let globals = lua_gettop(pointer)
+        defer { lua_settop(pointer, globals - 1) }
+        try pushString(name)
+        try push(table)
+        try check(comity_p_rawset(pointer, globals))
+    }
+
     /// `table[key] = value`, without metamethods.
     public func rawSet(_ table: LuaReference, _ key: String, _ value: LuaValue) throws(LuaError) {
         try rawSet(table, key) { () throws(LuaError) in try push(value) }
@@ -108,6 +119,16 @@ extension LuaState {
         try pushString(key)
         lua_rawget(pointer, index)
         return try value(at: -1)
+    }
+
+    /// A read-only proxy of `table` whose fields only the code of one owner may read:
+    /// chunks named starting with `ownerPrefix` (`Plugins/greet/`), or with an empty
+    /// prefix every chunk not named `Plugins/...`. The proxy can leak (as an operand of
+    /// a metamethod, say); what it holds serves its owner's code only.
+    public func guardedReadOnly(_ table: LuaReference, name: String, ownerPrefix: String) throws(LuaError) -> LuaReference {
+        try push(table)
+        try check(name.withCString { name in ownerPrefix.withCString { comity_p_guarded_readonly(pointer, name, $0) } })
+        return try popReference()
     }
 
     /// `table[key]` kept in Lua by reference (a table stays that table, a read-only

@@ -15,7 +15,9 @@ import Foundation
 public final class LuaSandbox {
     public let state: LuaState
     public private(set) var limits: LuaLimits
-    private let moduleRoots: [URL]
+    /// Each root as named (`Plugins`, what chunk names start with, even when the folder
+    /// is a link) and resolved (where files must lie).
+    private let moduleRoots: [(name: String, url: URL)]
     private let output: (String) -> Void
     private var outputBytes = 0
     /// Modules the host provides, by name (`require "grants"`).
@@ -37,7 +39,7 @@ public final class LuaSandbox {
     ) throws(LuaError) {
         self.limits = limits
         self.cancellation = cancellation
-        self.moduleRoots = moduleRoots.map { $0.standardizedFileURL.resolvingSymlinksInPath() }
+        self.moduleRoots = moduleRoots.map { ($0.lastPathComponent, $0.standardizedFileURL.resolvingSymlinksInPath()) }
         self.output = output
         state = try LuaState(memoryLimit: nil)
         try state.openSandbox()
@@ -143,7 +145,7 @@ public final class LuaSandbox {
     /// (nil: the sandbox's own). A file is loaded once per run whichever `require`
     /// asks, in the environment ``moduleEnvironment`` gives it.
     public func requireFunction(roots: [URL]?, filter: @escaping (String) -> String?) throws(LuaError) -> LuaValue {
-        let roots = roots?.map { $0.standardizedFileURL.resolvingSymlinksInPath() }
+        let roots = roots?.map { ($0.lastPathComponent, $0.standardizedFileURL.resolvingSymlinksInPath()) }
         return try state.function("require") { [unowned self] call throws in
             let name = try call.string(1)
             if let refusal = filter(name) { throw LuaScriptError(refusal) }
@@ -158,19 +160,21 @@ public final class LuaSandbox {
     /// plugin's environment whoever requires it.
     public var moduleEnvironment: ((_ name: String, _ file: URL) throws -> LuaReference?)?
 
-    private func require(_ name: String, roots: [URL]) throws -> LuaReference {
+    private func require(_ name: String, roots: [(name: String, url: URL)]) throws -> LuaReference {
         if let provided = loadedModules[name] { return provided }
         guard ModuleName.isValid(name) else {
             throw LuaScriptError("module name '\(name)' is not allowed (use names like 'helpers' or 'reports.totals')")
         }
         let (found, file, shownPath) = try findModule(name, roots: roots)
+        // Asked for every require, before the cache: a link may reach a file loaded
+        // already, and must be refused all the same.
+        let environment = try moduleEnvironment?(name, found)
         if let loaded = loadedFiles[file.path] { return loaded }
         guard !loadingModules.contains(file.path) else {
             throw LuaScriptError("module '\(name)' requires itself (a loop of require calls)")
         }
         loadingModules.insert(file.path)
         defer { loadingModules.remove(file.path) }
-        let environment = try moduleEnvironment?(name, found)
         let chunk = try state.load(try ScriptFile.read(file.path, shownAs: shownPath), chunkName: shownPath,
                                    environment: environment)
         var module = try state.callKeepingResult(chunk, [.string(LuaString(name))])
@@ -184,10 +188,10 @@ public final class LuaSandbox {
     }
 
     /// Where the module was found, the file that is (links followed), and its name in errors.
-    private func findModule(_ name: String, roots moduleRoots: [URL]) throws -> (URL, URL, String) {
+    private func findModule(_ name: String, roots moduleRoots: [(name: String, url: URL)]) throws -> (URL, URL, String) {
         let relative = name.replacingOccurrences(of: ".", with: "/")
         var tried: [String] = []
-        for root in moduleRoots {
+        for (rootName, root) in moduleRoots {
             for candidate in ["\(relative).lua", "\(relative)/init.lua"] {
                 let file = root.appendingPathComponent(candidate)
                 tried.append(file.path)
@@ -196,7 +200,7 @@ public final class LuaSandbox {
                 guard resolved.path.hasPrefix(root.path + "/") else {
                     throw LuaScriptError("module '\(name)' resolves outside \(root.path) (\(resolved.path)); refused")
                 }
-                return (file, resolved, "\(root.lastPathComponent)/\(candidate)")
+                return (file, resolved, "\(rootName)/\(candidate)")
             }
         }
         if moduleRoots.isEmpty { throw LuaScriptError("module '\(name)' not found (require is not available here)") }

@@ -22,7 +22,7 @@ struct TestCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Spec files or folders to search (default: Scripts/ and Plugins/ of the workspace).", completion: .file())
+    @Argument(help: "Spec files or folders to search (default: the workspace's Scripts/; specs in a plugin's folder are refused, as they would run with the workspace's authority).", completion: .file())
     var paths: [String] = []
 
     @Flag(help: "Print a JSON report instead of text.")
@@ -44,7 +44,7 @@ struct TestCommand: ParsableCommand {
             throw ValidationError("\(error)")
         }
         let roots = paths.isEmpty
-            ? [workspace.folder.appendingPathComponent("Scripts"), workspace.folder.appendingPathComponent("Plugins")]
+            ? [workspace.folder.appendingPathComponent("Scripts")]
             : paths.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : current.appendingPathComponent($0) }
         for (path, root) in zip(paths, roots) where !FileManager.default.fileExists(atPath: root.path) {
             throw ValidationError("no such file or folder: \(path)")

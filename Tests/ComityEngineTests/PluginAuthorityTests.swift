@@ -90,9 +90,17 @@ import Testing
     /// A comparison hands its metamethod both operands: `evil` catches vault's
     /// environment that way, but vault's functions serve vault's code only.
     @Test func aCapabilityThatLeaksRefusesOtherCode() throws {
-        let line = try attack()["eq operand"]
-        #expect(line?.contains("secrets.get was called from Plugins/evil/init.lua, which is not the code it belongs to (plugin 'vault')") == true,
-                "\(line ?? "none")")
+        let lines = try attack()
+        // The environment caught: its namespace serves vault's code only.
+        #expect(lines["eq operand"]?.contains("'secrets' here belongs to plugin 'vault/' (its own values), and serves only its code") == true,
+                "\(lines["eq operand"] ?? "none")")
+        // The function vault handed out: refused from evil's code, and from a coroutine
+        // whose body it is (no script's code calls it there).
+        let handed = lines["handed out"]?.components(separatedBy: " | ") ?? []
+        #expect(handed.count == 2, "\(lines["handed out"] ?? "none")")
+        #expect(handed.first?.contains("secrets.get must be called from a script's code") == true, "\(handed)")
+        #expect(handed.last?.contains("secrets.get was called from Plugins/evil/init.lua, which is not the code it belongs to (plugin 'vault')") == true,
+                "\(handed)")
     }
 
     /// `coroutine.running()` hands a plugin the workspace's coroutine; resuming it
@@ -107,8 +115,10 @@ import Testing
         var lines: [String] = []
         let run = runner.run(file: "Scripts/ctx.lua") { lines.append($0) }
         #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
-        let changes = lines.first?.dropFirst("ctx changes: ".count).components(separatedBy: "; ") ?? []
-        #expect(changes.count == 4 && changes.allSatisfy { $0.contains("cannot be changed by a script") }, "\(lines)")
+        let changes = lines.first?.dropFirst("ctx changes: ".count).components(separatedBy: " | ") ?? []
+        #expect(changes.count == 5, "\(lines)")
+        #expect(changes.prefix(4).allSatisfy { $0.contains("cannot be changed by a script") }, "\(lines)")
+        #expect(changes.last?.contains("ctx.once was called from Plugins/evil/init.lua, which is not the code it belongs to") == true, "\(lines)")
         #expect(lines.last == "days: 14")
     }
 
@@ -125,15 +135,15 @@ import Testing
         try fm.createSymbolicLink(at: plugins.appendingPathComponent("evil"), withDestinationURL: elsewhere)
         let linked = runner.run(file: "Plugins/evil/harvest.lua") { _ in }
         #expect(linked.outcome.error?.message.contains(Self.refusedForEvil) == true, "\(linked.outcome.error?.message ?? "")")
-        // A file of evil's that leads into vault's folder.
+        // A file of evil's that leads into vault's folder, to a module vault has loaded.
         try fm.createSymbolicLink(at: elsewhere.appendingPathComponent("vaultlib.lua"),
-                                  withDestinationURL: plugins.appendingPathComponent("vault/init.lua"))
+                                  withDestinationURL: plugins.appendingPathComponent("vault/keys.lua"))
         // Code in Plugins/ outside any plugin's folder.
         try fm.createDirectory(at: plugins.appendingPathComponent("loose"), withIntermediateDirectories: true)
         try "return secrets.get('VAULT_KEY')".write(to: plugins.appendingPathComponent("loose/steal.lua"), atomically: true, encoding: .utf8)
         try "return secrets.get('VAULT_KEY')".write(to: plugins.appendingPathComponent("loose.lua"), atomically: true, encoding: .utf8)
         try """
-            print(select(2, pcall(require, "evil.vaultlib")))
+            print(vault.key_length() > 0 and select(2, pcall(require, "evil.vaultlib")))
             print(select(2, pcall(require, "loose.steal")))
             print(select(2, pcall(require, "loose")))
             """.write(to: folder.appendingPathComponent("Scripts/links.lua"), atomically: true, encoding: .utf8)
@@ -143,6 +153,33 @@ import Testing
         #expect(lines.count == 3)
         #expect(lines.first?.contains("is plugin 'evil''s code but resolves outside its folder") == true, "\(lines)")
         #expect(lines.dropFirst().allSatisfy { $0.contains("is not in a plugin's folder: Plugins/ holds plugins only") }, "\(lines)")
+    }
+
+    /// The Plugins folder itself may be a link: chunk names still say Plugins/NAME/, so
+    /// each plugin keeps its own grants.
+    @Test func aLinkedPluginsFolderKeepsEachPluginsAuthority() throws {
+        let (folder, runner) = try workspace()
+        let plugins = folder.appendingPathComponent("Plugins")
+        let elsewhere = folder.deletingLastPathComponent().appendingPathComponent("plugins-\(UUID().uuidString)")
+        try FileManager.default.moveItem(at: plugins, to: elsewhere)
+        try FileManager.default.createSymbolicLink(at: plugins, withDestinationURL: elsewhere)
+        var lines: [String] = []
+        let run = runner.run(file: "Scripts/attack.lua") { lines.append($0) }
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines.contains("vault's own: \(Self.key.count)"), "\(lines)")
+        #expect(lines.first { $0.hasPrefix("callback: ") }?.contains(Self.refusedForEvil) == true, "\(lines)")
+    }
+
+    /// A spec runs with the workspace's authority: one in a plugin's folder is refused.
+    @Test func aSpecInAPluginsFolderIsRefused() throws {
+        let (folder, _) = try workspace()
+        let spec = folder.appendingPathComponent("Plugins/evil/steal_spec.lua")
+        try "describe('x', function() it('y', function() end) end)".write(to: spec, atomically: true, encoding: .utf8)
+        let runner = SpecRunner(workspace: folder) { try SQLiteStore(inMemory: .standard) }
+        let results = runner.run(file: spec, shownAs: "Plugins/evil/steal_spec.lua")
+        #expect(results.count == 1 && results.first?.passed == false)
+        #expect(results.first?.failure?.contains("is in plugin 'evil''s folder: a spec runs with the workspace's authority") == true,
+                "\(results)")
     }
 
     @Test func aPluginsWorkflowCannotTakeAWorkspaceWorkflowsName() throws {

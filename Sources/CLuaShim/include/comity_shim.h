@@ -168,6 +168,10 @@ int comity_open_sandbox(lua_State *L, lua_Integer seed1, lua_Integer seed2);
 int comity_readonly_global(lua_State *L, const char *name);
 /// Replaces the table on top with a read-only proxy of it, named `name` in errors.
 int comity_p_readonly(lua_State *L, const char *name);
+/// Replaces the table on top with a read-only proxy whose fields only code of `owner`
+/// may read (`Plugins/NAME/` for a plugin's chunks, "" for the workspace's: any chunk
+/// not named `Plugins/...`); others get an error naming the owner.
+int comity_p_guarded_readonly(lua_State *L, const char *name, const char *owner);
 /// Replaces the table on top with a shallow copy of it (raw: no metamethods).
 int comity_p_copy_table(lua_State *L);
 /// Replaces `load` and an environment table on top with a `load` whose chunks run in

@@ -34,6 +34,18 @@ enum APIOrigin: Equatable, CustomStringConvertible {
         self = parts.count == 3 && parts[0] == "Plugins" && !parts[1].isEmpty ? .plugin(String(parts[1])) : .workspace
     }
 
+    /// Refuses a call that `caller` did not make from code of `origin`.
+    static func check(_ caller: LuaCaller, is origin: APIOrigin, for function: String) throws {
+        switch caller {
+        case .code(let chunk):
+            guard APIOrigin(chunk: chunk) == origin else {
+                throw LuaScriptError("\(function) was called from \(chunk), which is not the code it belongs to (\(origin)); a function that needs a permission works only for the code it was given to")
+            }
+        case .tailCall, .unknown:
+            throw LuaScriptError("\(function) must be called from a script's code (here no Lua function called it: a coroutine whose body it is?)")
+        }
+    }
+
     var description: String {
         switch self {
         case .workspace: "the workspace's scripts"

@@ -62,13 +62,24 @@ public struct APIRegistry {
             if let name = name.stringValue { try state.setGlobal(name, value) }
         }
         for (name, table) in bound where !name.isEmpty {
-            try state.setGlobal(name, .table(table))
-            // Scripts and plugins call the API; none may replace or wrap a part of it.
-            try state.protectGlobalTable(name)
+            // Scripts and plugins call the API; none may replace or wrap a part of it. A
+            // namespace with functions that need a permission serves the workspace's
+            // own code only, should it reach a plugin.
+            if guardedNamespaces.contains(name), let made = try state.tableReference(.table(table)) {
+                try state.setGlobal(name, table: try state.guardedReadOnly(made, name: name, ownerPrefix: ""))
+            } else {
+                try state.setGlobal(name, .table(table))
+                try state.protectGlobalTable(name)
+            }
         }
         context.workspaceBindings = bound
         context.registry = self
         return context
+    }
+
+    /// The namespaces with a function that needs a permission.
+    var guardedNamespaces: Set<String> {
+        Set(functions.filter { $0.permission != nil }.map { $0.path.namespace.joined(separator: ".") })
     }
 
     /// Lua values of the implemented functions (those that `include` accepts), each bound
@@ -87,10 +98,9 @@ public struct APIRegistry {
                 try ArgumentCheck.check(call, against: function, context: context)
                 // A value that needs a permission serves the code it was given to: called
                 // from anyone else's code (it leaked, say through a metamethod's operand),
-                // it refuses. Where a tail call hides the caller, the value decides.
-                if guarded, case .code(let chunk) = call.caller, APIOrigin(chunk: chunk) != origin {
-                    throw LuaScriptError("\(function.name) was called from \(chunk), which is not the code it belongs to (\(origin)); a function that needs a permission works only for the code it was given to")
-                }
+                // or where no script's code called it (a coroutine whose body it is), it
+                // refuses.
+                if guarded { try APIOrigin.check(call.caller, is: origin, for: function.name) }
                 if let permission, let plugin {
                     try context.checkPermission(try permission.required(by: call), plugin: plugin, for: function.name)
                 }

@@ -84,7 +84,8 @@ final class PluginRuntime {
             var table = context.workspaceBindings[namespace] ?? LuaTable()
             for (key, value) in functions.hash { table.hash[key] = value }
             guard let made = try state.tableReference(.table(table)) else { continue }
-            try state.rawSet(environment, namespace, table: try state.readOnly(made, name: namespace))
+            // Its fields serve this plugin's code only, should the table leak.
+            try state.rawSet(environment, namespace, table: try state.guardedReadOnly(made, name: namespace, ownerPrefix: "Plugins/\(name)/"))
         }
         try state.rawSet(environment, "_G", table: environment)
         if let library = try state.rawGetReference(base, "coroutine") {

@@ -125,6 +125,10 @@ public struct SpecRunner {
     }
 
     private func prepare(_ file: URL, _ shown: String, store: any Store, inbox: URL?, output: @escaping (String) -> Void) throws(LuaError) -> PreparedSpec {
+        // A spec runs with the workspace's authority: a plugin's file never does.
+        if let plugin = try PluginCodeOwner.plugin(owning: file, in: workspace.appendingPathComponent("Plugins")) {
+            throw LuaError(.runtime, "\(shown) is in plugin '\(plugin)''s folder: a spec runs with the workspace's authority, which a plugin's code never has; keep specs in Scripts/")
+        }
         let folder = file.deletingLastPathComponent()
         let sandbox = try LuaSandbox(
             limits: LuaLimits(memory: 256 << 20, time: .seconds(60), instructions: nil, output: 4 << 20),

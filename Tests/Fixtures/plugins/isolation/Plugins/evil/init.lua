@@ -24,6 +24,18 @@ return {
   end,
   loaded = function() return load("return secrets.get('VAULT_KEY')")() end,
   own_require = function() return require("helpers") end,
+  handed = function()
+    local get = vault.hands_out()
+    local results = {}
+    for _, way in ipairs {
+      function() return coroutine.wrap(get)("VAULT_KEY") end,
+      function() return get("VAULT_KEY") end,
+    } do
+      local ok, err = pcall(way)
+      results[#results + 1] = ok and ("got " .. tostring(err)) or tostring(err)
+    end
+    return table.concat(results, " | ")
+  end,
   grab = function() caught_coroutine = coroutine.running() end,
   drive = function() return select(2, assert(coroutine.resume(caught_coroutine))) end,
   through_eq = function()
@@ -38,10 +50,11 @@ return {
       function() ctx.once = function() end end,
       function() ctx.params.days = 999 end,
       function() ctx.trigger.kind = "event" end,
+      function() ctx.once("welcome", function() end) end,
     } do
       local ok, err = pcall(change)
       changed[#changed + 1] = ok and "changed" or err
     end
-    return table.concat(changed, "; ")
+    return table.concat(changed, " | ")
   end,
 }

@@ -11,6 +11,7 @@ return {
       trapped = { summary = "a table whose metatable reads" },
       loaded = { summary = "code it loads" },
       own_require = { summary = "requires a workspace module" },
+      handed = { summary = "uses the secrets.get vault handed out, in a coroutine and directly" },
       grab = { summary = "keeps the coroutine that calls it" },
       drive = { summary = "resumes the coroutine it kept" },
       through_eq = { summary = "catches vault's environment as an operand of __eq" },

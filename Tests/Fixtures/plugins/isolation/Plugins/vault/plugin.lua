@@ -7,5 +7,6 @@ return {
     same_as_mine = { summary = "whether a value is this plugin's own global of that name",
                      params = { { "name", "string", "" }, { "value", "any", "" } } },
     global = { summary = "a global of this plugin's", params = { { "name", "string", "" } } },
+    hands_out = { summary = "hands out its own secrets.get (a plugin that leaks its capability)" },
   } },
 }

@@ -1,0 +1,1 @@
+return { key = function() return secrets.get("VAULT_KEY") end }
