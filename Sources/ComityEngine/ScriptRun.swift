@@ -44,6 +44,15 @@ public struct ScriptRun: Sendable {
     public var report: ReportDocument?
     /// The report as the runner's `renderer` (a plugin's function) wrote it.
     public var rendered: String?
+    /// For a dry run: the workflows its events would have queued, had it committed.
+    public var wouldQueue: [QueuedWorkflow] = []
 
     public var succeeded: Bool { outcome == .succeeded }
+}
+
+/// A workflow an event queues (or, in a dry run, would queue).
+public struct QueuedWorkflow: Sendable, Equatable {
+    public let workflow: String
+    /// The event that queues it: `grant.awarded`.
+    public let event: String
 }

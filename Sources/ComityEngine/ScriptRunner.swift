@@ -116,8 +116,10 @@ public struct ScriptRunner {
                     (record.recordsCreated, record.recordsChanged) = counts
                     report.events = try transaction.events(byRun: runID)
                     if dryRun {
-                        // Its audit is about to be rolled back: carry it out.
+                        // Its audit is about to be rolled back: carry it out, and what it
+                        // would have queued.
                         report.changes = try transaction.changes(byRun: runID)
+                        report.wouldQueue = triggered(by: report.events).map { QueuedWorkflow(workflow: $0.workflow.name, event: $0.event.name) }
                     } else {
                         queued = try enqueueTriggered(by: report.events, run: runID, depth: trigger.depth, in: transaction)
                         record = finished(record, report, outcome: report.duplicateOf == nil ? .succeeded : .skipped, error: nil)
@@ -178,7 +180,8 @@ public struct ScriptRunner {
             changes: outcome == .succeeded ? report.changes : [], events: outcome == .succeeded && !dryRun ? report.events : [],
             record: record, errorKind: outcome.error.map { report.errorKind(of: $0) }, queued: queued,
             retry: report.declaration?.retry ?? .none, report: outcome == .succeeded ? report.document : nil,
-            rendered: outcome == .succeeded ? report.rendered : nil)
+            rendered: outcome == .succeeded ? report.rendered : nil,
+            wouldQueue: outcome == .succeeded ? report.wouldQueue : [])
         logger.info(
             "run \(record.outcome.rawValue)",
             metadata: [
@@ -239,6 +242,7 @@ public struct ScriptRunner {
         var memoryPeak = 0
         var changes: [AuditEntry] = []
         var events: [DomainEvent] = []
+        var wouldQueue: [QueuedWorkflow] = []
         var log = RunLog(cap: nil)
         /// The last invalid value an API function refused, to tell validation errors.
         var context: APIContext?
@@ -484,20 +488,22 @@ public struct ScriptRunner {
         return try state.readOnly(ctx, name: "ctx")
     }
 
-    /// Queues every workflow an event of this run starts, in the run's transaction.
-    private func enqueueTriggered(by events: [DomainEvent], run: String, depth: Int, in transaction: any StoreTransaction) throws -> Int {
-        guard !events.isEmpty else { return 0 }
+    /// The workflows the events start, event by event in order.
+    private func triggered(by events: [DomainEvent]) -> [(workflow: WorkflowSummary, event: DomainEvent)] {
+        guard !events.isEmpty else { return [] }
         let catalog = WorkflowCatalog.current(workspace: workspace, schema: store?.schema ?? .standard, api: api, timeZone: timeZone,
                                               pluginWorkflows: plugins?.workflowFiles ?? [])
-        var count = 0
-        for event in events {
-            for workflow in catalog.triggered(by: event.name) {
-                let trigger = RunTrigger(.event, event: event.name, record: event.record, causedBy: run, depth: depth + 1)
-                try transaction.enqueue(QueuedRun(workflow: workflow.name, file: workflow.file, trigger: trigger,
-                                                  enqueuedAt: Timestamp(Date())))
-                count += 1
-            }
+        return events.flatMap { event in catalog.triggered(by: event.name).map { (workflow: $0, event: event) } }
+    }
+
+    /// Queues every workflow an event of this run starts, in the run's transaction.
+    private func enqueueTriggered(by events: [DomainEvent], run: String, depth: Int, in transaction: any StoreTransaction) throws -> Int {
+        let started = triggered(by: events)
+        for (workflow, event) in started {
+            let trigger = RunTrigger(.event, event: event.name, record: event.record, causedBy: run, depth: depth + 1)
+            try transaction.enqueue(QueuedRun(workflow: workflow.name, file: workflow.file, trigger: trigger,
+                                              enqueuedAt: Timestamp(Date())))
         }
-        return count
+        return started.count
     }
 }

@@ -221,7 +221,9 @@ extension Logger.Level: @retroactive ExpressibleByArgument {}
 /// What a dry run would have changed, record by record.
 enum ChangeReport {
     static func text(for run: ScriptRun) -> String {
-        guard !run.changes.isEmpty else { return "dry run of \(run.file): no changes\n" }
+        // What its events would have queued, had it committed.
+        let queued = run.wouldQueue.map { "  it would queue \($0.workflow) (on \($0.event))\n" }.joined()
+        guard !run.changes.isEmpty else { return "dry run of \(run.file): no changes\n" + queued }
         var text = "dry run of \(run.file): rolled back; it would have made \(run.changes.count) change(s):\n"
         var current: RecordReference?
         for change in run.changes {
@@ -237,7 +239,7 @@ enum ChangeReport {
             case .restore: text += "    restored\n"
             }
         }
-        return text
+        return text + queued
     }
 }
 

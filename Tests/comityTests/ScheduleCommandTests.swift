@@ -348,6 +348,26 @@ import Testing
         #expect(run.stderr.contains("max_trigger_depth = 2"), "\(run.stderr)")
     }
 
+    /// A dry run says which workflows its events would have queued, and queues none.
+    @Test func aDryRunSaysWhatItWouldQueue() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "Scripts/thank.lua": "return workflow { name = 'thank', on = 'grant.awarded', run = function(ctx) end }",
+            "Scripts/all.lua": "return workflow { name = 'all-grants', on = 'grant.*', run = function(ctx) end }",
+            "award.lua": """
+                local f = orgs.create { name = "Fund", country = "GB", kind = 22 }
+                local g = grants.create { title = "first", funder = f, recipient = f }
+                grants.submit(g)
+                grants.award(g)
+                """,
+        ])
+        let dry = try Comity.run(["run", "award.lua", "--dry-run"], in: folder)
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("  it would queue all-grants (on grant.submitted)\n  it would queue all-grants (on grant.awarded)\n  it would queue thank (on grant.awarded)\n"),
+                "\(dry.stdout)")
+        #expect(try runs(in: folder).count == 1)
+    }
+
     /// A run still going may yet commit: retrying it is refused until it has ended. A
     /// dry run's retry is a dry run.
     @Test func retryRefusesARunningRunAndKeepsADryRunDry() throws {
