@@ -283,7 +283,7 @@ static int p_push_swift_function(lua_State *L) {
 
 // Runs `f` protected with one light userdata argument. On failure the error's text
 // goes to the error buffer and the stack is as it was.
-static int run_protected(lua_State *L, lua_CFunction f, void *args, int nargs, int nresults) {
+int comity_run_protected(lua_State *L, lua_CFunction f, void *args, int nargs, int nresults) {
     if (!lua_checkstack(L, 4)) {
         comity_set_error(L, "stack overflow", 14);
         lua_pop(L, nargs);
@@ -318,7 +318,7 @@ static int run_protected(lua_State *L, lua_CFunction f, void *args, int nargs, i
 }
 
 int comity_push_swift_function(lua_State *L, void *context) {
-    return run_protected(L, p_push_swift_function, context, 0, 1);
+    return comity_run_protected(L, p_push_swift_function, context, 0, 1);
 }
 
 // MARK: - Protected operations
@@ -336,7 +336,7 @@ static int p_pushlstring(lua_State *L) {
 
 int comity_p_pushlstring(lua_State *L, const char *s, size_t len) {
     struct lstring_args a = {s, len};
-    return run_protected(L, p_pushlstring, &a, 0, 1);
+    return comity_run_protected(L, p_pushlstring, &a, 0, 1);
 }
 
 struct table_args {
@@ -351,7 +351,7 @@ static int p_createtable(lua_State *L) {
 
 int comity_p_createtable(lua_State *L, int narr, int nrec) {
     struct table_args a = {narr, nrec};
-    return run_protected(L, p_createtable, &a, 0, 1);
+    return comity_run_protected(L, p_createtable, &a, 0, 1);
 }
 
 // Stack inside: args, k, v, t.
@@ -370,7 +370,7 @@ int comity_p_rawset(lua_State *L, int index) {
         return LUA_ERRMEM;
     }
     lua_pushvalue(L, index);
-    return run_protected(L, p_rawset, NULL, 3, 0);
+    return comity_run_protected(L, p_rawset, NULL, 3, 0);
 }
 
 struct seti_args {
@@ -394,7 +394,7 @@ int comity_p_rawseti(lua_State *L, int index, lua_Integer n) {
     }
     lua_pushvalue(L, index);
     struct seti_args a = {n};
-    return run_protected(L, p_rawseti, &a, 2, 0);
+    return comity_run_protected(L, p_rawseti, &a, 2, 0);
 }
 
 struct userdata_args {
@@ -410,7 +410,7 @@ static int p_newuserdata(lua_State *L) {
 
 int comity_p_newuserdata(lua_State *L, size_t size, void **block) {
     struct userdata_args a = {size, NULL};
-    int status = run_protected(L, p_newuserdata, &a, 0, 1);
+    int status = comity_run_protected(L, p_newuserdata, &a, 0, 1);
     if (block) *block = a.block;
     return status;
 }
@@ -429,7 +429,7 @@ static int p_ref(lua_State *L) {
 
 int comity_p_ref(lua_State *L, int *ref) {
     struct ref_args a = {LUA_NOREF};
-    int status = run_protected(L, p_ref, &a, 1, 0);
+    int status = comity_run_protected(L, p_ref, &a, 1, 0);
     if (ref) *ref = a.ref;
     return status;
 }
@@ -447,7 +447,7 @@ int comity_p_tolstring(lua_State *L, int index) {
         return LUA_ERRMEM;
     }
     lua_pushvalue(L, index);
-    return run_protected(L, p_tolstring, NULL, 1, 1);
+    return comity_run_protected(L, p_tolstring, NULL, 1, 1);
 }
 
 // Stack inside: args, v.
@@ -472,7 +472,7 @@ int comity_p_describe_error(lua_State *L, int index) {
         return LUA_ERRMEM;
     }
     lua_pushvalue(L, index);
-    return run_protected(L, p_describe_error, NULL, 1, 1);
+    return comity_run_protected(L, p_describe_error, NULL, 1, 1);
 }
 
 struct type_name_args {
@@ -497,7 +497,7 @@ void comity_type_name(lua_State *L, int index, char *buffer, size_t capacity) {
     if (!lua_checkstack(L, 6)) return;
     lua_pushvalue(L, index);
     struct type_name_args a = {buffer, capacity};
-    if (run_protected(L, p_type_name, &a, 1, 0) != LUA_OK) snprintf(buffer, capacity, "%s", luaL_typename(L, index));
+    if (comity_run_protected(L, p_type_name, &a, 1, 0) != LUA_OK) snprintf(buffer, capacity, "%s", luaL_typename(L, index));
 }
 
 int comity_load_text(lua_State *L, const char *chunk, size_t len, const char *chunkname) {
@@ -616,7 +616,7 @@ int comity_push_object(lua_State *L, void *object, int metatable) {
     }
     lua_pushvalue(L, metatable);
     struct object_args a = {object};
-    return run_protected(L, p_push_object, &a, 1, 1);
+    return comity_run_protected(L, p_push_object, &a, 1, 1);
 }
 
 void *comity_to_object(lua_State *L, int index, const void *type_key) {
@@ -654,7 +654,7 @@ static int p_new_object_metatable(lua_State *L) {
 int comity_new_object_metatable(lua_State *L, const void *type_key, const char *name,
                                 comity_release_function release) {
     struct metatable_args a = {type_key, name, release};
-    return run_protected(L, p_new_object_metatable, &a, 0, 1);
+    return comity_run_protected(L, p_new_object_metatable, &a, 0, 1);
 }
 
 // __index of bridged objects: a field already read is answered from the object's
@@ -689,7 +689,7 @@ static int p_push_cached_index(lua_State *L) {
     return 1;
 }
 
-int comity_p_push_cached_index(lua_State *L) { return run_protected(L, p_push_cached_index, NULL, 1, 1); }
+int comity_p_push_cached_index(lua_State *L) { return comity_run_protected(L, p_push_cached_index, NULL, 1, 1); }
 
 // Stack inside: args, key, value, object.
 static int p_cache_field(lua_State *L) {
@@ -713,7 +713,7 @@ int comity_p_cache_field(lua_State *L, int object) {
         return LUA_ERRMEM;
     }
     lua_pushvalue(L, object);
-    return run_protected(L, p_cache_field, NULL, 3, 0);
+    return comity_run_protected(L, p_cache_field, NULL, 3, 0);
 }
 
 void comity_clear_field_cache(lua_State *L, int object) {
@@ -728,7 +728,7 @@ static int p_open_all(lua_State *L) {
     return 0;
 }
 
-int comity_open_all_libraries(lua_State *L) { return run_protected(L, p_open_all, NULL, 0, 0); }
+int comity_open_all_libraries(lua_State *L) { return comity_run_protected(L, p_open_all, NULL, 0, 0); }
 
 // MARK: - Who called
 

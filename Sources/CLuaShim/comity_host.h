@@ -48,6 +48,10 @@ int comity_raise_limit(lua_State *L, int kind, int level);
 /// state that was running here before (a Swift function may run another state).
 void comity_enter(lua_State *L, comity_host **outer);
 void comity_leave(lua_State *L, comity_host *outer);
+/// Runs `f` protected, its stack holding `args` (a light userdata) and then the
+/// `nargs` values on top; on failure the error's text goes to the error buffer and
+/// the stack is as it was. The state is entered for it when no call is running.
+int comity_run_protected(lua_State *L, lua_CFunction f, void *args, int nargs, int nresults);
 /// Records that `next` is the thread about to run (coroutine switches).
 void comity_switch_to(lua_State *L, lua_State *next);
 

@@ -324,23 +324,6 @@ static int p_json_decode(lua_State *L) {
 }
 
 int comity_json_decode(lua_State *L, const char *text, size_t len) {
-    if (!lua_checkstack(L, 8)) {
-        comity_set_error(L, "stack overflow", 14);
-        return LUA_ERRMEM;
-    }
     struct decode_args a = {text ? text : "", text ? len : 0};
-    lua_pushcfunction(L, p_json_decode);
-    lua_pushlightuserdata(L, &a);
-    int status = lua_pcall(L, 1, 1, 0);
-    if (status != LUA_OK) {
-        size_t n = 0;
-        const char *message = comity_tolstring_raw(L, -1, &n);
-        if (message == NULL) {
-            message = "not enough memory";
-            n = strlen(message);
-        }
-        comity_set_error(L, message, n);
-        lua_pop(L, 1);
-    }
-    return status;
+    return comity_run_protected(L, p_json_decode, &a, 0, 1);
 }

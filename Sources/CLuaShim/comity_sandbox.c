@@ -451,55 +451,30 @@ int comity_readonly_global(lua_State *L, const char *name) {
 
 // MARK: - Environments of their own (plugins)
 
-// Stack inside: args, table.
+// Stack inside: args (the name), table.
 static int p_readonly(lua_State *L) {
     lua_pushvalue(L, 2);
-    make_readonly(L, lua_tostring(L, lua_upvalueindex(1)) ? lua_tostring(L, lua_upvalueindex(1)) : "?");
+    make_readonly(L, lua_touserdata(L, 1));
     return 1;
 }
 
 int comity_p_readonly(lua_State *L, const char *name) {
-    if (!lua_checkstack(L, 8)) return LUA_ERRMEM;
-    lua_pushstring(L, name); // the proxy's name, an upvalue of the helper
-    lua_pushcclosure(L, p_readonly, 1);
-    lua_insert(L, -2);
-    lua_pushnil(L); // the args slot
-    lua_insert(L, -2);
-    int status = lua_pcall(L, 2, 1, 0);
-    if (status != LUA_OK) {
-        size_t len = 0;
-        const char *text = comity_tolstring_raw(L, -1, &len);
-        comity_set_error(L, text ? text : "cannot make a read-only table", text ? len : 29);
-        lua_pop(L, 1);
-    }
-    return status;
+    return comity_run_protected(L, p_readonly, (void *)name, 1, 1);
 }
 
-// Stack inside: table.
+// Stack inside: args, table.
 static int p_copy_table(lua_State *L) {
     lua_newtable(L);
     lua_pushnil(L);
-    while (lua_next(L, 1)) {
+    while (lua_next(L, 2)) {
         lua_pushvalue(L, -2);
         lua_insert(L, -2);
-        lua_rawset(L, 2);
+        lua_rawset(L, 3);
     }
     return 1;
 }
 
-int comity_p_copy_table(lua_State *L) {
-    if (!lua_checkstack(L, 8)) return LUA_ERRMEM;
-    lua_pushcfunction(L, p_copy_table);
-    lua_insert(L, -2);
-    int status = lua_pcall(L, 1, 1, 0);
-    if (status != LUA_OK) {
-        size_t len = 0;
-        const char *text = comity_tolstring_raw(L, -1, &len);
-        comity_set_error(L, text ? text : "cannot copy a table", text ? len : 19);
-        lua_pop(L, 1);
-    }
-    return status;
-}
+int comity_p_copy_table(lua_State *L) { return comity_run_protected(L, p_copy_table, NULL, 1, 1); }
 
 // load(chunk [, chunkname [, mode [, env]]]) whose env, when not given, is upvalue 2
 // instead of the state's globals, and whose chunk name starts with upvalue 3
@@ -526,26 +501,17 @@ static int load_in_environment(lua_State *L) {
     return lua_gettop(L);
 }
 
-// Stack inside: load, env, chunk name prefix.
+// Stack inside: args (the chunk name prefix), load, env.
 static int p_push_load_closure(lua_State *L) {
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 3);
+    lua_pushstring(L, lua_touserdata(L, 1));
     lua_pushcclosure(L, load_in_environment, 3);
     return 1;
 }
 
 int comity_p_push_load_in_environment(lua_State *L, const char *prefix) {
-    if (!lua_checkstack(L, 8)) return LUA_ERRMEM;
-    // Stack: load, env.
-    lua_pushstring(L, prefix);
-    lua_pushcfunction(L, p_push_load_closure);
-    lua_insert(L, -4);
-    int status = lua_pcall(L, 3, 1, 0);
-    if (status != LUA_OK) {
-        size_t len = 0;
-        const char *text = comity_tolstring_raw(L, -1, &len);
-        comity_set_error(L, text ? text : "cannot make load", text ? len : 16);
-        lua_pop(L, 1);
-    }
-    return status;
+    return comity_run_protected(L, p_push_load_closure, (void *)prefix, 2, 1);
 }
 
 // MARK: - Coroutines of one's own (plugins)
@@ -579,9 +545,9 @@ static int owned_only(lua_State *L) {
     return lua_gettop(L);
 }
 
-// Stack inside: the shared coroutine library (a read-only proxy).
+// Stack inside: args, the shared coroutine library (a read-only proxy).
 static int p_owned_coroutines(lua_State *L) {
-    int library = 1;
+    int library = 2;
     lua_newtable(L); // the weak set
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "k");
@@ -610,19 +576,7 @@ static int p_owned_coroutines(lua_State *L) {
     return 1;
 }
 
-int comity_p_owned_coroutines(lua_State *L) {
-    if (!lua_checkstack(L, 12)) return LUA_ERRMEM;
-    lua_pushcfunction(L, p_owned_coroutines);
-    lua_insert(L, -2);
-    int status = lua_pcall(L, 1, 1, 0);
-    if (status != LUA_OK) {
-        size_t len = 0;
-        const char *text = comity_tolstring_raw(L, -1, &len);
-        comity_set_error(L, text ? text : "cannot make the coroutine library", text ? len : 33);
-        lua_pop(L, 1);
-    }
-    return status;
-}
+int comity_p_owned_coroutines(lua_State *L) { return comity_run_protected(L, p_owned_coroutines, NULL, 1, 1); }
 
 // MARK: - Namespaces that serve their owner's code only
 
@@ -697,18 +651,6 @@ static int p_guarded_readonly(lua_State *L) {
 }
 
 int comity_p_guarded_readonly(lua_State *L, const char *name, const char *owner) {
-    if (!lua_checkstack(L, 12)) return LUA_ERRMEM;
     struct guarded_args a = {name, owner};
-    lua_pushcfunction(L, p_guarded_readonly);
-    lua_insert(L, -2);
-    lua_pushlightuserdata(L, &a);
-    lua_insert(L, -2);
-    int status = lua_pcall(L, 2, 1, 0);
-    if (status != LUA_OK) {
-        size_t len = 0;
-        const char *text = comity_tolstring_raw(L, -1, &len);
-        comity_set_error(L, text ? text : "cannot make a guarded table", text ? len : 27);
-        lua_pop(L, 1);
-    }
-    return status;
+    return comity_run_protected(L, p_guarded_readonly, &a, 1, 1);
 }

@@ -61,11 +61,12 @@ public struct APIRegistry {
         for (name, value) in bound[""]?.hash ?? [:] {
             if let name = name.stringValue { try state.setGlobal(name, value) }
         }
+        let guarded = guardedNamespaces
         for (name, table) in bound where !name.isEmpty {
             // Scripts and plugins call the API; none may replace or wrap a part of it. A
             // namespace with functions that need a permission serves the workspace's
             // own code only, should it reach a plugin.
-            if guardedNamespaces.contains(name), let made = try state.tableReference(.table(table)) {
+            if guarded.contains(name), let made = try state.tableReference(.table(table)) {
                 try state.setGlobal(name, table: try state.guardedReadOnly(made, name: name, ownerPrefix: ""))
             } else {
                 try state.setGlobal(name, .table(table))
