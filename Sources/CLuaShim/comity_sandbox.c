@@ -6,6 +6,7 @@
 #include "comity_library.h"
 #include "comity_pattern.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char PROTECTED_KEY = 0;
@@ -40,9 +41,27 @@ static int sb_pcall(lua_State *L) {
     return finish_pcall(L, status, 0);
 }
 
+// The message handler xpcall really installs: once a limit is hit, the script's own
+// handler is not called. Lua calls a handler for an error raised in a hook while hooks
+// are still off, so a handler that loops would never be stopped.
+static int limit_aware_handler(lua_State *L) {
+    if (atomic_load(&HOST(L)->limit_hit) != COMITY_LIMIT_NONE) {
+        lua_settop(L, 1);
+        return 1;
+    }
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, 1);
+    return 1;
+}
+
 static int sb_xpcall(lua_State *L) {
     int n = lua_gettop(L);
     luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, limit_aware_handler, 1);
+    lua_replace(L, 2);
     lua_pushboolean(L, 1);
     lua_pushvalue(L, 1);
     lua_rotate(L, 3, 2); // f, handler, true, f, args...
@@ -98,7 +117,10 @@ static int wrap_resume(lua_State *L) {
     if (r >= 0) return r;
     int status = lua_status(co);
     if (status != LUA_OK && status != LUA_YIELD) {
-        lua_resetthread(co); // runs its pending __close handlers
+        // Runs its pending __close handlers, on its own stack: armed like a resume.
+        comity_switch_to(L, co);
+        lua_resetthread(co);
+        comity_switch_to(L, L);
         lua_settop(co, 0);
     }
     if (lua_type(L, -1) == LUA_TSTRING) {
@@ -118,13 +140,18 @@ static int sb_wrap(lua_State *L) {
     return 1;
 }
 
-// The original function is upvalue 1; the limit is checked after it returns.
-static int call_then_check(lua_State *L) {
+// coroutine.close(co) runs co's pending __close handlers on co's stack: co is the
+// running thread for the limits meanwhile, so a trip arms its hook.
+static int sb_close(lua_State *L) {
+    lua_State *co = lua_tothread(L, 1);
     int n = lua_gettop(L);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
-    lua_call(L, n, LUA_MULTRET);
+    if (co != NULL && co != L) comity_switch_to(L, co);
+    int status = lua_pcall(L, n, LUA_MULTRET, 0);
+    if (co != NULL && co != L) comity_switch_to(L, L);
     check_limit(L);
+    if (status != LUA_OK) return lua_error(L);
     return lua_gettop(L);
 }
 
@@ -381,7 +408,7 @@ static int p_open_sandbox(lua_State *L) {
 
     open_library(L, LUA_COLIBNAME, luaopen_coroutine);
     static const char *const co_names[] = {"create", "isyieldable", "running", "status", "yield", NULL};
-    static const struct wrap co_wrapped[] = {{"close", call_then_check}, {NULL, NULL}};
+    static const struct wrap co_wrapped[] = {{"close", sb_close}, {NULL, NULL}};
     copy_fields(L, -1, co_names, co_wrapped);
     lua_pushcfunction(L, sb_resume);
     lua_setfield(L, -2, "resume");
@@ -595,9 +622,16 @@ static int called_by_owner(lua_State *L, const char *owner) {
 static int refuse_foreign(lua_State *L) {
     const char *name = lua_tostring(L, lua_upvalueindex(3));
     const char *owner = lua_tostring(L, lua_upvalueindex(2));
-    return luaL_error(L, "'%s' here belongs to %s%s%s, and serves only its code", name ? name : "?",
-                      owner && owner[0] ? "plugin '" : "the workspace's scripts", owner && owner[0] ? owner + 8 : "",
-                      owner && owner[0] ? "' (its own values)" : "");
+    if (owner == NULL || owner[0] == '\0') {
+        return luaL_error(L, "'%s' here belongs to the workspace's scripts, and serves only their code", name ? name : "?");
+    }
+    // "Plugins/NAME/": the plugin's name without the slash (lua_pushfstring has no %.*s).
+    char plugin[256];
+    snprintf(plugin, sizeof plugin, "%s", owner + 8);
+    size_t length = strlen(plugin);
+    if (length > 0 && plugin[length - 1] == '/') plugin[length - 1] = '\0';
+    return luaL_error(L, "'%s' here belongs to plugin '%s' (its own values), and serves only its code",
+                      name ? name : "?", plugin);
 }
 
 // Upvalues: 1 the real table, 2 the owner, 3 the name.
@@ -608,10 +642,30 @@ static int guarded_index(lua_State *L) {
     return 1;
 }
 
+// Upvalues as guarded_index's. An owner's write goes to the real table.
+static int guarded_newindex(lua_State *L) {
+    if (!called_by_owner(L, lua_tostring(L, lua_upvalueindex(2)))) return refuse_foreign(L);
+    lua_settop(L, 3);
+    lua_rawset(L, lua_upvalueindex(1));
+    return 0;
+}
+
+// The iterator `pairs` gives checks its caller too: handed to other code, it walks
+// nothing for it.
+static int guarded_next(lua_State *L) {
+    if (!called_by_owner(L, lua_tostring(L, lua_upvalueindex(2)))) return refuse_foreign(L);
+    lua_settop(L, 2);
+    if (lua_next(L, lua_upvalueindex(1))) return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
 static int guarded_pairs(lua_State *L) {
     if (!called_by_owner(L, lua_tostring(L, lua_upvalueindex(2)))) return refuse_foreign(L);
     lua_pushvalue(L, lua_upvalueindex(1));
-    lua_pushcclosure(L, readonly_next, 1);
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushvalue(L, lua_upvalueindex(3));
+    lua_pushcclosure(L, guarded_next, 3);
     lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
@@ -619,6 +673,7 @@ static int guarded_pairs(lua_State *L) {
 
 struct guarded_args {
     const char *name, *owner;
+    int writable;
 };
 
 // Stack inside: args, real table.
@@ -631,8 +686,15 @@ static int p_guarded_readonly(lua_State *L) {
     lua_pushstring(L, a->name);
     lua_pushcclosure(L, guarded_index, 3);
     lua_setfield(L, -2, "__index");
-    lua_pushstring(L, a->name);
-    lua_pushcclosure(L, readonly_newindex, 1);
+    if (a->writable) {
+        lua_pushvalue(L, 2);
+        lua_pushstring(L, a->owner);
+        lua_pushstring(L, a->name);
+        lua_pushcclosure(L, guarded_newindex, 3);
+    } else {
+        lua_pushstring(L, a->name);
+        lua_pushcclosure(L, readonly_newindex, 1);
+    }
     lua_setfield(L, -2, "__newindex");
     lua_pushvalue(L, 2);
     lua_pushstring(L, a->owner);
@@ -651,6 +713,11 @@ static int p_guarded_readonly(lua_State *L) {
 }
 
 int comity_p_guarded_readonly(lua_State *L, const char *name, const char *owner) {
-    struct guarded_args a = {name, owner};
+    struct guarded_args a = {name, owner, 0};
+    return comity_run_protected(L, p_guarded_readonly, &a, 1, 1);
+}
+
+int comity_p_guarded_view(lua_State *L, const char *name, const char *owner) {
+    struct guarded_args a = {name, owner, 1};
     return comity_run_protected(L, p_guarded_readonly, &a, 1, 1);
 }

@@ -131,6 +131,14 @@ extension LuaState {
         return try popReference()
     }
 
+    /// As ``guardedReadOnly(_:name:ownerPrefix:)``, but the owner's code may also write
+    /// to the table through the proxy (a plugin's `_G`: its own globals).
+    public func guardedView(_ table: LuaReference, name: String, ownerPrefix: String) throws(LuaError) -> LuaReference {
+        try push(table)
+        try check(name.withCString { name in ownerPrefix.withCString { comity_p_guarded_view(pointer, name, $0) } })
+        return try popReference()
+    }
+
     /// `table[key]` kept in Lua by reference (a table stays that table, a read-only
     /// proxy stays the proxy); nil when the field is nil.
     public func rawGetReference(_ table: LuaReference, _ key: String) throws(LuaError) -> LuaReference? {

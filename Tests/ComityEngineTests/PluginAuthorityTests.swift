@@ -91,9 +91,18 @@ import Testing
     /// environment that way, but vault's functions serve vault's code only.
     @Test func aCapabilityThatLeaksRefusesOtherCode() throws {
         let lines = try attack()
-        // The environment caught: its namespace serves vault's code only.
-        #expect(lines["eq operand"]?.contains("'secrets' here belongs to plugin 'vault/' (its own values), and serves only its code") == true,
-                "\(lines["eq operand"] ?? "none")")
+        // The environment caught (vault's `_G`) serves vault's code only: none of its
+        // functions (`secrets`, `load`, `require`) can be read from it, nothing written.
+        for label in ["eq operand", "eq load", "eq require", "eq write"] {
+            #expect(lines[label]?.contains("'_G' here belongs to plugin 'vault' (its own values), and serves only its code") == true,
+                    "\(label): \(lines[label] ?? "none")")
+        }
+        #expect(lines["vault's own after eq write"] == "\(Self.key.count)")
+        // vault's namespace caught the same way, and the iterator pairs gives for it.
+        #expect(lines["eq namespace"]?.contains("'secrets' here belongs to plugin 'vault' (its own values)") == true,
+                "\(lines["eq namespace"] ?? "none")")
+        #expect(lines["eq iterator"]?.contains("'secrets' here belongs to plugin 'vault' (its own values)") == true,
+                "\(lines["eq iterator"] ?? "none")")
         // The function vault handed out: refused from evil's code, and from a coroutine
         // whose body it is (no script's code calls it there).
         let handed = lines["handed out"]?.components(separatedBy: " | ") ?? []

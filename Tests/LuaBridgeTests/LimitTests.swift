@@ -22,6 +22,25 @@ import Testing
          "__close handler that loops"),
         ("local t = setmetatable({}, { __index = function(t, k) return t[k + 1] end }) pcall(function() return t[1] end) while true do end",
          "deep __index chain then loop"),
+        // Lua calls a message handler for an error raised in a hook with hooks still off.
+        ("xpcall(error, function(e) while true do end end, 'x')", "xpcall handler that loops"),
+        ("xpcall(function() while true do end end, function(e) while true do end end)", "loop, then a handler that loops"),
+        ("coroutine.wrap(function() xpcall(error, function() while true do end end, 'x') end)()", "handler that loops in a coroutine"),
+        // A coroutine's __close handlers run on its own stack, when it is closed.
+        ("""
+         local co = coroutine.create(function()
+           local x <close> = setmetatable({}, { __close = function() while true do end end })
+           coroutine.yield()
+         end)
+         coroutine.resume(co)
+         pcall(coroutine.close, co)
+         while true do end
+         """, "__close of a closed coroutine that loops"),
+        ("""
+         local loop = setmetatable({}, { __close = function() while true do end end })
+         pcall(coroutine.wrap(function() local x <close> = loop; error("e") end))
+         while true do end
+         """, "__close of a failed wrapped coroutine that loops"),
     ])
     func timeLimitEndsTheRun(source: String, what: String) throws {
         let error = try failure(source, limits: shortLimits)

@@ -172,6 +172,8 @@ int comity_p_readonly(lua_State *L, const char *name);
 /// may read (`Plugins/NAME/` for a plugin's chunks, "" for the workspace's: any chunk
 /// not named `Plugins/...`); others get an error naming the owner.
 int comity_p_guarded_readonly(lua_State *L, const char *name, const char *owner);
+/// The same, but the owner's code may also write to the table through it (a plugin's `_G`).
+int comity_p_guarded_view(lua_State *L, const char *name, const char *owner);
 /// Replaces the table on top with a shallow copy of it (raw: no metamethods).
 int comity_p_copy_table(lua_State *L);
 /// Replaces `load` and an environment table on top with a `load` whose chunks run in

@@ -87,7 +87,9 @@ final class PluginRuntime {
             // Its fields serve this plugin's code only, should the table leak.
             try state.rawSet(environment, namespace, table: try state.guardedReadOnly(made, name: namespace, ownerPrefix: "Plugins/\(name)/"))
         }
-        try state.rawSet(environment, "_G", table: environment)
+        // `_G` is a view of the environment that serves only this plugin's code: caught
+        // by other code (as the operand of a metamethod), it reads and writes nothing.
+        try state.rawSet(environment, "_G", table: try state.guardedView(environment, name: "_G", ownerPrefix: "Plugins/\(name)/"))
         if let library = try state.rawGetReference(base, "coroutine") {
             try state.rawSet(environment, "coroutine", table: try state.readOnly(try state.ownCoroutines(from: library), name: "coroutine"))
         }

@@ -1,4 +1,11 @@
 local function steal() return secrets.get("VAULT_KEY") end
+local library_pairs = pairs -- poison() replaces the global one later
+-- vault compares one of its globals with what it is given: __eq hands evil that global.
+local function caught(name)
+  local c
+  vault.same_as_mine(name, setmetatable({}, { __eq = function(a) c = a; return false end }))
+  return c
+end
 return {
   through_callback = function() return vault.each({ 1 }, function() return steal() end)[1] end,
   mail_through_callback = function()
@@ -38,6 +45,15 @@ return {
   end,
   grab = function() caught_coroutine = coroutine.running() end,
   drive = function() return select(2, assert(coroutine.resume(caught_coroutine))) end,
+  eq_load = function() return caught("_G").load("return secrets.get('VAULT_KEY')")() end,
+  eq_require = function() return caught("_G").require("vault.keys").key() end,
+  eq_write = function() caught("_G").secrets = { get = function() return "forged" end } end,
+  eq_namespace = function() return caught("secrets").get("VAULT_KEY") end,
+  eq_iterator = function()
+    local next_of = vault.each({ caught("secrets") }, library_pairs)[1]
+    local _, get = next_of(caught("secrets"), nil)
+    return vault.each({ "VAULT_KEY" }, get)[1]
+  end,
   through_eq = function()
     local caught
     vault.same_as_mine("_G", setmetatable({}, { __eq = function(a) caught = a; return false end }))
