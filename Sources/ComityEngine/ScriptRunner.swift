@@ -119,9 +119,9 @@ public struct ScriptRunner {
                         // Its audit is about to be rolled back: carry it out, and what it
                         // would have queued.
                         report.changes = try transaction.changes(byRun: runID)
-                        report.wouldQueue = triggered(by: report.events).map { QueuedWorkflow(workflow: $0.workflow.name, event: $0.event.name) }
+                        report.wouldQueue = EventTriggers(runner: self).started(by: report.events).map { QueuedWorkflow(workflow: $0.workflow.name, event: $0.event.name) }
                     } else {
-                        queued = try enqueueTriggered(by: report.events, run: runID, depth: trigger.depth, in: transaction)
+                        queued = try EventTriggers(runner: self).enqueue(report.events, causedBy: runID, depth: trigger.depth, in: transaction)
                         record = finished(record, report, outcome: report.duplicateOf == nil ? .succeeded : .skipped, error: nil)
                         do {
                             try beforeCommit?(transaction, runID)
@@ -486,24 +486,5 @@ public struct ScriptRunner {
         ]
         for (name, value) in fields { try state.rawSet(ctx, name, value) }
         return try state.readOnly(ctx, name: "ctx")
-    }
-
-    /// The workflows the events start, event by event in order.
-    private func triggered(by events: [DomainEvent]) -> [(workflow: WorkflowSummary, event: DomainEvent)] {
-        guard !events.isEmpty else { return [] }
-        let catalog = WorkflowCatalog.current(workspace: workspace, schema: store?.schema ?? .standard, api: api, timeZone: timeZone,
-                                              pluginWorkflows: plugins?.workflowFiles ?? [])
-        return events.flatMap { event in catalog.triggered(by: event.name).map { (workflow: $0, event: event) } }
-    }
-
-    /// Queues every workflow an event of this run starts, in the run's transaction.
-    private func enqueueTriggered(by events: [DomainEvent], run: String, depth: Int, in transaction: any StoreTransaction) throws -> Int {
-        let started = triggered(by: events)
-        for (workflow, event) in started {
-            let trigger = RunTrigger(.event, event: event.name, record: event.record, causedBy: run, depth: depth + 1)
-            try transaction.enqueue(QueuedRun(workflow: workflow.name, file: workflow.file, trigger: trigger,
-                                              enqueuedAt: Timestamp(Date())))
-        }
-        return started.count
     }
 }

@@ -24,16 +24,32 @@ public final class WorkspaceSession {
     private var number = 0
     /// Set once a limit is hit: the state cannot be used any more.
     private var ended: String?
+    /// The session's id in the audit and, when it writes, in the run history.
+    public let runID = RunRecord.replPrefix + UUID().uuidString.lowercased()
+    /// The workflows a committed statement's events start are queued with its commit.
+    private let triggers: EventTriggers?
+    /// Runs queued by the last statement: the caller runs them (`TriggerQueue`).
+    public private(set) var lastQueued = 0
+    /// Events of the session committed so far (their runs are queued already).
+    private var eventsQueued = 0
+    /// A writing session's entry in the run history, saved with each commit.
+    private var record: RunRecord?
+    private var log = RunLog(cap: 1 << 20)
+    private var failedStatements = 0
+    private var firstFailure: String?
 
     /// - Parameters:
     ///   - write: commit each statement that succeeds; otherwise every statement is
     ///     rolled back.
     ///   - output: receives what statements print.
+    ///   - triggers: queue what committed statements' events start; nil queues nothing.
     public init(workspace: URL, store: any Store, api: APIRegistry, plugins: PluginCatalog?, timeZone: TimeZone,
-                write: Bool, limits: LuaLimits = .default, output: @escaping (String) -> Void) throws(LuaError) {
+                write: Bool, limits: LuaLimits = .default, triggers: EventTriggers? = nil,
+                output: @escaping (String) -> Void) throws(LuaError) {
         self.store = store
         self.write = write
         self.limits = limits
+        self.triggers = write ? triggers : nil
         sandbox = try LuaSandbox(
             limits: limits,
             moduleRoots: [workspace.appendingPathComponent("Scripts"), workspace.appendingPathComponent("Plugins")],
@@ -42,7 +58,7 @@ public final class WorkspaceSession {
         try state.setGlobal("params", .table(LuaTable()))
         try WorkflowDeclaration.install(in: state, schema: store.schema)
         let context = try api.install(in: sandbox, now: Timestamp(Date()), timeZone: timeZone, schema: store.schema,
-                                      transaction: ForwardingTransaction(source), run: "repl-\(UUID().uuidString.lowercased())")
+                                      transaction: ForwardingTransaction(source), run: runID)
         context.inbox = workspace.appendingPathComponent("inbox")
         context.secrets = SecretStore(workspace: workspace)
         try ReportValues.installReport(in: state, context: context, records: context.records)
@@ -77,23 +93,83 @@ public final class WorkspaceSession {
         }
         sandbox.changeLimits(limits) // each statement gets the whole time limit
         defer { sandbox.close() }
+        lastQueued = 0
         do {
             let values = try store.write(commit: write) { transaction -> [LuaValue] in
                 source.current = transaction
                 defer { source.current = nil }
-                return try state.call(chunk, [])
+                let values = try state.call(chunk, [])
+                if write { try committing(text, in: transaction) }
+                return values
             }
             return .values(try values.map { try show($0, depth: 0) })
         } catch let error as LuaError {
             if case .limit = error.kind {
                 // A state that hit a limit cannot go on.
                 ended = "the session hit a limit and has ended; start comity repl again"
-                return .failed(error.message + " (" + (ended ?? "") + ")")
+                return failed(text, error.message + " (" + (ended ?? "") + ")")
             }
-            return .failed(error.message)
+            return failed(text, error.message)
         } catch {
-            return .failed("\(error)")
+            return failed(text, "\(error)")
         }
+    }
+
+    /// In a writing statement's transaction, before it commits: queues what its events
+    /// start, and saves the session's record with what it has done so far.
+    private func committing(_ text: String, in transaction: any StoreTransaction) throws {
+        let events = try transaction.events(byRun: runID)
+        let new = Array(events.dropFirst(eventsQueued))
+        let queued = try triggers?.enqueue(new, causedBy: runID, depth: 0, in: transaction) ?? 0
+        let counts = try transaction.changeCounts(byRun: runID)
+        // The history keeps sessions that changed something.
+        guard self.record != nil || counts != (0, 0) || queued > 0 else {
+            eventsQueued = events.count
+            return
+        }
+        var record = self.record ?? RunRecord(
+            id: runID, workflow: nil, file: "repl", contentHash: "", trigger: .manual, parameters: [:],
+            clock: Timestamp(Date()), startedAt: Timestamp(Date()))
+        var log = self.log
+        log.append("statement \(number): " + Self.oneLine(text))
+        (record.recordsCreated, record.recordsChanged) = counts
+        record.log = log.lines
+        try transaction.saveRun(record)
+        // Only once the commit is certain (the caller's transaction may still fail).
+        self.record = record
+        self.log = log
+        eventsQueued = events.count
+        lastQueued = queued
+    }
+
+    private func failed(_ text: String, _ message: String) -> Outcome {
+        if write {
+            failedStatements += 1
+            if firstFailure == nil { firstFailure = message }
+            log.append("statement \(number) failed (rolled back): " + Self.oneLine(text) + " -- " + message)
+        }
+        return .failed(message)
+    }
+
+    /// Ends a writing session's record in the run history: `succeeded` when every
+    /// statement did, `partial` when some failed (the others are kept). A session that
+    /// committed nothing leaves no record: it changed nothing.
+    public func finish() throws {
+        guard write, var record else { return }
+        record.endedAt = Timestamp(Date())
+        record.outcome = failedStatements == 0 ? .succeeded : .partial
+        if let firstFailure {
+            record.error = "\(failedStatements) statement(s) failed and were rolled back; the first: \(firstFailure)"
+        }
+        record.log = log.lines
+        let finished = record
+        try store.write(commit: true) { try $0.saveRun(finished) }
+        self.record = finished
+    }
+
+    private static func oneLine(_ text: String) -> String {
+        let line = text.replacingOccurrences(of: "\n", with: " ")
+        return line.count > 200 ? String(line.prefix(200)) + "..." : line
     }
 
     /// Runs `source` (a chunk) with `globals` set first, in a transaction rolled back

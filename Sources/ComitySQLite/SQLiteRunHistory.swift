@@ -80,7 +80,9 @@ extension SQLiteTransaction {
             try db.execute(
                 sql: """
                     UPDATE runs SET outcome = 'interrupted', ended_at = ?,
-                      error = 'the process running it stopped before the run ended (a crash, SIGKILL or power loss); nothing it wrote was kept'
+                      error = CASE WHEN id LIKE 'repl-%'
+                        THEN 'the repl session''s process stopped before the session ended; the statements it committed are kept'
+                        ELSE 'the process running it stopped before the run ended (a crash, SIGKILL or power loss); nothing it wrote was kept' END
                     WHERE id = ?
                     """,
                 arguments: [at.secondsSince1970, id])

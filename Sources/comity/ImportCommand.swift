@@ -2,6 +2,7 @@ import ArgumentParser
 import ComityCore
 import ComityEngine
 import Foundation
+import Logging
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,10 @@ struct ImportCommand: ParsableCommand {
             record updates it, so importing the same file twice changes nothing. Each rejected \
             row is reported with its line and reason and written, with a `reason` column, to \
             FILE.rejects.csv beside the input; the other rows are imported, or none with \
-            --strict. Exit status 1 when a row was rejected.
+            --strict. The import is one run in the history (`comity runs`): `partial` when rows \
+            were rejected. The workflows its events start (an imported awarded grant's \
+            grant.awarded) are queued with its commit and run after it. Exit status 1 when a \
+            row was rejected or a run it started failed.
             """
     )
 
@@ -33,13 +37,19 @@ struct ImportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The database to use instead of the workspace's.", valueName: "path"))
     var database: String?
 
+    @Option(help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel: Logger.Level = .warning
+
     func validate() throws { try ExchangeFormatOption.check(format, for: kind.type) }
 
     func run() throws {
+        CommandLogging.bootstrap(logLevel)
         let opened = try OpenedWorkspace.open(database: database)
         let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
         let chosen = format?.plain ?? ExchangeFormat(path: file)
-        let importer = RecordImport(store: opened.store, timeZone: opened.workspace.timeZone)
+        let runner = opened.runner(logger: Logger(label: "comity.import"))
+        // The workflows its events start are queued with its commit, and run after it.
+        let importer = RecordImport(store: opened.store, timeZone: opened.workspace.timeZone, triggers: EventTriggers(runner: runner))
         var input: (header: [String], rows: [RecordImport.Row]) = ([], [])
         let summary: RecordImport.Summary
         do {
@@ -75,10 +85,9 @@ struct ImportCommand: ParsableCommand {
             try writeRejects(summary.rejected, header: input.header, to: rejects)
         }
         Output.print(summary.text(file: file))
-        if !summary.rejected.isEmpty {
-            Output.print("rejected rows: \(file).rejects.csv")
-            throw ExitCode(1)
-        }
+        if !summary.rejected.isEmpty { Output.print("rejected rows: \(file).rejects.csv") }
+        let failed = summary.queued > 0 ? try QueuedRunsDrain.run(runner) : 0
+        if !summary.rejected.isEmpty || failed > 0 { throw ExitCode(1) }
     }
 
     private func writeRejects(_ rejected: [RecordImport.Rejected], header: [String], to path: String) throws {

@@ -96,7 +96,7 @@ enum TerminalStyle {
         guard enabled else { return text }
         switch text {
         case "succeeded": return "\u{1B}[32m\(text)\u{1B}[0m"
-        case "running", "skipped": return "\u{1B}[33m\(text)\u{1B}[0m"
+        case "running", "skipped", "partial": return "\u{1B}[33m\(text)\u{1B}[0m"
         default: return "\u{1B}[31m\(text)\u{1B}[0m"
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ComityCore
 import ComityEngine
 import Foundation
+import Logging
 
 struct ReplCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,20 +13,27 @@ struct ReplCommand: ParsableCommand {
             things on real data and keep nothing. An expression's values are printed; a statement \
             that is not finished asks for more lines ("..>"). Globals stay between statements, \
             locals do not. Input is kept in .comity/repl_history; for line editing run it under \
-            rlwrap (rlwrap comity repl). Ctrl-D ends the session.
+            rlwrap (rlwrap comity repl). Ctrl-D ends the session. With --write, the workflows a \
+            committed statement's events start are queued and run after it, and the session is \
+            one run in the history (`partial` when statements failed). Piped input exits 1 when \
+            any statement failed.
             """)
 
     @Flag(help: "Commit each statement that succeeds.")
     var write = false
 
+    @Option(help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel: Logger.Level = .warning
+
     func run() throws {
+        CommandLogging.bootstrap(logLevel)
         let opened = try OpenedWorkspace.open()
         let runner = opened.runner(logger: .init(label: "comity.repl"))
         let session: WorkspaceSession
         do {
             session = try WorkspaceSession(
                 workspace: opened.workspace.folder, store: opened.store, api: runner.api, plugins: runner.plugins,
-                timeZone: opened.workspace.timeZone, write: write) { Output.print($0) }
+                timeZone: opened.workspace.timeZone, write: write, triggers: EventTriggers(runner: runner)) { Output.print($0) }
         } catch {
             throw CommandFailure.report(error.message)
         }
@@ -35,6 +43,7 @@ struct ReplCommand: ParsableCommand {
             Output.print("comity \(ComityVersion.current) repl: \(write ? "statements are committed (--write)" : "every statement is rolled back (start with --write to keep changes)"); Ctrl-D ends")
         }
         var pending = ""
+        var failures = 0
         while true {
             if interactive {
                 Output.print(pending.isEmpty ? "comity> " : "..> ", terminator: "")
@@ -49,12 +58,24 @@ struct ReplCommand: ParsableCommand {
             pending = ""
             switch outcome {
             case .values(let values): if !values.isEmpty { Output.print(values.joined(separator: "\t")) }
-            case .failed(let message): Output.error("error: \(message)\n")
+            case .failed(let message):
+                failures += 1
+                Output.error("error: \(message)\n")
             case .incomplete: break
             }
+            // The workflows the statement's events started run now, as after `comity run`.
+            if session.lastQueued > 0 { failures += try QueuedRunsDrain.run(runner) }
+        }
+        do {
+            try session.finish()
+        } catch {
+            Output.error("error: the session's end could not be recorded in the run history: \(error)\n")
+            failures += 1
         }
         if !pending.isEmpty { throw CommandFailure.report("the input ended inside a statement: \(pending)") }
         if interactive { Output.print() }
+        // Piped statements are a script: one that failed fails the command.
+        if failures > 0 && !interactive { throw ExitCode(1) }
     }
 
     /// Appends a statement to the history file (the folder exists: the database is in it).

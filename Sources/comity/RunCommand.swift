@@ -122,16 +122,7 @@ struct RunCommand: ParsableCommand {
                 if failFast { break }
             }
             // The workflows its events queued run now, each in its own transaction.
-            if run.queued > 0 {
-                var queueRunner = runner
-                queueRunner.now = runner.now
-                for triggered in try TriggerQueue(runner: queueRunner).drain(output: { Output.print($0) }) {
-                    if let error = triggered.outcome.error {
-                        failures += 1
-                        Output.error("\(triggered.workflowName ?? triggered.file) (triggered by \(triggered.record.trigger.summary)): " + ErrorReport.text(for: error))
-                    }
-                }
-            }
+            if run.queued > 0 { failures += try QueuedRunsDrain.run(runner) }
         }
         if failures > 0 { throw ExitCode(1) }
     }

@@ -18,7 +18,7 @@ struct RunsCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Only runs of this workflow.", valueName: "name"))
         var workflow: String?
 
-        @Flag(help: "Only runs that did not succeed (failed, limit, cancelled, interrupted).")
+        @Flag(help: "Only runs that did not succeed (failed, limit, cancelled, interrupted, partial).")
         var failed = false
 
         @Option(help: ArgumentHelp("Only runs started at or after this time (ISO 8601).", valueName: "time"))
@@ -46,7 +46,7 @@ struct RunsCommand: ParsableCommand {
             for run in runs {
                 let name = run.workflow ?? run.file
                 let counts = "+\(run.recordsCreated) ~\(run.recordsChanged)"
-                Output.print("\(run.id.prefix(8))  \(run.startedAt)  \(TerminalStyle.outcome(run.outcome.rawValue))  \(name)  \(run.trigger.summary)  \(counts)"
+                Output.print("\(RunRecord.shortID(run.id))  \(run.startedAt)  \(TerminalStyle.outcome(run.outcome.rawValue))  \(name)  \(run.trigger.summary)  \(counts)"
                       + (run.attempt > 1 ? "  attempt \(run.attempt)" : "") + (run.dryRun ? "  (dry run)" : ""))
             }
         }
@@ -72,7 +72,7 @@ struct RunsCommand: ParsableCommand {
             }
             Output.print("run \(run.id)")
             Output.print("  workflow: \(run.workflow ?? "-")  file: \(run.file)  sha256: \(run.contentHash.prefix(16))")
-            Output.print("  trigger: \(run.trigger.summary)" + (run.trigger.causedBy.map { ", caused by run \($0.prefix(8))" } ?? "")
+            Output.print("  trigger: \(run.trigger.summary)" + (run.trigger.causedBy.map { ", caused by run \(RunRecord.shortID($0))" } ?? "")
                   + (run.attempt > 1 ? ", attempt \(run.attempt)" : ""))
             if !run.parameters.isEmpty {
                 Output.print("  parameters: " + run.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
@@ -113,8 +113,12 @@ struct RunsCommand: ParsableCommand {
             // Its process may still commit it: a retry now would make two records of one
             // piece of work. A run whose process ended was marked interrupted on open.
             if previous.outcome == .running {
-                throw CommandFailure.report("run \(previous.id.prefix(8)) is still running (process \(previous.processID)); "
+                throw CommandFailure.report("run \(RunRecord.shortID(previous.id)) is still running (process \(previous.processID)); "
                     + "retry it once it has ended, or been marked interrupted")
+            }
+            guard previous.isScriptRun else {
+                let what = previous.id.hasPrefix(RunRecord.importPrefix) ? "an import of \(previous.file); import the file again" : "a repl session"
+                throw CommandFailure.report("run \(RunRecord.shortID(previous.id)) is \(what): it has no script to run again")
             }
             var runner = opened.runner(logger: Logger(label: "comity.run"))
             runner.parameters = previous.parameters
@@ -124,7 +128,7 @@ struct RunsCommand: ParsableCommand {
             trigger.causedBy = previous.id
             let path = previous.file.hasPrefix("/") ? previous.file : opened.workspace.folder.appendingPathComponent(previous.file).path
             let run = runner.run(file: path, shownAs: previous.file, trigger: trigger, attempt: previous.attempt + 1) { Output.print($0) }
-            Output.print("run \(run.id): \(run.record.outcome.rawValue) (retry of \(previous.id.prefix(8)), attempt \(run.record.attempt))")
+            Output.print("run \(run.id): \(run.record.outcome.rawValue) (retry of \(RunRecord.shortID(previous.id)), attempt \(run.record.attempt))")
             let queued = try TriggerQueue(runner: runner).drain { Output.print($0) }
             if let error = run.outcome.error {
                 Output.error(ErrorReport.text(for: error))

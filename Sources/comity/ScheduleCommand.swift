@@ -20,6 +20,7 @@ struct ScheduleCommand: ParsableCommand {
         var json = false
 
         func run() throws {
+            CommandLogging.bootstrap(.warning) // the scheduler's notices belong in a daemon's log
             let opened = try OpenedWorkspace.open()
             let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"))
             try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
@@ -60,6 +61,7 @@ struct ScheduleCommand: ParsableCommand {
         var name: String
 
         func run() throws {
+            CommandLogging.bootstrap(.warning) // the scheduler's notices belong in a daemon's log
             let opened = try OpenedWorkspace.open()
             let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"))
             do {
@@ -88,6 +90,7 @@ struct ScheduleCommand: ParsableCommand {
         }
 
         func run() throws {
+            CommandLogging.bootstrap(.warning) // the scheduler's notices belong in a daemon's log
             let opened = try OpenedWorkspace.open()
             let start = try now.map { try parsedTime($0, option: "--now", zone: opened.workspace.timeZone) }
             let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"), now: start)
@@ -194,6 +197,7 @@ struct ScheduleCommand: ParsableCommand {
         }
 
         func run() throws {
+            CommandLogging.bootstrap(.warning) // the scheduler's notices belong in a daemon's log
             let workspace = try? Workspace.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             let zone = timeZone.flatMap(TimeZone.init(identifier:)) ?? workspace?.timeZone ?? .gmt
             let schedule: CronSchedule

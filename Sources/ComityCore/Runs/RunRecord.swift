@@ -6,7 +6,9 @@ public struct RunRecord: Sendable, Equatable {
     public enum Outcome: String, Sendable, CaseIterable {
         /// Started and not yet ended; found so after a crash, it becomes `interrupted`.
         /// `skipped`: a workflow's `dedupe` key had run already, so this trigger ran nothing.
-        case running, succeeded, failed, limit, cancelled, interrupted, skipped
+        /// `partial`: an import kept its valid rows and rejected others, or a repl session
+        /// kept the statements that succeeded while others failed.
+        case running, succeeded, failed, limit, cancelled, interrupted, skipped, partial
     }
 
     public var id: String
@@ -63,6 +65,23 @@ public struct RunRecord: Sendable, Equatable {
     }
 }
 
+extension RunRecord {
+    /// Ids of the records a `comity import` or a `comity repl --write` session leaves:
+    /// they are in the history like runs, but no script of theirs can be run again.
+    public static let importPrefix = "import-"
+    public static let replPrefix = "repl-"
+
+    /// The start of a run's id that listings show: 8 characters of its UUID, after
+    /// `import-` or `repl-` for those.
+    public static func shortID(_ id: String) -> String {
+        for prefix in [importPrefix, replPrefix] where id.hasPrefix(prefix) { return String(id.prefix(prefix.count + 8)) }
+        return String(id.prefix(8))
+    }
+
+    /// Whether a script's run made this record (not an import or a repl session).
+    public var isScriptRun: Bool { !id.hasPrefix(Self.importPrefix) && !id.hasPrefix(Self.replPrefix) }
+}
+
 /// Why a run started.
 public struct RunTrigger: Sendable, Equatable {
     public enum Kind: String, Sendable {
@@ -112,7 +131,7 @@ public struct RunTrigger: Sendable, Equatable {
 /// Which runs `comity runs` lists.
 public struct RunFilter: Sendable {
     public var workflow: String?
-    /// Only runs that did not succeed (failed, limit, cancelled, interrupted).
+    /// Only runs that did not succeed (failed, limit, cancelled, interrupted, partial).
     public var unsuccessfulOnly: Bool
     public var since: Timestamp?
     /// Only runs that ended so (or, for `running`, have not ended).

@@ -12,11 +12,15 @@ public struct RecordImport {
     public let store: any Store
     public let timeZone: TimeZone
     public let now: Timestamp
+    /// The workflows the import's events start are queued with its commit; nil queues
+    /// nothing (a store without a workspace).
+    public var triggers: EventTriggers?
 
-    public init(store: any Store, timeZone: TimeZone = .gmt, now: Timestamp = Timestamp(Date())) {
+    public init(store: any Store, timeZone: TimeZone = .gmt, now: Timestamp = Timestamp(Date()), triggers: EventTriggers? = nil) {
         self.store = store
         self.timeZone = timeZone
         self.now = now
+        self.triggers = triggers
     }
 
     /// One row of the input.
@@ -45,6 +49,8 @@ public struct RecordImport {
         public var rejected: [Rejected] = []
         /// False when `strict` and a row was rejected: nothing was kept.
         public var kept = true
+        /// Runs of workflows its events queued (`grant.awarded` of an imported awarded grant).
+        public var queued = 0
     }
 
     /// - Parameter checkColumns: refuse a header with unknown or missing columns before
@@ -53,7 +59,7 @@ public struct RecordImport {
                     checkColumns: Bool = true) throws -> Summary {
         let table = RecordTable(type, schema: store.schema, timeZone: timeZone)
         if checkColumns { try Self.checkHeader(header, table: table, file: file) }
-        var summary = Summary(run: "import-" + UUID().uuidString.lowercased())
+        var summary = Summary(run: RunRecord.importPrefix + UUID().uuidString.lowercased())
         let context = ChangeContext(run: summary.run, at: now, timeZone: timeZone)
         let started = Timestamp(Date())
         var record = RunRecord(id: summary.run, workflow: nil, file: file, contentHash: "", trigger: .manual,
@@ -76,10 +82,22 @@ public struct RecordImport {
                     }
                 }
                 if strict && !summary.rejected.isEmpty { throw StrictFailure() }
+                if let triggers {
+                    summary.queued = try triggers.enqueue(transaction.events(byRun: summary.run), causedBy: summary.run,
+                                                          depth: 0, in: transaction)
+                }
                 record.endedAt = Timestamp(Date())
-                record.outcome = .succeeded
+                // Rows rejected while the others were kept: not a success that says nothing.
+                record.outcome = summary.rejected.isEmpty ? .succeeded : .partial
+                if !summary.rejected.isEmpty {
+                    let first = summary.rejected.prefix(3).map { "line \($0.line): \($0.reason)" }.joined(separator: "; ")
+                    record.error = "\(summary.rejected.count) row(s) rejected, the others kept: " + first
+                        + (summary.rejected.count > 3 ? "; ..." : "")
+                }
                 (record.recordsCreated, record.recordsChanged) = try transaction.changeCounts(byRun: summary.run)
-                record.log = [summary.text(file: file)]
+                // The first rejected rows, for `comity runs show`; all of them are in FILE.rejects.csv.
+                record.log = [summary.text(file: file)] + summary.rejected.prefix(100).map { "\(file):\($0.line): \($0.reason)" }
+                    + (summary.rejected.count > 100 ? ["... and \(summary.rejected.count - 100) more rejected row(s)"] : [])
                 try transaction.saveRun(record)
             }
         } catch is StrictFailure {
