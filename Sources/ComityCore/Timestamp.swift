@@ -2,7 +2,7 @@ import Foundation
 
 /// A moment, to the second, independent of time zones. Records keep their times as
 /// timestamps; zones matter only for reading and writing them.
-public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     public let secondsSince1970: Int64
 
     public init(secondsSince1970: Int64) { self.secondsSince1970 = secondsSince1970 }

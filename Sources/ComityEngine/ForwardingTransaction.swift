@@ -94,8 +94,8 @@ final class ForwardingTransaction: StoreTransaction {
     func saveRun(_ run: RunRecord) throws { try write { try $0.saveRun(run) } }
     func run(id: String) throws -> RunRecord? { try read { try $0.run(id: id) } }
     func runs(_ filter: RunFilter) throws -> [RunRecord] { try read { try $0.runs(filter) } }
-    func markInterruptedRuns(isAlive: (Int32) -> Bool, at: Timestamp) throws -> [String] {
-        try write { try $0.markInterruptedRuns(isAlive: isAlive, at: at) }
+    func markInterruptedRuns(isAlive: (Int32) -> Bool, excluding: Set<String>, at: Timestamp) throws -> [String] {
+        try write { try $0.markInterruptedRuns(isAlive: isAlive, excluding: excluding, at: at) }
     }
     func changeCounts(byRun run: String) throws -> (created: Int, changed: Int) { try read { try $0.changeCounts(byRun: run) } }
     func enqueue(_ run: QueuedRun) throws { try write { try $0.enqueue(run) } }

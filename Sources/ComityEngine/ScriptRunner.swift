@@ -53,6 +53,9 @@ public struct ScriptRunner {
     /// A plugin's report renderer (`slides.render`): called with the report the script
     /// returns, in the run's state; its text becomes `ScriptRun.rendered`.
     public var renderer: String?
+    /// Where a run's record goes when the database cannot take it (locked past the
+    /// wait, full): a later command writes it. Without one, such a record is logged only.
+    public var spool: RunRecordSpool?
 
     public init(
         workspace: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
@@ -102,11 +105,25 @@ public struct ScriptRunner {
         report.log = RunLog(cap: maxLog)
         var outcome = ScriptRun.Outcome.succeeded
         var queued = 0
+        // The database refused the run's first record: its end goes to the spool at
+        // once rather than waiting out the same lock a second time.
+        var unrecordable = false
+        // Whether the run's end was written with its commit: when the commit itself fails
+        // (a full disk), the record written in it is gone too, and is written again below.
+        var recordCommitted = false
         do {
             if let store {
                 // Recorded as running before it starts (a queued run was, as it was taken
-                // off the queue): a crash leaves it to be found.
-                if id == nil { try store.write(commit: true) { try $0.saveRun(record) } }
+                // off the queue): a crash leaves it to be found. A run that cannot be
+                // recorded does not start.
+                if id == nil {
+                    do {
+                        try store.write(commit: true) { try $0.saveRun(record) }
+                    } catch {
+                        unrecordable = true
+                        throw LuaError(.runtime, "not run: its start could not be recorded: \(error)")
+                    }
+                }
                 // A failure throws out of the transaction, which rolls back: nothing of a
                 // failed run is kept.
                 try store.write(commit: !dryRun) { transaction in
@@ -126,12 +143,12 @@ public struct ScriptRunner {
                         do {
                             try beforeCommit?(transaction, runID)
                         } catch {
-                            record.endedAt = nil
                             throw RunFailed(error: LuaError(.runtime, "\(error)"))
                         }
                         try transaction.saveRun(record) // with the commit: succeeded means kept
                     }
                 }
+                recordCommitted = !dryRun
                 if !dryRun { moveFiles(report.context?.pendingMoves ?? [], run: runID) }
             } else {
                 try execute(path, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
@@ -157,7 +174,7 @@ public struct ScriptRunner {
             error.traceback = RunLog.cut(error.traceback, to: cap, what: "traceback")
             outcome = .failed(error)
         }
-        if record.endedAt == nil {
+        if !recordCommitted {
             let error = outcome.error
             let kind: RunRecord.Outcome = switch error?.kind {
             case nil: .succeeded
@@ -166,13 +183,7 @@ public struct ScriptRunner {
             default: .failed
             }
             record = finished(record, report, outcome: kind, error: error)
-            if let store {
-                do {
-                    try store.write(commit: true) { try $0.saveRun(record) }
-                } catch {
-                    logger.error("could not record the end of run \(runID): \(error)")
-                }
-            }
+            if let store { save(record, in: store, tryingStore: !unrecordable) }
         }
         let run = ScriptRun(
             id: runID, file: shown, workflowName: report.workflowName, outcome: outcome, dryRun: dryRun,
@@ -190,6 +201,30 @@ public struct ScriptRunner {
                 "changed": "\(record.recordsChanged)", "queued": "\(queued)",
             ])
         return run
+    }
+
+    /// Writes a run's end into the history, or, when the database cannot take it, into
+    /// the spool for a later command to write: never lost, never taken for a crash.
+    private func save(_ record: RunRecord, in store: any Store, tryingStore: Bool) {
+        var refusal: (any Error)?
+        if tryingStore {
+            do {
+                try store.write(commit: true) { try $0.saveRun(record) }
+                return
+            } catch {
+                refusal = error
+            }
+        }
+        guard let spool else {
+            logger.error("could not record the end of run \(record.id): \(refusal.map { "\($0)" } ?? "the database refused its start")")
+            return
+        }
+        do {
+            try spool.keep(record)
+            logger.warning("run \(record.id) \(record.outcome.rawValue); its record waits in \(spool.folder.path) until the database can take it")
+        } catch {
+            logger.error("could not record the end of run \(record.id), in the database (\(refusal.map { "\($0)" } ?? "busy")) or in \(spool.folder.path) (\(error))")
+        }
     }
 
     /// `inbox.move`s, done once the run has committed. A name taken in the target

@@ -14,6 +14,9 @@ public struct Workspace: Sendable {
     public let schema: DomainSchema
     /// How long a chain of runs triggering runs may grow (`max_trigger_depth`).
     public var maxTriggerDepth = 8
+    /// How long a command waits for another process's lock on the database before it
+    /// gives up (`lock_timeout`, 5s by default).
+    public var lockTimeout: Duration = .seconds(5)
     /// How `comity outbox deliver` sends: by default, `.eml` files in `mail/`.
     public var mail: MailSettings?
     /// How scheduled workflows are run (`scheduling` in comity.lua).
@@ -131,7 +134,7 @@ public struct Workspace: Sendable {
         guard case .table(let table) = results.first else {
             throw LuaError(.runtime, "\(shown): must return a table of settings, e.g. return { time_zone = \"UTC\" }")
         }
-        let known = ["time_zone", "database", "custom_fields", "max_trigger_depth", "mail", "scheduling", "plugins", "files"]
+        let known = ["time_zone", "database", "lock_timeout", "custom_fields", "max_trigger_depth", "mail", "scheduling", "plugins", "files"]
         for key in table.hash.keys {
             let name = key.stringValue ?? "\(key)"
             if !known.contains(name) {
@@ -167,10 +170,21 @@ public struct Workspace: Sendable {
         case .integer(let n) where (1...100).contains(n): depth = Int(n)
         default: throw LuaError(.runtime, "\(shown): max_trigger_depth must be a whole number from 1 to 100 (default 8)")
         }
+        var lockTimeout = Duration.seconds(5)
+        switch table["lock_timeout"] {
+        case .nil: break
+        case .string(let text):
+            guard let parsed = DurationText.parse(text.description), parsed > .zero, parsed <= .seconds(86_400) else {
+                throw LuaError(.runtime, "\(shown): lock_timeout '\(text)' must be a duration from 1ms to 1d, such as \"5s\" or \"2m\"")
+            }
+            lockTimeout = parsed
+        default: throw LuaError(.runtime, "\(shown): lock_timeout must be a duration such as \"5s\" (default 5s)")
+        }
         let plugins = try loadPlugins(adding: &schema, folder: folder)
         var workspace = Workspace(folder: folder, configured: true, databasePath: database, timeZone: timeZone, schema: schema)
         workspace.plugins = plugins
         workspace.maxTriggerDepth = depth
+        workspace.lockTimeout = lockTimeout
         switch table["plugins"] {
         case .nil: break
         case .table(let grants): workspace.pluginGrants = try Self.pluginGrants(grants, file: shown)
@@ -229,6 +243,9 @@ public struct Workspace: Sendable {
 
           -- The database, relative to this folder.
           database = ".comity/comity.db",
+
+          -- How long a command waits for another process's lock on the database.
+          lock_timeout = "5s",
 
           -- Extra fields per record type, validated and queryable like the built-in ones.
           -- Types: string, integer, decimal, boolean, date, money, choice (with values),

@@ -71,12 +71,12 @@ extension SQLiteTransaction {
             arguments: StatementArguments(arguments)).map(Self.runRecord)
     }
 
-    func markInterruptedRuns(isAlive: (Int32) -> Bool, at: Timestamp) throws -> [String] {
+    func markInterruptedRuns(isAlive: (Int32) -> Bool, excluding: Set<String>, at: Timestamp) throws -> [String] {
         var marked: [String] = []
         for row in try Row.fetchAll(db, sql: "SELECT id, pid FROM runs WHERE outcome = 'running'") {
             let pid: Int32 = Int32(truncatingIfNeeded: row["pid"] as Int64)
-            guard !isAlive(pid) else { continue }
             let id: String = row["id"]
+            guard !isAlive(pid), !excluding.contains(id) else { continue }
             try db.execute(
                 sql: """
                     UPDATE runs SET outcome = 'interrupted', ended_at = ?,

@@ -13,6 +13,8 @@ public final class SQLiteStore: Store, Sendable {
     /// A pool (WAL, readers beside the writer) for a file; a queue in memory.
     private let pool: any DatabaseWriter
     private let plans: [RecordType: InsertPlan]
+    /// How long a write waits for another process's lock, for errors.
+    private let busyTimeout: TimeInterval?
 
     /// Opens (creating when missing) the database at `path`. Waits up to `busyTimeout`
     /// for another process's lock. Refuses a database written by a newer Comity.
@@ -21,6 +23,7 @@ public final class SQLiteStore: Store, Sendable {
     public init(path: String, schema: DomainSchema = .standard, busyTimeout: TimeInterval = 5, sizeLimit: Int? = nil) throws {
         self.schema = schema
         self.path = path
+        self.busyTimeout = busyTimeout
         plans = InsertPlan.all(schema)
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
@@ -48,7 +51,7 @@ public final class SQLiteStore: Store, Sendable {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
-            throw Self.storeError(error, path: path)
+            throw Self.storeError(error, path: path, waited: busyTimeout)
         }
         let migrator = Migrations.migrator
         do {
@@ -65,7 +68,7 @@ public final class SQLiteStore: Store, Sendable {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw Self.storeError(error, path: path)
+            throw Self.storeError(error, path: path, waited: busyTimeout)
         }
     }
 
@@ -87,6 +90,7 @@ public final class SQLiteStore: Store, Sendable {
     public init(inMemory schema: DomainSchema = .standard) throws {
         self.schema = schema
         path = ":memory:"
+        busyTimeout = nil
         plans = InsertPlan.all(schema)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -110,7 +114,7 @@ public final class SQLiteStore: Store, Sendable {
                 return result
             }
         } catch let error as DatabaseError {
-            throw Self.storeError(error, path: path)
+            throw Self.storeError(error, path: path, waited: busyTimeout)
         }
     }
 
@@ -118,7 +122,7 @@ public final class SQLiteStore: Store, Sendable {
         do {
             return try pool.read { db in try body(SQLiteTransaction(db: db, schema: schema, path: path, plans: plans)) }
         } catch let error as DatabaseError {
-            throw Self.storeError(error, path: path)
+            throw Self.storeError(error, path: path, waited: busyTimeout)
         }
     }
 
@@ -137,12 +141,18 @@ public final class SQLiteStore: Store, Sendable {
         return try queue.read { db in try String.fetchAll(db, sql: sql) }
     }
 
+    /// `5s`, `1.5s`: a wait as comity.lua writes it.
+    private static func seconds(_ interval: TimeInterval) -> String {
+        interval == interval.rounded() ? "\(Int(interval))s" : "\(interval)s"
+    }
+
     /// SQLite's errors in the words of someone running a workflow.
-    static func storeError(_ error: any Error, path: String) -> any Error {
+    static func storeError(_ error: any Error, path: String, waited: TimeInterval? = nil) -> any Error {
         guard let database = error as? DatabaseError else { return error }
         switch database.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return StoreError(.locked, "\(path) is locked by another process (waited; try again when it has finished)")
+            let wait = waited.map { "waited \(Self.seconds($0)), lock_timeout in comity.lua" } ?? "waited"
+            return StoreError(.locked, "\(path) is locked by another process (\(wait); try again when it has finished)")
         case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
             return StoreError(.notWritable, "\(path) cannot be written (read-only file or folder, or no permission); nothing was changed")
         case .SQLITE_FULL, .SQLITE_IOERR:

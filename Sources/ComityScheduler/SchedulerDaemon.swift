@@ -171,7 +171,7 @@ final class DaemonWork: @unchecked Sendable {
     func cycle() -> (ran: Bool, next: Timestamp?) {
         let logger = self.logger
         do {
-            for id in try scheduler.runner.store?.markRunsOfEndedProcesses() ?? [] {
+            for id in try scheduler.runner.store?.markRunsOfEndedProcesses(spool: scheduler.runner.spool) ?? [] {
                 logger.notice("run \(id) was interrupted (its process stopped)")
             }
             let current = catalog()

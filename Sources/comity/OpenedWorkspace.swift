@@ -6,9 +6,9 @@ import Foundation
 import Logging
 import LuaBridge
 
-/// The workspace around the current folder with its database open. Opening finds
-/// runs left `running` by a process that is gone (a crash, SIGKILL) and marks them
-/// `interrupted`.
+/// The workspace around the current folder with its database open. Opening writes the
+/// run records that waited for the database (`RunRecordSpool`), then finds runs left
+/// `running` by a process that is gone (a crash, SIGKILL) and marks them `interrupted`.
 struct OpenedWorkspace {
     let workspace: Workspace
     let store: SQLiteStore
@@ -25,7 +25,9 @@ struct OpenedWorkspace {
     static func open(database: String? = nil) throws -> OpenedWorkspace {
         let workspace = try current()
         do {
-            let store = try SQLiteStore(path: database ?? workspace.databasePath, schema: workspace.schema)
+            let store = try SQLiteStore(path: database ?? workspace.databasePath, schema: workspace.schema,
+                                        busyTimeout: Double(workspace.lockTimeout.components.seconds)
+                                            + Double(workspace.lockTimeout.components.attoseconds) / 1e18)
             markInterruptedRuns(store)
             return OpenedWorkspace(workspace: workspace, store: store)
         } catch {
@@ -39,7 +41,7 @@ struct OpenedWorkspace {
     /// leaves it to the next command when the database is busy.
     private static func markInterruptedRuns(_ store: SQLiteStore) {
         do {
-            for id in try store.markRunsOfEndedProcesses() {
+            for id in try store.markRunsOfEndedProcesses(spool: RunRecordSpool(database: store.path)) {
                 Output.error("notice: run \(id) was interrupted (its process stopped); marked so in the history\n")
             }
         } catch {
@@ -55,6 +57,7 @@ struct OpenedWorkspace {
             logger: logger, maxTriggerDepth: workspace.maxTriggerDepth)
         runner.plugins = plugins
         runner.maxFileSize = workspace.files.maxSize
+        runner.spool = RunRecordSpool(database: store.path)
         return runner
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The kinds of record Comity keeps.
-public enum RecordType: String, CaseIterable, Sendable, Hashable, CustomStringConvertible {
+public enum RecordType: String, CaseIterable, Sendable, Hashable, CustomStringConvertible, Codable {
     case organisation, person, grant, partnership, event, application, task
 
     /// Hashed by case, not by its raw value: the store and the bindings look record
@@ -51,7 +51,7 @@ public enum RecordType: String, CaseIterable, Sendable, Hashable, CustomStringCo
 }
 
 /// A record of some type, by its stable id.
-public struct RecordReference: Hashable, Sendable, CustomStringConvertible {
+public struct RecordReference: Hashable, Sendable, CustomStringConvertible, Codable {
     public let type: RecordType
     public let id: Int64
 

@@ -2,8 +2,8 @@ import Foundation
 
 /// One run of a script or workflow as the history keeps it: what ran (the file and a
 /// hash of its content), why (its trigger), with what, when, and how it ended.
-public struct RunRecord: Sendable, Equatable {
-    public enum Outcome: String, Sendable, CaseIterable {
+public struct RunRecord: Sendable, Equatable, Codable {
+    public enum Outcome: String, Sendable, CaseIterable, Codable {
         /// Started and not yet ended; found so after a crash, it becomes `interrupted`.
         /// `skipped`: a workflow's `dedupe` key had run already, so this trigger ran nothing.
         /// `partial`: an import kept its valid rows and rejected others, or a repl session
@@ -83,8 +83,8 @@ extension RunRecord {
 }
 
 /// Why a run started.
-public struct RunTrigger: Sendable, Equatable {
-    public enum Kind: String, Sendable {
+public struct RunTrigger: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
         /// `comity run`, or a retry asked for with `comity runs retry`.
         case manual
         /// A domain event committed by another run.

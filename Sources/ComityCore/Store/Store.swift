@@ -66,8 +66,9 @@ public protocol StoreTransaction {
     /// The runs a filter selects, newest first.
     func runs(_ filter: RunFilter) throws -> [RunRecord]
     /// Marks every `running` run whose process is gone (`isAlive` false) as
-    /// `interrupted`; returns their ids.
-    func markInterruptedRuns(isAlive: (Int32) -> Bool, at: Timestamp) throws -> [String]
+    /// `interrupted`, except those in `excluding` (their end is known, and waits to be
+    /// written); returns their ids.
+    func markInterruptedRuns(isAlive: (Int32) -> Bool, excluding: Set<String>, at: Timestamp) throws -> [String]
     /// Records written by a run: how many created, how many changed.
     func changeCounts(byRun run: String) throws -> (created: Int, changed: Int)
 
