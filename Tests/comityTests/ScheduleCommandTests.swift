@@ -438,6 +438,23 @@ import Testing
         #expect(list.stdout.contains("next 2026-11-30T08:00:00+03:00 (Europe/Moscow)"), "\(list.stdout)")
     }
 
+    /// A scheduled workflow run by hand is a manual run, with no slot; UTC is called UTC.
+    @Test func aManualRunOfAScheduledWorkflowSaysItIsManual() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "Scripts/daily.lua": """
+                return workflow { name = "daily", schedule = "0 8 * * *",
+                  run = function(ctx) print(ctx.trigger.kind, ctx.trigger.slot) end }
+                """,
+        ])
+        let manual = try Comity.run(["run", "Scripts/daily.lua"], in: folder)
+        #expect(manual.stdout == "manual\tnil\n", "\(manual.stdout)\(manual.stderr)")
+        #expect(try Comity.run(["runs"], in: folder).stdout.contains("succeeded  daily  manual"))
+        let list = try Comity.run(["schedule", "list"], in: folder)
+        #expect(list.stdout.contains("(UTC)"), "\(list.stdout)")
+        #expect(list.stderr.isEmpty, "\(list.stderr)") // no notices at the default level
+    }
+
     /// Days and weeks are durations wherever a duration is read.
     @Test func daysAndWeeksAreDurations() throws {
         let folder = try workspace([
