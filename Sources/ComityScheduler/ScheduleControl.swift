@@ -21,9 +21,11 @@ extension Scheduler {
     /// came while it was paused are not run. Never from a slot at or before its last
     /// one (ticks may have run ahead of the clock, `tick --now` in a drill): a slot that
     /// ran does not run again.
+    /// A schedule that is not paused is left as it is (its due slots stay due).
     public func resume(_ workflow: String) throws -> ScheduleRecord {
         let now = clock()
         return try change(workflow) { schedule in
+            guard schedule.paused else { return }
             schedule.paused = false
             if let cron = try? CronSchedule(schedule.expression, timeZone: zone(schedule)) {
                 let from = schedule.lastSlot.map { max($0, now) } ?? now

@@ -95,14 +95,17 @@ struct ScheduleCommand: ParsableCommand {
             let start = try now.map { try parsedTime($0, option: "--now", zone: opened.workspace.timeZone) }
             let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"), now: start)
             let schedule: ScheduleRecord
+            let wasPaused: Bool
             do {
                 try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
+                wasPaused = try opened.store.read { try $0.schedule(workflow: name) }?.paused ?? false
                 schedule = try scheduler.resume(name)
             } catch let error as SchedulerError {
                 throw CommandFailure.report(error.description)
             }
             let zone = TimeZone(identifier: schedule.timeZone) ?? opened.workspace.timeZone
-            Output.print("resumed \(name); next slot \(schedule.nextSlot?.formatted(in: zone) ?? "never")")
+            let next = schedule.nextSlot?.formatted(in: zone) ?? "never"
+            Output.print(wasPaused ? "resumed \(name); next slot \(next)" : "\(name) was not paused; left as it is, next slot \(next)")
         }
     }
 

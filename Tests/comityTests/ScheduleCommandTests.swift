@@ -438,6 +438,19 @@ import Testing
         #expect(list.stdout.contains("next 2026-11-30T08:00:00+03:00 (Europe/Moscow)"), "\(list.stdout)")
     }
 
+    /// Resuming a schedule that runs leaves its due slots due.
+    @Test func resumingAScheduleThatIsNotPausedChangesNothing() throws {
+        let folder = try workspace([
+            "comity.lua": "return { time_zone = 'UTC' }",
+            "Scripts/daily.lua": Self.slotWorkflow("daily", "0 8 * * *"),
+        ])
+        #expect(try Comity.run(["tick", "--now", "2026-11-29T07:00:00Z"], in: folder).status == 0)
+        let resumed = try Comity.run(["schedule", "resume", "daily", "--now", "2026-11-29T09:00:00Z"], in: folder)
+        #expect(resumed.stdout.contains("daily was not paused; left as it is, next slot 2026-11-29T08:00:00Z"), "\(resumed.stdout)\(resumed.stderr)")
+        let ticked = try Comity.run(["tick", "--now", "2026-11-29T09:00:00Z"], in: folder)
+        #expect(ticked.stdout.contains("daily"), "\(ticked.stdout)\(ticked.stderr)") // the 08:00 slot still runs
+    }
+
     /// A scheduled workflow run by hand is a manual run, with no slot; UTC is called UTC.
     @Test func aManualRunOfAScheduledWorkflowSaysItIsManual() throws {
         let folder = try workspace([
