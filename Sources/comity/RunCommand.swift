@@ -215,7 +215,9 @@ enum ChangeReport {
         // What its events would have queued, had it committed.
         let queued = run.wouldQueue.map { "  it would queue \($0.workflow) (on \($0.event))\n" }.joined()
         guard !run.changes.isEmpty else { return "dry run of \(run.file): no changes\n" + queued }
-        var text = "dry run of \(run.file): rolled back; it would have made \(run.changes.count) change(s):\n"
+        // Counted as `comity runs` counts them (records), then each change listed.
+        let counts = "created \(run.record.recordsCreated) and changed \(run.record.recordsChanged) record(s)"
+        var text = "dry run of \(run.file): rolled back; it would have \(counts), \(run.changes.count) change(s):\n"
         var current: RecordReference?
         for change in run.changes {
             if change.record != current {

@@ -363,6 +363,8 @@ import Testing
         ])
         let dry = try Comity.run(["run", "award.lua", "--dry-run"], in: folder)
         #expect(dry.status == 0, "\(dry.stderr)")
+        // Records counted as `comity runs` counts them, then each change.
+        #expect(dry.stdout.contains("rolled back; it would have created 2 and changed 1 record(s), 4 change(s):"), "\(dry.stdout)")
         #expect(dry.stdout.contains("  it would queue all-grants (on grant.submitted)\n  it would queue all-grants (on grant.awarded)\n  it would queue thank (on grant.awarded)\n"),
                 "\(dry.stdout)")
         #expect(try runs(in: folder).count == 1)
