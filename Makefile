@@ -3,7 +3,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps testdeps build demo test bench clean
+.PHONY: all deps testdeps build demo test bench install clean
 
 all: build
 
@@ -85,6 +85,17 @@ bench: deps
 	Benchmarks/callgrind-ratios.sh
 	$(SWIFT) build -c release --product comity
 	Benchmarks/daemon-idle.sh .build/release/comity 60
+
+# The binary in PREFIX/bin, and what `comity init` copies into a new workspace (the
+# shipped workflows, reports and specs; the shipped plugins) in PREFIX/share/comity.
+PREFIX ?= /usr/local
+CONFIG ?= release
+install: deps
+	$(SWIFT) build -c $(CONFIG) --product comity
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/comity
+	install -m 755 "$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/comity" $(DESTDIR)$(PREFIX)/bin/comity
+	rm -rf $(DESTDIR)$(PREFIX)/share/comity/Scripts $(DESTDIR)$(PREFIX)/share/comity/Plugins
+	cp -R Scripts Plugins $(DESTDIR)$(PREFIX)/share/comity/
 
 clean:
 	rm -rf .build Benchmarks/.build

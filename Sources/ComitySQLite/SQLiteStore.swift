@@ -73,17 +73,28 @@ public final class SQLiteStore: Store, Sendable {
     }
 
     /// Runs `body` holding an exclusive lock on the file at `path` (made if missing):
-    /// other processes wait for it.
+    /// other processes wait for it. The file is removed before the lock is released, so
+    /// no workspace keeps it; a process that was waiting on the removed file sees that it
+    /// is no longer the one at `path` and opens it again.
     private static func withFileLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
-        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw StoreError(.notWritable, "cannot open \(path) to lock the database while it is set up: \(String(cString: strerror(errno)))")
+        while true {
+            let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else {
+                throw StoreError(.notWritable, "cannot open \(path) to lock the database while it is set up: \(String(cString: strerror(errno)))")
+            }
+            defer { close(descriptor) } // closing releases the lock
+            while flock(descriptor, LOCK_EX) != 0 {
+                guard errno == EINTR else { throw StoreError(.locked, "cannot lock \(path): \(String(cString: strerror(errno)))") }
+            }
+            var held = stat()
+            var named = stat()
+            guard fstat(descriptor, &held) == 0, stat(path, &named) == 0,
+                  held.st_dev == named.st_dev, held.st_ino == named.st_ino else {
+                continue // the holder before us removed it: lock the one at `path` now
+            }
+            defer { unlink(path) } // before the close above: while still held
+            return try body()
         }
-        defer { close(descriptor) } // closing releases the lock
-        while flock(descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw StoreError(.locked, "cannot lock \(path): \(String(cString: strerror(errno)))") }
-        }
-        return try body()
     }
 
     /// An empty store in memory, gone when released: for specs (`comity test`) and tests.

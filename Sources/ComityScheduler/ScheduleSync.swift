@@ -30,8 +30,7 @@ extension Scheduler {
                                       uniquingKeysWith: { a, _ in a })
         for workflow in catalog.workflows where workflow.error == nil {
             guard let expression = workflow.schedule else { continue }
-            // Foundation names UTC "GMT": shown as the user wrote it (time_zone = "UTC").
-            let zoneName = workflow.timeZone ?? (runner.timeZone.identifier == "GMT" ? "UTC" : runner.timeZone.identifier)
+            let zoneName = workflow.timeZone ?? runner.timeZone.name
             let limit = workflow.timeLimitSeconds ?? 3_600
             var schedule = existing[workflow.name] ?? ScheduleRecord(
                 workflow: workflow.name, file: workflow.file, expression: expression, timeZone: zoneName, nextSlot: nil)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ComityEngine
 import Foundation
+import LuaBridge
 
 @main
 struct ComityCommand: AsyncParsableCommand {
@@ -21,6 +22,10 @@ struct ComityCommand: AsyncParsableCommand {
     static func main() async {
         Output.holdClosedDescriptors()
         let status: Int32
+        if let unknown = unknownHelpTopic(Array(CommandLine.arguments.dropFirst())) {
+            Output.error("error: \(unknown)\nUsage: comity help [command ...]\n")
+            Foundation.exit(Output.finish(ExitCode.validationFailure.rawValue))
+        }
         do {
             var command = try await asyncParseAsRoot(nil)
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -38,6 +43,25 @@ struct ComityCommand: AsyncParsableCommand {
             status = code.rawValue
         }
         Foundation.exit(Output.finish(status))
+    }
+
+    /// `comity help nosuch` is a usage error (swift-argument-parser prints the general
+    /// help for it): the topic named, with the commands there are and the nearest one.
+    static func unknownHelpTopic(_ arguments: [String]) -> String? {
+        guard arguments.first == "help" else { return nil }
+        var commands: [any ParsableCommand.Type] = configuration.subcommands
+        var path = "comity"
+        for topic in arguments.dropFirst() where !topic.hasPrefix("-") {
+            let names = commands.map { $0._commandName }
+            guard let found = commands.first(where: { $0._commandName == topic || $0.configuration.aliases.contains(topic) }) else {
+                var message = "\(path) has no command '\(topic)'"
+                if let near = NameSuggestion.closest(to: topic, among: names) { message += " (did you mean '\(near)'?)" }
+                return message + " (commands: \(names.joined(separator: ", ")))"
+            }
+            path += " " + topic
+            commands = found.configuration.subcommands
+        }
+        return nil
     }
 }
 

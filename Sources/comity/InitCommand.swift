@@ -6,22 +6,48 @@ import Foundation
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Make a workspace: comity.lua (settings), Scripts/, Plugins/ and the database.",
-        discussion: "An existing comity.lua is never overwritten."
+        abstract: "Make a workspace: comity.lua (settings), Scripts/ with the shipped workflows and reports, Plugins/ and the database.",
+        discussion: """
+            The shipped workflows (intake, follow-ups, the round table), reports and their specs \
+            are copied into Scripts/, to be edited as your own; --bare leaves Scripts/ empty. An \
+            existing comity.lua is never overwritten, nor is a file already in Scripts/.
+            """
     )
 
     @Argument(help: "The folder (default: the current one).", completion: .directory)
     var folder: String = "."
 
+    @Flag(help: "Leave Scripts/ empty: copy none of the shipped workflows and reports.")
+    var bare = false
+
     func run() throws {
         let url = URL(fileURLWithPath: folder, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         do {
-            let made = try Workspace.initialise(url) { path, schema in try SQLiteStore(path: path, schema: schema) }
+            var made = try Workspace.initialise(url) { path, schema in try SQLiteStore(path: path, schema: schema) }
+            if !bare {
+                guard let shipped = ShippedScripts.folder() else {
+                    throw CommandFailure.report("made the workspace, but found no shipped scripts to copy (set COMITY_SHARE to the folder "
+                        + "holding Scripts/, e.g. /usr/local/share/comity, or use --bare)")
+                }
+                let copied = try ShippedScripts.copy(from: shipped, into: url.appendingPathComponent("Scripts"))
+                if !copied.isEmpty { made.append("Scripts/: \(copied.count) shipped files (\(Self.summary(copied)))") }
+            }
             Output.print("made a workspace in \(url.standardizedFileURL.path):")
             for item in made { Output.print("  \(item)") }
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             Output.error("error: \(error)\n")
             throw ExitCode(1)
         }
+    }
+
+    /// `intake.lua, followups.lua, ..., reports/ (5)`.
+    private static func summary(_ files: [String]) -> String {
+        let top = files.filter { !$0.contains("/") && !$0.hasSuffix("_spec.lua") }
+        let folders = Dictionary(grouping: files.filter { $0.contains("/") }) { String($0.prefix { $0 != "/" }) }
+        let specs = files.filter { $0.hasSuffix("_spec.lua") }.count
+        return (top + folders.keys.sorted().map { "\($0)/ (\(folders[$0]?.count ?? 0))" } + (specs > 0 ? ["\(specs) specs"] : []))
+            .joined(separator: ", ")
     }
 }

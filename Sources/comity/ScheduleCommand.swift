@@ -210,7 +210,7 @@ struct ScheduleCommand: ParsableCommand {
                 throw CommandFailure.report(error.description)
             }
             let start = try from.map { try parsedTime($0, option: "--from", zone: zone) } ?? Timestamp(Date())
-            Output.print("\"\(schedule.expression.text)\": \(CronDescription.sentence(for: schedule.expression)) (\(zone.identifier))")
+            Output.print("\"\(schedule.expression.text)\": \(CronDescription.sentence(for: schedule.expression)) (\(zone.name))")
             for time in schedule.times(after: start, count: count) {
                 Output.print("  \(time.formatted(in: zone))")
             }

@@ -45,7 +45,7 @@ struct WorkflowsCommand: ParsableCommand {
                 if let description = workflow.description { Output.print("  \(description)") }
                 if !workflow.triggers.isEmpty { Output.print("  on: \(workflow.triggers.joined(separator: ", "))") }
                 if let schedule = workflow.schedule, let expression = try? CronExpression(schedule) {
-                    Output.print("  schedule: \(schedule) (\(CronDescription.sentence(for: expression)), \(workflow.timeZone ?? workspace.timeZone.identifier))")
+                    Output.print("  schedule: \(schedule) (\(CronDescription.sentence(for: expression)), \(workflow.timeZone ?? workspace.timeZone.name))")
                 }
                 for parameter in workflow.parameters {
                     let fallback = parameter.defaultValue.map { "default \($0)" } ?? "required"

@@ -248,7 +248,8 @@ struct RecordWorkspace {
             "Tuesday 26 January 2021, 13:30 +0300 (Europe/Moscow)\t9000",
             // 01:30 does not exist in London that night (01:00 GMT became 02:00 BST):
             // it is taken as 30 minutes after the jump, as the clock on the wall would say.
-            "2021-03-28T02:30:00+01:00\tEurope/London\t2021-03-28T03:30:00+01:00\tGMT",
+            // The workspace's default zone is called UTC (Foundation's name for it is GMT).
+            "2021-03-28T02:30:00+01:00\tEurope/London\t2021-03-28T03:30:00+01:00\tUTC",
             "26.01.21 026 % Jan Tue",
         ])
         let audit = try workspace.store.read { tx in try tx.changes(byRun: run.id) }

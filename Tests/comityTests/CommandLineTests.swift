@@ -209,11 +209,13 @@ func workspace(_ files: [String: String]) throws -> URL {
         #expect(made.status == 0, "\(made.stderr)")
         #expect(made.stdout.contains("comity.lua"))
         let folder = parent.appendingPathComponent("network")
-        for name in ["seed-world.lua", "report.lua", "lib/format.lua"] {
-            let target = folder.appendingPathComponent("Scripts/\(name)")
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: Comity.packageRoot.appendingPathComponent("Scripts/\(name)"), to: target)
+        // The shipped workflows, reports and specs are there to edit; the demo is not;
+        // the lock taken while the database was made is gone.
+        for name in ["seed-world.lua", "report.lua", "lib/format.lua", "intake.lua", "reports/grants-by-funder.lua", "intake_spec.lua"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("Scripts/\(name)").path), "\(name)")
         }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("Scripts/demo").path))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(".comity/comity.db.migrating").path))
         let first = try Comity.run(["run", "Scripts/seed-world.lua", "Scripts/report.lua"], in: folder)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("Presidential Grants Foundation: 1,300,000,000.00 RUB in 369 grants"))
@@ -227,6 +229,35 @@ func workspace(_ files: [String: String]) throws -> URL {
         let twice = try Comity.run(["init", "network"], in: parent)
         #expect(twice.status == 1)
         #expect(twice.stderr.contains("comity.lua exists already; it is left as it is"))
+        // The README's commands work in it as written, specs included.
+        let report = try Comity.run(["report", "grants-by-funder"], in: folder)
+        #expect(report.stdout.contains("369 projects, 1,300,000,000.00 RUB"), "\(report.stdout)\(report.stderr)")
+        let specs = try Comity.run(["test"], in: folder)
+        #expect(specs.status == 0, "\(specs.stdout)\(specs.stderr)")
+        #expect(specs.stdout.contains("0 failed"), "\(specs.stdout)")
+        let intake = try Comity.run(["run", "Scripts/intake.lua"], in: folder)
+        #expect(intake.status == 0, "\(intake.stderr)")
+    }
+
+    @Test func initBareLeavesScriptsEmpty() throws {
+        let parent = try workspace([:])
+        let made = try Comity.run(["init", "--bare", "empty"], in: parent)
+        #expect(made.status == 0, "\(made.stderr)")
+        let scripts = try FileManager.default.contentsOfDirectory(atPath: parent.appendingPathComponent("empty/Scripts").path)
+        #expect(scripts.isEmpty, "\(scripts)")
+    }
+
+    @Test func helpForAnUnknownCommandIsAUsageError() throws {
+        let folder = try workspace([:])
+        let unknown = try Comity.run(["help", "nosuch"], in: folder)
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("comity has no command 'nosuch' (commands: init, run,"), "\(unknown.stderr)")
+        let near = try Comity.run(["help", "schedule", "lis"], in: folder)
+        #expect(near.status == 64)
+        #expect(near.stderr.contains("comity schedule has no command 'lis' (did you mean 'list'?)"), "\(near.stderr)")
+        let known = try Comity.run(["help", "schedule", "list"], in: folder)
+        #expect(known.status == 0)
+        #expect(known.stdout.contains("OVERVIEW: Each scheduled workflow"))
     }
 
     @Test func settingsMistakesNameTheFileAndTheSetting() throws {

@@ -194,7 +194,7 @@ final class APIValueTypes {
         time.field("date") { [unowned self] object in
             .string(LuaString(String(object.value.formatted(in: zone(object)).prefix(10))))
         }
-        time.field("zone") { [unowned self] object in .string(LuaString(zone(object).identifier)) }
+        time.field("zone") { [unowned self] object in .string(LuaString(zone(object).name)) }
         time.method("in_zone") { [unowned self] object, call in
             let name = try call.string(2)
             guard let zone = TimeZone(identifier: name) else {

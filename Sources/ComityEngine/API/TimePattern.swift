@@ -41,7 +41,7 @@ enum TimePattern {
             case "z":
                 let offset = calendar.timeZone.secondsFromGMT(for: time.date)
                 text += (offset < 0 ? "-" : "+") + two(abs(offset) / 3600) + two(abs(offset) % 3600 / 60)
-            case "Z": text += calendar.timeZone.identifier
+            case "Z": text += calendar.timeZone.name
             case "%": text += "%"
             default:
                 throw LuaArgumentError(index: 2, problem: "unknown directive '%\(directive)' in the pattern (known: %Y %y %m %d %e %H %M %S %B %b %A %a %j %z %Z %%)")
