@@ -12,20 +12,32 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses a decimal amount in major units: `"1300000000"`, `"1,300,000,000.00"`,
-    /// `"-12.5"`. More decimals than the currency has are refused, not rounded.
+    /// `"-12.5"`; spaces around it are ignored. Commas only group thousands (`"1,5"` is
+    /// refused as a decimal comma, not read as 15). More decimals than the currency has
+    /// are refused, not rounded.
     public init(_ amount: String, currency: Currency, field: String = "amount") throws(DomainError) {
         var text = Substring(amount.trimmingCharacters(in: .whitespaces))
         let negative = text.first == "-"
         if negative || text.first == "+" { text = text.dropFirst() }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        let whole = parts[0].filter { $0 != "," && $0 != "_" && $0 != " " }
+        let groups = parts[0].split(separator: ",", omittingEmptySubsequences: false)
+        let whole = groups.joined()
         let fraction = parts.count > 1 ? String(parts[1]) : ""
         let digits = currency.minorUnitDigits
-        guard parts.count <= 2, !whole.isEmpty || !fraction.isEmpty,
-              whole.allSatisfy(\.isASCII) && whole.allSatisfy(\.isNumber),
-              fraction.allSatisfy(\.isASCII) && fraction.allSatisfy(\.isNumber)
-        else {
+        let isDigits = { (text: Substring) in text.allSatisfy { $0.isASCII && $0.isNumber } }
+        guard parts.count <= 2, !whole.isEmpty || !fraction.isEmpty, isDigits(Substring(whole)), isDigits(Substring(fraction)) else {
             throw DomainError(.invalidValue, field: field, "invalid \(field) '\(amount)' (expected a number such as 1300000.50)")
+        }
+        if groups.count > 1 {
+            // "1,5" or "12,50" is a decimal comma; "1,2,3" is no grouping at all.
+            if parts.count == 1, groups.count == 2, let last = groups.last, (1...2).contains(last.count) {
+                throw DomainError(.invalidValue, field: field,
+                                  "invalid \(field) '\(amount)': a decimal comma; write '\(groups[0]).\(last)' (commas only group thousands, as in 1,300,000.50)")
+            }
+            guard let first = groups.first, (1...3).contains(first.count), groups.dropFirst().allSatisfy({ $0.count == 3 }) else {
+                throw DomainError(.invalidValue, field: field,
+                                  "invalid \(field) '\(amount)': commas group thousands only, as in 1,300,000.50")
+            }
         }
         guard fraction.count <= digits else {
             throw DomainError(.invalidValue, field: field,

@@ -29,6 +29,19 @@ import Testing
         #expect(throws: DomainError.self) { try Money("99999999999999999999", currency: usd) }
     }
 
+    /// Commas group thousands and nothing else: "1,5" was 15.00 and "1,2,3" 123.00.
+    @Test func commasOnlyGroupThousands() throws {
+        #expect(try Money("1,300", currency: usd).minorUnits == 130_000)
+        #expect(try Money("12,345,678.90", currency: usd).minorUnits == 1_234_567_890)
+        let decimalComma = try #require(throws: DomainError.self) { try Money("1,5", currency: usd) }
+        #expect(decimalComma.message == "invalid amount '1,5': a decimal comma; write '1.5' (commas only group thousands, as in 1,300,000.50)")
+        #expect(throws: DomainError.self) { try Money("12,50", currency: usd) }
+        for bad in ["1,2,3", "1234,567", ",100", "100,", "1,00,000", "1,000.5,0", "1_000", "1 000"] {
+            let error = try #require(throws: DomainError.self, "\(bad)") { try Money(bad, currency: usd) }
+            #expect(error.message.hasPrefix("invalid amount '\(bad)'"), "\(error.message)")
+        }
+    }
+
     @Test func arithmeticStaysInOneCurrency() throws {
         let a = Money(minorUnits: 100, currency: rub)
         let b = Money(minorUnits: 250, currency: rub)

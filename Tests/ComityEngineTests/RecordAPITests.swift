@@ -99,6 +99,12 @@ struct RecordWorkspace {
         ("grants.award(grants.get(1)) grants.reject(grants.get(1))",
          ":1: cannot reject a grant in status 'awarded' (allowed from: submitted, under_review)"),
         ("local g = grants.get(1) print(g.amount_awarded + money(1, 'USD'))", ":1: cannot add RUB and USD amounts"),
+        // A float is an amount only when it is exactly what its digits say.
+        ("print(money(0.1 + 0.2, 'EUR'))",
+         ":1: invalid amount '0.30000000000000004' (EUR has 2 decimal places); it was a float, which is not exact"),
+        ("print(money(2^53 + 1.0, 'EUR'))", ":1: bad argument #1 to 'money' (9007199254740992.0 is beyond the floats that are exact (2^53)"),
+        ("print(money(1e-7, 'EUR'))", ":1: bad argument #1 to 'money' (1e-07 is not an exact amount"),
+        ("print(money('1,5', 'EUR'))", ":1: invalid amount '1,5': a decimal comma; write '1.5'"),
         ("print(grants.get(1).fundr)", ":1: Grant has no field 'fundr' (did you mean 'funder'?)"),
         ("grants.get(1).title = 'x'", ":1: Grant field 'title' is read-only; records change with grants.update(record, { field = value })"),
         ("grants.update(orgs.get(1), { title = 'x' })", ":1: bad argument #1 to 'grants.update' (Grant expected, got Organisation)"),

@@ -5,6 +5,19 @@ import LuaBridge
 /// The functions of the core API that need no store: money and time. `workflow` is
 /// declared here for the reference and the stubs; the runner installs it.
 enum CoreAPI {
+    /// The shortest decimal text that reads back as `float`, when it has one in plain
+    /// digits and the float is within the range where every whole number is exact.
+    static func exactText(of float: Double) throws(LuaArgumentError) -> String {
+        guard float.isFinite, abs(float) < 9_007_199_254_740_992 else {
+            throw LuaArgumentError(index: 1, problem: "\(float) is beyond the floats that are exact (2^53); give the amount as an integer or as text")
+        }
+        let text = "\(float)".hasSuffix(".0") ? String("\(float)".dropLast(2)) : "\(float)"
+        guard !text.contains("e") else {
+            throw LuaArgumentError(index: 1, problem: "\(float) is not an exact amount; give it as text, such as \"0.01\"")
+        }
+        return text
+    }
+
     static var functions: [APIFunction] {
         [
             APIFunction(
@@ -18,6 +31,13 @@ enum CoreAPI {
                 implementation: { call, context in
                     let currencyText: String
                     var amountText = try call.string(1)
+                    // A float is taken only when it is exactly what its digits say: Lua
+                    // shows 0.1 + 0.2 as 0.3, which it is not.
+                    var fromFloat = false
+                    if case .number(let float) = try call.value(1) {
+                        amountText = try Self.exactText(of: float)
+                        fromFloat = true
+                    }
                     if let given = try call.optionalString(2) {
                         currencyText = given
                     } else if let space = amountText.lastIndex(of: " ") {
@@ -27,7 +47,12 @@ enum CoreAPI {
                         throw LuaArgumentError(index: 2, problem: "currency expected, e.g. money(\(amountText), \"RUB\")")
                     }
                     let currency = try Currency(currencyText)
-                    return try context.types.push(try Money(amountText, currency: currency), call)
+                    do {
+                        return try context.types.push(try Money(amountText, currency: currency), call)
+                    } catch var error as DomainError where fromFloat {
+                        error.message += "; it was a float, which is not exact: give the amount as text or in whole units"
+                        throw error
+                    }
                 }),
             APIFunction(
                 "time.now", summary: "The run's clock: the moment the run is for (`--now` sets it; a schedule's slot time later).",
