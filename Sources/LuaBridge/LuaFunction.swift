@@ -147,9 +147,9 @@ public struct LuaCall: ~Copyable {
     @usableFromInline @inline(never)
     func integerError(_ n: Int32) -> LuaArgumentError {
         if lua_type(pointer, n) == LUA_TNUMBER {
-            return LuaArgumentError(index: n, problem: "number has no integer representation")
+            return LuaArgumentError(index: n, problem: "integer expected, got number (\(LuaNumberText.format(lua_tonumberx(pointer, n, nil))))")
         }
-        return LuaArgumentError(index: n, problem: "number expected, got \(typeName(n))")
+        return LuaArgumentError(index: n, problem: "integer expected, got \(typeName(n))")
     }
 
     public func optionalInteger(_ n: Int32, default fallback: Int64) throws(LuaArgumentError) -> Int64 {

@@ -76,8 +76,8 @@ func luaFailure(_ source: String) throws -> String {
         ("return time.parse('26/01/2021')", "t.lua:1: invalid time '26/01/2021' (expected ISO 8601 such as 2021-01-26, 2021-01-26T11:00, or 2021-01-26T11:00:00+03:00)"),
         ("return time.now() + 5", "t.lua:1: bad argument #2 to 'Time.__add' (Duration expected, got number)"),
         ("return time.now() - 'x'", "t.lua:1: cannot subtract string from Time (use a Duration such as time.days(7), or another Time)"),
-        ("return time.days('many')", "t.lua:1: bad argument #1 to 'time.days' (number expected, got string)"),
-        ("return time.days(1.5)", "t.lua:1: bad argument #1 to 'time.days' (number expected, got number)"),
+        ("return time.days('many')", "t.lua:1: bad argument #1 to 'time.days' (integer expected, got string)"),
+        ("return time.days(1.5)", "t.lua:1: bad argument #1 to 'time.days' (integer expected, got number (1.5))"),
     ])
     func mistakesAreNamed(source: String, message: String) throws {
         #expect(try luaFailure(source) == message)
@@ -115,7 +115,7 @@ func luaFailure(_ source: String) throws -> String {
         for function in registry.functions { #expect(markdown.contains("### `\(function.name)("), "\(function.name)") }
         for type in registry.types { #expect(markdown.contains("### `\(type.name)`")) }
         #expect(markdown.contains("| `currency` | `string?` | ISO 4217 code"))
-        #expect(markdown.contains("| `amount` | `integer\\|string` |")) // a pipe would end the cell
+        #expect(markdown.contains("| `amount` | `number\\|string` |")) // a pipe would end the cell
         #expect(markdown.contains("Creates an application from named fields"))
     }
 

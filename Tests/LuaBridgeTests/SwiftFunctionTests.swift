@@ -52,9 +52,9 @@ import Testing
         let cases: [(String, String)] = [
             ("grants_award(1, nil)", "test.lua:1: bad argument #2 to 'grants.award' (string expected, got nil)"),
             ("grants_award(1)", "test.lua:1: bad argument #2 to 'grants.award' (string expected, got no value)"),
-            ("grants_award('x', 'y')", "test.lua:1: bad argument #1 to 'grants.award' (number expected, got string)"),
-            ("grants_award(1.5, 'y')", "test.lua:1: bad argument #1 to 'grants.award' (number has no integer representation)"),
-            ("grants_award({}, 'y')", "test.lua:1: bad argument #1 to 'grants.award' (number expected, got table)"),
+            ("grants_award('x', 'y')", "test.lua:1: bad argument #1 to 'grants.award' (integer expected, got string)"),
+            ("grants_award(1.5, 'y')", "test.lua:1: bad argument #1 to 'grants.award' (integer expected, got number (1.5))"),
+            ("grants_award({}, 'y')", "test.lua:1: bad argument #1 to 'grants.award' (integer expected, got table)"),
         ]
         let function = try box.state.global("grants.award")
         try box.state.setGlobal("grants_award", function)

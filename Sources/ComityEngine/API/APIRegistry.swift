@@ -135,7 +135,7 @@ enum ArgumentCheck {
         for (offset, parameter) in function.parameters.enumerated() {
             let n = Int32(offset + 1)
             if !matches(call, n, parameter.type, context) {
-                throw LuaArgumentError(index: n, problem: "\(expected(parameter.type)) expected, got \(call.typeName(n))")
+                throw LuaArgumentError(index: n, problem: "\(expected(parameter.type)) expected, got \(got(call, n))")
             }
         }
     }
@@ -160,9 +160,16 @@ enum ArgumentCheck {
     }
 
     /// Lua's words for what was expected: integers are "number", as in Lua's messages.
+    /// `string`, or for a number its value too: `number (2.5)` where an integer was expected.
+    private static func got(_ call: borrowing LuaCall, _ n: Int32) -> String {
+        guard call.basicType(n) == .number, let text = try? call.string(n) else { return call.typeName(n) }
+        return "\(call.typeName(n)) (\(text))"
+    }
+
     private static func expected(_ type: APIType) -> String {
         switch type {
-        case .integer, .number: "number"
+        case .integer: "integer"
+        case .number: "number"
         case .optional(let wrapped): expected(wrapped)
         case .oneOf(let options): options.map(expected).joined(separator: " or ")
         default: type.description

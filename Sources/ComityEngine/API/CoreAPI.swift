@@ -24,7 +24,7 @@ enum CoreAPI {
                 "money",
                 summary: "An amount of money: `money(1300000000, \"RUB\")`, `money(\"12.50\", \"USD\")`, or `money(\"1,300,000,000.00 RUB\")`. Amounts are exact; more decimals than the currency has is an error.",
                 parameters: [
-                    APIParameter("amount", .oneOf([.integer, .string]), "Major units: a whole number, or decimal text (may end with the currency code)."),
+                    APIParameter("amount", .oneOf([.number, .string]), "Major units: a number that is exactly its digits (2.5, not 0.1 + 0.2), or decimal text (may end with the currency code)."),
                     APIParameter("currency", .optional(.string), "ISO 4217 code, unless the amount text ends with one."),
                 ],
                 results: [APIResult(.named("Money"), "The amount.")],
