@@ -31,11 +31,18 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// `2021-01-26 11:00` (in `zone`), or a date alone, `2021-01-26` (midnight in `zone`).
     public init(parsing text: String, in zone: TimeZone = .gmt, field: String = "time") throws(DomainError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        // The calendar has no year 0: Foundation would read it as 0001.
+        if trimmed.hasPrefix("0000-") { throw DomainError(.invalidValue, field: field, Self.yearZero(field, text)) }
         guard let parsed = Self.parse(trimmed, zone: zone) else {
             throw DomainError(.invalidValue, field: field,
                               "invalid \(field) '\(text)' (expected ISO 8601 such as 2021-01-26, 2021-01-26T11:00, or 2021-01-26T11:00:00+03:00)")
         }
         self = parsed
+    }
+
+    /// The refusal of year 0000, the same for times and dates.
+    static func yearZero(_ field: String, _ text: String) -> String {
+        "invalid \(field) '\(text)': there is no year 0000 (years start at 0001)"
     }
 
     private static func parse(_ text: String, zone: TimeZone) -> Timestamp? {

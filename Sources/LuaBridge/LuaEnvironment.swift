@@ -81,6 +81,23 @@ extension LuaState {
         return try popReference()
     }
 
+    /// The table behind the sandbox's read-only proxy of a library (`os`), for the host
+    /// to change before a script runs (scripts cannot reach it); nil when the global is
+    /// not such a proxy.
+    public func libraryTable(named name: String) throws(LuaError) -> LuaReference? {
+        try withStackRoom(4)
+        let top = lua_gettop(pointer)
+        defer { lua_settop(pointer, top) }
+        lua_rawgeti(pointer, comity_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        try pushString(name)
+        lua_rawget(pointer, -2)
+        guard lua_type(pointer, -1) == LUA_TTABLE, lua_getmetatable(pointer, -1) != 0 else { return nil }
+        try pushString("__index")
+        lua_rawget(pointer, -2)
+        guard lua_type(pointer, -1) == LUA_TTABLE else { return nil }
+        return try popReference()
+    }
+
     /// Sets a global to a table held in Lua (a proxy, say), without metamethods.
     public func setGlobal(_ name: String, table: LuaReference) throws(LuaError) {
         try withStackRoom(4)

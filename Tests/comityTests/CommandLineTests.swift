@@ -199,6 +199,18 @@ func workspace(_ files: [String: String]) throws -> URL {
         let bad = try Comity.run(["run", "--now", "yesterday", "clock.lua"], in: folder)
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("invalid --now 'yesterday'"))
+        // os.time and os.date follow the run's clock too; with a time given, they are Lua's.
+        try "print(os.time(), os.date('!%Y-%m-%d %H:%M'), os.date('!%Y', 0), os.time { year = 2020, month = 1, day = 1, hour = 12 } > 0)"
+            .write(to: folder.appendingPathComponent("os.lua"), atomically: true, encoding: .utf8)
+        let os = try Comity.run(["run", "--now", "2021-01-26T11:00:00+03:00", "os.lua"], in: folder)
+        #expect(os.stdout == "1611648000\t2021-01-26 08:00\t1970\ttrue\n", "\(os.stdout)\(os.stderr)")
+        // There is no year 0000: refused, not read as 0001.
+        let zero = try Comity.run(["run", "--now", "0000-01-01", "clock.lua"], in: folder)
+        #expect(zero.status == 64)
+        #expect(zero.stderr.contains("invalid --now '0000-01-01': there is no year 0000 (years start at 0001)"), "\(zero.stderr)")
+        try "print(time.parse('0000-06-01'))".write(to: folder.appendingPathComponent("zero.lua"), atomically: true, encoding: .utf8)
+        let parsed = try Comity.run(["run", "zero.lua"], in: folder)
+        #expect(parsed.stderr.contains("zero.lua:1: invalid time '0000-06-01': there is no year 0000"), "\(parsed.stderr)")
     }
 }
 

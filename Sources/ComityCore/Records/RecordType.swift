@@ -78,6 +78,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
         else {
             throw DomainError(.invalidValue, field: field, "invalid \(field) '\(text)' (expected a date such as 2021-01-26)")
         }
+        guard year >= 1 else { throw DomainError(.invalidValue, field: field, Timestamp.yearZero(field, text)) }
         self.year = year
         self.month = month
         self.day = day

@@ -75,7 +75,23 @@ public struct APIRegistry {
         }
         context.workspaceBindings = bound
         context.registry = self
+        try Self.followRunClock(state, now: now)
         return context
+    }
+
+    /// `os.time()` and `os.date()` without a time are the run's clock, as `time.now()`
+    /// is, so that `--now` and a schedule's slot reach scripts that use them.
+    private static func followRunClock(_ state: LuaState, now: Timestamp) throws(LuaError) {
+        guard let os = try state.libraryTable(named: "os") else { return }
+        let chunk = """
+            local time, date, now = os.time, os.date, \(now.secondsSince1970)
+            return function(...) if select("#", ...) == 0 or (...) == nil then return now end return time(...) end,
+                   function(format, t) if t == nil then t = now end return date(format, t) end
+            """
+        let made = try state.run(Array(chunk.utf8), chunkName: "=os")
+        guard made.count == 2 else { return }
+        try state.rawSet(os, "time", made[0])
+        try state.rawSet(os, "date", made[1])
     }
 
     /// The namespaces with a function that needs a permission.
