@@ -54,9 +54,7 @@ struct ImportCommand: ParsableCommand {
         let summary: RecordImport.Summary
         do {
             if let name = format?.pluginFormat {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw CommandFailure.report("cannot read \(file): no such file, or not readable")
-                }
+                let data = try ExchangeFile.contents(path)
                 guard let text = String(data: data, encoding: .utf8) else {
                     let place = TextValidity.invalidPlace(in: Array(data)).map { " (invalid byte sequence for UTF-8 at \($0))" } ?? ""
                     throw CommandFailure.report("cannot read \(file) as UTF-8 text\(place)")

@@ -232,6 +232,26 @@ enum Python {
         #expect(json.status == 1 && json.stderr.contains("object.json: expected a JSON array of objects"))
     }
 
+    /// A quote that never closes took the rest of the file into one cell ("1 created, 0
+    /// rejected", rows B and C gone); an empty file, a pipe and a folder are named as such.
+    @Test func anUnterminatedQuoteAnEmptyFileAPipeAndAFolderAreRefusedWithWhy() throws {
+        let (quote, folder) = try importing("quote.csv", Data("name,country\nA,DE\n\"B,DE\nC,DE\n".utf8))
+        #expect(quote.status == 1)
+        #expect(quote.stderr.contains("quote.csv:3: unterminated CSV quoted field"), "\(quote.stderr)")
+        #expect(try Comity.run(["export", "orgs"], in: folder).stdout.split(separator: "\n").count == 1) // nothing imported
+        let (doubled, _) = try importing("doubled.csv", Data("name,country\n\"The \"\"Quoted\"\" Org\",DE\n".utf8))
+        #expect(doubled.stdout.contains("1 created"), "\(doubled.stdout)\(doubled.stderr)")
+        let (empty, _) = try importing("empty.csv", Data())
+        #expect(empty.stderr.contains("empty.csv: empty, or no header row naming the columns"), "\(empty.stderr)")
+        #expect(mkfifo(folder.appendingPathComponent("pipe.csv").path, 0o600) == 0)
+        let pipe = try Comity.run(["import", "orgs", "pipe.csv"], in: folder)
+        #expect(pipe.status == 1)
+        #expect(pipe.stderr.contains("pipe.csv: it is not a regular file (a pipe or a device)"), "\(pipe.stderr)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("dir.csv"), withIntermediateDirectories: true)
+        let dir = try Comity.run(["import", "orgs", "dir.csv"], in: folder)
+        #expect(dir.stderr.contains("dir.csv: it is a folder, not a file"), "\(dir.stderr)")
+    }
+
     @Test func aHundredThousandRows() throws {
         var text = "name,country,identifier\n"
         for i in 1...100_000 { text += "Organisation \(i),RU,\n" }

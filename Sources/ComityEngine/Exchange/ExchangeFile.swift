@@ -19,11 +19,27 @@ public struct ExchangeFileError: Error, CustomStringConvertible, Sendable {
 }
 
 public enum ExchangeFile {
+    /// The bytes of the file at `path`, or an error that says why not: missing, a
+    /// folder, not a regular file (a FIFO would block the read forever), or unreadable.
+    public static func contents(_ path: String) throws -> Data {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw ExchangeFileError("cannot read \(path): \(errno == ENOENT ? "no such file" : String(cString: strerror(errno)))")
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw ExchangeFileError("cannot read \(path): it is a folder, not a file")
+        default: throw ExchangeFileError("cannot read \(path): it is not a regular file (a pipe or a device)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ExchangeFileError("cannot read \(path): not readable (permission)")
+        }
+        return data
+    }
+
     /// The header and rows of a file, each row with the line it starts on.
     public static func read(_ path: String, format: ExchangeFormat) throws -> (header: [String], rows: [RecordImport.Row]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ExchangeFileError("cannot read \(path): no such file, or not readable")
-        }
+        let data = try contents(path)
         guard String(data: data, encoding: .utf8) != nil else {
             let place = TextValidity.invalidPlace(in: Array(data)).map { ": invalid byte sequence for UTF-8 at \($0)" } ?? ""
             throw ExchangeFileError("\(path) is not UTF-8 text\(place) (save it as UTF-8 CSV)")
@@ -45,9 +61,16 @@ public enum ExchangeFile {
         // Spreadsheets often start UTF-8 files with a byte-order mark; the reader skips it.
         var start = String(decoding: data.prefix(1 << 20), as: UTF8.self)
         if start.hasPrefix("\u{FEFF}") { start.removeFirst() }
+        // A quote that never closes would take the rest of the file into one cell, and
+        // the rows in it would be lost without a word: refused, as PostgreSQL's COPY does.
+        if let line = unterminatedQuoteLine(data) {
+            throw ExchangeFileError("\(path):\(line): unterminated CSV quoted field (the quote that opens it is on this line)")
+        }
         let reader: CSVReader
         do {
             reader = try CSVReader(stream: CheckedInputStream(data, stop: stop), hasHeaderRow: true, delimiter: delimiter(start))
+        } catch CSVError.cannotReadHeaderRow {
+            throw ExchangeFileError("\(path): empty, or no header row naming the columns")
         } catch {
             throw ExchangeFileError("\(path): not CSV: \(error)")
         }
@@ -71,6 +94,23 @@ public enum ExchangeFile {
         }
         if let error = reader.error { throw ExchangeFileError("\(path):\(line): \(error)") }
         return header
+    }
+
+    /// The line of a quote that opens a quoted field and is never closed, if any. A
+    /// doubled quote inside a quoted field toggles twice, so only an odd one is left open.
+    static func unterminatedQuoteLine(_ data: Data) -> Int? {
+        var quoted = false
+        var line = 1
+        var opened = 1
+        for byte in data {
+            if byte == UInt8(ascii: "\"") {
+                quoted.toggle()
+                if quoted { opened = line }
+            } else if byte == UInt8(ascii: "\n") {
+                line += 1
+            }
+        }
+        return quoted ? opened : nil
     }
 
     /// `,` unless the header line has more `;` (spreadsheets in many locales) or tabs,

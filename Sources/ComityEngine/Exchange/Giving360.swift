@@ -121,9 +121,7 @@ public enum Giving360 {
                 return (row.line, grant)
             }
         case .json:
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ExchangeFileError("cannot read \(path): no such file, or not readable")
-            }
+            let data = try ExchangeFile.contents(path)
             guard let package = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
                   let list = package["grants"] as? [[String: Any]] else {
                 throw ExchangeFileError("\(path): not a 360Giving grant package (a JSON object with a \"grants\" array)")
