@@ -31,6 +31,15 @@ public final class SQLiteStore: Store, Sendable {
         } catch {
             throw StoreError(.notWritable, "cannot create the folder \(folder.path) for the database: \(error.localizedDescription)")
         }
+        // SQLite would call a folder "read-only" and /dev/null "full": say what they are.
+        var info = stat()
+        if stat(path, &info) == 0 {
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: break
+            case S_IFDIR: throw StoreError(.notWritable, "\(path) is a folder; the database must be a file (database in comity.lua, or --database)")
+            default: throw StoreError(.notWritable, "\(path) is not a regular file (a device or a pipe); the database must be a file")
+            }
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true

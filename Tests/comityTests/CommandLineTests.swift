@@ -259,6 +259,18 @@ func workspace(_ files: [String: String]) throws -> URL {
         #expect(scripts.isEmpty, "\(scripts)")
     }
 
+    /// SQLite called a folder "read-only" and /dev/null "full or failing".
+    @Test func aDatabaseThatIsAFolderOrADeviceIsNamedSo() throws {
+        let folder = try workspace(["comity.lua": "return { database = 'data' }", "x.lua": "print(1)", "data/keep.txt": "mine"])
+        let dir = try Comity.run(["run", "x.lua"], in: folder)
+        #expect(dir.status == 1)
+        #expect(dir.stderr.contains("data is a folder; the database must be a file"), "\(dir.stderr)")
+        let device = try Comity.run(["run", "--database", "/dev/null", "x.lua"], in: folder)
+        #expect(device.status == 1)
+        #expect(device.stderr.contains("/dev/null is not a regular file (a device or a pipe)"), "\(device.stderr)")
+        #expect(try String(contentsOf: folder.appendingPathComponent("data/keep.txt"), encoding: .utf8) == "mine")
+    }
+
     @Test func helpForAnUnknownCommandIsAUsageError() throws {
         let folder = try workspace([:])
         let unknown = try Comity.run(["help", "nosuch"], in: folder)
