@@ -17,11 +17,15 @@ public struct DomainError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The field concerned, when there is one (`amount_awarded`, `country`).
     public var field: String?
     public var message: String
+    /// The names `field` might have been meant as (a record type's fields), for the
+    /// engine's "did you mean" (name suggestions belong to the layer above).
+    public var candidates: [String]
 
-    public init(_ kind: Kind, field: String? = nil, _ message: String) {
+    public init(_ kind: Kind, field: String? = nil, _ message: String, candidates: [String] = []) {
         self.kind = kind
         self.field = field
         self.message = message
+        self.candidates = candidates
     }
 
     public var description: String { message }

@@ -105,6 +105,9 @@ struct RecordWorkspace {
         ("print(money(2^53 + 1.0, 'EUR'))", ":1: bad argument #1 to 'money' (9007199254740992.0 is beyond the floats that are exact (2^53)"),
         ("print(money(1e-7, 'EUR'))", ":1: bad argument #1 to 'money' (1e-07 is not an exact amount"),
         ("print(money('1,5', 'EUR'))", ":1: invalid amount '1,5': a decimal comma; write '1.5'"),
+        // A misspelt field written gets the suggestion a misspelt field read gets.
+        ("orgs.create { name = 'x', contry = 'DE' }", ":1: Organisation has no field 'contry' (did you mean 'country'?)"),
+        ("grants.update(grants.get(1), { titel = 'x' })", ":1: Grant has no field 'titel' (did you mean 'title'?)"),
         ("print(grants.get(1).fundr)", ":1: Grant has no field 'fundr' (did you mean 'funder'?)"),
         ("grants.get(1).title = 'x'", ":1: Grant field 'title' is read-only; records change with grants.update(record, { field = value })"),
         ("grants.update(orgs.get(1), { title = 'x' })", ":1: bad argument #1 to 'grants.update' (Grant expected, got Organisation)"),

@@ -187,7 +187,7 @@ public struct RecordSchema: Sendable {
 
     private func checked(_ name: String, _ value: FieldValue, _ timeZone: TimeZone) throws(DomainError) -> (Int, FieldValue) {
         guard let position = positions[name] else {
-            throw DomainError(.invalidValue, field: name, unknownFieldMessage(name))
+            throw unknownField(name)
         }
         let definition = fields[position]
         let checked = try definition.type.normalise(value, field: name, record: type.displayName, timeZone: timeZone)
@@ -214,6 +214,12 @@ public struct RecordSchema: Sendable {
             }
         }
         return (position, checked)
+    }
+
+    /// The refusal of a field the type does not have, with the names it has as
+    /// candidates for the engine's suggestion.
+    public func unknownField(_ name: String) -> DomainError {
+        DomainError(.invalidValue, field: name, unknownFieldMessage(name), candidates: fields.map(\.name))
     }
 
     /// `Organisation has no field 'nmae'`; the engine adds a suggestion.

@@ -123,7 +123,10 @@ public struct APIRegistry {
                 }
                 do {
                     return try implementation(call, context)
-                } catch let refusal as DomainError {
+                } catch var refusal as DomainError {
+                    if let field = refusal.field, let near = NameSuggestion.closest(to: field, among: refusal.candidates) {
+                        refusal.message += " (did you mean '\(near)'?)"
+                    }
                     // Remembered to tell a validation failure from other errors (retries).
                     context.lastRefusal = refusal.description
                     throw refusal
