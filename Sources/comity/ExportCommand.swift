@@ -32,7 +32,7 @@ struct ExportCommand: ParsableCommand {
     func validate() throws { try ExchangeFormatOption.check(format, for: kind.type) }
 
     func run() throws {
-        let opened = try OpenedWorkspace.open(database: database)
+        let opened = try OpenedWorkspace.open(database: database, databaseOption: true)
         let text: String
         if let name = format?.pluginFormat {
             text = try opened.withPluginExchange { try $0.export(kind.type, format: name, includeArchived: archived) }

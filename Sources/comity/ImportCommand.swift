@@ -44,7 +44,7 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         CommandLogging.bootstrap(logLevel)
-        let opened = try OpenedWorkspace.open(database: database)
+        let opened = try OpenedWorkspace.open(database: database, databaseOption: true)
         let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
         let chosen = format?.plain ?? ExchangeFormat(path: file)
         let runner = opened.runner(logger: Logger(label: "comity.import"))

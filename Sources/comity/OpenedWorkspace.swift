@@ -22,8 +22,15 @@ struct OpenedWorkspace {
         }
     }
 
-    static func open(database: String? = nil) throws -> OpenedWorkspace {
+    /// Outside a workspace (no comity.lua here or above) only an explicit `--database`
+    /// is opened: a user in the wrong folder would otherwise get a new, empty database
+    /// and seem to have lost their data.
+    static func open(database: String? = nil, databaseOption: Bool = false) throws -> OpenedWorkspace {
         let workspace = try current()
+        guard workspace.configured || database != nil else {
+            throw CommandFailure.report("not a Comity workspace (no comity.lua here or above); run 'comity init'"
+                + (databaseOption ? " or pass --database" : " first"))
+        }
         do {
             let store = try SQLiteStore(path: database ?? workspace.databasePath, schema: workspace.schema,
                                         busyTimeout: Double(workspace.lockTimeout.components.seconds)

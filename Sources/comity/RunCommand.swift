@@ -90,7 +90,7 @@ struct RunCommand: ParsableCommand {
         if let maxInstructions { limits.instructions = maxInstructions == 0 ? nil : maxInstructions }
         if let maxOutput { limits.output = maxOutput.bytes == 0 ? nil : maxOutput.bytes }
 
-        let opened = try OpenedWorkspace.open(database: database)
+        let opened = try OpenedWorkspace.open(database: database, databaseOption: true)
         let workspace = opened.workspace
         let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         var runner = opened.runner(logger: Logger(label: "comity.run"))

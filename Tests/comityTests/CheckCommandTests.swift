@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func theShippedScriptsAndPluginsPass() throws {
-        let folder = try workspace([:])
+        let folder = try workspace([:], configured: false)
         let root = Comity.packageRoot
         for item in ["Scripts", "Plugins"] {
             try FileManager.default.copyItem(at: root.appendingPathComponent(item), to: folder.appendingPathComponent(item))

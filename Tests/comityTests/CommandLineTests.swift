@@ -51,8 +51,12 @@ struct Comity {
     }
 }
 
-func workspace(_ files: [String: String]) throws -> URL {
+/// A workspace in a new temporary folder with `files` (a `comity.lua` of defaults unless
+/// given one); with `configured: false`, a plain folder that is no workspace.
+func workspace(_ files: [String: String], configured: Bool = true) throws -> URL {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("comity-cli-\(UUID().uuidString)")
+    var files = files
+    if configured && files["comity.lua"] == nil { files["comity.lua"] = "return {}" }
     for (name, text) in files {
         let url = folder.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -216,7 +220,7 @@ func workspace(_ files: [String: String]) throws -> URL {
 
 @Suite struct WorkspaceCommandTests {
     @Test func initThenTheSeedWorldAndItsReport() throws {
-        let parent = try workspace([:])
+        let parent = try workspace([:], configured: false)
         let made = try Comity.run(["init", "network"], in: parent)
         #expect(made.status == 0, "\(made.stderr)")
         #expect(made.stdout.contains("comity.lua"))
@@ -252,7 +256,7 @@ func workspace(_ files: [String: String]) throws -> URL {
     }
 
     @Test func initBareLeavesScriptsEmpty() throws {
-        let parent = try workspace([:])
+        let parent = try workspace([:], configured: false)
         let made = try Comity.run(["init", "--bare", "empty"], in: parent)
         #expect(made.status == 0, "\(made.stderr)")
         let scripts = try FileManager.default.contentsOfDirectory(atPath: parent.appendingPathComponent("empty/Scripts").path)
@@ -269,6 +273,23 @@ func workspace(_ files: [String: String]) throws -> URL {
         #expect(device.status == 1)
         #expect(device.stderr.contains("/dev/null is not a regular file (a device or a pipe)"), "\(device.stderr)")
         #expect(try String(contentsOf: folder.appendingPathComponent("data/keep.txt"), encoding: .utf8) == "mine")
+    }
+
+    /// As git does: outside a workspace, a command that needs the database says so
+    /// instead of making ./.comity/comity.db.
+    @Test func outsideAWorkspaceCommandsThatNeedTheDatabaseSaySo() throws {
+        let folder = try workspace(["a.lua": "print(orgs.count())"], configured: false)
+        let run = try Comity.run(["run", "a.lua"], in: folder)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("not a Comity workspace (no comity.lua here or above); run 'comity init' or pass --database"), "\(run.stderr)")
+        let runs = try Comity.run(["runs"], in: folder)
+        #expect(runs.stderr.contains("not a Comity workspace (no comity.lua here or above); run 'comity init' first"), "\(runs.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(".comity").path))
+        let given = try Comity.run(["run", "--database", "elsewhere.db", "a.lua"], in: folder)
+        #expect(given.status == 0, "\(given.stderr)")
+        #expect(given.stdout == "0\n")
+        // What needs no database works anywhere.
+        #expect(try Comity.run(["api", "--help"], in: folder).status == 0)
     }
 
     @Test func helpForAnUnknownCommandIsAUsageError() throws {
@@ -328,7 +349,7 @@ func workspace(_ files: [String: String]) throws -> URL {
     /// (chattr +i) stops root too, so it stands in for a read-only disk.
     @Test func aReadOnlyDatabaseIsNamedAndLeftIntact() throws {
         let folder = try workspace(["add.lua": "orgs.create { name = 'Agency for Social Information' }",
-                                    "count.lua": "print(orgs.count())"])
+                                    "count.lua": "print(orgs.count())"], configured: false)
         #expect(try Comity.run(["init", "."], in: folder).status == 0)
         #expect(try Comity.run(["run", "add.lua"], in: folder).status == 0)
         let database = folder.appendingPathComponent(".comity/comity.db").path

@@ -6,7 +6,7 @@ import Testing
 @Suite struct ReportCommandTests {
     /// A workspace like `make demo`'s: the demo settings, the shipped scripts, the seed.
     static func demoWorkspace() throws -> URL {
-        let folder = try workspace([:])
+        let folder = try workspace([:], configured: false)
         let scripts = Comity.packageRoot.appendingPathComponent("Scripts")
         try FileManager.default.copyItem(at: scripts, to: folder.appendingPathComponent("Scripts"))
         try FileManager.default.copyItem(at: scripts.appendingPathComponent("demo/comity.lua"), to: folder.appendingPathComponent("comity.lua"))
