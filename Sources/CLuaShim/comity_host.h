@@ -7,11 +7,44 @@
 #include <signal.h>
 #include <stdatomic.h>
 
-#define COMITY_LIMIT_KINDS 6
+#define COMITY_LIMIT_KINDS 7
 
 /// Sent by a thread that trips a limit to the thread running the state. SIGURG is
 /// ignored by default, so one that arrives late (or unasked) does no harm.
 #define COMITY_TRIP_SIGNAL SIGURG
+
+/// One pcall or xpcall frame that has not returned (see comity_scopes.c).
+typedef struct {
+    lua_State *thread;
+    /// Names the frame for its continuation: frames of different coroutines do not
+    /// close in the order they opened.
+    lua_Integer serial;
+    /// The savepoint opened for it at its first write (1 = the outermost), 0 for none.
+    int level;
+    /// A write was made outside it (by another coroutine) after its savepoint opened:
+    /// rolling back to that savepoint would undo it too.
+    int tainted;
+} comity_scope;
+
+/// Who owns each open savepoint, by level: a frame's serial, or one of these.
+enum { COMITY_SAVEPOINT_ORPHAN = 0, COMITY_SAVEPOINT_HOST = -1 };
+
+/// The open frames and savepoints of a state, and the coroutines resumed now.
+typedef struct {
+    comity_scope *frames;
+    int count, capacity;
+    lua_Integer next_serial;
+    lua_Integer *owners;
+    int depth, owners_capacity;
+    /// chain[i] was resumed by chain[i-1] (chain[-1] being whatever thread the host
+    /// called into): the threads whose frames a write is inside.
+    lua_State **chain;
+    int chain_count, chain_capacity;
+    /// Whether savepoints are wanted at all (the host set a savepoint function).
+    int enabled;
+    /// Coroutines kept alive while suspended inside a frame (their frames point at them).
+    int anchored;
+} comity_scopes;
 
 struct comity_host {
     size_t used, peak, limit;
@@ -37,6 +70,7 @@ struct comity_host {
     char *traceback;
     void *owner;
     char position[LUA_IDSIZE + 24];
+    comity_scopes scopes;
 };
 
 #define HOST(L) (*(comity_host **)lua_getextraspace(L))
@@ -54,5 +88,26 @@ void comity_leave(lua_State *L, comity_host *outer);
 int comity_run_protected(lua_State *L, lua_CFunction f, void *args, int nargs, int nresults);
 /// Records that `next` is the thread about to run (coroutine switches).
 void comity_switch_to(lua_State *L, lua_State *next);
+
+// MARK: - Frames of pcall and xpcall (comity_scopes.c)
+
+/// Notes a pcall frame opening on L; its serial, for comity_scope_leave. Raises when
+/// out of memory.
+lua_Integer comity_scope_enter(lua_State *L);
+/// Closes the frame `serial`: rolled back to its savepoint when `failed`, released
+/// otherwise. Raises an error pcall cannot catch when that cannot be done exactly.
+void comity_scope_leave(lua_State *L, lua_Integer serial, int failed);
+/// Around lua_resume of `co` by L: the chain of resumed coroutines. Push returns 0
+/// when out of memory.
+int comity_chain_push(lua_State *L, lua_State *co);
+void comity_chain_pop(lua_State *L, lua_State *co);
+/// After a resume of `co` returned: a coroutine suspended inside frames is kept alive
+/// (anchored) while they are open; one that ended or failed has its frames forgotten.
+void comity_scopes_after_resume(lua_State *L, lua_State *co, int status);
+/// `co` is being closed while suspended: its frames end without an error (what they
+/// wrote is kept, as nothing was caught).
+void comity_scopes_abandon(lua_State *L, lua_State *co);
+/// Frees the bookkeeping (comity_close).
+void comity_scopes_free(comity_host *h);
 
 #endif
