@@ -469,12 +469,21 @@ public struct ScriptRunner {
             // function that fails (even inside a pcall) leaves the key unclaimed.
             // Inside a pcall frame, the frames around get their savepoints first, below
             // this one (the key is a write), and the bridge keeps to its level.
-            let results = try call.state.inHostSavepoint {
-                try transaction.inSavepoint { () throws -> [LuaValue]? in
-                    guard try transaction.claimOnce(workflow: declaration.name, key: key, run: runID, at: context.now) else { return nil }
-                    return try call.state.call(body, [])
+            let mark = context.records?.changeMark ?? 0
+            let results: [LuaValue]?
+            do {
+                results = try call.state.inHostSavepoint {
+                    try transaction.inSavepoint { () throws -> [LuaValue]? in
+                        guard try transaction.claimOnce(workflow: declaration.name, key: key, run: runID, at: context.now) else { return nil }
+                        return try call.state.call(body, [])
+                    }
                 }
+            } catch {
+                // Handles the body changed show what the store holds again.
+                context.records?.undoChanges(to: mark)
+                throw error
             }
+            if call.state.protectedFrames.savepoints == 0 { context.records?.forgetChanges() }
             guard let results else { return call.returning(false) }
             return try call.returning(contentsOf: [.boolean(true)] + results)
         }

@@ -26,6 +26,11 @@ let swiftSavepointEntry: comity_savepoint_function = { L, operation, level in
         comity_set_error(L, "this state has no savepoints", 28)
         return 1
     }
+    // What the host does here (putting back handles a rollback changed) works on the
+    // stack of the thread whose pcall returns, as a Swift function called there would.
+    let caller = state.pointer
+    state.pointer = L
+    defer { state.pointer = caller }
     do {
         switch UInt32(operation) {
         case COMITY_SAVEPOINT_OPEN.rawValue: try savepoints.openSavepoint(level: Int(level))

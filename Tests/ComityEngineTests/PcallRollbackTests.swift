@@ -149,6 +149,26 @@ import Testing
         #expect(try names(workspace) == ["Coroutine kept", "Main"])
     }
 
+    @Test func aHandleChangedInsideAFailedPartShowsWhatTheStoreHoldsAgain() throws {
+        let (workspace, run, lines) = try run("""
+            local o = orgs.create { name = "Before" }
+            print(o.name) -- read once: cached
+            pcall(function() orgs.update(o, { name = "Inside" }); print(o.name); error("x") end)
+            print(o.name)
+            local g = grants.create { title = "T", funder = o, recipient = orgs.create { name = "R" } }
+            grants.submit(g)
+            pcall(function() grants.award(g, { amount_awarded = money(5, "RUB") }); error("no") end)
+            print(g.status)
+            pcall(ctx.once, "k", function() orgs.update(o, { name = "Once" }); error("x") end)
+            print(o.name)
+            pcall(function() orgs.update(o, { name = "Kept" }) end)
+            print(o.name)
+            """)
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines == ["Before", "Inside", "Before", "submitted", "Before", "Kept"])
+        #expect(try names(workspace) == ["Kept", "R"])
+    }
+
     @Test func aPluginsPcallUndoesWhatItsCodeWrote() throws {
         let folder = try pluginWorkspace([
             "Plugins/keeper/plugin.lua": """

@@ -59,7 +59,7 @@ public struct APIRegistry {
                                  transaction: transaction)
         if let transaction {
             // An error caught by pcall keeps nothing written inside it.
-            state.savepoints = TransactionSavepoints(transaction)
+            state.savepoints = TransactionSavepoints(transaction, records: records)
             context.state = state
         }
         let bound = try bindings(for: .workspace, context: context, state: state)
