@@ -23,29 +23,29 @@ static int check_limit(lua_State *L) {
 
 // MARK: - pcall and xpcall
 
-// The continuation's context: the frame's serial (see comity_scopes.c), and how many
-// slots below the results are xpcall's own (0 or 2) in the low two bits.
+// The continuation's context: how many slots below the results are xpcall's own (0 or 2).
 static int finish_pcall(lua_State *L, int status, lua_KContext context) {
     int failed = status != LUA_OK && status != LUA_YIELD;
     // Before the results go back: a failed frame rolls back what it wrote, and a
     // rollback that cannot be exact fails the run here.
-    comity_scope_leave(L, (lua_Integer)(context >> 2), failed);
+    comity_scope_leave(L, failed);
     check_limit(L);
     if (failed) {
         lua_pushboolean(L, 0);
         lua_pushvalue(L, -2);
         return 2;
     }
-    return lua_gettop(L) - (int)(context & 3);
+    return lua_gettop(L) - (int)context;
 }
 
 static int sb_pcall(lua_State *L) {
-    luaL_checkany(L, 1);
+    int n = lua_gettop(L);
+    if (n == 0) luaL_checkany(L, 1); // raises Lua's own "value expected"
     lua_pushboolean(L, 1);
     lua_insert(L, 1);
-    lua_KContext context = (lua_KContext)(comity_scope_enter(L) << 2);
-    int status = lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, context, finish_pcall);
-    return finish_pcall(L, status, context);
+    comity_scope_enter(L);
+    int status = lua_pcallk(L, n - 1, LUA_MULTRET, 0, 0, finish_pcall);
+    return finish_pcall(L, status, 0);
 }
 
 // The message handler xpcall really installs: once a limit is hit, the script's own
@@ -76,9 +76,9 @@ static int sb_xpcall(lua_State *L) {
     lua_pushboolean(L, 1);
     lua_pushvalue(L, 1);
     lua_rotate(L, 3, 2); // f, handler, true, f, args...
-    lua_KContext context = (lua_KContext)(comity_scope_enter(L) << 2) | 2;
-    int status = lua_pcallk(L, n - 2, LUA_MULTRET, 2, context, finish_pcall);
-    return finish_pcall(L, status, context);
+    comity_scope_enter(L);
+    int status = lua_pcallk(L, n - 2, LUA_MULTRET, 2, 2, finish_pcall);
+    return finish_pcall(L, status, 2);
 }
 
 // MARK: - Coroutines

@@ -91,8 +91,8 @@ static void forget_above(comity_scopes *s, int depth, int undone) {
     }
 }
 
-static int open_savepoint(lua_State *L, comity_scopes *s, lua_Integer owner) {
-    if (s->depth == s->owners_capacity && !grow(L, (void **)&s->owners, &s->owners_capacity, sizeof(lua_Integer))) {
+static int open_savepoint(lua_State *L, comity_scopes *s, int owner) {
+    if (s->depth == s->owners_capacity && !grow(L, (void **)&s->owners, &s->owners_capacity, sizeof(int))) {
         return fail_run(L, "cannot open a savepoint for a write inside pcall (out of memory)");
     }
     if (savepoint_function(L, COMITY_SAVEPOINT_OPEN, s->depth + 1) != 0) {
@@ -135,17 +135,10 @@ static int keep_savepoint(lua_State *L, comity_scopes *s, int level) {
 
 // MARK: - Frames
 
-lua_Integer comity_scope_enter(lua_State *L) {
+void comity_scope_enter_growing(lua_State *L) {
     comity_scopes *s = &HOST(L)->scopes;
-    if (s->count == s->capacity && !grow(L, (void **)&s->frames, &s->capacity, sizeof(comity_scope))) {
-        comity_raise_limit(L, COMITY_LIMIT_MEMORY, 1);
-    }
-    comity_scope *f = &s->frames[s->count++];
-    f->thread = L;
-    f->serial = ++s->next_serial;
-    f->level = 0;
-    f->tainted = 0;
-    return f->serial;
+    if (!grow(L, (void **)&s->frames, &s->capacity, sizeof(comity_scope))) comity_raise_limit(L, COMITY_LIMIT_MEMORY, 1);
+    comity_scope_enter(L);
 }
 
 static void remove_frame(comity_scopes *s, int index) {
@@ -153,12 +146,12 @@ static void remove_frame(comity_scopes *s, int index) {
     s->count--;
 }
 
-void comity_scope_leave(lua_State *L, lua_Integer serial, int failed) {
+void comity_scope_leave_slow(lua_State *L, int failed) {
     comity_host *h = HOST(L);
     comity_scopes *s = &h->scopes;
     int index = s->count - 1;
-    while (index >= 0 && s->frames[index].serial != serial) index--;
-    if (index < 0) return; // its coroutine was closed, which ended it
+    while (index >= 0 && s->frames[index].thread != L) index--;
+    if (index < 0) return; // none: cannot happen (a closed coroutine's frames never return)
     comity_scope f = s->frames[index];
     remove_frame(s, index);
     if (f.level == 0 && !f.tainted) return; // wrote nothing: the usual case, and free
@@ -210,7 +203,7 @@ int comity_scopes_before_write(lua_State *L) {
         for (int i = 0; i < s->count; i++) {
             comity_scope *f = &s->frames[i];
             if (f->level != 0 || lua_status(f->thread) != LUA_OK || chain_position(s, f->thread) != position) continue;
-            int status = open_savepoint(L, s, f->serial);
+            int status = open_savepoint(L, s, COMITY_SAVEPOINT_FRAME);
             if (status != LUA_OK) return status;
             f->level = s->depth;
         }
@@ -224,7 +217,7 @@ int comity_scopes_push_host(lua_State *L) {
     comity_scopes *s = &HOST(L)->scopes;
     if (!s->enabled) return 0;
     if (comity_scopes_before_write(L) != LUA_OK) return -1;
-    if (s->depth == s->owners_capacity && !grow(L, (void **)&s->owners, &s->owners_capacity, sizeof(lua_Integer))) {
+    if (s->depth == s->owners_capacity && !grow(L, (void **)&s->owners, &s->owners_capacity, sizeof(int))) {
         fail_run(L, "cannot note ctx.once's savepoint (out of memory)");
         return -1;
     }
