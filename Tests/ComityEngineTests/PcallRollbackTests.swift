@@ -133,6 +133,24 @@ import Testing
         #expect(try workspace.history().first?.outcome == .failed)
     }
 
+    @Test func aCoroutineLeftInsideAPcallWhenCtxOnceEndsCannotUndoItsWritesAlone() throws {
+        // What the coroutine wrote was kept with ctx.once's part: a later failure of its
+        // pcall cannot take it out again, so the run fails rather than keep half.
+        let (workspace, run, _) = try run("""
+            local co
+            ctx.once("k", function()
+              co = coroutine.wrap(function()
+                pcall(function() orgs.create { name = "In once" }; coroutine.yield(); error("late") end)
+              end)
+              co()
+            end)
+            co()
+            """)
+        #expect(run.record.outcome == .failed)
+        #expect(run.outcome.error?.message.contains("cannot be undone alone") == true, "\(run.outcome.error?.message ?? "")")
+        #expect(try names(workspace).isEmpty)
+    }
+
     @Test func coroutinesThatDoNotInterleaveWritesRollBackExactly() throws {
         let (workspace, run, _) = try run("""
             local co = coroutine.wrap(function()
