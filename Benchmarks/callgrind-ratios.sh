@@ -3,6 +3,8 @@
 # machine is:
 # - per call of f(i) -> i + 1 from Lua: a Swift function through the bridge vs a plain
 #   C lua_CFunction (CallProbe);
+# - per pcall that writes nothing: the sandbox's (savepoints set, none opened) vs Lua's
+#   own in a stock state (CallProbe);
 # - per organisation created: orgs.create from Lua (checked, audited, returned as a
 #   record) vs the same rows inserted through GRDB from Swift (CreateProbe, ROWS rows).
 # Each count is taken for N and for none, so that start-up is left out.
@@ -29,6 +31,13 @@ c=$(per "$calls_probe" c $calls)
 s=$(per "$calls_probe" swift $calls)
 awk -v c="$c" -v s="$s" -v n="$calls" 'BEGIN {
     printf "\nInstructions per call (callgrind): C %.0f, Swift %.0f, ratio %.2fx\n", c / n, s / n, s / c
+}'
+
+pcalls=1000000
+stock=$(per "$calls_probe" pcall-stock $pcalls)
+sandboxed=$(per "$calls_probe" pcall-sandbox $pcalls)
+awk -v c="$stock" -v s="$sandboxed" -v n="$pcalls" 'BEGIN {
+    printf "Instructions per pcall that writes nothing (callgrind): stock Lua %.0f, sandbox with savepoints %.0f, ratio %.2fx\n", c / n, s / n, s / c
 }'
 
 rows=${1:-20000}

@@ -66,6 +66,7 @@ void comity_close(lua_State *L) {
     free(h->errbuf);
     free(h->traceback);
     for (int i = 0; i < COMITY_LIMIT_KINDS; i++) free(h->messages[i]);
+    comity_scopes_free(h);
     free(h);
 }
 
@@ -81,6 +82,12 @@ void comity_set_limit_message(lua_State *L, int kind, const char *message) {
     if (kind <= 0 || kind >= COMITY_LIMIT_KINDS) return;
     free(h->messages[kind]);
     h->messages[kind] = message ? strdup(message) : NULL;
+}
+
+const char *comity_limit_message(lua_State *L, int kind) {
+    comity_host *h = HOST(L);
+    if (kind <= 0 || kind >= COMITY_LIMIT_KINDS || h->messages[kind] == NULL) return "";
+    return h->messages[kind];
 }
 
 int comity_raise_limit(lua_State *L, int kind, int level) {

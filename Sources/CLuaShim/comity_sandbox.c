@@ -23,27 +23,38 @@ static int check_limit(lua_State *L) {
 
 // MARK: - pcall and xpcall
 
-static int finish_pcall(lua_State *L, int status, lua_KContext extra) {
+// The continuation's context: how many slots below the results are xpcall's own (0 or 2).
+static int finish_pcall(lua_State *L, int status, lua_KContext context) {
+    int failed = status != LUA_OK && status != LUA_YIELD;
+    // Before the results go back: a failed frame rolls back what it wrote, and a
+    // rollback that cannot be exact fails the run here.
+    comity_scope_leave(L, failed);
     check_limit(L);
-    if (status != LUA_OK && status != LUA_YIELD) {
+    if (failed) {
         lua_pushboolean(L, 0);
         lua_pushvalue(L, -2);
         return 2;
     }
-    return lua_gettop(L) - (int)extra;
+    return lua_gettop(L) - (int)context;
 }
 
 static int sb_pcall(lua_State *L) {
-    luaL_checkany(L, 1);
+    int n = lua_gettop(L);
+    if (n == 0) luaL_checkany(L, 1); // raises Lua's own "value expected"
     lua_pushboolean(L, 1);
     lua_insert(L, 1);
-    int status = lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0, finish_pcall);
+    comity_scope_enter(L);
+    int status = lua_pcallk(L, n - 1, LUA_MULTRET, 0, 0, finish_pcall);
     return finish_pcall(L, status, 0);
 }
 
 // The message handler xpcall really installs: once a limit is hit, the script's own
 // handler is not called. Lua calls a handler for an error raised in a hook while hooks
 // are still off, so a handler that loops would never be stopped.
+//
+// It runs where the error was raised, before its frame returns: what it writes is
+// inside the frame and undone with the rest (PL/pgSQL runs its EXCEPTION block after
+// the rollback; the code after xpcall returns is that block here).
 static int limit_aware_handler(lua_State *L) {
     if (atomic_load(&HOST(L)->limit_hit) != COMITY_LIMIT_NONE) {
         lua_settop(L, 1);
@@ -65,6 +76,7 @@ static int sb_xpcall(lua_State *L) {
     lua_pushboolean(L, 1);
     lua_pushvalue(L, 1);
     lua_rotate(L, 3, 2); // f, handler, true, f, args...
+    comity_scope_enter(L);
     int status = lua_pcallk(L, n - 2, LUA_MULTRET, 2, 2, finish_pcall);
     return finish_pcall(L, status, 2);
 }
@@ -78,12 +90,18 @@ static int resume_thread(lua_State *L, lua_State *co, int narg) {
         lua_pushliteral(L, "too many arguments to resume");
         return -1;
     }
+    if (!comity_chain_push(L, co)) {
+        lua_pushliteral(L, "not enough memory to resume");
+        return -1;
+    }
     lua_xmove(L, co, narg);
     comity_switch_to(L, co);
     int nres = 0;
     int status = lua_resume(co, L, narg, &nres);
     comity_switch_to(L, L);
+    comity_chain_pop(L, co);
     check_limit(L);
+    comity_scopes_after_resume(L, co, status);
     if (status == LUA_OK || status == LUA_YIELD) {
         if (!lua_checkstack(L, nres + 1)) {
             lua_pop(co, nres);
@@ -147,6 +165,8 @@ static int sb_close(lua_State *L) {
     int n = lua_gettop(L);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
+    // Its frames end unfailed: no error was caught, so what they wrote is kept.
+    if (co != NULL && co != L && lua_status(co) == LUA_YIELD) comity_scopes_abandon(L, co);
     if (co != NULL && co != L) comity_switch_to(L, co);
     int status = lua_pcall(L, n, LUA_MULTRET, 0);
     if (co != NULL && co != L) comity_switch_to(L, L);

@@ -7,6 +7,10 @@ protocol TransactionSource: AnyObject {
     /// `body` kept whole or not at all, where the source can: a savepoint of the
     /// transaction it forwards to.
     func savepoint<T>(_ body: () throws -> T) throws -> T
+    /// Savepoints that outlive a closure (a `pcall` frame's), where the source can.
+    func openSavepoint() throws -> StoreSavepoint
+    func releaseSavepoint(_ savepoint: StoreSavepoint) throws
+    func rollBack(toSavepoint savepoint: StoreSavepoint) throws
 }
 
 /// Every call its own committed transaction: a spec's fixtures and checks run between
@@ -18,6 +22,11 @@ final class AutocommitSource: TransactionSource {
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try store.read(body) }
     /// Each call commits on its own: there is no transaction to keep a savepoint in.
     func savepoint<T>(_ body: () throws -> T) throws -> T { try body() }
+    /// The same for a spec's `pcall`: what its fixtures wrote stays written, as each
+    /// write was committed when made.
+    func openSavepoint() throws -> StoreSavepoint { StoreSavepoint(id: 0) }
+    func releaseSavepoint(_ savepoint: StoreSavepoint) throws {}
+    func rollBack(toSavepoint savepoint: StoreSavepoint) throws {}
 }
 
 /// The transaction of the statement being run (`comity repl`): set around each one.
@@ -30,6 +39,9 @@ final class CurrentTransactionSource: TransactionSource {
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try body(try transaction()) }
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try body(try transaction()) }
     func savepoint<T>(_ body: () throws -> T) throws -> T { try transaction().inSavepoint(body) }
+    func openSavepoint() throws -> StoreSavepoint { try transaction().openSavepoint() }
+    func releaseSavepoint(_ savepoint: StoreSavepoint) throws { try transaction().releaseSavepoint(savepoint) }
+    func rollBack(toSavepoint savepoint: StoreSavepoint) throws { try transaction().rollBack(toSavepoint: savepoint) }
 }
 
 /// One transaction as the API sees it, whose calls go where its source says: for a
@@ -91,6 +103,9 @@ final class ForwardingTransaction: StoreTransaction {
     func messages(_ status: OutgoingMessage.Status?) throws -> [OutgoingMessage] { try read { try $0.messages(status) } }
     func saveMessage(_ message: OutgoingMessage) throws { try write { try $0.saveMessage(message) } }
     func inSavepoint<T>(_ body: () throws -> T) throws -> T { try source.savepoint(body) }
+    func openSavepoint() throws -> StoreSavepoint { try source.openSavepoint() }
+    func releaseSavepoint(_ savepoint: StoreSavepoint) throws { try source.releaseSavepoint(savepoint) }
+    func rollBack(toSavepoint savepoint: StoreSavepoint) throws { try source.rollBack(toSavepoint: savepoint) }
     func saveRun(_ run: RunRecord) throws { try write { try $0.saveRun(run) } }
     func run(id: String) throws -> RunRecord? { try read { try $0.run(id: id) } }
     func runs(_ filter: RunFilter) throws -> [RunRecord] { try read { try $0.runs(filter) } }

@@ -179,6 +179,8 @@ public struct ScriptRunner {
             let kind: RunRecord.Outcome = switch error?.kind {
             case nil: .succeeded
             case .limit(.cancelled)?: .cancelled
+            // Not a limit of the run's: a pcall's writes could not be undone exactly.
+            case .limit(.savepoint)?: .failed
             case .limit?: .limit
             default: .failed
             }
@@ -500,10 +502,23 @@ public struct ScriptRunner {
             let body = try call.value(2)
             // The key and what the function writes are kept together or not at all: a
             // function that fails (even inside a pcall) leaves the key unclaimed.
-            let results = try transaction.inSavepoint { () throws -> [LuaValue]? in
-                guard try transaction.claimOnce(workflow: declaration.name, key: key, run: runID, at: context.now) else { return nil }
-                return try call.state.call(body, [])
+            // Inside a pcall frame, the frames around get their savepoints first, below
+            // this one (the key is a write), and the bridge keeps to its level.
+            let mark = context.records?.changeMark ?? 0
+            let results: [LuaValue]?
+            do {
+                results = try call.state.inHostSavepoint {
+                    try transaction.inSavepoint { () throws -> [LuaValue]? in
+                        guard try transaction.claimOnce(workflow: declaration.name, key: key, run: runID, at: context.now) else { return nil }
+                        return try call.state.call(body, [])
+                    }
+                }
+            } catch {
+                // Handles the body changed show what the store holds again.
+                context.records?.undoChanges(to: mark)
+                throw error
             }
+            if call.state.protectedFrames.savepoints == 0 { context.records?.forgetChanges() }
             guard let results else { return call.returning(false) }
             return try call.returning(contentsOf: [.boolean(true)] + results)
         }

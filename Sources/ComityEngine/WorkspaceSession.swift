@@ -95,6 +95,10 @@ public final class WorkspaceSession {
         defer { sandbox.close() }
         lastQueued = 0
         do {
+            var kept = false
+            // Savepoints end with the statement's transaction: frames left open in a
+            // suspended coroutine lose theirs.
+            defer { state.savepointsEnded(undone: !kept) }
             let values = try store.write(commit: write) { transaction -> [LuaValue] in
                 source.current = transaction
                 defer { source.current = nil }
@@ -102,6 +106,7 @@ public final class WorkspaceSession {
                 if write { try committing(text, in: transaction) }
                 return values
             }
+            kept = write
             return .values(try values.map { try show($0, depth: 0) })
         } catch let error as LuaError {
             if case .limit = error.kind {
@@ -181,11 +186,15 @@ public final class WorkspaceSession {
         sandbox.changeLimits(limits)
         defer { sandbox.close() }
         do {
-            return try store.write(commit: write) { transaction -> LuaValue in
+            var kept = false
+            defer { state.savepointsEnded(undone: !kept) }
+            let value = try store.write(commit: write) { transaction -> LuaValue in
                 source.current = transaction
                 defer { source.current = nil }
                 return try state.call(chunk, []).first ?? .nil
             }
+            kept = write
+            return value
         } catch let error as LuaError {
             throw error
         } catch {

@@ -5,23 +5,20 @@ import GRDB
 /// Run history and the trigger queue (tables `runs` and `run_queue`, migration v2).
 extension SQLiteTransaction {
     func inSavepoint<T>(_ body: () throws -> T) throws -> T {
-        // Rows written before the savepoint go in before it, so that rolling it back
-        // drops exactly the rows written inside it: those still waiting, and those
-        // SQLite rolls back.
-        try flushAudit()
-        let mark = tally.mark
-        var result: T?
+        let savepoint = try openSavepoint()
+        let result: T
         do {
-            try db.inSavepoint {
-                result = try body()
-                return .commit
-            }
+            result = try body()
         } catch {
-            pendingAudit.discard()
-            tally.rollBack(to: mark)
+            do {
+                try rollBack(toSavepoint: savepoint)
+            } catch let rollback {
+                // Never go on as if undone: the caller would keep half.
+                throw StoreError(.database, "could not undo what was written after \(error): \(rollback)")
+            }
             throw error
         }
-        guard let result else { throw StoreError(.database, "the savepoint returned nothing") }
+        try releaseSavepoint(savepoint)
         return result
     }
 

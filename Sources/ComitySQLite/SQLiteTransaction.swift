@@ -24,6 +24,7 @@ struct SQLiteTransaction: StoreTransaction {
     let pendingAudit = PendingAudit()
     let tally = RunChangeTally()
     let openCursors = OpenCursors()
+    let savepoints = OpenSavepoints()
 
     // MARK: Writing
 

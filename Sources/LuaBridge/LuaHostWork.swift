@@ -6,7 +6,7 @@ extension LuaState {
     /// hundred items of a long conversion, which is what host code working for a
     /// script should do, since no hook can stop Swift code.
     public func checkLimits() throws(LuaError) {
-        if let limit = limitHit { throw LuaError(.limit(limit), limits.message(for: limit)) }
+        if let limit = limitHit { throw LuaError(.limit(limit), limitMessage(limit)) }
     }
 
     /// Work the host does for a script: see ``LuaHostWork``.

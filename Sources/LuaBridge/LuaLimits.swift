@@ -9,6 +9,9 @@ public enum LuaLimitKind: String, Sendable, CaseIterable {
     case output
     /// The host stopped the run (``LuaCancellation``); not a limit the script exceeded.
     case cancelled
+    /// What a failed `pcall` wrote could not be undone exactly (see ``LuaSavepoints``);
+    /// not a limit either, but as uncatchable, so the run never keeps half of it.
+    case savepoint
 
     init?(code: Int32) {
         switch code {
@@ -17,6 +20,7 @@ public enum LuaLimitKind: String, Sendable, CaseIterable {
         case Int32(COMITY_LIMIT_INSTRUCTIONS.rawValue): self = .instructions
         case Int32(COMITY_LIMIT_OUTPUT.rawValue): self = .output
         case Int32(COMITY_LIMIT_CANCELLED.rawValue): self = .cancelled
+        case Int32(COMITY_LIMIT_SAVEPOINT.rawValue): self = .savepoint
         default: return nil
         }
     }
@@ -28,6 +32,7 @@ public enum LuaLimitKind: String, Sendable, CaseIterable {
         case .instructions: Int32(COMITY_LIMIT_INSTRUCTIONS.rawValue)
         case .output: Int32(COMITY_LIMIT_OUTPUT.rawValue)
         case .cancelled: Int32(COMITY_LIMIT_CANCELLED.rawValue)
+        case .savepoint: Int32(COMITY_LIMIT_SAVEPOINT.rawValue)
         }
     }
 }
@@ -66,6 +71,8 @@ public struct LuaLimits: Sendable, Equatable {
         case .instructions: "instruction limit exceeded (\(instructions.map(String.init) ?? "none") instructions)"
         case .output: "output limit exceeded (\(output.map(ByteCount.format) ?? "none"))"
         case .cancelled: "cancelled: the process running it was asked to stop"
+        // The state keeps the particular reason (LuaState.limitMessage).
+        case .savepoint: "what a failed pcall wrote could not be undone exactly"
         }
     }
 }

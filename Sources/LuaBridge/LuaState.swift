@@ -21,6 +21,11 @@ public final class LuaState {
     var limits = LuaLimits.unlimited
     /// Bounds on tables copied from Lua into Swift.
     public var conversionLimits = LuaConversionLimits()
+    /// Where `pcall` frames get savepoints for what the host writes inside them; nil:
+    /// none (a pcall undoes nothing, and costs no call).
+    public var savepoints: (any LuaSavepoints)? {
+        didSet { comity_scopes_enable(mainThread, savepoints == nil ? 0 : 1) }
+    }
 
     /// A state whose allocator refuses to hold more than `memoryLimit` bytes.
     public init(memoryLimit: Int? = nil) throws(LuaError) {
@@ -40,6 +45,7 @@ public final class LuaState {
     /// Installs the trampolines' Swift entry, once per process.
     private static let entryInstalled: Bool = {
         comity_set_swift_entry(swiftFunctionEntry)
+        comity_set_savepoint_function(swiftSavepointEntry)
         return true
     }()
 
@@ -153,7 +159,7 @@ public final class LuaState {
         if status != LUA_OK {
             var message = errorObjectText(at: -1)
             comity_pop(pointer, 1)
-            if let limit = limitHit { throw LuaError(.limit(limit), limits.message(for: limit)) }
+            if let limit = limitHit { throw LuaError(.limit(limit), limitMessage(limit)) }
             if bytes.first == 0x1B {
                 message = "\(chunkName): precompiled Lua bytecode is refused; only source text is run"
             }
@@ -253,7 +259,7 @@ public final class LuaState {
         let position = String(cString: comity_last_position(pointer))
         let traceback = String(cString: comity_last_traceback(pointer))
         if let limit = limitHit {
-            let text = limits.message(for: limit)
+            let text = limitMessage(limit)
             let raised = lua_type(pointer, -1) == LUA_TSTRING ? errorObjectText(at: -1) : ""
             let message = raised.hasSuffix(text) ? raised : (position.isEmpty ? text : "\(position): \(text)")
             return LuaError(.limit(limit), message, position: position.isEmpty ? nil : position, traceback: traceback)
@@ -299,7 +305,7 @@ public final class LuaState {
     func check(_ status: Int32) throws(LuaError) {
         guard status != LUA_OK else { return }
         let text = String(cString: comity_error_text(pointer))
-        if let limit = limitHit { throw LuaError(.limit(limit), limits.message(for: limit)) }
+        if let limit = limitHit { throw LuaError(.limit(limit), limitMessage(limit)) }
         throw LuaError(status == LUA_ERRMEM ? .memory : .runtime, text.isEmpty ? "not enough memory" : text)
     }
 

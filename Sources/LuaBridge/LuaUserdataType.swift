@@ -251,3 +251,14 @@ public enum NameSuggestion {
         return previous[b.count]
     }
 }
+
+extension LuaState {
+    /// Forgets the cached fields of the userdata `value` holds, after its object changed
+    /// outside a call on it (put back by a rollback). Never raises.
+    public func clearFieldCache(of value: LuaValue) {
+        guard case .userdata(let reference) = value, lua_checkstack(pointer, 2) != 0 else { return }
+        lua_rawgeti(pointer, comity_registryindex(), lua_Integer(reference.reference))
+        comity_clear_field_cache(pointer, -1)
+        comity_pop(pointer, 1)
+    }
+}

@@ -89,6 +89,33 @@ let benchmarks: @Sendable () -> Void = {
         limits.instructions = 1 << 60
         return SandboxBox(try LuaSandbox(limits: limits) { _ in })
     }
+
+    // MARK: pcall without writes
+
+    // What an error caught by pcall keeps costs nothing when nothing is written: the
+    // sandbox's pcall (a frame noted in C, savepoints asked for only at a write) vs
+    // Lua's own in a stock state.
+    let pcallLoop = Array(PcallLoop.source.utf8)
+
+    Benchmark("pcall: stock Lua pcall, 1M calls, no writes (baseline)") { (benchmark: Benchmark, state: StateBox) in
+        for _ in benchmark.scaledIterations {
+            blackHole(try state.state.run(pcallLoop, chunkName: "pcall"))
+        }
+    } setup: {
+        let state = try LuaState()
+        try state.openStandardLibraries()
+        return StateBox(state)
+    }
+
+    Benchmark("pcall: sandbox pcall with savepoints, 1M calls, no writes") { (benchmark: Benchmark, sandbox: SandboxBox) in
+        for _ in benchmark.scaledIterations {
+            blackHole(try sandbox.sandbox.run(pcallLoop, chunkName: "pcall"))
+        }
+    } setup: {
+        let sandbox = try LuaSandbox(limits: .unlimited) { _ in }
+        sandbox.state.savepoints = PcallLoop.NoSavepoints()
+        return SandboxBox(sandbox)
+    }
 }
 
 /// Setup values cross into the measured closure; these states are only ever used
@@ -111,4 +138,24 @@ final class CStateBox: @unchecked Sendable {
 final class SandboxBox: @unchecked Sendable {
     let sandbox: LuaSandbox
     init(_ sandbox: LuaSandbox) { self.sandbox = sandbox }
+}
+
+/// The loop both pcall benchmarks run, and a host whose savepoints are never asked for.
+enum PcallLoop {
+    static let source = """
+        local n = 0
+        local pcall = pcall -- a local in both: what is measured is pcall, not a global lookup
+        local function f(i) if i % 100 == 0 then error("every hundredth") end return i end
+        for i = 1, 1000000 do
+          local ok, v = pcall(f, i)
+          if ok then n = n + v end
+        end
+        return n
+        """
+
+    final class NoSavepoints: LuaSavepoints {
+        func openSavepoint(level: Int) throws { fatalError("no write, no savepoint") }
+        func releaseSavepoint(level: Int) throws {}
+        func rollBackSavepoint(level: Int) throws {}
+    }
 }

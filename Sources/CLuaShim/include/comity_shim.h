@@ -38,6 +38,9 @@ typedef enum {
     COMITY_LIMIT_OUTPUT = 4,
     /// Not a limit of the script's: its host stopped it (a daemon shutting down).
     COMITY_LIMIT_CANCELLED = 5,
+    /// Not a limit either: what a failed pcall wrote could not be undone exactly
+    /// (see comity_set_savepoint_function), so the run ends rather than keep half.
+    COMITY_LIMIT_SAVEPOINT = 6,
 } comity_limit;
 
 typedef struct comity_host comity_host;
@@ -59,6 +62,8 @@ void comity_set_instruction_limit(lua_State *L, long long limit);
 long long comity_instructions_used(lua_State *L);
 /// The text raised when limit `kind` is hit ("time limit exceeded (10s)").
 void comity_set_limit_message(lua_State *L, int kind, const char *message);
+/// The text set for limit `kind` ("" when none).
+const char *comity_limit_message(lua_State *L, int kind);
 /// Which limit has been hit, or COMITY_LIMIT_NONE.
 int comity_limit_hit(lua_State *L);
 /// Marks a limit as hit so the running code stops at its next instruction. On the
@@ -156,6 +161,43 @@ int comity_p_push_cached_index(lua_State *L);
 int comity_p_cache_field(lua_State *L, int object);
 /// Forgets an object's cached fields (after it changed). Never raises.
 void comity_clear_field_cache(lua_State *L, int object);
+
+// MARK: - What a failed pcall keeps
+
+/// The host's savepoints, asked for by pcall frames: open savepoint `level` (1 the
+/// outermost), release it, or roll back to it and release it; each ends every level
+/// above it too. Returns 0, or nonzero with a message given to comity_set_error.
+typedef enum {
+    COMITY_SAVEPOINT_OPEN = 0,
+    COMITY_SAVEPOINT_RELEASE = 1,
+    COMITY_SAVEPOINT_ROLLBACK = 2,
+} comity_savepoint_operation;
+typedef int (*comity_savepoint_function)(lua_State *L, int operation, int level);
+/// Sets the one function every state asks (once, before any state enables it).
+void comity_set_savepoint_function(comity_savepoint_function function);
+/// Whether pcall frames of this state ask for savepoints at all (off: bookkeeping
+/// only, no call ever made).
+void comity_scopes_enable(lua_State *L, int enabled);
+/// Called before the host writes on behalf of the running code of L: every open
+/// frame the write is inside gets a savepoint if it has none (outermost first), and
+/// frames of suspended coroutines that have one are marked as unable to roll back.
+/// LUA_OK, or an error (the run is failed: COMITY_LIMIT_SAVEPOINT is tripped) whose
+/// text is in comity_error_text.
+int comity_scopes_before_write(lua_State *L);
+/// The host opens a savepoint of its own around code that may write (ctx.once): a
+/// level frames keep above or below, never release or roll back past. Returns the
+/// level (after making every open frame's savepoint first), 0 when savepoints are
+/// off, or -1 on error as above.
+int comity_scopes_push_host(lua_State *L);
+/// The host's savepoint at `level` has ended: `undone` when it rolled back. Levels
+/// above it are gone with it; frames whose savepoint was there lose it.
+void comity_scopes_pop_host(lua_State *L, int level, int undone);
+/// Every savepoint has ended with the host's transaction (a REPL statement): frames
+/// still open (in suspended coroutines) lose theirs; `undone` when it rolled back.
+void comity_scopes_end_transaction(lua_State *L, int undone);
+/// How many pcall frames are open now, and how many savepoints (for tests).
+int comity_scopes_open_frames(lua_State *L);
+int comity_scopes_depth(lua_State *L);
 
 // MARK: - Sandbox
 

@@ -57,6 +57,14 @@ public protocol StoreTransaction {
     /// Runs `body` so that, if it throws, what it wrote is undone and the rest of the
     /// transaction stands (one row of an import).
     func inSavepoint<T>(_ body: () throws -> T) throws -> T
+    /// Opens a savepoint that lasts until it is released or rolled back, for a part that
+    /// is not one closure (a Lua `pcall` whose first write opens it). Savepoints nest:
+    /// ending one ends every one opened after it, as SQL's do.
+    func openSavepoint() throws -> StoreSavepoint
+    /// Keeps what was written since `savepoint`, and ends it.
+    func releaseSavepoint(_ savepoint: StoreSavepoint) throws
+    /// Undoes what was written since `savepoint` (records, audit, events), and ends it.
+    func rollBack(toSavepoint savepoint: StoreSavepoint) throws
 
     // MARK: Run history and the trigger queue
 

@@ -79,10 +79,23 @@ public final class APIContext {
     }
 
     /// Who changes records, and when: this run, at its clock.
-    /// Every write asks for its context here, so writes are counted here.
+    /// Every write asks for its context here, so writes are counted here, and the
+    /// `pcall` frames around the code that writes get their savepoints here.
     var change: ChangeContext {
-        progress?.recordWrite()
-        return ChangeContext(run: run, at: now, timeZone: timeZone)
+        get throws {
+            try beforeWrite()
+            progress?.recordWrite()
+            return ChangeContext(run: run, at: now, timeZone: timeZone)
+        }
+    }
+    /// The state whose `pcall` frames keep what the API writes (see `beforeWrite`).
+    weak var state: LuaState?
+
+    /// Called before every write the API makes for a script (records, mail, once-keys):
+    /// an error caught by `pcall` keeps nothing written inside it, and the savepoint
+    /// that takes is opened here, lazily, only for frames that write.
+    func beforeWrite() throws {
+        try state?.beforeWrite()
     }
     /// Shown on a terminal during long runs.
     var progress: RunProgress?

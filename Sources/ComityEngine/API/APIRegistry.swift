@@ -57,6 +57,11 @@ public struct APIRegistry {
         }
         let context = APIContext(now: now, timeZone: timeZone, run: run, types: values, records: records,
                                  transaction: transaction)
+        if let transaction {
+            // An error caught by pcall keeps nothing written inside it.
+            state.savepoints = TransactionSavepoints(transaction, records: records)
+            context.state = state
+        }
         let bound = try bindings(for: .workspace, context: context, state: state)
         for (name, value) in bound[""]?.hash ?? [:] {
             if let name = name.stringValue { try state.setGlobal(name, value) }

@@ -51,6 +51,7 @@ enum MailAPI {
                     }
                     let message = OutgoingMessage(to: to, subject: subject, body: try text("body"), about: about,
                                                   queuedAt: context.now, run: context.run)
+                    try context.beforeWrite()
                     return call.returning(try transaction.queueMessage(message))
                 }),
         ]

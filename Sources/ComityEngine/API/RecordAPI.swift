@@ -44,7 +44,9 @@ enum RecordAPI {
             name, summary: summary,
             parameters: [APIParameter("record", record, "The record.")], results: [APIResult(record, "The record.")],
             implementation: { call, context in
-                let object = try context.recordBindings(for: name).record(call, 1, type)
+                let records = try context.recordBindings(for: name)
+                let object = try records.record(call, 1, type)
+                try records.willChange(object, argument: 1, of: call)
                 object.record = try change(try context.transaction(for: name), object.record.reference, context.change)
                 call.clearFieldCache(1)
                 return call.returningArgument(1)
@@ -149,6 +151,7 @@ enum RecordAPI {
                     let table = try call.table(2)
                     var changes: [String: FieldValue?] = [:]
                     for (name, value) in try records.fields(table, record: type) { changes[name] = value }
+                    try records.willChange(object, argument: 1, of: call)
                     object.record = try context.transaction(for: "\(col).update").update(object.record.reference, changes, context: context.change)
                     call.clearFieldCache(1)
                     return call.returningArgument(1)
@@ -166,6 +169,7 @@ enum RecordAPI {
                         guard let name = name.stringValue else { throw LuaArgumentError(index: 2, problem: "field names expected, as { \"website\" }") }
                         changes[name] = .some(nil)
                     }
+                    try records.willChange(object, argument: 1, of: call)
                     object.record = try context.transaction(for: "\(col).clear").update(object.record.reference, changes, context: context.change)
                     call.clearFieldCache(1)
                     return call.returningArgument(1)
@@ -189,6 +193,7 @@ enum RecordAPI {
                     let records = try context.recordBindings(for: name)
                     let object = try records.record(call, 1, type)
                     let fields = call.isNil(2) ? [:] : try records.fields(try call.table(2), record: type)
+                    try records.willChange(object, argument: 1, of: call)
                     object.record = try context.transaction(for: name).step(object.record.reference, step.verb, fields, context: context.change)
                     call.clearFieldCache(1)
                     return call.returningArgument(1)

@@ -19,6 +19,10 @@ final class RecordBindings {
     /// The run's clock, for derived fields such as a task's `overdue`; a spec moves it.
     var now: Timestamp
     private var types: [RecordType: LuaUserdataType<RecordObject>] = [:]
+    /// Objects changed in place while a savepoint was open (a pcall's that wrote, or
+    /// ctx.once's), with what they held before: a rollback puts them back, so that a
+    /// handle shows what the store holds, not what was undone.
+    private var changes: [(object: RecordObject, before: Record, handle: LuaValue)] = []
 
     init(schema: DomainSchema, state: LuaState, values: APIValueTypes, now: Timestamp,
          transaction: @escaping () throws -> any StoreTransaction) {
@@ -82,6 +86,33 @@ final class RecordBindings {
         types[type] = userdata
         return userdata
     }
+
+    // MARK: Handles and rollbacks
+
+    /// Notes that argument `n` of `call`, `object`, is about to change in place. Its
+    /// frames' savepoints are opened first, so the change is noted under the right one.
+    func willChange(_ object: RecordObject, argument n: Int32, of call: borrowing LuaCall) throws {
+        try state.beforeWrite()
+        guard state.protectedFrames.savepoints > 0 else { return } // only the whole run can roll back
+        changes.append((object, object.record, try call.value(n)))
+    }
+
+    /// Where the log of changed objects is now: what a savepoint opened now would undo back to.
+    var changeMark: Int { changes.count }
+
+    /// Puts back every object changed since `mark`, newest first, and forgets their
+    /// cached fields.
+    func undoChanges(to mark: Int) {
+        guard mark < changes.count else { return }
+        for entry in changes[mark...].reversed() {
+            entry.object.record = entry.before
+            state.clearFieldCache(of: entry.handle)
+        }
+        changes.removeSubrange(mark...)
+    }
+
+    /// No savepoint is open any more: nothing can be undone apart from the whole run.
+    func forgetChanges() { changes.removeAll() }
 
     // MARK: Swift to Lua
 
