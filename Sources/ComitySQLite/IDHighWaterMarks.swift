@@ -1,3 +1,4 @@
+import ComityCore
 import GRDB
 import Synchronization
 
@@ -34,11 +35,15 @@ final class IDHighWaterMarks: Sendable {
         }
     }
 
-    /// Every table's last id handed out, as the transaction sees it now.
+    /// The record tables: their ids are what scripts hold. The ids of audit rows, events,
+    /// the queue and the outbox are no one's handle, and a rolled-back one may come again.
+    static let recordTables = Set(RecordType.allCases.map(ColumnMapping.table))
+
+    /// Every record table's last id handed out, as the transaction sees it now.
     static func read(in db: Database) throws -> [String: Int64] {
         var read: [String: Int64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, seq FROM sqlite_sequence") {
-            if let name: String = row[0], let seq: Int64 = row[1] { read[name] = max(seq, read[name] ?? 0) }
+            if let name: String = row[0], recordTables.contains(name), let seq: Int64 = row[1] { read[name] = max(seq, read[name] ?? 0) }
         }
         return read
     }

@@ -50,7 +50,7 @@ import Testing
         #expect(written.status == 0, "\(written.stderr)")
         #expect(written.stdout == "true\t\"Second\"\t0\t1\n", "\(written.stdout)")
         #expect(written.stderr.contains("repl:1: x"), "\(written.stderr)")
-        #expect(written.stderr.contains("orgs.update") && written.stderr.contains("Organisation 1 does not exist (it was rolled back, or never committed)"),
+        #expect(written.stderr.contains("repl:1: orgs.update: Organisation 1 does not exist (it was rolled back, or never committed)"),
                 "\(written.stderr)")
         #expect(written.stderr.contains("Grant field 'funder': Organisation 1 does not exist"), "\(written.stderr)")
 
