@@ -30,7 +30,8 @@ import Testing
     @Test func updatesThatMoveRowsInTheOrderVisitEachOnce() throws {
         let store = try Self.store()
         let week: Int64 = 7 * 86_400
-        let feb1 = try Timestamp(parsing: "2021-02-01T00:00:00Z")
+        // Still matching once moved: a live statement would meet each moved row again.
+        let feb1 = try Timestamp(parsing: "2021-03-01T00:00:00Z")
         try store.write(commit: true) { tx in
             for day in 1...3 {
                 _ = try tx.create(.task, ["title": .string("Task \(day)"),
