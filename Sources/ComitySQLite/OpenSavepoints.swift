@@ -21,6 +21,9 @@ final class OpenSavepoints {
         return (index, open[index].tally)
     }
 
+    /// How many are open.
+    var count: Int { open.count }
+
     /// Ends the savepoint at `index` and every one above it.
     func end(from index: Int) { open.removeSubrange(index...) }
 

@@ -22,6 +22,33 @@ extension SQLiteTransaction {
         return result
     }
 
+    // What every savepoint must do around SQLite's, in this order (`inSavepoint`, and
+    // any other way of keeping part of a transaction, such as a pcall's).
+
+    /// Before SAVEPOINT.
+    func savepointWillBegin() {
+        openCursors.enteringSavepoint()
+    }
+
+    /// Before ROLLBACK TO: the ids handed out so far, which the rollback would make free.
+    func savepointWillRollBack() -> [String: Int64] {
+        (try? IDHighWaterMarks.read(in: db)) ?? [:]
+    }
+
+    /// After ROLLBACK TO and RELEASE: those ids stay taken, and open finds go on with
+    /// the rows as of their call (or refuse to, if the savepoint made them).
+    func savepointDidRollBack(_ handedOut: [String: Int64]) {
+        // Best effort: an error SQLite ended the whole transaction with lets both fail,
+        // and the store's own rollback then keeps the ids in memory.
+        try? IDHighWaterMarks.apply(handedOut, in: db)
+        openCursors.rolledBackSavepoint()
+    }
+
+    /// After RELEASE: what was done inside now belongs to the savepoint around it.
+    func savepointDidRelease() {
+        openCursors.leftSavepoint()
+    }
+
     func saveRun(_ run: RunRecord) throws {
         try db.execute(
             sql: """

@@ -11,10 +11,12 @@ extension SQLiteTransaction {
         // SQLite rolls back.
         try flushAudit()
         let savepoint = savepoints.push(tally: tally.mark)
+        savepointWillBegin()
         do {
             try db.execute(sql: "SAVEPOINT \(OpenSavepoints.name(savepoint))")
         } catch {
             if let opened = try? savepoints.position(of: savepoint) { savepoints.end(from: opened.index) }
+            savepointDidRelease()
             throw error
         }
         return savepoint
@@ -22,18 +24,28 @@ extension SQLiteTransaction {
 
     func releaseSavepoint(_ savepoint: StoreSavepoint) throws {
         let position = try savepoints.position(of: savepoint)
+        let ended = savepoints.count - position.index
         try db.execute(sql: "RELEASE SAVEPOINT \(OpenSavepoints.name(savepoint))")
         savepoints.end(from: position.index)
+        // RELEASE ends the savepoints opened after this one too: open finds leave each.
+        for _ in 0..<ended { savepointDidRelease() }
     }
 
     func rollBack(toSavepoint savepoint: StoreSavepoint) throws {
         let position = try savepoints.position(of: savepoint)
         let name = OpenSavepoints.name(savepoint)
+        let ended = savepoints.count - position.index
+        // The ids handed out so far stay taken after the rollback (a handle made inside
+        // must not come to mean a later record).
+        let handedOut = savepointWillRollBack()
         // Waiting audit rows were all written after the last savepoint opened (each
         // opening flushes them), so after this one: none is kept.
         pendingAudit.discard()
         tally.rollBack(to: position.tally)
         savepoints.end(from: position.index)
         try db.execute(sql: "ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)")
+        // Innermost first: each level's finds go back to their rows as of their call.
+        for _ in 1..<max(ended, 1) { openCursors.rolledBackSavepoint() }
+        savepointDidRollBack(handedOut)
     }
 }

@@ -15,6 +15,8 @@ public final class SQLiteStore: Store, Sendable {
     private let plans: [RecordType: InsertPlan]
     /// How long a write waits for another process's lock, for errors.
     private let busyTimeout: TimeInterval?
+    /// Ids handed out by rolled-back transactions of this process.
+    private let highWater = IDHighWaterMarks()
 
     /// Opens (creating when missing) the database at `path`. Waits up to `busyTimeout`
     /// for another process's lock. Refuses a database written by a newer Comity.
@@ -74,6 +76,7 @@ public final class SQLiteStore: Store, Sendable {
                 // GRDB's migrator is safe within one process only.
                 try Self.withFileLock(path + ".migrating") { try migrator.migrate(pool) }
             }
+            try pool.writeWithoutTransaction { db in try SnapshotTables(schema: schema).make(in: db) }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -116,6 +119,7 @@ public final class SQLiteStore: Store, Sendable {
         configuration.foreignKeysEnabled = true
         let queue = try DatabaseQueue(configuration: configuration)
         try Migrations.migrator.migrate(queue)
+        try queue.writeWithoutTransaction { db in try SnapshotTables(schema: schema).make(in: db) }
         pool = queue
     }
 
@@ -123,19 +127,59 @@ public final class SQLiteStore: Store, Sendable {
         do {
             return try pool.writeWithoutTransaction { db in
                 var result: T?
-                try db.inTransaction(.immediate) {
-                    let transaction = SQLiteTransaction(db: db, schema: schema, path: path, plans: plans)
-                    result = try body(transaction)
-                    guard commit else { return .rollback }
-                    try transaction.flushAudit()
-                    return .commit
+                let owed = highWater.pending
+                do {
+                    try db.inTransaction(.immediate) {
+                        // Ids a dry run of this process handed out stay taken (see
+                        // `IDHighWaterMarks`).
+                        if !owed.isEmpty { try IDHighWaterMarks.apply(owed, in: db) }
+                        let transaction = SQLiteTransaction(db: db, schema: schema, path: path, plans: plans)
+                        let changesBefore = db.totalChangesCount
+                        do {
+                            result = try body(transaction)
+                        } catch {
+                            noteHandedOut(in: db, changedSince: changesBefore)
+                            throw error
+                        }
+                        guard commit else {
+                            noteHandedOut(in: db, changedSince: changesBefore)
+                            return .rollback
+                        }
+                        try transaction.finish()
+                        return .commit
+                    }
+                } catch {
+                    if commit { persistHandedOut(in: db) }
+                    throw error
                 }
+                if commit { highWater.settle(owed) }
                 guard let result else { throw StoreError(.database, "the transaction returned nothing") }
                 return result
             }
         } catch let error as DatabaseError {
             throw Self.storeError(error, path: path, waited: busyTimeout)
         }
+    }
+
+    /// Before a rollback: the ids the transaction handed out, if it wrote anything.
+    private func noteHandedOut(in db: Database, changedSince changes: Int) {
+        guard db.totalChangesCount != changes, let read = try? IDHighWaterMarks.read(in: db) else { return }
+        highWater.raise(read)
+    }
+
+    /// After a failed transaction that meant to commit: its ids are put in the file at
+    /// once, so that another process does not hand them out either. If that fails too
+    /// (a full disk), they stay in memory for this process's next write.
+    private func persistHandedOut(in db: Database) {
+        let owed = highWater.pending
+        guard !owed.isEmpty, !db.isInsideTransaction else { return }
+        do {
+            try db.inTransaction(.immediate) {
+                try IDHighWaterMarks.apply(owed, in: db)
+                return .commit
+            }
+            highWater.settle(owed)
+        } catch {}
     }
 
     public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {

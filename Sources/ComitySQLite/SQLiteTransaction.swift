@@ -25,10 +25,12 @@ struct SQLiteTransaction: StoreTransaction {
     let tally = RunChangeTally()
     let openCursors = OpenCursors()
     let savepoints = OpenSavepoints()
+    var snapshotTables: SnapshotTables { SnapshotTables(schema: schema) }
 
     // MARK: Writing
 
     func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+        try detachOpenCursors()
         let recordSchema = schema[type]
         let validated = try recordSchema.validatedEntries(fields, creating: true, timeZone: context.timeZone)
         let values = validated.values
@@ -101,6 +103,7 @@ struct SQLiteTransaction: StoreTransaction {
             if case .references = definition.type {
                 let targets: [RecordReference]
                 if case .references(let list)? = next[definition.name] { targets = list } else { targets = [] }
+                try detachOpenCursors()
                 try run("DELETE FROM \(ColumnMapping.linkTable(reference.type, definition.name)) WHERE owner = ?",
                                arguments: [reference.id])
                 try writeLinks(reference, definition.name, targets)
@@ -112,6 +115,7 @@ struct SQLiteTransaction: StoreTransaction {
             }
         }
         arguments.append(reference.id.databaseValue)
+        try detachOpenCursors()
         try run("UPDATE \(ColumnMapping.table(reference.type)) SET \(assignments.joined(separator: ", ")) WHERE id = ?",
                        arguments: StatementArguments(arguments))
         for definition in changed {
@@ -129,6 +133,7 @@ struct SQLiteTransaction: StoreTransaction {
         }
         let step = try lifecycle.step(verb, from: status)
         if !fields.isEmpty { _ = try update(reference, fields.mapValues { Optional($0) }, context: context) }
+        try detachOpenCursors()
         try run("UPDATE \(ColumnMapping.table(reference.type)) SET status = ?, updated_at = ? WHERE id = ?",
                        arguments: [step.to, context.at.secondsSince1970, reference.id])
         try audit(reference, .step, field: "status", old: status, new: step.to, context)
@@ -155,6 +160,7 @@ struct SQLiteTransaction: StoreTransaction {
             db.cachedStatement(sql: "SELECT 1 FROM event_participants WHERE event = ? AND participant_type = ? AND participant_id = ? AND role = ?"),
             arguments: [event.id, participant.type.rawValue, participant.id, role]) ?? false
         guard !exists else { return }
+        try detachOpenCursors()
         try run("INSERT INTO event_participants (event, participant_type, participant_id, role) VALUES (?, ?, ?, ?)",
                 arguments: [event.id, participant.type.rawValue, participant.id, role])
         try audit(event, .update, field: "participants", old: nil, new: "\(participant) as \(role)", context)
@@ -171,6 +177,7 @@ struct SQLiteTransaction: StoreTransaction {
     func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
         let current = try require(reference)
         guard current.archivedAt == nil else { return current }
+        try detachOpenCursors()
         try run("UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = ?, updated_at = ? WHERE id = ?",
                        arguments: [context.at.secondsSince1970, context.at.secondsSince1970, reference.id])
         try audit(reference, .archive, field: nil, old: nil, new: nil, context)
@@ -180,6 +187,7 @@ struct SQLiteTransaction: StoreTransaction {
     func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
         let current = try require(reference)
         guard current.archivedAt != nil else { return current }
+        try detachOpenCursors()
         try run("UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = NULL, updated_at = ? WHERE id = ?",
                        arguments: [context.at.secondsSince1970, reference.id])
         try audit(reference, .restore, field: nil, old: nil, new: nil, context)
@@ -211,20 +219,39 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func cursor(_ type: RecordType, _ query: RecordQuery) throws -> any RecordCursor {
-        let (whereSQL, arguments) = try conditions(type, query)
-        var sql = "SELECT * FROM \(ColumnMapping.table(type)) t\(whereSQL) ORDER BY \(try order(type, query))"
+        let (whereSQL, values) = try conditionValues(type, query)
+        let arguments = StatementArguments(values)
+        let fromSQL = "FROM \(ColumnMapping.table(type)) t\(whereSQL)"
+        let orderSQL = try order(type, query)
+        var sql = "SELECT * \(fromSQL) ORDER BY \(orderSQL)"
         if let limit = query.limit { sql += " LIMIT \(max(limit, 0))" }
         // Cached: a script asks the same shape of query again and again, and preparing
         // (GRDB authorises every column) costs more than running it. But a cursor steps
         // its statement until it ends: a find of the same shape while one is open (in a
         // find loop) gets a statement of its own, or the open loop would go on with its rows.
-        let shared = !openCursors.holds(sql)
+        let shared = !openCursors.sharesStatement(sql)
         let statement = shared ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
-        let cursor = SQLiteRecordCursor(rows: try Row.fetchCursor(statement, arguments: arguments)) { row in
-            try decode(row, type)
+        let selection = SQLiteRecordCursor.Selection(
+            type: type, fromSQL: fromSQL, orderSQL: orderSQL, arguments: values,
+            limit: query.limit.map { max($0, 0) }, sql: sql, snapshotColumns: { [snapshotTables] in snapshotTables.linkColumns(type) })
+        let cursor = SQLiteRecordCursor(
+            db: db, selection: selection, number: openCursors.nextNumber(), depth: openCursors.depth,
+            rows: try Row.fetchCursor(statement, arguments: arguments), sharesCachedStatement: shared
+        ) { row, fromSnapshot in
+            try decode(row, type, linksInRow: fromSnapshot)
         }
-        if shared { openCursors.hold(sql, cursor) }
+        openCursors.add(cursor)
         return cursor
+    }
+
+    /// Before a write to records: the open finds copy what they have not returned yet,
+    /// so that they go on with the rows as of their call (see `SQLiteRecordCursor`).
+    private func detachOpenCursors() throws {
+        do {
+            try openCursors.detachAll()
+        } catch let error as DatabaseError {
+            throw SQLiteStore.storeError(error, path: path)
+        }
     }
 
     func count(_ type: RecordType, _ query: RecordQuery) throws -> Int {
@@ -359,49 +386,17 @@ struct SQLiteTransaction: StoreTransaction {
         var byKey: [Key: Statement] = [:]
     }
 
-    /// The cursors that step GRDB's cached statement of their SQL, while they are open:
-    /// not at their end, and not yet released by whoever iterated them.
-    final class OpenCursors {
-        private struct Held {
-            weak var cursor: SQLiteRecordCursor?
-        }
-
-        private var bySQL: [String: Held] = [:]
-
-        func holds(_ sql: String) -> Bool {
-            guard let cursor = bySQL[sql]?.cursor else { return false }
-            return !cursor.ended
-        }
-
-        func hold(_ sql: String, _ cursor: SQLiteRecordCursor) { bySQL[sql] = Held(cursor: cursor) }
-    }
-
-    /// Rows decoded one at a time as the caller asks: a query streams instead of
-    /// loading every record.
-    final class SQLiteRecordCursor: RecordCursor {
-        let rows: RowCursor
-        let decode: (Row) throws -> Record
-        private(set) var ended = false
-
-        init(rows: RowCursor, decode: @escaping (Row) throws -> Record) {
-            self.rows = rows
-            self.decode = decode
-        }
-
-        func next() throws -> Record? {
-            guard let row = try rows.next() else {
-                ended = true
-                return nil
-            }
-            return try decode(row)
-        }
-    }
-
     private func require(_ reference: RecordReference) throws -> Record {
         guard let record = try record(reference) else {
-            throw StoreError(.notFound, "no \(reference.type.displayName) with id \(reference.id)")
+            throw StoreError(.notFound, Self.missing(reference))
         }
         return record
+    }
+
+    /// A record a handle names that is not there: ids are never handed out twice (see
+    /// `IDHighWaterMarks`), so a handle outliving a rolled-back create lands here.
+    static func missing(_ reference: RecordReference) -> String {
+        "\(reference.type.displayName) \(reference.id) does not exist (it was rolled back, or never committed)"
     }
 
     private func refuseArchived(_ record: Record) throws {
@@ -410,13 +405,19 @@ struct SQLiteTransaction: StoreTransaction {
         }
     }
 
-    private func decode(_ row: Row, _ type: RecordType) throws -> Record {
+    /// `linksInRow`: a row of a snapshot table, which holds the targets of its lists of
+    /// records as they were when it was copied.
+    private func decode(_ row: Row, _ type: RecordType, linksInRow: Bool = false) throws -> Record {
         let recordSchema = schema[type]
         let id: Int64 = row["id"]
         let reference = RecordReference(type, id)
         var fields = ColumnMapping.decodeCustom(row["custom"] ?? "{}", recordSchema)
         for definition in recordSchema.fields where !definition.custom {
-            if case .references(let target) = definition.type {
+            if case .references(let target) = definition.type, linksInRow {
+                let text: String = row[SnapshotTables.linkColumn(definition.name)] ?? "[]"
+                let ids = (try? JSONDecoder().decode([Int64].self, from: Data(text.utf8))) ?? []
+                if !ids.isEmpty { fields[definition.name] = .references(ids.map { RecordReference(target, $0) }) }
+            } else if case .references(let target) = definition.type {
                 let ids = try Int64.fetchAll(
                     db.cachedStatement(sql: "SELECT target FROM \(ColumnMapping.linkTable(type, definition.name)) WHERE owner = ? ORDER BY position"),
                     arguments: [id])
@@ -454,6 +455,19 @@ struct SQLiteTransaction: StoreTransaction {
         if pendingAudit.isFull { try flushAudit() }
     }
 
+    /// Before commit: the audit rows still waiting go in, and the snapshot tables are
+    /// emptied (they are the connection's, and would outlive the transaction).
+    func finish() throws {
+        try flushAudit()
+        if openCursors.copiedAny {
+            do {
+                try snapshotTables.clear(in: db)
+            } catch let error as DatabaseError {
+                throw SQLiteStore.storeError(error, path: path)
+            }
+        }
+    }
+
     /// Inserts the audit rows waiting in `pendingAudit`; the store calls it before
     /// committing, and every reader of the audit table before reading.
     func flushAudit() throws {
@@ -478,7 +492,7 @@ struct SQLiteTransaction: StoreTransaction {
                     arguments: [target.id]) ?? false
                 if !exists {
                     throw DomainError(.invalidValue, field: name,
-                                      "\(recordSchema.type.displayName) field '\(name)': no \(target.type.displayName) with id \(target.id)")
+                                      "\(recordSchema.type.displayName) field '\(name)': \(Self.missing(target))")
                 }
             }
         }
@@ -527,6 +541,13 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     private func conditions(_ type: RecordType, _ query: RecordQuery) throws -> (String, StatementArguments) {
+        let (sql, values) = try conditionValues(type, query)
+        return (sql, StatementArguments(values))
+    }
+
+    /// The WHERE clause of a query and its values, kept as values by a cursor that may
+    /// run its query again (`SQLiteRecordCursor`).
+    private func conditionValues(_ type: RecordType, _ query: RecordQuery) throws -> (String, [DatabaseValue]) {
         let recordSchema = schema[type]
         var clauses: [String] = query.includeArchived ? [] : ["t.archived_at IS NULL"]
         var arguments: [DatabaseValue] = []
@@ -594,6 +615,6 @@ struct SQLiteTransaction: StoreTransaction {
             }
         }
         let sql = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
-        return (sql, StatementArguments(arguments))
+        return (sql, arguments)
     }
 }

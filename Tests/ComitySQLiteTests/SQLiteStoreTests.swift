@@ -103,7 +103,7 @@ struct World {
                 try tx.create(.grant, ["title": .string("T"), "funder": .reference(RecordReference(.organisation, 99)),
                                        "recipient": .reference(world.asi)], context: context)
             }
-        } throws: { error in "\(error)" == "Grant field 'funder': no Organisation with id 99" }
+        } throws: { error in "\(error)" == "Grant field 'funder': Organisation 99 does not exist (it was rolled back, or never committed)" }
         #expect(try world.store.read { tx in try tx.count(.organisation, RecordQuery()) } == 2)
         #expect(try world.store.read { tx in try tx.count(.grant, RecordQuery()) } == 0)
     }

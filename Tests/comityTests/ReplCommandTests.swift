@@ -34,4 +34,40 @@ import Testing
         #expect(unfinished.status == 1)
         #expect(unfinished.stderr.contains("the input ended inside a statement"))
     }
+
+    /// Issue 14: a handle to a record a rolled-back statement made never points at a
+    /// later record; ids are never handed out again.
+    @Test func aHandleToARolledBackRecordIsRefusedNotReused() throws {
+        let folder = try workspace(["comity.lua": "return {}"])
+        let session = """
+            o = orgs.create { name = "First", country = "RU" }; error("x")
+            p = orgs.create { name = "Second", country = "RU" }
+            orgs.update(o, { name = "Renamed" })
+            grants.create { title = "Self", funder = o, recipient = p }
+            p.id > o.id, orgs.get(p.id).name, grants.count(), orgs.count()
+
+            """
+        let written = try Comity.run(["repl", "--write"], in: folder, input: session)
+        #expect(written.status == 1, "\(written.stderr)") // piped, and statements failed
+        #expect(written.stdout == "true\t\"Second\"\t0\t1\n", "\(written.stdout)")
+        #expect(written.stderr.contains("repl:1: x"), "\(written.stderr)")
+        #expect(written.stderr.contains("repl:1: orgs.update: Organisation 1 does not exist (it was rolled back, or never committed)"),
+                "\(written.stderr)")
+        #expect(written.stderr.contains("Grant field 'funder': Organisation 1 does not exist"), "\(written.stderr)")
+
+        // Without --write every statement is rolled back: the same refusals, and the
+        // file is left as it was (its ids are kept in the process only).
+        let tried = try Comity.run(["repl"], in: folder, input: """
+            q = orgs.create { name = "Tried", country = "RU" }
+            r = orgs.create { name = "Tried again", country = "RU" }
+            r.id > q.id
+            orgs.update(q, { name = "Renamed" })
+
+            """)
+        #expect(tried.stdout == "true\n", "\(tried.stdout)\(tried.stderr)")
+        #expect(tried.stderr.contains("Organisation 3 does not exist"), "\(tried.stderr)")
+        // A new process hands out 3 again: the dry statements did not touch the file.
+        let sequence = try Comity.run(["repl", "--write"], in: folder, input: "orgs.create { name = 'Next', country = 'RU' }.id\n")
+        #expect(sequence.stdout == "3\n", "\(sequence.stdout)\(sequence.stderr)")
+    }
 }

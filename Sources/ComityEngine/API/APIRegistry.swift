@@ -138,6 +138,12 @@ public struct APIRegistry {
                 } catch let refusal as StoreError where refusal.kind == .duplicate {
                     context.lastRefusal = refusal.description
                     throw refusal
+                } catch let missing as StoreError where missing.kind == .notFound {
+                    // A handle to a record that is not there (a rolled-back create): said
+                    // with the function it was given to.
+                    let refusal = StoreError(.notFound, "\(function.name): \(missing.message)")
+                    context.lastRefusal = refusal.description
+                    throw refusal
                 }
             }
             // Only one level of namespace so far (`time.days`, `grants.award`).
