@@ -111,12 +111,13 @@ extension SQLiteTransaction {
     }
 
     func enqueue(_ run: QueuedRun) throws {
-        try db.execute(
+        // Cached: a run whose creations are listened to queues one run per record.
+        try db.cachedStatement(
             sql: """
                 INSERT INTO run_queue (workflow, file, trigger_kind, trigger_event, trigger_record_type, trigger_record_id,
                   trigger_slot, caused_by, depth, trigger_event_id, enqueued_at, not_before, attempt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """).execute(
             arguments: StatementArguments(
                 [run.workflow, run.file] + Self.triggerColumns(run.trigger)
                     + [run.enqueuedAt.secondsSince1970, run.notBefore.secondsSince1970, run.attempt] as [(any DatabaseValueConvertible)?]))

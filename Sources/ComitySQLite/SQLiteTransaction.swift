@@ -204,7 +204,7 @@ struct SQLiteTransaction: StoreTransaction {
         try run("UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = ?, updated_at = ? WHERE id = ?",
                        arguments: [context.at.secondsSince1970, context.at.secondsSince1970, reference.id])
         try audit(reference, .archive, field: nil, old: nil, new: nil, context)
-        return try require(reference)
+        return try recordArchiving(reference, archived: true, context)
     }
 
     func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
@@ -213,7 +213,7 @@ struct SQLiteTransaction: StoreTransaction {
         try run("UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = NULL, updated_at = ? WHERE id = ?",
                        arguments: [context.at.secondsSince1970, reference.id])
         try audit(reference, .restore, field: nil, old: nil, new: nil, context)
-        return try require(reference)
+        return try recordArchiving(reference, archived: false, context)
     }
 
     // MARK: Reading
@@ -364,6 +364,17 @@ struct SQLiteTransaction: StoreTransaction {
         try run("INSERT INTO domain_events (run, at, name, record_type, record_id, fields, changes) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [context.run, context.at.secondsSince1970, name, reference.type.rawValue, reference.id,
                             EventDataCoding.encode(snapshot), EventDataCoding.encode(changes)])
+    }
+
+    /// The record after an archive or restore, recorded as `TYPE.updated` (with
+    /// `archived` changed) when listened to: a record's `archived` is read as a field.
+    private func recordArchiving(_ reference: RecordReference, archived: Bool, _ context: ChangeContext) throws -> Record {
+        let after = try require(reference)
+        if eventRecording.value.updated.contains(reference.type) {
+            try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: after.fields, status: after.status,
+                            changes: ["archived": FieldChange(old: .boolean(!archived), new: .boolean(archived))], context)
+        }
+        return after
     }
 
     /// Set once per transaction by whoever knows the workflows (the engine); a class,

@@ -272,6 +272,17 @@ struct World {
             return try tx.events(byRun: "run-4").map(\.name)
         } == ["organisation.created"])
         #expect(try world.store.read { tx in try tx.events(byRun: "run-4") }.isEmpty)
+
+        // Archiving and restoring change what `archived` reads; archiving again changes nothing.
+        let archiving = ChangeContext(run: "run-5", at: morning)
+        try world.store.write(commit: true) { tx in
+            _ = try tx.archive(grant.reference, context: archiving)
+            _ = try tx.archive(grant.reference, context: archiving)
+            _ = try tx.restore(grant.reference, context: archiving)
+        }
+        let archived = try world.store.read { tx in try tx.events(byRun: "run-5") }
+        #expect(archived.map(\.name) == ["grant.updated", "grant.updated"])
+        #expect(archived.map { $0.changes["archived"]?.new } == [.boolean(true), .boolean(false)])
     }
 
     @Test func aTransactionToldNobodyListensRecordsNoCreationOrChange() throws {
