@@ -48,10 +48,19 @@ final class CurrentTransactionSource: TransactionSource {
 /// state that outlives a single transaction (a spec, a REPL session).
 final class ForwardingTransaction: StoreTransaction {
     let source: any TransactionSource
+    /// Told to every transaction a write is forwarded to: each may be a new one.
+    private var recording: EventRecording?
 
     init(_ source: any TransactionSource) { self.source = source }
 
-    private func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try source.write(body) }
+    func recordEvents(_ recording: EventRecording) { self.recording = recording }
+
+    private func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try source.write { transaction in
+            if let recording { transaction.recordEvents(recording) }
+            return try body(transaction)
+        }
+    }
     private func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try source.read(body) }
 
     func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
@@ -99,6 +108,7 @@ final class ForwardingTransaction: StoreTransaction {
     func changes(byRun run: String) throws -> [AuditEntry] { try read { try $0.changes(byRun: run) } }
     func events(byRun run: String) throws -> [DomainEvent] { try read { try $0.events(byRun: run) } }
     func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)] { try read { try $0.events(since: id) } }
+    func event(id: Int64) throws -> DomainEvent? { try read { try $0.event(id: id) } }
     func queueMessage(_ message: OutgoingMessage) throws -> Int64 { try write { try $0.queueMessage(message) } }
     func messages(_ status: OutgoingMessage.Status?) throws -> [OutgoingMessage] { try read { try $0.messages(status) } }
     func saveMessage(_ message: OutgoingMessage) throws { try write { try $0.saveMessage(message) } }

@@ -124,9 +124,13 @@ public struct ScriptRunner {
                         throw LuaError(.runtime, "not run: its start could not be recorded: \(error)")
                     }
                 }
+                // What the workflows listen to, read before the run: its creations and
+                // changes are recorded as events only if some workflow would hear them.
+                let queuing = eventQueuing(store)
                 // A failure throws out of the transaction, which rolls back: nothing of a
                 // failed run is kept.
                 try store.write(commit: !dryRun) { transaction in
+                    transaction.recordEvents(queuing.recording)
                     try execute(path, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
                                 transaction: transaction, report: report, output: output)
                     let counts = try transaction.changeCounts(byRun: runID)
@@ -136,9 +140,11 @@ public struct ScriptRunner {
                         // Its audit is about to be rolled back: carry it out, and what it
                         // would have queued.
                         report.changes = try transaction.changes(byRun: runID)
-                        report.wouldQueue = EventTriggers(runner: self).started(by: report.events).map { QueuedWorkflow(workflow: $0.workflow.name, event: $0.event.name) }
+                        report.wouldQueue = queuing.triggered(by: report.events).map {
+                            QueuedWorkflow(workflow: $0.workflow.name, event: $0.event.name)
+                        }
                     } else {
-                        queued = try EventTriggers(runner: self).enqueue(report.events, causedBy: runID, depth: trigger.depth, in: transaction)
+                        queued = try queuing.enqueue(report.events, causedBy: runID, depth: trigger.depth, in: transaction)
                         record = finished(record, report, outcome: report.duplicateOf == nil ? .succeeded : .skipped, error: nil)
                         do {
                             try beforeCommit?(transaction, runID)
@@ -483,6 +489,14 @@ public struct ScriptRunner {
             triggerTable["slot"] = try state.value(TimeObject(slot, zone: zone), as: context.types.time)
         }
         if let cause = trigger.causedBy { triggerTable["caused_by"] = .string(LuaString(cause)) }
+        var happened: DomainEvent?
+        if let eventID = trigger.eventID, let transaction {
+            do {
+                happened = try transaction.event(id: eventID)
+            } catch {
+                throw LuaError(.runtime, "the trigger's event #\(eventID) could not be read: \(error)")
+            }
+        }
         let logger = self.logger
         let log = try state.function("ctx.log") { [report] call in
             let text = context.redacted((1...max(call.argumentCount, 1)).map { (try? call.string($0)) ?? call.typeName($0) }.joined(separator: "\t"))
@@ -528,6 +542,9 @@ public struct ScriptRunner {
         let ctx = try state.newTable()
         for (name, table) in [("params", params), ("trigger", triggerTable)] {
             guard let made = try state.tableReference(.table(table)) else { continue }
+            if name == "trigger", let happened, let records = context.records {
+                try installEventData(happened, into: made, state: state, records: records)
+            }
             try state.rawSet(ctx, name, table: try state.readOnly(made, name: "ctx.\(name)"))
         }
         let fields: [(String, LuaValue)] = [
@@ -536,5 +553,37 @@ public struct ScriptRunner {
         ]
         for (name, value) in fields { try state.rawSet(ctx, name, value) }
         return try state.readOnly(ctx, name: "ctx")
+    }
+
+    /// `ctx.trigger.fields` (the record as of the event: its fields and status, typed
+    /// as a record's are) and `ctx.trigger.changes` (field = { old = ..., new = ... },
+    /// empty for a creation), both read-only, from the event's own data.
+    private func installEventData(_ event: DomainEvent, into trigger: LuaReference, state: LuaState,
+                                  records: RecordBindings) throws(LuaError) {
+        func value(_ field: FieldValue?) throws(LuaError) -> LuaValue {
+            guard let field else { return .nil }
+            do { return try records.value(field) } catch let error as LuaError { throw error } catch {
+                throw LuaError(.runtime, "the trigger's event \(event.name) could not be read: \(error)")
+            }
+        }
+        var fields = LuaTable()
+        fields["id"] = .integer(event.record.id)
+        for (name, field) in event.fields { fields[name] = try value(field) }
+        guard let fieldsTable = try state.tableReference(.table(fields)), let changesTable = try state.tableReference(.table(LuaTable()))
+        else { return }
+        for (name, change) in event.changes {
+            guard let pair = try state.tableReference(.table(LuaTable(hash: ["old": try value(change.old), "new": try value(change.new)])))
+            else { continue }
+            try state.rawSet(changesTable, name, table: try state.readOnly(pair, name: "ctx.trigger.changes.\(name)"))
+        }
+        try state.rawSet(trigger, "fields", table: try state.readOnly(fieldsTable, name: "ctx.trigger.fields"))
+        try state.rawSet(trigger, "changes", table: try state.readOnly(changesTable, name: "ctx.trigger.changes"))
+        try state.rawSet(trigger, "at", try value(.time(event.at)))
+    }
+
+    /// The workspace's workflows as they are now, and what their `on` patterns listen to.
+    public func eventQueuing(_ store: any Store) -> EventQueuing {
+        EventQueuing(workspace: workspace, schema: store.schema, api: api, timeZone: timeZone,
+                     pluginWorkflows: plugins?.workflowFiles ?? [])
     }
 }

@@ -59,8 +59,10 @@ public struct TriggerQueue {
         let record = RunRecord(
             id: id, workflow: item.workflow, file: item.file, contentHash: "", trigger: item.trigger,
             parameters: [:], clock: runner.now ?? now, startedAt: now, endedAt: now, outcome: .failed,
-            error: "not run: it would be number \(item.trigger.depth) in a chain of runs triggering each other "
-                + "(max_trigger_depth = \(runner.maxTriggerDepth) in comity.lua); check the workflows' 'on' for a loop",
+            error: "not run: triggered by \(item.trigger.summary), it would be number \(item.trigger.depth) in a chain of runs "
+                + "triggering each other (max_trigger_depth = \(runner.maxTriggerDepth) in comity.lua); check the workflows' 'on' "
+                + "for a loop: a workflow that writes what it listens to (on \(item.trigger.event ?? "an event") and changes that "
+                + "record) triggers itself, unless it checks ctx.trigger.changes or writes only what differs",
             attempt: item.attempt)
         try store.write(commit: true) { try $0.saveRun(record) }
         runner.logger.error("trigger chain too deep", metadata: ["workflow": "\(item.workflow)", "depth": "\(item.trigger.depth)"])

@@ -374,11 +374,15 @@ public struct WorkflowSummary: Sendable, Codable, Equatable {
     }
 }
 
-/// `grant.awarded`, `grant.*`, `*`: how `on` patterns match event names.
+/// `grant.awarded`, `grant.*`, `*.created`, `*`: how `on` patterns match event names.
+/// `*` alone matches every event; otherwise a `*` part matches any one part of the
+/// name (`grant.*` every grant event, `*.created` every creation).
 public enum EventPattern {
     public static func matches(_ pattern: String, _ event: String) -> Bool {
         if pattern == "*" || pattern == event { return true }
-        if pattern.hasSuffix(".*") { return event.hasPrefix(String(pattern.dropLast(1))) }
-        return false
+        let wanted = pattern.split(separator: ".", omittingEmptySubsequences: false)
+        let parts = event.split(separator: ".", omittingEmptySubsequences: false)
+        guard wanted.count == parts.count else { return false }
+        return zip(wanted, parts).allSatisfy { $0 == "*" || $0 == $1 }
     }
 }

@@ -26,8 +26,9 @@ public final class WorkspaceSession {
     private var ended: String?
     /// The session's id in the audit and, when it writes, in the run history.
     public let runID = RunRecord.replPrefix + UUID().uuidString.lowercased()
-    /// The workflows a committed statement's events start are queued with its commit.
-    private let triggers: EventTriggers?
+    /// The workflows a committed statement's events start are queued with its commit;
+    /// asked for each statement, so that scripts edited during a session are heard.
+    private let triggers: (() -> EventQueuing)?
     /// Runs queued by the last statement: the caller runs them (`TriggerQueue`).
     public private(set) var lastQueued = 0
     /// Events of the session committed so far (their runs are queued already).
@@ -44,7 +45,7 @@ public final class WorkspaceSession {
     ///   - output: receives what statements print.
     ///   - triggers: queue what committed statements' events start; nil queues nothing.
     public init(workspace: URL, store: any Store, api: APIRegistry, plugins: PluginCatalog?, timeZone: TimeZone,
-                write: Bool, limits: LuaLimits = .default, triggers: EventTriggers? = nil,
+                write: Bool, limits: LuaLimits = .default, triggers: (() -> EventQueuing)? = nil,
                 output: @escaping (String) -> Void) throws(LuaError) {
         self.store = store
         self.write = write
@@ -99,11 +100,14 @@ public final class WorkspaceSession {
             // Savepoints end with the statement's transaction: frames left open in a
             // suspended coroutine lose theirs.
             defer { state.savepointsEnded(undone: !kept) }
+            let queuing = triggers?()
             let values = try store.write(commit: write) { transaction -> [LuaValue] in
                 source.current = transaction
                 defer { source.current = nil }
+                // Creations and changes are events only when a workflow listens to them.
+                transaction.recordEvents(queuing?.recording ?? .lifecycleOnly)
                 let values = try state.call(chunk, [])
-                if write { try committing(text, in: transaction) }
+                if write { try committing(text, queuing: queuing, in: transaction) }
                 return values
             }
             kept = write
@@ -122,10 +126,10 @@ public final class WorkspaceSession {
 
     /// In a writing statement's transaction, before it commits: queues what its events
     /// start, and saves the session's record with what it has done so far.
-    private func committing(_ text: String, in transaction: any StoreTransaction) throws {
+    private func committing(_ text: String, queuing: EventQueuing?, in transaction: any StoreTransaction) throws {
         let events = try transaction.events(byRun: runID)
         let new = Array(events.dropFirst(eventsQueued))
-        let queued = try triggers?.enqueue(new, causedBy: runID, depth: 0, in: transaction) ?? 0
+        let queued = try queuing?.enqueue(new, causedBy: runID, depth: 0, in: transaction) ?? 0
         let counts = try transaction.changeCounts(byRun: runID)
         // The history keeps sessions that changed something.
         guard self.record != nil || counts != (0, 0) || queued > 0 else {

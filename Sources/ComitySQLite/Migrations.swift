@@ -24,6 +24,9 @@ enum Migrations {
         migrator.registerMigration("v5 schedules") { db in
             try db.execute(sql: v5)
         }
+        migrator.registerMigration("v6 events keep their data") { db in
+            try db.execute(sql: eventData)
+        }
         return migrator
     }
 
@@ -175,5 +178,16 @@ enum Migrations {
           next_slot INTEGER, last_slot INTEGER, last_run TEXT, paused INTEGER NOT NULL DEFAULT 0, error TEXT,
           lease_owner TEXT, lease_slot INTEGER, lease_until INTEGER);
         CREATE INDEX schedules_due ON schedules(next_slot) WHERE paused = 0 AND error IS NULL;
+        """
+
+    /// A domain event's own data (the record's fields as of the event, and what
+    /// changed), and which event a queued or recorded run was triggered by: a run reads
+    /// what happened, not only what the record is by the time it runs.
+    static let eventData = """
+        ALTER TABLE domain_events ADD COLUMN fields TEXT;
+        ALTER TABLE domain_events ADD COLUMN changes TEXT;
+        CREATE INDEX domain_events_run ON domain_events(run);
+        ALTER TABLE runs ADD COLUMN trigger_event_id INTEGER;
+        ALTER TABLE run_queue ADD COLUMN trigger_event_id INTEGER;
         """
 }

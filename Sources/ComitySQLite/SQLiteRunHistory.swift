@@ -53,9 +53,9 @@ extension SQLiteTransaction {
         try db.execute(
             sql: """
                 INSERT OR REPLACE INTO runs (id, workflow, file, content_hash, trigger_kind, trigger_event, trigger_record_type,
-                  trigger_record_id, trigger_slot, caused_by, depth, parameters, clock, started_at, ended_at, outcome, error,
-                  traceback, log, records_created, records_changed, dry_run, attempt, pid)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  trigger_record_id, trigger_slot, caused_by, depth, trigger_event_id, parameters, clock, started_at, ended_at,
+                  outcome, error, traceback, log, records_created, records_changed, dry_run, attempt, pid)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: StatementArguments(
                 [run.id, run.workflow, run.file, run.contentHash] + Self.triggerColumns(run.trigger)
@@ -137,12 +137,13 @@ extension SQLiteTransaction {
     }
 
     func enqueue(_ run: QueuedRun) throws {
-        try db.execute(
+        // Cached: a run whose creations are listened to queues one run per record.
+        try db.cachedStatement(
             sql: """
                 INSERT INTO run_queue (workflow, file, trigger_kind, trigger_event, trigger_record_type, trigger_record_id,
-                  trigger_slot, caused_by, depth, enqueued_at, not_before, attempt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                  trigger_slot, caused_by, depth, trigger_event_id, enqueued_at, not_before, attempt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(
             arguments: StatementArguments(
                 [run.workflow, run.file] + Self.triggerColumns(run.trigger)
                     + [run.enqueuedAt.secondsSince1970, run.notBefore.secondsSince1970, run.attempt] as [(any DatabaseValueConvertible)?]))
@@ -175,7 +176,7 @@ extension SQLiteTransaction {
 
     private static func triggerColumns(_ trigger: RunTrigger) -> [(any DatabaseValueConvertible)?] {
         [trigger.kind.rawValue, trigger.event, trigger.record?.type.rawValue, trigger.record?.id, trigger.slot?.secondsSince1970,
-         trigger.causedBy, trigger.depth]
+         trigger.causedBy, trigger.depth, trigger.eventID]
     }
 
     private static func trigger(_ row: Row) -> RunTrigger {
@@ -187,7 +188,7 @@ extension SQLiteTransaction {
         let slot: Int64? = row["trigger_slot"]
         return RunTrigger(
             RunTrigger.Kind(rawValue: row["trigger_kind"]) ?? .manual, event: row["trigger_event"], record: record,
-            slot: slot.map { Timestamp(secondsSince1970: $0) }, causedBy: row["caused_by"], depth: row["depth"])
+            eventID: row["trigger_event_id"], slot: slot.map { Timestamp(secondsSince1970: $0) }, causedBy: row["caused_by"], depth: row["depth"])
     }
 
     private static func runRecord(_ row: Row) -> RunRecord {

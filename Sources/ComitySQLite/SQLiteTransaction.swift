@@ -26,6 +26,10 @@ struct SQLiteTransaction: StoreTransaction {
     let openCursors = OpenCursors()
     let savepoints = OpenSavepoints()
     var snapshotTables: SnapshotTables { SnapshotTables(schema: schema) }
+    /// Which creations and changes are recorded as events (`recordEvents`).
+    let eventRecording = EventRecordingSetting()
+
+    func recordEvents(_ recording: EventRecording) { eventRecording.value = recording }
 
     // MARK: Writing
 
@@ -65,12 +69,30 @@ struct SQLiteTransaction: StoreTransaction {
         // The audit's JSON lists the values in the schema's order.
         ordered.sort { $0.position < $1.position }
         try audit(reference, .create, field: nil, old: nil, new: JSONText.object(ordered), context)
+        if eventRecording.value.created.contains(type) {
+            try recordEvent(DomainEvent.createdName(type), reference, fields: values, status: recordSchema.lifecycle?.initial,
+                            changes: [:], context)
+        }
         // Everything stored is known here: no need to read it back.
         return Record(reference: reference, fields: values, status: recordSchema.lifecycle?.initial,
                       createdAt: context.at, updatedAt: context.at)
     }
 
     func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
+        let applied = try applyUpdate(reference, changes, context: context)
+        // An update that changes nothing is no event.
+        if !applied.changes.isEmpty, eventRecording.value.updated.contains(reference.type) {
+            try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: applied.after.fields,
+                            status: applied.after.status, changes: applied.changes, context)
+        }
+        return applied.after
+    }
+
+    /// Writes and audits the fields of `changes` that differ; returns the record after,
+    /// and what changed (nothing when no value differs).
+    private func applyUpdate(
+        _ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext
+    ) throws -> (after: Record, changes: [String: FieldChange]) {
         let current = try require(reference)
         try refuseArchived(current)
         let recordSchema = schema[reference.type]
@@ -90,7 +112,7 @@ struct SQLiteTransaction: StoreTransaction {
         var next = current.fields
         for (name, value) in changes { next[name] = value == nil ? nil : given[name] }
         let changed = recordSchema.fields.filter { next[$0.name] != current.fields[$0.name] }
-        guard !changed.isEmpty else { return current }
+        guard !changed.isEmpty else { return (current, [:]) }
         try checkReferences(given, recordSchema)
         try checkUnique(given, recordSchema, excluding: reference.id)
         var assignments = ["updated_at = ?"]
@@ -118,11 +140,13 @@ struct SQLiteTransaction: StoreTransaction {
         try detachOpenCursors()
         try run("UPDATE \(ColumnMapping.table(reference.type)) SET \(assignments.joined(separator: ", ")) WHERE id = ?",
                        arguments: StatementArguments(arguments))
+        var fieldChanges: [String: FieldChange] = [:]
         for definition in changed {
             try audit(reference, .update, field: definition.name, old: current.fields[definition.name]?.description,
                       new: next[definition.name]?.description, context)
+            fieldChanges[definition.name] = FieldChange(old: current.fields[definition.name], new: next[definition.name])
         }
-        return try require(reference)
+        return (try require(reference), fieldChanges)
     }
 
     func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
@@ -132,14 +156,21 @@ struct SQLiteTransaction: StoreTransaction {
             throw DomainError(.illegalStep, "\(reference.type.displayName) has no lifecycle")
         }
         let step = try lifecycle.step(verb, from: status)
-        if !fields.isEmpty { _ = try update(reference, fields.mapValues { Optional($0) }, context: context) }
+        // The step's fields (a dismissal's reason) are part of the step: one event says both.
+        var changes = fields.isEmpty ? [:] : try applyUpdate(reference, fields.mapValues { Optional($0) }, context: context).changes
         try detachOpenCursors()
         try run("UPDATE \(ColumnMapping.table(reference.type)) SET status = ?, updated_at = ? WHERE id = ?",
                        arguments: [step.to, context.at.secondsSince1970, reference.id])
         try audit(reference, .step, field: "status", old: status, new: step.to, context)
-        try run("INSERT INTO domain_events (run, at, name, record_type, record_id) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [context.run, context.at.secondsSince1970, step.event, reference.type.rawValue, reference.id])
-        return try require(reference)
+        if step.to != status { changes["status"] = FieldChange(old: .string(status), new: .string(step.to)) }
+        let after = try require(reference)
+        try recordEvent(step.event, reference, fields: after.fields, status: after.status, changes: changes, context)
+        // A step changes the record too: `TYPE.updated` listeners hear of it, after the step's own event.
+        if !changes.isEmpty, eventRecording.value.updated.contains(reference.type) {
+            try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: after.fields, status: after.status,
+                            changes: changes, context)
+        }
+        return after
     }
 
     func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws {
@@ -181,7 +212,7 @@ struct SQLiteTransaction: StoreTransaction {
         try run("UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = ?, updated_at = ? WHERE id = ?",
                        arguments: [context.at.secondsSince1970, context.at.secondsSince1970, reference.id])
         try audit(reference, .archive, field: nil, old: nil, new: nil, context)
-        return try require(reference)
+        return try recordArchiving(reference, archived: true, context)
     }
 
     func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
@@ -191,7 +222,7 @@ struct SQLiteTransaction: StoreTransaction {
         try run("UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = NULL, updated_at = ? WHERE id = ?",
                        arguments: [context.at.secondsSince1970, reference.id])
         try audit(reference, .restore, field: nil, old: nil, new: nil, context)
-        return try require(reference)
+        return try recordArchiving(reference, archived: false, context)
     }
 
     // MARK: Reading
@@ -330,20 +361,54 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func events(byRun run: String) throws -> [DomainEvent] {
-        try Row.fetchAll(db, sql: "SELECT * FROM domain_events WHERE run = ? ORDER BY id", arguments: [run]).compactMap { row in
-            guard let type = RecordType(rawValue: row["record_type"]) else { return nil }
-            return DomainEvent(name: row["name"], record: RecordReference(type, row["record_id"]), run: row["run"],
-                               at: Timestamp(secondsSince1970: row["at"]))
-        }
+        try Row.fetchAll(db, sql: "SELECT * FROM domain_events WHERE run = ? ORDER BY id", arguments: [run]).compactMap(Self.event)
     }
 
     func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)] {
         try Row.fetchAll(db, sql: "SELECT * FROM domain_events WHERE id > ? ORDER BY id", arguments: [id]).compactMap { row in
-            guard let type = RecordType(rawValue: row["record_type"]) else { return nil }
-            let event = DomainEvent(name: row["name"], record: RecordReference(type, row["record_id"]), run: row["run"],
-                                    at: Timestamp(secondsSince1970: row["at"]))
-            return (row["id"], event)
+            Self.event(row).map { ($0.id, $0) }
         }
+    }
+
+    func event(id: Int64) throws -> DomainEvent? {
+        try Row.fetchOne(db, sql: "SELECT * FROM domain_events WHERE id = ?", arguments: [id]).flatMap(Self.event)
+    }
+
+    private static func event(_ row: Row) -> DomainEvent? {
+        guard let type = RecordType(rawValue: row["record_type"]) else { return nil }
+        return DomainEvent(id: row["id"], name: row["name"], record: RecordReference(type, row["record_id"]), run: row["run"],
+                           at: Timestamp(secondsSince1970: row["at"]), fields: EventDataCoding.fields(row["fields"]),
+                           changes: EventDataCoding.changes(row["changes"]))
+    }
+
+    /// Records a domain event with its data: the record's fields as of the event (and
+    /// its status), and what changed.
+    private func recordEvent(
+        _ name: String, _ reference: RecordReference, fields: [String: FieldValue], status: String?,
+        changes: [String: FieldChange], _ context: ChangeContext
+    ) throws {
+        var snapshot = fields
+        if let status { snapshot["status"] = .string(status) }
+        try run("INSERT INTO domain_events (run, at, name, record_type, record_id, fields, changes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [context.run, context.at.secondsSince1970, name, reference.type.rawValue, reference.id,
+                            EventDataCoding.encode(snapshot), EventDataCoding.encode(changes)])
+    }
+
+    /// The record after an archive or restore, recorded as `TYPE.updated` (with
+    /// `archived` changed) when listened to: a record's `archived` is read as a field.
+    private func recordArchiving(_ reference: RecordReference, archived: Bool, _ context: ChangeContext) throws -> Record {
+        let after = try require(reference)
+        if eventRecording.value.updated.contains(reference.type) {
+            try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: after.fields, status: after.status,
+                            changes: ["archived": FieldChange(old: .boolean(!archived), new: .boolean(archived))], context)
+        }
+        return after
+    }
+
+    /// Set once per transaction by whoever knows the workflows (the engine); a class,
+    /// as the transaction is a value passed around.
+    final class EventRecordingSetting {
+        var value = EventRecording.all
     }
 
     // MARK: Helpers

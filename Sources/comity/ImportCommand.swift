@@ -49,7 +49,7 @@ struct ImportCommand: ParsableCommand {
         let chosen = format?.plain ?? ExchangeFormat(path: file)
         let runner = opened.runner(logger: Logger(label: "comity.import"))
         // The workflows its events start are queued with its commit, and run after it.
-        let importer = RecordImport(store: opened.store, timeZone: opened.workspace.timeZone, triggers: EventTriggers(runner: runner))
+        let importer = RecordImport(store: opened.store, timeZone: opened.workspace.timeZone, triggers: runner.eventQueuing(opened.store))
         var input: (header: [String], rows: [RecordImport.Row]) = ([], [])
         let summary: RecordImport.Summary
         do {

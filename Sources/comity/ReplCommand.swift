@@ -33,7 +33,7 @@ struct ReplCommand: ParsableCommand {
         do {
             session = try WorkspaceSession(
                 workspace: opened.workspace.folder, store: opened.store, api: runner.api, plugins: runner.plugins,
-                timeZone: opened.workspace.timeZone, write: write, triggers: EventTriggers(runner: runner)) { Output.print($0) }
+                timeZone: opened.workspace.timeZone, write: write, triggers: { runner.eventQueuing(opened.store) }) { Output.print($0) }
         } catch {
             throw CommandFailure.report(error.message)
         }

@@ -119,6 +119,14 @@ func luaFailure(_ source: String) throws -> String {
         #expect(markdown.contains("Creates an application from named fields"))
     }
 
+    @Test func theReferenceAndStubsListEveryEventFromTheSchema() throws {
+        let registry = APIRegistry.core
+        let markdown = registry.markdownReference()
+        for event in DomainSchema.standard.eventNames { #expect(markdown.contains("`\(event)`"), "\(event)") }
+        #expect(markdown.contains("| `changes` | `table?` |"))
+        #expect(registry.luaLSStubs().contains("---@class FieldChange"))
+    }
+
     /// The stubs must be valid Lua as well as LuaLS annotations: they are loaded here.
     @Test func theStubsAreLuaAndAnnotateEveryFunction() throws {
         let registry = APIRegistry.core

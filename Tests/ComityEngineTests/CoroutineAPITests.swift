@@ -30,7 +30,9 @@ import Testing
     /// too), `Type.field`, `Type:method` and `Type operator` for every type.
     static func expectedNames(_ api: APIRegistry) -> Set<String> {
         var names = Set(api.functions.map(\.name))
-        for type in api.types {
+        // `ctx.trigger` and its changes are plain read-only tables, documented as types:
+        // nothing of them is a call into the host.
+        for type in api.types where !["Trigger", "FieldChange"].contains(type.name) {
             names.formUnion(type.fields.map { "\(type.name).\($0.name)" })
             names.formUnion(type.methods.map { "\(type.name):\($0.name)" })
             names.formUnion(type.operators.map { "\(type.name) \($0)" })

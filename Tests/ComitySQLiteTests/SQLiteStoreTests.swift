@@ -202,22 +202,99 @@ struct World {
     @Test func lifecycleStepsRecordTheirEvents() throws {
         let world = try World()
         let grant = try world.store.write(commit: true) { tx in
+            // Lifecycle events are recorded whatever a transaction is told of creations and changes.
+            tx.recordEvents(.lifecycleOnly)
             let grant = try world.grant("Diplomacy", Money(minorUnits: 100_00, currency: rub), tx: tx)
             _ = try tx.step(grant.reference, "submit", [:], context: context)
             return try tx.step(grant.reference, "award", ["decided_on": .string("2021-02-01")], context: context)
         }
         #expect(grant.status == "awarded")
         #expect(grant.fields["decided_on"] == .date(try CalendarDate(parsing: "2021-02-01")))
-        let events = try world.store.read { tx in try tx.events(since: 0) }
-        #expect(events.map(\.event.name) == ["grant.submitted", "grant.awarded"])
-        #expect(events.last?.event.record == grant.reference)
-        #expect(events.last?.event.run == "run-1")
+        let events = try world.store.read { tx in try tx.events(byRun: "run-1") }.filter { $0.record.type == .grant }.map { ($0.id, $0) }
+        #expect(events.map(\.1.name) == ["grant.submitted", "grant.awarded"])
+        #expect(events.last?.1.record == grant.reference)
+        #expect(events.last?.1.run == "run-1")
         #expect {
             try world.store.write(commit: true) { tx in try tx.step(grant.reference, "submit", [:], context: context) }
         } throws: { error in "\(error)" == "cannot submit a grant in status 'awarded' (allowed from: draft)" }
         #expect {
             try world.store.write(commit: true) { tx in try tx.step(world.asi, "award", [:], context: context) }
         } throws: { error in "\(error)" == "Organisation has no lifecycle" }
+    }
+
+    @Test func creationsAndChangesAreEventsWithTheirDataWrittenAndRolledBackWithTheChange() throws {
+        let world = try World()
+        let later = ChangeContext(run: "run-2", at: Timestamp(secondsSince1970: morning.secondsSince1970 + 60))
+        let grant = try world.store.write(commit: true) { tx in
+            let grant = try world.grant("Diplomacy", Money(minorUnits: 100_00, currency: rub), tx: tx)
+            _ = try tx.update(grant.reference, ["amount_awarded": .money(Money(minorUnits: 250_00, currency: rub)),
+                                                "programme": nil], context: later)
+            // The same values again: nothing changes, so no event.
+            _ = try tx.update(grant.reference, ["title": .string("Diplomacy")], context: later)
+            _ = try tx.step(grant.reference, "submit", ["applied_on": .string("2021-01-20")], context: later)
+            return grant
+        }
+        let created = try world.store.read { tx in try tx.events(byRun: "run-1") }
+        #expect(created.map(\.name) == ["organisation.created", "organisation.created", "grant.created"])
+        let creation = try #require(created.last)
+        #expect(creation.fields["title"] == .string("Diplomacy") && creation.fields["status"] == .string("draft"))
+        #expect(creation.fields["funder"] == .reference(world.foundation))
+        #expect(creation.fields["amount_awarded"] == .money(Money(minorUnits: 100_00, currency: rub)))
+        #expect(creation.changes.isEmpty)
+        #expect(created.first?.fields["tags"] == .strings(["media"]))
+
+        let changed = try world.store.read { tx in try tx.events(byRun: "run-2") }
+        #expect(changed.map(\.name) == ["grant.updated", "grant.submitted", "grant.updated"])
+        #expect(changed[0].changes == [
+            "amount_awarded": FieldChange(old: .money(Money(minorUnits: 100_00, currency: rub)), new: .money(Money(minorUnits: 250_00, currency: rub))),
+            "programme": FieldChange(old: .string("public diplomacy"), new: nil),
+        ])
+        #expect(changed[0].fields["status"] == .string("draft") && changed[0].fields["programme"] == nil)
+        // A step's event says the status and the fields that went with it; so does the update it makes.
+        let applied = FieldChange(old: nil, new: .date(try CalendarDate(parsing: "2021-01-20")))
+        #expect(changed[1].changes == ["status": FieldChange(old: .string("draft"), new: .string("submitted")), "applied_on": applied])
+        #expect(changed[1].fields["status"] == .string("submitted"))
+        #expect(changed[2].changes == changed[1].changes && changed[2].record == grant.reference)
+        // Read back by id, as a queued run does.
+        let byID = try world.store.read { tx in try tx.event(id: changed[1].id) }
+        #expect(byID == changed[1])
+
+        // Rolled back with the change: a failing transaction leaves no event.
+        #expect(throws: (any Error).self) {
+            try world.store.write(commit: true) { tx in
+                _ = try tx.update(grant.reference, ["title": .string("Renamed")], context: ChangeContext(run: "run-3", at: morning))
+                throw StoreError(.database, "the run failed")
+            }
+        }
+        #expect(try world.store.read { tx in try tx.events(byRun: "run-3") }.isEmpty)
+        #expect(try world.store.write(commit: false) { tx in
+            _ = try tx.create(.organisation, ["name": .string("Dry")], context: ChangeContext(run: "run-4", at: morning))
+            return try tx.events(byRun: "run-4").map(\.name)
+        } == ["organisation.created"])
+        #expect(try world.store.read { tx in try tx.events(byRun: "run-4") }.isEmpty)
+
+        // Archiving and restoring change what `archived` reads; archiving again changes nothing.
+        let archiving = ChangeContext(run: "run-5", at: morning)
+        try world.store.write(commit: true) { tx in
+            _ = try tx.archive(grant.reference, context: archiving)
+            _ = try tx.archive(grant.reference, context: archiving)
+            _ = try tx.restore(grant.reference, context: archiving)
+        }
+        let archived = try world.store.read { tx in try tx.events(byRun: "run-5") }
+        #expect(archived.map(\.name) == ["grant.updated", "grant.updated"])
+        #expect(archived.map { $0.changes["archived"]?.new } == [.boolean(true), .boolean(false)])
+    }
+
+    @Test func aTransactionToldNobodyListensRecordsNoCreationOrChange() throws {
+        let world = try World()
+        let names = try world.store.write(commit: true) { tx in
+            tx.recordEvents(EventRecording(created: [.task], updated: []))
+            let org = try tx.create(.organisation, ["name": .string("Quiet")], context: context)
+            _ = try tx.update(org.reference, ["name": .string("Still quiet")], context: context)
+            _ = try tx.create(.task, ["title": .string("Heard")], context: context)
+            return try tx.events(byRun: "run-1").map(\.name)
+        }
+        #expect(names == ["organisation.created", "organisation.created", "task.created"]) // the first two are World's
     }
 
     @Test func archivedRecordsLeaveQueriesUntilRestored() throws {
@@ -355,7 +432,7 @@ struct World {
         // Nothing was migrated or lost: the newer marker, the data and the file's integrity stand.
         #expect(try SQLiteStore.rawQuery(path: path, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
             == ["v1 records, audit and events", "v2 run history and trigger queue", "v3 identifiers for every record type", "v4 outbox", "v5 schedules",
-                "v99 from the future"])
+                "v6 events keep their data", "v99 from the future"])
         #expect(try SQLiteStore.rawQuery(path: path, sql: "SELECT name FROM organisations") == ["kept"])
         #expect(try SQLiteStore.rawQuery(path: path, sql: "PRAGMA integrity_check") == ["ok"])
     }

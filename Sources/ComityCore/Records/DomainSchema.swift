@@ -13,10 +13,13 @@ public struct DomainSchema: Sendable {
         records[type] = schema
     }
 
-    /// Every domain event a run can record (`grant.awarded`, ...), sorted: what
-    /// workflows' `on` patterns are checked against.
+    /// Every domain event a run can record, sorted: each type's `TYPE.created` and
+    /// `TYPE.updated`, and the lifecycle steps' events (`grant.awarded`, ...). What
+    /// workflows' `on` patterns are checked against, and what the docs list.
     public var eventNames: [String] {
-        Set(records.values.flatMap { $0.lifecycle?.steps.map(\.event) ?? [] }).sorted()
+        let lifecycle = records.values.flatMap { $0.lifecycle?.steps.map(\.event) ?? [] }
+        let changes = RecordType.allCases.flatMap { [DomainEvent.createdName($0), DomainEvent.updatedName($0)] }
+        return Set(lifecycle + changes).sorted()
     }
 
     /// The roles a participant can have in an event.

@@ -97,6 +97,9 @@ public struct RunTrigger: Sendable, Equatable, Codable {
     /// For `event`: the event and its record.
     public var event: String?
     public var record: RecordReference?
+    /// For `event`: the event's id in the store, to read its data (`ctx.trigger.fields`,
+    /// `ctx.trigger.changes`); nil for a run queued before events kept their data.
+    public var eventID: Int64?
     /// For `schedule`: the slot's time.
     public var slot: Timestamp?
     /// The run whose event (or failure, for a retry) caused this one.
@@ -105,12 +108,13 @@ public struct RunTrigger: Sendable, Equatable, Codable {
     public var depth: Int
 
     public init(
-        _ kind: Kind, event: String? = nil, record: RecordReference? = nil, slot: Timestamp? = nil,
+        _ kind: Kind, event: String? = nil, record: RecordReference? = nil, eventID: Int64? = nil, slot: Timestamp? = nil,
         causedBy: String? = nil, depth: Int = 0
     ) {
         self.kind = kind
         self.event = event
         self.record = record
+        self.eventID = eventID
         self.slot = slot
         self.causedBy = causedBy
         self.depth = depth

@@ -55,18 +55,50 @@ public struct AuditEntry: Sendable, Hashable {
 }
 
 /// Something that happened to a record, which workflows may listen to:
-/// `grant.awarded`, `application.dismissed`.
+/// `grant.awarded`, `application.dismissed`, `organisation.created`, `grant.updated`.
+/// It carries its own data, stored with it in the same transaction: a run it triggers
+/// may start long after, when the record has changed again.
 public struct DomainEvent: Sendable, Hashable {
+    /// The event's row in the store; 0 for an event not read from one.
+    public let id: Int64
     public let name: String
     public let record: RecordReference
     public let run: String?
     public let at: Timestamp
+    /// The record's fields as of the event (after the change), with `status` for a
+    /// type with a lifecycle. Empty for an event recorded before events kept their data.
+    public let fields: [String: FieldValue]
+    /// For an update or a lifecycle step: each field that changed (`status` for a
+    /// step), with its old and new values. Empty for a creation.
+    public let changes: [String: FieldChange]
 
-    public init(name: String, record: RecordReference, run: String?, at: Timestamp) {
+    public init(
+        id: Int64 = 0, name: String, record: RecordReference, run: String?, at: Timestamp,
+        fields: [String: FieldValue] = [:], changes: [String: FieldChange] = [:]
+    ) {
+        self.id = id
         self.name = name
         self.record = record
         self.run = run
         self.at = at
+        self.fields = fields
+        self.changes = changes
+    }
+
+    /// `TYPE.created`: every record type has one.
+    public static func createdName(_ type: RecordType) -> String { "\(type.rawValue).created" }
+    /// `TYPE.updated`: a record's fields (or its status) changed.
+    public static func updatedName(_ type: RecordType) -> String { "\(type.rawValue).updated" }
+}
+
+/// One field's change, as an event carries it: nil for no value.
+public struct FieldChange: Sendable, Hashable {
+    public let old: FieldValue?
+    public let new: FieldValue?
+
+    public init(old: FieldValue?, new: FieldValue?) {
+        self.old = old
+        self.new = new
     }
 }
 

@@ -16,8 +16,14 @@ public protocol Store: AnyObject {
 }
 
 /// The operations of one transaction. Every write records its audit entries, and
-/// every lifecycle step its domain event, in the same transaction.
+/// every lifecycle step, creation and change its domain event (creations and changes
+/// as `recordEvents` says), in the same transaction.
 public protocol StoreTransaction {
+    /// From now on in this transaction, records the `TYPE.created` and `TYPE.updated`
+    /// events `recording` names (all of them until this is called). Lifecycle events
+    /// are always recorded.
+    func recordEvents(_ recording: EventRecording)
+
     /// Creates a record; its fields are validated against the schema.
     func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record
     /// Changes fields of a record; only what differs is written and audited.
@@ -53,6 +59,8 @@ public protocol StoreTransaction {
     /// Every domain event a run recorded, in order.
     func events(byRun run: String) throws -> [DomainEvent]
     func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)]
+    /// One event by its id, with its data: what a run it triggered reads as `ctx.trigger`.
+    func event(id: Int64) throws -> DomainEvent?
 
     /// Runs `body` so that, if it throws, what it wrote is undone and the rest of the
     /// transaction stands (one row of an import).

@@ -18,7 +18,7 @@ public struct APIRegistry {
     /// The core API for a workspace whose schema may have custom fields.
     public static func standard(schema: DomainSchema) -> APIRegistry {
         var registry = APIRegistry()
-        registry.types = APIValueTypes.declarations + RecordAPI.typeDeclarations(schema)
+        registry.types = APIValueTypes.declarations + RecordAPI.typeDeclarations(schema) + TriggerDocumentation.typeDeclarations(schema)
         let guarded = FileAPI.functions.map { $0.requiring("read_inbox") } + MailAPI.functions.map { $0.requiring("send_mail") }
         for function in CoreAPI.functions + RecordAPI.functions(schema) + guarded + SecretAPI.functions {
             // The core's names are distinct by construction; a clash is a programming error.

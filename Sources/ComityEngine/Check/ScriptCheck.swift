@@ -19,8 +19,13 @@ public struct CheckFinding: Sendable, Equatable, CustomStringConvertible {
 /// of saying nothing: what it cannot know, it does not report.
 public struct ScriptCheck {
     public let api: APIRegistry
+    /// What a workflow's `on` may name (`DomainSchema.eventNames`).
+    public let eventNames: [String]
 
-    public init(api: APIRegistry) { self.api = api }
+    public init(api: APIRegistry, eventNames: [String] = DomainSchema.standard.eventNames) {
+        self.api = api
+        self.eventNames = eventNames
+    }
 
     static let luaGlobals: Set<String> = LuaSandbox.globalNames.union(hostGlobals).union(["_ENV", "self"])
     /// Globals the engine installs besides the sandbox's and the API's.
@@ -120,6 +125,10 @@ private struct Reader {
             defer { index += 1 }
             guard current.kind == .name else { continue }
             let previous = token(index - 1)
+            if current.text == "on", previous.map({ $0.text == "{" || $0.text == "," }) ?? false, isSymbol(index + 1, "=") {
+                checkEventPatterns(from: index + 2)
+                continue
+            }
             if previous.map({ $0.text == "." || $0.text == ":" }) ?? false { continue } // a field, not a name
             // Record variables: `local g = grants.get(...)`, `for g in grants.find ...`.
             if previous?.text == "local", isSymbol(index + 1, "="), let collection = token(index + 2)?.text,
@@ -158,6 +167,24 @@ private struct Reader {
             }
         }
         return results
+    }
+
+    /// A declaration's `on = "grant.awarded"` or `on = { "a", "b" }`: each literal name
+    /// or pattern must match some event, as the declaration itself checks when it runs.
+    mutating func checkEventPatterns(from start: Int) {
+        var literals: [LuaToken] = []
+        if let single = token(start), single.kind == .string {
+            literals = [single]
+        } else if isSymbol(start, "{"), let close = matching(start) {
+            literals = tokens[(start + 1)..<close].filter { $0.kind == .string }
+        }
+        for literal in literals where literal.text.count >= 2 && (literal.text.first == "\"" || literal.text.first == "'") {
+            let pattern = String(literal.text.dropFirst().dropLast())
+            guard !pattern.contains("\\"), !check.eventNames.contains(where: { EventPattern.matches(pattern, $0) }) else { continue }
+            var message = "'on' pattern '\(pattern)' matches no event"
+            if let near = NameSuggestion.closest(to: pattern, among: check.eventNames) { message += " (did you mean '\(near)'?)" }
+            report(literal.line, message)
+        }
     }
 
     enum Literal { case string, number, integer, boolean, table, function, `nil` }

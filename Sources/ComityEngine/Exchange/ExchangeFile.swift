@@ -99,18 +99,28 @@ public enum ExchangeFile {
     /// The line of a quote that opens a quoted field and is never closed, if any. A
     /// doubled quote inside a quoted field toggles twice, so only an odd one is left open.
     static func unterminatedQuoteLine(_ data: Data) -> Int? {
-        var quoted = false
-        var line = 1
-        var opened = 1
-        for byte in data {
-            if byte == UInt8(ascii: "\"") {
+        // memchr over the bytes: a byte-by-byte loop made reading 55 MB take seconds.
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) -> Int? in
+            guard let base = buffer.baseAddress, !buffer.isEmpty else { return nil }
+            let end = base + buffer.count
+            var cursor = base
+            var quoted = false
+            var opened = base
+            while cursor < end, let found = memchr(cursor, Int32(UInt8(ascii: "\"")), end - cursor) {
+                let quote = UnsafeRawPointer(found)
                 quoted.toggle()
-                if quoted { opened = line }
-            } else if byte == UInt8(ascii: "\n") {
-                line += 1
+                if quoted { opened = quote }
+                cursor = quote + 1
             }
+            guard quoted else { return nil }
+            var line = 1
+            cursor = base
+            while cursor < opened, let found = memchr(cursor, Int32(UInt8(ascii: "\n")), opened - cursor) {
+                line += 1
+                cursor = UnsafeRawPointer(found) + 1
+            }
+            return line
         }
-        return quoted ? opened : nil
     }
 
     /// `,` unless the header line has more `;` (spreadsheets in many locales) or tabs,

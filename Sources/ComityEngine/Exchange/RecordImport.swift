@@ -14,9 +14,9 @@ public struct RecordImport {
     public let now: Timestamp
     /// The workflows the import's events start are queued with its commit; nil queues
     /// nothing (a store without a workspace).
-    public var triggers: EventTriggers?
+    public var triggers: EventQueuing?
 
-    public init(store: any Store, timeZone: TimeZone = .gmt, now: Timestamp = Timestamp(Date()), triggers: EventTriggers? = nil) {
+    public init(store: any Store, timeZone: TimeZone = .gmt, now: Timestamp = Timestamp(Date()), triggers: EventQueuing? = nil) {
         self.store = store
         self.timeZone = timeZone
         self.now = now
@@ -67,6 +67,8 @@ public struct RecordImport {
         struct StrictFailure: Error {}
         do {
             try store.write(commit: true) { transaction in
+                // Creations and changes are events only when a workflow listens to them.
+                transaction.recordEvents(triggers?.recording ?? .lifecycleOnly)
                 for row in rows {
                     do {
                         let result = try transaction.inSavepoint {
