@@ -658,7 +658,26 @@ static int refuse_foreign(lua_State *L) {
 static int guarded_index(lua_State *L) {
     if (!called_by_owner(L, lua_tostring(L, lua_upvalueindex(2)))) return refuse_foreign(L);
     lua_settop(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+    // A missing name goes to the real table's own __index (an API namespace says
+    // which function it has not), as it does through a read-only proxy.
+    if (luaL_getmetafield(L, lua_upvalueindex(1), "__index") != LUA_TFUNCTION) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 2);
+    // Its error is given the position of the code that indexed (the function's own
+    // would name this C frame).
+    if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
     return 1;
 }
 

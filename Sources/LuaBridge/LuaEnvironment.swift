@@ -98,6 +98,16 @@ extension LuaState {
         return try popReference()
     }
 
+    /// Gives `table` the metatable `metatable` (both held in Lua), as the host's own
+    /// setting: the sandbox's `setmetatable` is not asked.
+    public func setMetatable(_ table: LuaReference, _ metatable: LuaReference) throws(LuaError) {
+        try withStackRoom(2)
+        try push(table)
+        try push(metatable)
+        lua_setmetatable(pointer, -2) // a table's metatable: no allocation, no error
+        comity_pop(pointer, 1)
+    }
+
     /// Sets a global to a table held in Lua (a proxy, say), without metamethods.
     public func setGlobal(_ name: String, table: LuaReference) throws(LuaError) {
         try withStackRoom(4)

@@ -108,6 +108,9 @@ struct RecordWorkspace {
         // A misspelt field written gets the suggestion a misspelt field read gets.
         ("orgs.create { name = 'x', contry = 'DE' }", ":1: Organisation has no field 'contry' (did you mean 'country'?)"),
         ("grants.update(grants.get(1), { titel = 'x' })", ":1: Grant has no field 'titel' (did you mean 'title'?)"),
+        // A function the namespace has not is named, at the caller's line.
+        ("grants.awrd(grants.get(1))", ":1: grants has no function 'awrd' (did you mean 'award'?)"),
+        ("print(mail.sned)", ":1: mail has no function 'sned' (did you mean 'send'?)"),
         ("print(grants.get(1).fundr)", ":1: Grant has no field 'fundr' (did you mean 'funder'?)"),
         ("grants.get(1).title = 'x'", ":1: Grant field 'title' is read-only; records change with grants.update(record, { field = value })"),
         ("grants.update(orgs.get(1), { title = 'x' })", ":1: bad argument #1 to 'grants.update' (Grant expected, got Organisation)"),

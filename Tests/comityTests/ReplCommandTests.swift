@@ -22,7 +22,7 @@ import Testing
         #expect(tried.status == 1, "\(tried.stderr)")
         // Each statement is its own transaction: the organisation is gone by the next one.
         #expect(tried.stdout == "\"Tried\"\t0\n42\t\"two\"\t{ 1, 2, ok = true }\n0\n", "\(tried.stdout)")
-        #expect(tried.stderr.contains("error: repl:1: attempt to call a nil value (field 'awrd')"), "\(tried.stderr)")
+        #expect(tried.stderr.contains("error: repl:1: grants has no function 'awrd' (did you mean 'award'?)"), "\(tried.stderr)")
         let history = try String(contentsOf: folder.appendingPathComponent(".comity/repl_history"), encoding: .utf8)
         #expect(history.contains("function double(n)\\n  return n * 2\\nend\n"))
 

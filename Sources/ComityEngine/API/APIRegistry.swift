@@ -71,10 +71,11 @@ public struct APIRegistry {
             // Scripts and plugins call the API; none may replace or wrap a part of it. A
             // namespace with functions that need a permission serves the workspace's
             // own code only, should it reach a plugin.
-            if guarded.contains(name), let made = try state.tableReference(.table(table)) {
+            guard let made = try StrictNamespace.make(name, table, state: state) else { continue }
+            if guarded.contains(name) {
                 try state.setGlobal(name, table: try state.guardedReadOnly(made, name: name, ownerPrefix: ""))
             } else {
-                try state.setGlobal(name, .table(table))
+                try state.setGlobal(name, table: made)
                 try state.protectGlobalTable(name)
             }
         }

@@ -83,7 +83,7 @@ final class PluginRuntime {
             }
             var table = context.workspaceBindings[namespace] ?? LuaTable()
             for (key, value) in functions.hash { table.hash[key] = value }
-            guard let made = try state.tableReference(.table(table)) else { continue }
+            guard let made = try StrictNamespace.make(namespace, table, state: state) else { continue }
             // Its fields serve this plugin's code only, should the table leak.
             try state.rawSet(environment, namespace, table: try state.guardedReadOnly(made, name: namespace, ownerPrefix: "Plugins/\(name)/"))
         }
