@@ -98,7 +98,7 @@ struct SQLiteTransaction: StoreTransaction {
         let recordSchema = schema[reference.type]
         for (name, value) in changes where value == nil {
             guard let definition = recordSchema.field(named: name) else {
-                throw DomainError(.invalidValue, field: name, recordSchema.unknownFieldMessage(name))
+                throw recordSchema.unknownField(name)
             }
             if definition.required {
                 throw DomainError(.invalidValue, field: name,
@@ -308,7 +308,7 @@ struct SQLiteTransaction: StoreTransaction {
     func sum(_ type: RecordType, _ field: String, by groups: [String], _ query: RecordQuery) throws -> [MoneyTotal] {
         let recordSchema = schema[type]
         guard let definition = recordSchema.field(named: field) else {
-            throw DomainError(.invalidValue, field: field, recordSchema.unknownFieldMessage(field))
+            throw recordSchema.unknownField(field)
         }
         guard case .money = definition.type else {
             throw DomainError(.invalidValue, field: field, "cannot sum \(type.displayName) field '\(field)': it is not Money")
@@ -581,7 +581,7 @@ struct SQLiteTransaction: StoreTransaction {
         let recordSchema = schema[type]
         if name == "status", recordSchema.lifecycle != nil { return ("t.status", nil) }
         guard let definition = recordSchema.field(named: name) else {
-            throw DomainError(.invalidValue, field: name, recordSchema.unknownFieldMessage(name))
+            throw recordSchema.unknownField(name)
         }
         if definition.custom { return ("json_extract(t.custom, '$.\(name)')", definition) }
         let columns = ColumnMapping.columns(definition)
@@ -642,7 +642,7 @@ struct SQLiteTransaction: StoreTransaction {
                 break
             }
             guard let definition = recordSchema.field(named: filter.field) else {
-                throw DomainError(.invalidValue, field: filter.field, recordSchema.unknownFieldMessage(filter.field))
+                throw recordSchema.unknownField(filter.field)
             }
             let value = try filter.value.map { try definition.type.normalise($0, field: definition.name, record: type.displayName) }
             guard let value else {

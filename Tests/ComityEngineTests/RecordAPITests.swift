@@ -110,6 +110,8 @@ struct RecordWorkspace {
         ("grants.update(grants.get(1), { titel = 'x' })", ":1: Grant has no field 'titel' (did you mean 'title'?)"),
         // A function the namespace has not is named, at the caller's line.
         ("grants.awrd(grants.get(1))", ":1: grants has no function 'awrd' (did you mean 'award'?)"),
+        ("print(orgs.count { contry = 'DE' })", ":1: Organisation has no field 'contry' (did you mean 'country'?)"),
+        ("for g in grants.find { statuss = 'awarded' } do end", ":1: Grant has no field 'statuss' (did you mean 'status'?)"),
         ("print(mail.sned)", ":1: mail has no function 'sned' (did you mean 'send'?)"),
         ("print(grants.get(1).fundr)", ":1: Grant has no field 'fundr' (did you mean 'funder'?)"),
         ("grants.get(1).title = 'x'", ":1: Grant field 'title' is read-only; records change with grants.update(record, { field = value })"),

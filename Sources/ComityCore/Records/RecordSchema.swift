@@ -219,7 +219,8 @@ public struct RecordSchema: Sendable {
     /// The refusal of a field the type does not have, with the names it has as
     /// candidates for the engine's suggestion.
     public func unknownField(_ name: String) -> DomainError {
-        DomainError(.invalidValue, field: name, unknownFieldMessage(name), candidates: fields.map(\.name))
+        DomainError(.invalidValue, field: name, unknownFieldMessage(name),
+                    candidates: fields.map(\.name) + (lifecycle == nil ? [] : ["status"]))
     }
 
     /// `Organisation has no field 'nmae'`; the engine adds a suggestion.
