@@ -208,7 +208,7 @@ public struct Workspace: Sendable {
         return workspace
     }
 
-    /// Makes a workspace in `folder`: `comity.lua`, `Scripts/`, `Plugins/` and the
+    /// Makes a workspace in `folder`: `comity.lua`, `Scripts/`, `Plugins/`, `inbox/` and the
     /// database (made by `openStore`). An existing `comity.lua` is never overwritten.
     /// Returns what it made.
     @discardableResult
@@ -220,7 +220,7 @@ public struct Workspace: Sendable {
         if FileManager.default.fileExists(atPath: file.path) {
             throw LuaError(.runtime, "\(file.path) exists already; it is left as it is")
         }
-        for sub in ["", "Scripts", "Plugins"] {
+        for sub in ["", "Scripts", "Plugins", "inbox"] {
             let path = folder.appendingPathComponent(sub)
             if !FileManager.default.fileExists(atPath: path.path) {
                 try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)

@@ -89,7 +89,7 @@ public final class WorkspaceSession {
                 chunk = try state.load(Array(text.utf8), chunkName: name)
             } catch {
                 // Lua says "<eof>" when the text ends before the statement does.
-                return error.message.hasSuffix("<eof>") ? .incomplete : .failed(error.message)
+                return error.message.hasSuffix("<eof>") ? .incomplete : failed(text, error.message)
             }
         }
         sandbox.changeLimits(limits) // each statement gets the whole time limit
@@ -161,18 +161,28 @@ public final class WorkspaceSession {
     }
 
     /// Ends a writing session's record in the run history: `succeeded` when every
-    /// statement did, `partial` when some failed (the others are kept). A session that
-    /// committed nothing leaves no record: it changed nothing.
-    public func finish() throws {
-        guard write, var record else { return }
+    /// statement did, `partial` when some failed and others were kept, `failed` when
+    /// every one that tried to failed. A session that neither changed nor tried and
+    /// failed anything leaves no record. When the database cannot take the record
+    /// (locked, full), it waits in `spool` for the next command; it is never lost.
+    public func finish(spool: RunRecordSpool? = nil) throws {
+        guard write, record != nil || failedStatements > 0 else { return }
+        var record = self.record ?? RunRecord(
+            id: runID, workflow: nil, file: "repl", contentHash: "", trigger: .manual, parameters: [:],
+            clock: Timestamp(Date()), startedAt: Timestamp(Date()))
         record.endedAt = Timestamp(Date())
-        record.outcome = failedStatements == 0 ? .succeeded : .partial
+        record.outcome = failedStatements == 0 ? .succeeded : (self.record == nil ? .failed : .partial)
         if let firstFailure {
             record.error = "\(failedStatements) statement(s) failed and were rolled back; the first: \(firstFailure)"
         }
         record.log = log.lines
         let finished = record
-        try store.write(commit: true) { try $0.saveRun(finished) }
+        do {
+            try store.write(commit: true) { try $0.saveRun(finished) }
+        } catch {
+            guard let spool else { throw error }
+            try spool.keep(finished)
+        }
         self.record = finished
     }
 

@@ -127,6 +127,9 @@ final class SQLiteRecordCursor: RecordCursor {
         detachedAtDepth = min(detachedAtDepth, depth)
     }
 
+    /// A loop left early: the cursor ends as at its last row.
+    func close() { finish() }
+
     /// At the end the statement is released at once: a later find of the same shape
     /// reuses the cached statement, which this cursor's reset must then not touch.
     private func finish() {

@@ -44,12 +44,16 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         CommandLogging.bootstrap(logLevel)
-        let opened = try OpenedWorkspace.open(database: database, databaseOption: true)
+        let opened = try OpenedWorkspace.open(database: database, databaseOption: true) { error in
+            [OpenedWorkspace.refusedRun(id: RunRecord.importPrefix + UUID().uuidString.lowercased(), file: file, error: error,
+                                        parameters: ["kind": kind.type.collection])]
+        }
         let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
         let chosen = format?.plain ?? ExchangeFormat(path: file)
         let runner = opened.runner(logger: Logger(label: "comity.import"))
         // The workflows its events start are queued with its commit, and run after it.
-        let importer = RecordImport(store: opened.store, timeZone: opened.workspace.timeZone, triggers: runner.eventQueuing(opened.store))
+        var importer = RecordImport(store: opened.store, timeZone: opened.workspace.timeZone, triggers: runner.eventQueuing(opened.store))
+        importer.spool = RunRecordSpool(database: opened.store.path)
         var input: (header: [String], rows: [RecordImport.Row]) = ([], [])
         let summary: RecordImport.Summary
         do {
@@ -72,6 +76,10 @@ struct ImportCommand: ParsableCommand {
         } catch let error as ExchangeFileError {
             Output.error("error: \(error)\n")
             throw ExitCode(1)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch let error as StoreError {
+            throw CommandFailure.report("\(error)")
         }
         for rejected in summary.rejected {
             Output.error("\(file):\(rejected.line): \(rejected.reason)\n")

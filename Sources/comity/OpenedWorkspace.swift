@@ -25,22 +25,40 @@ struct OpenedWorkspace {
     /// Outside a workspace (no comity.lua here or above) only an explicit `--database`
     /// is opened: a user in the wrong folder would otherwise get a new, empty database
     /// and seem to have lost their data.
-    static func open(database: String? = nil, databaseOption: Bool = false) throws -> OpenedWorkspace {
+    /// - Parameter refusedRuns: the runs the command was to make, recorded as failed
+    ///   (in the spool, for the next command to write) when the database cannot even be
+    ///   opened: every run is recorded, however it ended.
+    static func open(database: String? = nil, databaseOption: Bool = false,
+                     refusedRuns: (_ error: String) -> [RunRecord] = { _ in [] }) throws -> OpenedWorkspace {
         let workspace = try current()
         guard workspace.configured || database != nil else {
             throw CommandFailure.report("not a Comity workspace (no comity.lua here or above); run 'comity init'"
                 + (databaseOption ? " or pass --database" : " first"))
         }
+        let path = database ?? workspace.databasePath
         do {
-            let store = try SQLiteStore(path: database ?? workspace.databasePath, schema: workspace.schema,
+            let store = try SQLiteStore(path: path, schema: workspace.schema,
                                         busyTimeout: Double(workspace.lockTimeout.components.seconds)
                                             + Double(workspace.lockTimeout.components.attoseconds) / 1e18)
             markInterruptedRuns(store)
             return OpenedWorkspace(workspace: workspace, store: store)
+        } catch let error as StoreError where error.kind == .locked {
+            let spool = RunRecordSpool(database: path)
+            for record in refusedRuns("not run: the database could not be opened: \(error)") { try? spool.keep(record) }
+            Output.error("error: \(error)\n")
+            throw ExitCode(1)
         } catch {
             Output.error("error: \(error)\n")
             throw ExitCode(1)
         }
+    }
+
+    /// A run that never started, as its record says so.
+    static func refusedRun(id: String = UUID().uuidString.lowercased(), file: String, error: String,
+                           parameters: [String: String] = [:]) -> RunRecord {
+        let now = Timestamp(Date())
+        return RunRecord(id: id, workflow: nil, file: file, contentHash: "", trigger: .manual, parameters: parameters,
+                         clock: now, startedAt: now, endedAt: now, outcome: .failed, error: error)
     }
 
     /// Looks with a read (a run going on elsewhere holds the write lock, and listing runs

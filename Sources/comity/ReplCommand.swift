@@ -67,7 +67,7 @@ struct ReplCommand: ParsableCommand {
             if session.lastQueued > 0 { failures += try QueuedRunsDrain.run(runner) }
         }
         do {
-            try session.finish()
+            try session.finish(spool: RunRecordSpool(database: opened.store.path))
         } catch {
             Output.error("error: the session's end could not be recorded in the run history: \(error)\n")
             failures += 1

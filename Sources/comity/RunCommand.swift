@@ -90,7 +90,9 @@ struct RunCommand: ParsableCommand {
         if let maxInstructions { limits.instructions = maxInstructions == 0 ? nil : maxInstructions }
         if let maxOutput { limits.output = maxOutput.bytes == 0 ? nil : maxOutput.bytes }
 
-        let opened = try OpenedWorkspace.open(database: database, databaseOption: true)
+        let opened = try OpenedWorkspace.open(database: database, databaseOption: true) { error in
+            files.map { OpenedWorkspace.refusedRun(file: $0, error: error) }
+        }
         let workspace = opened.workspace
         let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         var runner = opened.runner(logger: Logger(label: "comity.run"))

@@ -128,7 +128,8 @@ struct RunsCommand: ParsableCommand {
             trigger.causedBy = previous.id
             let path = previous.file.hasPrefix("/") ? previous.file : opened.workspace.folder.appendingPathComponent(previous.file).path
             let run = runner.run(file: path, shownAs: previous.file, trigger: trigger, attempt: previous.attempt + 1) { Output.print($0) }
-            Output.print("run \(run.id): \(run.record.outcome.rawValue) (retry of \(RunRecord.shortID(previous.id)), attempt \(run.record.attempt))")
+            if run.dryRun, run.succeeded { Output.print(ChangeReport.text(for: run), terminator: "") }
+            Output.print("run \(run.id): \(run.record.outcome.rawValue)\(run.dryRun ? " (dry run)" : "") (retry of \(RunRecord.shortID(previous.id)), attempt \(run.record.attempt))")
             let queued = try TriggerQueue(runner: runner).drain { Output.print($0) }
             if let error = run.outcome.error {
                 Output.error(ErrorReport.text(for: error))
@@ -142,9 +143,10 @@ struct RunsCommand: ParsableCommand {
 func findRun(_ id: String, in opened: OpenedWorkspace) throws -> RunRecord {
     if let exact = try opened.store.read({ try $0.run(id: id) }) { return exact }
     let candidates = try opened.store.read { try $0.runs(RunFilter(limit: 100_000)) }.filter { $0.id.hasPrefix(id.lowercased()) }
+    // Not a mistake in the command line: a run that is not there (exit 1, not 64).
     guard candidates.count == 1, let only = candidates.first else {
-        throw ValidationError(candidates.isEmpty ? "no run with id '\(id)' (see `comity runs`)"
-                                                 : "'\(id)' starts \(candidates.count) run ids; give more of it")
+        throw CommandFailure.report(candidates.isEmpty ? "no run with id '\(id)' (see `comity runs`)"
+                                                        : "'\(id)' starts \(candidates.count) run ids; give more of it")
     }
     return only
 }

@@ -112,9 +112,21 @@ import Testing
         let tried = try Comity.run(["repl"], in: folder, input: "grants.archive(grants.find{}())\n")
         #expect(tried.status == 0, "\(tried.stderr)")
         #expect(try Comity.run(["runs"], in: folder).stdout.split(separator: "\n").count == before)
+        // A writing session whose statements all failed is recorded as failed, and one
+        // with a syntax error after a kept write as partial.
+        let failing = try Comity.run(["repl", "--write"], in: folder, input: "error('only')\n")
+        #expect(failing.status == 1)
+        let afterFailing = try Comity.run(["runs"], in: folder).stdout
+        #expect(afterFailing.split(separator: "\n").first?.contains("failed  repl  manual  +0 ~0") == true, "\(afterFailing)")
+        let syntax = try Comity.run(["repl", "--write"], in: folder,
+                                    input: "orgs.create { name = 'W2', country = 'RU' }\nx = = 1\n")
+        #expect(syntax.status == 1)
+        let afterSyntax = try Comity.run(["runs"], in: folder).stdout
+        #expect(afterSyntax.split(separator: "\n").first?.contains("partial  repl  manual  +1 ~0") == true, "\(afterSyntax)")
+        let beforeIdle = afterSyntax.split(separator: "\n").count
         // Nor is a writing session that changed nothing.
         let idle = try Comity.run(["repl", "--write"], in: folder, input: "orgs.count()\n")
-        #expect(idle.stdout == "2\n", "\(idle.stdout)")
-        #expect(try Comity.run(["runs"], in: folder).stdout.split(separator: "\n").count == before)
+        #expect(idle.stdout == "3\n", "\(idle.stdout)")
+        #expect(try Comity.run(["runs"], in: folder).stdout.split(separator: "\n").count == beforeIdle)
     }
 }

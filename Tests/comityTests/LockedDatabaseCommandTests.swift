@@ -39,6 +39,40 @@ import Testing
         #expect(orgs.stdout == "1\n", "\(orgs.stdout)")
     }
 
+    /// Any process holding the write lock (here Python's sqlite3, not comity): a run and
+    /// an import it keeps out are in the history once it lets go.
+    @Test func aRunAndAnImportKeptOutByAnotherProgramsLockAreRecorded() throws {
+        let folder = try workspace([
+            "comity.lua": "return { lock_timeout = \"500ms\" }",
+            "real.lua": "orgs.create { name = 'Real', country = 'DE' }\n",
+            "orgs.csv": "name,country\nImported,DE\n",
+        ])
+        #expect(try Comity.run(["runs"], in: folder).status == 0) // the database exists
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["python3", "-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(".comity/comity.db", isolation_level=None)
+            c.execute("BEGIN IMMEDIATE"); print("held", flush=True); time.sleep(3); c.execute("COMMIT")
+            """]
+        holder.currentDirectoryURL = folder
+        let pipe = Pipe()
+        holder.standardOutput = pipe
+        try holder.run()
+        _ = pipe.fileHandleForReading.readData(ofLength: 5) // "held\n": the lock is taken
+        let run = try Comity.run(["run", "real.lua"], in: folder)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("locked by another process"), "\(run.stderr)")
+        let imported = try Comity.run(["import", "orgs", "orgs.csv"], in: folder)
+        #expect(imported.status == 1)
+        #expect(imported.stderr.hasPrefix("error: "), "\(imported.stderr)")
+        holder.waitUntilExit()
+        let runs = try Comity.run(["runs"], in: folder).stdout
+        #expect(runs.contains("failed  real.lua  manual"), "\(runs)")
+        #expect(runs.contains("failed  orgs.csv  manual"), "\(runs)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(".comity/comity.db.pending-runs").path))
+    }
+
     @Test func lockTimeoutMistakesAreNamed() throws {
         let folder = try workspace(["comity.lua": "return { lock_timeout = \"soon\" }"])
         let run = try Comity.run(["runs"], in: folder)

@@ -132,6 +132,13 @@ public protocol StoreTransaction {
 /// Records one at a time, as a query streams them.
 public protocol RecordCursor: AnyObject {
     func next() throws -> Record?
+    /// Ends the cursor before its last row (a loop left early): it holds nothing more,
+    /// and `next` returns nil.
+    func close()
+}
+
+extension RecordCursor {
+    public func close() {}
 }
 
 /// Who changes something and when: the run and its clock.

@@ -114,7 +114,10 @@ enum RecordAPI {
                         guard let record = try cursor.next() else { return try step.returning(.nil) } // the end
                         return try step.returning(try records.value(record))
                     }
-                    return try call.returning(next)
+                    // `for r in find{} do ... break end` closes the fourth value: the
+                    // cursor ends there, and no later write copies its rows.
+                    let closing = try call.state.value(FindClosing(cursor), as: records.findClosing)
+                    return try call.returning(next, .nil, .nil, closing)
                 }),
             APIFunction(
                 "\(col).count",

@@ -9,6 +9,14 @@ final class RecordObject {
     init(_ record: Record) { self.record = record }
 }
 
+/// The open cursor of one `find`, as the to-be-closed value its `for` loop holds: a
+/// loop left by `break` (or an error) closes it at once, so a later write need not
+/// copy the rows it will never read.
+final class FindClosing {
+    let cursor: any RecordCursor
+    init(_ cursor: any RecordCursor) { self.cursor = cursor }
+}
+
 /// Records in one run's Lua state: their userdata types (checked field reads), and
 /// conversions between Lua values and field values.
 final class RecordBindings {
@@ -32,6 +40,16 @@ final class RecordBindings {
         self.values = values
         self.transaction = transaction
     }
+
+    /// `find`'s fourth value: closing it ends its cursor.
+    lazy var findClosing: LuaUserdataType<FindClosing> = {
+        let closing = LuaUserdataType<FindClosing>("find")
+        closing.metamethod("__close") { call in
+            if let object = call.optionalObject(1, as: closing) { object.cursor.close() }
+            return LuaResults(count: 0)
+        }
+        return closing
+    }()
 
     func userdataType(_ type: RecordType) -> LuaUserdataType<RecordObject> {
         if let existing = types[type] { return existing }

@@ -15,6 +15,8 @@ public struct RecordImport {
     /// The workflows the import's events start are queued with its commit; nil queues
     /// nothing (a store without a workspace).
     public var triggers: EventQueuing?
+    /// Where the import's record goes when the database cannot take it (locked, full).
+    public var spool: RunRecordSpool?
 
     public init(store: any Store, timeZone: TimeZone = .gmt, now: Timestamp = Timestamp(Date()), triggers: EventQueuing? = nil) {
         self.store = store
@@ -102,7 +104,20 @@ public struct RecordImport {
                     + (summary.rejected.count > 100 ? ["... and \(summary.rejected.count - 100) more rejected row(s)"] : [])
                 try transaction.saveRun(record)
             }
-        } catch is StrictFailure {
+        } catch let error where !(error is StrictFailure) {
+            // The import failed as a whole (the database locked past the wait, full):
+            // nothing of it was kept, and its record says so, in the spool if need be.
+            record.endedAt = Timestamp(Date())
+            record.outcome = .failed
+            record.error = "nothing was imported: \(error)"
+            let failed = record
+            do {
+                try store.write(commit: true) { try $0.saveRun(failed) }
+            } catch {
+                try? spool?.keep(failed)
+            }
+            throw error
+        } catch {
             summary.kept = false
             summary.created = 0
             summary.updated = 0
