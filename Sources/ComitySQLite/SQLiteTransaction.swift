@@ -69,7 +69,7 @@ struct SQLiteTransaction: StoreTransaction {
         // The audit's JSON lists the values in the schema's order.
         ordered.sort { $0.position < $1.position }
         try audit(reference, .create, field: nil, old: nil, new: JSONText.object(ordered), context)
-        if eventRecording.value.created.contains(type) {
+        if eventRecording.recordsCreation(of: type) {
             try recordEvent(DomainEvent.createdName(type), reference, fields: values, status: recordSchema.lifecycle?.initial,
                             changes: [:], context)
         }
@@ -81,7 +81,7 @@ struct SQLiteTransaction: StoreTransaction {
     func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
         let applied = try applyUpdate(reference, changes, context: context)
         // An update that changes nothing is no event.
-        if !applied.changes.isEmpty, eventRecording.value.updated.contains(reference.type) {
+        if !applied.changes.isEmpty, eventRecording.recordsChange(of: reference.type) {
             try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: applied.after.fields,
                             status: applied.after.status, changes: applied.changes, context)
         }
@@ -166,7 +166,7 @@ struct SQLiteTransaction: StoreTransaction {
         let after = try require(reference)
         try recordEvent(step.event, reference, fields: after.fields, status: after.status, changes: changes, context)
         // A step changes the record too: `TYPE.updated` listeners hear of it, after the step's own event.
-        if !changes.isEmpty, eventRecording.value.updated.contains(reference.type) {
+        if !changes.isEmpty, eventRecording.recordsChange(of: reference.type) {
             try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: after.fields, status: after.status,
                             changes: changes, context)
         }
@@ -398,7 +398,7 @@ struct SQLiteTransaction: StoreTransaction {
     /// `archived` changed) when listened to: a record's `archived` is read as a field.
     private func recordArchiving(_ reference: RecordReference, archived: Bool, _ context: ChangeContext) throws -> Record {
         let after = try require(reference)
-        if eventRecording.value.updated.contains(reference.type) {
+        if eventRecording.recordsChange(of: reference.type) {
             try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: after.fields, status: after.status,
                             changes: ["archived": FieldChange(old: .boolean(!archived), new: .boolean(archived))], context)
         }
@@ -407,8 +407,20 @@ struct SQLiteTransaction: StoreTransaction {
 
     /// Set once per transaction by whoever knows the workflows (the engine); a class,
     /// as the transaction is a value passed around.
+    /// As bits by type: asked on every create and update, where a set's hashing showed.
     final class EventRecordingSetting {
-        var value = EventRecording.all
+        private var created = UInt8.max
+        private var updated = UInt8.max
+
+        var value = EventRecording.all {
+            didSet {
+                created = value.created.reduce(0) { $0 | 1 << $1.ordinal }
+                updated = value.updated.reduce(0) { $0 | 1 << $1.ordinal }
+            }
+        }
+
+        func recordsCreation(of type: RecordType) -> Bool { created & 1 << type.ordinal != 0 }
+        func recordsChange(of type: RecordType) -> Bool { updated & 1 << type.ordinal != 0 }
     }
 
     // MARK: Helpers

@@ -8,7 +8,12 @@ public enum RecordType: String, CaseIterable, Sendable, Hashable, CustomStringCo
     /// types up in dictionaries on every create, and hashing the name cost a tenth as
     /// much as validating the record.
     public func hash(into hasher: inout Hasher) {
-        let ordinal: Int = switch self {
+        hasher.combine(ordinal)
+    }
+
+    /// The case's place in `allCases`, for bit sets and tables indexed by type.
+    public var ordinal: Int {
+        switch self {
         case .organisation: 0
         case .person: 1
         case .grant: 2
@@ -17,7 +22,6 @@ public enum RecordType: String, CaseIterable, Sendable, Hashable, CustomStringCo
         case .application: 5
         case .task: 6
         }
-        hasher.combine(ordinal)
     }
 
     /// The name in messages and in the LuaLS classes: `Organisation`.

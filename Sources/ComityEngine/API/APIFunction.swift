@@ -89,7 +89,9 @@ public final class APIContext {
         }
     }
     /// The state whose `pcall` frames keep what the API writes (see `beforeWrite`).
-    weak var state: LuaState?
+    /// Unowned: it is read before every write (a weak load showed in a create's cost),
+    /// and the state outlives every call of the API installed in it.
+    unowned(unsafe) var state: LuaState?
 
     /// Called before every write the API makes for a script (records, mail, once-keys):
     /// an error caught by `pcall` keeps nothing written inside it, and the savepoint
