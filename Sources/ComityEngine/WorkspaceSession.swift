@@ -162,8 +162,8 @@ public final class WorkspaceSession {
 
     /// Ends a writing session's record in the run history: `succeeded` when every
     /// statement did, `partial` when some failed and others were kept, `failed` when
-    /// every one that tried to failed. A session that neither changed nor tried and
-    /// failed anything leaves no record. When the database cannot take the record
+    /// none was kept. A session that changed nothing and in which nothing failed leaves
+    /// no record. When the database cannot take the record
     /// (locked, full), it waits in `spool` for the next command; it is never lost.
     public func finish(spool: RunRecordSpool? = nil) throws {
         guard write, record != nil || failedStatements > 0 else { return }
