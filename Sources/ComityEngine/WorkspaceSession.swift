@@ -37,6 +37,8 @@ public final class WorkspaceSession {
     private var record: RunRecord?
     private var log = RunLog(cap: 1 << 20)
     private var failedStatements = 0
+    /// The session's record handles: those a rolled-back statement made are refused.
+    private var records: RecordBindings?
     private var firstFailure: String?
 
     /// - Parameters:
@@ -60,6 +62,7 @@ public final class WorkspaceSession {
         try WorkflowDeclaration.install(in: state, schema: store.schema)
         let context = try api.install(in: sandbox, now: Timestamp(Date()), timeZone: timeZone, schema: store.schema,
                                       transaction: ForwardingTransaction(source), run: runID)
+        records = context.records
         context.inbox = workspace.appendingPathComponent("inbox")
         context.secrets = SecretStore(workspace: workspace)
         try ReportValues.installReport(in: state, context: context, records: context.records)
@@ -99,7 +102,10 @@ public final class WorkspaceSession {
             var kept = false
             // Savepoints end with the statement's transaction: frames left open in a
             // suspended coroutine lose theirs.
-            defer { state.savepointsEnded(undone: !kept) }
+            defer {
+                state.savepointsEnded(undone: !kept)
+                records?.statementEnded(kept: kept)
+            }
             let queuing = triggers?()
             let values = try store.write(commit: write) { transaction -> [LuaValue] in
                 source.current = transaction
@@ -201,7 +207,10 @@ public final class WorkspaceSession {
         defer { sandbox.close() }
         do {
             var kept = false
-            defer { state.savepointsEnded(undone: !kept) }
+            defer {
+                state.savepointsEnded(undone: !kept)
+                records?.statementEnded(kept: kept)
+            }
             let value = try store.write(commit: write) { transaction -> LuaValue in
                 source.current = transaction
                 defer { source.current = nil }

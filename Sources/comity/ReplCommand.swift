@@ -65,6 +65,9 @@ struct ReplCommand: ParsableCommand {
             }
             // The workflows the statement's events started run now, as after `comity run`.
             if session.lastQueued > 0 { failures += try QueuedRunsDrain.run(runner) }
+            // A program driving the repl through a pipe reads each statement's answer
+            // before it sends the next.
+            Output.flush()
         }
         do {
             try session.finish(spool: RunRecordSpool(database: opened.store.path))

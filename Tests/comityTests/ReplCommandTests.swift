@@ -35,6 +35,35 @@ import Testing
         #expect(unfinished.stderr.contains("the input ended inside a statement"))
     }
 
+    /// A read-only session keeps no mark of its ids in the file, so another process may
+    /// take them: a handle its rolled-back statement made is refused all the same.
+    @Test func aHandleFromARolledBackStatementIsRefusedWhenAnotherProcessTookItsId() throws {
+        let folder = try workspace(["real.lua": "print(orgs.create { name = 'Real', country = 'DE' }.id)"])
+        let repl = Process()
+        repl.executableURL = Comity.executable
+        repl.arguments = ["repl"]
+        repl.currentDirectoryURL = folder
+        let input = Pipe()
+        let output = Pipe()
+        let errors = folder.appendingPathComponent(".repl-errors")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        repl.standardInput = input
+        repl.standardOutput = output
+        repl.standardError = try FileHandle(forWritingTo: errors)
+        try repl.run()
+        input.fileHandleForWriting.write(Data("o = orgs.create { name = 'Dry', country = 'DE' }; print(o.id)\n".utf8))
+        let first = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let real = try Comity.run(["run", "real.lua"], in: folder)
+        #expect(real.stdout == first, "the other process took the same id: \(real.stdout) \(first)")
+        input.fileHandleForWriting.write(Data("orgs.update(o, { name = 'Hacked' })\n".utf8))
+        try input.fileHandleForWriting.close()
+        repl.waitUntilExit()
+        let stderr = try String(contentsOf: errors, encoding: .utf8)
+        #expect(stderr.contains("orgs.update: Organisation \(first.trimmingCharacters(in: .whitespacesAndNewlines)) does not exist (it was rolled back"),
+                "\(stderr)")
+        #expect(try Comity.run(["repl"], in: folder, input: "orgs.find{}().name\n").stdout == "\"Real\"\n")
+    }
+
     /// Issue 14: a handle to a record a rolled-back statement made never points at a
     /// later record; ids are never handed out again.
     @Test func aHandleToARolledBackRecordIsRefusedNotReused() throws {

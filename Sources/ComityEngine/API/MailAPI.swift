@@ -47,7 +47,7 @@ enum MailAPI {
                         guard let object = records.recordObject(in: value) else {
                             throw LuaScriptError("mail.send: 'about' must be a record, got a \(value.typeName)")
                         }
-                        about = object.record.reference
+                        about = try records.live(object).record.reference
                     }
                     let message = OutgoingMessage(to: to, subject: subject, body: try text("body"), about: about,
                                                   queuedAt: context.now, run: context.run)

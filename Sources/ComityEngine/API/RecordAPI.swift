@@ -81,7 +81,7 @@ enum RecordAPI {
                     let records = try context.recordBindings(for: create)
                     let fields = try records.fields(call, 1, record: type)
                     let created = try context.transaction(for: create).create(type, fields, context: context.change)
-                    return try records.returning(created, from: call)
+                    return try records.returningCreated(created, from: call)
                 }),
             APIFunction(
                 "\(col).get",
@@ -213,9 +213,10 @@ enum RecordAPI {
                 implementation: { call, context in
                     let records = try context.recordBindings(for: "events.add_participant")
                     let event = try records.record(call, 1, .event)
-                    guard let participant = records.recordObject(in: try call.value(2)) else {
+                    guard let found = records.recordObject(in: try call.value(2)) else {
                         throw LuaArgumentError(index: 2, problem: "Organisation or Person expected, got \(call.typeName(2))")
                     }
+                    let participant = try records.live(found)
                     try context.transaction(for: "events.add_participant")
                         .addParticipant(event.record.reference, participant.record.reference, role: try call.string(3), context: context.change)
                     call.clearFieldCache(1)

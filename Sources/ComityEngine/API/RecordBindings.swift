@@ -6,6 +6,9 @@ import LuaBridge
 /// so `g.status` reads the new status after `grants.award(g)`.
 final class RecordObject {
     var record: Record
+    /// Made by a create whose statement was rolled back (a repl statement that did not
+    /// commit): the record does not exist, whatever later takes its id in another process.
+    var rolledBack = false
     init(_ record: Record) { self.record = record }
 }
 
@@ -143,6 +146,39 @@ final class RecordBindings {
         try call.returning(RecordObject(record), as: userdataType(record.type))
     }
 
+    /// Handles of the records created since the statement began (see `statementEnded`).
+    private var createdInStatement: [RecordObject] = []
+
+    /// A record just created, as the one result of `call`; its handle is refused once the
+    /// statement that made it is rolled back.
+    func returningCreated(_ record: Record, from call: borrowing LuaCall) throws -> LuaResults {
+        let object = RecordObject(record)
+        createdInStatement.append(object)
+        return try call.returning(object, as: userdataType(record.type))
+    }
+
+    /// A repl statement ended: kept, its creations are records; rolled back, their handles
+    /// are refused from now on (ids alone cannot say so: a read-only session keeps no
+    /// mark of them in the file, and another process may take them).
+    func statementEnded(kept: Bool) {
+        if !kept { for object in createdInStatement { object.rolledBack = true } }
+        createdInStatement.removeAll()
+    }
+
+    /// `object`, or the refusal of a handle whose record was rolled back; named by the
+    /// field it was given for, when it was (as the store names a missing link).
+    func live(_ object: RecordObject, field: String? = nil, of type: RecordType? = nil) throws -> RecordObject {
+        guard !object.rolledBack else {
+            let missing = "\(object.record.reference.type.displayName) \(object.record.reference.id) does not exist "
+                + "(it was rolled back, or never committed)"
+            if let field, let type {
+                throw DomainError(.invalidValue, field: field, "\(type.displayName) field '\(field)': \(missing)")
+            }
+            throw StoreError(.notFound, missing)
+        }
+        return object
+    }
+
     func value(_ field: FieldValue) throws -> LuaValue {
         switch field {
         case .string(let s), .decimal(let s): return .string(LuaString(s))
@@ -176,7 +212,7 @@ final class RecordBindings {
         case .userdata:
             if let money = state.object(in: value, as: values.money) { return .money(money.value) }
             if let time = state.object(in: value, as: values.time) { return .time(time.value) }
-            if let record = recordObject(in: value) { return .reference(record.record.reference) }
+            if let record = recordObject(in: value) { return .reference(try live(record, field: field, of: type).record.reference) }
         case .table(let table):
             if table.hash.isEmpty {
                 var strings: [String] = []
@@ -184,7 +220,7 @@ final class RecordBindings {
                     strings.append(try TextValidity.text(s.bytes, field: field, record: type.displayName))
                 }
                 if strings.count == table.array.count { return .strings(strings) }
-                let records = table.array.compactMap { recordObject(in: $0)?.record.reference }
+                let records = try table.array.compactMap { try recordObject(in: $0).map { try live($0, field: field, of: type).record.reference } }
                 if records.count == table.array.count { return .references(records) }
             }
         default: break
@@ -202,7 +238,7 @@ final class RecordBindings {
 
     /// The record a script passed as argument `n`, of `type`.
     func record(_ call: borrowing LuaCall, _ n: Int32, _ type: RecordType) throws -> RecordObject {
-        try call.object(n, as: userdataType(type))
+        try live(try call.object(n, as: userdataType(type)))
     }
 
     /// Named fields of a table, each converted; unknown names are left to the schema.
