@@ -676,9 +676,13 @@ static int cached_index(lua_State *L) {
     }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
-    // The Swift function's own position would name this C frame: errors are given
-    // the position of the script that indexed the object instead.
-    if (lua_pcall(L, lua_gettop(L) - 1, 1, 0) != LUA_OK) {
+    return comity_call_at_caller(L, lua_gettop(L) - 1);
+}
+
+int comity_call_at_caller(lua_State *L, int nargs) {
+    // The called function's own position would name the C metamethod's frame: errors
+    // are given the position of the script that indexed instead.
+    if (lua_pcall(L, nargs, 1, 0) != LUA_OK) {
         if (lua_type(L, -1) == LUA_TSTRING) {
             luaL_where(L, 1);
             lua_insert(L, -2);

@@ -85,6 +85,11 @@ void comity_leave(lua_State *L, comity_host *outer);
 /// `nargs` values on top; on failure the error's text goes to the error buffer and
 /// the stack is as it was. The state is entered for it when no call is running.
 int comity_run_protected(lua_State *L, lua_CFunction f, void *args, int nargs, int nresults);
+
+/// For a C metamethod (`__index`): calls the function below its `nargs` arguments for
+/// one result, and raises its error with the position of the Lua code that indexed.
+/// Returns 1 (the result is on top).
+int comity_call_at_caller(lua_State *L, int nargs);
 /// Records that `next` is the thread about to run (coroutine switches).
 void comity_switch_to(lua_State *L, lua_State *next);
 

@@ -275,6 +275,15 @@ static int readonly_pairs(lua_State *L) {
     return 3;
 }
 
+// Notes the proxy on top as one rawset and table functions must not change.
+static void mark_protected(lua_State *L) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &PROTECTED_KEY);
+    lua_pushvalue(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
 // Replaces the table on top with a read-only proxy of it.
 static void make_readonly(lua_State *L, const char *name) {
     int real = lua_gettop(L);
@@ -291,11 +300,7 @@ static void make_readonly(lua_State *L, const char *name) {
     lua_pushstring(L, name);
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &PROTECTED_KEY);
-    lua_pushvalue(L, -2);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
+    mark_protected(L);
     lua_replace(L, real);
 }
 
@@ -668,17 +673,7 @@ static int guarded_index(lua_State *L) {
     }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_pushvalue(L, 2);
-    // Its error is given the position of the code that indexed (the function's own
-    // would name this C frame).
-    if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
-        if (lua_type(L, -1) == LUA_TSTRING) {
-            luaL_where(L, 1);
-            lua_insert(L, -2);
-            lua_concat(L, 2);
-        }
-        return lua_error(L);
-    }
-    return 1;
+    return comity_call_at_caller(L, 2);
 }
 
 // Upvalues as guarded_index's. An owner's write goes to the real table.
@@ -743,11 +738,7 @@ static int p_guarded_readonly(lua_State *L) {
     lua_pushstring(L, a->name);
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &PROTECTED_KEY);
-    lua_pushvalue(L, -2);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
+    mark_protected(L);
     return 1;
 }
 
