@@ -46,6 +46,7 @@ public final class SQLiteStore: Store, Sendable {
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
+            db.add(function: TextSearch.fold)
             // A run is one transaction. With SQLite's default cache (2 MiB) a run that
             // writes more than that spills its pages to the WAL and reads them back,
             // again and again: 100,000 creates made 82,000 writes and 22,000 reads of
@@ -117,6 +118,7 @@ public final class SQLiteStore: Store, Sendable {
         plans = InsertPlan.all(schema)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in db.add(function: TextSearch.fold) }
         let queue = try DatabaseQueue(configuration: configuration)
         try Migrations.migrator.migrate(queue)
         try queue.writeWithoutTransaction { db in try SnapshotTables(schema: schema).make(in: db) }

@@ -389,7 +389,8 @@ let greetCode = """
             local us = orgs.create { name = "US Fund", country = "US", kind = 60 }
             local ru = orgs.create { name = "Memorial", country = "RU", kind = 22 }
             local de = orgs.create { name = "Verein", country = "DE", kind = 22 }
-            local home = grants.create { title = "Local", funder = ru, recipient = ru }
+            local ru2 = orgs.create { name = "Civic Russia", country = "RU", kind = 22 }
+            local home = grants.create { title = "Local", funder = ru, recipient = ru2 }
             local abroad = grants.create { title = "Archive", funder = us, recipient = ru }
             local other = grants.create { title = "Library", funder = us, recipient = de }
             print(compliance.check(home))

@@ -202,7 +202,7 @@ struct WorkflowWorkspace {
                   on = "grant.awarded",
                   run = function(ctx)
                     local f = orgs.create { name = "F" }
-                    local g = grants.create { title = "again", funder = f, recipient = f }
+                    local g = grants.create { title = "again", funder = f, recipient = orgs.create { name = "Recipient" } }
                     grants.submit(g)
                     grants.award(g)
                   end,

@@ -331,14 +331,14 @@ import Testing
             "Scripts/loop.lua": """
                 return workflow { name = "loop", on = "grant.awarded", run = function(ctx)
                   local f = orgs.create { name = "F", country = "GB", kind = 22 }
-                  local g = grants.create { title = "again", funder = f, recipient = f }
+                  local g = grants.create { title = "again", funder = f, recipient = orgs.create { name = "Recipient" } }
                   grants.submit(g)
                   grants.award(g)
                 end }
                 """,
             "seed.lua": """
                 local f = orgs.create { name = "Seed", country = "GB", kind = 22 }
-                local g = grants.create { title = "first", funder = f, recipient = f }
+                local g = grants.create { title = "first", funder = f, recipient = orgs.create { name = "Recipient" } }
                 grants.submit(g)
                 grants.award(g)
                 """,
@@ -356,7 +356,7 @@ import Testing
             "Scripts/all.lua": "return workflow { name = 'all-grants', on = 'grant.*', run = function(ctx) end }",
             "award.lua": """
                 local f = orgs.create { name = "Fund", country = "GB", kind = 22 }
-                local g = grants.create { title = "first", funder = f, recipient = f }
+                local g = grants.create { title = "first", funder = f, recipient = orgs.create { name = "Recipient" } }
                 grants.submit(g)
                 grants.award(g)
                 """,
@@ -364,7 +364,7 @@ import Testing
         let dry = try Comity.run(["run", "award.lua", "--dry-run"], in: folder)
         #expect(dry.status == 0, "\(dry.stderr)")
         // Records counted as `comity runs` counts them, then each change.
-        #expect(dry.stdout.contains("rolled back; it would have created 2 and changed 1 record(s), 4 change(s):"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("rolled back; it would have created 3 and changed 1 record(s), 5 change(s):"), "\(dry.stdout)")
         // 'grant.*' hears the creation and each step's grant.updated too, after the step's own event.
         #expect(dry.stdout.contains("""
               it would queue all-grants (on grant.created)

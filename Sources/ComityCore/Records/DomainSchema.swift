@@ -57,7 +57,12 @@ public struct DomainSchema: Sendable {
             FieldDefinition("ends_on", .date, "End of the funded work."),
             FieldDefinition("report_due", .date, "When the report to the funder is due."),
             Self.externalIdentifier,
-        ], lifecycle: LifecycleDescription(GrantStatus.self)),
+        ], lifecycle: LifecycleDescription(GrantStatus.self), rules: [
+            .notNegative("amount_requested"), .notNegative("amount_awarded"),
+            .different("recipient", "funder", "a grant goes from one organisation to another"),
+            .notBefore("decided_on", "applied_on", "a grant is decided after it is applied for"),
+            .notBefore("ends_on", "starts_on", "the funded work cannot end before it starts"),
+        ]),
         .partnership: RecordSchema(.partnership, fields: [
             FieldDefinition("members", .references(.organisation), required: true, minimumItems: 2, "The partners (two or more)."),
             FieldDefinition("facilitator", .reference(.organisation), "An intermediary that brought them together."),
@@ -66,7 +71,10 @@ public struct DomainSchema: Sendable {
             FieldDefinition("starts_on", .date, "When it starts."),
             FieldDefinition("ends_on", .date, "When it ends."),
             Self.externalIdentifier,
-        ], lifecycle: LifecycleDescription(PartnershipStatus.self)),
+        ], lifecycle: LifecycleDescription(PartnershipStatus.self), rules: [
+            .distinctItems("members", "a partnership is between different organisations"),
+            .notBefore("ends_on", "starts_on", "a partnership cannot end before it starts"),
+        ]),
         .event: RecordSchema(.event, fields: [
             FieldDefinition("title", .string, required: true, "The event's title."),
             FieldDefinition("kind", .choice(["round_table", "conference", "forum", "festival", "webinar", "training", "other"]),
@@ -80,7 +88,9 @@ public struct DomainSchema: Sendable {
             FieldDefinition("country", .country, "The venue's country."),
             FieldDefinition("organisers", .references(.organisation), "Who organises it."),
             Self.externalIdentifier,
-        ], lifecycle: LifecycleDescription(EventStatus.self)),
+        ], lifecycle: LifecycleDescription(EventStatus.self), rules: [
+            .notBefore("ends_at", "starts_at", "an event cannot end before it starts"),
+        ]),
         .application: RecordSchema(.application, fields: [
             FieldDefinition("applicant", .reference(.organisation), required: true, "The organisation applying."),
             FieldDefinition("programme", .string, "What it applies to."),
@@ -89,7 +99,7 @@ public struct DomainSchema: Sendable {
             FieldDefinition("requested", .money, "The amount asked for."),
             FieldDefinition("dismissal_reason", .string, "Why it was dismissed."),
             Self.externalIdentifier,
-        ], lifecycle: LifecycleDescription(ApplicationStatus.self)),
+        ], lifecycle: LifecycleDescription(ApplicationStatus.self), rules: [.notNegative("requested")]),
         .task: RecordSchema(.task, fields: [
             FieldDefinition("title", .string, required: true, "What is to be done."),
             FieldDefinition("kind", .string, "A label for finding tasks of a sort (event-report)."),
@@ -97,7 +107,7 @@ public struct DomainSchema: Sendable {
             FieldDefinition("assignee", .reference(.person), "Who is to do it."),
             FieldDefinition("due", .time, "When it is due; an open task past it is overdue."),
             Self.externalIdentifier,
-        ], lifecycle: LifecycleDescription(TaskStatus.self)),
+        ], lifecycle: LifecycleDescription(TaskStatus.self), derived: [.overdue]),
     ])
 
     /// Every record type but organisations (whose identifier is an org-id) has one:

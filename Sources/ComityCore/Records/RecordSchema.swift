@@ -72,6 +72,11 @@ public struct RecordSchema: Sendable {
         didSet { index() }
     }
     public let lifecycle: LifecycleDescription?
+    /// Fields worked out, never stored (a task's `overdue`): read and filtered, not set.
+    public let derivedFields: [DerivedField]
+    /// Rules over the record as a whole (an end not before its start), checked by
+    /// `checkRules` on every write.
+    public let rules: [RecordRule]
     /// Each field's place in `fields`: every value a script gives is looked up here.
     private var positions: [String: Int] = [:]
     /// The fields every create must give, and the stored fields no two records may
@@ -95,14 +100,31 @@ public struct RecordSchema: Sendable {
     /// Names every record has, which no field may take.
     public static let reservedNames: Set<String> = ["id", "created_at", "updated_at", "archived_at", "status", "type"]
 
-    public init(_ type: RecordType, fields: [FieldDefinition], lifecycle: LifecycleDescription? = nil) {
+    public init(
+        _ type: RecordType, fields: [FieldDefinition], lifecycle: LifecycleDescription? = nil,
+        derived: [DerivedField] = [], rules: [RecordRule] = []
+    ) {
         self.type = type
         self.fields = fields
         self.lifecycle = lifecycle
+        self.derivedFields = derived
+        self.rules = rules
         index()
     }
 
     public func field(named name: String) -> FieldDefinition? { positions[name].map { fields[$0] } }
+
+    public func derivedField(named name: String) -> DerivedField? { derivedFields.first { $0.name == name } }
+
+    /// Refuses values of a whole record (`values`: what it holds after the write) that
+    /// break one of its rules; on a change (`changed` given) only the rules that read a
+    /// changed field, so that an old record is not refused for a field no one touched.
+    public func checkRules(_ values: [String: FieldValue], changed: Set<String>? = nil) throws(DomainError) {
+        for rule in rules {
+            if let changed, !rule.fields.contains(where: changed.contains) { continue }
+            if let refusal = rule.refusal(values, type.displayName) { throw refusal }
+        }
+    }
 
     /// The place of field `name` in `fields`.
     public func position(of name: String) -> Int? { positions[name] }
@@ -110,6 +132,7 @@ public struct RecordSchema: Sendable {
     /// Every name a script may read on such a record.
     public var readableNames: [String] {
         ["id", "created_at", "updated_at"] + (lifecycle == nil ? [] : ["status"]) + fields.map(\.name)
+            + derivedFields.map(\.name)
     }
 
     /// Adds a field declared by the workspace. Custom fields hold plain values:
@@ -120,7 +143,7 @@ public struct RecordSchema: Sendable {
             throw DomainError(.invalidValue, field: name,
                               "custom field name '\(name)' must be lower case letters, digits and '_', starting with a letter")
         }
-        guard !Self.reservedNames.contains(name), field(named: name) == nil else {
+        guard !Self.reservedNames.contains(name), field(named: name) == nil, derivedField(named: name) == nil else {
             throw DomainError(.invalidValue, field: name, "\(type.displayName) already has a field '\(name)'")
         }
         switch definition.type {
@@ -220,7 +243,7 @@ public struct RecordSchema: Sendable {
     /// candidates for the engine's suggestion.
     public func unknownField(_ name: String) -> DomainError {
         DomainError(.invalidValue, field: name, unknownFieldMessage(name),
-                    candidates: fields.map(\.name) + (lifecycle == nil ? [] : ["status"]))
+                    candidates: fields.map(\.name) + (lifecycle == nil ? [] : ["status"]) + derivedFields.map(\.name))
     }
 
     /// `Organisation has no field 'nmae'`; the engine adds a suggestion.
@@ -229,6 +252,9 @@ public struct RecordSchema: Sendable {
             return "\(type.displayName) field 'status' changes only through its lifecycle steps"
         }
         if Self.reservedNames.contains(name) { return "\(type.displayName) field '\(name)' is kept by Comity" }
+        if derivedField(named: name) != nil {
+            return "\(type.displayName) field '\(name)' is derived (worked out from other fields); it cannot be set"
+        }
         return "\(type.displayName) has no field '\(name)'"
     }
 }

@@ -111,17 +111,58 @@ public struct RecordQuery: Sendable {
         case lessOrEqual = "<="
         case greater = ">"
         case greaterOrEqual = ">="
+        /// Text that holds the value, whatever the case (`name_contains`); `%`, `_`
+        /// and `\` in the value are themselves, not wildcards.
+        case contains
+        /// Text that starts with the value, whatever the case (`name_prefix`).
+        case prefix
+        /// A Money field whose currency is the value, a code (`amount_awarded_currency = "RUB"`).
+        case currency
+
+        /// The SQL operator of a comparison of values; nil for text search and currency.
+        public var sqlOperator: String? {
+            switch self {
+            case .contains, .prefix, .currency: nil
+            default: rawValue
+            }
+        }
     }
 
     public struct Filter: Sendable {
+        /// What a field is compared with.
+        public enum Operand: Sendable {
+            /// One value (nil: the field is empty).
+            case value(FieldValue?)
+            /// Any of these values, as SQL's `IN`: `status = { "awarded", "active" }`.
+            /// An empty list matches no record.
+            case anyOf([FieldValue])
+            /// A link (`funder`) to a record that meets all of these filters, which are
+            /// of the linked record's type: `funder = { country = "DE" }`.
+            case linked([Filter])
+            /// Records for which these filters do not all hold (a derived field's `false`).
+            /// The field names the derived field, for messages.
+            case notAll([Filter])
+        }
+
         public let field: String
         public let comparison: Comparison
-        public let value: FieldValue?
+        public let operand: Operand
 
         public init(_ field: String, _ comparison: Comparison = .equal, _ value: FieldValue?) {
             self.field = field
             self.comparison = comparison
-            self.value = value
+            self.operand = .value(value)
+        }
+
+        public init(_ field: String, _ comparison: Comparison = .equal, operand: Operand) {
+            self.field = field
+            self.comparison = comparison
+            self.operand = operand
+        }
+
+        /// The one value compared with, nil for a list or conditions.
+        public var value: FieldValue? {
+            if case .value(let value) = operand { value } else { nil }
         }
     }
 
@@ -129,15 +170,19 @@ public struct RecordQuery: Sendable {
     public var orderBy: [(field: String, descending: Bool)]
     public var limit: Int?
     public var includeArchived: Bool
+    /// The clock derived fields are worked out by (a task's `overdue`): the run's.
+    /// A filter on a derived field needs it.
+    public var now: Timestamp?
 
     public init(
         filters: [Filter] = [], orderBy: [(field: String, descending: Bool)] = [], limit: Int? = nil,
-        includeArchived: Bool = false
+        includeArchived: Bool = false, now: Timestamp? = nil
     ) {
         self.filters = filters
         self.orderBy = orderBy
         self.limit = limit
         self.includeArchived = includeArchived
+        self.now = now
     }
 }
 

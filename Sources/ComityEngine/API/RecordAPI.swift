@@ -24,9 +24,7 @@ enum RecordAPI {
             if let lifecycle = recordSchema.lifecycle {
                 fields.append(APIField("status", .string, "One of: \(lifecycle.statuses.joined(separator: ", ")); changed by steps."))
             }
-            if type == .task {
-                fields.append(APIField("overdue", .boolean, "Open and past its due time by the run's clock (derived)."))
-            }
+            fields += recordSchema.derivedFields.map { APIField($0.name, .boolean, $0.summary) }
             fields += recordSchema.fields.map { APIField($0.name, apiType($0.type), $0.summary + ($0.custom ? " (custom field)" : "")) }
             return APITypeDeclaration(type.displayName, summary: "\(type.article.capitalized) \(type.rawValue) record. Fields are checked on read; change them with `\(type.collection).update`.",
                                       fields: fields)
@@ -51,6 +49,33 @@ enum RecordAPI {
                 call.clearFieldCache(1)
                 return call.returningArgument(1)
             })
+    }
+
+    /// The filters `find`, `count` and `sum`'s `where` take, as the docs list them.
+    static func filterSummary(_ type: RecordType, _ schema: RecordSchema) -> String {
+        var text = "Filters: `field = value`; `field = { a, b }` for any of the values (an empty list matches nothing); "
+            + "`field_after`/`field_before` (exclusive), `field_min`/`field_max` (inclusive); "
+            + "`field_contains`/`field_prefix` on text fields, ignoring case (Unicode letters too; `%`, `_` and `\\` match themselves); "
+        if schema.fields.contains(where: { if case .money = $0.type { true } else { false } }) {
+            text += "`field_currency = \"RUB\"` on Money fields; "
+        }
+        var links: [(name: String, target: RecordType)] = []
+        for field in schema.fields {
+            switch field.type {
+            case .reference(let target), .references(let target): links.append((field.name, target))
+            default: break
+            }
+        }
+        if let link = links.first {
+            let condition = link.target == .organisation ? "country = \"DE\"" : "name = \"...\""
+            let identifier = link.target == .organisation ? "`\(link.name) = \"GB-CHC-1090095\"`" : "as text"
+            text += "through a link (\(links.map { "`\($0.name)`" }.joined(separator: ", "))), a table of conditions on the linked record "
+                + "(`\(link.name) = { \(condition) }`, archived or not) or the record, its id or its identifier (\(identifier)); "
+        }
+        if !schema.derivedFields.isEmpty {
+            text += "derived fields too (\(schema.derivedFields.map { "`\($0.name) = true`" }.joined(separator: ", "))); "
+        }
+        return text + "all filters must hold."
     }
 
     static func apiType(_ type: FieldType) -> APIType {
@@ -86,7 +111,7 @@ enum RecordAPI {
             APIFunction(
                 "\(col).get",
                 summary: type == .organisation
-                    ? "The organisation with this id or org-id identifier (`RU-INN-7707083893`), or nil."
+                    ? "The organisation with this id or org-id identifier (`RU-INN-7707083893`), or nil: also for a text that is no identifier, such as a name (find by name with `orgs.find { name = \"...\" }`)."
                     : "The \(type.rawValue) with this id or identifier, or nil.",
                 parameters: [APIParameter("id", .oneOf([.integer, .string]), "Its id or identifier.")],
                 results: [APIResult(.optional(record), "The record, or nil.")],
@@ -95,7 +120,13 @@ enum RecordAPI {
                     let transaction = try context.transaction(for: "\(col).get")
                     let found: Record?
                     if call.basicType(1) == .string, let text = try? call.string(1), Int64(text) == nil {
-                        found = try transaction.record(type, where: "identifier", is: .string(text))
+                        // A text that cannot be an identifier (a name) names no record: nil, as an unknown one does.
+                        let identifier = schema.field(named: "identifier")
+                        if let identifier, (try? identifier.type.normalise(.string(text), field: "identifier", record: type.displayName)) == nil {
+                            found = nil
+                        } else {
+                            found = try transaction.record(type, where: "identifier", is: .string(text))
+                        }
                     } else {
                         found = try transaction.record(RecordReference(type, try call.integer(1)))
                     }
@@ -103,7 +134,8 @@ enum RecordAPI {
                 }),
             APIFunction(
                 "\(col).find",
-                summary: "The records matching the filters, as an iterator that streams: `for r in \(col).find{ ... } do`. Filters: `field = value`, `field_after`/`field_before` (exclusive), `field_min`/`field_max` (inclusive), `order_by = \"field\"` or `\"-field\"`, `limit = n`, `archived = true` to include archived records.",
+                summary: "The records matching the filters, as an iterator that streams: `for r in \(col).find{ ... } do`. " + filterSummary(type, schema)
+                    + " Options: `order_by = \"field\"` or `\"-field\"` (Money orders within one currency: records in several are refused, naming them), `limit = n`, `archived = true` to include archived records.",
                 parameters: [APIParameter("query", .optional(.table), "Filters and options.")],
                 results: [APIResult(.function, "An iterator over the records.")],
                 implementation: { call, context in
@@ -121,7 +153,7 @@ enum RecordAPI {
                 }),
             APIFunction(
                 "\(col).count",
-                summary: "How many records match the filters (as for `find`), counted by the database. With `by = { \"field\", ... }` it counts per group and returns rows `{ count = n, <field> = value, ... }`.",
+                summary: "How many records match the filters (as for `find`: any of a list, text search, through links\(schema.derivedFields.isEmpty ? "" : ", derived fields such as `\(schema.derivedFields[0].name) = true`")), counted by the database. With `by = { \"field\", ... }` it counts per group and returns rows `{ count = n, <field> = value, ... }`.",
                 parameters: [APIParameter("query", .optional(.table), "Filters, and `by` to group.")],
                 results: [APIResult(.oneOf([.integer, .list(.table)]), "The count, or one row per group.")],
                 implementation: { call, context in

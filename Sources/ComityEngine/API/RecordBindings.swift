@@ -67,14 +67,9 @@ final class RecordBindings {
         if schema[type].lifecycle != nil {
             userdata.field("status", cached: true) { .string(LuaString($0.record.status ?? "")) }
         }
-        if type == .task {
-            // Derived, never stored or cached: open and past its due time by the clock (which a spec moves).
-            userdata.field("overdue", cached: false) { [unowned self] object in
-                guard object.record.status == "open", case .time(let due)? = object.record.fields["due"] else {
-                    return .boolean(false)
-                }
-                return .boolean(due < now)
-            }
+        for derived in schema[type].derivedFields {
+            // Never stored or cached: worked out by the clock (which a spec moves), as a filter on it is.
+            userdata.field(derived.name, cached: false) { [unowned self] object in .boolean(derived.value(object.record, now)) }
         }
         let hasZone = schema[type].field(named: "time_zone") != nil
         for definition in schema[type].fields {
@@ -273,8 +268,9 @@ final class RecordBindings {
 
     /// `{ status = "held", starts_at_after = t, order_by = "-starts_at", limit = 10, archived = true }`
     func query(_ table: LuaTable?, record type: RecordType) throws -> RecordQuery {
-        var query = RecordQuery()
+        var query = RecordQuery(now: now)
         guard let table else { return query }
+        var filters = LuaTable()
         for (key, value) in table.hash {
             guard let name = key.stringValue else { throw LuaScriptError("\(type.collection): filter names must be strings") }
             switch name {
@@ -287,17 +283,77 @@ final class RecordBindings {
             case "archived":
                 query.includeArchived = value.isTruthy
             default:
-                var field = name
-                var comparison = RecordQuery.Comparison.equal
-                for (suffix, meaning) in [("_after", RecordQuery.Comparison.greater), ("_before", .less),
-                                          ("_min", .greaterOrEqual), ("_max", .lessOrEqual)]
-                where name.hasSuffix(suffix) && schema[type].field(named: name) == nil {
-                    field = String(name.dropLast(suffix.count))
-                    comparison = meaning
-                }
-                query.filters.append(.init(field, comparison, try fieldValue(value, field: field, record: type)))
+                filters.hash[key] = value
             }
         }
+        if !table.array.isEmpty { throw LuaScriptError("\(type.collection): give filters by name, as { field = value, ... }") }
+        query.filters = try self.filters(filters, record: type)
         return query
+    }
+
+    /// The filters of a table, for records of `type`: `field = value`, a list of values
+    /// (any of), a table of conditions on a linked record (`funder = { country = "DE" }`),
+    /// and the suffixed comparisons (`_after`, `_before`, `_min`, `_max`, `_contains`,
+    /// `_prefix`, `_currency`).
+    private func filters(_ table: LuaTable, record type: RecordType) throws -> [RecordQuery.Filter] {
+        let recordSchema = schema[type]
+        var named: [(String, LuaValue)] = []
+        for (key, value) in table.hash {
+            guard let name = key.stringValue else { throw LuaScriptError("\(type.collection): filter names must be strings") }
+            named.append((name, value))
+        }
+        // In name order: the same filters make the same SQL (one cached statement), and
+        // the same one is named when several are wrong.
+        named.sort { $0.0 < $1.0 }
+        var filters: [RecordQuery.Filter] = []
+        for (name, value) in named {
+            var field = name
+            var comparison = RecordQuery.Comparison.equal
+            for (suffix, meaning) in Self.suffixes
+            where name.hasSuffix(suffix) && recordSchema.field(named: name) == nil && recordSchema.derivedField(named: name) == nil {
+                field = String(name.dropLast(suffix.count))
+                comparison = meaning
+            }
+            filters.append(.init(field, comparison, operand: try operand(value, field: field, record: type)))
+        }
+        return filters
+    }
+
+    private static let suffixes: [(String, RecordQuery.Comparison)] = [
+        ("_after", .greater), ("_before", .less), ("_min", .greaterOrEqual), ("_max", .lessOrEqual),
+        ("_contains", .contains), ("_prefix", .prefix), ("_currency", .currency),
+    ]
+
+    /// What a filter compares its field with: a value, a list of values (any of; a
+    /// record is a value), or conditions on the linked record.
+    private func operand(_ value: LuaValue, field: String, record type: RecordType) throws -> RecordQuery.Filter.Operand {
+        guard case .table(let table) = value else { return .value(try fieldValue(value, field: field, record: type)) }
+        if !table.hash.isEmpty {
+            guard table.array.isEmpty else {
+                throw DomainError(.invalidValue, field: field,
+                                  "\(field) = { ... } is either a list of values (any of) or conditions by name (through a link), not both")
+            }
+            guard let definition = schema[type].field(named: field) else { throw schema[type].unknownField(field) }
+            switch definition.type {
+            case .reference(let target), .references(let target):
+                for (key, _) in table.hash where ["order_by", "limit", "archived"].contains(key.stringValue ?? "") {
+                    throw DomainError(.invalidValue, field: field,
+                                      "\(key.stringValue ?? "") applies to the whole find, not inside \(field) = { ... }")
+                }
+                return .linked(try filters(table, record: target))
+            default:
+                return .linked([]) // the store says why a field that is no link takes no conditions
+            }
+        }
+        var values: [FieldValue] = []
+        for (index, element) in table.array.enumerated() {
+            if case .table = element {
+                throw DomainError(.invalidValue, field: field,
+                                  "\(field) = { ... } lists values (any of); item \(index + 1) is a table")
+            }
+            guard let converted = try fieldValue(element, field: field, record: type) else { continue }
+            values.append(converted)
+        }
+        return .anyOf(values)
     }
 }
