@@ -597,7 +597,7 @@ struct SQLiteTransaction: StoreTransaction {
     private func groupExpression(_ type: RecordType, _ name: String, for use: ExpressionUse = .group) throws -> (String, FieldDefinition?) {
         let recordSchema = schema[type]
         if name == "status", recordSchema.lifecycle != nil { return ("t.status", nil) }
-        let verb = use == .group ? "group \(type.collection) by" : "order \(type.collection) by"
+        let verb = use == .group ? "group by" : "order \(type.collection) by"
         guard let definition = recordSchema.field(named: name) else {
             if recordSchema.derivedField(named: name) != nil {
                 throw DomainError(.invalidValue, field: name,
@@ -690,7 +690,7 @@ struct SQLiteTransaction: StoreTransaction {
                     throw error
                 }
             }
-            return parts.count == 1 ? parts[0] : "(" + parts.joined(separator: " OR ") + ")"
+            return Self.anyOf(parts)
         case .notAll(let inner):
             let parts = try inner.map { try condition(type, $0, alias: a, now: now, &arguments) }
             return "NOT COALESCE((" + (parts.isEmpty ? "1" : parts.joined(separator: " AND ")) + "), 0)"
@@ -821,6 +821,23 @@ struct SQLiteTransaction: StoreTransaction {
             arguments.append(ColumnMapping.scalar(normalised))
             return "\(a).\(name) \(op) ?"
         }
+    }
+
+    /// The conditions of a list's values joined by OR: one `IN (...)` when each is the
+    /// same `expression = ?` (most lists), else a balanced tree of ORs, as SQLite
+    /// refuses an expression deeper than 1,000 and a chain of ORs is as deep as it is long.
+    private static func anyOf(_ parts: [String]) -> String {
+        if parts.count == 1 { return parts[0] }
+        if let first = parts.first, first.hasSuffix(" = ?"), parts.allSatisfy({ $0 == first }) {
+            let placeholders = Array(repeating: "?", count: parts.count).joined(separator: ", ")
+            return first.dropLast(" = ?".count) + " IN (" + placeholders + ")"
+        }
+        func tree(_ range: Range<Int>) -> String {
+            if range.count == 1 { return parts[range.lowerBound] }
+            let middle = range.lowerBound + range.count / 2
+            return "(" + tree(range.lowerBound..<middle) + " OR " + tree(middle..<range.upperBound) + ")"
+        }
+        return tree(parts.indices)
     }
 
     /// The identifier a link filter's text names, in its normal form; a text that cannot
