@@ -68,4 +68,25 @@ import Testing
         // step was undone with its refused amount.
         #expect(lines.last == "0.00 RUB\t2021-01-26T11:00:00Z\tsubmitted\t2", "\(lines.last ?? "")")
     }
+
+    /// A record stored before a rule existed is not refused for a change that does not
+    /// touch the rule's fields: nothing already stored becomes unchangeable.
+    @Test func aChangeChecksOnlyTheRulesOverWhatItChanges() throws {
+        let workspace = try RecordWorkspace()
+        let created = try workspace.run(#"events.create { title = "Old", starts_at = "2021-01-26T11:00:00Z" }"#)
+        #expect(created.succeeded)
+        let path = workspace.folder.appendingPathComponent(".comity/comity.db").path
+        // 2021-01-26T10:00:00Z, an hour before it starts, written past the rules.
+        _ = try SQLiteStore.rawExecute(path: path, sql: "UPDATE events SET ends_at = 1611655200")
+        let lines = Lines()
+        let run = try workspace.run("""
+            local ev = events.get(1)
+            events.update(ev, { title = "Old, renamed" })
+            print(ev.title, select(2, pcall(events.update, ev, { ends_at = "2021-01-26T10:30:00Z" })))
+            """, lines: lines)
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines.all.count == 1)
+        #expect(lines.all.first?.hasPrefix("Old, renamed\t") == true)
+        #expect(lines.all.first?.contains("Event field 'ends_at' (2021-01-26T10:30:00Z) is before 'starts_at'") == true, "\(lines.all)")
+    }
 }
