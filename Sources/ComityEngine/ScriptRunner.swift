@@ -465,15 +465,28 @@ public struct ScriptRunner {
                     let results = try sandbox.runFile(path, chunkName: shown, environment: environment)
                     var returned = results.first
                     if let declaration = try WorkflowDeclaration(returned, schema: schema) {
-                        let typed = try checkedParameters(declaration, given: given)
+                        let typed: (values: [String: TypedParameter], text: [String: String])
+                        do {
+                            typed = try checkedParameters(declaration, given: given)
+                        } catch {
+                            throw LuaScriptError("mail.send: report '\(name)': \(error)")
+                        }
                         let ctx = try contextTable(declaration, runID: runID, trigger: .manual, parameters: typed.values, state: state,
                                                    context: context, transaction: transaction, report: report, origin: .workspace)
                         returned = try state.call(declaration.run, reference: ctx).first
                     }
-                    guard let document = try ReportValues.document(returned, state: state, context: context, records: context.records) else {
+                    let document: ReportDocument?
+                    do {
+                        document = try ReportValues.document(returned, state: state, context: context, records: context.records)
+                        rendered = try document.map { try ReportRenderer.render($0, as: format) }
+                    } catch let limit as LuaError where limit.kind != .runtime {
+                        throw limit
+                    } catch {
+                        throw LuaScriptError("mail.send: report '\(name)': \(error)")
+                    }
+                    guard document != nil else {
                         throw LuaScriptError("mail.send: \(shown) returned no report (end it with `return report { ... }`)")
                     }
-                    rendered = try ReportRenderer.render(document, as: format)
                     throw Undo()
                 }
             }

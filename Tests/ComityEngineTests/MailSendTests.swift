@@ -81,6 +81,9 @@ import Testing
         ("mail.send { to = 'a@b.org', subjet = 's', body = 'b' }", "mail.send: unknown field 'subjet' (did you mean 'subject'?); fields: to, cc, bcc, reply_to, subject, body, html, attach, about"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', replyto = 'c@d.org' }", "unknown field 'replyto' (did you mean 'reply_to'?)"),
         ("mail.send { to = {}, subject = 's', body = 'b' }", "mail.send: 'to' needs at least one address"),
+        ("mail.send { 'a@b.org', subject = 's', body = 'b' }", "mail.send: fields are named (mail.send { to = ..., subject = ..., body = ... }); got a string without a name"),
+        ("mail.send { to = 'a@b.org', subject = 's', body = 'b', html = '' }", "mail.send: 'html' must be non-empty text, got an empty string"),
+        ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = 'processed' }", "mail.send: 'processed' in inbox/ is not a regular file"),
         ("mail.send { to = 'a@b.org', cc = { 'c@d.org', 'e@' }, subject = 's', body = 'b' }", "mail.send: 'cc' #2 'e@' is not an email address: it does not have a domain"),
         ("mail.send { to = 'a@b.org', bcc = '-oQ/tmp/x@b.org', subject = 's', body = 'b' }", "is not an email address: it starts with '-'"),
         ("mail.send { to = 'Eve\\r\\nBcc: x@y.org <a@b.org>', subject = 's', body = 'b' }", "mail.send: 'to' 'Eve\\r\\nBcc: x@y.org <a@b.org>' is not an email address"),
@@ -97,9 +100,12 @@ import Testing
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { flie = 'note.txt' } }", "mail.send: 'attach' has no field 'flie' (did you mean 'file'?)"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { file = 'note.txt', name = '../x' } }", "'name' must be a file name of one line without '/'"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { file = 'note.txt', content_type = 'text/plain\\r\\nBcc: x' } }", "'content_type' must be a MIME type"),
-        ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { report = 'org-cuont' } }", "mail.send: no report 'org-cuont' in Scripts/reports/ (did you mean 'org-count'?); reports: org-count"),
+        ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { report = 'org-cuont' } }", "mail.send: no report 'org-cuont' in Scripts/reports/ (did you mean 'org-count'?); reports: broken, nothing, org-count"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { report = 'org-count', format = 'pdf' } }", "no report format 'pdf' (formats: md, csv, json, html)"),
-        ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { report = 'org-count', params = { lable = 'x' } } }", "has no parameter 'lable' (did you mean 'label'?)"),
+        ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { report = 'org-count', params = { lable = 'x' } } }",
+         "send.lua:2: mail.send: report 'org-count': workflow 'report-org-count' has no parameter 'lable' (did you mean 'label'?)"),
+        ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { report = 'broken' } }", "Scripts/reports/broken.lua:1: the report failed"),
+        ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { report = 'nothing' } }", "mail.send: Scripts/reports/nothing.lua returned no report"),
     ])
     func badFieldsAreRefusedWithTheFieldNamed(script: String, expected: String) throws {
         let workspace = try workspace(inbox: ["note.txt": Data("note".utf8), "big.bin": Data(count: 2048)])
@@ -107,6 +113,10 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: inbox.appendingPathComponent("outside").path,
                                                    withDestinationPath: workspace.folder.appendingPathComponent("Scripts/send.lua").path)
         #expect(mkfifo(inbox.appendingPathComponent("pipe").path, 0o600) == 0)
+        try FileManager.default.createDirectory(at: inbox.appendingPathComponent("processed"), withIntermediateDirectories: true)
+        let reports = workspace.folder.appendingPathComponent("Scripts/reports")
+        try "error('the report failed')".write(to: reports.appendingPathComponent("broken.lua"), atomically: true, encoding: .utf8)
+        try "return 42".write(to: reports.appendingPathComponent("nothing.lua"), atomically: true, encoding: .utf8)
         let (run, lines) = try run("print(select(2, pcall(function() \(script) end)))", in: workspace, maxFileSize: 1024)
         #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
         #expect(lines.first?.contains(expected) == true, "\(lines)")

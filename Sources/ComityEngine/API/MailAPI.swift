@@ -37,9 +37,12 @@ enum MailAPI {
                     let records = try context.recordBindings(for: "mail.send")
                     var given: [String: LuaValue] = [:]
                     try call.forEachEntry(1) { name, value in
-                        guard let name, fields.contains(name) else {
-                            let shown = name ?? "?"
-                            let near = name.flatMap { NameSuggestion.closest(to: $0, among: fields) }.map { " (did you mean '\($0)'?)" } ?? ""
+                        guard let name else {
+                            throw LuaScriptError("mail.send: fields are named (mail.send { to = ..., subject = ..., body = ... }); got a \(value.typeName) without a name")
+                        }
+                        guard fields.contains(name) else {
+                            let shown = name
+                            let near = NameSuggestion.closest(to: name, among: fields).map { " (did you mean '\($0)'?)" } ?? ""
                             throw LuaScriptError("mail.send: unknown field '\(shown)'\(near); fields: \(fields.joined(separator: ", "))")
                         }
                         given[name] = value
@@ -75,7 +78,12 @@ enum MailAPI {
     /// not cut or replaced.
     static func text(_ value: LuaValue?, field: String) throws -> String {
         guard case .string(let bytes)? = value, !bytes.bytes.isEmpty else {
-            throw LuaScriptError("mail.send: '\(field)' must be non-empty text" + (value.map { $0 == .nil ? "" : ", got a \($0.typeName)" } ?? ""))
+            let got = switch value {
+            case .string?: ", got an empty string"
+            case nil, .nil?: ""
+            case let other?: ", got a \(other.typeName)"
+            }
+            throw LuaScriptError("mail.send: '\(field)' must be non-empty text" + got)
         }
         do {
             return try TextValidity.text(bytes.bytes, field: field, record: "mail.send")
