@@ -180,6 +180,15 @@ import Testing
         #expect(!text.contains("hidden@example.org"))
         #expect(!lines.contains { $0.lowercased().hasPrefix("bcc:") })
         #expect(text.contains("filename*0*=UTF-8''"))
+        // The long name, cut into words at spaces, decodes back whole (RFC 2047 §6.2:
+        // the space between two encoded-words is not part of the text).
+        let to = try #require(text.components(separatedBy: "\r\nTo: ").last?.components(separatedBy: " <person1@").first)
+        let decoded = try to.replacingOccurrences(of: "\r\n", with: "").split(separator: " ").map { word in
+            #expect(word.hasPrefix("=?UTF-8?B?") && word.hasSuffix("?="))
+            return String(decoding: try #require(Data(base64Encoded: String(word.dropFirst(10).dropLast(2)))), as: UTF8.self)
+        }
+        #expect(decoded.joined() == name)
+        #expect(decoded.dropLast().allSatisfy { $0.hasSuffix(" ") }, "\(decoded)")
         #expect(lines.contains("end =20") || lines.contains("end=20=20") || lines.contains("end =20"), "\(lines.filter { $0.hasPrefix("end") })")
     }
 

@@ -29,22 +29,32 @@ enum MIMEEncoding {
     }
 
     /// `text` as encoded-words (`=?UTF-8?B?...?=`), each whole Unicode scalars, so that
-    /// a word decodes on its own.
+    /// a word decodes on its own, and cut after a space where the text has one: decoders
+    /// that keep the folding space between two words (Python's, in display names) then
+    /// show a space where there is one rather than split a word in two.
     static func encodedWords(_ text: String) -> [String] {
         var words: [String] = []
-        var bytes: [UInt8] = []
-        func flush() {
-            guard !bytes.isEmpty else { return }
-            words.append("=?UTF-8?B?" + Data(bytes).base64EncodedString() + "?=")
-            bytes = []
+        var pending: [Unicode.Scalar] = []
+        var bytes = 0
+        func word(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+            var piece = String.UnicodeScalarView()
+            piece.append(contentsOf: scalars)
+            return "=?UTF-8?B?" + Data(String(piece).utf8).base64EncodedString() + "?="
         }
         for scalar in text.unicodeScalars {
-            let encoded = Array(String(scalar).utf8)
-            if bytes.count + encoded.count > bytesPerWord { flush() }
-            bytes += encoded
+            let width = UTF8.width(scalar)
+            if bytes + width > bytesPerWord {
+                // Cut after the last space, unless that leaves too little in this word.
+                let cut = pending.lastIndex(of: " ").map { $0 + 1 }.flatMap { $0 >= pending.count / 2 ? $0 : nil } ?? pending.count
+                words.append(word(pending[..<cut]))
+                pending = Array(pending[cut...])
+                bytes = pending.reduce(0) { $0 + UTF8.width($1) }
+            }
+            pending.append(scalar)
+            bytes += width
         }
-        flush()
-        return words.isEmpty ? ["=?UTF-8?B??="] : words
+        if !pending.isEmpty || words.isEmpty { words.append(word(pending[...])) }
+        return words
     }
 
     /// Unstructured text (a subject) as header tokens: as it is when it is printable
