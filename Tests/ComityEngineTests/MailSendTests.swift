@@ -97,6 +97,8 @@ import Testing
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = 'pipe' }", "mail.send: 'pipe' in inbox/ is not a regular file"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = 'big.bin' }", "mail.send: 'big.bin' is 2 KB, larger than files.max_size (1 KB) in comity.lua"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = 'missing.pdf' }", "mail.send: cannot read 'missing.pdf' in inbox/ (no such file)"),
+        ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = 'bad\\nname.txt' }",
+         "mail.send: 'attach': the file name must be a file name of one line without '/' (at most 255 bytes), got 'bad\\nname.txt'; give one as name = ..."),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { flie = 'note.txt' } }", "mail.send: 'attach' has no field 'flie' (did you mean 'file'?)"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { file = 'note.txt', name = '../x' } }", "'name' must be a file name of one line without '/'"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { file = 'note.txt', content_type = 'text/plain\\r\\nBcc: x' } }", "'content_type' must be a MIME type"),
@@ -108,7 +110,7 @@ import Testing
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { report = 'nothing' } }", "mail.send: Scripts/reports/nothing.lua returned no report"),
     ])
     func badFieldsAreRefusedWithTheFieldNamed(script: String, expected: String) throws {
-        let workspace = try workspace(inbox: ["note.txt": Data("note".utf8), "big.bin": Data(count: 2048)])
+        let workspace = try workspace(inbox: ["note.txt": Data("note".utf8), "big.bin": Data(count: 2048), "bad\nname.txt": Data("x".utf8)])
         let inbox = workspace.folder.appendingPathComponent("inbox")
         try FileManager.default.createSymbolicLink(atPath: inbox.appendingPathComponent("outside").path,
                                                    withDestinationPath: workspace.folder.appendingPathComponent("Scripts/send.lua").path)

@@ -189,13 +189,16 @@ enum MailAPI {
         guard hasFile != hasReport else {
             throw LuaScriptError("mail.send: \(place) needs either 'file' (a file of inbox/) or 'report' (a report of Scripts/reports/)")
         }
-        let filename = table["name"] == .nil ? nil : try text(table["name"], field: "name")
-        if let filename {
-            guard !TextValidity.hasControlCharacter(filename), !filename.contains("/"), !filename.contains("\\"),
-                  filename.utf8.count <= 255, filename != ".", filename != ".." else {
-                throw LuaScriptError("mail.send: \(place): 'name' must be a file name of one line without '/' (at most 255 bytes), got \(MessageHeaders.quoted(filename))")
+        let given = table["name"] == .nil ? nil : try text(table["name"], field: "name")
+        // The name given, or the file's or report's own: each goes into a header.
+        func filename(_ name: String) throws -> String {
+            guard !TextValidity.hasControlCharacter(name), !name.contains("/"), !name.contains("\\"),
+                  name.utf8.count <= 255, name != ".", name != ".." else {
+                throw LuaScriptError("mail.send: \(place): \(given == nil ? "the file name" : "'name'") must be a file name of one line without '/' (at most 255 bytes), got \(MessageHeaders.quoted(name))\(given == nil ? "; give one as name = ..." : "")")
             }
+            return name
         }
+        if let given { _ = try filename(given) }
         var contentType = table["content_type"] == .nil ? nil : try text(table["content_type"], field: "content_type")
         if let type = contentType {
             let token = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$&^_.+-")
@@ -215,7 +218,7 @@ enum MailAPI {
             let work = call.state.hostWork()
             defer { work.finish() }
             let data = try InboxRead.data(url, shownAs: name, for: "mail.send", context: context, work: work)
-            let shown = filename ?? url.lastPathComponent
+            let shown = try filename(given ?? url.lastPathComponent)
             return MessageAttachment(filename: shown, contentType: contentType ?? Self.contentType(of: shown),
                                      origin: "inbox/\(name)", data: data)
         }
@@ -253,7 +256,7 @@ enum MailAPI {
             throw LuaScriptError("mail.send: \(place): reports can be attached only in a workspace's run")
         }
         let rendered = try render(report, format, params)
-        return MessageAttachment(filename: filename ?? "\(report).\(format.rawValue)", contentType: contentType ?? Self.contentType(of: format),
+        return MessageAttachment(filename: try filename(given ?? "\(report).\(format.rawValue)"), contentType: contentType ?? Self.contentType(of: format),
                                  origin: "report \(report) (\(format.rawValue))", data: Data(rendered.utf8))
     }
 
