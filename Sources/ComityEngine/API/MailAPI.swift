@@ -26,7 +26,7 @@ enum MailAPI {
                     a file of `inbox/` (`"budget.pdf"` or `{ file = "budget.pdf", name = "Budget 2024.pdf", content_type = "application/pdf" }`) \
                     or a report of `Scripts/reports/` rendered in this run, seeing what it has written so far \
                     (`{ report = "grants-by-funder", format = "html", params = { from = "2024-01-01" }, name = "grants.html" }`; \
-                    formats md, csv, json, html; what the report writes is undone), \(maxAttachmentBytes >> 20) MB in all; \
+                    format md, csv, json or html (the default); what the report writes is undone), \(maxAttachmentBytes >> 20) MB in all; \
                     `about`, the record it is about. Names and subjects may be any Unicode text: they are sent as RFC 2047 \
                     encoded-words. A misspelled field is an error, with a suggestion.
                     """,
