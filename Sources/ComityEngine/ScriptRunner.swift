@@ -327,6 +327,8 @@ public struct ScriptRunner {
             output(report.context?.redacted(line) ?? line)
         }, cancellation: cancellation)
         defer {
+            // The hook holds the sandbox; the context outlives the run in its report.
+            report.context?.reportAttachment = nil
             sandbox.close()
             report.memoryPeak = sandbox.state.memoryPeak
         }
@@ -348,6 +350,15 @@ public struct ScriptRunner {
             context.progress = progress
             context.inbox = inbox ?? workspace.appendingPathComponent("inbox")
             context.maxFileSize = maxFileSize
+            var attaching = false
+            context.reportAttachment = { [unowned context] name, format, given in
+                // A report attached to mail attaching a report would have no end.
+                guard !attaching else { throw LuaScriptError("mail.send: a report attached to a message cannot attach a report itself") }
+                attaching = true
+                defer { attaching = false }
+                return try attachedReport(name, format: format, parameters: given, sandbox: sandbox, schema: schema, runID: runID,
+                                          context: context, transaction: transaction, report: report)
+            }
             try ReportValues.installReport(in: state, context: context, records: context.records)
             // Last, once every global is in place: plugins' environments start from them.
             if let plugins {
@@ -372,7 +383,7 @@ public struct ScriptRunner {
             if !limitsFromCommandLine, let declared = declaration.limits { sandbox.changeLimits(declared) }
             let typed: (values: [String: TypedParameter], text: [String: String])
             do {
-                typed = try checkedParameters(declaration)
+                typed = try checkedParameters(declaration, given: parameters)
             } catch {
                 report.parametersRefused = true
                 throw error
@@ -424,9 +435,74 @@ public struct ScriptRunner {
         report.rendered = rendered
     }
 
+    /// A report of `Scripts/reports/` run inside this run, in its state and transaction,
+    /// so that it sees what the run has written so far, and rendered as `format`
+    /// (`mail.send`'s `attach`). Whatever the report writes is rolled back: a report
+    /// changes nothing, here as under `comity report`.
+    private func attachedReport(
+        _ name: String, format: ReportFormat, parameters given: [String: String], sandbox: LuaSandbox, schema: DomainSchema,
+        runID: String, context: APIContext, transaction: (any StoreTransaction)?, report: RunReport
+    ) throws -> String {
+        let folder = workspace.appendingPathComponent("Scripts/reports")
+        let known = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+            .filter { $0.hasSuffix(".lua") && !$0.hasSuffix("_spec.lua") && !$0.hasPrefix(".") }.map { String($0.dropLast(4)) }.sorted()
+        guard known.contains(name) else {
+            var message = "mail.send: no report '\(name)' in Scripts/reports/"
+            if let near = NameSuggestion.closest(to: name, among: known) { message += " (did you mean '\(near)'?)" }
+            throw LuaScriptError(message + (known.isEmpty ? "" : "; reports: \(known.joined(separator: ", "))"))
+        }
+        guard let transaction else { throw LuaScriptError("mail.send: a report needs the workspace's database, and this run has none") }
+        let path = folder.appendingPathComponent("\(name).lua").path
+        let shown = "Scripts/reports/\(name).lua"
+        let state = sandbox.state
+        struct Undo: Error {}
+        var rendered: String?
+        let mark = context.records?.changeMark ?? 0
+        do {
+            try state.inHostSavepoint {
+                try transaction.inSavepoint {
+                    let environment = try PluginRuntime.environment(of: path, shownAs: shown, in: workspace, plugins: context.plugins)
+                    let results = try sandbox.runFile(path, chunkName: shown, environment: environment)
+                    var returned = results.first
+                    if let declaration = try WorkflowDeclaration(returned, schema: schema) {
+                        let typed: (values: [String: TypedParameter], text: [String: String])
+                        do {
+                            typed = try checkedParameters(declaration, given: given)
+                        } catch {
+                            throw LuaScriptError("mail.send: report '\(name)': \(error)")
+                        }
+                        let ctx = try contextTable(declaration, runID: runID, trigger: .manual, parameters: typed.values, state: state,
+                                                   context: context, transaction: transaction, report: report, origin: .workspace)
+                        returned = try state.call(declaration.run, reference: ctx).first
+                    }
+                    let document: ReportDocument?
+                    do {
+                        document = try ReportValues.document(returned, state: state, context: context, records: context.records)
+                        rendered = try document.map { try ReportRenderer.render($0, as: format) }
+                    } catch let limit as LuaError where limit.kind != .runtime {
+                        throw limit
+                    } catch {
+                        throw LuaScriptError("mail.send: report '\(name)': \(error)")
+                    }
+                    guard document != nil else {
+                        throw LuaScriptError("mail.send: \(shown) returned no report (end it with `return report { ... }`)")
+                    }
+                    throw Undo()
+                }
+            }
+        } catch is Undo {
+            context.records?.undoChanges(to: mark)
+        } catch {
+            context.records?.undoChanges(to: mark)
+            throw error
+        }
+        guard let rendered else { throw LuaScriptError("mail.send: report '\(name)' rendered nothing") }
+        return rendered
+    }
+
     /// `--param` values checked against the declaration, defaults filled in: typed
     /// for `ctx.params`, and as text for the run history.
-    private func checkedParameters(_ declaration: WorkflowDeclaration) throws(LuaError)
+    private func checkedParameters(_ declaration: WorkflowDeclaration, given parameters: [String: String]) throws(LuaError)
         -> (values: [String: TypedParameter], text: [String: String])
     {
         let accepted = declaration.parameters.isEmpty

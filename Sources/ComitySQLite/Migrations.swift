@@ -27,6 +27,9 @@ enum Migrations {
         migrator.registerMigration("v6 events keep their data") { db in
             try db.execute(sql: eventData)
         }
+        migrator.registerMigration("v7 mail with several recipients, html and attachments") { db in
+            try db.execute(sql: v7)
+        }
         return migrator
     }
 
@@ -189,5 +192,21 @@ enum Migrations {
         CREATE INDEX domain_events_run ON domain_events(run);
         ALTER TABLE runs ADD COLUMN trigger_event_id INTEGER;
         ALTER TABLE run_queue ADD COLUMN trigger_event_id INTEGER;
+        """
+
+    /// Mail as a network sends it: several recipients, copies, blind copies, a reply
+    /// address (each a JSON array of `{name, address}`), an HTML alternative, and
+    /// attachments with their bytes. A message queued before has `to_list` NULL and
+    /// goes to its `recipient`, as it did.
+    static let v7 = """
+        ALTER TABLE outbox ADD COLUMN to_list TEXT;
+        ALTER TABLE outbox ADD COLUMN cc TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE outbox ADD COLUMN bcc TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE outbox ADD COLUMN reply_to TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE outbox ADD COLUMN html TEXT;
+        CREATE TABLE outbox_attachments (
+          message INTEGER NOT NULL REFERENCES outbox(id), position INTEGER NOT NULL,
+          filename TEXT NOT NULL, content_type TEXT NOT NULL, origin TEXT NOT NULL, data BLOB NOT NULL,
+          PRIMARY KEY (message, position));
         """
 }

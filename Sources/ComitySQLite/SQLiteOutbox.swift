@@ -2,34 +2,60 @@ import ComityCore
 import Foundation
 import GRDB
 
-/// The outbox (table `outbox`, migration v4).
+/// The outbox (table `outbox`, migration v4; recipients, HTML and `outbox_attachments`
+/// since v7).
 extension SQLiteTransaction {
     func queueMessage(_ message: OutgoingMessage) throws -> Int64 {
         try db.execute(
             sql: """
-                INSERT INTO outbox (recipient, subject, body, about_type, about_id, status, attempts, last_error, queued_at, sent_at, run, pid)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO outbox (recipient, to_list, cc, bcc, reply_to, subject, body, html, about_type, about_id, status,
+                                    attempts, last_error, queued_at, sent_at, run, pid)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [message.to, message.subject, message.body, message.about?.type.rawValue, message.about?.id,
-                        message.status.rawValue, message.attempts, message.lastError, message.queuedAt.secondsSince1970,
-                        message.sentAt?.secondsSince1970, message.run, Int(message.processID)])
-        return db.lastInsertedRowID
+            arguments: [message.to.map(\.address).joined(separator: ", "), try Self.json(message.to), try Self.json(message.cc),
+                        try Self.json(message.bcc), try Self.json(message.replyTo), message.subject, message.body, message.html,
+                        message.about?.type.rawValue, message.about?.id, message.status.rawValue, message.attempts,
+                        message.lastError, message.queuedAt.secondsSince1970, message.sentAt?.secondsSince1970, message.run,
+                        Int(message.processID)])
+        let id = db.lastInsertedRowID
+        for (position, attachment) in message.attachments.enumerated() {
+            try db.execute(
+                sql: "INSERT INTO outbox_attachments (message, position, filename, content_type, origin, data) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [id, position, attachment.filename, attachment.contentType, attachment.origin, attachment.data])
+        }
+        return id
     }
 
-    func messages(_ status: OutgoingMessage.Status?) throws -> [OutgoingMessage] {
-        let rows = if let status {
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE status = ? ORDER BY id", arguments: [status.rawValue])
-        } else {
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id")
+    func messages(_ status: OutgoingMessage.Status?, withAttachmentData: Bool) throws -> [OutgoingMessage] {
+        let filter = status == nil ? "" : "WHERE o.status = ?"
+        let arguments: StatementArguments = status.map { [$0.rawValue] } ?? []
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM outbox o \(filter) ORDER BY id", arguments: arguments)
+        var attachments: [Int64: [MessageAttachment]] = [:]
+        let data = withAttachmentData ? "a.data" : "NULL"
+        for row in try Row.fetchAll(
+            db, sql: """
+                SELECT a.message, a.filename, a.content_type, a.origin, length(a.data) AS size, \(data) AS data
+                FROM outbox_attachments a JOIN outbox o ON o.id = a.message \(filter) ORDER BY a.message, a.position
+                """, arguments: arguments)
+        {
+            let bytes: Data? = row["data"]
+            attachments[row["message"], default: []].append(MessageAttachment(
+                filename: row["filename"], contentType: row["content_type"], origin: row["origin"], data: bytes ?? Data(),
+                size: row["size"]))
         }
-        return rows.map { row in
+        return try rows.map { row in
             var about: RecordReference?
             if let typeName: String = row["about_type"], let type = RecordType(rawValue: typeName), let id: Int64 = row["about_id"] {
                 about = RecordReference(type, id)
             }
             let sent: Int64? = row["sent_at"]
+            let id: Int64 = row["id"]
+            // Queued before v7: one address, in `recipient`.
+            let to = try (row["to_list"] as String?).map(Self.addresses) ?? [MailAddress(address: row["recipient"])]
             return OutgoingMessage(
-                id: row["id"], to: row["recipient"], subject: row["subject"], body: row["body"], about: about,
+                id: id, to: to, cc: try Self.addresses(row["cc"]), bcc: try Self.addresses(row["bcc"]),
+                replyTo: try Self.addresses(row["reply_to"]), subject: row["subject"], body: row["body"], html: row["html"],
+                attachments: attachments[id] ?? [], about: about,
                 status: OutgoingMessage.Status(rawValue: row["status"]) ?? .held, attempts: row["attempts"],
                 lastError: row["last_error"], queuedAt: Timestamp(secondsSince1970: row["queued_at"]),
                 sentAt: sent.map { Timestamp(secondsSince1970: $0) }, run: row["run"],
@@ -42,5 +68,13 @@ extension SQLiteTransaction {
             sql: "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, sent_at = ?, pid = ? WHERE id = ?",
             arguments: [message.status.rawValue, message.attempts, message.lastError, message.sentAt?.secondsSince1970,
                         Int(message.processID), message.id])
+    }
+
+    private static func json(_ addresses: [MailAddress]) throws -> String {
+        String(decoding: try JSONEncoder().encode(addresses), as: UTF8.self)
+    }
+
+    private static func addresses(_ text: String) throws -> [MailAddress] {
+        try JSONDecoder().decode([MailAddress].self, from: Data(text.utf8))
     }
 }

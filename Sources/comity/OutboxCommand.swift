@@ -28,14 +28,30 @@ struct OutboxCommand: ParsableCommand {
 
         func run() throws {
             let opened = try OpenedWorkspace.open()
-            let messages = try opened.store.read { try $0.messages(status.flatMap(OutgoingMessage.Status.init(rawValue:))) }
+            let messages = try opened.store.read {
+                try $0.messages(status.flatMap(OutgoingMessage.Status.init(rawValue:)), withAttachmentData: false)
+            }
             if json { return try JSONOutput.print(messages.map(MessageJSON.init)) }
             if messages.isEmpty { return Output.print("the outbox is empty") }
             for message in messages {
-                Output.print("\(message.id)  \(message.status.rawValue)  \(message.to)  \(message.subject)"
+                Output.print("\(message.id)  \(message.status.rawValue)  \(message.to.map(\.description).joined(separator: ", "))  \(message.subject)"
                       + (message.attempts > 0 ? "  (\(message.attempts) attempt(s))" : ""))
+                // What else it carries, a line each, only when it has it.
+                for (label, list) in [("cc", message.cc), ("bcc", message.bcc), ("reply-to", message.replyTo)] where !list.isEmpty {
+                    Output.print("    \(label): \(list.map(\.description).joined(separator: ", "))")
+                }
+                if message.html != nil { Output.print("    with an HTML alternative") }
+                for attachment in message.attachments {
+                    Output.print("    attached: \(attachment.filename) (\(attachment.contentType), \(Self.size(attachment.size)), from \(attachment.origin))")
+                }
                 if let error = message.lastError { Output.print("    \(error)") }
             }
+        }
+
+        /// `512 bytes`, `12.3 KB`, `4.0 MB`.
+        static func size(_ bytes: Int) -> String {
+            if bytes < 1024 { return "\(bytes) bytes" }
+            return bytes < 1 << 20 ? String(format: "%.1f KB", Double(bytes) / 1024) : String(format: "%.1f MB", Double(bytes) / Double(1 << 20))
         }
     }
 
@@ -70,7 +86,7 @@ struct OutboxCommand: ParsableCommand {
 
         func run() throws {
             let opened = try OpenedWorkspace.open()
-            guard var message = try opened.store.read({ try $0.messages(nil) }).first(where: { $0.id == id }) else {
+            guard var message = try opened.store.read({ try $0.messages(nil, withAttachmentData: false) }).first(where: { $0.id == id }) else {
                 throw ValidationError("no message \(id) in the outbox")
             }
             guard message.status == .held else { throw ValidationError("message \(id) is \(message.status.rawValue), not held") }
@@ -82,16 +98,41 @@ struct OutboxCommand: ParsableCommand {
 }
 
 struct MessageJSON: Encodable {
+    struct Address: Encodable {
+        var name: String?
+        var address: String
+    }
+
+    struct Attachment: Encodable {
+        var filename, contentType, origin: String
+        var size: Int
+
+        enum CodingKeys: String, CodingKey {
+            case filename, origin, size
+            case contentType = "content_type"
+        }
+    }
+
     var id: Int64
-    var to, subject, body, status: String
-    var about, lastError, queuedAt, sentAt, run: String?
+    var to, cc, bcc, replyTo: [Address]
+    var subject, body, status: String
+    var html, about, lastError, queuedAt, sentAt, run: String?
+    var attachments: [Attachment]
     var attempts: Int
 
     init(_ message: OutgoingMessage) {
+        func list(_ addresses: [MailAddress]) -> [Address] { addresses.map { Address(name: $0.name, address: $0.address) } }
         id = message.id
-        to = message.to
+        to = list(message.to)
+        cc = list(message.cc)
+        bcc = list(message.bcc)
+        replyTo = list(message.replyTo)
         subject = message.subject
         body = message.body
+        html = message.html
+        attachments = message.attachments.map {
+            Attachment(filename: $0.filename, contentType: $0.contentType, origin: $0.origin, size: $0.size)
+        }
         status = message.status.rawValue
         about = message.about?.description
         lastError = message.lastError
@@ -102,7 +143,7 @@ struct MessageJSON: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, to, subject, body, status, about, run, attempts
-        case lastError = "last_error", queuedAt = "queued_at", sentAt = "sent_at"
+        case id, to, cc, bcc, subject, body, html, attachments, status, about, run, attempts
+        case replyTo = "reply_to", lastError = "last_error", queuedAt = "queued_at", sentAt = "sent_at"
     }
 }

@@ -7,7 +7,7 @@ import Testing
 /// a control character whatever path queued it (an older database, a plugin).
 @Suite struct MessageHeaderTests {
     func message(to: String = "a@b.org", subject: String = "Hello", body: String = "Text") -> OutgoingMessage {
-        OutgoingMessage(id: 7, to: to, subject: subject, body: body, queuedAt: Timestamp(secondsSince1970: 1_600_000_000))
+        OutgoingMessage(id: 7, to: [MailAddress(address: to)], subject: subject, body: body, queuedAt: Timestamp(secondsSince1970: 1_600_000_000))
     }
 
     @Test func headersWithControlCharactersAreNotWritten() throws {

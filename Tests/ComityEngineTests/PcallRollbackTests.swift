@@ -112,7 +112,7 @@ import Testing
             mail.send { to = "b@example.org", subject = "kept", body = "b" }
             """)
         #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
-        #expect(try workspace.store.read { try $0.messages(nil) }.map(\.to) == ["b@example.org"])
+        #expect(try workspace.store.read { try $0.messages(nil) }.map { $0.to.map(\.address) } == [["b@example.org"]])
     }
 
     @Test func aRollbackThatCannotBeExactFailsTheWholeRun() throws {

@@ -119,8 +119,9 @@ public protocol StoreTransaction {
 
     /// Queues a message; returns its id.
     func queueMessage(_ message: OutgoingMessage) throws -> Int64
-    /// Messages in one status (all when nil), oldest first.
-    func messages(_ status: OutgoingMessage.Status?) throws -> [OutgoingMessage]
+    /// Messages in one status (all when nil), oldest first; their attachments' bytes
+    /// only `withAttachmentData` (a listing needs their names and sizes only).
+    func messages(_ status: OutgoingMessage.Status?, withAttachmentData: Bool) throws -> [OutgoingMessage]
     /// Saves a message's status, attempts, error and times.
     func saveMessage(_ message: OutgoingMessage) throws
 
@@ -130,6 +131,13 @@ public protocol StoreTransaction {
 }
 
 /// Records one at a time, as a query streams them.
+extension StoreTransaction {
+    /// Messages in one status (all when nil), oldest first, with their attachments' bytes.
+    public func messages(_ status: OutgoingMessage.Status?) throws -> [OutgoingMessage] {
+        try messages(status, withAttachmentData: true)
+    }
+}
+
 public protocol RecordCursor: AnyObject {
     func next() throws -> Record?
     /// Ends the cursor before its last row (a loop left early): it holds nothing more,

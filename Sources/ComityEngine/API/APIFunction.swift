@@ -38,6 +38,9 @@ public final class APIContext {
     var secrets: SecretStore?
     /// Secrets read in this run, kept out of its log, errors and output.
     var secretValues: [(name: String, value: String)] = []
+    /// Renders a report of `Scripts/reports/` in this run, for `mail.send`'s `attach`
+    /// (`report`, format, parameters → its text); set by the runner for the run's length.
+    var reportAttachment: ((_ report: String, _ format: ReportFormat, _ parameters: [String: String]) throws -> String)?
 
     /// `text` with every secret this run read replaced by `[secret NAME]`.
     func redacted(_ text: String) -> String {

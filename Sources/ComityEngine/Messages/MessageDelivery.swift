@@ -78,15 +78,21 @@ public struct MessageDelivery {
         let text = try Self.rfc5322(message, from: settings.from)
         switch settings.transport {
         case .folder(let folder):
-            // Named by the message's id: writing it again replaces the same file.
+            // Named by the message's id: writing it again replaces the same files. The
+            // envelope's recipients (blind copies included, which the headers do not
+            // name) are in message-ID.recipients, one a line, for whatever picks them up.
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data(message.recipients.map { $0 + "\n" }.joined().utf8)
+                .write(to: folder.appendingPathComponent("message-\(message.id).recipients"), options: .atomic)
             try Data(text.utf8).write(to: folder.appendingPathComponent("message-\(message.id).eml"), options: .atomic)
         case .sendmail(let command):
-            // Recipients from the headers; a lone "." is text. Judged by its exit status:
-            // a hanging sendmail (a dead relay) is stopped with its children after the
-            // timeout, and the message stays queued.
+            // Recipients as arguments, the envelope (`-t` would take them from the
+            // headers, where blind copies are not); a lone "." is text. An address
+            // cannot start with '-' (`MailAddress.problem`), so none is read as an option.
+            // Judged by its exit status: a hanging sendmail (a dead relay) is stopped
+            // with its children after the timeout, and the message stays queued.
             let input = Array(text.utf8)
-            let outcome = try PipedCommand(command, arguments: ["-t", "-i"], timeout: settings.timeout).run(input: input)
+            let outcome = try PipedCommand(command, arguments: ["-i"] + message.recipients, timeout: settings.timeout).run(input: input)
             let said = outcome.errorText.trimmingCharacters(in: .whitespacesAndNewlines)
             let detail = said.isEmpty ? "" : ": " + said
             if outcome.timedOut {
@@ -105,39 +111,96 @@ public struct MessageDelivery {
         }
     }
 
-    /// The message as RFC 5322 text: UTF-8 body, the subject encoded when not ASCII.
-    /// Every header is written here, and none may hold a control character (a line
-    /// break would end the headers or add one); the body may not hold a NUL.
+    /// The message as RFC 5322 text in CRLF lines of 7-bit ASCII: a text/plain part,
+    /// in multipart/alternative with its HTML when it has one, in multipart/mixed with
+    /// its attachments when it has some. `Bcc` is not written: blind copies go by the
+    /// envelope only. Every header is written here, and none may hold a control
+    /// character (a line break would end the headers or add one); no text may hold a NUL.
     static func rfc5322(_ message: OutgoingMessage, from: String) throws(DeliveryError) -> String {
+        func refuse(_ what: String, _ value: String) -> DeliveryError {
+            DeliveryError("message \(message.id): \(what) holds a control character (\(MessageHeaders.quoted(value))); not sent")
+        }
+        // The values before encoding: a base64 word would carry a line break through.
+        if TextValidity.hasControlCharacter(from) { throw refuse("header From", from) }
+        if TextValidity.hasControlCharacter(message.subject) { throw refuse("the subject", message.subject) }
+        for (field, list) in [("To", message.to), ("Cc", message.cc), ("Bcc", message.bcc), ("Reply-To", message.replyTo)] {
+            for address in list {
+                if let problem = MailAddress.problem(with: address.address) {
+                    throw DeliveryError("message \(message.id): \(field) address \(MessageHeaders.quoted(address.address)) \(problem); not sent")
+                }
+                if let name = address.name, TextValidity.hasControlCharacter(name) { throw refuse("a name in \(field)", name) }
+            }
+        }
+        guard !message.to.isEmpty else { throw DeliveryError("message \(message.id) has no To address; not sent") }
+        for attachment in message.attachments where TextValidity.hasControlCharacter(attachment.filename + attachment.contentType) {
+            throw refuse("an attachment's name or type", attachment.filename + " " + attachment.contentType)
+        }
+        if message.body.utf8.contains(0) || message.html?.utf8.contains(0) == true {
+            throw DeliveryError("message \(message.id): the body holds a NUL byte; not sent")
+        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = .gmt
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        let subject = message.subject.allSatisfy(\.isASCII)
-            ? message.subject : "=?UTF-8?B?\(Data(message.subject.utf8).base64EncodedString())?="
         let host = ProcessInfo.processInfo.hostName
-        let headers: [(String, String)] = [
-            ("From", from),
-            ("To", message.to),
-            ("Subject", subject),
-            ("Date", formatter.string(from: message.queuedAt.date)),
-            ("Message-ID", "<comity-\(message.id)-\(message.queuedAt.secondsSince1970)@\(host.isEmpty ? "localhost" : host)>"),
-            ("MIME-Version", "1.0"),
-            ("Content-Type", "text/plain; charset=utf-8"),
-            ("Content-Transfer-Encoding", "8bit"),
-        ] + (message.about.map { [("X-Comity-About", "\($0)")] } ?? [])
-        for (name, value) in headers where TextValidity.hasControlCharacter(value) {
-            throw DeliveryError("message \(message.id): header \(name) holds a control character (\(MessageHeaders.quoted(value))); not sent")
+        let crlf = MIMEEncoding.crlf
+        var headers = [MIMEEncoding.header("From", try fromTokens(from, message: message))]
+        func addresses(_ name: String, _ list: [MailAddress]) {
+            guard !list.isEmpty else { return }
+            headers.append(MIMEEncoding.header(name, MIMEEncoding.addressList(list.map { ($0.name, $0.address) })))
         }
-        // The subject before encoding, too: a base64 word would carry a line break through.
-        if TextValidity.hasControlCharacter(message.subject) {
-            throw DeliveryError("message \(message.id): the subject holds a control character (\(MessageHeaders.quoted(message.subject))); not sent")
+        addresses("To", message.to)
+        addresses("Cc", message.cc)
+        addresses("Reply-To", message.replyTo)
+        headers += [
+            MIMEEncoding.header("Subject", MIMEEncoding.unstructured(message.subject)),
+            "Date: " + formatter.string(from: message.queuedAt.date),
+            "Message-ID: <comity-\(message.id)-\(message.queuedAt.secondsSince1970)@\(host.isEmpty || !host.allSatisfy(\.isASCII) ? "localhost" : host)>",
+            "MIME-Version: 1.0",
+        ]
+        if let about = message.about { headers.append("X-Comity-About: \(about)") }
+
+        // A part: its headers, a blank line, its content. Boundaries begin with "=_",
+        // which neither quoted-printable nor base64 can produce, so no content holds one.
+        func text(_ subtype: String, _ content: String) -> String {
+            MIMEEncoding.content("Content-Type", "text/\(subtype)", [("charset", "utf-8")]) + crlf
+                + "Content-Transfer-Encoding: quoted-printable" + crlf + crlf + MIMEEncoding.quotedPrintable(content)
         }
-        if message.body.utf8.contains(0) {
-            throw DeliveryError("message \(message.id): the body holds a NUL byte; not sent")
+        func multipart(_ subtype: String, _ parts: [String]) -> String {
+            let boundary = "=_comity-\(message.id)-\(subtype)"
+            return MIMEEncoding.content("Content-Type", "multipart/\(subtype)", [("boundary", boundary)]) + crlf + crlf
+                + parts.map { "--\(boundary)" + crlf + $0 + crlf }.joined() + "--\(boundary)--"
         }
-        let body = message.body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
-        return headers.map { "\($0.0): \($0.1)" }.joined(separator: "\r\n") + "\r\n\r\n" + body + "\r\n"
+        var body = text("plain", message.body)
+        if let html = message.html { body = multipart("alternative", [body, text("html", html)]) }
+        if !message.attachments.isEmpty {
+            body = multipart("mixed", [body] + message.attachments.map { attachment in
+                MIMEEncoding.content("Content-Type", attachment.contentType.split(separator: ";").first.map(String.init) ?? "application/octet-stream",
+                                     parameters(of: attachment.contentType) + [("name", attachment.filename)]) + crlf
+                    + MIMEEncoding.content("Content-Disposition", "attachment", [("filename", attachment.filename)]) + crlf
+                    + "Content-Transfer-Encoding: base64" + crlf + crlf + MIMEEncoding.base64Lines(attachment.data)
+            })
+        }
+        return headers.joined(separator: crlf) + crlf + body + crlf
+    }
+
+    /// `charset=utf-8` of `text/html; charset=utf-8`.
+    private static func parameters(of contentType: String) -> [(String, String)] {
+        contentType.split(separator: ";").dropFirst().compactMap { piece in
+            let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            return pair.count == 2 ? (pair[0], pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))) : nil
+        }
+    }
+
+    /// `mail.from` of comity.lua: `network@example.org` or `Network <network@example.org>`;
+    /// a host without a dot (`comity@localhost`, the default) is taken as it is.
+    private static func fromTokens(_ from: String, message: OutgoingMessage) throws(DeliveryError) -> [String] {
+        guard let parsed = MailAddress(parsing: from), !parsed.address.isEmpty,
+              parsed.address.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) && !"<>,;\"()".unicodeScalars.contains($0) })
+        else {
+            throw DeliveryError("message \(message.id): mail.from \(MessageHeaders.quoted(from)) in comity.lua is not an address such as network@example.org or \"Network <network@example.org>\"; not sent")
+        }
+        return MIMEEncoding.addressList([(parsed.name, parsed.address)])
     }
 }
 

@@ -162,12 +162,27 @@ public struct SpecRunner {
     private func installHelpers(_ state: LuaState, context: APIContext, store: any Store, folder: URL, inbox: URL?,
                                 output: @escaping (String) -> Void) throws(LuaError) {
         try state.register("outbox") { call in
-            let messages = try store.read { try $0.messages(nil) }
+            let messages = try store.read { try $0.messages(nil, withAttachmentData: false) }
+            // `to` as one text (`a@b.org, Anna <c@d.org>`), as a spec compares it; the
+            // other lists as lists.
+            func list(_ addresses: [MailAddress]) -> LuaValue {
+                .table(LuaTable(array: addresses.map { .string(LuaString($0.description)) }))
+            }
             return try call.returning(.table(LuaTable(array: messages.map { message in
-                .table(LuaTable(hash: [
-                    "to": .string(LuaString(message.to)), "subject": .string(LuaString(message.subject)),
-                    "body": .string(LuaString(message.body)), "status": .string(LuaString(message.status.rawValue)),
-                ]))
+                var fields: [LuaValue: LuaValue] = [
+                    "to": .string(LuaString(message.to.map(\.description).joined(separator: ", "))),
+                    "cc": list(message.cc), "bcc": list(message.bcc), "reply_to": list(message.replyTo),
+                    "subject": .string(LuaString(message.subject)), "body": .string(LuaString(message.body)),
+                    "status": .string(LuaString(message.status.rawValue)),
+                    "attachments": .table(LuaTable(array: message.attachments.map { attachment in
+                        .table(LuaTable(hash: [
+                            "name": .string(LuaString(attachment.filename)), "content_type": .string(LuaString(attachment.contentType)),
+                            "size": .integer(Int64(attachment.size)),
+                        ]))
+                    })),
+                ]
+                if let html = message.html { fields["html"] = .string(LuaString(html)) }
+                return .table(LuaTable(hash: fields))
             })))
         }
         try state.register("inbox_put") { call in
