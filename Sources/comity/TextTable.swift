@@ -1,5 +1,3 @@
-import Foundation
-
 /// A listing for people: a header line, then a row per item, columns padded to line up.
 enum TextTable {
     /// The lines, each ending with a newline. `style` colours a cell after it is padded
@@ -10,10 +8,15 @@ enum TextTable {
             for (column, cell) in row.enumerated() where column < widths.count { widths[column] = max(widths[column], cell.count) }
         }
         func line(_ cells: [String], styled: Bool) -> String {
-            cells.enumerated().map { column, cell in
-                let padded = column == cells.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            let joined = cells.enumerated().map { column, cell in
+                // Padded by characters (Foundation's padding counts UTF-16 units, and cuts).
+                let padded = column == cells.count - 1 ? cell : cell + String(repeating: " ", count: max(0, widths[column] - cell.count))
                 return styled ? style(column, padded) : padded
-            }.joined(separator: "  ") + "\n"
+            }.joined(separator: "  ")
+            // An empty last cell leaves no trailing spaces.
+            var line = joined
+            while line.hasSuffix(" ") { line.removeLast() }
+            return line + "\n"
         }
         return line(header, styled: false) + rows.map { line($0, styled: true) }.joined()
     }
