@@ -157,21 +157,21 @@ public final class LuaState {
             if bytes.first == 0x1B {
                 message = "\(chunkName): precompiled Lua bytecode is refused; only source text is run"
             }
-            if message == Self.parserDepthMessage {
-                let line = try deepestLine(in: bytes, chunkName: chunkName)
-                throw LuaError(.syntax, "\(chunkName):\(line): nested too deeply (Lua's parser allows about \(Self.parserDepthLimit) "
-                               + "levels of tables, functions, blocks, brackets and operators together); split the nesting up",
-                               position: "\(chunkName):\(line)")
+            if message == COMITY_PARSER_DEPTH_MESSAGE {
+                let line = bytes.withUnsafeBufferPointer { buffer in
+                    buffer.baseAddress.map { base in
+                        base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                            comity_parser_depth_line(pointer, $0, buffer.count, "@" + chunkName)
+                        }
+                    } ?? 1
+                }
+                if let limit = limitHit { throw LuaError(.limit(limit), limitMessage(limit)) }
+                throw LuaError(.syntax, "\(chunkName):\(line): \(COMITY_PARSER_DEPTH_TEXT)", position: "\(chunkName):\(line)")
             }
             throw LuaError(status == LUA_ERRMEM ? .memory : .syntax, message)
         }
         return .function(try popReference())
     }
-
-    /// What Lua's parser says when nesting exhausts its C levels (LUAI_MAXCCALLS, 200 in
-    /// Debian's build): it is raised as a runtime error, so it carries no position.
-    static let parserDepthMessage = "C stack overflow"
-    static let parserDepthLimit = 200
 
     /// Compiles `bytes` onto the stack (the function, or the error); Lua's status.
     private func loadText(_ bytes: ArraySlice<UInt8>, chunkName: String) -> Int32 {
@@ -182,25 +182,6 @@ public final class LuaState {
                 comity_load_text(pointer, $0, buffer.count, "@" + chunkName)
             }
         }
-    }
-
-    /// The line where the parser ran out of levels: the first line whose prefix of the
-    /// file (up to its end) already overflows, found by compiling prefixes. The parser
-    /// reads tokens in order, so a prefix overflows exactly when it holds that point.
-    private func deepestLine(in bytes: [UInt8], chunkName: String) throws(LuaError) -> Int {
-        var ends: [Int] = []
-        for (offset, byte) in bytes.enumerated() where byte == 0x0A { ends.append(offset + 1) }
-        if ends.last != bytes.count { ends.append(bytes.count) }
-        var low = 0, high = ends.count - 1 // the whole file (index high) overflows
-        while low < high {
-            let middle = (low + high) / 2
-            let status = loadText(bytes[..<ends[middle]], chunkName: chunkName)
-            let overflows = status != LUA_OK && errorObjectText(at: -1) == Self.parserDepthMessage
-            comity_pop(pointer, 1)
-            if let limit = limitHit { throw LuaError(.limit(limit), limitMessage(limit)) }
-            if overflows { high = middle } else { low = middle + 1 }
-        }
-        return low + 1
     }
 
     /// Loads and runs a text chunk; its results.

@@ -145,6 +145,20 @@ import Testing
         let line = try #require(lines.last.flatMap { Int($0.split(separator: ":")[1]) }, "\(checked.stdout)")
         #expect(lines.last?.hasPrefix("Scripts/generated.lua:") == true && (150...220).contains(line), "\(checked.stdout)")
         #expect(try Comity.run(["run", "Scripts/fine.lua"], in: folder).status == 0)
+        // A script's own `load` of such text gets the same message, at the text's line.
+        let loads = try workspace([
+            "comity.lua": "return {}",
+            "load.lua": """
+                print(load("x = 1\\nreturn " .. string.rep("{", 300) .. string.rep("}", 300), "=deep"))
+                print(load("return " .. string.rep("(", 300) .. "1" .. string.rep(")", 300)))
+                """,
+        ])
+        let loaded = try Comity.run(["run", "load.lua"], in: loads)
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        let said = loaded.stdout.split(separator: "\n").map(String.init)
+        #expect(said.first?.hasPrefix("nil\tdeep:2: nested too deeply") == true, "\(loaded.stdout)")
+        #expect(said.last?.hasPrefix("nil\t[string \"return ((((") == true && said.last?.contains("]:1: nested too deeply") == true,
+                "\(loaded.stdout)")
     }
 
     /// A renderer or format names one of the plugin's declared functions, since it is

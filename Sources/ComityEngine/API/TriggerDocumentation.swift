@@ -13,7 +13,7 @@ enum TriggerDocumentation {
                     APIField("params", .table, "The declared parameters, typed and checked: `ctx.params.days`."),
                     APIField("trigger", .named("Trigger"), "Why the run started."),
                     APIField("log", .function, "`ctx.log(...)`: a line in the run's record, the values shown as `print` shows them."),
-                    APIField("once", .function, "`ctx.once(key, function() ... end)`: runs the function only if no run of this workflow has claimed `key`; true and its results when it ran, false when it had already."),
+                    APIField("once", .function, "`ctx.once(key, function() ... end)`: runs the function unless a run of this workflow has claimed `key`; the key is claimed only when the function succeeds. True and its results when it ran, false when the key was taken."),
                     APIField("run_id", .string, "This run's id."),
                     APIField("workflow", .string, "The workflow's name."),
                     APIField("dry_run", .boolean, "True when the run keeps nothing (`--dry-run`)."),
