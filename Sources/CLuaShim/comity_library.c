@@ -494,11 +494,50 @@ static int lib_load(lua_State *L) {
         lua_pushcclosure(L, next_piece, 3);
         lua_replace(L, 1);
     }
-    int n = lua_gettop(L);
+    // A text chunk and its name are kept below the call: a nesting too deep for the
+    // parser is said with no line, which is found again from them.
+    int base = 0;
+    if (kind == LUA_TSTRING) {
+        lua_pushvalue(L, 2);
+        lua_insert(L, 1);
+        lua_getupvalue(L, 2, 1); // next_piece's text
+        lua_insert(L, 1);
+        base = 2;
+    }
+    int n = lua_gettop(L) - base;
     lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
+    lua_insert(L, base + 1);
     lua_call(L, n, LUA_MULTRET);
     comity_tick(L, 0); // a limit hit while parsing is raised, not returned as nil, message
+    if (base && lua_gettop(L) >= base + 2 && lua_isnil(L, base + 1) && lua_type(L, base + 2) == LUA_TSTRING
+        && strcmp(lua_tostring(L, base + 2), COMITY_PARSER_DEPTH_MESSAGE) == 0) {
+        size_t len;
+        const char *text = lua_tolstring(L, 1, &len);
+        int line = comity_parser_depth_line(L, text, len, lua_tostring(L, 2));
+        comity_tick(L, 0);
+        // The chunk's name as Lua shows it, from an error Lua places at that line.
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (int i = 1; i < line; i++) luaL_addchar(&b, '\n');
+        luaL_addchar(&b, '?');
+        luaL_pushresult(&b);
+        size_t probe_len;
+        const char *probe = lua_tolstring(L, -1, &probe_len);
+        if (comity_load_checked(L, probe, probe_len, lua_tostring(L, 2), "t") != LUA_OK && lua_type(L, -1) == LUA_TSTRING) {
+            const char *shown = lua_tostring(L, -1);
+            char mark[32];
+            snprintf(mark, sizeof mark, ":%d:", line);
+            const char *at = strstr(shown, mark);
+            lua_pushlstring(L, shown, at ? (size_t)(at - shown) : strlen(shown));
+            lua_pushfstring(L, "%s:%d: " COMITY_PARSER_DEPTH_TEXT, lua_tostring(L, -1), line);
+            lua_replace(L, base + 2);
+            lua_pop(L, 2);
+        } else {
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1); // the probe
+    }
+    for (int i = 0; i < base; i++) lua_remove(L, 1);
     return lua_gettop(L);
 }
 
@@ -525,6 +564,28 @@ static const char *read_piece(lua_State *L, void *data, size_t *size) {
 int comity_load_checked(lua_State *L, const char *chunk, size_t len, const char *chunkname, const char *mode) {
     struct pieces p = {chunk, len, 0};
     return lua_load(L, read_piece, &p, chunkname, mode);
+}
+
+// The line where the parser runs out of levels: the first whose prefix of the text (to
+// its end) already overflows, found by compiling prefixes. The parser reads tokens in
+// order, so a prefix overflows exactly when it holds that point.
+int comity_parser_depth_line(lua_State *L, const char *text, size_t len, const char *chunkname) {
+    int lines = 1;
+    for (size_t i = 0; i + 1 < len; i++) if (text[i] == '\n') lines++;
+    int low = 1, high = lines;
+    while (low < high) {
+        int middle = low + (high - low) / 2;
+        size_t end = 0;
+        int seen = 1;
+        while (end < len && !(seen == middle && text[end] == '\n')) { if (text[end] == '\n') seen++; end++; }
+        if (end < len) end++; // the line's newline
+        int status = comity_load_checked(L, text, end, chunkname, "t");
+        int overflows = status != LUA_OK && lua_type(L, -1) == LUA_TSTRING
+            && strcmp(lua_tostring(L, -1), COMITY_PARSER_DEPTH_MESSAGE) == 0;
+        lua_pop(L, 1);
+        if (overflows) high = middle; else low = middle + 1;
+    }
+    return low;
 }
 
 // MARK: - Installing

@@ -128,6 +128,7 @@ final class ForwardingTransaction: StoreTransaction {
     func enqueue(_ run: QueuedRun) throws { try write { try $0.enqueue(run) } }
     func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun? { try write { try $0.takeQueuedRun(dueAt: now) } }
     func queuedRunCount() throws -> Int { try read { try $0.queuedRunCount() } }
+    func queuedRuns() throws -> [QueuedRun] { try read { try $0.queuedRuns() } }
     func nextQueuedRunDue() throws -> Timestamp? { try read { try $0.nextQueuedRunDue() } }
     func schedules() throws -> [ScheduleRecord] { try read { try $0.schedules() } }
     func schedule(workflow: String) throws -> ScheduleRecord? { try read { try $0.schedule(workflow: workflow) } }

@@ -575,7 +575,13 @@ public struct ScriptRunner {
         }
         let logger = self.logger
         let log = try state.function("ctx.log") { [report] call in
-            let text = context.redacted((1...max(call.argumentCount, 1)).map { (try? call.string($0)) ?? call.typeName($0) }.joined(separator: "\t"))
+            // As print shows the values (a Money's amount, not "Money"), tab-separated.
+            var line: [UInt8] = []
+            for index in stride(from: Int32(1), through: call.argumentCount, by: 1) {
+                if index > 1 { line.append(0x09) }
+                line.append(contentsOf: try call.shownBytes(index))
+            }
+            let text = context.redacted(String(decoding: line, as: UTF8.self))
             if let kept = report.log.append(text) {
                 logger.info("\(kept)", metadata: ["run": "\(runID)", "workflow": "\(declaration.name)"])
             }

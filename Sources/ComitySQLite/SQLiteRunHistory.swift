@@ -156,8 +156,16 @@ extension SQLiteTransaction {
         else { return nil }
         let id: Int64 = row["id"]
         try db.execute(sql: "DELETE FROM run_queue WHERE id = ?", arguments: [id])
-        return QueuedRun(
-            id: id, workflow: row["workflow"], file: row["file"], trigger: Self.trigger(row),
+        return Self.queuedRun(row)
+    }
+
+    func queuedRuns() throws -> [QueuedRun] {
+        try Row.fetchAll(db, sql: "SELECT * FROM run_queue ORDER BY not_before, id").map(Self.queuedRun)
+    }
+
+    private static func queuedRun(_ row: Row) -> QueuedRun {
+        QueuedRun(
+            id: row["id"], workflow: row["workflow"], file: row["file"], trigger: trigger(row),
             enqueuedAt: Timestamp(secondsSince1970: row["enqueued_at"]), notBefore: Timestamp(secondsSince1970: row["not_before"]),
             attempt: row["attempt"])
     }

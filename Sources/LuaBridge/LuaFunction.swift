@@ -195,6 +195,16 @@ public struct LuaCall: ~Copyable {
         return Array(UnsafeRawBufferPointer(start: text, count: length))
     }
 
+    /// Argument `n` as `print` writes it: `tostring`'s text, so a value's `__tostring`
+    /// (Money's `1.00 RUB`) or `__name` is used, and its error is the caller's.
+    public func shownBytes(_ n: Int32) throws(LuaError) -> [UInt8] {
+        try state.check(comity_p_tolstring(pointer, n))
+        var length = 0
+        defer { comity_pop(pointer, 1) }
+        guard let text = comity_tolstring_raw(pointer, -1, &length) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: text, count: length))
+    }
+
     /// Lua's truthiness of argument `n`.
     public func boolean(_ n: Int32) -> Bool { lua_toboolean(pointer, n) != 0 }
 

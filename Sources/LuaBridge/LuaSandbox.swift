@@ -106,12 +106,7 @@ public final class LuaSandbox {
             if count > 0 {
                 for index in 1...count {
                     if index > 1 { line.append(0x09) }
-                    try state.check(comity_p_tolstring(call.pointer, index))
-                    var length = 0
-                    if let text = comity_tolstring_raw(call.pointer, -1, &length) {
-                        line.append(contentsOf: UnsafeRawBufferPointer(start: text, count: length))
-                    }
-                    comity_pop(call.pointer, 1)
+                    line.append(contentsOf: try call.shownBytes(index))
                 }
             }
             outputBytes += line.count + 1

@@ -149,13 +149,7 @@ public final class LuaState {
                            position: "\(chunkName):\(problem.line)")
         }
         try withStackRoom(2)
-        let status = bytes.withUnsafeBufferPointer { buffer in
-            // An empty buffer may have no address; Lua needs one all the same.
-            guard let base = buffer.baseAddress else { return comity_load_text(pointer, "", 0, "@" + chunkName) }
-            return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                comity_load_text(pointer, $0, buffer.count, "@" + chunkName)
-            }
-        }
+        let status = loadText(bytes[...], chunkName: chunkName)
         if status != LUA_OK {
             var message = errorObjectText(at: -1)
             comity_pop(pointer, 1)
@@ -163,9 +157,31 @@ public final class LuaState {
             if bytes.first == 0x1B {
                 message = "\(chunkName): precompiled Lua bytecode is refused; only source text is run"
             }
+            if message == COMITY_PARSER_DEPTH_MESSAGE {
+                let line = bytes.withUnsafeBufferPointer { buffer in
+                    buffer.baseAddress.map { base in
+                        base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                            comity_parser_depth_line(pointer, $0, buffer.count, "@" + chunkName)
+                        }
+                    } ?? 1
+                }
+                if let limit = limitHit { throw LuaError(.limit(limit), limitMessage(limit)) }
+                throw LuaError(.syntax, "\(chunkName):\(line): \(COMITY_PARSER_DEPTH_TEXT)", position: "\(chunkName):\(line)")
+            }
             throw LuaError(status == LUA_ERRMEM ? .memory : .syntax, message)
         }
         return .function(try popReference())
+    }
+
+    /// Compiles `bytes` onto the stack (the function, or the error); Lua's status.
+    private func loadText(_ bytes: ArraySlice<UInt8>, chunkName: String) -> Int32 {
+        bytes.withUnsafeBufferPointer { buffer in
+            // An empty buffer may have no address; Lua needs one all the same.
+            guard let base = buffer.baseAddress else { return comity_load_text(pointer, "", 0, "@" + chunkName) }
+            return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                comity_load_text(pointer, $0, buffer.count, "@" + chunkName)
+            }
+        }
     }
 
     /// Loads and runs a text chunk; its results.

@@ -23,7 +23,8 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let workspace = try OpenedWorkspace.current()
-        let check = ScriptCheck(api: workspace.pluginsAndAPI().api)
+        let check = ScriptCheck(api: workspace.pluginsAndAPI().api, eventNames: workspace.schema.eventNames,
+                                moduleRoots: [workspace.folder.appendingPathComponent("Scripts")])
         var findings: [CheckFinding] = []
         for file in files {
             let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file

@@ -28,12 +28,18 @@ struct ComityCommand: AsyncParsableCommand {
         }
         do {
             var command = try await asyncParseAsRoot(nil)
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
+            do {
+                if var asyncCommand = command as? AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
+            } catch {
+                throw RunFailure(error, command: type(of: command))
             }
             status = 0
+        } catch let failure as RunFailure {
+            status = failure.report()
         } catch {
             let message = fullMessage(for: error)
             let code = exitCode(for: error)
@@ -65,3 +71,54 @@ struct ComityCommand: AsyncParsableCommand {
     }
 }
 
+
+/// An error a command's `run` threw, as opposed to one found while parsing its arguments
+/// (where swift-argument-parser prints the usage, rightly): a run's failure is said as
+/// `error: ...` without the usage line, unless it is a mistake in the arguments found
+/// late (a `ValidationError`), which gets the command's own usage, exit 64.
+struct RunFailure: Error {
+    let error: any Error
+    let command: any ParsableCommand.Type
+
+    init(_ error: any Error, command: any ParsableCommand.Type) {
+        self.error = error
+        self.command = command
+    }
+
+    /// Says the error on standard error; the exit status.
+    func report() -> Int32 {
+        switch error {
+        case let exit as ExitCode:
+            return exit.rawValue
+        case let validation as ValidationError:
+            let name = ComityCommand.path(to: command).joined(separator: " ")
+            Output.error("error: \(validation.message)\n\(ComityCommand.usageString(for: command))\n"
+                         + "  See 'comity help \(name)' for more.\n")
+            return ExitCode.validationFailure.rawValue
+        default:
+            // CleanExit (help, version) and the like are argument-parser's own to say.
+            let message = ComityCommand.fullMessage(for: error)
+            let code = ComityCommand.exitCode(for: error)
+            if code == .success {
+                if !message.isEmpty { Output.out(message + "\n") }
+                return 0
+            }
+            Output.error("error: \(error)\n")
+            return code.rawValue
+        }
+    }
+}
+
+extension ComityCommand {
+    /// The command names from the root to `command` (empty for the root itself).
+    static func path(to command: any ParsableCommand.Type) -> [String] {
+        func search(_ from: any ParsableCommand.Type, _ trail: [String]) -> [String]? {
+            if ObjectIdentifier(from) == ObjectIdentifier(command) { return trail }
+            for sub in from.configuration.subcommands {
+                if let found = search(sub, trail + [sub._commandName]) { return found }
+            }
+            return nil
+        }
+        return search(ComityCommand.self, []) ?? []
+    }
+}

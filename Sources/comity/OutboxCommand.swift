@@ -87,9 +87,9 @@ struct OutboxCommand: ParsableCommand {
         func run() throws {
             let opened = try OpenedWorkspace.open()
             guard var message = try opened.store.read({ try $0.messages(nil, withAttachmentData: false) }).first(where: { $0.id == id }) else {
-                throw ValidationError("no message \(id) in the outbox")
+                throw CommandFailure.report("no message \(id) in the outbox")
             }
-            guard message.status == .held else { throw ValidationError("message \(id) is \(message.status.rawValue), not held") }
+            guard message.status == .held else { throw CommandFailure.report("message \(id) is \(message.status.rawValue), not held") }
             message.status = .queued
             try opened.store.write(commit: true) { try $0.saveMessage(message) }
             Output.print("message \(id) queued again")

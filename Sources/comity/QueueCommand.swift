@@ -42,15 +42,53 @@ struct QueueCommand: ParsableCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "How many runs wait in the queue.")
+        static let configuration = CommandConfiguration(
+            abstract: "The runs waiting in the queue, in the order they will run: workflow, trigger, when due, attempt.")
 
         @Flag(help: "Print JSON.")
         var json = false
 
         func run() throws {
             let opened = try OpenedWorkspace.open()
-            let waiting = try opened.store.read { try $0.queuedRunCount() }
-            if json { try JSONOutput.print(["waiting": waiting]) } else { Output.print("\(waiting) run(s) waiting") }
+            let queued = try opened.store.read { try $0.queuedRuns() }
+            if json { return try JSONOutput.print(QueueJSON(waiting: queued.count, runs: queued.map(QueuedRunJSON.init))) }
+            Output.print("\(queued.count) run(s) waiting")
+            guard !queued.isEmpty else { return }
+            let zone = opened.workspace.timeZone
+            let now = Timestamp(Date())
+            let rows = queued.map { run in
+                [run.workflow, run.trigger.summary, run.notBefore <= now ? "due now" : "due \(run.notBefore.formatted(in: zone))",
+                 "attempt \(run.attempt)"]
+            }
+            Output.print(TextTable.text(header: ["WORKFLOW", "TRIGGER", "DUE", "ATTEMPT"], rows: rows), terminator: "")
         }
+    }
+}
+
+/// `queue status --json`: how many wait, and each of them.
+struct QueueJSON: Encodable {
+    var waiting: Int
+    var runs: [QueuedRunJSON]
+}
+
+struct QueuedRunJSON: Encodable {
+    var id: Int64
+    var workflow, file, trigger, enqueuedAt, due: String
+    var event, record, slot, causedBy: String?
+    var attempt, depth: Int
+
+    init(_ run: QueuedRun) {
+        id = run.id
+        workflow = run.workflow
+        file = run.file
+        trigger = run.trigger.kind.rawValue
+        enqueuedAt = run.enqueuedAt.description
+        due = run.notBefore.description
+        event = run.trigger.event
+        record = run.trigger.record?.description
+        slot = run.trigger.slot?.description
+        causedBy = run.trigger.causedBy
+        attempt = run.attempt
+        depth = run.trigger.depth
     }
 }

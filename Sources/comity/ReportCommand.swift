@@ -49,7 +49,7 @@ struct ReportCommand: ParsableCommand {
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             let known = ((try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("Scripts/reports").path)) ?? [])
                 .filter { $0.hasSuffix(".lua") && !$0.hasSuffix("_spec.lua") }.map { String($0.dropLast(4)) }.sorted()
-            throw ValidationError("no report '\(name)' (looked for \(candidates.joined(separator: ", ")))"
+            throw CommandFailure.report("no report '\(name)' (looked for \(candidates.joined(separator: ", ")))"
                                   + (known.isEmpty ? "" : "; reports: \(known.joined(separator: ", "))"))
         }
         var runner = opened.runner(logger: Logger(label: "comity.report"))

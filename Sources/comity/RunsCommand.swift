@@ -3,6 +3,7 @@ import ComityCore
 import ComityEngine
 import Foundation
 import Logging
+import LuaBridge
 
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,14 +42,30 @@ struct RunsCommand: ParsableCommand {
                                    since: try since.map { try parsedTime($0, option: "--since", zone: opened.workspace.timeZone) },
                                    limit: limit)
             let runs = try opened.store.read { try $0.runs(filter) }
+            if runs.isEmpty, let workflow { try requireWorkflow(workflow, in: opened) }
             if json { return try JSONOutput.print(runs.map(RunJSON.init)) }
             if runs.isEmpty { return Output.print("no runs") }
-            for run in runs {
-                let name = run.workflow ?? run.file
-                let counts = "+\(run.recordsCreated) ~\(run.recordsChanged)"
-                Output.print("\(RunRecord.shortID(run.id))  \(run.startedAt)  \(TerminalStyle.outcome(run.outcome.rawValue))  \(name)  \(run.trigger.summary)  \(counts)"
-                      + (run.attempt > 1 ? "  attempt \(run.attempt)" : "") + (run.dryRun ? "  (dry run)" : ""))
+            let rows = runs.map { run in
+                [RunRecord.shortID(run.id), run.startedAt.description, run.outcome.rawValue, run.workflow ?? run.file,
+                 run.trigger.summary, "+\(run.recordsCreated) ~\(run.recordsChanged)",
+                 ((run.attempt > 1 ? ["attempt \(run.attempt)"] : []) + (run.dryRun ? ["dry run"] : [])).joined(separator: ", ")]
             }
+            Output.print(TextTable.text(header: ["ID", "STARTED", "OUTCOME", "WORKFLOW", "TRIGGER", "RECORDS", "NOTE"], rows: rows) {
+                $0 == 2 ? TerminalStyle.outcome($1) : $1
+            }, terminator: "")
+        }
+
+        /// A workflow with no runs is fine; a name that is no workflow (in Scripts/, a
+        /// plugin, or the history) is a mistake, said with the nearest name.
+        private func requireWorkflow(_ name: String, in opened: OpenedWorkspace) throws {
+            let (plugins, api) = opened.workspace.pluginsAndAPI()
+            let catalog = opened.catalog(api: api, plugins: plugins)
+            let recorded = try opened.store.read { try $0.runs(RunFilter(limit: 100_000)) }.compactMap(\.workflow)
+            let names = Set(catalog.workflows.map(\.name) + recorded)
+            guard !names.contains(name) else { return }
+            var message = "no workflow '\(name)' in \(opened.workspace.folder.appendingPathComponent("Scripts").path), its plugins or the run history"
+            if let near = NameSuggestion.closest(to: name, among: names.sorted()) { message += " (did you mean '\(near)'?)" }
+            throw CommandFailure.report(message)
         }
     }
 

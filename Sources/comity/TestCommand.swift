@@ -41,13 +41,13 @@ struct TestCommand: ParsableCommand {
         do {
             workspace = try Workspace.find(from: current)
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandFailure.report("\(error)")
         }
         let roots = paths.isEmpty
             ? [workspace.folder.appendingPathComponent("Scripts")]
             : paths.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : current.appendingPathComponent($0) }
         for (path, root) in zip(paths, roots) where !FileManager.default.fileExists(atPath: root.path) {
-            throw ValidationError("no such file or folder: \(path)")
+            throw CommandFailure.report("no such file or folder: \(path)")
         }
         let files = SpecRunner.specFiles(roots)
         let schema = workspace.schema

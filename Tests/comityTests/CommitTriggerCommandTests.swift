@@ -34,10 +34,10 @@ import Testing
         #expect(imported.stderr.contains("grants.csv:3: funder 'Fund X'"), "\(imported.stderr)")
         // No info lines from the runs it started at the default log level.
         #expect(!imported.stderr.contains(" info "), "\(imported.stderr)")
-        let runs = try Comity.run(["runs"], in: folder).stdout
+        let runs = try Comity.run(["runs"], in: folder).stdout.listingRows.spacesCollapsed
         let lines = runs.split(separator: "\n")
         #expect(lines.count == 3, "\(runs)")
-        #expect(lines.first?.contains("succeeded  thank  event grant.awarded (grant#1)") == true, "\(runs)")
+        #expect(lines.first?.contains("succeeded thank event grant.awarded (grant#1)") == true, "\(runs)")
         let importLine = try #require(lines.first { $0.contains("grants.csv") })
         #expect(importLine.contains("partial"), "\(runs)")
         #expect(importLine.hasPrefix("import-"), "\(runs)")
@@ -99,9 +99,9 @@ import Testing
         // A piped session in which a statement failed fails.
         #expect(session.status == 1, "\(session.stderr)")
         #expect(session.stdout.contains("thanking for Seeds"), "\(session.stdout)")
-        let runs = try Comity.run(["runs"], in: folder).stdout
+        let runs = try Comity.run(["runs"], in: folder).stdout.listingRows.spacesCollapsed
         let repl = try #require(runs.split(separator: "\n").first { $0.hasPrefix("repl-") }, "\(runs)")
-        #expect(repl.contains("partial  repl  manual  +1 ~1"), "\(runs)")
+        #expect(repl.contains("partial repl manual +1 ~1"), "\(runs)")
         let id = String(try #require(repl.split(separator: " ").first))
         let shown = try Comity.run(["runs", "show", id], in: folder).stdout
         #expect(shown.contains("1 statement(s) failed and were rolled back; the first: repl:1: not this one"), "\(shown)")
@@ -111,22 +111,22 @@ import Testing
         let before = runs.split(separator: "\n").count
         let tried = try Comity.run(["repl"], in: folder, input: "grants.archive(grants.find{}())\n")
         #expect(tried.status == 0, "\(tried.stderr)")
-        #expect(try Comity.run(["runs"], in: folder).stdout.split(separator: "\n").count == before)
+        #expect(try Comity.run(["runs"], in: folder).stdout.listingRows.split(separator: "\n").count == before)
         // A writing session whose statements all failed is recorded as failed, and one
         // with a syntax error after a kept write as partial.
         let failing = try Comity.run(["repl", "--write"], in: folder, input: "error('only')\n")
         #expect(failing.status == 1)
-        let afterFailing = try Comity.run(["runs"], in: folder).stdout
-        #expect(afterFailing.split(separator: "\n").first?.contains("failed  repl  manual  +0 ~0") == true, "\(afterFailing)")
+        let afterFailing = try Comity.run(["runs"], in: folder).stdout.listingRows.spacesCollapsed
+        #expect(afterFailing.split(separator: "\n").first?.contains("failed repl manual +0 ~0") == true, "\(afterFailing)")
         let syntax = try Comity.run(["repl", "--write"], in: folder,
                                     input: "orgs.create { name = 'W2', country = 'RU' }\nx = = 1\n")
         #expect(syntax.status == 1)
-        let afterSyntax = try Comity.run(["runs"], in: folder).stdout
-        #expect(afterSyntax.split(separator: "\n").first?.contains("partial  repl  manual  +1 ~0") == true, "\(afterSyntax)")
+        let afterSyntax = try Comity.run(["runs"], in: folder).stdout.listingRows.spacesCollapsed
+        #expect(afterSyntax.split(separator: "\n").first?.contains("partial repl manual +1 ~0") == true, "\(afterSyntax)")
         let beforeIdle = afterSyntax.split(separator: "\n").count
         // Nor is a writing session that changed nothing.
         let idle = try Comity.run(["repl", "--write"], in: folder, input: "orgs.count()\n")
         #expect(idle.stdout == "3\n", "\(idle.stdout)")
-        #expect(try Comity.run(["runs"], in: folder).stdout.split(separator: "\n").count == beforeIdle)
+        #expect(try Comity.run(["runs"], in: folder).stdout.listingRows.split(separator: "\n").count == beforeIdle)
     }
 }

@@ -110,8 +110,8 @@ import Testing
         let list = try Comity.run(["schedule", "list", "--json"], in: folder)
         let schedules = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(schedules.first?["workflow"] as? String == "hourly")
-        #expect(schedules.first?["lastSlot"] as? String == "2026-11-30T11:00:00Z")
-        #expect(schedules.first?["lastOutcome"] as? String == "succeeded")
+        #expect(schedules.first?["last_slot"] as? String == "2026-11-30T11:00:00Z")
+        #expect(schedules.first?["last_outcome"] as? String == "succeeded")
         #expect(schedules.first?["explained"] as? String == "at minute 0 past every hour")
     }
 
@@ -210,7 +210,7 @@ import Testing
         #expect(try organisationCount(in: folder) == 0)
         // The cancelled slot was not used up: the next tick runs it.
         let list = try Comity.run(["schedule", "list", "--json"], in: folder)
-        #expect(list.stdout.contains("\"nextSlot\" : \"2026-11-29T08:00:00Z\""), "\(list.stdout)")
+        #expect(list.stdout.contains("\"next_slot\" : \"2026-11-29T08:00:00Z\""), "\(list.stdout)")
     }
 
     /// Missed slots run one by one (catch_up "all"); meanwhile the script is edited, a
@@ -472,7 +472,7 @@ import Testing
         ])
         let manual = try Comity.run(["run", "Scripts/daily.lua"], in: folder)
         #expect(manual.stdout == "manual\tnil\n", "\(manual.stdout)\(manual.stderr)")
-        #expect(try Comity.run(["runs"], in: folder).stdout.contains("succeeded  daily  manual"))
+        #expect(try Comity.run(["runs"], in: folder).stdout.spacesCollapsed.contains("succeeded daily manual"))
         let list = try Comity.run(["schedule", "list"], in: folder)
         #expect(list.stdout.contains("(UTC)"), "\(list.stdout)")
         #expect(list.stderr.isEmpty, "\(list.stderr)") // no notices at the default level

@@ -122,6 +122,14 @@ int comity_p_tolstring(lua_State *L, int index);
 void comity_type_name(lua_State *L, int index, char *buffer, size_t capacity);
 /// Loads a text chunk (never binary) whose _ENV is the state's global table.
 int comity_load_text(lua_State *L, const char *chunk, size_t len, const char *chunkname);
+/// What Lua's parser says when nesting exhausts its C levels (LUAI_MAXCCALLS, 200 in
+/// Debian's build): raised as a runtime error, so with no position.
+#define COMITY_PARSER_DEPTH_MESSAGE "C stack overflow"
+/// What comity says instead, after `chunk:line: `.
+#define COMITY_PARSER_DEPTH_TEXT "nested too deeply (Lua's parser allows about 200 levels of tables, functions, blocks, brackets and operators together); split the nesting up"
+/// The line of `text` at which loading it gives COMITY_PARSER_DEPTH_MESSAGE (found by
+/// loading prefixes). Leaves the stack as it was.
+int comity_parser_depth_line(lua_State *L, const char *text, size_t len, const char *chunkname);
 /// Calls the function below `nargs` arguments under protection. On error the
 /// error object is on top, and the traceback and first script position are kept
 /// for `comity_last_traceback` / `comity_last_position`.

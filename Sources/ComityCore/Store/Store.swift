@@ -93,6 +93,8 @@ public protocol StoreTransaction {
     func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun?
     /// How many runs wait in the queue, due or not.
     func queuedRunCount() throws -> Int
+    /// Every run waiting in the queue, due or not, in the order they will be taken.
+    func queuedRuns() throws -> [QueuedRun]
 
     /// When the next queued run is due (it may be now or past); nil when none waits.
     func nextQueuedRunDue() throws -> Timestamp?

@@ -1,11 +1,23 @@
 import ComityCore
 
-/// `ctx.trigger` and the events a workflow's `on` can name, for the reference and the
+/// `ctx`, `ctx.trigger` and the events a workflow's `on` can name, for the reference and the
 /// stubs. The events are the schema's own list (`DomainSchema.eventNames`), never a copy.
 enum TriggerDocumentation {
     static func typeDeclarations(_ schema: DomainSchema) -> [APITypeDeclaration] {
         let events = schema.eventNames.map { "`\($0)`" }.joined(separator: ", ")
         return [
+            APITypeDeclaration(
+                "Context",
+                summary: "What a workflow's `run(ctx)` is given, read-only: its parameters, why it started, its log.",
+                fields: [
+                    APIField("params", .table, "The declared parameters, typed and checked: `ctx.params.days`."),
+                    APIField("trigger", .named("Trigger"), "Why the run started."),
+                    APIField("log", .function, "`ctx.log(...)`: a line in the run's record, the values shown as `print` shows them."),
+                    APIField("once", .function, "`ctx.once(key, function() ... end)`: runs the function unless a run of this workflow has claimed `key`; the key is claimed only when the function succeeds. True and its results when it ran, false when the key was taken."),
+                    APIField("run_id", .string, "This run's id."),
+                    APIField("workflow", .string, "The workflow's name."),
+                    APIField("dry_run", .boolean, "True when the run keeps nothing (`--dry-run`)."),
+                ]),
             APITypeDeclaration(
                 "Trigger",
                 summary: "Why a run started: `ctx.trigger`, read-only. A workflow's `on` lists event names or patterns "

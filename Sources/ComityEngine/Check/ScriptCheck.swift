@@ -15,16 +15,26 @@ public struct CheckFinding: Sendable, Equatable, CustomStringConvertible {
 /// it (syntax); then its tokens are read against the API registry: unknown API names,
 /// argument counts, literal arguments of the wrong type, and record fields that do not
 /// exist where the record's type is known (`grants.create { titel = ... }`, `g.titel`
-/// for `local g = grants.get(...)` or `for g in grants.find {...}`). It errs on the side
-/// of saying nothing: what it cannot know, it does not report.
+/// for `local g = grants.get(...)` or `for g in grants.find {...}`). Calls are followed
+/// every way the README writes them: global functions (`money(...)`), namespaces
+/// (`grants.award(...)`), local aliases (`local g = grants`, `local greet = require
+/// "greet"` for a plugin), methods of the API's types (`t:format(...)` for a `Time`),
+/// `ctx`'s fields in a workflow's `run`, and the functions a module in `Scripts/`
+/// returns (`local h = require "helpers"; h.thank(...)`). It errs on the side of saying
+/// nothing: what it cannot know, it does not report.
 public struct ScriptCheck {
     public let api: APIRegistry
     /// What a workflow's `on` may name (`DomainSchema.eventNames`).
     public let eventNames: [String]
 
-    public init(api: APIRegistry, eventNames: [String] = DomainSchema.standard.eventNames) {
+    /// Where `require` finds a script's modules (a workspace's `Scripts/`), for the
+    /// functions a module exports.
+    public let moduleRoots: [URL]
+
+    public init(api: APIRegistry, eventNames: [String] = DomainSchema.standard.eventNames, moduleRoots: [URL] = []) {
         self.api = api
         self.eventNames = eventNames
+        self.moduleRoots = moduleRoots
     }
 
     static let luaGlobals: Set<String> = LuaSandbox.globalNames.union(hostGlobals).union(["_ENV", "self"])
@@ -52,8 +62,102 @@ public struct ScriptCheck {
     }
 
     /// The fields a record type's values have (built-in, custom and system).
-    func fields(of type: RecordType) -> Set<String> {
-        Set(api.types.first { $0.name == type.displayName }?.fields.map(\.name) ?? [])
+    func fields(of type: RecordType) -> Set<String> { fields(ofType: type.displayName) }
+
+    /// The fields an API type's values have; empty for a type the registry does not declare.
+    func fields(ofType name: String) -> Set<String> {
+        Set(api.types.first { $0.name == name }?.fields.map(\.name) ?? [])
+    }
+
+    /// The names of the functions module `name` returns, when they can be read from its
+    /// file without running it (`return { a = ..., b = ... }`, or a local table given
+    /// its functions with `function M.a` / `M.b = ...` and returned); nil otherwise.
+    func moduleExports(_ name: String) -> (file: String, names: Set<String>)? {
+        guard ModuleName.isValid(name) else { return nil }
+        let relative = name.replacingOccurrences(of: ".", with: "/")
+        for root in moduleRoots {
+            for candidate in ["\(relative).lua", "\(relative)/init.lua"] {
+                let file = root.appendingPathComponent(candidate)
+                guard let data = FileManager.default.contents(atPath: file.path) else { continue }
+                let tokens = LuaTokens.tokens(String(decoding: data, as: UTF8.self))
+                return ModuleExports.names(tokens).map { ("\(root.lastPathComponent)/\(candidate)", $0) }
+            }
+        }
+        return nil
+    }
+}
+
+/// What a module file returns, read from its tokens.
+enum ModuleExports {
+    static func names(_ tokens: [LuaToken]) -> Set<String>? {
+        // The last `return` at the top level (outside every function and block).
+        var depth = 0
+        var last: Int?
+        for (index, t) in tokens.enumerated() where t.kind == .keyword {
+            if ["function", "if", "do", "repeat"].contains(t.text) { depth += 1 }
+            if ["end", "until"].contains(t.text) { depth -= 1 }
+            if t.text == "return", depth == 0 { last = index }
+        }
+        guard let returned = last, returned + 1 < tokens.count else { return nil }
+        let value = tokens[returned + 1]
+        if value.text == "{", value.kind == .symbol {
+            guard let close = closing(tokens, returned + 1), close == tokens.count - 1 || tokens[close + 1].text == ";" else { return nil }
+            return tableKeys(tokens, from: returned + 1, to: close)
+        }
+        guard value.kind == .name, returned + 2 == tokens.count || tokens[returned + 2].text == ";" else { return nil }
+        // `local M = {...}` ... `function M.a()` / `M.a = ...` ... `return M`.
+        let table = value.text
+        var names: Set<String> = []
+        var declared = false
+        for (index, t) in tokens.enumerated() where t.kind == .name && t.text == table {
+            let before = index > 0 ? tokens[index - 1] : nil
+            let after = index + 1 < tokens.count ? tokens[index + 1] : nil
+            if before?.text == "." || before?.text == ":" { continue } // another table's field
+            if before?.text == "local", after?.text == "=", index + 2 < tokens.count, tokens[index + 2].text == "{", !declared {
+                guard let close = closing(tokens, index + 2), let keys = tableKeys(tokens, from: index + 2, to: close) else { return nil }
+                names.formUnion(keys)
+                declared = true
+            } else if after?.text == "." || after?.text == ":", index + 2 < tokens.count, tokens[index + 2].kind == .name {
+                let member = tokens[index + 2].text
+                let assigned = index + 3 < tokens.count && tokens[index + 3].text == "="
+                if before?.text == "function" || assigned { names.insert(member) }
+            } else if index == returned + 1 {
+                continue
+            } else {
+                return nil // passed somewhere, indexed with [], or given a metatable: not knowable
+            }
+        }
+        return declared ? names : nil
+    }
+
+    /// The names a constructor gives keys (`a = ...`); nil when a key is computed (`[k] =`).
+    static func tableKeys(_ tokens: [LuaToken], from open: Int, to close: Int) -> Set<String>? {
+        var names: Set<String> = []
+        var depth = 0
+        for position in open...close {
+            let t = tokens[position]
+            if t.kind == .symbol, ["(", "{", "["].contains(t.text) {
+                if depth == 1, t.text == "[", ["{", ",", ";"].contains(tokens[position - 1].text) { return nil }
+                depth += 1
+            }
+            if t.kind == .symbol, [")", "}", "]"].contains(t.text) { depth -= 1 }
+            if t.kind == .keyword, ["function", "if", "do", "repeat"].contains(t.text) { depth += 1 }
+            if t.kind == .keyword, ["end", "until"].contains(t.text) { depth -= 1 }
+            if depth == 1, t.kind == .name, position + 1 <= close, tokens[position + 1].text == "=",
+               ["{", ",", ";"].contains(tokens[position - 1].text) {
+                names.insert(t.text)
+            }
+        }
+        return names
+    }
+
+    static func closing(_ tokens: [LuaToken], _ open: Int) -> Int? {
+        var depth = 0
+        for position in open..<tokens.count where tokens[position].kind == .symbol {
+            if tokens[position].text == "{" { depth += 1 }
+            if tokens[position].text == "}" { depth -= 1; if depth == 0 { return position } }
+        }
+        return nil
     }
 }
 
@@ -84,6 +188,12 @@ private struct Reader {
         // Names the script binds itself: locals, parameters, loop variables, globals it
         // assigns or defines (anywhere in the file: scopes are not followed).
         var bound: Set<String> = []
+        // How often each name is bound: an alias is followed only when bound once.
+        var bindings: [String: Int] = [:]
+        func bind(_ name: String) {
+            bound.insert(name)
+            bindings[name, default: 0] += 1
+        }
         for (index, current) in tokens.enumerated() {
             let previous = token(index - 1)
             switch current.kind == .keyword ? current.text : "" {
@@ -92,7 +202,7 @@ private struct Reader {
                 var position = index + 1
                 if token(position)?.text == "function" { position += 1 }
                 while let name = token(position), name.kind == .name {
-                    bound.insert(name.text)
+                    bind(name.text)
                     guard isSymbol(position + 1, ",") else { break }
                     position += 2
                 }
@@ -101,23 +211,50 @@ private struct Reader {
                 // of the header, and the parameters.
                 var position = index + 1
                 if let name = token(position), name.kind == .name, !isSymbol(position + 1, ".") && !isSymbol(position + 1, ":") {
-                    bound.insert(name.text)
+                    bind(name.text)
                 }
                 while let t = token(position), t.text != "(" { position += 1 }
                 while let t = token(position), t.text != ")" {
-                    if t.kind == .name { bound.insert(t.text) }
+                    if t.kind == .name { bind(t.text) }
                     position += 1
                 }
             default:
                 break
             }
-            if current.kind == .name, isSymbol(index + 1, "="), !(previous.map { $0.text == "." || $0.text == ":" } ?? false) {
-                bound.insert(current.text)
+            if current.kind == .name, isSymbol(index + 1, "="), !(previous.map { $0.text == "." || $0.text == ":" } ?? false),
+               previous?.text != "local" {
+                bind(current.text)
             }
         }
+        // Aliases, bound once: `local g = grants`, `local greet = require "greet"` (a
+        // plugin's namespace), `local h = require "helpers"` (a module in Scripts/).
+        var aliases: [String: String] = [:]
+        var modules: [String: (name: String, file: String, names: Set<String>)] = [:]
+        for (index, current) in tokens.enumerated() where current.kind == .name && token(index - 1)?.text == "local"
+            && isSymbol(index + 1, "=") && bindings[current.text] == 1 {
+            guard let value = token(index + 2), value.kind == .name, !bound.contains(value.text) else { continue }
+            if namespaces.contains(value.text), !(token(index + 3).map { [".", ":", "(", "[", "{"].contains($0.text) || $0.kind == .string } ?? false) {
+                aliases[current.text] = value.text
+            } else if value.text == "require", let required = Self.requiredName(tokens, after: index + 2) {
+                if namespaces.contains(required) {
+                    aliases[current.text] = required
+                } else if let exports = check.moduleExports(required) {
+                    modules[current.text] = (required, exports.file, exports.names)
+                }
+            }
+        }
+        // `ctx` is what a workflow's `run = function(ctx)` is given.
+        var contexts: Set<String> = []
+        for (index, current) in tokens.enumerated() where current.text == "run" && isSymbol(index + 1, "=")
+            && token(index + 2)?.text == "function" && isSymbol(index + 3, "(") {
+            if let name = token(index + 4), name.kind == .name, bindings[name.text] == 1 { contexts.insert(name.text) }
+        }
+        let contextFields = check.fields(ofType: "Context")
         var known = ScriptCheck.luaGlobals.union(apiGlobals).union(namespaces).union(bound)
         if spec { known.formUnion(ScriptCheck.specGlobals) }
         var recordVariables: [String: RecordType] = [:]
+        // Variables holding a value of an API type (`local t = time.now()`), by type name.
+        var typedVariables: [String: String] = [:]
 
         var index = 0
         while index < tokens.count {
@@ -130,6 +267,47 @@ private struct Reader {
                 continue
             }
             if previous.map({ $0.text == "." || $0.text == ":" }) ?? false { continue } // a field, not a name
+            // `local t = time.now()`: a value of one of the API's types.
+            if previous?.text == "local", isSymbol(index + 1, "="), bindings[current.text] == 1,
+               let type = resultType(at: index + 2, functions: functions, aliases: aliases, bound: bound) {
+                typedVariables[current.text] = type
+            }
+            if let type = typedVariables[current.text], let member = token(index + 2), member.kind == .name,
+               let declaration = check.api.types.first(where: { $0.name == type }) {
+                let methods = declaration.methods.map(\.name)
+                if isSymbol(index + 1, ":"), !methods.isEmpty, !methods.contains(member.text) {
+                    var message = "\(type) has no method '\(member.text)'"
+                    if let near = NameSuggestion.closest(to: member.text, among: methods) { message += " (did you mean '\(near)'?)" }
+                    report(member.line, message)
+                    continue
+                }
+                let fields = declaration.fields.map(\.name)
+                if isSymbol(index + 1, "."), !isSymbol(index + 3, "="), !isSymbol(index + 3, "("), !fields.isEmpty,
+                   !fields.contains(member.text) {
+                    var message = "\(type) has no field '\(member.text)'"
+                    if let near = NameSuggestion.closest(to: member.text, among: fields.sorted()) { message += " (did you mean '\(near)'?)" }
+                    report(member.line, message)
+                    continue
+                }
+            }
+            if contexts.contains(current.text), isSymbol(index + 1, "."), let member = token(index + 2), member.kind == .name,
+               !contextFields.isEmpty, !contextFields.contains(member.text) {
+                var message = "\(current.text) has no field '\(member.text)'"
+                if let near = NameSuggestion.closest(to: member.text, among: contextFields.sorted()) { message += " (did you mean '\(near)'?)" }
+                report(member.line, message)
+                continue
+            }
+            if let module = modules[current.text], isSymbol(index + 1, "."), let member = token(index + 2), member.kind == .name,
+               !isSymbol(index + 3, "="), !module.names.contains(member.text) {
+                var message = "module '\(module.name)' (\(module.file)) has no field '\(member.text)'"
+                if let near = NameSuggestion.closest(to: member.text, among: module.names.sorted()) { message += " (did you mean '\(near)'?)" }
+                report(member.line, message)
+                continue
+            }
+            if let function = functions[current.text], !current.text.contains("."), !bound.contains(current.text) {
+                checkCall(function, at: index + 1, collections: collections)
+                continue
+            }
             // Record variables: `local g = grants.get(...)`, `for g in grants.find ...`.
             if previous?.text == "local", isSymbol(index + 1, "="), let collection = token(index + 2)?.text,
                let type = collections[collection], isSymbol(index + 3, "."),
@@ -146,11 +324,12 @@ private struct Reader {
                 report(field.line, unknownField(field.text, type))
                 continue
             }
-            if namespaces.contains(current.text), !bound.contains(current.text), isSymbol(index + 1, "."),
+            let namespace = aliases[current.text] ?? (bound.contains(current.text) ? nil : current.text)
+            if let namespace, namespaces.contains(namespace), isSymbol(index + 1, "."),
                let member = token(index + 2), member.kind == .name {
-                let name = "\(current.text).\(member.text)"
+                let name = "\(namespace).\(member.text)"
                 guard let function = functions[name] else {
-                    let siblings = check.api.functions.map(\.name).filter { $0.hasPrefix(current.text + ".") }
+                    let siblings = check.api.functions.map(\.name).filter { $0.hasPrefix(namespace + ".") }
                     var message = "unknown API function '\(name)'"
                     if let near = NameSuggestion.closest(to: name, among: siblings) { message += " (did you mean '\(near)'?)" }
                     report(member.line, message)
@@ -167,6 +346,46 @@ private struct Reader {
             }
         }
         return results
+    }
+
+    /// The module a `require` at `position` names: `require "x"`, `require 'x'`, `require("x")`.
+    static func requiredName(_ tokens: [LuaToken], after position: Int) -> String? {
+        var at = position + 1
+        let parenthesised = at < tokens.count && tokens[at].text == "("
+        if parenthesised { at += 1 }
+        guard at < tokens.count, tokens[at].kind == .string, let quote = tokens[at].text.first, quote == "\"" || quote == "'",
+              tokens[at].text.count >= 2 else { return nil }
+        if parenthesised, !(at + 1 < tokens.count && tokens[at + 1].text == ")") { return nil }
+        let name = String(tokens[at].text.dropFirst().dropLast())
+        return name.contains("\\") ? nil : name
+    }
+
+    /// The API type a call at `position` returns (`time.now()`, `g.parse(...)`, `money(...)`),
+    /// when its first result is one the registry declares; nil for anything else.
+    func resultType(at position: Int, functions: [String: APIFunction], aliases: [String: String], bound: Set<String>) -> String? {
+        guard let first = token(position), first.kind == .name else { return nil }
+        var name = first.text
+        var open = position + 1
+        if isSymbol(position + 1, "."), let member = token(position + 2), member.kind == .name {
+            guard let namespace = aliases[first.text] ?? (bound.contains(first.text) ? nil : first.text) else { return nil }
+            name = "\(namespace).\(member.text)"
+            open = position + 3
+        } else if bound.contains(first.text) {
+            return nil
+        }
+        guard let function = functions[name], let opening = token(open),
+              opening.text == "(" || opening.text == "{" || opening.kind == .string else { return nil }
+        // The call must be the whole value: `time.now() + time.days(1)` is left alone.
+        let end = opening.kind == .string ? open : matching(open)
+        guard let end else { return nil }
+        if let next = token(end + 1), next.kind == .symbol && [".", ":", "[", "(", "+", "-", "*", "/", "..", "%", "^", "//"].contains(next.text)
+            || next.kind == .keyword && ["and", "or"].contains(next.text) {
+            return nil
+        }
+        var type = function.results.first?.type
+        if case .optional(let wrapped) = type { type = wrapped }
+        guard case .named(let typeName) = type, check.api.types.contains(where: { $0.name == typeName }) else { return nil }
+        return typeName
     }
 
     /// A declaration's `on = "grant.awarded"` or `on = { "a", "b" }`: each literal name
