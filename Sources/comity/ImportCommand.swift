@@ -45,8 +45,10 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         CommandLogging.bootstrap(logLevel)
         let opened = try OpenedWorkspace.open(database: database, databaseOption: true) { error in
-            [OpenedWorkspace.refusedRun(id: RunRecord.importPrefix + UUID().uuidString.lowercased(), file: file, error: error,
-                                        parameters: ["kind": kind.type.collection])]
+            var refused = OpenedWorkspace.refusedRun(id: RunRecord.newID(), file: file, error: error,
+                                                     parameters: ["kind": kind.type.collection])
+            refused.trigger = RunTrigger(.fileImport)
+            return [refused]
         }
         let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
         let chosen = format?.plain ?? ExchangeFormat(path: file)

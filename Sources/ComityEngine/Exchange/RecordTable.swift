@@ -9,7 +9,8 @@ import LuaBridge
 /// Cells: money `1300000.00 RUB`; dates `2021-01-26`; times ISO 8601 in the workspace's
 /// zone; booleans `true`/`false`; lists `a; b`; a record by its identifier when it has
 /// one (an organisation without one by its name), else its id; a record of any type
-/// `grant#12`.
+/// `grant#12`; an event's participants `organiser organisation:RU-INN-7707083893;
+/// speaker person:4` (role, then the participant's type and its identifier, name or id).
 public struct RecordTable {
     public let type: RecordType
     public let schema: RecordSchema
@@ -21,21 +22,51 @@ public struct RecordTable {
         self.timeZone = timeZone
     }
 
-    /// `id`, the fields in schema order, then `status` for types with a lifecycle.
+    /// `id`, the fields in schema order, an event's `participants`, then `status` for
+    /// types with a lifecycle.
     public var columns: [String] {
-        ["id"] + schema.fields.map(\.name) + (schema.lifecycle == nil ? [] : ["status"])
+        ["id"] + schema.fields.map(\.name) + (type == .event ? ["participants"] : []) + (schema.lifecycle == nil ? [] : ["status"])
+    }
+
+    /// Columns whose cells are lists (`a; b`), written as JSON arrays.
+    public var listColumns: Set<String> {
+        var names = Set(schema.fields.filter {
+            switch $0.type { case .strings, .references: true; default: false }
+        }.map(\.name))
+        if type == .event { names.insert("participants") }
+        return names
     }
 
     // MARK: Export
 
-    /// The row of `record`; `label` gives a referenced record's identifier or id.
-    public func cells(_ record: Record, label: (RecordReference) throws -> String) rethrows -> [String] {
+    /// The row of `record`; `label` gives a referenced record's identifier or id;
+    /// `participants` an event's participants with their roles.
+    public func cells(_ record: Record, label: (RecordReference) throws -> String,
+                      participants: [(participant: RecordReference, role: String)] = []) rethrows -> [String] {
         var row = [String(record.id)]
         for definition in schema.fields {
             row.append(try record.fields[definition.name].map { try cell($0, definition, label: label) } ?? "")
         }
+        if type == .event {
+            row.append(try participants.map { "\($0.role) \($0.participant.type.rawValue):\(try label($0.participant))" }.joined(separator: "; "))
+        }
         if schema.lifecycle != nil { row.append(record.status ?? "") }
         return row
+    }
+
+    /// An event's `participants` cell as (participant, role) pairs; `resolve` finds each.
+    public func participants(_ text: String, resolve: (_ target: RecordType, _ text: String) throws -> RecordReference) throws
+        -> [(participant: RecordReference, role: String)]
+    {
+        try text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { entry in
+            let parts = entry.split(separator: " ", maxSplits: 1).map(String.init)
+            let named = parts.count == 2 ? parts[1].split(separator: ":", maxSplits: 1).map(String.init) : []
+            guard named.count == 2, let target = RecordType(rawValue: named[0]) ?? RecordType.allCases.first(where: { $0.collection == named[0] }) else {
+                throw DomainError(.invalidValue, field: "participants",
+                                  "participant '\(entry)' must be a role, then the participant's type and its identifier, name or id: 'speaker person:4'")
+            }
+            return (try resolve(target, named[1]), parts[0])
+        }
     }
 
     func cell(_ value: FieldValue, _ definition: FieldDefinition, label: (RecordReference) throws -> String) rethrows -> String {
@@ -64,7 +95,7 @@ public struct RecordTable {
         var fields: [String: FieldValue] = [:]
         for (column, raw) in cells {
             let text = Self.trimmed(raw)
-            if column == "id" || column == "status" || text.isEmpty { continue }
+            if column == "id" || column == "status" || (column == "participants" && type == .event) || text.isEmpty { continue }
             guard let definition = schema.field(named: column) else {
                 var message = "\(type.displayName) has no field '\(column)'"
                 if let near = closest(column) { message += " (did you mean '\(near)'?)" }
