@@ -337,14 +337,16 @@ public enum ExchangeFile {
             let label: (RecordReference) throws -> String = { reference in
                 if let known = labels[reference] { return known }
                 // What imports into another database too: the identifier; for an
-                // organisation without one its name, when no other has it; else the id.
+                // organisation or person without one its name, when no other has it;
+                // else the id.
                 var text = String(reference.id)
                 if let record = try transaction.record(reference) {
                     if case .string(let identifier)? = record.fields["identifier"] {
                         text = identifier
-                    } else if reference.type == .organisation, case .string(let name)? = record.fields["name"] {
+                    } else if reference.type == .organisation || reference.type == .person,
+                              case .string(let name)? = record.fields["name"] {
                         var named = 0
-                        try transaction.forEach(.organisation, RecordQuery(filters: [.init("name", .equal, .string(name))], limit: 2)) { _ in
+                        try transaction.forEach(reference.type, RecordQuery(filters: [.init("name", .equal, .string(name))], limit: 2)) { _ in
                             named += 1
                             return true
                         }

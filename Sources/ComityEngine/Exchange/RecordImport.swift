@@ -279,7 +279,7 @@ public struct RecordImport {
     }
 
     /// A referenced record from its cell: `grant#12` (any type), an id, an identifier,
-    /// or an organisation's exact name.
+    /// or an organisation's or person's exact name.
     private func resolve(_ target: RecordType?, _ text: String, field: String, transaction: any StoreTransaction) throws -> RecordReference {
         guard let target else {
             let parts = text.split(separator: "#")
@@ -297,18 +297,21 @@ public struct RecordImport {
             byIdentifier = nil
         }
         if let found = byIdentifier { return found.reference }
-        if target == .organisation {
+        // Organisations and people have names, which an export writes when no other has it.
+        let named = target == .organisation || target == .person
+        if named {
             var found: [Record] = []
-            try transaction.forEach(.organisation, RecordQuery(filters: [.init("name", .equal, .string(text))], limit: 2)) {
+            try transaction.forEach(target, RecordQuery(filters: [.init("name", .equal, .string(text))], limit: 2)) {
                 found.append($0)
                 return true
             }
             if found.count == 1 { return found[0].reference }
             if found.count > 1 {
-                throw DomainError(.invalidValue, field: field, "\(field) '\(text)': several organisations have that name; give its identifier or id")
+                throw DomainError(.invalidValue, field: field,
+                                  "\(field) '\(text)': several \(target == .person ? "people" : "organisations") have that name; give its identifier or id")
             }
         }
-        throw DomainError(.invalidValue, field: field, "\(field) '\(text)': no \(target.rawValue) with that identifier\(target == .organisation ? " or name" : "") or id")
+        throw DomainError(.invalidValue, field: field, "\(field) '\(text)': no \(target.rawValue) with that identifier\(named ? " or name" : "") or id")
     }
 
     /// The shortest run of steps from one status to another.
