@@ -65,6 +65,28 @@ import Testing
             .contains("0 created, 0 updated, 3 unchanged, 0 rejected"))
         try "print(orgs.count { name = 'Neighbours' }, grants.count())".write(to: other.appendingPathComponent("count.lua"), atomically: true, encoding: .utf8)
         #expect(try Comity.run(["run", "count.lua"], in: other).stdout == "2\t3\n")
+        // A database whose own grant 2 has no identifier, into which another's stand-in
+        // `360G-comity-grant-2` came: its export still gives every grant its own id, and
+        // importing it back changes nothing.
+        let third = try workspace(["comity.lua": "return {}", "own.lua": """
+            local f = orgs.create { name = "Own Fund", country = "DE" }
+            local r = orgs.create { name = "Own Recipient", country = "DE" }
+            for _, title in ipairs { "Own one", "Own two" } do
+              local g = grants.create { title = title, funder = f, recipient = r }
+              grants.submit(g)
+              grants.award(g, { amount_awarded = money("5.00 EUR"), decided_on = "2022-01-01" })
+            end
+            """])
+        #expect(try Comity.run(["run", "own.lua"], in: third).status == 0)
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("grants-360.json"), to: third.appendingPathComponent("in.json"))
+        #expect(try Comity.run(["import", "grants", "in.json", "--format", "360giving"], in: third).stdout.contains("3 created"))
+        #expect(try Comity.run(["export", "grants", "--format", "360giving", "--out", "out.json"], in: third).status == 0)
+        let mixed = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: third.appendingPathComponent("out.json"))) as? [String: Any])
+        let ids = ((mixed["grants"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+        #expect(ids.count == 5 && Set(ids).count == 5, "\(ids)")
+        #expect(ids.contains("360G-comity-grant-2") && ids.contains("360G-comity-grant-2-2"), "\(ids)")
+        let back = try Comity.run(["import", "grants", "out.json", "--format", "360giving"], in: third)
+        #expect(back.stdout.contains("0 created, 0 updated, 5 unchanged, 0 rejected"), "\(back.stdout)\(back.stderr)")
     }
 
     @Test func anExportKeepsParticipantsListsAndOrganisationsNamedAlike() throws {

@@ -31,11 +31,12 @@ public enum Giving360 {
         "360G-comity-\(reference.type.rawValue)-\(reference.id)"
     }
 
-    /// The record id in a stand-in identifier of `type`, if `text` is one.
+    /// The record id in a stand-in identifier of `type`, if `text` is one
+    /// (`360G-comity-grant-12`, or `360G-comity-grant-12-2` when another grant holds the first).
     static func standInID(_ text: String?, _ type: RecordType) -> Int64? {
         let prefix = "360G-comity-\(type.rawValue)-"
         guard let text, text.hasPrefix(prefix) else { return nil }
-        return Int64(text.dropFirst(prefix.count))
+        return text.dropFirst(prefix.count).split(separator: "-", maxSplits: 1).first.flatMap { Int64($0) }
     }
 
     // MARK: Export
@@ -66,10 +67,16 @@ public enum Giving360 {
                 return found
             }
             var grants: [Grant] = []
+            var standIns: [Int] = []
             try transaction.forEach(.grant, RecordQuery()) { record in
                 guard case .money(let awarded)? = record.fields["amount_awarded"] else { return true }
                 var grant = Grant()
-                grant["Identifier"] = record.fields["identifier"]?.description ?? standIn(record.reference)
+                if let identifier = record.fields["identifier"]?.description {
+                    grant["Identifier"] = identifier
+                } else {
+                    grant["Identifier"] = standIn(record.reference)
+                    standIns.append(grants.count)
+                }
                 grant["Title"] = record.fields["title"]?.description
                 // The standard asks for a description; grants have none of their own.
                 grant["Description"] = record.fields["description"]?.description ?? record.fields["title"]?.description
@@ -92,6 +99,20 @@ public enum Giving360 {
                 grant["Last Modified"] = record.updatedAt.description
                 grants.append(grant)
                 return true
+            }
+            // A stand-in imported into this database is a grant's identifier here: this
+            // database's own grant of that id then takes the next free `-2`, `-3`.
+            var taken = Set(grants.indices.filter { !standIns.contains($0) }.compactMap { grants[$0]["Identifier"] })
+            for index in standIns {
+                guard let base = grants[index]["Identifier"] else { continue }
+                var identifier = base
+                var suffix = 1
+                while taken.contains(identifier) {
+                    suffix += 1
+                    identifier = "\(base)-\(suffix)"
+                }
+                grants[index]["Identifier"] = identifier
+                taken.insert(identifier)
             }
             return grants
         }

@@ -193,7 +193,7 @@ public struct RecordImport {
         if let existing = try match(type, fields, id: id, claimed: claimed, table: table, transaction: transaction) {
             // The stand-in identifier an export gave a record without one is not its identifier.
             if existing.fields["identifier"] == nil, case .string(let given)? = fields["identifier"],
-               given == Giving360.standIn(existing.reference) {
+               Giving360.standInID(given, type) == existing.id {
                 fields["identifier"] = nil
             }
             // A row that says what the record holds already is not written at all (the
