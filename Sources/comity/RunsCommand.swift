@@ -58,7 +58,7 @@ struct RunsCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Everything about one run: trigger, outcome, error, log, changes.")
 
-        @Argument(help: "The run's id, or the start of it (8 characters are shown by `comity runs`).")
+        @Argument(help: "The run's id, or a unique start of it, 4 characters or more (`comity runs` shows enough to tell runs apart).")
         var id: String
 
         @Flag(help: "Print JSON instead of text.")
