@@ -293,7 +293,9 @@ public enum ExchangeFile {
         }
         // JSON has no lines worth naming: a row is named by its place (1 for the first).
         let rows = objects.enumerated().map { offset, object in
-            RecordImport.Row(line: offset + 1, cells: header.map { object[$0]?.text ?? "" })
+            var lists: [Int: [String]] = [:]
+            for (index, column) in header.enumerated() { if let items = object[column]?.items { lists[index] = items } }
+            return RecordImport.Row(line: offset + 1, cells: header.map { object[$0]?.text ?? "" }, lists: lists)
         }
         return (header, rows)
     }
@@ -301,6 +303,8 @@ public enum ExchangeFile {
     /// A JSON value as the cell it stands for.
     private enum JSONCell: Decodable {
         case text(String)
+        /// An array: its items, each as its text.
+        case list([String])
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
@@ -309,12 +313,19 @@ public enum ExchangeFile {
             if let integer = try? container.decode(Int64.self) { self = .text(String(integer)); return }
             if let number = try? container.decode(Double.self) { self = .text(String(number)); return }
             if let text = try? container.decode(String.self) { self = .text(text); return }
-            let list = try container.decode([JSONCell].self)
-            self = .text(list.map(\.text).joined(separator: "; "))
+            self = .list(try container.decode([JSONCell].self).map(\.text))
         }
 
+        /// The cell's text (a list's items joined as a CSV cell would hold them).
         var text: String {
-            switch self { case .text(let text): text }
+            switch self {
+            case .text(let text): text
+            case .list(let items): items.joined(separator: "; ")
+            }
+        }
+
+        var items: [String]? {
+            if case .list(let items) = self { items } else { nil }
         }
     }
 
@@ -332,6 +343,7 @@ public enum ExchangeFile {
                               includeArchived: Bool = false) throws -> String {
         let table = RecordTable(type, schema: store.schema, timeZone: timeZone)
         var rows: [[String]] = []
+        var lists: [[String: [String]]] = []
         try store.read { transaction in
             var labels: [RecordReference: String] = [:]
             let label: (RecordReference) throws -> String = { reference in
@@ -359,6 +371,7 @@ public enum ExchangeFile {
             try transaction.forEach(type, RecordQuery(includeArchived: includeArchived)) { record in
                 let participants = type == .event ? try transaction.participants(of: record.reference) : []
                 rows.append(try table.cells(record, label: label, participants: participants))
+                if format == .json { lists.append(try table.listCells(record, label: label, participants: participants)) }
                 return true
             }
         }
@@ -366,18 +379,11 @@ public enum ExchangeFile {
         case .csv:
             return try csvText([table.columns] + rows)
         case .json:
-            // Lists as JSON arrays (an item may hold what a CSV cell would split on).
-            let lists = table.listColumns
-            let objects: [[String: Any]] = rows.map { row in
+            // Lists as JSON arrays, their items as they are (one may hold a `;`).
+            let objects: [[String: Any]] = zip(rows, lists).map { row, items in
                 var object: [String: Any] = [:]
                 for (column, cell) in zip(table.columns, row) where !cell.isEmpty {
-                    if column == "id" {
-                        object[column] = Int64(cell) as Any
-                    } else if lists.contains(column) {
-                        object[column] = cell.components(separatedBy: "; ")
-                    } else {
-                        object[column] = cell
-                    }
+                    object[column] = column == "id" ? (Int64(cell) as Any) : (items[column].map { $0 as Any } ?? cell)
                 }
                 return object
             }

@@ -34,10 +34,14 @@ public struct RecordImport {
         /// Where the row starts in its file (1 is the header).
         public var line: Int
         public var cells: [String]
+        /// The items of cells that were lists in the file (a JSON array), by column
+        /// index: taken as they are, where a cell's text would be split at `;`.
+        public var lists: [Int: [String]]
 
-        public init(line: Int, cells: [String]) {
+        public init(line: Int, cells: [String], lists: [Int: [String]] = [:]) {
             self.line = line
             self.cells = cells
+            self.lists = lists
         }
     }
 
@@ -183,7 +187,9 @@ public struct RecordImport {
             }
             cells[column] = cell
         }
-        var fields = try table.fields(cells) { target, text, field in
+        var lists: [String: [String]] = [:]
+        for (index, items) in row.lists where index < header.count { lists[header[index]] = items }
+        var fields = try table.fields(cells, lists: lists) { target, text, field in
             try resolve(target, text, field: field, transaction: transaction)
         }
         let type = table.type
@@ -212,7 +218,7 @@ public struct RecordImport {
         }
         // An event's participants: those the row names and the event lacks are added.
         if type == .event, let text = cells["participants"], !RecordTable.trimmed(text).isEmpty {
-            let wanted = try table.participants(text) { target, name in
+            let wanted = try table.participants(text, items: lists["participants"]) { target, name in
                 try resolve(target, name, field: "participants", transaction: transaction)
             }
             let present = try transaction.participants(of: current.reference)

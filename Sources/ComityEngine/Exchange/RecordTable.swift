@@ -28,15 +28,6 @@ public struct RecordTable {
         ["id"] + schema.fields.map(\.name) + (type == .event ? ["participants"] : []) + (schema.lifecycle == nil ? [] : ["status"])
     }
 
-    /// Columns whose cells are lists (`a; b`), written as JSON arrays.
-    public var listColumns: Set<String> {
-        var names = Set(schema.fields.filter {
-            switch $0.type { case .strings, .references: true; default: false }
-        }.map(\.name))
-        if type == .event { names.insert("participants") }
-        return names
-    }
-
     // MARK: Export
 
     /// The row of `record`; `label` gives a referenced record's identifier or id;
@@ -55,10 +46,11 @@ public struct RecordTable {
     }
 
     /// An event's `participants` cell as (participant, role) pairs; `resolve` finds each.
-    public func participants(_ text: String, resolve: (_ target: RecordType, _ text: String) throws -> RecordReference) throws
+    public func participants(_ text: String, items: [String]? = nil,
+                             resolve: (_ target: RecordType, _ text: String) throws -> RecordReference) throws
         -> [(participant: RecordReference, role: String)]
     {
-        try text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { entry in
+        try Self.items(text, given: items).map { entry in
             let parts = entry.split(separator: " ", maxSplits: 1).map(String.init)
             let named = parts.count == 2 ? parts[1].split(separator: ":", maxSplits: 1).map(String.init) : []
             guard named.count == 2, let target = RecordType(rawValue: named[0]) ?? RecordType.allCases.first(where: { $0.collection == named[0] }) else {
@@ -86,11 +78,36 @@ public struct RecordTable {
 
     // MARK: Import
 
+    /// A list cell's items: those the file gave as a list, else its text split at `;`.
+    static func items(_ text: String, given: [String]?) -> [String] {
+        (given ?? text.split(separator: ";").map(String.init)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The items of `record`'s list columns as they are (a JSON export writes them as
+    /// arrays, so an item may hold a `;`).
+    public func listCells(_ record: Record, label: (RecordReference) throws -> String,
+                          participants: [(participant: RecordReference, role: String)] = []) rethrows -> [String: [String]] {
+        var lists: [String: [String]] = [:]
+        for definition in schema.fields {
+            switch record.fields[definition.name] {
+            case .strings(let list)?: lists[definition.name] = list
+            case .references(let list)?: lists[definition.name] = try list.map(label)
+            default: break
+            }
+        }
+        if type == .event, !participants.isEmpty {
+            lists["participants"] = try participants.map { "\($0.role) \($0.participant.type.rawValue):\(try label($0.participant))" }
+        }
+        return lists
+    }
+
     /// A row's fields from its cells by column name. Empty cells are left out; `id` and
     /// `status` are not fields (the caller uses them); an unknown column is an error
-    /// naming it. `resolve` finds a referenced record from its cell text.
+    /// naming it. `lists` holds the items of cells the file gave as lists. `resolve`
+    /// finds a referenced record from its cell text.
     public func fields(
-        _ cells: [String: String], resolve: (_ target: RecordType?, _ text: String, _ field: String) throws -> RecordReference
+        _ cells: [String: String], lists: [String: [String]] = [:],
+        resolve: (_ target: RecordType?, _ text: String, _ field: String) throws -> RecordReference
     ) throws -> [String: FieldValue] {
         var fields: [String: FieldValue] = [:]
         for (column, raw) in cells {
@@ -105,8 +122,9 @@ public struct RecordTable {
             case .reference(let target):
                 fields[column] = .reference(try resolve(target, text, column))
             case .references(let target):
-                let parts = text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                fields[column] = .references(try parts.map { try resolve(target, $0, column) })
+                fields[column] = .references(try Self.items(text, given: lists[column]).map { try resolve(target, $0, column) })
+            case .strings where lists[column] != nil:
+                fields[column] = .strings(Self.items(text, given: lists[column]))
             case .anyReference:
                 fields[column] = .reference(try resolve(nil, text, column))
             default:
