@@ -258,7 +258,10 @@ public struct RecordImport {
         }
         if let id, !claimed.contains(id), let found = try transaction.record(RecordReference(type, id)) {
             let given = (try? table.schema.validate(fields, creating: false, timeZone: timeZone)) ?? [:]
-            let agrees = ["name", "title"].allSatisfy { key in
+            // At least one of them on both sides, and none that differs: an id alone
+            // (a partnership has neither) could name another database's record.
+            let keys = ["name", "title", "identifier"].filter { given[$0] != nil && found.fields[$0] != nil }
+            let agrees = !keys.isEmpty && ["name", "title"].allSatisfy { key in
                 given[key] == nil || found.fields[key] == nil || given[key] == found.fields[key]
             }
             let identifierAgrees: Bool = {
