@@ -167,6 +167,7 @@ import Testing
         #expect(text.stdout.contains("    Out " + short + "│ -80 EUR\n"), "\(text.stdout)")
         let html = try Comity.run(["report", "money", "--format", "html"], in: folder)
         #expect(html.stdout.contains("<line class=\"zero\""), "\(html.stdout)")
+        #expect(try Comity.run(["report", "mixed"], in: folder).stdout.isEmpty)
         // The negative bar's right edge is the axis: x + width == axis.
         let rects = html.stdout.components(separatedBy: "<rect x=\"").dropFirst().compactMap { part -> (Double, Double)? in
             let x = Double(part.prefix { $0 != "\"" })

@@ -119,6 +119,10 @@ enum ReportHTML {
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(escape(chart.title ?? "chart"))\">\n"
         svg += "<line x1=\"\(left)\" y1=\(quoted(y(smallest))) x2=\(quoted(width - right)) y2=\(quoted(y(smallest))) stroke=\"#8a93a6\"/>\n"
         svg += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\(quoted(height - bottom)) stroke=\"#8a93a6\"/>\n"
+        // With negative values, the zero line too: what is below it is below zero.
+        if smallest < 0 {
+            svg += "<line class=\"zero\" x1=\"\(left)\" y1=\(quoted(y(0))) x2=\(quoted(width - right)) y2=\(quoted(y(0))) stroke=\"#8a93a6\" stroke-dasharray=\"4 3\"/>\n"
+        }
         for fraction in [0.0, 0.5, 1.0] {
             let value = smallest + span * fraction
             svg += "<text x=\(quoted(left - 6)) y=\(quoted(y(value) + 4)) text-anchor=\"end\">\(escape(compact(value)))</text>\n"
