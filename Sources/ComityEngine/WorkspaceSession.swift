@@ -25,7 +25,7 @@ public final class WorkspaceSession {
     /// Set once a limit is hit: the state cannot be used any more.
     private var ended: String?
     /// The session's id in the audit and, when it writes, in the run history.
-    public let runID = RunRecord.replPrefix + UUID().uuidString.lowercased()
+    public let runID = RunRecord.newID()
     /// The workflows a committed statement's events start are queued with its commit;
     /// asked for each statement, so that scripts edited during a session are heard.
     private let triggers: (() -> EventQueuing)?
@@ -143,7 +143,7 @@ public final class WorkspaceSession {
             return
         }
         var record = self.record ?? RunRecord(
-            id: runID, workflow: nil, file: "repl", contentHash: "", trigger: .manual, parameters: [:],
+            id: runID, workflow: nil, file: "repl", contentHash: "", trigger: RunTrigger(.repl), parameters: [:],
             clock: Timestamp(Date()), startedAt: Timestamp(Date()))
         var log = self.log
         log.append("statement \(number): " + Self.oneLine(text))
@@ -174,7 +174,7 @@ public final class WorkspaceSession {
     public func finish(spool: RunRecordSpool? = nil) throws {
         guard write, record != nil || failedStatements > 0 else { return }
         var record = self.record ?? RunRecord(
-            id: runID, workflow: nil, file: "repl", contentHash: "", trigger: .manual, parameters: [:],
+            id: runID, workflow: nil, file: "repl", contentHash: "", trigger: RunTrigger(.repl), parameters: [:],
             clock: Timestamp(Date()), startedAt: Timestamp(Date()))
         record.endedAt = Timestamp(Date())
         record.outcome = failedStatements == 0 ? .succeeded : (self.record == nil ? .failed : .partial)

@@ -9,8 +9,9 @@ struct ExportCommand: ParsableCommand {
         abstract: "Export records as CSV or JSON, in the columns `comity import` reads, or in a format a plugin provides.",
         discussion: """
             Money is written `1300000.00 RUB`, dates and times in ISO 8601 (times in the \
-            workspace's zone), lists as `a; b`, a referenced record by its identifier when it \
-            has one (an organisation without one by its name), else its id.
+            workspace's zone), lists as `a; b` in CSV and arrays in JSON, a referenced record \
+            by its identifier when it has one (an organisation or person without one by its \
+            name, when no other has it), else its id; an event's participants with their roles.
             """
     )
 

@@ -10,9 +10,11 @@ struct ImportCommand: ParsableCommand {
         abstract: "Import records from a CSV or JSON file, or a file in a format a plugin provides.",
         discussion: """
             Columns are field names (custom fields too), as `comity export` writes them; `id` is \
-            ignored, and `status` is reached through the lifecycle's steps. A row whose \
-            identifier (an organisation's org-id, or its exact name and country) matches a \
-            record updates it, so importing the same file twice changes nothing. Each rejected \
+            used to find the record an export wrote the row from, and `status` is reached \
+            through the lifecycle's steps. A row that matches a record (by identifier; by the \
+            `id` of an export when that record agrees with it; an organisation by exact name \
+            and country) updates it, so importing the same file twice changes nothing. A row \
+            whose text is not UTF-8 or holds a NUL is rejected with its line and field. Each rejected \
             row is reported with its line and reason and written, with a `reason` column, to \
             FILE.rejects.csv beside the input; the other rows are imported, or none with \
             --strict. The import is one run in the history (`comity runs`): `partial` when rows \
@@ -45,8 +47,10 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         CommandLogging.bootstrap(logLevel)
         let opened = try OpenedWorkspace.open(database: database, databaseOption: true) { error in
-            [OpenedWorkspace.refusedRun(id: RunRecord.importPrefix + UUID().uuidString.lowercased(), file: file, error: error,
-                                        parameters: ["kind": kind.type.collection])]
+            var refused = OpenedWorkspace.refusedRun(id: RunRecord.newID(), file: file, error: error,
+                                                     parameters: ["kind": kind.type.collection])
+            refused.trigger = RunTrigger(.fileImport)
+            return [refused]
         }
         let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
         let chosen = format?.plain ?? ExchangeFormat(path: file)

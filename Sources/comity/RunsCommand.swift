@@ -45,8 +45,11 @@ struct RunsCommand: ParsableCommand {
             if runs.isEmpty, let workflow { try requireWorkflow(workflow, in: opened) }
             if json { return try JSONOutput.print(runs.map(RunJSON.init)) }
             if runs.isEmpty { return Output.print("no runs") }
+            // As git abbreviates: long enough that no two runs in the history share it.
+            let ids = try opened.store.read { try $0.runs(RunFilter(limit: Int.max)) }.map(\.id)
+            let shown = RunRecord.uniquePrefixLength(ids)
             let rows = runs.map { run in
-                [RunRecord.shortID(run.id), run.startedAt.description, run.outcome.rawValue, run.workflow ?? run.file,
+                [RunRecord.shortID(run.id, length: shown), run.startedAt.description, run.outcome.rawValue, run.workflow ?? run.file,
                  run.trigger.summary, "+\(run.recordsCreated) ~\(run.recordsChanged)",
                  ((run.attempt > 1 ? ["attempt \(run.attempt)"] : []) + (run.dryRun ? ["dry run"] : [])).joined(separator: ", ")]
             }
@@ -72,7 +75,7 @@ struct RunsCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Everything about one run: trigger, outcome, error, log, changes.")
 
-        @Argument(help: "The run's id, or the start of it (8 characters are shown by `comity runs`).")
+        @Argument(help: "The run's id, or a unique start of it, 4 characters or more (`comity runs` shows enough to tell runs apart).")
         var id: String
 
         @Flag(help: "Print JSON instead of text.")
@@ -134,7 +137,7 @@ struct RunsCommand: ParsableCommand {
                     + "retry it once it has ended, or been marked interrupted")
             }
             guard previous.isScriptRun else {
-                let what = previous.id.hasPrefix(RunRecord.importPrefix) ? "an import of \(previous.file); import the file again" : "a repl session"
+                let what = previous.isImport ? "an import of \(previous.file); import the file again" : "a repl session"
                 throw CommandFailure.report("run \(RunRecord.shortID(previous.id)) is \(what): it has no script to run again")
             }
             var runner = opened.runner(logger: Logger(label: "comity.run"))
@@ -156,14 +159,19 @@ struct RunsCommand: ParsableCommand {
     }
 }
 
-/// A run by its id or a unique start of it.
+/// A run by its id or a unique start of its UUID (at least 4 characters, as git asks).
 func findRun(_ id: String, in opened: OpenedWorkspace) throws -> RunRecord {
     if let exact = try opened.store.read({ try $0.run(id: id) }) { return exact }
-    let candidates = try opened.store.read { try $0.runs(RunFilter(limit: 100_000)) }.filter { $0.id.hasPrefix(id.lowercased()) }
+    guard RunRecord.uuidPart(id.lowercased()).count >= 4 else {
+        throw CommandFailure.report("'\(id)' is too short to name a run: give at least 4 characters of its id (see `comity runs`)")
+    }
+    let candidates = try opened.store.read { try $0.runs(RunFilter(limit: Int.max)) }.filter { $0.isNamed(by: id) }
     // Not a mistake in the command line: a run that is not there (exit 1, not 64).
     guard candidates.count == 1, let only = candidates.first else {
-        throw CommandFailure.report(candidates.isEmpty ? "no run with id '\(id)' (see `comity runs`)"
-                                                        : "'\(id)' starts \(candidates.count) run ids; give more of it")
+        if candidates.isEmpty { throw CommandFailure.report("no run with id '\(id)' (see `comity runs`)") }
+        let length = RunRecord.uniquePrefixLength(candidates.map(\.id))
+        let listed = candidates.prefix(5).map { RunRecord.shortID($0.id, length: length) }.joined(separator: ", ")
+        throw CommandFailure.report("'\(id)' starts \(candidates.count) run ids (\(listed)\(candidates.count > 5 ? ", ..." : "")); give more of it")
     }
     return only
 }

@@ -40,7 +40,9 @@ import Testing
         #expect(lines.first?.contains("succeeded thank event grant.awarded (grant#1)") == true, "\(runs)")
         let importLine = try #require(lines.first { $0.contains("grants.csv") })
         #expect(importLine.contains("partial"), "\(runs)")
-        #expect(importLine.hasPrefix("import-"), "\(runs)")
+        // One id scheme for every run: the import's is a UUID, its kind in the trigger column.
+        #expect(importLine.contains(" import "), "\(runs)")
+        #expect(!importLine.hasPrefix("import-"), "\(runs)")
         let id = String(try #require(importLine.split(separator: " ").first))
         let shown = try Comity.run(["runs", "show", id], in: folder)
         #expect(shown.stdout.contains("1 row(s) rejected, the others kept: line 3: funder 'Fund X'"), "\(shown.stdout)")
@@ -100,8 +102,8 @@ import Testing
         #expect(session.status == 1, "\(session.stderr)")
         #expect(session.stdout.contains("thanking for Seeds"), "\(session.stdout)")
         let runs = try Comity.run(["runs"], in: folder).stdout.listingRows.spacesCollapsed
-        let repl = try #require(runs.split(separator: "\n").first { $0.hasPrefix("repl-") }, "\(runs)")
-        #expect(repl.contains("partial repl manual +1 ~1"), "\(runs)")
+        let repl = try #require(runs.split(separator: "\n").first { $0.contains(" repl repl ") }, "\(runs)")
+        #expect(repl.contains("partial repl repl +1 ~1"), "\(runs)")
         let id = String(try #require(repl.split(separator: " ").first))
         let shown = try Comity.run(["runs", "show", id], in: folder).stdout
         #expect(shown.contains("1 statement(s) failed and were rolled back; the first: repl:1: not this one"), "\(shown)")
@@ -117,12 +119,12 @@ import Testing
         let failing = try Comity.run(["repl", "--write"], in: folder, input: "error('only')\n")
         #expect(failing.status == 1)
         let afterFailing = try Comity.run(["runs"], in: folder).stdout.listingRows.spacesCollapsed
-        #expect(afterFailing.split(separator: "\n").first?.contains("failed repl manual +0 ~0") == true, "\(afterFailing)")
+        #expect(afterFailing.split(separator: "\n").first?.contains("failed repl repl +0 ~0") == true, "\(afterFailing)")
         let syntax = try Comity.run(["repl", "--write"], in: folder,
                                     input: "orgs.create { name = 'W2', country = 'RU' }\nx = = 1\n")
         #expect(syntax.status == 1)
         let afterSyntax = try Comity.run(["runs"], in: folder).stdout.listingRows.spacesCollapsed
-        #expect(afterSyntax.split(separator: "\n").first?.contains("partial repl manual +1 ~0") == true, "\(afterSyntax)")
+        #expect(afterSyntax.split(separator: "\n").first?.contains("partial repl repl +1 ~0") == true, "\(afterSyntax)")
         let beforeIdle = afterSyntax.split(separator: "\n").count
         // Nor is a writing session that changed nothing.
         let idle = try Comity.run(["repl", "--write"], in: folder, input: "orgs.count()\n")

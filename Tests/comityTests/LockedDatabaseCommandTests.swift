@@ -69,7 +69,7 @@ import Testing
         holder.waitUntilExit()
         let runs = try Comity.run(["runs"], in: folder).stdout.spacesCollapsed
         #expect(runs.contains("failed real.lua manual"), "\(runs)")
-        #expect(runs.contains("failed orgs.csv manual"), "\(runs)")
+        #expect(runs.contains("failed orgs.csv import"), "\(runs)")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(".comity/comity.db.pending-runs").path))
     }
 

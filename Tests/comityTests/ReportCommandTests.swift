@@ -117,3 +117,67 @@ import Testing
         #expect(dom.contains("<polyline") && dom.contains("<rect"))
     }
 }
+
+/// Reports for machines and charts that compare only what compares.
+@Suite struct ReportMachineFormatTests {
+    static let files = [
+        "comity.lua": "return {}",
+        "Scripts/reports/money.lua": """
+            return report { title = "Money", sections = {
+              { heading = "Grants", table = { columns = { "Funder", "Awarded", "Projects", "Share", "Open" },
+                rows = { { "PGF", money("8450000.00 RUB"), 369, 0.25, true }, { "Other", "", 2, 1.5, false } } } },
+              { heading = "Balance", chart = { kind = "bar", labels = { "In", "Out" },
+                values = { money("120.00 EUR"), money("-80.00 EUR") } } } } }
+            """,
+        "Scripts/reports/mixed.lua": """
+            return report { title = "Mixed", sections = {
+              { chart = { kind = "bar", labels = { "a", "b" }, values = { money("1.00 RUB"), money("1.00 EUR") } } } } }
+            """,
+    ]
+
+    @Test func csvAndJSONCarryPlainValuesAndTextKeepsTheFormatting() throws {
+        let folder = try workspace(Self.files)
+        let csv = try Comity.run(["report", "money", "--format", "csv"], in: folder)
+        #expect(csv.status == 0, "\(csv.stderr)")
+        #expect(csv.stdout.hasPrefix("Grants\nFunder,Awarded,Awarded currency,Projects,Share,Open\nPGF,8450000.00,RUB,369,0.25,true\nOther,,,2,1.5,false\n"), "\(csv.stdout)")
+        #expect(csv.stdout.contains("In,120,EUR\nOut,-80,EUR\n"), "\(csv.stdout)")
+        let json = try Comity.run(["report", "money", "--format", "json"], in: folder)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let sections = try #require(document["sections"] as? [[String: Any]])
+        let rows = try #require((sections.first?["table"] as? [String: Any])?["rows"] as? [[Any]])
+        let awarded = try #require(rows.first?[1] as? [String: Any])
+        #expect((awarded["amount"] as? NSNumber)?.doubleValue == 8_450_000 && awarded["currency"] as? String == "RUB")
+        #expect((rows.first?[2] as? NSNumber)?.intValue == 369)
+        #expect(rows.last?[1] as? String == "")
+        #expect((sections.last?["chart"] as? [String: Any])?["currency"] as? String == "EUR")
+        let text = try Comity.run(["report", "money"], in: folder)
+        #expect(text.stdout.contains("| PGF    | 8,450,000.00 RUB | 369      | 0.25  | yes  |"), "\(text.stdout)")
+    }
+
+    @Test func aChartRefusesMixedCurrenciesAndDrawsNegativeValuesLeftOfZero() throws {
+        let folder = try workspace(Self.files)
+        let mixed = try Comity.run(["report", "mixed"], in: folder)
+        #expect(mixed.status == 1)
+        #expect(mixed.stderr.contains("report: section 1: a chart's values must be in one currency, but these mix EUR, RUB"), "\(mixed.stderr)")
+        let text = try Comity.run(["report", "money"], in: folder)
+        // The negative bar ends at the axis from the left; the positive one starts there.
+        let bar = String(repeating: "█", count: 40)
+        let short = String(repeating: "█", count: 27)
+        #expect(text.stdout.contains("    In  " + String(repeating: " ", count: 27) + "│" + bar + " 120 EUR\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("    Out " + short + "│ -80 EUR\n"), "\(text.stdout)")
+        let html = try Comity.run(["report", "money", "--format", "html"], in: folder)
+        #expect(html.stdout.contains("<line class=\"zero\""), "\(html.stdout)")
+        #expect(try Comity.run(["report", "mixed"], in: folder).stdout.isEmpty)
+        // The negative bar's right edge is the axis: x + width == axis.
+        let rects = html.stdout.components(separatedBy: "<rect x=\"").dropFirst().compactMap { part -> (Double, Double)? in
+            let x = Double(part.prefix { $0 != "\"" })
+            let width = part.components(separatedBy: "width=\"").dropFirst().first.flatMap { Double($0.prefix { $0 != "\"" }) }
+            return x.flatMap { x in width.map { (x, $0) } }
+        }
+        #expect(rects.count == 2)
+        if rects.count == 2 {
+            #expect(abs(rects[1].0 + rects[1].1 - rects[0].0) < 0.2, "\(rects)")
+            #expect(rects[0].1 > rects[1].1)
+        }
+    }
+}

@@ -66,20 +66,58 @@ public struct RunRecord: Sendable, Equatable, Codable {
 }
 
 extension RunRecord {
-    /// Ids of the records a `comity import` or a `comity repl --write` session leaves:
-    /// they are in the history like runs, but no script of theirs can be run again.
+    /// Labels that ids of imports and repl sessions had before every run's id became a
+    /// plain UUID (what kind of run it was is now its trigger's kind): ids stored so are
+    /// still read, shown and found by the UUID after the label.
     public static let importPrefix = "import-"
     public static let replPrefix = "repl-"
+    static let legacyLabels = [importPrefix, replPrefix]
 
-    /// The start of a run's id that listings show: 8 characters of its UUID, after
-    /// `import-` or `repl-` for those.
-    public static func shortID(_ id: String) -> String {
-        for prefix in [importPrefix, replPrefix] where id.hasPrefix(prefix) { return String(id.prefix(prefix.count + 8)) }
-        return String(id.prefix(8))
+    /// A new run's id: a lowercase UUID, for every kind of run.
+    public static func newID() -> String { UUID().uuidString.lowercased() }
+
+    /// The UUID of an id, after a legacy label if it has one.
+    public static func uuidPart(_ id: String) -> Substring {
+        for label in legacyLabels where id.hasPrefix(label) { return id.dropFirst(label.count) }
+        return Substring(id)
+    }
+
+    /// The fewest characters of a run's UUID that listings show: as git abbreviates.
+    public static let shortLength = 8
+
+    /// The start of a run's id that listings show: `length` characters of its UUID
+    /// (after its legacy label, for an old import or repl id).
+    public static func shortID(_ id: String, length: Int = shortLength) -> String {
+        let uuid = uuidPart(id)
+        return String(id.prefix(id.count - uuid.count)) + String(uuid.prefix(max(length, 1)))
+    }
+
+    /// The length at which every one of `ids` is told apart by the start of its UUID:
+    /// `shortLength`, or more when two of them share a longer start.
+    public static func uniquePrefixLength(_ ids: [String]) -> Int {
+        let sorted = ids.map { uuidPart($0) }.sorted()
+        var length = shortLength
+        for (a, b) in zip(sorted, sorted.dropFirst()) {
+            let common = zip(a, b).prefix { $0 == $1 }.count
+            if common < min(a.count, b.count) { length = max(length, common + 1) }
+        }
+        return length
+    }
+
+    /// Whether `text` names this run: its whole id, or a start of its UUID (with or
+    /// without a legacy label).
+    public func isNamed(by text: String) -> Bool {
+        let text = text.lowercased()
+        return id == text || id.hasPrefix(text) || Self.uuidPart(id).hasPrefix(Self.uuidPart(text))
     }
 
     /// Whether a script's run made this record (not an import or a repl session).
-    public var isScriptRun: Bool { !id.hasPrefix(Self.importPrefix) && !id.hasPrefix(Self.replPrefix) }
+    public var isScriptRun: Bool {
+        trigger.kind != .fileImport && trigger.kind != .repl && !Self.legacyLabels.contains { id.hasPrefix($0) }
+    }
+
+    /// Whether `comity import` made this record.
+    public var isImport: Bool { trigger.kind == .fileImport || id.hasPrefix(Self.importPrefix) }
 }
 
 /// Why a run started.
@@ -91,6 +129,10 @@ public struct RunTrigger: Sendable, Equatable, Codable {
         case event
         /// A schedule's slot.
         case schedule
+        /// `comity import`: the record of an import, which has no script to run again.
+        case fileImport = "import"
+        /// `comity repl --write`: the record of a session's committed statements.
+        case repl
     }
 
     public var kind: Kind
@@ -128,6 +170,8 @@ public struct RunTrigger: Sendable, Equatable, Codable {
         case .manual: "manual"
         case .event: "event \(event ?? "?")" + (record.map { " (\($0))" } ?? "")
         case .schedule: "schedule " + (slot.map { $0.description } ?? "?")
+        case .fileImport: "import"
+        case .repl: "repl"
         }
     }
 }

@@ -37,13 +37,32 @@ public enum ExchangeFile {
         return data
     }
 
-    /// The header and rows of a file, each row with the line it starts on.
-    public static func read(_ path: String, format: ExchangeFormat) throws -> (header: [String], rows: [RecordImport.Row]) {
-        let data = try contents(path)
-        guard String(data: data, encoding: .utf8) != nil else {
-            let place = TextValidity.invalidPlace(in: Array(data)).map { ": invalid byte sequence for UTF-8 at \($0)" } ?? ""
-            throw ExchangeFileError("\(path) is not UTF-8 text\(place) (save it as UTF-8 CSV)")
+    /// Stands in a cell for bytes that are not UTF-8, so that the row holding them is
+    /// rejected with its line and field while the others are imported: a noncharacter
+    /// (U+FDD0), which text meant for interchange does not hold.
+    public static let invalidByteMark: Unicode.Scalar = Unicode.Scalar(0xFDD0 as UInt32) ?? "\u{FFFD}"
+
+    /// The text of `data` with each sequence that is not UTF-8 replaced by `invalidByteMark`.
+    static func markingInvalidUTF8(_ data: Data) -> Data {
+        if String(data: data, encoding: .utf8) != nil { return data }
+        var scalars = String.UnicodeScalarView()
+        var iterator = data.makeIterator()
+        var decoder = UTF8()
+        decoding: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): scalars.append(scalar)
+            case .emptyInput: break decoding
+            case .error: scalars.append(invalidByteMark)
+            }
         }
+        return Data(String(scalars).utf8)
+    }
+
+    /// The header and rows of a file, each row with the line it starts on. Bytes that
+    /// are not UTF-8 are marked in their cells (`invalidByteMark`): the import rejects
+    /// those rows, naming line and field, and keeps the others.
+    public static func read(_ path: String, format: ExchangeFormat) throws -> (header: [String], rows: [RecordImport.Row]) {
+        let data = markingInvalidUTF8(try contents(path))
         switch format {
         case .csv:
             var rows: [RecordImport.Row] = []
@@ -137,12 +156,136 @@ public enum ExchangeFile {
         return best.flatMap { $0.value > 0 ? $0.key.unicodeScalars.first : nil } ?? ","
     }
 
+    /// How deep JSON input may nest, as `json.decode` allows: a file of records needs
+    /// three levels (the list, an object, a list in it).
+    public static let jsonDepthLimit = 128
+
+    /// The error for JSON nested deeper than `jsonDepthLimit`, with the line and column
+    /// of the bracket that goes too deep; nil when it does not. Foundation's parser
+    /// says only "The data is not in the correct format" for it.
+    static func jsonDepthError(_ data: Data, path: String) -> ExchangeFileError? {
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> ExchangeFileError? in
+            var depth = 0, line = 1, column = 1
+            var inString = false, escaped = false
+            for byte in bytes {
+                if inString {
+                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                } else {
+                    switch byte {
+                    case UInt8(ascii: "\""): inString = true
+                    case UInt8(ascii: "["), UInt8(ascii: "{"):
+                        depth += 1
+                        if depth > jsonDepthLimit {
+                            return ExchangeFileError("\(path):\(line):\(column): JSON nested deeper than \(jsonDepthLimit) levels")
+                        }
+                    case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+                    default: break
+                    }
+                }
+                if byte == UInt8(ascii: "\n") {
+                    line += 1
+                    column = 1
+                } else if byte & 0xC0 != 0x80 {
+                    column += 1
+                }
+            }
+            return nil
+        }
+    }
+
+    /// Where JSON `data` first breaks the grammar, for an error Foundation's parser
+    /// gives without a place: ` (unexpected '"' at line 2, column 12)`; "" when none is found.
+    static func jsonErrorPlace(_ data: Data) -> String {
+        let bytes = [UInt8](data)
+        var at = 0
+        func place(_ what: String) -> String {
+            let before = bytes[..<min(at, bytes.count)]
+            let line = before.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            let start = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+            let column = bytes[start..<min(at, bytes.count)].filter { $0 & 0xC0 != 0x80 }.count + 1
+            return " (\(what) at line \(line), column \(column))"
+        }
+        func unexpected() -> String {
+            guard at < bytes.count else { return place("unexpected end of text") }
+            let byte = bytes[at]
+            return place(byte >= 0x20 && byte < 0x7F ? "unexpected '\(Character(Unicode.Scalar(byte)))'" : "unexpected byte 0x\(String(byte, radix: 16))")
+        }
+        func space() { while at < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[at]) { at += 1 } }
+        func string() -> Bool {
+            at += 1
+            while at < bytes.count {
+                switch bytes[at] {
+                case UInt8(ascii: "\""): at += 1; return true
+                case UInt8(ascii: "\\"): at += 2
+                case 0..<0x20: return false
+                default: at += 1
+                }
+            }
+            return false
+        }
+        // Containers open on a stack: true for an object. Each loop reads one value.
+        var stack: [Bool] = []
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { at = 3 }
+        value: while true {
+            space()
+            guard at < bytes.count else { return unexpected() }
+            switch bytes[at] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let object = bytes[at] == UInt8(ascii: "{")
+                at += 1
+                space()
+                if at < bytes.count, bytes[at] == (object ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    at += 1
+                } else {
+                    stack.append(object)
+                    if object {
+                        guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), string() else { return unexpected() }
+                        space()
+                        guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return unexpected() }
+                        at += 1
+                    }
+                    continue value
+                }
+            case UInt8(ascii: "\""):
+                guard string() else { return unexpected() }
+            default:
+                let literal = bytes[at...].prefix { ![0x20, 0x09, 0x0A, 0x0D, 0x2C, 0x5D, 0x7D].contains($0) }
+                let text = String(decoding: literal, as: UTF8.self)
+                guard ["true", "false", "null"].contains(text) || Double(text) != nil, !text.isEmpty else { return unexpected() }
+                at += literal.count
+            }
+            // After a value: a comma and the next, or the end of its containers.
+            while true {
+                space()
+                guard let object = stack.last else {
+                    return at < bytes.count ? place("text after the value") : ""
+                }
+                guard at < bytes.count else { return unexpected() }
+                if bytes[at] == UInt8(ascii: ",") {
+                    at += 1
+                    if object {
+                        space()
+                        guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), string() else { return unexpected() }
+                        space()
+                        guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return unexpected() }
+                        at += 1
+                    }
+                    continue value
+                }
+                guard bytes[at] == (object ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return unexpected() }
+                at += 1
+                stack.removeLast()
+            }
+        }
+    }
+
     private static func readJSON(_ data: Data, path: String) throws -> ([String], [RecordImport.Row]) {
+        if let error = jsonDepthError(data, path: path) { throw error }
         let objects: [[String: JSONCell]]
         do {
             objects = try JSONDecoder().decode([[String: JSONCell]].self, from: data)
         } catch {
-            throw ExchangeFileError("\(path): expected a JSON array of objects, one per record, with text, numbers, booleans or lists as values")
+            throw ExchangeFileError("\(path): expected a JSON array of objects, one per record, with text, numbers, booleans or lists as values\(jsonErrorPlace(data))")
         }
         var header: [String] = []
         for object in objects {
@@ -150,7 +293,9 @@ public enum ExchangeFile {
         }
         // JSON has no lines worth naming: a row is named by its place (1 for the first).
         let rows = objects.enumerated().map { offset, object in
-            RecordImport.Row(line: offset + 1, cells: header.map { object[$0]?.text ?? "" })
+            var lists: [Int: [String]] = [:]
+            for (index, column) in header.enumerated() { if let items = object[column]?.items { lists[index] = items } }
+            return RecordImport.Row(line: offset + 1, cells: header.map { object[$0]?.text ?? "" }, lists: lists)
         }
         return (header, rows)
     }
@@ -158,6 +303,8 @@ public enum ExchangeFile {
     /// A JSON value as the cell it stands for.
     private enum JSONCell: Decodable {
         case text(String)
+        /// An array: its items, each as its text.
+        case list([String])
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
@@ -166,12 +313,19 @@ public enum ExchangeFile {
             if let integer = try? container.decode(Int64.self) { self = .text(String(integer)); return }
             if let number = try? container.decode(Double.self) { self = .text(String(number)); return }
             if let text = try? container.decode(String.self) { self = .text(text); return }
-            let list = try container.decode([JSONCell].self)
-            self = .text(list.map(\.text).joined(separator: "; "))
+            self = .list(try container.decode([JSONCell].self).map(\.text))
         }
 
+        /// The cell's text (a list's items joined as a CSV cell would hold them).
         var text: String {
-            switch self { case .text(let text): text }
+            switch self {
+            case .text(let text): text
+            case .list(let items): items.joined(separator: "; ")
+            }
+        }
+
+        var items: [String]? {
+            if case .list(let items) = self { items } else { nil }
         }
     }
 
@@ -189,25 +343,35 @@ public enum ExchangeFile {
                               includeArchived: Bool = false) throws -> String {
         let table = RecordTable(type, schema: store.schema, timeZone: timeZone)
         var rows: [[String]] = []
+        var lists: [[String: [String]]] = []
         try store.read { transaction in
             var labels: [RecordReference: String] = [:]
             let label: (RecordReference) throws -> String = { reference in
                 if let known = labels[reference] { return known }
                 // What imports into another database too: the identifier; for an
-                // organisation without one its name; else the id.
+                // organisation or person without one its name, when no other has it;
+                // else the id.
                 var text = String(reference.id)
                 if let record = try transaction.record(reference) {
                     if case .string(let identifier)? = record.fields["identifier"] {
                         text = identifier
-                    } else if reference.type == .organisation, case .string(let name)? = record.fields["name"] {
-                        text = name
+                    } else if reference.type == .organisation || reference.type == .person,
+                              case .string(let name)? = record.fields["name"] {
+                        var named = 0
+                        try transaction.forEach(reference.type, RecordQuery(filters: [.init("name", .equal, .string(name))], limit: 2)) { _ in
+                            named += 1
+                            return true
+                        }
+                        if named == 1 { text = name }
                     }
                 }
                 labels[reference] = text
                 return text
             }
             try transaction.forEach(type, RecordQuery(includeArchived: includeArchived)) { record in
-                rows.append(try table.cells(record, label: label))
+                let participants = type == .event ? try transaction.participants(of: record.reference) : []
+                rows.append(try table.cells(record, label: label, participants: participants))
+                if format == .json { lists.append(try table.listCells(record, label: label, participants: participants)) }
                 return true
             }
         }
@@ -215,10 +379,11 @@ public enum ExchangeFile {
         case .csv:
             return try csvText([table.columns] + rows)
         case .json:
-            let objects: [[String: Any]] = rows.map { row in
+            // Lists as JSON arrays, their items as they are (one may hold a `;`).
+            let objects: [[String: Any]] = zip(rows, lists).map { row, items in
                 var object: [String: Any] = [:]
                 for (column, cell) in zip(table.columns, row) where !cell.isEmpty {
-                    object[column] = column == "id" ? (Int64(cell) as Any) : cell
+                    object[column] = column == "id" ? (Int64(cell) as Any) : (items[column].map { $0 as Any } ?? cell)
                 }
                 return object
             }

@@ -11,7 +11,7 @@ public enum Giving360 {
     public static let csvColumns = [
         "Identifier", "Title", "Description", "Currency", "Amount Applied For", "Amount Awarded", "Award Date",
         "Recipient Org:Identifier", "Recipient Org:Name", "Recipient Org:Country Code",
-        "Funding Org:Identifier", "Funding Org:Name", "Grant Programme:Title",
+        "Funding Org:Identifier", "Funding Org:Name", "Funding Org:Country Code", "Grant Programme:Title",
         "Planned Dates:Start Date", "Planned Dates:End Date", "Last Modified",
     ]
 
@@ -22,6 +22,21 @@ public enum Giving360 {
             get { values[column].flatMap { $0.isEmpty ? nil : $0 } }
             set { values[column] = newValue }
         }
+    }
+
+    /// The identifier an export gives a record that has none, `360G-comity-grant-12`:
+    /// importing it back into the same database finds record 12 again (when it still
+    /// has no identifier and the same title or name) instead of making a second one.
+    public static func standIn(_ reference: RecordReference) -> String {
+        "360G-comity-\(reference.type.rawValue)-\(reference.id)"
+    }
+
+    /// The record id in a stand-in identifier of `type`, if `text` is one
+    /// (`360G-comity-grant-12`, or `360G-comity-grant-12-2` when another grant holds the first).
+    static func standInID(_ text: String?, _ type: RecordType) -> Int64? {
+        let prefix = "360G-comity-\(type.rawValue)-"
+        guard let text, text.hasPrefix(prefix) else { return nil }
+        return text.dropFirst(prefix.count).split(separator: "-", maxSplits: 1).first.flatMap { Int64($0) }
     }
 
     // MARK: Export
@@ -52,10 +67,16 @@ public enum Giving360 {
                 return found
             }
             var grants: [Grant] = []
+            var standIns: [Int] = []
             try transaction.forEach(.grant, RecordQuery()) { record in
                 guard case .money(let awarded)? = record.fields["amount_awarded"] else { return true }
                 var grant = Grant()
-                grant["Identifier"] = record.fields["identifier"]?.description ?? "360G-comity-grant-\(record.id)"
+                if let identifier = record.fields["identifier"]?.description {
+                    grant["Identifier"] = identifier
+                } else {
+                    grant["Identifier"] = standIn(record.reference)
+                    standIns.append(grants.count)
+                }
                 grant["Title"] = record.fields["title"]?.description
                 // The standard asks for a description; grants have none of their own.
                 grant["Description"] = record.fields["description"]?.description ?? record.fields["title"]?.description
@@ -64,12 +85,13 @@ public enum Giving360 {
                 if case .money(let requested)? = record.fields["amount_requested"], requested.currency == awarded.currency {
                     grant["Amount Applied For"] = requested.amountText
                 }
-                grant["Award Date"] = record.fields["decided_on"]?.description ?? String(record.createdAt.description.prefix(10))
+                // A grant without a decision date has no award date: none is made up.
+                grant["Award Date"] = record.fields["decided_on"]?.description
                 for (role, field) in [("Recipient Org", "recipient"), ("Funding Org", "funder")] {
                     guard case .reference(let reference)? = record.fields[field], let org = try organisation(reference) else { continue }
-                    grant["\(role):Identifier"] = org.fields["identifier"]?.description ?? "360G-comity-organisation-\(org.id)"
+                    grant["\(role):Identifier"] = org.fields["identifier"]?.description ?? standIn(org.reference)
                     grant["\(role):Name"] = org.fields["name"]?.description
-                    if role == "Recipient Org" { grant["\(role):Country Code"] = org.fields["country"]?.description }
+                    grant["\(role):Country Code"] = org.fields["country"]?.description
                 }
                 grant["Grant Programme:Title"] = record.fields["programme"]?.description
                 grant["Planned Dates:Start Date"] = record.fields["starts_on"]?.description
@@ -77,6 +99,20 @@ public enum Giving360 {
                 grant["Last Modified"] = record.updatedAt.description
                 grants.append(grant)
                 return true
+            }
+            // A stand-in imported into this database is a grant's identifier here: this
+            // database's own grant of that id then takes the next free `-2`, `-3`.
+            var taken = Set(grants.indices.filter { !standIns.contains($0) }.compactMap { grants[$0]["Identifier"] })
+            for index in standIns {
+                guard let base = grants[index]["Identifier"] else { continue }
+                var identifier = base
+                var suffix = 1
+                while taken.contains(identifier) {
+                    suffix += 1
+                    identifier = "\(base)-\(suffix)"
+                }
+                grants[index]["Identifier"] = identifier
+                taken.insert(identifier)
             }
             return grants
         }
@@ -121,10 +157,11 @@ public enum Giving360 {
                 return (row.line, grant)
             }
         case .json:
-            let data = try ExchangeFile.contents(path)
+            let data = ExchangeFile.markingInvalidUTF8(try ExchangeFile.contents(path))
+            if let error = ExchangeFile.jsonDepthError(data, path: path) { throw error }
             guard let package = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
                   let list = package["grants"] as? [[String: Any]] else {
-                throw ExchangeFileError("\(path): not a 360Giving grant package (a JSON object with a \"grants\" array)")
+                throw ExchangeFileError("\(path): not a 360Giving grant package (a JSON object with a \"grants\" array)\(ExchangeFile.jsonErrorPlace(data))")
             }
             return list.enumerated().map { offset, object in (offset + 1, flattened(object)) }
         }
@@ -152,6 +189,7 @@ public enum Giving360 {
         grant["Recipient Org:Country Code"] = text(first("recipientOrganization")?["addressCountry"])
         grant["Funding Org:Identifier"] = text(first("fundingOrganization")?["id"])
         grant["Funding Org:Name"] = text(first("fundingOrganization")?["name"])
+        grant["Funding Org:Country Code"] = text(first("fundingOrganization")?["addressCountry"])
         grant["Grant Programme:Title"] = text(first("grantProgramme")?["title"])
         grant["Planned Dates:Start Date"] = text(first("plannedDates")?["startDate"])
         grant["Planned Dates:End Date"] = text(first("plannedDates")?["endDate"])
@@ -170,23 +208,33 @@ public enum Giving360 {
             guard let text, (try? OrgIdentifier(text)) != nil else { return nil }
             return text
         }
-        // Each organisation once, named by the line of the first grant that names it.
+        // Each organisation once, named by the line of the first grant that names it,
+        // and known by its identifier as the file gives it (two without an org-id may
+        // share a name); an export's stand-in carries the organisation's id.
         var orgRows: [RecordImport.Row] = []
+        var orgKeys: [String] = []
         var seen = Set<String>()
+        func orgKey(_ grant: Grant, _ role: String) -> String? {
+            guard let name = grant["\(role):Name"] else { return nil }
+            return grant["\(role):Identifier"] ?? "name:" + name + "/" + (grant["\(role):Country Code"] ?? "")
+        }
         for (line, grant) in grants {
             for role in ["Funding Org", "Recipient Org"] {
-                guard let name = grant["\(role):Name"] else { continue }
+                guard let name = grant["\(role):Name"], let key = orgKey(grant, role), seen.insert(key).inserted else { continue }
                 let identifier = orgIdentifier(grant["\(role):Identifier"]) ?? ""
-                guard seen.insert(identifier.isEmpty ? "name:" + name : identifier).inserted else { continue }
-                let country = role == "Recipient Org" ? grant["\(role):Country Code"] ?? "" : ""
-                orgRows.append(RecordImport.Row(line: line, cells: [name, identifier, country]))
+                let id = standInID(grant["\(role):Identifier"], .organisation).map(String.init) ?? ""
+                orgRows.append(RecordImport.Row(line: line, cells: [id, name, identifier, grant["\(role):Country Code"] ?? ""]))
+                orgKeys.append(key)
             }
         }
-        let orgSummary = try importer.run(.organisation, header: ["name", "identifier", "country"], rows: orgRows,
+        let orgSummary = try importer.run(.organisation, header: ["id", "name", "identifier", "country"], rows: orgRows,
                                           file: path + " (organisations)", strict: strict)
         if !orgSummary.kept { return orgSummary }
+        // Grants name their organisations by the records these rows made or found.
+        var orgRecords: [String: RecordReference] = [:]
+        for (key, reference) in zip(orgKeys, orgSummary.records) { orgRecords[key] = reference }
 
-        let header = ["identifier", "title", "funder", "recipient", "programme", "amount_requested", "amount_awarded",
+        let header = ["id", "identifier", "title", "funder", "recipient", "programme", "amount_requested", "amount_awarded",
                       "decided_on", "starts_on", "ends_on", "status"]
         let rows = grants.map { line, grant -> RecordImport.Row in
             func money(_ column: String) -> String {
@@ -194,16 +242,20 @@ public enum Giving360 {
                 return "\(amount) \(currency)"
             }
             func organisation(_ role: String) -> String {
-                orgIdentifier(grant["\(role):Identifier"]) ?? grant["\(role):Name"] ?? ""
+                if let key = orgKey(grant, role), let reference = orgRecords[key] { return String(reference.id) }
+                return orgIdentifier(grant["\(role):Identifier"]) ?? grant["\(role):Name"] ?? ""
             }
             func date(_ column: String) -> String { grant[column].map { String($0.prefix(10)) } ?? "" }
             return RecordImport.Row(line: line, cells: [
-                grant["Identifier"] ?? "", grant["Title"] ?? "", organisation("Funding Org"), organisation("Recipient Org"),
+                standInID(grant["Identifier"], .grant).map(String.init) ?? "", grant["Identifier"] ?? "", grant["Title"] ?? "", organisation("Funding Org"), organisation("Recipient Org"),
                 grant["Grant Programme:Title"] ?? "", money("Amount Applied For"), money("Amount Awarded"),
                 date("Award Date"), date("Planned Dates:Start Date"), date("Planned Dates:End Date"), "awarded",
             ])
         }
-        var summary = try importer.run(.grant, header: header, rows: rows, file: path, strict: strict)
+        // The standard knows only awarded grants: one that has moved on stays where it is.
+        var grantImporter = importer
+        grantImporter.statusIsFloor = true
+        var summary = try grantImporter.run(.grant, header: header, rows: rows, file: path, strict: strict)
         summary.rejected += orgSummary.rejected
         return summary
     }

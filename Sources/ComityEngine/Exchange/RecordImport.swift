@@ -17,6 +17,10 @@ public struct RecordImport {
     public var triggers: EventQueuing?
     /// Where the import's record goes when the database cannot take it (locked, full).
     public var spool: RunRecordSpool?
+    /// A row's `status` is a floor, not a goal: a record already past it (reached from
+    /// it through the lifecycle) is left where it is. 360Giving knows only awarded
+    /// grants, so a re-import of an export must not try to take an active grant back.
+    public var statusIsFloor = false
 
     public init(store: any Store, timeZone: TimeZone = .gmt, now: Timestamp = Timestamp(Date()), triggers: EventQueuing? = nil) {
         self.store = store
@@ -30,10 +34,14 @@ public struct RecordImport {
         /// Where the row starts in its file (1 is the header).
         public var line: Int
         public var cells: [String]
+        /// The items of cells that were lists in the file (a JSON array), by column
+        /// index: taken as they are, where a cell's text would be split at `;`.
+        public var lists: [Int: [String]]
 
-        public init(line: Int, cells: [String]) {
+        public init(line: Int, cells: [String], lists: [Int: [String]] = [:]) {
             self.line = line
             self.cells = cells
+            self.lists = lists
         }
     }
 
@@ -51,6 +59,8 @@ public struct RecordImport {
         public var rejected: [Rejected] = []
         /// False when `strict` and a row was rejected: nothing was kept.
         public var kept = true
+        /// The record each row made or matched, in the rows' order (nil for a rejected row).
+        public var records: [RecordReference?] = []
         /// Runs of workflows its events queued (`grant.awarded` of an imported awarded grant).
         public var queued = 0
     }
@@ -61,28 +71,40 @@ public struct RecordImport {
                     checkColumns: Bool = true) throws -> Summary {
         let table = RecordTable(type, schema: store.schema, timeZone: timeZone)
         if checkColumns { try Self.checkHeader(header, table: table, file: file) }
-        var summary = Summary(run: RunRecord.importPrefix + UUID().uuidString.lowercased())
+        var summary = Summary(run: RunRecord.newID())
         let context = ChangeContext(run: summary.run, at: now, timeZone: timeZone)
         let started = Timestamp(Date())
-        var record = RunRecord(id: summary.run, workflow: nil, file: file, contentHash: "", trigger: .manual,
+        var record = RunRecord(id: summary.run, workflow: nil, file: file, contentHash: "", trigger: RunTrigger(.fileImport),
                                parameters: ["kind": type.collection], clock: now, startedAt: started)
         struct StrictFailure: Error {}
         do {
             try store.write(commit: true) { transaction in
                 // Creations and changes are events only when a workflow listens to them.
                 transaction.recordEvents(triggers?.recording ?? .lifecycleOnly)
+                // Each row is its own record: one matched or made by a row is not taken
+                // by another's name (two organisations may share a name and country).
+                var claimed = Set<Int64>()
                 for row in rows {
                     do {
-                        let result = try transaction.inSavepoint {
-                            try importRow(row, header: header, table: table, transaction: transaction, context: context)
+                        let (result, reference) = try transaction.inSavepoint {
+                            try importRow(row, header: header, table: table, claimed: claimed, transaction: transaction, context: context)
                         }
+                        claimed.insert(reference.id)
+                        summary.records.append(reference)
                         switch result {
                         case .created: summary.created += 1
                         case .updated: summary.updated += 1
                         case .unchanged: summary.unchanged += 1
                         }
                     } catch {
-                        summary.rejected.append(Rejected(line: row.line, reason: Self.reason(error), cells: row.cells))
+                        summary.records.append(nil)
+                        // FILE.rejects.csv shows bytes that were not UTF-8 as U+FFFD, as editors do.
+                        let cells = row.cells.map { cell in
+                            cell.unicodeScalars.contains(ExchangeFile.invalidByteMark)
+                                ? String(String.UnicodeScalarView(cell.unicodeScalars.map { $0 == ExchangeFile.invalidByteMark ? "\u{FFFD}" : $0 }))
+                                : cell
+                        }
+                        summary.rejected.append(Rejected(line: row.line, reason: Self.reason(error), cells: cells))
                     }
                 }
                 if strict && !summary.rejected.isEmpty { throw StrictFailure() }
@@ -150,20 +172,36 @@ public struct RecordImport {
     }
 
     private func importRow(
-        _ row: Row, header: [String], table: RecordTable, transaction: any StoreTransaction, context: ChangeContext
-    ) throws -> RowResult {
+        _ row: Row, header: [String], table: RecordTable, claimed: Set<Int64>, transaction: any StoreTransaction,
+        context: ChangeContext
+    ) throws -> (RowResult, RecordReference) {
         if row.cells.count > header.count {
             throw DomainError(.invalidValue, "the row has \(row.cells.count) cells for \(header.count) columns")
         }
         var cells: [String: String] = [:]
-        for (column, cell) in zip(header, row.cells) { cells[column] = cell }
-        let fields = try table.fields(cells) { target, text, field in
+        for (column, cell) in zip(header, row.cells) {
+            // Bytes that were not UTF-8 in the file: the host's rule for text, row by row.
+            if cell.unicodeScalars.contains(ExchangeFile.invalidByteMark) {
+                throw DomainError(.invalidValue, field: column,
+                                  "\(table.type.displayName) field '\(column)' has an invalid byte sequence for UTF-8; text must be UTF-8 without NUL bytes (save the file as UTF-8)")
+            }
+            cells[column] = cell
+        }
+        var lists: [String: [String]] = [:]
+        for (index, items) in row.lists where index < header.count { lists[header[index]] = items }
+        var fields = try table.fields(cells, lists: lists) { target, text, field in
             try resolve(target, text, field: field, transaction: transaction)
         }
         let type = table.type
         var result = RowResult.created
         var current: Record
-        if let existing = try match(type, fields, transaction: transaction) {
+        let id = cells["id"].flatMap { Int64(RecordTable.trimmed($0)) }
+        if let existing = try match(type, fields, id: id, claimed: claimed, table: table, transaction: transaction) {
+            // The stand-in identifier an export gave a record without one is not its identifier.
+            if existing.fields["identifier"] == nil, case .string(let given)? = fields["identifier"],
+               Giving360.standInID(given, type) == existing.id {
+                fields["identifier"] = nil
+            }
             // A row that says what the record holds already is not written at all (the
             // second import of a file): checked here, without reading the record again.
             let given = try table.schema.validate(fields, creating: false, timeZone: timeZone)
@@ -178,6 +216,17 @@ public struct RecordImport {
         } else {
             current = try transaction.create(type, fields, context: context)
         }
+        // An event's participants: those the row names and the event lacks are added.
+        if type == .event, let text = cells["participants"], !RecordTable.trimmed(text).isEmpty {
+            let wanted = try table.participants(text, items: lists["participants"]) { target, name in
+                try resolve(target, name, field: "participants", transaction: transaction)
+            }
+            let present = try transaction.participants(of: current.reference)
+            for (participant, role) in wanted where !present.contains(where: { $0.participant == participant && $0.role == role }) {
+                try transaction.addParticipant(current.reference, participant, role: role, context: context)
+                if result == .unchanged { result = .updated }
+            }
+        }
         // A status is reached through the lifecycle's steps, each recorded as usual.
         if let wanted = cells["status"]?.trimmingCharacters(in: .whitespaces), !wanted.isEmpty,
            let lifecycle = table.schema.lifecycle, let status = current.status, status != wanted {
@@ -185,35 +234,61 @@ public struct RecordImport {
                 throw DomainError(.invalidValue, field: "status",
                                   "invalid status '\(wanted)' for \(type.article) \(type.rawValue) (statuses: \(lifecycle.statuses.joined(separator: ", ")))")
             }
+            if statusIsFloor, Self.path(in: lifecycle, from: wanted, to: status) != nil {
+                return (result, current.reference)
+            }
             guard let path = Self.path(in: lifecycle, from: status, to: wanted) else {
                 throw DomainError(.illegalStep, field: "status", "no steps lead \(type.article) \(type.rawValue) from '\(status)' to '\(wanted)'")
             }
             for verb in path { current = try transaction.step(current.reference, verb, [:], context: context) }
             if result == .unchanged { result = .updated }
         }
-        return result
+        return (result, current.reference)
     }
 
-    /// The existing record a row stands for: by identifier; an organisation without one
-    /// by its exact name (and country, when given).
-    private func match(_ type: RecordType, _ fields: [String: FieldValue], transaction: any StoreTransaction) throws -> Record? {
-        if let identifier = fields["identifier"] {
-            return try transaction.record(type, where: "identifier", is: identifier)
+    /// The existing record a row stands for: by identifier; else by the `id` an export
+    /// carries, when that record agrees with the row (its name, title and identifier:
+    /// another database's id names another record); else an organisation by its exact
+    /// name (and country, when given): for a row with an id, the first not taken by an
+    /// earlier row; for one without, the only one.
+    private func match(_ type: RecordType, _ fields: [String: FieldValue], id: Int64?, claimed: Set<Int64>, table: RecordTable,
+                       transaction: any StoreTransaction) throws -> Record? {
+        if let identifier = fields["identifier"], let found = try transaction.record(type, where: "identifier", is: identifier) {
+            return found
         }
+        if let id, !claimed.contains(id), let found = try transaction.record(RecordReference(type, id)) {
+            let given = (try? table.schema.validate(fields, creating: false, timeZone: timeZone)) ?? [:]
+            // At least one of them on both sides, and none that differs: an id alone
+            // (a partnership has neither) could name another database's record.
+            let keys = ["name", "title", "identifier"].filter { given[$0] != nil && found.fields[$0] != nil }
+            let agrees = !keys.isEmpty && ["name", "title"].allSatisfy { key in
+                given[key] == nil || found.fields[key] == nil || given[key] == found.fields[key]
+            }
+            let identifierAgrees: Bool = {
+                guard let mine = found.fields["identifier"] else { return true }
+                return given["identifier"] == nil || given["identifier"] == mine
+            }()
+            if agrees && identifierAgrees { return found }
+        }
+        if fields["identifier"] != nil { return nil }
         guard type == .organisation, let name = fields["name"] else { return nil }
         // By name alone in SQL (its index; a filter on country too could make SQLite
         // scan every organisation of a country), then the country here.
         let country = fields["country"].flatMap { try? FieldType.country.normalise($0, field: "country", record: "Organisation") }
         var found: [Record] = []
         try transaction.forEach(type, RecordQuery(filters: [.init("name", .equal, name)], includeArchived: true)) { record in
-            if country == nil || record.fields["country"] == country { found.append(record) }
-            return found.count < 2
+            // A row from an export (it has an id) is one record: one an earlier row took is not it.
+            if (country == nil || record.fields["country"] == country) && !(id != nil && claimed.contains(record.id)) {
+                found.append(record)
+            }
+            return id != nil ? found.isEmpty : found.count < 2
         }
-        return found.count == 1 ? found[0] : nil
+        // A row without an id matches a name only when one record has it.
+        return id != nil || found.count == 1 ? found.first : nil
     }
 
     /// A referenced record from its cell: `grant#12` (any type), an id, an identifier,
-    /// or an organisation's exact name.
+    /// or an organisation's or person's exact name.
     private func resolve(_ target: RecordType?, _ text: String, field: String, transaction: any StoreTransaction) throws -> RecordReference {
         guard let target else {
             let parts = text.split(separator: "#")
@@ -231,18 +306,21 @@ public struct RecordImport {
             byIdentifier = nil
         }
         if let found = byIdentifier { return found.reference }
-        if target == .organisation {
+        // Organisations and people have names, which an export writes when no other has it.
+        let named = target == .organisation || target == .person
+        if named {
             var found: [Record] = []
-            try transaction.forEach(.organisation, RecordQuery(filters: [.init("name", .equal, .string(text))], limit: 2)) {
+            try transaction.forEach(target, RecordQuery(filters: [.init("name", .equal, .string(text))], limit: 2)) {
                 found.append($0)
                 return true
             }
             if found.count == 1 { return found[0].reference }
             if found.count > 1 {
-                throw DomainError(.invalidValue, field: field, "\(field) '\(text)': several organisations have that name; give its identifier or id")
+                throw DomainError(.invalidValue, field: field,
+                                  "\(field) '\(text)': several \(target == .person ? "people" : "organisations") have that name; give its identifier or id")
             }
         }
-        throw DomainError(.invalidValue, field: field, "\(field) '\(text)': no \(target.rawValue) with that identifier\(target == .organisation ? " or name" : "") or id")
+        throw DomainError(.invalidValue, field: field, "\(field) '\(text)': no \(target.rawValue) with that identifier\(named ? " or name" : "") or id")
     }
 
     /// The shortest run of steps from one status to another.

@@ -9,7 +9,8 @@ import LuaBridge
 /// Cells: money `1300000.00 RUB`; dates `2021-01-26`; times ISO 8601 in the workspace's
 /// zone; booleans `true`/`false`; lists `a; b`; a record by its identifier when it has
 /// one (an organisation without one by its name), else its id; a record of any type
-/// `grant#12`.
+/// `grant#12`; an event's participants `organiser organisation:RU-INN-7707083893;
+/// speaker person:4` (role, then the participant's type and its identifier, name or id).
 public struct RecordTable {
     public let type: RecordType
     public let schema: RecordSchema
@@ -21,21 +22,43 @@ public struct RecordTable {
         self.timeZone = timeZone
     }
 
-    /// `id`, the fields in schema order, then `status` for types with a lifecycle.
+    /// `id`, the fields in schema order, an event's `participants`, then `status` for
+    /// types with a lifecycle.
     public var columns: [String] {
-        ["id"] + schema.fields.map(\.name) + (schema.lifecycle == nil ? [] : ["status"])
+        ["id"] + schema.fields.map(\.name) + (type == .event ? ["participants"] : []) + (schema.lifecycle == nil ? [] : ["status"])
     }
 
     // MARK: Export
 
-    /// The row of `record`; `label` gives a referenced record's identifier or id.
-    public func cells(_ record: Record, label: (RecordReference) throws -> String) rethrows -> [String] {
+    /// The row of `record`; `label` gives a referenced record's identifier or id;
+    /// `participants` an event's participants with their roles.
+    public func cells(_ record: Record, label: (RecordReference) throws -> String,
+                      participants: [(participant: RecordReference, role: String)] = []) rethrows -> [String] {
         var row = [String(record.id)]
         for definition in schema.fields {
             row.append(try record.fields[definition.name].map { try cell($0, definition, label: label) } ?? "")
         }
+        if type == .event {
+            row.append(try participants.map { "\($0.role) \($0.participant.type.rawValue):\(try label($0.participant))" }.joined(separator: "; "))
+        }
         if schema.lifecycle != nil { row.append(record.status ?? "") }
         return row
+    }
+
+    /// An event's `participants` cell as (participant, role) pairs; `resolve` finds each.
+    public func participants(_ text: String, items: [String]? = nil,
+                             resolve: (_ target: RecordType, _ text: String) throws -> RecordReference) throws
+        -> [(participant: RecordReference, role: String)]
+    {
+        try Self.items(text, given: items).map { entry in
+            let parts = entry.split(separator: " ", maxSplits: 1).map(String.init)
+            let named = parts.count == 2 ? parts[1].split(separator: ":", maxSplits: 1).map(String.init) : []
+            guard named.count == 2, let target = RecordType(rawValue: named[0]) ?? RecordType.allCases.first(where: { $0.collection == named[0] }) else {
+                throw DomainError(.invalidValue, field: "participants",
+                                  "participant '\(entry)' must be a role, then the participant's type and its identifier, name or id: 'speaker person:4'")
+            }
+            return (try resolve(target, named[1]), parts[0])
+        }
     }
 
     func cell(_ value: FieldValue, _ definition: FieldDefinition, label: (RecordReference) throws -> String) rethrows -> String {
@@ -55,16 +78,41 @@ public struct RecordTable {
 
     // MARK: Import
 
+    /// A list cell's items: those the file gave as a list, else its text split at `;`.
+    static func items(_ text: String, given: [String]?) -> [String] {
+        (given ?? text.split(separator: ";").map(String.init)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The items of `record`'s list columns as they are (a JSON export writes them as
+    /// arrays, so an item may hold a `;`).
+    public func listCells(_ record: Record, label: (RecordReference) throws -> String,
+                          participants: [(participant: RecordReference, role: String)] = []) rethrows -> [String: [String]] {
+        var lists: [String: [String]] = [:]
+        for definition in schema.fields {
+            switch record.fields[definition.name] {
+            case .strings(let list)?: lists[definition.name] = list
+            case .references(let list)?: lists[definition.name] = try list.map(label)
+            default: break
+            }
+        }
+        if type == .event, !participants.isEmpty {
+            lists["participants"] = try participants.map { "\($0.role) \($0.participant.type.rawValue):\(try label($0.participant))" }
+        }
+        return lists
+    }
+
     /// A row's fields from its cells by column name. Empty cells are left out; `id` and
     /// `status` are not fields (the caller uses them); an unknown column is an error
-    /// naming it. `resolve` finds a referenced record from its cell text.
+    /// naming it. `lists` holds the items of cells the file gave as lists. `resolve`
+    /// finds a referenced record from its cell text.
     public func fields(
-        _ cells: [String: String], resolve: (_ target: RecordType?, _ text: String, _ field: String) throws -> RecordReference
+        _ cells: [String: String], lists: [String: [String]] = [:],
+        resolve: (_ target: RecordType?, _ text: String, _ field: String) throws -> RecordReference
     ) throws -> [String: FieldValue] {
         var fields: [String: FieldValue] = [:]
         for (column, raw) in cells {
             let text = Self.trimmed(raw)
-            if column == "id" || column == "status" || text.isEmpty { continue }
+            if column == "id" || column == "status" || (column == "participants" && type == .event) || text.isEmpty { continue }
             guard let definition = schema.field(named: column) else {
                 var message = "\(type.displayName) has no field '\(column)'"
                 if let near = closest(column) { message += " (did you mean '\(near)'?)" }
@@ -74,8 +122,9 @@ public struct RecordTable {
             case .reference(let target):
                 fields[column] = .reference(try resolve(target, text, column))
             case .references(let target):
-                let parts = text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                fields[column] = .references(try parts.map { try resolve(target, $0, column) })
+                fields[column] = .references(try Self.items(text, given: lists[column]).map { try resolve(target, $0, column) })
+            case .strings where lists[column] != nil:
+                fields[column] = .strings(Self.items(text, given: lists[column]))
             case .anyReference:
                 fields[column] = .reference(try resolve(nil, text, column))
             default:

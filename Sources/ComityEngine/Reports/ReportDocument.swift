@@ -18,7 +18,22 @@ public struct ReportDocument: Sendable, Equatable, Codable {
 
     public struct Table: Sendable, Equatable, Codable {
         public var columns: [String]
+        /// The cells as people read them: `8,450,000.00 RUB`, `yes`.
         public var rows: [[String]]
+        /// The same cells as plain values, for CSV and JSON: numbers as numbers, Money
+        /// as its amount and currency apart.
+        public var values: [[Value]]
+    }
+
+    /// A cell's plain value.
+    public enum Value: Sendable, Equatable, Codable {
+        case empty
+        case text(String)
+        case integer(Int64)
+        case number(Double)
+        case boolean(Bool)
+        /// `amount` as Money writes it without grouping: `8450000.00`.
+        case money(amount: String, currency: String)
     }
 
     public struct Chart: Sendable, Equatable, Codable {
@@ -27,8 +42,11 @@ public struct ReportDocument: Sendable, Equatable, Codable {
         public var title: String?
         public var labels: [String]
         public var series: [Series]
-        /// How values are shown: `RUB` after amounts, `%` after shares.
+        /// How values are shown: `RUB` after amounts, `%` after shares; a chart of
+        /// Money is in its currency.
         public var unit: String?
+        /// The currency of a chart of Money (one chart, one currency).
+        public var currency: String?
     }
 
     public struct Series: Sendable, Equatable, Codable {
@@ -38,9 +56,16 @@ public struct ReportDocument: Sendable, Equatable, Codable {
 
     static let sectionFields = ["heading", "text", "table", "chart"]
 
+    /// A chart value: a number, or Money's amount with its currency.
+    struct ChartNumber {
+        var value: Double
+        var currency: String?
+    }
+
     /// Reads the table `report{}` checked. `text` turns a cell (Money, Time, numbers)
-    /// into its text; `number` a chart value (Money as its amount) into a number.
-    init(_ table: LuaTable, text: (LuaValue) -> String?, number: (LuaValue) -> Double?) throws(LuaError) {
+    /// into its text; `plain` into its plain value; `number` a chart value (Money as
+    /// its amount) into a number.
+    init(_ table: LuaTable, text: (LuaValue) -> String?, plain: (LuaValue) -> Value, number: (LuaValue) -> ChartNumber?) throws(LuaError) {
         func fail(_ message: String) -> LuaError { LuaError(.runtime, "report: \(message)") }
         for key in table.hash.keys where !["title", "subtitle", "sections"].contains(key.stringValue ?? "") {
             throw fail("no field '\(key.stringValue ?? key.typeName)' (fields: title, subtitle, sections)")
@@ -52,7 +77,7 @@ public struct ReportDocument: Sendable, Equatable, Codable {
         if case .table(let list) = table["sections"] {
             for (index, entry) in list.array.enumerated() {
                 guard case .table(let section) = entry else { throw fail("section \(index + 1) must be a table") }
-                sections.append(try Self.section(section, number: index + 1, text: text, value: number))
+                sections.append(try Self.section(section, number: index + 1, text: text, plain: plain, value: number))
             }
         } else if table["sections"] != .nil {
             throw fail("'sections' must be a list of sections")
@@ -60,8 +85,8 @@ public struct ReportDocument: Sendable, Equatable, Codable {
         self.sections = sections
     }
 
-    private static func section(_ table: LuaTable, number: Int, text: (LuaValue) -> String?, value: (LuaValue) -> Double?)
-        throws(LuaError) -> Section
+    private static func section(_ table: LuaTable, number: Int, text: (LuaValue) -> String?, plain: (LuaValue) -> Value,
+                                value: (LuaValue) -> ChartNumber?) throws(LuaError) -> Section
     {
         func fail(_ message: String) -> LuaError { LuaError(.runtime, "report: section \(number): \(message)") }
         for key in table.hash.keys where !sectionFields.contains(key.stringValue ?? "") {
@@ -78,6 +103,7 @@ public struct ReportDocument: Sendable, Equatable, Codable {
             guard case .table(let columns) = grid["columns"] else { throw fail("a table needs 'columns', a list of titles") }
             let titles = columns.array.map { text($0) ?? "" }
             var rows: [[String]] = []
+            var values: [[Value]] = []
             if case .table(let list) = grid["rows"] {
                 for (index, row) in list.array.enumerated() {
                     guard case .table(let cells) = row else { throw fail("table row \(index + 1) must be a list of cells") }
@@ -85,9 +111,10 @@ public struct ReportDocument: Sendable, Equatable, Codable {
                         throw fail("table row \(index + 1) has \(cells.array.count) cells for \(titles.count) columns")
                     }
                     rows.append(titles.indices.map { $0 < cells.array.count ? text(cells.array[$0]) ?? "" : "" })
+                    values.append(titles.indices.map { $0 < cells.array.count ? plain(cells.array[$0]) : .empty })
                 }
             }
-            section.table = Table(columns: titles, rows: rows)
+            section.table = Table(columns: titles, rows: rows, values: values)
         } else if table["table"] != .nil {
             throw fail("'table' must be { columns = {...}, rows = {{...}} }")
         }
@@ -96,14 +123,15 @@ public struct ReportDocument: Sendable, Equatable, Codable {
             guard let kind = Chart.Kind(rawValue: kindName) else { throw fail("chart kind '\(kindName)' is not bar or line") }
             guard case .table(let labels) = chart["labels"] else { throw fail("a chart needs 'labels'") }
             var series: [Series] = []
+            var currencies: [String?] = []
             if case .table(let values) = chart["values"] {
-                series = [Series(name: chart["title"].stringValue ?? "", values: try numbers(values, value, fail))]
+                series = [Series(name: chart["title"].stringValue ?? "", values: try numbers(values, value, fail, &currencies))]
             } else if case .table(let list) = chart["series"] {
                 for entry in list.array {
                     guard case .table(let one) = entry, case .table(let values) = one["values"] else {
                         throw fail("each chart series is { name = ..., values = {...} }")
                     }
-                    series.append(Series(name: one["name"].stringValue ?? "", values: try numbers(values, value, fail)))
+                    series.append(Series(name: one["name"].stringValue ?? "", values: try numbers(values, value, fail, &currencies)))
                 }
             } else {
                 throw fail("a chart needs 'values' (one series) or 'series'")
@@ -112,19 +140,31 @@ public struct ReportDocument: Sendable, Equatable, Codable {
             for one in series where one.values.count != labelTexts.count {
                 throw fail("a chart has \(labelTexts.count) labels but \(one.values.count) values")
             }
+            // Bars of roubles beside bars of euros would compare what cannot be compared.
+            let distinct = Set(currencies.map { $0 ?? "" })
+            if distinct.count > 1 {
+                let named = distinct.sorted().map { $0.isEmpty ? "plain numbers" : $0 }.joined(separator: ", ")
+                throw fail("a chart's values must be in one currency, but these mix \(named): chart each currency apart")
+            }
+            let currency = currencies.first ?? nil
+            if let currency, let unit = chart["unit"].stringValue, unit != currency {
+                throw fail("the chart's unit '\(unit)' is not the currency of its Money values (\(currency))")
+            }
             section.chart = Chart(kind: kind, title: chart["title"].stringValue, labels: labelTexts, series: series,
-                                  unit: chart["unit"].stringValue)
+                                  unit: chart["unit"].stringValue ?? currency, currency: currency)
         } else if table["chart"] != .nil {
             throw fail("'chart' must be { kind = \"bar\", labels = {...}, values = {...} }")
         }
         return section
     }
 
-    private static func numbers(_ list: LuaTable, _ value: (LuaValue) -> Double?, _ fail: (String) -> LuaError) throws(LuaError) -> [Double] {
+    private static func numbers(_ list: LuaTable, _ value: (LuaValue) -> ChartNumber?, _ fail: (String) -> LuaError,
+                                _ currencies: inout [String?]) throws(LuaError) -> [Double] {
         var result: [Double] = []
         for element in list.array {
-            guard let number = value(element), number.isFinite else { throw fail("chart values must be numbers or Money") }
-            result.append(number)
+            guard let number = value(element), number.value.isFinite else { throw fail("chart values must be numbers or Money") }
+            result.append(number.value)
+            currencies.append(number.currency)
         }
         return result
     }

@@ -69,25 +69,39 @@ enum ReportHTML {
         chart.kind == .bar ? bars(chart) : line(chart)
     }
 
-    /// Horizontal bars, one group per label; labels left, values right of the bars.
+    /// Horizontal bars, one group per label; labels left, values beside the bars. With
+    /// negative values, a zero axis: they go left of it, the others right.
     private static func bars(_ chart: ReportDocument.Chart) -> String {
         let labelWidth = 190.0, barArea = 360.0, valueWidth = 170.0
         let bar = 18.0, gap = 10.0
         let perGroup = Double(chart.series.count) * bar + gap
         let height = Double(chart.labels.count) * perGroup + gap + (chart.series.count > 1 ? 22 : 0)
-        let largest = max(chart.series.flatMap(\.values).map(abs).max() ?? 0, .leastNonzeroMagnitude)
-        let width = labelWidth + barArea + valueWidth
+        let values = chart.series.flatMap(\.values)
+        let mostNegative = max(-(values.min() ?? 0), 0), mostPositive = max(values.max() ?? 0, 0)
+        let span = max(mostNegative + mostPositive, .leastNonzeroMagnitude)
+        // Room left of the axis for the longest negative bar and its value.
+        let negativeValues = mostNegative > 0 ? valueWidth * 0.6 : 0
+        let axis = labelWidth + negativeValues + barArea * mostNegative / span
+        let width = labelWidth + negativeValues + barArea + valueWidth
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(escape(chart.title ?? "chart"))\">\n"
         for (index, label) in chart.labels.enumerated() {
             let top = gap + Double(index) * perGroup
             svg += "<text x=\"\(labelWidth - 8)\" y=\(quoted(top + Double(chart.series.count) * bar / 2 + 4)) text-anchor=\"end\">\(escape(shorten(label)))</text>\n"
             for (offset, series) in chart.series.enumerated() {
                 let value = series.values[index]
-                let length = abs(value) / largest * barArea
+                let length = abs(value) / span * barArea
                 let y = top + Double(offset) * bar
-                svg += "<rect x=\"\(labelWidth)\" y=\(quoted(y)) width=\(quoted(length)) height=\(quoted(bar - 3)) fill=\"\(palette[offset % palette.count])\"><title>\(escape(label)): \(escape(number(value, unit: chart.unit)))</title></rect>\n"
-                svg += "<text x=\(quoted(labelWidth + length + 6)) y=\(quoted(y + bar - 7))>\(escape(number(value, unit: chart.unit)))</text>\n"
+                let x = value < 0 ? axis - length : axis
+                svg += "<rect x=\(quoted(x)) y=\(quoted(y)) width=\(quoted(length)) height=\(quoted(bar - 3)) fill=\"\(palette[offset % palette.count])\"><title>\(escape(label)): \(escape(number(value, unit: chart.unit)))</title></rect>\n"
+                if value < 0 {
+                    svg += "<text x=\(quoted(x - 6)) y=\(quoted(y + bar - 7)) text-anchor=\"end\">\(escape(number(value, unit: chart.unit)))</text>\n"
+                } else {
+                    svg += "<text x=\(quoted(x + length + 6)) y=\(quoted(y + bar - 7))>\(escape(number(value, unit: chart.unit)))</text>\n"
+                }
             }
+        }
+        if mostNegative > 0 {
+            svg += "<line class=\"zero\" x1=\(quoted(axis)) y1=\"0\" x2=\(quoted(axis)) y2=\(quoted(height - (chart.series.count > 1 ? 22 : 0))) stroke=\"#8a93a6\"/>\n"
         }
         if chart.series.count > 1 { svg += legend(chart, y: height - 8) }
         return svg + "</svg>\n"
@@ -105,6 +119,10 @@ enum ReportHTML {
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(escape(chart.title ?? "chart"))\">\n"
         svg += "<line x1=\"\(left)\" y1=\(quoted(y(smallest))) x2=\(quoted(width - right)) y2=\(quoted(y(smallest))) stroke=\"#8a93a6\"/>\n"
         svg += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\(quoted(height - bottom)) stroke=\"#8a93a6\"/>\n"
+        // With negative values, the zero line too: what is below it is below zero.
+        if smallest < 0 {
+            svg += "<line class=\"zero\" x1=\"\(left)\" y1=\(quoted(y(0))) x2=\(quoted(width - right)) y2=\(quoted(y(0))) stroke=\"#8a93a6\" stroke-dasharray=\"4 3\"/>\n"
+        }
         for fraction in [0.0, 0.5, 1.0] {
             let value = smallest + span * fraction
             svg += "<text x=\(quoted(left - 6)) y=\(quoted(y(value) + 4)) text-anchor=\"end\">\(escape(compact(value)))</text>\n"

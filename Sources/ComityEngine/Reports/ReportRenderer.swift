@@ -46,46 +46,123 @@ public enum ReportRenderer {
             }
             if let chart = section.chart {
                 if let title = chart.title { text += "\(title)\n\n" }
-                let largest = chart.series.flatMap(\.values).map(abs).max() ?? 0
-                let labelWidth = chart.labels.map(\.count).max() ?? 0
-                for series in chart.series {
-                    if chart.series.count > 1 { text += "\(series.name)\n" }
-                    for (label, value) in zip(chart.labels, series.values) {
-                        let length = largest > 0 ? Int((abs(value) / largest * 40).rounded()) : 0
-                        text += "    " + label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + " "
-                            + String(repeating: "█", count: length) + " " + ReportHTML.number(value, unit: chart.unit) + "\n"
-                    }
-                }
+                text += bars(chart)
                 text += "\n"
             }
         }
         return text
     }
 
+    /// A chart as rows of bars: positive values right of a zero axis, negative values
+    /// left of it, each at its length against the largest.
+    static func bars(_ chart: ReportDocument.Chart) -> String {
+        let values = chart.series.flatMap(\.values)
+        let largest = values.map(abs).max() ?? 0
+        let labelWidth = chart.labels.map(\.count).max() ?? 0
+        let hasNegative = values.contains { $0 < 0 }
+        let width = 40
+        func length(_ value: Double) -> Int { largest > 0 ? Int((abs(value) / largest * Double(width)).rounded()) : 0 }
+        // The left side is as wide as the longest negative bar.
+        let left = hasNegative ? values.filter { $0 < 0 }.map(length).max() ?? 0 : 0
+        var text = ""
+        for series in chart.series {
+            if chart.series.count > 1 { text += "\(series.name)\n" }
+            for (label, value) in zip(chart.labels, series.values) {
+                let bar = String(repeating: "█", count: length(value))
+                text += "    " + label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + " "
+                if hasNegative {
+                    let negative = value < 0 ? bar : ""
+                    text += String(repeating: " ", count: left - negative.count) + negative + "│" + (value < 0 ? "" : bar)
+                } else {
+                    text += bar
+                }
+                text += " " + ReportHTML.number(value, unit: chart.unit) + "\n"
+            }
+        }
+        return text
+    }
+
     /// Every table, each after a line naming its section (CSV.swift writes the cells).
+    /// Plain values for machines: numbers without grouping, and a column of Money as
+    /// two, its amount and then `<column> currency`.
     static func csv(_ report: ReportDocument) throws -> String {
         var rows: [[String]] = []
         for section in report.sections {
             if let table = section.table {
                 if !rows.isEmpty { rows.append([]) }
                 if let heading = section.heading { rows.append([heading]) }
-                rows.append(table.columns)
-                rows += table.rows
+                let money = table.columns.indices.map { column in
+                    table.values.contains { row in if case .money = row[column] { true } else { false } }
+                }
+                rows.append(table.columns.indices.flatMap { money[$0] ? [table.columns[$0], table.columns[$0] + " currency"] : [table.columns[$0]] })
+                for row in table.values {
+                    rows.append(row.indices.flatMap { column -> [String] in
+                        let cell = row[column]
+                        guard money[column] else { return [plainText(cell)] }
+                        if case .money(let amount, let currency) = cell { return [amount, currency] }
+                        return [plainText(cell), ""]
+                    })
+                }
             } else if let chart = section.chart {
                 if !rows.isEmpty { rows.append([]) }
                 rows.append([chart.title ?? section.heading ?? "chart"])
-                rows.append([""] + chart.series.map(\.name))
+                rows.append([""] + chart.series.map(\.name) + (chart.currency == nil ? [] : ["currency"]))
                 for (index, label) in chart.labels.enumerated() {
-                    rows.append([label] + chart.series.map { ReportHTML.plain($0.values[index]) })
+                    rows.append([label] + chart.series.map { ReportHTML.plain($0.values[index]) } + (chart.currency.map { [$0] } ?? []))
                 }
             }
         }
         return try ExchangeFile.csvText(rows)
     }
 
+    static func plainText(_ value: ReportDocument.Value) -> String {
+        switch value {
+        case .empty: ""
+        case .text(let text): text
+        case .integer(let i): String(i)
+        case .number(let d): ReportHTML.plain(d)
+        case .boolean(let b): b ? "true" : "false"
+        case .money(let amount, let currency): "\(amount) \(currency)"
+        }
+    }
+
+    /// The report as JSON: table rows as lists of plain values (numbers as numbers,
+    /// Money as `{"amount": 8450000.00, "currency": "RUB"}`, an empty cell null).
     static func json(_ report: ReportDocument) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        func json(_ value: ReportDocument.Value) -> Any {
+            switch value {
+            case .empty: return NSNull()
+            case .text(let text): return text
+            case .integer(let i): return NSNumber(value: i)
+            case .number(let d): return NSNumber(value: d)
+            case .boolean(let b): return NSNumber(value: b)
+            case .money(let amount, let currency):
+                let number: Any = Decimal(string: amount).map { NSDecimalNumber(decimal: $0) } ?? amount
+                return ["amount": number, "currency": currency]
+            }
+        }
+        var sections: [[String: Any]] = []
+        for section in report.sections {
+            var object: [String: Any] = ["text": section.text]
+            if let heading = section.heading { object["heading"] = heading }
+            if let table = section.table {
+                object["table"] = ["columns": table.columns, "rows": table.values.map { $0.map(json) }]
+            }
+            if let chart = section.chart {
+                var value: [String: Any] = [
+                    "kind": chart.kind.rawValue, "labels": chart.labels,
+                    "series": chart.series.map { ["name": $0.name, "values": $0.values] as [String: Any] },
+                ]
+                if let title = chart.title { value["title"] = title }
+                if let unit = chart.unit { value["unit"] = unit }
+                if let currency = chart.currency { value["currency"] = currency }
+                object["chart"] = value
+            }
+            sections.append(object)
+        }
+        var document: [String: Any] = ["title": report.title, "sections": sections]
+        if let subtitle = report.subtitle { document["subtitle"] = subtitle }
+        let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

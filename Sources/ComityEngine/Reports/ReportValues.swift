@@ -10,6 +10,7 @@ enum ReportValues {
             let table = try call.table(1)
             do throws(LuaError) {
                 _ = try ReportDocument(table, text: { text($0, state: call.state, context: context, records: records) },
+                                       plain: { plain($0, state: call.state, context: context, records: records) },
                                        number: { number($0, state: call.state, context: context) })
             } catch {
                 throw LuaScriptError(error.message)
@@ -24,6 +25,7 @@ enum ReportValues {
     {
         guard case .table(let table) = value, table["title"] != .nil, table["sections"] != .nil else { return nil }
         return try ReportDocument(table, text: { text($0, state: state, context: context, records: records) },
+                                  plain: { plain($0, state: state, context: context, records: records) },
                                   number: { number($0, state: state, context: context) })
     }
 
@@ -44,13 +46,33 @@ enum ReportValues {
         }
     }
 
-    static func number(_ value: LuaValue, state: LuaState, context: APIContext) -> Double? {
+    /// A cell as machines read it: numbers stay numbers, Money is its amount and
+    /// currency, anything else its text.
+    static func plain(_ value: LuaValue, state: LuaState, context: APIContext, records: RecordBindings?) -> ReportDocument.Value {
         switch value {
-        case .integer(let i): return Double(i)
-        case .number(let d): return d
-        case .string(let s): return Double(s.description)
+        case .nil: return .empty
+        case .boolean(let b): return .boolean(b)
+        case .integer(let i): return .integer(i)
+        case .number(let d): return d.isFinite ? .number(d) : .text(String(d))
         case .userdata:
-            if let m = state.object(in: value, as: context.types.money) { return Double(m.value.amountText) }
+            if let m = state.object(in: value, as: context.types.money) {
+                return .money(amount: m.value.amountText, currency: m.value.currency.code)
+            }
+            return text(value, state: state, context: context, records: records).map { .text($0) } ?? .empty
+        default:
+            return text(value, state: state, context: context, records: records).map { .text($0) } ?? .empty
+        }
+    }
+
+    static func number(_ value: LuaValue, state: LuaState, context: APIContext) -> ReportDocument.ChartNumber? {
+        switch value {
+        case .integer(let i): return .init(value: Double(i))
+        case .number(let d): return .init(value: d)
+        case .string(let s): return Double(s.description).map { .init(value: $0) }
+        case .userdata:
+            if let m = state.object(in: value, as: context.types.money) {
+                return Double(m.value.amountText).map { .init(value: $0, currency: m.value.currency.code) }
+            }
             return nil
         default: return nil
         }

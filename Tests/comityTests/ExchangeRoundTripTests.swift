@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+
+/// What goes out through `comity export` comes back through `comity import` as it was:
+/// 360Giving packages after grants moved on, grants and organisations without an
+/// identifier, event participants, lists; and what cannot be read is said with its place.
+@Suite struct ExchangeRoundTripTests {
+    /// Two organisations with one name and country and no identifier, a grant that moved
+    /// on past awarded, one without an identifier, one without a decision date.
+    static let world = """
+        local fund = orgs.create { name = "Civic Fund", country = "DE" }
+        local a = orgs.create { name = "Neighbours", country = "RU", tags = { "youth", "sport; games" } }
+        local b = orgs.create { name = "Neighbours", country = "RU" }
+        local function awarded(title, recipient, identifier, decided)
+          local g = grants.create { title = title, funder = fund, recipient = recipient, identifier = identifier }
+          grants.submit(g)
+          grants.award(g, { amount_awarded = money("1000.00 EUR"), decided_on = decided })
+          return g
+        end
+        grants.activate(awarded("Moved on", a, "360G-fund-1", "2021-02-01"))
+        awarded("No identifier", b, nil, "2021-03-01")
+        awarded("No date", a, "360G-fund-3", nil)
+        local ev = events.create { title = "Round table", starts_at = "2021-01-26T10:00:00Z" }
+        events.add_participant(ev, fund, "organiser")
+        events.add_participant(ev, b, "speaker")
+        """
+
+    func seeded() throws -> URL {
+        let folder = try workspace(["comity.lua": "return {}", "world.lua": Self.world])
+        let run = try Comity.run(["run", "world.lua"], in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        return folder
+    }
+
+    @Test func a360GivingExportReimportsWithNoChangeAndExportsAgainTheSame() throws {
+        let folder = try seeded()
+        for file in ["grants-360.json", "grants-360.csv"] {
+            let first = try Comity.run(["export", "grants", "--format", "360giving", "--out", file], in: folder)
+            #expect(first.status == 0, "\(first.stderr)")
+            let exported = try Data(contentsOf: folder.appendingPathComponent(file))
+            let again = try Comity.run(["import", "grants", file, "--format", "360giving"], in: folder)
+            #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+            #expect(again.stdout.contains("0 created, 0 updated, 3 unchanged, 0 rejected"), "\(again.stdout)\(again.stderr)")
+            let second = try Comity.run(["export", "grants", "--format", "360giving", "--out", file], in: folder)
+            #expect(second.status == 0)
+            #expect(try Data(contentsOf: folder.appendingPathComponent(file)) == exported, "\(file) changed")
+        }
+        let package = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("grants-360.json"))) as? [String: Any])
+        let grants = try #require(package["grants"] as? [[String: Any]])
+        // Stand-in identifiers are unique; a missing date is left out, not invented.
+        #expect(Set(grants.compactMap { $0["id"] as? String }).count == 3)
+        #expect(grants.contains { $0["id"] as? String == "360G-comity-grant-2" })
+        let undated = try #require(grants.first { $0["title"] as? String == "No date" })
+        #expect(undated["awardDate"] == nil)
+        // The funder's country is kept.
+        let funder = try #require((undated["fundingOrganization"] as? [[String: Any]])?.first)
+        #expect(funder["addressCountry"] as? String == "DE")
+
+        // Into another workspace and back again: the same grants, two organisations named alike.
+        let other = try workspace(["comity.lua": "return {}"])
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("grants-360.json"), to: other.appendingPathComponent("in.json"))
+        let imported = try Comity.run(["import", "grants", "in.json", "--format", "360giving"], in: other)
+        #expect(imported.stdout.contains("3 created, 0 updated, 0 unchanged, 0 rejected"), "\(imported.stdout)\(imported.stderr)")
+        #expect(try Comity.run(["import", "grants", "in.json", "--format", "360giving"], in: other).stdout
+            .contains("0 created, 0 updated, 3 unchanged, 0 rejected"))
+        try "print(orgs.count { name = 'Neighbours' }, grants.count())".write(to: other.appendingPathComponent("count.lua"), atomically: true, encoding: .utf8)
+        #expect(try Comity.run(["run", "count.lua"], in: other).stdout == "2\t3\n")
+        // A database whose own grant 2 has no identifier, into which another's stand-in
+        // `360G-comity-grant-2` came: its export still gives every grant its own id, and
+        // importing it back changes nothing.
+        let third = try workspace(["comity.lua": "return {}", "own.lua": """
+            local f = orgs.create { name = "Own Fund", country = "DE" }
+            local r = orgs.create { name = "Own Recipient", country = "DE" }
+            for _, title in ipairs { "Own one", "Own two" } do
+              local g = grants.create { title = title, funder = f, recipient = r }
+              grants.submit(g)
+              grants.award(g, { amount_awarded = money("5.00 EUR"), decided_on = "2022-01-01" })
+            end
+            """])
+        #expect(try Comity.run(["run", "own.lua"], in: third).status == 0)
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("grants-360.json"), to: third.appendingPathComponent("in.json"))
+        #expect(try Comity.run(["import", "grants", "in.json", "--format", "360giving"], in: third).stdout.contains("3 created"))
+        #expect(try Comity.run(["export", "grants", "--format", "360giving", "--out", "out.json"], in: third).status == 0)
+        let mixed = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: third.appendingPathComponent("out.json"))) as? [String: Any])
+        let ids = ((mixed["grants"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+        #expect(ids.count == 5 && Set(ids).count == 5, "\(ids)")
+        #expect(ids.contains("360G-comity-grant-2") && ids.contains("360G-comity-grant-2-2"), "\(ids)")
+        let back = try Comity.run(["import", "grants", "out.json", "--format", "360giving"], in: third)
+        #expect(back.stdout.contains("0 created, 0 updated, 5 unchanged, 0 rejected"), "\(back.stdout)\(back.stderr)")
+    }
+
+    @Test func anExportKeepsParticipantsListsAndOrganisationsNamedAlike() throws {
+        let folder = try seeded()
+        let orgs = try Comity.run(["export", "orgs", "--format", "json"], in: folder)
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(orgs.stdout.utf8)) as? [[String: Any]])
+        // Lists are JSON arrays, their items as they are (one holds a ';').
+        #expect(objects.first { $0["tags"] != nil }?["tags"] as? [String] == ["youth", "sport; games"], "\(orgs.stdout)")
+        let events = try Comity.run(["export", "events"], in: folder)
+        #expect(events.stdout.contains("organiser organisation:Civic Fund; speaker organisation:3"), "\(events.stdout)")
+
+        // The same workspace: nothing changes.
+        try orgs.stdout.write(to: folder.appendingPathComponent("orgs.json"), atomically: true, encoding: .utf8)
+        #expect(try Comity.run(["import", "orgs", "orgs.json"], in: folder).stdout.contains("0 created, 0 updated, 3 unchanged"))
+
+        // Another workspace: both organisations named alike, the event with its participants.
+        let other = try workspace(["comity.lua": "return {}"])
+        try orgs.stdout.write(to: other.appendingPathComponent("orgs.json"), atomically: true, encoding: .utf8)
+        let imported = try Comity.run(["import", "orgs", "orgs.json"], in: other)
+        #expect(imported.stdout.contains("3 created, 0 updated, 0 unchanged, 0 rejected"), "\(imported.stdout)\(imported.stderr)")
+        #expect(try Comity.run(["import", "orgs", "orgs.json"], in: other).stdout.contains("0 created, 0 updated, 3 unchanged"))
+        try events.stdout.write(to: other.appendingPathComponent("events.csv"), atomically: true, encoding: .utf8)
+        let eventsIn = try Comity.run(["import", "events", "events.csv"], in: other)
+        #expect(eventsIn.stdout.contains("1 created, 0 updated, 0 unchanged, 0 rejected"), "\(eventsIn.stdout)\(eventsIn.stderr)")
+        #expect(try Comity.run(["export", "events"], in: other).stdout == events.stdout)
+        #expect(try Comity.run(["export", "orgs", "--format", "json"], in: other).stdout == orgs.stdout)
+    }
+
+    @Test func rowsWithBytesThatAreNotUTF8OrANulAreRejectedWithTheirLineAndTheRestImported() throws {
+        var bytes = Array("name,country\nGood One,RU\n".utf8)
+        bytes += Array("Bad".utf8) + [0xFF, 0xFE] + Array("Org,RU\n".utf8)
+        bytes += Array("Nul".utf8) + [0x00] + Array("Org,RU\n".utf8)
+        bytes += Array("Good Two,RU\n".utf8)
+        let folder = try workspace(["comity.lua": "return {}"])
+        try Data(bytes).write(to: folder.appendingPathComponent("orgs.csv"))
+        let result = try Comity.run(["import", "orgs", "orgs.csv"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("2 created, 0 updated, 0 unchanged, 2 rejected"), "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("orgs.csv:3: Organisation field 'name' has an invalid byte sequence for UTF-8"), "\(result.stderr)")
+        #expect(result.stderr.contains("orgs.csv:4: Organisation field 'name' has an invalid byte sequence: a NUL byte"), "\(result.stderr)")
+
+        var json = Array(#"[{"name": "Good Three"}, {"name": "Bad"#.utf8) + [0xC3] + Array(#"Org"}, {"name": "Nul\u0000Org"}]"#.utf8)
+        json += Array("\n".utf8)
+        try Data(json).write(to: folder.appendingPathComponent("orgs.json"))
+        let fromJSON = try Comity.run(["import", "orgs", "orgs.json"], in: folder)
+        #expect(fromJSON.stdout.contains("1 created, 0 updated, 0 unchanged, 2 rejected"), "\(fromJSON.stdout)\(fromJSON.stderr)")
+        #expect(fromJSON.stderr.contains("orgs.json:2: Organisation field 'name' has an invalid byte sequence for UTF-8"), "\(fromJSON.stderr)")
+        #expect(fromJSON.stderr.contains("orgs.json:3: Organisation field 'name' has an invalid byte sequence: a NUL byte"), "\(fromJSON.stderr)")
+    }
+
+    @Test func deeplyNestedJSONIsRefusedWithItsPlaceAndTheLimit() throws {
+        let folder = try workspace(["comity.lua": "return {}"])
+        let deep = "[{\"name\": \"A\", \"tags\":\n  " + String(repeating: "[", count: 200) + String(repeating: "]", count: 200) + "}]\n"
+        try deep.write(to: folder.appendingPathComponent("deep.json"), atomically: true, encoding: .utf8)
+        let imported = try Comity.run(["import", "orgs", "deep.json"], in: folder)
+        #expect(imported.status == 1)
+        #expect(imported.stderr.contains("deep.json:2:129: JSON nested deeper than 128 levels"), "\(imported.stderr)")
+        let package = try Comity.run(["import", "grants", "deep.json", "--format", "360giving"], in: folder)
+        #expect(package.stderr.contains("deep.json:2:129: JSON nested deeper than 128 levels"), "\(package.stderr)")
+        // A mistake elsewhere is placed too.
+        try "[{\"name\": \"A\",\n  \"country\" \"RU\"}]".write(to: folder.appendingPathComponent("colon.json"), atomically: true, encoding: .utf8)
+        let colon = try Comity.run(["import", "orgs", "colon.json"], in: folder)
+        #expect(colon.stderr.contains("colon.json: expected a JSON array of objects"), "\(colon.stderr)")
+        #expect(colon.stderr.contains("(unexpected '\"' at line 2, column 13)"), "\(colon.stderr)")
+
+        // json.decode in Lua says where and how deep.
+        try "local ok, e = pcall(json.decode, '[' .. string.rep('[', 200)) print(e)".write(
+            to: folder.appendingPathComponent("deep.lua"), atomically: true, encoding: .utf8)
+        let lua = try Comity.run(["run", "deep.lua"], in: folder)
+        #expect(lua.stdout.contains("nested deeper than 128 levels at line 1, column 129"), "\(lua.stdout)\(lua.stderr)")
+    }
+
+    @Test func everyRunHasAUUIDAndAShortPrefixFindsItOrSaysWhichItCouldBe() throws {
+        let folder = try workspace(["comity.lua": "return {}", "orgs.csv": "name,country\nA,RU\n", "hello.lua": "print('hi')"])
+        for _ in 1...3 { _ = try Comity.run(["import", "orgs", "orgs.csv"], in: folder) }
+        _ = try Comity.run(["run", "hello.lua"], in: folder)
+        let listed = try Comity.run(["runs"], in: folder).stdout.split(separator: "\n")
+        #expect(listed.count == 4)
+        let ids = listed.compactMap { $0.split(separator: " ").first.map(String.init) }
+        // One scheme: 8 hexadecimal characters (or more, to tell two apart), for imports too.
+        #expect(ids.allSatisfy { $0.count >= 8 && $0.allSatisfy(\.isHexDigit) }, "\(listed)")
+        #expect(listed.filter { $0.contains("  import  ") }.count == 3, "\(listed)")
+        let shown = try Comity.run(["runs", "show", String(ids[1].prefix(6))], in: folder)
+        #expect(shown.status == 0 && shown.stdout.contains("trigger: import"), "\(shown.stdout)\(shown.stderr)")
+        let short = try Comity.run(["runs", "show", "a"], in: folder)
+        #expect(short.status == 1 && short.stderr.contains("'a' is too short to name a run: give at least 4 characters"), "\(short.stderr)")
+        let none = try Comity.run(["runs", "show", "import-1"], in: folder)
+        #expect(none.status == 1, "\(none.stdout)")
+    }
+}
