@@ -50,7 +50,7 @@ return workflow {
     for year = first, last do
       local sum = grants.sum { "amount_awarded", where = {
         decided_on_min = later(from, year .. "-01-01"), decided_on_max = earlier(to, year .. "-12-31") } }
-      local rub = 0
+      local rub = money(0, "RUB")
       for _, row in ipairs(sum) do if row.total.currency == "RUB" then rub = row.total end end
       years[#years + 1] = tostring(year)
       per_year[#per_year + 1] = rub

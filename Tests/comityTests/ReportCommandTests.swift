@@ -41,6 +41,27 @@ import Testing
         #expect(runs.stdout.contains("\"dry_run\" : true"))
     }
 
+    /// A year between the first and the last decision in which nothing was awarded in
+    /// roubles is charted as 0.00 RUB: a chart takes one currency, never plain numbers
+    /// beside Money (`make demo` met this with a euro grant decided years later).
+    @Test func aYearWithoutRoublesIsChartedAsNothingInRoubles() throws {
+        let folder = try Self.demoWorkspace()
+        try """
+            local funder, recipient
+            for o in orgs.find { limit = 2 } do if funder then recipient = o else funder = o end end
+            local g = grants.create { title = "Later, in euros", funder = funder, recipient = recipient,
+                                      amount_requested = money(1000, "EUR") }
+            grants.submit(g)
+            grants.award(g, { amount_awarded = money(1000, "EUR"), decided_on = "2025-06-01" })
+            """.write(to: folder.appendingPathComponent("later.lua"), atomically: true, encoding: .utf8)
+        let added = try Comity.run(["run", "later.lua"], in: folder)
+        #expect(added.status == 0, "\(added.stderr)")
+        let report = try Comity.run(["report", "grants-by-funder"], in: folder)
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.contains("1,000.00 EUR"), "\(report.stdout)")
+        #expect(report.stdout.contains("2024"), "\(report.stdout)")
+    }
+
     @Test func reportsRenderAsCSVJSONAndOneHTMLFile() throws {
         let folder = try Self.demoWorkspace()
         let csv = try Comity.run(["report", "intake-funnel", "--format", "csv"], in: folder)
