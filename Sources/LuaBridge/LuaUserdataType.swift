@@ -220,7 +220,9 @@ public enum NameSuggestion {
     public static func closest(to word: String, among names: [String]) -> String? {
         let target = Array(word.lowercased())
         var best: (name: String, distance: Int)?
-        for name in names.sorted() {
+        // The word itself is no suggestion: a name that is right but refused for
+        // another reason (a field that changes only through steps) is not misspelled.
+        for name in names.sorted() where name != word {
             let distance = editDistance(target, Array(name.lowercased()))
             if distance <= max(2, target.count / 3), distance < target.count, distance < (best?.distance ?? Int.max) {
                 best = (name, distance)
