@@ -3,7 +3,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps testdeps build demo test bench install clean
+.PHONY: all deps testdeps build demo test bench install uninstall clean
 
 all: build
 
@@ -83,19 +83,42 @@ bench: deps
 		| tee .build/benchmark-output.txt
 	python3 Benchmarks/ratios.py Benchmarks/.build/benchmark-output.txt
 	Benchmarks/callgrind-ratios.sh
-	$(SWIFT) build -c release --product comity
-	Benchmarks/daemon-idle.sh .build/release/comity 60
+	$(MAKE) install PREFIX=$(CURDIR)/.build/bench-install
+	Benchmarks/daemon-idle.sh .build/bench-install/bin/comity 60
+	Benchmarks/startup.py .build/bench-install/bin/comity 20
 
-# The binary in PREFIX/bin, and what `comity init` copies into a new workspace (the
-# shipped workflows, reports and specs; the shipped plugins) in PREFIX/share/comity.
+# The binary in PREFIX/bin (release, the Swift runtime linked in statically: it starts
+# in a few milliseconds, as cron and an editing loop need), its shell completions
+# (bash, zsh, fish) and man pages (swift-argument-parser's generate-manual plugin)
+# under PREFIX/share, and what `comity init` copies into a new workspace (the shipped
+# workflows, reports and specs; the shipped plugins) in PREFIX/share/comity.
 PREFIX ?= /usr/local
 CONFIG ?= release
+BASH_COMPLETIONS := $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETIONS := $(PREFIX)/share/zsh/site-functions
+FISH_COMPLETIONS := $(PREFIX)/share/fish/vendor_completions.d
+MAN1 := $(PREFIX)/share/man/man1
+MANUAL := .build/plugins/GenerateManual/outputs/comity
 install: deps
-	$(SWIFT) build -c $(CONFIG) --product comity
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/comity
-	install -m 755 "$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/comity" $(DESTDIR)$(PREFIX)/bin/comity
+	$(SWIFT) package generate-manual --configuration $(CONFIG) --multi-page >/dev/null
+	$(SWIFT) build -c $(CONFIG) --product comity --static-swift-stdlib
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/comity $(DESTDIR)$(MAN1) \
+		$(DESTDIR)$(BASH_COMPLETIONS) $(DESTDIR)$(ZSH_COMPLETIONS) $(DESTDIR)$(FISH_COMPLETIONS)
+	bin="$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/comity" && \
+		install -m 755 "$$bin" $(DESTDIR)$(PREFIX)/bin/comity && \
+		"$$bin" --generate-completion-script bash > $(DESTDIR)$(BASH_COMPLETIONS)/comity && \
+		"$$bin" --generate-completion-script zsh > $(DESTDIR)$(ZSH_COMPLETIONS)/_comity && \
+		"$$bin" --generate-completion-script fish > $(DESTDIR)$(FISH_COMPLETIONS)/comity.fish
+	install -m 644 $(MANUAL)/*.1 $(DESTDIR)$(MAN1)/
 	rm -rf $(DESTDIR)$(PREFIX)/share/comity/Scripts $(DESTDIR)$(PREFIX)/share/comity/Plugins
 	cp -R Scripts Plugins $(DESTDIR)$(PREFIX)/share/comity/
+
+# Removes exactly what `make install` put under PREFIX (workspaces are never touched).
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/comity $(DESTDIR)$(BASH_COMPLETIONS)/comity \
+		$(DESTDIR)$(ZSH_COMPLETIONS)/_comity $(DESTDIR)$(FISH_COMPLETIONS)/comity.fish \
+		$(DESTDIR)$(MAN1)/comity.1 $(DESTDIR)$(MAN1)/comity.*.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/comity
 
 clean:
 	rm -rf .build Benchmarks/.build
