@@ -8,7 +8,7 @@ import GRDB
 /// custom fields live in the JSON column `custom`. `StorageLayout` (ComityCore) says
 /// what the migrated database holds, from the domain schema; `StorageLayoutTests`
 /// fails when a migration and the layout disagree, so a new migration comes with its
-/// change to the layout.
+/// change to the layout; `FrozenMigrationTests` fails when a released one is edited.
 enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
