@@ -47,7 +47,7 @@ public struct StorageLayout: Sendable, Hashable {
         public let type: ColumnType
         public let nullable: Bool
         public let defaultValue: DefaultValue?
-        /// The table whose `id` (or single-column primary key) the column refers to.
+        /// The table whose `id` the column refers to.
         public let references: String?
 
         public init(_ name: String, _ type: ColumnType, nullable: Bool = true, default defaultValue: DefaultValue? = nil,
