@@ -5,7 +5,10 @@ import GRDB
 /// schema. Column conventions (see `ColumnMapping`): a field's column has its name;
 /// money is `NAME_minor` and `NAME_currency`; a record of any type is `NAME_type` and
 /// `NAME_id`; a list of records is a link table `TYPE_FIELD(owner, position, target)`;
-/// custom fields live in the JSON column `custom`.
+/// custom fields live in the JSON column `custom`. `StorageLayout` (ComityCore) says
+/// what the migrated database holds, from the domain schema; `StorageLayoutTests`
+/// fails when a migration and the layout disagree, so a new migration comes with its
+/// change to the layout; `FrozenMigrationTests` fails when a released one is edited.
 enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

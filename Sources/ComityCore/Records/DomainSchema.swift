@@ -1,4 +1,5 @@
-/// The schemas of every record type, with the workspace's custom fields.
+/// The schemas of every record type, with the workspace's custom fields: the source of
+/// the database's tables too (`StorageLayout(schema)`).
 public struct DomainSchema: Sendable {
     public private(set) var records: [RecordType: RecordSchema]
 
@@ -28,9 +29,9 @@ public struct DomainSchema: Sendable {
     /// Comity's record types as the domain defines them.
     public static let standard = DomainSchema(records: [
         .organisation: RecordSchema(.organisation, fields: [
-            FieldDefinition("name", .string, required: true, "The organisation's name."),
-            FieldDefinition("kind", .organisationKind, "IATI organisation type, by name (national_ngo) or code (22)."),
-            FieldDefinition("country", .country, "ISO 3166-1 alpha-2 code of its registration."),
+            FieldDefinition("name", .string, required: true, indexed: true, "The organisation's name."),
+            FieldDefinition("kind", .organisationKind, indexed: true, "IATI organisation type, by name (national_ngo) or code (22)."),
+            FieldDefinition("country", .country, indexed: true, "ISO 3166-1 alpha-2 code of its registration."),
             FieldDefinition("identifier", .orgIdentifier, unique: true, "org-id.guide identifier, PREFIX-localid."),
             FieldDefinition("website", .url, "Its web site."),
             FieldDefinition("email", .email, "A contact address."),
@@ -39,23 +40,23 @@ public struct DomainSchema: Sendable {
         ]),
         .person: RecordSchema(.person, fields: [
             FieldDefinition("name", .string, required: true, "The person's name."),
-            FieldDefinition("email", .email, "A contact address."),
-            FieldDefinition("organisation", .reference(.organisation), "Where the person works."),
+            FieldDefinition("email", .email, indexed: true, "A contact address."),
+            FieldDefinition("organisation", .reference(.organisation), indexed: true, "Where the person works."),
             FieldDefinition("role", .string, "The person's role there."),
             Self.externalIdentifier,
         ]),
         .grant: RecordSchema(.grant, fields: [
             FieldDefinition("title", .string, required: true, "What the grant is for."),
-            FieldDefinition("funder", .reference(.organisation), required: true, "The organisation giving it."),
-            FieldDefinition("recipient", .reference(.organisation), required: true, "The organisation receiving it."),
-            FieldDefinition("programme", .string, "The funder's programme."),
+            FieldDefinition("funder", .reference(.organisation), required: true, indexed: true, "The organisation giving it."),
+            FieldDefinition("recipient", .reference(.organisation), required: true, indexed: true, "The organisation receiving it."),
+            FieldDefinition("programme", .string, indexed: true, "The funder's programme."),
             FieldDefinition("amount_requested", .money, "What was asked for."),
             FieldDefinition("amount_awarded", .money, "What was awarded."),
             FieldDefinition("applied_on", .date, "When it was applied for."),
             FieldDefinition("decided_on", .date, "When it was awarded or rejected."),
             FieldDefinition("starts_on", .date, "Start of the funded work."),
             FieldDefinition("ends_on", .date, "End of the funded work."),
-            FieldDefinition("report_due", .date, "When the report to the funder is due."),
+            FieldDefinition("report_due", .date, indexed: true, "When the report to the funder is due."),
             Self.externalIdentifier,
         ], lifecycle: LifecycleDescription(GrantStatus.self), rules: [
             .notNegative("amount_requested"), .notNegative("amount_awarded"),
@@ -79,8 +80,8 @@ public struct DomainSchema: Sendable {
             FieldDefinition("title", .string, required: true, "The event's title."),
             FieldDefinition("kind", .choice(["round_table", "conference", "forum", "festival", "webinar", "training", "other"]),
                             "What sort of event."),
-            FieldDefinition("starts_at", .time, required: true, "When it starts."),
-            FieldDefinition("ends_at", .time, "When it ends."),
+            FieldDefinition("starts_at", .time, required: true, indexed: true, "When it starts."),
+            FieldDefinition("ends_at", .time, indexed: true, "When it ends."),
             FieldDefinition("time_zone", .timeZone, "Its local time zone, such as Europe/Moscow."),
             FieldDefinition("platform", .string, "The online platform, for an online event."),
             FieldDefinition("venue", .string, "The venue, for an event in person."),
@@ -92,9 +93,9 @@ public struct DomainSchema: Sendable {
             .notBefore("ends_at", "starts_at", "an event cannot end before it starts"),
         ]),
         .application: RecordSchema(.application, fields: [
-            FieldDefinition("applicant", .reference(.organisation), required: true, "The organisation applying."),
+            FieldDefinition("applicant", .reference(.organisation), required: true, indexed: true, "The organisation applying."),
             FieldDefinition("programme", .string, "What it applies to."),
-            FieldDefinition("received_at", .time, "When it arrived (the run's clock when not given)."),
+            FieldDefinition("received_at", .time, indexed: true, "When it arrived (the run's clock when not given)."),
             FieldDefinition("summary", .string, "What it proposes."),
             FieldDefinition("requested", .money, "The amount asked for."),
             FieldDefinition("dismissal_reason", .string, "Why it was dismissed."),
@@ -102,10 +103,10 @@ public struct DomainSchema: Sendable {
         ], lifecycle: LifecycleDescription(ApplicationStatus.self), rules: [.notNegative("requested")]),
         .task: RecordSchema(.task, fields: [
             FieldDefinition("title", .string, required: true, "What is to be done."),
-            FieldDefinition("kind", .string, "A label for finding tasks of a sort (event-report)."),
-            FieldDefinition("about", .anyReference, "The record the task is about."),
+            FieldDefinition("kind", .string, indexed: true, "A label for finding tasks of a sort (event-report)."),
+            FieldDefinition("about", .anyReference, indexed: true, "The record the task is about."),
             FieldDefinition("assignee", .reference(.person), "Who is to do it."),
-            FieldDefinition("due", .time, "When it is due; an open task past it is overdue."),
+            FieldDefinition("due", .time, indexed: true, "When it is due; an open task past it is overdue."),
             Self.externalIdentifier,
         ], lifecycle: LifecycleDescription(TaskStatus.self), derived: [.overdue]),
     ])

@@ -7,6 +7,9 @@ public struct FieldDefinition: Sendable, Hashable {
     public let required: Bool
     /// No two live records may share a value (an organisation's identifier).
     public let unique: Bool
+    /// Records are often found by it (a grant's funder, a task's due time): a store
+    /// keeps an index on its columns (see `StorageLayout`).
+    public let indexed: Bool
     public let summary: String
     /// Declared in the workspace's configuration rather than by Comity.
     public let custom: Bool
@@ -14,13 +17,14 @@ public struct FieldDefinition: Sendable, Hashable {
     public let minimumItems: Int
 
     public init(
-        _ name: String, _ type: FieldType, required: Bool = false, unique: Bool = false, custom: Bool = false,
-        minimumItems: Int = 0, _ summary: String
+        _ name: String, _ type: FieldType, required: Bool = false, unique: Bool = false, indexed: Bool = false,
+        custom: Bool = false, minimumItems: Int = 0, _ summary: String
     ) {
         self.name = name
         self.type = type
         self.required = required
         self.unique = unique
+        self.indexed = indexed
         self.custom = custom
         self.minimumItems = minimumItems
         self.summary = summary
