@@ -9,9 +9,12 @@ struct ExportCommand: ParsableCommand {
         abstract: "Export records as CSV or JSON, in the columns `comity import` reads, or in a format a plugin provides.",
         discussion: """
             Money is written `1300000.00 RUB`, dates and times in ISO 8601 (times in the \
-            workspace's zone), lists as `a; b` in CSV and arrays in JSON, a referenced record \
+            workspace's zone), lists as JSON arrays (in CSV cells too), a referenced record \
             by its identifier when it has one (an organisation or person without one by its \
-            name, when no other has it), else its id; an event's participants with their roles.
+            name, when no other has it), else its id and name (12:Twin), which an import takes \
+            only where record 12 has that name; an event's participants with their roles. \
+            --format 360giving writes the grants that were awarded (awarded, active, closed), \
+            giving a grant without an identifier one, stored on it, that it keeps.
             """
     )
 

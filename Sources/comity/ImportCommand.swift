@@ -105,7 +105,8 @@ struct ImportCommand: ParsableCommand {
             row.cells + Array(repeating: "", count: max(header.count - row.cells.count, 0)) + [String(row.line), row.reason]
         }
         do {
-            try Output.writeFile(Data(ExchangeFile.csvText([header + ["line", "reason"]] + rows).utf8), to: path)
+            // Rejected rows as the file had them: bytes that were not UTF-8 too, to be fixed in place.
+            try Output.writeFile(Data(ExchangeFile.originalBytes(ExchangeFile.csvText([header + ["line", "reason"]] + rows))), to: path)
         } catch {
             throw CommandFailure.report("cannot write the rejected rows to \(path): \(error)")
         }

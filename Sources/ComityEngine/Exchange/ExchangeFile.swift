@@ -37,29 +37,76 @@ public enum ExchangeFile {
         return data
     }
 
-    /// Stands in a cell for bytes that are not UTF-8, so that the row holding them is
-    /// rejected with its line and field while the others are imported: a noncharacter
-    /// (U+FDD0), which text meant for interchange does not hold.
-    public static let invalidByteMark: Unicode.Scalar = Unicode.Scalar(0xFDD0 as UInt32) ?? "\u{FFFD}"
+    /// Bytes that are not UTF-8 stand in a cell as scalars of their own, so that the
+    /// row holding them is rejected with its line, field and the byte, while the others
+    /// are imported, and so that FILE.rejects.csv gets the very bytes back (a U+FFFD
+    /// there could not be told from the text the file meant): the byte 0xNN is
+    /// U+10FFNN, the end of the last private use plane, which no text meant for
+    /// interchange holds (an invalid byte is always 0x80 or above).
+    static let invalidByteBase: UInt32 = 0x10FF00
 
-    /// The text of `data` with each sequence that is not UTF-8 replaced by `invalidByteMark`.
+    /// The byte `scalar` stands for, when it marks one that was not UTF-8.
+    static func invalidByte(_ scalar: Unicode.Scalar) -> UInt8? {
+        scalar.value >= invalidByteBase + 0x80 && scalar.value <= invalidByteBase + 0xFF ? UInt8(scalar.value - invalidByteBase) : nil
+    }
+
+    /// Whether `cell` holds bytes that were not UTF-8 in its file.
+    public static func holdsInvalidBytes(_ cell: String) -> Bool {
+        cell.unicodeScalars.contains { invalidByte($0) != nil }
+    }
+
+    /// The bytes `text` was read from: its UTF-8, with each marked byte as it was.
+    public static func originalBytes(_ text: String) -> [UInt8] {
+        guard holdsInvalidBytes(text) else { return Array(text.utf8) }
+        var bytes: [UInt8] = []
+        for scalar in text.unicodeScalars {
+            if let byte = invalidByte(scalar) { bytes.append(byte) } else { bytes.append(contentsOf: String(scalar).utf8) }
+        }
+        return bytes
+    }
+
+    /// The length of the UTF-8 sequence at `i`, or nil when the byte there starts none.
+    private static func sequenceLength(_ bytes: UnsafeRawBufferPointer, at i: Int) -> Int? {
+        let lead = bytes[i]
+        func continuation(_ offset: Int, _ range: ClosedRange<UInt8> = 0x80...0xBF) -> Bool {
+            i + offset < bytes.count && range.contains(bytes[i + offset])
+        }
+        switch lead {
+        case 0x00...0x7F: return 1
+        case 0xC2...0xDF: return continuation(1) ? 2 : nil
+        case 0xE0: return continuation(1, 0xA0...0xBF) && continuation(2) ? 3 : nil
+        case 0xED: return continuation(1, 0x80...0x9F) && continuation(2) ? 3 : nil
+        case 0xE1...0xEF: return continuation(1) && continuation(2) ? 3 : nil
+        case 0xF0: return continuation(1, 0x90...0xBF) && continuation(2) && continuation(3) ? 4 : nil
+        case 0xF4: return continuation(1, 0x80...0x8F) && continuation(2) && continuation(3) ? 4 : nil
+        case 0xF1...0xF3: return continuation(1) && continuation(2) && continuation(3) ? 4 : nil
+        default: return nil
+        }
+    }
+
+    /// The text of `data` with each byte that is not part of a UTF-8 sequence marked
+    /// (`invalidByteBase`).
     static func markingInvalidUTF8(_ data: Data) -> Data {
         if String(data: data, encoding: .utf8) != nil { return data }
-        var scalars = String.UnicodeScalarView()
-        var iterator = data.makeIterator()
-        var decoder = UTF8()
-        decoding: while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): scalars.append(scalar)
-            case .emptyInput: break decoding
-            case .error: scalars.append(invalidByteMark)
+        return data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Data in
+            var out = Data(capacity: bytes.count + 64)
+            var i = 0
+            while i < bytes.count {
+                if let length = sequenceLength(bytes, at: i) {
+                    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + length)]))
+                    i += length
+                } else {
+                    let marked = Unicode.Scalar(invalidByteBase + UInt32(bytes[i])).map { Array(String($0).utf8) } ?? [0xEF, 0xBF, 0xBD]
+                    out.append(contentsOf: marked)
+                    i += 1
+                }
             }
+            return out
         }
-        return Data(String(scalars).utf8)
     }
 
     /// The header and rows of a file, each row with the line it starts on. Bytes that
-    /// are not UTF-8 are marked in their cells (`invalidByteMark`): the import rejects
+    /// are not UTF-8 are marked in their cells (`invalidByteBase`): the import rejects
     /// those rows, naming line and field, and keeps the others.
     public static func read(_ path: String, format: ExchangeFormat) throws -> (header: [String], rows: [RecordImport.Row]) {
         let data = markingInvalidUTF8(try contents(path))
@@ -279,8 +326,59 @@ public enum ExchangeFile {
         }
     }
 
+    /// Stands in a JSON string for an escaped surrogate without its pair (`"\\ud800"`),
+    /// which Foundation's parser refuses for the whole file: the row holding it is
+    /// rejected with its field instead. U+10FF01, of the last private use plane.
+    static let loneSurrogateMark = Unicode.Scalar(0x10FF01 as UInt32) ?? "\u{FFFD}"
+
+    /// JSON `data` with each escaped lone surrogate replaced by `loneSurrogateMark`'s
+    /// escaped pair, `\\udbff\\udf01`.
+    static func markingLoneSurrogates(_ data: Data) -> Data {
+        let bytes = [UInt8](data)
+        func hex(_ at: Int) -> UInt32? {
+            guard at + 6 <= bytes.count, bytes[at] == UInt8(ascii: "\\"), bytes[at + 1] == UInt8(ascii: "u") else { return nil }
+            return UInt32(String(decoding: bytes[(at + 2)..<(at + 6)], as: UTF8.self), radix: 16)
+        }
+        guard bytes.contains(UInt8(ascii: "\\")) else { return data }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var inString = false
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
+            if !inString {
+                if byte == UInt8(ascii: "\"") { inString = true }
+                out.append(byte)
+                i += 1
+                continue
+            }
+            if byte == UInt8(ascii: "\"") {
+                inString = false
+            } else if byte == UInt8(ascii: "\\") {
+                if let unit = hex(i), (0xD800...0xDFFF).contains(unit) {
+                    if unit <= 0xDBFF, let low = hex(i + 6), (0xDC00...0xDFFF).contains(low) {
+                        out.append(contentsOf: bytes[i..<(i + 12)])
+                        i += 12
+                    } else {
+                        out.append(contentsOf: Array("\\udbff\\udf01".utf8))
+                        i += 6
+                    }
+                    continue
+                }
+                // Any other escape: both its bytes as they are (`\\"` does not end the string).
+                out.append(contentsOf: bytes[i..<min(i + 2, bytes.count)])
+                i += 2
+                continue
+            }
+            out.append(byte)
+            i += 1
+        }
+        return Data(out)
+    }
+
     private static func readJSON(_ data: Data, path: String) throws -> ([String], [RecordImport.Row]) {
         if let error = jsonDepthError(data, path: path) { throw error }
+        let data = markingLoneSurrogates(data)
         let objects: [[String: JSONCell]]
         do {
             objects = try JSONDecoder().decode([[String: JSONCell]].self, from: data)
@@ -294,8 +392,18 @@ public enum ExchangeFile {
         // JSON has no lines worth naming: a row is named by its place (1 for the first).
         let rows = objects.enumerated().map { offset, object in
             var lists: [Int: [String]] = [:]
-            for (index, column) in header.enumerated() { if let items = object[column]?.items { lists[index] = items } }
-            return RecordImport.Row(line: offset + 1, cells: header.map { object[$0]?.text ?? "" }, lists: lists)
+            var refused: [Int: String] = [:]
+            var named = Set<Int>()
+            for (index, column) in header.enumerated() {
+                guard let cell = object[column] else { continue }
+                named.insert(index)
+                if let items = cell.items { lists[index] = items }
+                if case .refused(let reason) = cell { refused[index] = reason }
+            }
+            var row = RecordImport.Row(line: offset + 1, cells: header.map { object[$0]?.text ?? "" }, lists: lists)
+            row.refused = refused
+            row.named = named
+            return row
         }
         return (header, rows)
     }
@@ -305,6 +413,8 @@ public enum ExchangeFile {
         case text(String)
         /// An array: its items, each as its text.
         case list([String])
+        /// What no field holds (an object, or an array holding one): why.
+        case refused(String)
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
@@ -313,7 +423,17 @@ public enum ExchangeFile {
             if let integer = try? container.decode(Int64.self) { self = .text(String(integer)); return }
             if let number = try? container.decode(Double.self) { self = .text(String(number)); return }
             if let text = try? container.decode(String.self) { self = .text(text); return }
-            self = .list(try container.decode([JSONCell].self).map(\.text))
+            if let items = try? container.decode([JSONCell].self) {
+                if let refusal = items.first(where: { if case .refused = $0 { true } else { false } }) {
+                    self = refusal
+                } else {
+                    self = .list(items.map(\.text))
+                }
+                return
+            }
+            // An object, or a number JSON allows and Foundation does not read: the row's
+            // error, not the file's.
+            self = .refused("must be text, a number, a boolean or a list, not a JSON object")
         }
 
         /// The cell's text (a list's items joined as a CSV cell would hold them).
@@ -321,6 +441,7 @@ public enum ExchangeFile {
             switch self {
             case .text(let text): text
             case .list(let items): items.joined(separator: "; ")
+            case .refused: ""
             }
         }
 
@@ -350,19 +471,23 @@ public enum ExchangeFile {
                 if let known = labels[reference] { return known }
                 // What imports into another database too: the identifier; for an
                 // organisation or person without one its name, when no other has it;
-                // else the id.
+                // else its id with its name, `12:Neighbours`, which the import takes
+                // only where record 12 has that name (a bare id would name another
+                // database's record 12, whatever it is).
                 var text = String(reference.id)
                 if let record = try transaction.record(reference) {
                     if case .string(let identifier)? = record.fields["identifier"] {
                         text = identifier
-                    } else if reference.type == .organisation || reference.type == .person,
-                              case .string(let name)? = record.fields["name"] {
-                        var named = 0
-                        try transaction.forEach(reference.type, RecordQuery(filters: [.init("name", .equal, .string(name))], limit: 2)) { _ in
-                            named += 1
-                            return true
+                    } else if case .string(let name)? = record.fields["name"] ?? record.fields["title"] {
+                        text = "\(reference.id):\(name)"
+                        if reference.type == .organisation || reference.type == .person {
+                            var named = 0
+                            try transaction.forEach(reference.type, RecordQuery(filters: [.init("name", .equal, .string(name))], limit: 2)) { _ in
+                                named += 1
+                                return true
+                            }
+                            if named == 1 { text = name }
                         }
-                        if named == 1 { text = name }
                     }
                 }
                 labels[reference] = text

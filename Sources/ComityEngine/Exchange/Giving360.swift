@@ -4,7 +4,7 @@ import Foundation
 /// Grants in the 360Giving Data Standard (schema 1.4): a JSON grant package
 /// (`{"grants": [...]}`), and the flattened CSV with its column titles (`Identifier`,
 /// `Amount Awarded`, `Recipient Org:Identifier`, ...). Export writes the grants that
-/// have an amount awarded; import makes the organisations it names when they are
+/// were awarded (awarded, active, closed); import makes the organisations it names when they are
 /// missing, then the grants, awarded, through `RecordImport`.
 public enum Giving360 {
     /// The flattened CSV's columns, in the order the standard's templates use.
@@ -24,11 +24,20 @@ public enum Giving360 {
         }
     }
 
-    /// The identifier an export gives a record that has none, `360G-comity-grant-12`:
-    /// importing it back into the same database finds record 12 again (when it still
-    /// has no identifier and the same title or name) instead of making a second one.
+    /// The identifier an export gives an organisation that has none,
+    /// `360G-comity-organisation-12`: only a name to match on import (an org-id it is not).
     public static func standIn(_ reference: RecordReference) -> String {
         "360G-comity-\(reference.type.rawValue)-\(reference.id)"
+    }
+
+    /// A new identifier for a grant exported without one: `360G-comity-` and 64 random
+    /// bits in hex. The export stores it on the grant, so the grant keeps it in every
+    /// later export, and no other grant (here or in another database) is given it: an
+    /// identifier made from the grant's id (`360G-comity-grant-12`, as earlier versions
+    /// wrote) names another grant in another database.
+    static func mintedIdentifier() -> String {
+        let hex = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+        return "360G-comity-" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     /// The record id in a stand-in identifier of `type`, if `text` is one
@@ -41,9 +50,14 @@ public enum Giving360 {
 
     // MARK: Export
 
-    /// Every grant with an amount awarded, as a package (`json`) or flattened CSV.
-    public static func export(store: any Store, format: ExchangeFormat, publisher: String = "Comity") throws -> String {
-        let grants = try exportedGrants(store)
+    /// Every grant that was awarded (`awardedStatuses`: awarded, active, closed) with
+    /// an amount awarded, as a package (`json`) or flattened CSV. A draft,
+    /// rejected or withdrawn grant is no award, whatever amount it holds. A grant
+    /// without an identifier is given one (`mintedIdentifier`), stored in the same
+    /// transaction, at `now`.
+    public static func export(store: any Store, format: ExchangeFormat, publisher: String = "Comity",
+                              now: Timestamp = Timestamp(Date())) throws -> String {
+        let grants = try exportedGrants(store, now: now)
         switch format {
         case .csv:
             return try ExchangeFile.csvText([csvColumns] + grants.map { grant in csvColumns.map { grant[$0] ?? "" } })
@@ -57,8 +71,46 @@ public enum Giving360 {
         }
     }
 
-    private static func exportedGrants(_ store: any Store) throws -> [Grant] {
-        try store.read { transaction in
+    /// The statuses of grants that were awarded: `awarded` and those only an awarded
+    /// grant reaches (active, closed). A status also reached without an award
+    /// (withdrawn, from a draft too) says nothing of one, and is left out.
+    static func awardedStatuses(_ lifecycle: LifecycleDescription?) -> Set<String> {
+        guard let lifecycle, lifecycle.statuses.contains("awarded") else { return ["awarded"] }
+        func reachable(from start: String, avoiding: String?) -> Set<String> {
+            var seen: Set<String> = [start]
+            var frontier = [start]
+            while let status = frontier.popLast() {
+                for step in lifecycle.steps where step.from.contains(status) && step.to != avoiding && seen.insert(step.to).inserted {
+                    frontier.append(step.to)
+                }
+            }
+            return seen
+        }
+        return reachable(from: "awarded", avoiding: nil).subtracting(reachable(from: lifecycle.initial, avoiding: "awarded"))
+    }
+
+    private static func exportedGrants(_ store: any Store, now: Timestamp) throws -> [Grant] {
+        let awardStatuses = awardedStatuses(store.schema[.grant].lifecycle)
+        func wasAwarded(_ record: Record) -> Bool { record.status.map(awardStatuses.contains) ?? false }
+        return try store.write(commit: true) { transaction in
+            // Giving a grant its identifier is no change a workflow listens for.
+            transaction.recordEvents(.lifecycleOnly)
+            var unnamed: [RecordReference] = []
+            try transaction.forEach(.grant, RecordQuery()) { record in
+                if case .money? = record.fields["amount_awarded"], record.fields["identifier"] == nil,
+                   wasAwarded(record) {
+                    unnamed.append(record.reference)
+                }
+                return true
+            }
+            let context = ChangeContext(run: nil, at: now)
+            for reference in unnamed {
+                var identifier = mintedIdentifier()
+                while try transaction.record(.grant, where: "identifier", is: .string(identifier)) != nil {
+                    identifier = mintedIdentifier()
+                }
+                _ = try transaction.update(reference, ["identifier": .string(identifier)], context: context)
+            }
             var organisations: [Int64: Record] = [:]
             func organisation(_ reference: RecordReference) throws -> Record? {
                 if let known = organisations[reference.id] { return known }
@@ -67,16 +119,11 @@ public enum Giving360 {
                 return found
             }
             var grants: [Grant] = []
-            var standIns: [Int] = []
             try transaction.forEach(.grant, RecordQuery()) { record in
-                guard case .money(let awarded)? = record.fields["amount_awarded"] else { return true }
+                guard case .money(let awarded)? = record.fields["amount_awarded"], wasAwarded(record),
+                      let identifier = record.fields["identifier"]?.description else { return true }
                 var grant = Grant()
-                if let identifier = record.fields["identifier"]?.description {
-                    grant["Identifier"] = identifier
-                } else {
-                    grant["Identifier"] = standIn(record.reference)
-                    standIns.append(grants.count)
-                }
+                grant["Identifier"] = identifier
                 grant["Title"] = record.fields["title"]?.description
                 // The standard asks for a description; grants have none of their own.
                 grant["Description"] = record.fields["description"]?.description ?? record.fields["title"]?.description
@@ -99,20 +146,6 @@ public enum Giving360 {
                 grant["Last Modified"] = record.updatedAt.description
                 grants.append(grant)
                 return true
-            }
-            // A stand-in imported into this database is a grant's identifier here: this
-            // database's own grant of that id then takes the next free `-2`, `-3`.
-            var taken = Set(grants.indices.filter { !standIns.contains($0) }.compactMap { grants[$0]["Identifier"] })
-            for index in standIns {
-                guard let base = grants[index]["Identifier"] else { continue }
-                var identifier = base
-                var suffix = 1
-                while taken.contains(identifier) {
-                    suffix += 1
-                    identifier = "\(base)-\(suffix)"
-                }
-                grants[index]["Identifier"] = identifier
-                taken.insert(identifier)
             }
             return grants
         }
@@ -157,7 +190,7 @@ public enum Giving360 {
                 return (row.line, grant)
             }
         case .json:
-            let data = ExchangeFile.markingInvalidUTF8(try ExchangeFile.contents(path))
+            let data = ExchangeFile.markingLoneSurrogates(ExchangeFile.markingInvalidUTF8(try ExchangeFile.contents(path)))
             if let error = ExchangeFile.jsonDepthError(data, path: path) { throw error }
             guard let package = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
                   let list = package["grants"] as? [[String: Any]] else {
@@ -227,7 +260,9 @@ public enum Giving360 {
                 orgKeys.append(key)
             }
         }
-        let orgSummary = try importer.run(.organisation, header: ["id", "name", "identifier", "country"], rows: orgRows,
+        var orgImporter = importer
+        orgImporter.secondRow = .allowed
+        let orgSummary = try orgImporter.run(.organisation, header: ["id", "name", "identifier", "country"], rows: orgRows,
                                           file: path + " (organisations)", strict: strict)
         if !orgSummary.kept { return orgSummary }
         // Grants name their organisations by the records these rows made or found.
@@ -255,6 +290,7 @@ public enum Giving360 {
         // The standard knows only awarded grants: one that has moved on stays where it is.
         var grantImporter = importer
         grantImporter.statusIsFloor = true
+        grantImporter.secondRow = .refused
         var summary = try grantImporter.run(.grant, header: header, rows: rows, file: path, strict: strict)
         summary.rejected += orgSummary.rejected
         return summary

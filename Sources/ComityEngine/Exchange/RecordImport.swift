@@ -21,6 +21,20 @@ public struct RecordImport {
     /// it through the lifecycle) is left where it is. 360Giving knows only awarded
     /// grants, so a re-import of an export must not try to take an active grant back.
     public var statusIsFloor = false
+    /// What becomes of a second row for a record an earlier row of the file made or
+    /// matched (one identifier twice): by default rejected when it would change what
+    /// the earlier row wrote (it would overwrite it without a word), and unchanged when
+    /// it says the same.
+    public var secondRow = SecondRow.refusedWhenItChanges
+
+    public enum SecondRow: Sendable {
+        /// Taken like any other row: a 360Giving package names an organisation on each
+        /// of its grants, some by org-id, some by name, and those rows may meet in one record.
+        case allowed
+        case refusedWhenItChanges
+        /// Rejected even when it says the same: a 360Giving package's `id` is unique.
+        case refused
+    }
 
     public init(store: any Store, timeZone: TimeZone = .gmt, now: Timestamp = Timestamp(Date()), triggers: EventQueuing? = nil) {
         self.store = store
@@ -37,6 +51,12 @@ public struct RecordImport {
         /// The items of cells that were lists in the file (a JSON array), by column
         /// index: taken as they are, where a cell's text would be split at `;`.
         public var lists: [Int: [String]]
+        /// Why a cell cannot be a value (a JSON object), by column index: the row is
+        /// rejected, naming the field.
+        public var refused: [Int: String] = [:]
+        /// The columns the row itself names (a JSON object's keys, null ones too); nil
+        /// for a CSV row, whose header was checked. A key that is no field rejects the row.
+        public var named: Set<Int>?
 
         public init(line: Int, cells: [String], lists: [Int: [String]] = [:]) {
             self.line = line
@@ -84,12 +104,22 @@ public struct RecordImport {
                 // Each row is its own record: one matched or made by a row is not taken
                 // by another's name (two organisations may share a name and country).
                 var claimed = Set<Int64>()
+                // The line of the row that made or matched each record: a second row for
+                // the same record (one identifier twice) would overwrite the first
+                // without a word, and is refused instead (`secondRow`), rolled back in its savepoint.
+                var lineOf: [Int64: Int] = [:]
                 for row in rows {
                     do {
                         let (result, reference) = try transaction.inSavepoint {
-                            try importRow(row, header: header, table: table, claimed: claimed, transaction: transaction, context: context)
+                            let imported = try importRow(row, header: header, table: table, claimed: claimed, transaction: transaction, context: context)
+                            let second = secondRow == .refused || (secondRow == .refusedWhenItChanges && imported.0 != .unchanged)
+                            if second, let earlier = lineOf[imported.1.id] {
+                                throw DomainError(.invalidValue, "the row is for the same \(type.rawValue) as line \(earlier) (\(Self.sameness(row, header: header))): one row per record")
+                            }
+                            return imported
                         }
                         claimed.insert(reference.id)
+                        lineOf[reference.id] = row.line
                         summary.records.append(reference)
                         switch result {
                         case .created: summary.created += 1
@@ -98,12 +128,8 @@ public struct RecordImport {
                         }
                     } catch {
                         summary.records.append(nil)
-                        // FILE.rejects.csv shows bytes that were not UTF-8 as U+FFFD, as editors do.
-                        let cells = row.cells.map { cell in
-                            cell.unicodeScalars.contains(ExchangeFile.invalidByteMark)
-                                ? String(String.UnicodeScalarView(cell.unicodeScalars.map { $0 == ExchangeFile.invalidByteMark ? "\u{FFFD}" : $0 }))
-                                : cell
-                        }
+                        // Bytes that were not UTF-8 stay marked: FILE.rejects.csv writes them as they were.
+                        let cells = row.cells
                         summary.rejected.append(Rejected(line: row.line, reason: Self.reason(error), cells: cells))
                     }
                 }
@@ -154,6 +180,14 @@ public struct RecordImport {
 
     enum RowResult { case created, updated, unchanged }
 
+    /// What ties a row to its record, for the error of a second row for it.
+    static func sameness(_ row: Row, header: [String]) -> String {
+        let cells = Dictionary(zip(header, row.cells), uniquingKeysWith: { first, _ in first })
+        if let identifier = cells["identifier"].map(RecordTable.trimmed), !identifier.isEmpty { return "identifier '\(identifier)'" }
+        if let id = cells["id"].map(RecordTable.trimmed), !id.isEmpty { return "id \(id)" }
+        return "same name"
+    }
+
     /// A column that is no field, or a required field without a column, is the file's
     /// mistake, not each row's: said once, before anything is imported.
     static func checkHeader(_ header: [String], table: RecordTable, file: String) throws {
@@ -178,12 +212,27 @@ public struct RecordImport {
         if row.cells.count > header.count {
             throw DomainError(.invalidValue, "the row has \(row.cells.count) cells for \(header.count) columns")
         }
+        for index in (row.named ?? []).sorted() where index < header.count && !table.columns.contains(header[index]) {
+            let column = header[index]
+            let near = NameSuggestion.closest(to: column, among: table.columns).map { " (did you mean '\($0)'?)" } ?? ""
+            throw DomainError(.invalidValue, field: column, "\(table.type.displayName) has no field '\(column)'\(near)")
+        }
+        for (index, reason) in row.refused.sorted(by: { $0.key < $1.key }) where index < header.count {
+            throw DomainError(.invalidValue, field: header[index], "\(table.type.displayName) field '\(header[index])' \(reason)")
+        }
         var cells: [String: String] = [:]
         for (column, cell) in zip(header, row.cells) {
-            // Bytes that were not UTF-8 in the file: the host's rule for text, row by row.
-            if cell.unicodeScalars.contains(ExchangeFile.invalidByteMark) {
+            if cell.unicodeScalars.contains(ExchangeFile.loneSurrogateMark) {
                 throw DomainError(.invalidValue, field: column,
-                                  "\(table.type.displayName) field '\(column)' has an invalid byte sequence for UTF-8; text must be UTF-8 without NUL bytes (save the file as UTF-8)")
+                                  "\(table.type.displayName) field '\(column)' holds a lone surrogate escape (\\ud800 to \\udfff without its pair), which is no character")
+            }
+            // Bytes that were not UTF-8 in the file: the host's rule for text, row by row.
+            if ExchangeFile.holdsInvalidBytes(cell) {
+                do {
+                    _ = try TextValidity.text(ExchangeFile.originalBytes(cell), field: column, record: table.type.displayName)
+                } catch {
+                    throw DomainError(.invalidValue, field: column, error.message + "; text must be UTF-8 without NUL bytes (save the file as UTF-8)")
+                }
             }
             cells[column] = cell
         }
@@ -317,8 +366,19 @@ public struct RecordImport {
             if found.count == 1 { return found[0].reference }
             if found.count > 1 {
                 throw DomainError(.invalidValue, field: field,
-                                  "\(field) '\(text)': several \(target == .person ? "people" : "organisations") have that name; give its identifier or id")
+                                  "\(field) '\(text)': several \(target == .person ? "people" : "organisations") have that name; give its identifier, or its id and name as an export writes them (12:\(text))")
             }
+        }
+        // `12:Neighbours`, an export's id with the name: record 12 only when it has that
+        // name here (in another database, 12 is another record).
+        if let colon = text.firstIndex(of: ":"), let id = Int64(text[..<colon]) {
+            let name = String(text[text.index(after: colon)...])
+            let found = try transaction.record(RecordReference(target, id))
+            let actual = found.flatMap { $0.fields["name"] ?? $0.fields["title"] }
+            if let found, actual == .string(name) { return found.reference }
+            let here = actual.map { "is '\($0.description)'" } ?? "does not exist"
+            throw DomainError(.invalidValue, field: field,
+                              "\(field) '\(text)': \(target.rawValue) \(id) here \(here), not '\(name)' (an id from another database names another record); give its identifier, or a name no other has")
         }
         throw DomainError(.invalidValue, field: field, "\(field) '\(text)': no \(target.rawValue) with that identifier\(named ? " or name" : "") or id")
     }

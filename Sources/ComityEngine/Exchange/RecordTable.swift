@@ -8,9 +8,12 @@ import LuaBridge
 ///
 /// Cells: money `1300000.00 RUB`; dates `2021-01-26`; times ISO 8601 in the workspace's
 /// zone; booleans `true`/`false`; lists `a; b`; a record by its identifier when it has
-/// one (an organisation without one by its name), else its id; a record of any type
-/// `grant#12`; an event's participants `organiser organisation:RU-INN-7707083893;
-/// speaker person:4` (role, then the participant's type and its identifier, name or id).
+/// one (an organisation without one by its name when no other has it), else its id
+/// and name `12:Neighbours`; a record of any type `grant#12`; lists (a list field's
+/// items, an event's participants) as a JSON array, `["youth","sport; games"]`, each
+/// item as it is; a participant `organiser organisation:RU-INN-7707083893` (role,
+/// then the participant's type and its identifier, name, or id and name). On import a
+/// list cell that is not a JSON array is split at `;`, as earlier exports wrote it.
 public struct RecordTable {
     public let type: RecordType
     public let schema: RecordSchema
@@ -39,7 +42,7 @@ public struct RecordTable {
             row.append(try record.fields[definition.name].map { try cell($0, definition, label: label) } ?? "")
         }
         if type == .event {
-            row.append(try participants.map { "\($0.role) \($0.participant.type.rawValue):\(try label($0.participant))" }.joined(separator: "; "))
+            row.append(Self.listCell(try participants.map { "\($0.role) \($0.participant.type.rawValue):\(try label($0.participant))" }))
         }
         if schema.lifecycle != nil { row.append(record.status ?? "") }
         return row
@@ -70,17 +73,36 @@ public struct RecordTable {
         case .date(let d): return d.description
         case .time(let t): return t.formatted(in: timeZone)
         case .money(let m): return "\(m.amountText) \(m.currency.code)"
-        case .strings(let list): return list.joined(separator: "; ")
+        case .strings(let list): return Self.listCell(list)
         case .reference(let r): return try label(r)
-        case .references(let list): return try list.map(label).joined(separator: "; ")
+        case .references(let list): return Self.listCell(try list.map(label))
         }
+    }
+
+    /// A list as one cell: a JSON array of its items, so that an item holding `;`, a
+    /// quote, spaces at its ends or nothing at all comes back as it was.
+    static func listCell(_ items: [String]) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: items, options: [.withoutEscapingSlashes]) else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The items of a cell holding a JSON array of text (`listCell`), as they are; nil
+    /// for any other text.
+    static func jsonListItems(_ text: String) -> [String]? {
+        guard text.hasPrefix("["), text.hasSuffix("]"),
+              let items = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [Any] else { return nil }
+        let texts = items.compactMap { $0 as? String }
+        return texts.count == items.count ? texts : nil
     }
 
     // MARK: Import
 
-    /// A list cell's items: those the file gave as a list, else its text split at `;`.
+    /// A list cell's items, each trimmed, empty ones left out (for references and
+    /// participants): those the file gave as a list, else a JSON array's, else its
+    /// text split at `;`.
     static func items(_ text: String, given: [String]?) -> [String] {
-        (given ?? text.split(separator: ";").map(String.init)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        (given ?? jsonListItems(RecordTable.trimmed(text)) ?? text.split(separator: ";").map(String.init))
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// The items of `record`'s list columns as they are (a JSON export writes them as
@@ -123,8 +145,14 @@ public struct RecordTable {
                 fields[column] = .reference(try resolve(target, text, column))
             case .references(let target):
                 fields[column] = .references(try Self.items(text, given: lists[column]).map { try resolve(target, $0, column) })
-            case .strings where lists[column] != nil:
-                fields[column] = .strings(Self.items(text, given: lists[column]))
+            case .strings:
+                // A list given as a list (a JSON file's array, a CSV cell's JSON array)
+                // is taken as it is; other text the schema splits at `;`.
+                if let items = lists[column] ?? Self.jsonListItems(text) {
+                    fields[column] = .strings(items)
+                } else {
+                    fields[column] = .string(text)
+                }
             case .anyReference:
                 fields[column] = .reference(try resolve(nil, text, column))
             default:
