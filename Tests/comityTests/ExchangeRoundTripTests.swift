@@ -312,6 +312,16 @@ import Testing
         #expect(try Comity.run(["run", "t.lua"], in: folder).stdout == "First\n")
     }
 
+    @Test func aCSVRowForARecordAnEarlierRowWroteIsRejectedWhenItWouldChangeIt() throws {
+        let folder = try workspace(["comity.lua": "return {}", "o.csv": "name\nF\nR\n",
+                                    "g.csv": "identifier,title,funder,recipient\ng-1,A,F,R\ng-1,B,F,R\ng-2,C,F,R\ng-2,C,F,R\n"])
+        #expect(try Comity.run(["import", "orgs", "o.csv"], in: folder).status == 0)
+        let result = try Comity.run(["import", "grants", "g.csv"], in: folder)
+        #expect(result.stdout.contains("2 created, 0 updated, 1 unchanged, 1 rejected"), "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("g.csv:3: the row is for the same grant as line 2 (identifier 'g-1')"), "\(result.stderr)")
+        #expect(try Comity.run(["export", "grants"], in: folder).stdout.contains("1,A,F,R,"))
+    }
+
     @Test func aJSONRowWithALoneSurrogateAnObjectOrAnUnknownKeyIsRejectedAloneWithItsLine() throws {
         let folder = try workspace(["comity.lua": "return {}"])
         let json = #"[{"name": "Good"}, {"name": "Bad\ud800"}, {"name": "Obj", "website": {"a": 1}}, {"name": "Extra", "extra": null}, {"name": "Pair \ud83d\ude00"}]"#
