@@ -39,4 +39,17 @@ import Testing
         #expect(try workspace.store.read { try $0.count(.organisation, RecordQuery()) } == 1)
         #expect(!FileManager.default.fileExists(atPath: inbox.appendingPathComponent("processed/b.csv").path))
     }
+
+    /// csv.read goes through the same quoting check as `comity import`.
+    @Test func csvReadRefusesTextAfterAClosingQuoteNamingTheLine() throws {
+        let workspace = try WorkflowWorkspace(["read.lua": "print(pcall(csv.read, 'q.csv'))"])
+        let inbox = workspace.folder.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        try "name\nA\n\"B\"x\nC\n".write(to: inbox.appendingPathComponent("q.csv"), atomically: true, encoding: .utf8)
+        let lines = Lines()
+        let run = workspace.runner().run(file: "Scripts/read.lua") { lines.all.append($0) }
+        #expect(run.succeeded, "\(run.outcome.error?.message ?? "")")
+        #expect(lines.all.first?.hasPrefix("false\tcsv.read: ") == true, "\(lines.all)")
+        #expect(lines.all.first?.contains("q.csv:3: text after the closing quote") == true, "\(lines.all)")
+    }
 }
