@@ -71,6 +71,7 @@ import Testing
         #expect(document["title"] as? String == "Intake funnel")
         #expect((document["sections"] as? [[String: Any]])?.first?["chart"] != nil)
 
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("out"), withIntermediateDirectories: true)
         let html = try Comity.run(["report", "grants-by-funder", "--out", "out/grants.html"], in: folder)
         #expect(html.status == 0, "\(html.stderr)")
         let page = try String(contentsOf: folder.appendingPathComponent("out/grants.html"), encoding: .utf8)
