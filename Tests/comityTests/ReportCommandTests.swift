@@ -157,6 +157,25 @@ import Testing
             """,
     ]
 
+    /// Text cells starting with `=`, `+`, `-` or `@` were written as they were, and a
+    /// spreadsheet opening the CSV ran them as formulas; a chart's label column had no
+    /// title; a line break in a cell broke the Markdown table.
+    @Test func csvNeutralisesFormulaTextOnlyAndNamesTheLabelColumnAndMarkdownKeepsRowsOnOneLine() throws {
+        let folder = try workspace(["comity.lua": "return {}", "Scripts/reports/inject.lua": """
+            return report { title = "Inject", sections = {
+              { heading = "Cells", table = { columns = { "Name", "Count" },
+                rows = { { "=HYPERLINK(\\"http://x\\")", -5 }, { "+1", 2 }, { "@SUM(A1)", 3 }, { "two\\nlines", 4 } } } },
+              { heading = "Chart", chart = { kind = "bar", labels = { "-x", "y" }, values = { -3, 4 } } } } }
+            """])
+        let csv = try Comity.run(["report", "inject", "--format", "csv"], in: folder)
+        #expect(csv.status == 0, "\(csv.stderr)")
+        #expect(csv.stdout.contains("Name,Count\n\"'=HYPERLINK(\"\"http://x\"\")\",-5\n'+1,2\n'@SUM(A1),3\n"), "\(csv.stdout)")
+        #expect(csv.stdout.contains("Chart\nlabel,value\n'-x,-3\ny,4\n"), "\(csv.stdout)")
+        let markdown = try Comity.run(["report", "inject", "--format", "md"], in: folder)
+        #expect(markdown.stdout.contains("| two<br>lines"), "\(markdown.stdout)")
+        #expect(!markdown.stdout.contains("two\nlines"), "\(markdown.stdout)")
+    }
+
     @Test func csvAndJSONCarryPlainValuesAndTextKeepsTheFormatting() throws {
         let folder = try workspace(Self.files)
         let csv = try Comity.run(["report", "money", "--format", "csv"], in: folder)
