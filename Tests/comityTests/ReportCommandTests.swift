@@ -176,6 +176,18 @@ import Testing
         #expect(!markdown.stdout.contains("two\nlines"), "\(markdown.stdout)")
     }
 
+    /// 1/0 in a table was written to JSON as the string "inf"; NaN in a chart was
+    /// refused as "chart values must be numbers or Money".
+    @Test func aNumberThatIsNotFiniteIsRefusedWithItsSectionNamed() throws {
+        let folder = try workspace(["comity.lua": "return {}",
+            "Scripts/reports/inf.lua": "return report { title = 'T', sections = { { table = { columns = { 'A' }, rows = { { 1/0 } } } } } }",
+            "Scripts/reports/nan.lua": "return report { title = 'T', sections = { { heading = 'h' }, { chart = { kind = 'bar', labels = { 'a' }, values = { 0/0 } } } } }"])
+        let inf = try Comity.run(["report", "inf", "--format", "json"], in: folder)
+        #expect(inf.status == 1 && inf.stderr.contains("report: section 1: table row 1, column 'A': inf is not a finite number"), "\(inf.stdout)\(inf.stderr)")
+        let nan = try Comity.run(["report", "nan", "--format", "json"], in: folder)
+        #expect(nan.status == 1 && nan.stderr.contains("report: section 2: chart value") && nan.stderr.contains("is not a finite number"), "\(nan.stdout)\(nan.stderr)")
+    }
+
     @Test func csvAndJSONCarryPlainValuesAndTextKeepsTheFormatting() throws {
         let folder = try workspace(Self.files)
         let csv = try Comity.run(["report", "money", "--format", "csv"], in: folder)
