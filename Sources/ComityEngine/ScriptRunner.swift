@@ -236,20 +236,30 @@ public struct ScriptRunner {
     }
 
     /// `inbox.move`s, done once the run has committed. A name taken in the target
-    /// folder gets a number, so nothing is overwritten.
-    private func moveFiles(_ moves: [(from: URL, to: URL)], run: String) {
-        for (source, target) in moves {
+    /// folder gets a number, so nothing is overwritten: the file is linked under its
+    /// new name (which fails rather than replace a file) and then unlinked. The folder
+    /// is checked again here: it may have become a link leading out since the call.
+    private func moveFiles(_ moves: [(from: URL, to: URL, within: URL)], run: String) {
+        for (source, target, root) in moves {
             do {
-                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                let folder = target.deletingLastPathComponent()
+                if let problem = FileAPI.outside(folder, root: root) {
+                    throw LuaScriptError("'\(folder.lastPathComponent)' \(problem)")
+                }
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                if let problem = FileAPI.outside(folder, root: root) {
+                    throw LuaScriptError("'\(folder.lastPathComponent)' \(problem)")
+                }
                 var destination = target
                 var number = 1
-                while FileManager.default.fileExists(atPath: destination.path) {
+                while link(source.path, destination.path) != 0 {
+                    guard errno == EEXIST else { throw LuaScriptError(String(cString: strerror(errno))) }
                     number += 1
                     let base = target.deletingPathExtension().lastPathComponent
                     let name = target.pathExtension.isEmpty ? "\(base)-\(number)" : "\(base)-\(number).\(target.pathExtension)"
-                    destination = target.deletingLastPathComponent().appendingPathComponent(name)
+                    destination = folder.appendingPathComponent(name)
                 }
-                try FileManager.default.moveItem(at: source, to: destination)
+                guard unlink(source.path) == 0 else { throw LuaScriptError(String(cString: strerror(errno))) }
             } catch {
                 logger.error("run \(run) committed, but \(source.lastPathComponent) could not be moved: \(error)")
             }

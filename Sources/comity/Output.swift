@@ -128,11 +128,14 @@ enum Output {
             return
         }
         let url = URL(fileURLWithPath: path)
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        } catch {
-            throw FileWriteError(message: "cannot make its folder (\(error.localizedDescription))")
+        // A missing folder is not made: a mistyped path (`/nonexistent/x.csv`) would
+        // otherwise leave folders about, as neither cp nor a shell's `>` does.
+        let parent = url.deletingLastPathComponent().path
+        var folder = stat()
+        guard stat(parent, &folder) == 0 else {
+            throw FileWriteError(message: errno == ENOENT ? "no folder \(parent) (make it first)" : String(cString: strerror(errno)))
         }
+        guard folder.st_mode & S_IFMT == S_IFDIR else { throw FileWriteError(message: "\(parent) is not a folder") }
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw FileWriteError(errno) }

@@ -91,14 +91,16 @@ import Testing
         ("mail.send { to = { nmae = 'Eve', address = 'a@b.org' }, subject = 's', body = 'b' }", "'to' has no field 'nmae' (did you mean 'name'?)"),
         ("mail.send { to = 'a@b.org', reply_to = 'Анна <анна@b.org>', subject = 's', body = 'b' }", "is not ASCII"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', html = 'x\\0y' }", "mail.send field 'html' has an invalid byte sequence: a NUL byte"),
-        ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = '../comity.lua' }", "mail.send: 'attach' '../comity.lua' is not a file inside inbox/"),
+        ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = '../comity.lua' }", "mail.send: 'attach' '../comity.lua' has '..' in it, which is not allowed"),
+        ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { 'sub/../note.txt' } }", "mail.send: 'attach' #1 'sub/../note.txt' has '..' in it, which is not allowed"),
+        ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { file = 'note.txt', name = 'a\\\\b.txt' } }", "'name' must be a file name of one line without '/' or '\\'"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = '/etc/passwd' }", "mail.send: 'attach' '/etc/passwd' is not a file inside inbox/"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { 'note.txt', 'outside' } }", "mail.send: 'attach' #2 'outside' leads outside inbox/"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = 'pipe' }", "mail.send: 'pipe' in inbox/ is not a regular file"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = 'big.bin' }", "mail.send: 'big.bin' is 2 KB, larger than files.max_size (1 KB) in comity.lua"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = 'missing.pdf' }", "mail.send: cannot read 'missing.pdf' in inbox/ (no such file)"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = 'bad\\nname.txt' }",
-         "mail.send: 'attach': the file name must be a file name of one line without '/' (at most 255 bytes), got 'bad\\nname.txt'; give one as name = ..."),
+         "mail.send: 'attach': the file name must be a file name of one line without '/' or '\\' (at most 255 bytes), got 'bad\\nname.txt'; give one as name = ..."),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { flie = 'note.txt' } }", "mail.send: 'attach' has no field 'flie' (did you mean 'file'?)"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { file = 'note.txt', name = '../x' } }", "'name' must be a file name of one line without '/'"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = { file = 'note.txt', content_type = 'text/plain\\r\\nBcc: x' } }", "'content_type' must be a MIME type"),
@@ -182,6 +184,15 @@ import Testing
         #expect(!text.contains("hidden@example.org"))
         #expect(!lines.contains { $0.lowercased().hasPrefix("bcc:") })
         #expect(text.contains("filename*0*=UTF-8''"))
+        // A name that looks like an RFC 2047 encoded-word is not written raw, where a
+        // client would decode it and show `evil.exe`.
+        let lookalike = OutgoingMessage(
+            id: 4, to: [MailAddress(address: "a@example.org")], subject: "s", body: "b",
+            attachments: [MessageAttachment(filename: "=?utf-8?b?ZXZpbC5leGU=?=", contentType: "application/pdf", origin: "inbox/x.pdf", data: Data(count: 5))],
+            queuedAt: Timestamp(secondsSince1970: 1_600_000_000))
+        let encoded = try MessageDelivery.rfc5322(lookalike, from: "net@example.org")
+        #expect(!encoded.contains("\"=?utf-8?b?"), "\(encoded)")
+        #expect(encoded.contains("filename*0*=UTF-8''%3D%3Futf-8%3Fb%3FZXZpbC5leGU%3D%3F%3D"), "\(encoded)")
         // The long name, cut into words at spaces, decodes back whole (RFC 2047 §6.2:
         // the space between two encoded-words is not part of the text).
         let to = try #require(text.components(separatedBy: "\r\nTo: ").last?.components(separatedBy: " <person1@").first)

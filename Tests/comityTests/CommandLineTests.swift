@@ -187,9 +187,14 @@ func workspace(_ files: [String: String], configured: Bool = true) throws -> URL
         #expect(stubs.status == 0)
         let written = try String(contentsOf: folder.appendingPathComponent("comity.d.lua"), encoding: .utf8)
         #expect(written.contains("---@class Money"))
-        // Missing folders are made; a place no one may write (even root: /proc) is named.
+        // A missing folder is not made (a mistyped path left folders about); a place no
+        // one may write (even root: /proc) is named.
         let nested = try Comity.run(["api", "stubs", "--out", "types/comity.d.lua"], in: folder)
-        #expect(nested.status == 0 && FileManager.default.fileExists(atPath: folder.appendingPathComponent("types/comity.d.lua").path))
+        #expect(nested.status == 1 && nested.stderr.contains("cannot write types/comity.d.lua: no folder"), "\(nested.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("types").path))
+        let export = try Comity.run(["export", "orgs", "--out", "/nonexistent-comity/x.csv"], in: folder)
+        #expect(export.status == 1 && export.stderr.contains("cannot write /nonexistent-comity/x.csv: no folder /nonexistent-comity (make it first)"), "\(export.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/nonexistent-comity"))
         let unwritable = try Comity.run(["api", "stubs", "--out", "/proc/comity/x.lua"], in: folder)
         #expect(unwritable.status != 0)
         #expect(unwritable.stderr.contains("cannot write /proc/comity/x.lua"))

@@ -253,6 +253,22 @@ enum Python {
         #expect(dir.stderr.contains("dir.csv: it is a folder, not a file"), "\(dir.stderr)")
     }
 
+    /// Text after a closing quote took the rest of the file into one cell ("2 created, 0
+    /// rejected", an organisation named `B",national_ngo,DE\nC,...`, rows C and D gone).
+    @Test func textAfterAClosingQuoteOrAQuoteInsideAnUnquotedCellIsRefusedNamingTheLine() throws {
+        let rows = "name,kind,country\nA,national_ngo,DE\n\"B\"x,national_ngo,DE\nC,national_ngo,DE\nD,national_ngo,DE\n"
+        let (after, folder) = try importing("after.csv", Data(rows.utf8))
+        #expect(after.status == 1)
+        #expect(after.stderr.contains("after.csv:3: text after the closing quote of a CSV quoted field"), "\(after.stdout)\(after.stderr)")
+        #expect(try Comity.run(["export", "orgs"], in: folder).stdout.split(separator: "\n").count == 1) // nothing imported
+        let (inside, _) = try importing("inside.csv", Data("name,country\nA,DE\nB\"x\",DE\nC,DE\n".utf8))
+        #expect(inside.status == 1)
+        #expect(inside.stderr.contains("inside.csv:3: a quote inside a CSV cell that does not start with one"), "\(inside.stdout)\(inside.stderr)")
+        // Well-formed quoting still reads: a quoted last cell at the end of the file, CRLF, a byte-order mark, ';'.
+        let (good, _) = try importing("good.csv", Data("\u{FEFF}\"name\";country\r\n\"A \"\"x\"\"\";\"DE\"\r\n\"B\";\"DE\"".utf8))
+        #expect(good.status == 0 && good.stdout.contains("2 created"), "\(good.stdout)\(good.stderr)")
+    }
+
     @Test func aHundredThousandRows() throws {
         var text = "name,country,identifier\n"
         for i in 1...100_000 { text += "Organisation \(i),RU,\n" }

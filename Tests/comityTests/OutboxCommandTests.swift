@@ -9,6 +9,26 @@ import Testing
         if params.fail then error("after queueing") end
         """
 
+    /// Two workspaces sharing `mail.folder`, or a restored database, reuse message-1: the
+    /// folder transport replaced the earlier message-1.eml and .recipients.
+    @Test func theFolderTransportNeverOverwritesAnExistingMessageFile() throws {
+        let folder = try workspace(["comity.lua": "return {}", "send.lua": Self.send])
+        let mail = folder.appendingPathComponent("mail")
+        try FileManager.default.createDirectory(at: mail, withIntermediateDirectories: true)
+        try "earlier message".write(to: mail.appendingPathComponent("message-1.eml"), atomically: true, encoding: .utf8)
+        try "earlier@example.org\n".write(to: mail.appendingPathComponent("message-1-2.recipients"), atomically: true, encoding: .utf8)
+        #expect(try Comity.run(["run", "send.lua"], in: folder).status == 0)
+        let delivered = try Comity.run(["outbox", "deliver"], in: folder)
+        #expect(delivered.stdout.hasPrefix("1 sent, 0 failed, 0 held"), "\(delivered.stdout)\(delivered.stderr)")
+        #expect(try String(contentsOf: mail.appendingPathComponent("message-1.eml"), encoding: .utf8) == "earlier message")
+        #expect(try String(contentsOf: mail.appendingPathComponent("message-1-2.recipients"), encoding: .utf8) == "earlier@example.org\n")
+        // The next name free for both files; nothing half-made or temporary left behind.
+        #expect(try String(contentsOf: mail.appendingPathComponent("message-1-3.eml"), encoding: .utf8).contains("To: info@asi.org.ru\r\n"))
+        #expect(try String(contentsOf: mail.appendingPathComponent("message-1-3.recipients"), encoding: .utf8) == "info@asi.org.ru\n")
+        let names = try FileManager.default.contentsOfDirectory(atPath: mail.path).sorted()
+        #expect(names == ["message-1-2.recipients", "message-1-3.eml", "message-1-3.recipients", "message-1.eml"], "\(names)")
+    }
+
     @Test func messagesAreQueuedByRunsAndDeliveredOnceToAFolder() throws {
         let folder = try workspace(["comity.lua": "return {}", "send.lua": Self.send])
         let failed = try Comity.run(["run", "send.lua", "--param", "fail=yes"], in: folder)

@@ -82,6 +82,7 @@ import Testing
         #expect(report.status == 1 && report.stderr.contains("No space left on device"), "\(report.stderr)")
         // A file is written whole or not at all, and a closed standard output does not
         // let it take descriptor 1.
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("out"), withIntermediateDirectories: true)
         let written = try shell(#""$COMITY" export orgs --out out/orgs.csv >&-"#, in: folder)
         #expect(written.status == 0, "\(written.stderr)")
         let text = try String(contentsOf: folder.appendingPathComponent("out/orgs.csv"), encoding: .utf8)

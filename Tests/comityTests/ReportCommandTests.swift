@@ -71,6 +71,7 @@ import Testing
         #expect(document["title"] as? String == "Intake funnel")
         #expect((document["sections"] as? [[String: Any]])?.first?["chart"] != nil)
 
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("out"), withIntermediateDirectories: true)
         let html = try Comity.run(["report", "grants-by-funder", "--out", "out/grants.html"], in: folder)
         #expect(html.status == 0, "\(html.stderr)")
         let page = try String(contentsOf: folder.appendingPathComponent("out/grants.html"), encoding: .utf8)
@@ -155,6 +156,37 @@ import Testing
               { chart = { kind = "bar", labels = { "a", "b" }, values = { money("1.00 RUB"), money("1.00 EUR") } } } } }
             """,
     ]
+
+    /// Text cells starting with `=`, `+`, `-` or `@` were written as they were, and a
+    /// spreadsheet opening the CSV ran them as formulas; a chart's label column had no
+    /// title; a line break in a cell broke the Markdown table.
+    @Test func csvNeutralisesFormulaTextOnlyAndNamesTheLabelColumnAndMarkdownKeepsRowsOnOneLine() throws {
+        let folder = try workspace(["comity.lua": "return {}", "Scripts/reports/inject.lua": """
+            return report { title = "Inject", sections = {
+              { heading = "Cells", table = { columns = { "Name", "Count" },
+                rows = { { "=HYPERLINK(\\"http://x\\")", -5 }, { "+1", 2 }, { "@SUM(A1)", 3 }, { "two\\nlines", 4 } } } },
+              { heading = "Chart", chart = { kind = "bar", labels = { "-x", "y" }, values = { -3, 4 } } } } }
+            """])
+        let csv = try Comity.run(["report", "inject", "--format", "csv"], in: folder)
+        #expect(csv.status == 0, "\(csv.stderr)")
+        #expect(csv.stdout.contains("Name,Count\n\"'=HYPERLINK(\"\"http://x\"\")\",-5\n'+1,2\n'@SUM(A1),3\n"), "\(csv.stdout)")
+        #expect(csv.stdout.contains("Chart\nlabel,value\n'-x,-3\ny,4\n"), "\(csv.stdout)")
+        let markdown = try Comity.run(["report", "inject", "--format", "md"], in: folder)
+        #expect(markdown.stdout.contains("| two<br>lines"), "\(markdown.stdout)")
+        #expect(!markdown.stdout.contains("two\nlines"), "\(markdown.stdout)")
+    }
+
+    /// 1/0 in a table was written to JSON as the string "inf"; NaN in a chart was
+    /// refused as "chart values must be numbers or Money".
+    @Test func aNumberThatIsNotFiniteIsRefusedWithItsSectionNamed() throws {
+        let folder = try workspace(["comity.lua": "return {}",
+            "Scripts/reports/inf.lua": "return report { title = 'T', sections = { { table = { columns = { 'A' }, rows = { { 1/0 } } } } } }",
+            "Scripts/reports/nan.lua": "return report { title = 'T', sections = { { heading = 'h' }, { chart = { kind = 'bar', labels = { 'a' }, values = { 0/0 } } } } }"])
+        let inf = try Comity.run(["report", "inf", "--format", "json"], in: folder)
+        #expect(inf.status == 1 && inf.stderr.contains("report: section 1: table row 1, column 'A': inf is not a finite number"), "\(inf.stdout)\(inf.stderr)")
+        let nan = try Comity.run(["report", "nan", "--format", "json"], in: folder)
+        #expect(nan.status == 1 && nan.stderr.contains("report: section 2: chart value") && nan.stderr.contains("is not a finite number"), "\(nan.stdout)\(nan.stderr)")
+    }
 
     @Test func csvAndJSONCarryPlainValuesAndTextKeepsTheFormatting() throws {
         let folder = try workspace(Self.files)

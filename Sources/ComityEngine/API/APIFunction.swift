@@ -23,8 +23,9 @@ public final class APIContext {
     /// The folder scripts read files from (the workspace's `inbox/`); nil for runs
     /// without one.
     var inbox: URL?
-    /// Files to move once the run commits (`inbox.move`).
-    var pendingMoves: [(from: URL, to: URL)] = []
+    /// Files to move once the run commits (`inbox.move`), each with the folder (the
+    /// resolved `inbox/`) its destination must stay inside.
+    var pendingMoves: [(from: URL, to: URL, within: URL)] = []
     /// The largest file `csv.read` and `json.read` take (`files.max_size`).
     var maxFileSize = FileSettings().maxSize
     /// The workspace's plugins, loaded into this run as they are used.

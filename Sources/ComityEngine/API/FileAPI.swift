@@ -24,7 +24,7 @@ enum FileAPI {
                 }),
             APIFunction(
                 "inbox.move",
-                summary: "Moves a file of `inbox/` into a subfolder of it (`inbox.move(name, \"processed\")`) when the run commits; nothing moves if the run fails or is a dry run.",
+                summary: "Moves a file of `inbox/` into a subfolder of it (`inbox.move(name, \"processed\")`) when the run commits; nothing moves if the run fails or is a dry run. A name taken there gets a number; a subfolder that is a link leading out of `inbox/` is refused.",
                 parameters: [APIParameter("name", .string, "The file, as `inbox.files()` names it."),
                              APIParameter("folder", .string, "A subfolder of `inbox/`, made when missing.")],
                 implementation: { call, context in
@@ -36,8 +36,13 @@ enum FileAPI {
                     guard FileManager.default.fileExists(atPath: source.path) else {
                         throw LuaScriptError("inbox.move: no file '\(try call.string(1))' in inbox/")
                     }
-                    let target = try inbox(context, for: "inbox.move").appendingPathComponent(folder)
-                    context.pendingMoves.append((source, target.appendingPathComponent(source.lastPathComponent)))
+                    let root = try inbox(context, for: "inbox.move")
+                    let target = root.appendingPathComponent(folder)
+                    // A subfolder that is a link leading out would take the file out of inbox/.
+                    if let problem = outside(target, root: root) {
+                        throw LuaScriptError("inbox.move: '\(folder)' \(problem); files move only into subfolders of inbox/")
+                    }
+                    context.pendingMoves.append((source, target.appendingPathComponent(source.lastPathComponent), root))
                     return LuaResults(count: 0)
                 }),
             APIFunction(
@@ -119,6 +124,21 @@ enum FileAPI {
     static func inbox(_ context: APIContext, for function: String) throws -> URL {
         guard let inbox = context.inbox else { throw LuaScriptError("'\(function)' needs a workspace, and this run has none") }
         return inbox.standardizedFileURL.resolvingSymlinksInPath()
+    }
+
+    /// Why `folder` (a path in `root`, which is resolved) leads outside `root` once its
+    /// links are followed, or nil when it does not or does not exist yet (it is made
+    /// inside). A dangling link counts as leading out: making its folder would follow it.
+    static func outside(_ folder: URL, root: URL) -> String? {
+        var info = stat()
+        guard lstat(folder.path, &info) == 0 else { return nil }
+        guard let resolved = realpath(folder.path, nil) else { return "is a link to nothing" }
+        defer { free(resolved) }
+        let path = String(cString: resolved)
+        guard path.hasPrefix(root.path + "/") else { return "leads outside inbox/ (to \(path))" }
+        var kind = stat()
+        guard stat(path, &kind) == 0, kind.st_mode & S_IFMT == S_IFDIR else { return "is not a folder" }
+        return nil
     }
 
     /// A file inside `inbox/`: no absolute paths, no `..`, no link leading out.

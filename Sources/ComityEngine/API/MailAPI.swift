@@ -194,7 +194,7 @@ enum MailAPI {
         func filename(_ name: String) throws -> String {
             guard !TextValidity.hasControlCharacter(name), !name.contains("/"), !name.contains("\\"),
                   name.utf8.count <= 255, name != ".", name != ".." else {
-                throw LuaScriptError("mail.send: \(place): \(given == nil ? "the file name" : "'name'") must be a file name of one line without '/' (at most 255 bytes), got \(MessageHeaders.quoted(name))\(given == nil ? "; give one as name = ..." : "")")
+                throw LuaScriptError("mail.send: \(place): \(given == nil ? "the file name" : "'name'") must be a file name of one line without '/' or '\\' (at most 255 bytes), got \(MessageHeaders.quoted(name))\(given == nil ? "; give one as name = ..." : "")")
             }
             return name
         }
@@ -263,7 +263,10 @@ enum MailAPI {
     /// A file inside `inbox/`, said so when it is not: no absolute path, no `..`, no link
     /// leading out (FileAPI resolves it); what it is (a FIFO, too large) InboxRead checks.
     static func inboxFile(_ name: String, place: String, context: APIContext) throws -> URL {
-        guard !name.hasPrefix("/"), !name.hasPrefix("~"), !name.split(separator: "/").contains("..") else {
+        if name.split(separator: "/").contains("..") {
+            throw LuaScriptError("mail.send: \(place) \(MessageHeaders.quoted(name)) has '..' in it, which is not allowed; name a file of inbox/ by its path inside it")
+        }
+        guard !name.hasPrefix("/"), !name.hasPrefix("~") else {
             throw LuaScriptError("mail.send: \(place) \(MessageHeaders.quoted(name)) is not a file inside inbox/; messages attach files of inbox/ (or reports) only")
         }
         do {

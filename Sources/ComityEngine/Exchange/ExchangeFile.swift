@@ -127,14 +127,17 @@ public enum ExchangeFile {
         // Spreadsheets often start UTF-8 files with a byte-order mark; the reader skips it.
         var start = String(decoding: data.prefix(1 << 20), as: UTF8.self)
         if start.hasPrefix("\u{FEFF}") { start.removeFirst() }
-        // A quote that never closes would take the rest of the file into one cell, and
-        // the rows in it would be lost without a word: refused, as PostgreSQL's COPY does.
-        if let line = unterminatedQuoteLine(data) {
-            throw ExchangeFileError("\(path):\(line): unterminated CSV quoted field (the quote that opens it is on this line)")
+        // Malformed quoting (a quote that never closes, text after a closing quote, a
+        // quote inside an unquoted cell) makes CSV.swift take the rest of the file into
+        // one cell, and the rows in it would be lost without a word: refused, naming the
+        // line, as PostgreSQL's COPY does. `comity import` and `csv.read` both come here.
+        let separator = delimiter(start)
+        if let problem = quotingProblem(data, delimiter: UInt8(truncatingIfNeeded: separator.value)) {
+            throw ExchangeFileError("\(path):\(problem.line): \(problem.reason)")
         }
         let reader: CSVReader
         do {
-            reader = try CSVReader(stream: CheckedInputStream(data, stop: stop), hasHeaderRow: true, delimiter: delimiter(start))
+            reader = try CSVReader(stream: CheckedInputStream(data, stop: stop), hasHeaderRow: true, delimiter: separator)
         } catch CSVError.cannotReadHeaderRow {
             throw ExchangeFileError("\(path): empty, or no header row naming the columns")
         } catch {
@@ -162,30 +165,59 @@ public enum ExchangeFile {
         return header
     }
 
-    /// The line of a quote that opens a quoted field and is never closed, if any. A
-    /// doubled quote inside a quoted field toggles twice, so only an odd one is left open.
-    static func unterminatedQuoteLine(_ data: Data) -> Int? {
+    /// The first malformed quoting in CSV `data`, with the line it is on: a quote that
+    /// opens a quoted cell and never closes, a character other than the delimiter or a
+    /// line break right after a closing quote (`"B"x`), or a quote inside a cell that
+    /// does not start with one (`A"B`, ` "B"`). A doubled quote inside a quoted cell is
+    /// a quote in its text. Nil when the quoting is well formed (RFC 4180).
+    static func quotingProblem(_ data: Data, delimiter: UInt8) -> (line: Int, reason: String)? {
+        let quoteByte = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
         // memchr over the bytes: a byte-by-byte loop made reading 55 MB take seconds.
-        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) -> Int? in
+        return data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) -> (line: Int, reason: String)? in
             guard let base = buffer.baseAddress, !buffer.isEmpty else { return nil }
-            let end = base + buffer.count
-            var cursor = base
-            var quoted = false
-            var opened = base
-            while cursor < end, let found = memchr(cursor, Int32(UInt8(ascii: "\"")), end - cursor) {
-                let quote = UnsafeRawPointer(found)
-                quoted.toggle()
-                if quoted { opened = quote }
-                cursor = quote + 1
+            let bytes = buffer.bindMemory(to: UInt8.self)
+            let count = buffer.count
+            // A UTF-8 byte-order mark comes before the first cell, which may be quoted.
+            let firstCell = count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+            func line(at offset: Int) -> Int {
+                var line = 1
+                var cursor = base
+                let stop = base + offset
+                while cursor < stop, let found = memchr(cursor, Int32(newline), stop - cursor) {
+                    line += 1
+                    cursor = UnsafeRawPointer(found) + 1
+                }
+                return line
             }
-            guard quoted else { return nil }
-            var line = 1
-            cursor = base
-            while cursor < opened, let found = memchr(cursor, Int32(UInt8(ascii: "\n")), opened - cursor) {
-                line += 1
-                cursor = UnsafeRawPointer(found) + 1
+            func nextQuote(from offset: Int) -> Int? {
+                guard offset < count, let found = memchr(base + offset, Int32(quoteByte), count - offset) else { return nil }
+                return UnsafeRawPointer(found) - base
             }
-            return line
+            var offset = 0
+            while let opening = nextQuote(from: offset) {
+                // Outside a quoted cell, a quote may only open one, at the start of a cell.
+                if opening != firstCell {
+                    let before = bytes[opening - 1]
+                    guard before == delimiter || before == newline || before == carriageReturn else {
+                        return (line(at: opening), "a quote inside a CSV cell that does not start with one (quote the whole cell and double the quotes in it)")
+                    }
+                }
+                // Inside, a quote closes the cell unless another follows it (a quote in the text).
+                var cursor = opening + 1
+                while true {
+                    guard let quote = nextQuote(from: cursor) else {
+                        return (line(at: opening), "unterminated CSV quoted field (the quote that opens it is on this line)")
+                    }
+                    let after = quote + 1
+                    if after < count, bytes[after] == quoteByte { cursor = after + 1; continue }
+                    guard after == count || bytes[after] == delimiter || bytes[after] == newline || bytes[after] == carriageReturn else {
+                        return (line(at: quote), "text after the closing quote of a CSV quoted field (only the delimiter or a line break may follow it; double a quote meant as text)")
+                    }
+                    offset = after
+                    break
+                }
+            }
+            return nil
         }
     }
 

@@ -97,7 +97,11 @@ enum MIMEEncoding {
     /// A parameter of a `Content-Type` or `Content-Disposition` header: `name="a.pdf"`
     /// for short printable ASCII, RFC 2231 `name*0*=UTF-8''...` pieces otherwise.
     static func parameter(_ name: String, _ value: String) -> [String] {
+        // A name holding "=?" is written encoded too: clients decode an RFC 2047
+        // encoded-word even in a quoted parameter, so `=?utf-8?b?ZXZpbC5leGU=?=` would
+        // show as `evil.exe`; RFC 2231 percent-encodes the `=` and `?`, and it shows as given.
         let plain = value.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) && $0 != "\"" && $0 != "\\" }
+            && !value.contains("=?")
         if plain, value.count <= 60 { return ["\(name)=\"\(value)\""] }
         let unreserved = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~".utf8)
         var pieces: [String] = []

@@ -74,17 +74,50 @@ public struct MessageDelivery {
         return report
     }
 
+    /// Writes `files` (extension and bytes) as `base.EXT` in `folder`, or `base-2.EXT`,
+    /// `base-3.EXT`... when a name is taken: each is written whole to a temporary file and
+    /// linked under its name, which fails rather than replace a file, so nothing already
+    /// there is overwritten and no half-written file is seen under its name.
+    static func writeNew(folder: URL, base: String, files: [(ext: String, data: Data)]) throws {
+        var temporaries: [URL] = []
+        defer { for url in temporaries { unlink(url.path) } }
+        for file in files {
+            let url = folder.appendingPathComponent(".\(base).\(file.ext).\(UUID().uuidString).tmp")
+            try file.data.write(to: url, options: .withoutOverwriting)
+            temporaries.append(url)
+        }
+        for number in 1...10_000 {
+            let name = number == 1 ? base : "\(base)-\(number)"
+            var linked: [String] = []
+            for (file, temporary) in zip(files, temporaries) {
+                let path = folder.appendingPathComponent("\(name).\(file.ext)").path
+                if link(temporary.path, path) == 0 { linked.append(path); continue }
+                let failure = errno
+                for path in linked { unlink(path) } // ours, made a moment ago
+                guard failure == EEXIST else {
+                    throw DeliveryError("cannot write \(path): \(String(cString: strerror(failure)))")
+                }
+                linked = []
+                break
+            }
+            if linked.count == files.count { return }
+        }
+        throw DeliveryError("cannot write \(base) in \(folder.path): 10,000 names taken")
+    }
+
     private func send(_ message: OutgoingMessage) throws {
         let text = try Self.rfc5322(message, from: settings.from)
         switch settings.transport {
         case .folder(let folder):
-            // Named by the message's id: writing it again replaces the same files. The
-            // envelope's recipients (blind copies included, which the headers do not
-            // name) are in message-ID.recipients, one a line, for whatever picks them up.
+            // Named by the message's id, message-ID.eml; the envelope's recipients (blind
+            // copies included, which the headers do not name) are in message-ID.recipients,
+            // one a line, for whatever picks them up. Never over an existing file: another
+            // workspace may write to the same folder, or a restored database reuse an id.
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try Data(message.recipients.map { $0 + "\n" }.joined().utf8)
-                .write(to: folder.appendingPathComponent("message-\(message.id).recipients"), options: .atomic)
-            try Data(text.utf8).write(to: folder.appendingPathComponent("message-\(message.id).eml"), options: .atomic)
+            try Self.writeNew(folder: folder, base: "message-\(message.id)", files: [
+                ("recipients", Data(message.recipients.map { $0 + "\n" }.joined().utf8)),
+                ("eml", Data(text.utf8)),
+            ])
         case .sendmail(let command):
             // Recipients as arguments, the envelope (`-t` would take them from the
             // headers, where blind copies are not); a lone "." is text. An address

@@ -110,6 +110,12 @@ public struct ReportDocument: Sendable, Equatable, Codable {
                     if cells.array.count > titles.count {
                         throw fail("table row \(index + 1) has \(cells.array.count) cells for \(titles.count) columns")
                     }
+                    // inf and nan have no place in JSON (it wrote "inf" as text) nor a table.
+                    for (column, cell) in cells.array.enumerated() {
+                        if case .number(let d) = cell, !d.isFinite {
+                            throw fail("table row \(index + 1), column '\(titles[column])': \(d) is not a finite number")
+                        }
+                    }
                     rows.append(titles.indices.map { $0 < cells.array.count ? text(cells.array[$0]) ?? "" : "" })
                     values.append(titles.indices.map { $0 < cells.array.count ? plain(cells.array[$0]) : .empty })
                 }
@@ -162,7 +168,8 @@ public struct ReportDocument: Sendable, Equatable, Codable {
                                 _ currencies: inout [String?]) throws(LuaError) -> [Double] {
         var result: [Double] = []
         for element in list.array {
-            guard let number = value(element), number.value.isFinite else { throw fail("chart values must be numbers or Money") }
+            guard let number = value(element) else { throw fail("chart values must be numbers or Money") }
+            guard number.value.isFinite else { throw fail("chart value \(number.value) is not a finite number") }
             result.append(number.value)
             currencies.append(number.currency)
         }

@@ -34,14 +34,14 @@ public enum ReportRenderer {
             for paragraph in section.text { text += "\(paragraph)\n\n" }
             if let table = section.table {
                 let widths = table.columns.indices.map { column in
-                    ([table.columns[column]] + table.rows.map { $0[column] }).map(\.count).max() ?? 0
+                    ([table.columns[column]] + table.rows.map { $0[column] }).map { markdownCell($0).count }.max() ?? 0
                 }
                 func line(_ cells: [String]) -> String {
                     "| " + cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: " | ") + " |\n"
                 }
-                text += line(table.columns)
+                text += line(table.columns.map(markdownCell))
                 text += "| " + widths.map { String(repeating: "-", count: max($0, 3)) }.joined(separator: " | ") + " |\n"
-                for row in table.rows { text += line(row.map { $0.replacingOccurrences(of: "|", with: "\\|") }) }
+                for row in table.rows { text += line(row.map(markdownCell)) }
                 text += "\n"
             }
             if let chart = section.chart {
@@ -51,6 +51,22 @@ public enum ReportRenderer {
             }
         }
         return text
+    }
+
+    /// A cell of a Markdown table: a `|` escaped, a line break as `<br>` (a table row is
+    /// one line; a break in a cell ended the table).
+    static func markdownCell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\r\n", with: "<br>")
+            .replacingOccurrences(of: "\n", with: "<br>").replacingOccurrences(of: "\r", with: "<br>")
+    }
+
+    /// Text for a CSV cell, neutralised against formula injection (OWASP "CSV
+    /// injection"): text starting with `=`, `+`, `-`, `@`, a tab or a carriage return,
+    /// which a spreadsheet would run as a formula, gets a leading `'`. Only text: numbers
+    /// and Money amounts (`-5`) are written as they are, to stay numbers.
+    static func csvText(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return text }
+        return "'" + text
     }
 
     /// A chart as rows of bars: positive values right of a zero axis, negative values
@@ -90,29 +106,36 @@ public enum ReportRenderer {
         for section in report.sections {
             if let table = section.table {
                 if !rows.isEmpty { rows.append([]) }
-                if let heading = section.heading { rows.append([heading]) }
+                if let heading = section.heading { rows.append([csvText(heading)]) }
                 let money = table.columns.indices.map { column in
                     table.values.contains { row in if case .money = row[column] { true } else { false } }
                 }
-                rows.append(table.columns.indices.flatMap { money[$0] ? [table.columns[$0], table.columns[$0] + " currency"] : [table.columns[$0]] })
+                rows.append(table.columns.indices.flatMap { money[$0] ? [csvText(table.columns[$0]), csvText(table.columns[$0] + " currency")] : [csvText(table.columns[$0])] })
                 for row in table.values {
                     rows.append(row.indices.flatMap { column -> [String] in
                         let cell = row[column]
-                        guard money[column] else { return [plainText(cell)] }
+                        guard money[column] else { return [csvCell(cell)] }
                         if case .money(let amount, let currency) = cell { return [amount, currency] }
-                        return [plainText(cell), ""]
+                        return [csvCell(cell), ""]
                     })
                 }
             } else if let chart = section.chart {
                 if !rows.isEmpty { rows.append([]) }
-                rows.append([chart.title ?? section.heading ?? "chart"])
-                rows.append([""] + chart.series.map(\.name) + (chart.currency == nil ? [] : ["currency"]))
+                rows.append([csvText(chart.title ?? section.heading ?? "chart")])
+                // The labels' column and a single unnamed series are named, as every column is.
+                rows.append(["label"] + chart.series.map { $0.name.isEmpty ? "value" : csvText($0.name) } + (chart.currency == nil ? [] : ["currency"]))
                 for (index, label) in chart.labels.enumerated() {
-                    rows.append([label] + chart.series.map { ReportHTML.plain($0.values[index]) } + (chart.currency.map { [$0] } ?? []))
+                    rows.append([csvText(label)] + chart.series.map { ReportHTML.plain($0.values[index]) } + (chart.currency.map { [$0] } ?? []))
                 }
             }
         }
         return try ExchangeFile.csvText(rows)
+    }
+
+    /// A table cell for CSV: text neutralised (`csvText`), other values plain.
+    static func csvCell(_ value: ReportDocument.Value) -> String {
+        if case .text(let text) = value { return csvText(text) }
+        return plainText(value)
     }
 
     static func plainText(_ value: ReportDocument.Value) -> String {
