@@ -8,7 +8,8 @@ public struct CheckFinding: Sendable, Equatable, CustomStringConvertible {
     public let line: Int
     public let message: String
 
-    public var description: String { "\(file):\(line): \(message)" }
+    /// `FILE:LINE: message`, or `FILE: message` for one about the whole file (line 0).
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
 }
 
 /// `comity check`: what can be known about a script without running it. Lua compiles
@@ -44,8 +45,12 @@ public struct ScriptCheck {
     static let specGlobals: Set<String> = ["describe", "it", "expect", "clock", "fixture", "run_workflow", "inbox_put", "outbox"]
 
     public func check(file path: String, shownAs shown: String) -> [CheckFinding] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return [CheckFinding(file: shown, line: 0, message: "cannot read the file")]
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            return [CheckFinding(file: shown, line: 0, message: "no such file")]
+        }
+        guard !isFolder.boolValue, let data = FileManager.default.contents(atPath: path) else {
+            return [CheckFinding(file: shown, line: 0, message: isFolder.boolValue ? "is a folder, not a Lua file" : "cannot read the file")]
         }
         let source = String(decoding: data, as: UTF8.self)
         // Syntax: Lua's own compiler, in a bare state.
@@ -452,7 +457,7 @@ private struct Reader {
         }
         for (offset, argument) in arguments.enumerated() {
             guard let literal = Self.literal(argument), !Self.accepts(function.parameters[offset].type, literal) else { continue }
-            report(line, "bad argument #\(offset + 1) to '\(function.name)' (\(function.parameters[offset].type) expected, got \(Self.name(literal)))")
+            report(line, "bad argument #\(offset + 1) to '\(function.name)' (\(function.parameters[offset].type) expected, got \(Self.name(literal, argument)))")
         }
         // Fields of a record written with create or update.
         let parts = function.name.split(separator: ".").map(String.init)
@@ -534,6 +539,13 @@ private struct Reader {
         // text or tables too, so only what can never be one is reported.
         case .named: return literal != .nil && literal != .boolean && literal != .function
         }
+    }
+
+    /// As the runtime names a wrong argument: a number that should be an integer with its
+    /// value (`number (2.5)`, LuaFunction's words), anything else by its type.
+    static func name(_ literal: Literal, _ argument: [LuaToken]) -> String {
+        if literal == .number { return "number (" + argument.map(\.text).joined() + ")" }
+        return name(literal)
     }
 
     static func name(_ literal: Literal) -> String {
