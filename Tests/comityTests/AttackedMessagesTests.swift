@@ -78,4 +78,32 @@ import Testing
 
             """, "\(ran.stdout)")
     }
+
+    /// Keys of literal tables check does not need to run the script to know: filters
+    /// (through links too, and order_by's field), derived fields set, modules required.
+    @Test func checkReadsFilterKeysDerivedFieldsAndRequiredModules() throws {
+        let script = """
+            for g in grants.find { statuss = "awarded" } do end
+            print(grants.count { funder = { contry = "DE" } })
+            for g in grants.find { status = "awarded", order_by = "-amount_awarde" } do end
+            tasks.create { title = "t", overdue = true }
+            local m = require "nosuchmodule"
+            print(orgs.count { limit = 2 })
+            for g in grants.find { funder = { country = "DE" }, amount_awarded_min = money("1.00 RUB"), order_by = "-decided_on", limit = 2 } do end
+            print(orgs.count { by = { "kind" }, name_contains = "a", archived = true }, tasks.count { overdue = true })
+            local f = require "format"
+            """
+        let folder = try workspace(["Scripts/keys.lua": script, "Scripts/format.lua": "return { x = 1 }\n"])
+        let checked = try Comity.run(["check", "Scripts/keys.lua"], in: folder)
+        #expect(checked.status == 1)
+        #expect(checked.stdout == """
+            Scripts/keys.lua:1: Grant has no field 'statuss' (did you mean 'status'?)
+            Scripts/keys.lua:2: Organisation has no field 'contry' (did you mean 'country'?)
+            Scripts/keys.lua:3: Grant has no field 'amount_awarde' (did you mean 'amount_awarded'?)
+            Scripts/keys.lua:4: Task field 'overdue' is derived (worked out from other fields); it cannot be set
+            Scripts/keys.lua:5: module 'nosuchmodule' not found: no Scripts/nosuchmodule.lua and no plugin of that name
+            Scripts/keys.lua:6: orgs.count takes no limit (it counts every match); use orgs.find { ..., limit = n } to read only n records
+
+            """, "\(checked.stdout)")
+    }
 }
