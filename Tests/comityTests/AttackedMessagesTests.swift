@@ -92,6 +92,7 @@ import Testing
             for g in grants.find { funder = { country = "DE" }, amount_awarded_min = money("1.00 RUB"), order_by = "-decided_on", limit = 2 } do end
             print(orgs.count { by = { "kind" }, name_contains = "a", archived = true }, tasks.count { overdue = true })
             local f = require "format"
+            print(grants.sum { "amount_awarded", by = { "funder" }, where = { statsu = "awarded" } })
             """
         let folder = try workspace(["Scripts/keys.lua": script, "Scripts/format.lua": "return { x = 1 }\n"])
         let checked = try Comity.run(["check", "Scripts/keys.lua"], in: folder)
@@ -103,6 +104,7 @@ import Testing
             Scripts/keys.lua:4: Task field 'overdue' is derived (worked out from other fields); it cannot be set
             Scripts/keys.lua:5: module 'nosuchmodule' not found: no Scripts/nosuchmodule.lua and no plugin of that name
             Scripts/keys.lua:6: orgs.count takes no limit (it counts every match); use orgs.find { ..., limit = n } to read only n records
+            Scripts/keys.lua:10: Grant has no field 'statsu' (did you mean 'status'?)
 
             """, "\(checked.stdout)")
     }

@@ -495,6 +495,13 @@ private struct Reader {
            let table = arguments.first, table.first?.text == "{", Self.literal(table) == .table {
             checkFilters(table, of: type, options: parts[1] == "count" ? ["order_by", "archived", "by"] : ["order_by", "limit", "archived"])
         }
+        // sum's filters are its `where = { ... }`.
+        if parts.count == 2, let type = collections[parts[0]], parts[1] == "sum", let table = arguments.first, table.first?.text == "{",
+           let at = table.indices.first(where: { $0 > 0 && table[$0].text == "where" && table[$0].kind == .name
+                                                && $0 + 2 < table.count && table[$0 + 1].text == "=" && table[$0 + 2].text == "{" }),
+           let close = matching(table, at + 2) {
+            checkFilters(Array(table[(at + 2)...close]), of: type, options: ["archived"])
+        }
     }
 
     /// The keys of a literal filter table, as the runtime reads them (RecordBindings.query):
