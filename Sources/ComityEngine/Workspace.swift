@@ -209,17 +209,15 @@ public struct Workspace: Sendable {
     }
 
     /// Makes a workspace in `folder`: `comity.lua`, `Scripts/`, `Plugins/`, `inbox/` and the
-    /// database (made by `openStore`). An existing `comity.lua` is never overwritten.
-    /// Returns what it made.
+    /// database (made by `openStore`). Resumable, as an interrupted or repeated init must be:
+    /// what is there already (`comity.lua` included) is kept as it is and only what is
+    /// missing is made. Returns what it made.
     @discardableResult
     public static func initialise(
         _ folder: URL, openStore: (_ path: String, _ schema: DomainSchema) throws -> any Store
     ) throws -> [String] {
         var made: [String] = []
         let file = folder.appendingPathComponent(configurationFile)
-        if FileManager.default.fileExists(atPath: file.path) {
-            throw LuaError(.runtime, "\(file.path) exists already; it is left as it is")
-        }
         for sub in ["", "Scripts", "Plugins", "inbox"] {
             let path = folder.appendingPathComponent(sub)
             if !FileManager.default.fileExists(atPath: path.path) {
@@ -227,11 +225,18 @@ public struct Workspace: Sendable {
                 if !sub.isEmpty { made.append(sub + "/") }
             }
         }
-        try template.write(to: file, atomically: true, encoding: .utf8)
-        made.insert(configurationFile, at: 0)
+        if !FileManager.default.fileExists(atPath: file.path) {
+            try template.write(to: file, atomically: true, encoding: .utf8)
+            made.insert(configurationFile, at: 0)
+        }
         let workspace = try load(folder)
+        let hadDatabase = FileManager.default.fileExists(atPath: workspace.databasePath)
         _ = try openStore(workspace.databasePath, workspace.schema)
-        made.append(String(workspace.databasePath.dropFirst(folder.path.count + 1)))
+        if !hadDatabase {
+            let shown = workspace.databasePath.hasPrefix(folder.path + "/")
+                ? String(workspace.databasePath.dropFirst(folder.path.count + 1)) : workspace.databasePath
+            made.append(shown)
+        }
         return made
     }
 
@@ -249,11 +254,15 @@ public struct Workspace: Sendable {
 
           -- Extra fields per record type, validated and queryable like the built-in ones.
           -- Types: string, integer, decimal, boolean, date, money, choice (with values),
-          -- list (of strings).
+          -- list (of strings). The two organisation fields are the ASI survey's, which the
+          -- shipped Scripts/seed-world.lua fills and Scripts/reports/international-cooperation.lua
+          -- reads; remove them if you drop those scripts.
           custom_fields = {
-            -- organisation = {
-            --   cooperates_internationally = { type = "boolean", doc = "From the ASI study" },
-            -- },
+            organisation = {
+              cooperates_internationally = { type = "boolean", doc = "Has experience of international cooperation (ASI study)" },
+              focus_area = { type = "choice", values = { "education", "culture", "social_services", "human_rights", "environment", "health" },
+                             doc = "The organisation's main field of work" },
+            },
             -- grant = {
             --   risk = { type = "choice", values = { "low", "medium", "high" } },
             -- },

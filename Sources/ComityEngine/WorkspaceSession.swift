@@ -79,17 +79,20 @@ public final class WorkspaceSession {
     deinit { sandbox.close() }
 
     /// Runs `text` (one or more lines) as an expression if it is one, else as a statement.
-    public func evaluate(_ text: String) -> Outcome {
+    /// `line` is the input line it starts on, so that errors name `repl:LINE` of the input.
+    public func evaluate(_ text: String, line: Int = 1) -> Outcome {
         if let ended { return .failed(ended) }
         number += 1
         let name = "repl"
         let state = sandbox.state
         let chunk: LuaValue
+        // Blank lines before the text make Lua count lines from where it stood in the input.
+        let before = String(repeating: "\n", count: max(0, line - 1))
         do {
-            chunk = try state.load(Array(("return " + text).utf8), chunkName: name)
+            chunk = try state.load(Array((before + "return " + text).utf8), chunkName: name)
         } catch {
             do {
-                chunk = try state.load(Array(text.utf8), chunkName: name)
+                chunk = try state.load(Array((before + text).utf8), chunkName: name)
             } catch {
                 // Lua says "<eof>" when the text ends before the statement does.
                 return error.message.hasSuffix("<eof>") ? .incomplete : failed(text, error.message)

@@ -702,10 +702,11 @@ struct SQLiteTransaction: StoreTransaction {
         let given = filter.value
 
         if let derived {
-            guard filter.comparison == .equal, let given,
-                  case .boolean(let truth) = try FieldType.boolean.normalise(given, field: name, record: type.displayName) else {
+            // Only true or false: "yes" read as true while 0 was refused, which no filter should do.
+            guard filter.comparison == .equal, case .boolean(let truth)? = given else {
                 throw DomainError(.invalidValue, field: name,
-                                  "\(type.displayName) field '\(name)' is derived: filter it with \(name) = true or \(name) = false")
+                                  "\(type.displayName) field '\(name)' is derived: filter it with \(name) = true or \(name) = false"
+                                  + (given.map { ", not \($0.kindName)" } ?? ""))
             }
             guard let now else {
                 throw DomainError(.invalidValue, field: name, "\(type.displayName) field '\(name)' is derived from the clock, which this query was not given")

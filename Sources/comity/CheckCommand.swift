@@ -24,7 +24,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let workspace = try OpenedWorkspace.current()
         let check = ScriptCheck(api: workspace.pluginsAndAPI().api, eventNames: workspace.schema.eventNames,
-                                moduleRoots: [workspace.folder.appendingPathComponent("Scripts")])
+                                moduleRoots: [workspace.folder.appendingPathComponent("Scripts")], schema: workspace.schema)
         var findings: [CheckFinding] = []
         for file in files {
             let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file

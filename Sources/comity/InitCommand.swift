@@ -10,7 +10,8 @@ struct InitCommand: ParsableCommand {
         discussion: """
             The shipped workflows (intake, follow-ups, the round table), reports and their specs \
             are copied into Scripts/, to be edited as your own; --bare leaves Scripts/ empty. An \
-            existing comity.lua is never overwritten, nor is a file already in Scripts/.
+            existing comity.lua is never overwritten, nor is a file already in Scripts/: run in a \
+            workspace, init adds only what is missing (the way to finish an init that failed).
             """
     )
 
@@ -23,17 +24,23 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let url = URL(fileURLWithPath: folder, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         do {
+            // Looked for before anything is made, so that a failed init leaves nothing behind.
+            let shipped = bare ? nil : ShippedScripts.folder()
+            if !bare && shipped == nil {
+                throw CommandFailure.report("found no shipped scripts to copy, so made nothing (set COMITY_SHARE to the folder "
+                    + "holding Scripts/, e.g. /usr/local/share/comity, or use --bare)")
+            }
             var made = try Workspace.initialise(url) { path, schema in try SQLiteStore(path: path, schema: schema) }
-            if !bare {
-                guard let shipped = ShippedScripts.folder() else {
-                    throw CommandFailure.report("made the workspace, but found no shipped scripts to copy (set COMITY_SHARE to the folder "
-                        + "holding Scripts/, e.g. /usr/local/share/comity, or use --bare)")
-                }
+            if let shipped {
                 let copied = try ShippedScripts.copy(from: shipped, into: url.appendingPathComponent("Scripts"))
                 if !copied.isEmpty { made.append("Scripts/: \(copied.count) shipped files (\(Self.summary(copied)))") }
             }
-            Output.print("made a workspace in \(url.standardizedFileURL.path):")
-            for item in made { Output.print("  \(item)") }
+            if made.isEmpty {
+                Output.print("\(url.standardizedFileURL.path) is a complete workspace already; nothing was missing")
+            } else {
+                Output.print("made a workspace in \(url.standardizedFileURL.path):")
+                for item in made { Output.print("  \(item)") }
+            }
         } catch let exit as ExitCode {
             throw exit
         } catch {

@@ -44,15 +44,19 @@ struct ReplCommand: ParsableCommand {
         }
         var pending = ""
         var failures = 0
+        var read = 0 // input lines read so far
+        var start = 1 // the input line the pending statement starts on
         while true {
             if interactive {
                 Output.print(pending.isEmpty ? "comity> " : "..> ", terminator: "")
                 Output.flush() // the prompt has no newline
             }
             guard let line = readLine() else { break }
+            read += 1
+            if pending.isEmpty { start = read }
             pending += (pending.isEmpty ? "" : "\n") + line
             guard !pending.trimmingCharacters(in: .whitespaces).isEmpty else { pending = ""; continue }
-            let outcome = session.evaluate(pending)
+            let outcome = session.evaluate(pending, line: start)
             if outcome == .incomplete { continue }
             Self.remember(pending, in: history)
             pending = ""

@@ -241,10 +241,18 @@ enum ChangeReport {
 /// How a failed run is shown: its message, then the traceback for runtime errors.
 enum ErrorReport {
     static func text(for error: LuaError) -> String {
-        var text = error.message + "\n"
+        // A message placed in a script (`FILE:LINE: ...`) reads as a compiler's does; one
+        // about the command itself (a --param the workflow lacks) is an error like any other.
+        var text = (located(error.message) || error.message.hasPrefix("error: ") ? "" : "error: ") + error.message + "\n"
         if error.kind == .runtime, !error.traceback.isEmpty {
             text += "stack traceback:" + error.traceback + "\n"
         }
         return text
+    }
+
+    /// Whether `message` starts with a place in a file, `name:line:`.
+    static func located(_ message: String) -> Bool {
+        let parts = message.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        return parts.count == 3 && !parts[0].contains(" ") && !parts[1].isEmpty && parts[1].allSatisfy(\.isNumber)
     }
 }

@@ -106,7 +106,7 @@ import Testing
         #expect(repl.contains("partial repl repl +1 ~1"), "\(runs)")
         let id = String(try #require(repl.split(separator: " ").first))
         let shown = try Comity.run(["runs", "show", id], in: folder).stdout
-        #expect(shown.contains("1 statement(s) failed and were rolled back; the first: repl:1: not this one"), "\(shown)")
+        #expect(shown.contains("1 statement(s) failed and were rolled back; the first: repl:6: not this one"), "\(shown)")
         #expect(shown.contains("statement 5: grants.award(g, { amount_awarded = money(\"5 EUR\") })"), "\(shown)")
 
         // Without --write nothing is kept, queued or recorded.

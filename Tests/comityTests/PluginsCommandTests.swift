@@ -108,6 +108,6 @@ import Testing
         #expect(again.stdout.contains("0 created"), "\(again.stdout)")
         let unknown = try Comity.run(["export", "organisation", "--format", "ical"], in: folder)
         #expect(unknown.status == 1)
-        #expect(unknown.stderr.contains("no plugin provides the format 'ical' (plugin formats: vcard)"))
+        #expect(unknown.stderr.contains("unknown format 'ical' (formats: csv, json, 360giving, vcard)"))
     }
 }

@@ -22,7 +22,7 @@ import Testing
         #expect(tried.status == 1, "\(tried.stderr)")
         // Each statement is its own transaction: the organisation is gone by the next one.
         #expect(tried.stdout == "\"Tried\"\t0\n42\t\"two\"\t{ 1, 2, ok = true }\n0\n", "\(tried.stdout)")
-        #expect(tried.stderr.contains("error: repl:1: grants has no function 'awrd' (did you mean 'award'?)"), "\(tried.stderr)")
+        #expect(tried.stderr.contains("error: repl:7: grants has no function 'awrd' (did you mean 'award'?)"), "\(tried.stderr)")
         let history = try String(contentsOf: folder.appendingPathComponent(".comity/repl_history"), encoding: .utf8)
         #expect(history.contains("function double(n)\\n  return n * 2\\nend\n"))
 
@@ -80,7 +80,7 @@ import Testing
         #expect(written.status == 1, "\(written.stderr)") // piped, and statements failed
         #expect(written.stdout == "true\t\"Second\"\t0\t1\n", "\(written.stdout)")
         #expect(written.stderr.contains("repl:1: x"), "\(written.stderr)")
-        #expect(written.stderr.contains("repl:1: orgs.update: Organisation 1 does not exist (it was rolled back, or never committed)"),
+        #expect(written.stderr.contains("repl:3: orgs.update: Organisation 1 does not exist (it was rolled back, or never committed)"),
                 "\(written.stderr)")
         #expect(written.stderr.contains("Grant field 'funder': Organisation 1 does not exist"), "\(written.stderr)")
 

@@ -98,8 +98,10 @@ public indirect enum FieldType: Sendable, Hashable, CustomStringConvertible {
         throws(DomainError) -> FieldValue
     {
         func mismatch() -> DomainError {
-            DomainError(.invalidValue, field: field,
-                        "\(record) field '\(field)' must be \(article)\(self), got \(value.kindName) '\(value)'")
+            // A link to any type cannot be told by id alone: say what to give instead.
+            let hint = self == .anyReference ? " (give the record itself, such as grants.get(1))" : ""
+            return DomainError(.invalidValue, field: field,
+                               "\(record) field '\(field)' must be \(article)\(self), got \(value.kindName) '\(value)'\(hint)")
         }
         switch (self, value) {
         case (.string, .string(let s)):
@@ -202,7 +204,7 @@ public indirect enum FieldType: Sendable, Hashable, CustomStringConvertible {
     private var article: String {
         switch self {
         case .choice, .strings, .references, .money: ""
-        case .integer, .email, .orgIdentifier, .organisationKind, .anyReference: "an "
+        case .integer, .email, .orgIdentifier, .organisationKind: "an "
         case .reference(let type): "aeiou".contains(type.rawValue.prefix(1)) ? "an " : "a "
         default: "a "
         }

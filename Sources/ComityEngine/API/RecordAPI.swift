@@ -57,7 +57,7 @@ enum RecordAPI {
             + "`field_after`/`field_before` (exclusive), `field_min`/`field_max` (inclusive); "
             + "`field_contains`/`field_prefix` on text fields, ignoring case (Unicode letters too; `%`, `_` and `\\` match themselves); "
         if schema.fields.contains(where: { if case .money = $0.type { true } else { false } }) {
-            text += "`field_currency = \"RUB\"` on Money fields; "
+            text += "`field_currency = \"RUB\"` on Money fields (`field_min`/`field_max` on Money compare within the given value's currency: records in other currencies are left out, not converted); "
         }
         var links: [(name: String, target: RecordType)] = []
         for field in schema.fields {
@@ -99,7 +99,7 @@ enum RecordAPI {
         let create = "\(col).create"
         var list: [APIFunction] = [
             APIFunction(
-                create, summary: "Creates \(type.article) \(type.rawValue) from named fields; checks every field.",
+                create, summary: "Creates \(type.article) \(type.rawValue) from named fields; checks every field. A link takes the record or its id (`funder = a.id`, `members = { a.id, b }`), which must exist.",
                 parameters: [APIParameter("fields", .table, "Field values by name.")],
                 results: [APIResult(record, "The new record.")],
                 implementation: { call, context in
@@ -163,6 +163,10 @@ enum RecordAPI {
                     if case .table(let by)? = table?["by"] {
                         groups = by.array.compactMap(\.stringValue)
                         table?["by"] = .nil
+                    }
+                    // A count of all matches, which a limit would silently cut short.
+                    if let limit = table?["limit"], limit != .nil {
+                        throw LuaScriptError("\(col).count takes no limit (it counts every match); use \(col).find { ..., limit = n } to read only n records")
                     }
                     let query = try records.query(table, record: type)
                     let transaction = try context.transaction(for: "\(col).count")

@@ -196,11 +196,18 @@ final class RecordBindings {
     // MARK: Lua to Swift
 
     /// A script's value for a field, before the schema checks it.
-    func fieldValue(_ value: LuaValue, field: String, record type: RecordType) throws -> FieldValue? {
+    /// With `resolvingLinks` (a create's or update's fields), a link may be given by id as
+    /// filters take it (`funder = a.id`, `members = { a.id, b }`): the id must be one of a
+    /// record of the link's type.
+    func fieldValue(_ value: LuaValue, field: String, record type: RecordType, resolvingLinks: Bool = false) throws -> FieldValue? {
+        let link = resolvingLinks ? schema[type].field(named: field)?.type : nil
         switch value {
         case .nil: return nil
         case .boolean(let b): return .boolean(b)
-        case .integer(let i): return .integer(i)
+        case .integer(let i):
+            if case .reference(let target)? = link { return .reference(try existing(target, i, field: field, of: type)) }
+            if case .references(let target)? = link { return .references([try existing(target, i, field: field, of: type)]) }
+            return .integer(i)
         case .number(let d): return .decimal(String(d))
         // The bytes as Lua has them: invalid UTF-8 is refused here, where it can still be seen.
         case .string(let s): return .string(try TextValidity.text(s.bytes, field: field, record: type.displayName))
@@ -215,6 +222,13 @@ final class RecordBindings {
                     strings.append(try TextValidity.text(s.bytes, field: field, record: type.displayName))
                 }
                 if strings.count == table.array.count { return .strings(strings) }
+                if case .references(let target)? = link {
+                    let records = try table.array.compactMap { element -> RecordReference? in
+                        if case .integer(let id) = element { return try existing(target, id, field: field, of: type) }
+                        return try recordObject(in: element).map { try live($0, field: field, of: type).record.reference }
+                    }
+                    if records.count == table.array.count { return .references(records) }
+                }
                 let records = try table.array.compactMap { try recordObject(in: $0).map { try live($0, field: field, of: type).record.reference } }
                 if records.count == table.array.count { return .references(records) }
             }
@@ -222,6 +236,15 @@ final class RecordBindings {
         }
         throw DomainError(.invalidValue, field: field,
                           "\(type.displayName) field '\(field)' cannot hold a \(value.typeName) value")
+    }
+
+    /// The reference to the `target` record with `id`, refused (naming the field) if there is none.
+    private func existing(_ target: RecordType, _ id: Int64, field: String, of type: RecordType) throws -> RecordReference {
+        let reference = RecordReference(target, id)
+        guard try record(reference) != nil else {
+            throw DomainError(.invalidValue, field: field, "\(type.displayName) field '\(field)': \(target.displayName) \(id) does not exist")
+        }
+        return reference
     }
 
     func recordObject(in value: LuaValue) -> RecordObject? {
@@ -242,7 +265,7 @@ final class RecordBindings {
         var fields: [String: FieldValue] = [:]
         for (key, value) in table.hash {
             guard let name = key.stringValue else { throw LuaScriptError("\(type.collection): field names must be strings") }
-            if let converted = try fieldValue(value, field: name, record: type) { fields[name] = converted }
+            if let converted = try fieldValue(value, field: name, record: type, resolvingLinks: true) { fields[name] = converted }
         }
         return fields
     }
@@ -256,7 +279,7 @@ final class RecordBindings {
             switch value {
             case .text(let text): fields[name] = .string(text)
             case .value(let value):
-                if let converted = try fieldValue(value, field: name, record: type) { fields[name] = converted }
+                if let converted = try fieldValue(value, field: name, record: type, resolvingLinks: true) { fields[name] = converted }
             }
         }
         return fields

@@ -8,7 +8,8 @@ public struct CheckFinding: Sendable, Equatable, CustomStringConvertible {
     public let line: Int
     public let message: String
 
-    public var description: String { "\(file):\(line): \(message)" }
+    /// `FILE:LINE: message`, or `FILE: message` for one about the whole file (line 0).
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
 }
 
 /// `comity check`: what can be known about a script without running it. Lua compiles
@@ -31,10 +32,16 @@ public struct ScriptCheck {
     /// functions a module exports.
     public let moduleRoots: [URL]
 
-    public init(api: APIRegistry, eventNames: [String] = DomainSchema.standard.eventNames, moduleRoots: [URL] = []) {
+    /// The records' fields (custom ones included), for the keys of filters and of what
+    /// create and update set.
+    public let schema: DomainSchema
+
+    public init(api: APIRegistry, eventNames: [String] = DomainSchema.standard.eventNames, moduleRoots: [URL] = [],
+                schema: DomainSchema = .standard) {
         self.api = api
         self.eventNames = eventNames
         self.moduleRoots = moduleRoots
+        self.schema = schema
     }
 
     static let luaGlobals: Set<String> = LuaSandbox.globalNames.union(hostGlobals).union(["_ENV", "self"])
@@ -44,8 +51,12 @@ public struct ScriptCheck {
     static let specGlobals: Set<String> = ["describe", "it", "expect", "clock", "fixture", "run_workflow", "inbox_put", "outbox"]
 
     public func check(file path: String, shownAs shown: String) -> [CheckFinding] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return [CheckFinding(file: shown, line: 0, message: "cannot read the file")]
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            return [CheckFinding(file: shown, line: 0, message: "no such file")]
+        }
+        guard !isFolder.boolValue, let data = FileManager.default.contents(atPath: path) else {
+            return [CheckFinding(file: shown, line: 0, message: isFolder.boolValue ? "is a folder, not a Lua file" : "cannot read the file")]
         }
         let source = String(decoding: data, as: UTF8.self)
         // Syntax: Lua's own compiler, in a bare state.
@@ -58,7 +69,8 @@ public struct ScriptCheck {
             return [CheckFinding(file: shown, line: line, message: "syntax: \(message)")]
         }
         var reader = Reader(check: self, tokens: LuaTokens.tokens(source), file: shown, spec: shown.hasSuffix("_spec.lua"))
-        return reader.findings()
+        // In the order of the file's lines, whichever pass found them (stable within a line).
+        return reader.findings().enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
     }
 
     /// The fields a record type's values have (built-in, custom and system).
@@ -72,6 +84,16 @@ public struct ScriptCheck {
     /// The names of the functions module `name` returns, when they can be read from its
     /// file without running it (`return { a = ..., b = ... }`, or a local table given
     /// its functions with `function M.a` / `M.b = ...` and returned); nil otherwise.
+    /// Whether `require(name)` finds a file: a module in a root, or a plugin beside it.
+    func moduleExists(_ name: String) -> Bool {
+        let relative = name.replacingOccurrences(of: ".", with: "/")
+        let first = String(name.prefix { $0 != "." })
+        return moduleRoots.contains { root in
+            ["\(relative).lua", "\(relative)/init.lua"].contains { FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path) }
+                || FileManager.default.fileExists(atPath: root.deletingLastPathComponent().appendingPathComponent("Plugins/\(first)").path)
+        }
+    }
+
     func moduleExports(_ name: String) -> (file: String, names: Set<String>)? {
         guard ModuleName.isValid(name) else { return nil }
         let relative = name.replacingOccurrences(of: ".", with: "/")
@@ -241,6 +263,15 @@ private struct Reader {
                 } else if let exports = check.moduleExports(required) {
                     modules[current.text] = (required, exports.file, exports.names)
                 }
+            }
+        }
+        // `require "name"` of a module that is neither in Scripts/ nor a plugin's.
+        if !check.moduleRoots.isEmpty && !bound.contains("require") {
+            for (index, current) in tokens.enumerated() where current.kind == .name && current.text == "require"
+                && !(token(index - 1).map { [".", ":"].contains($0.text) } ?? false) {
+                guard let required = Self.requiredName(tokens, after: index), !namespaces.contains(required),
+                      ModuleName.isValid(required), !check.moduleExists(required) else { continue }
+                report(current.line, "module '\(required)' not found: no Scripts/\(required.replacingOccurrences(of: ".", with: "/")).lua and no plugin of that name")
             }
         }
         // `ctx` is what a workflow's `run = function(ctx)` is given.
@@ -452,7 +483,7 @@ private struct Reader {
         }
         for (offset, argument) in arguments.enumerated() {
             guard let literal = Self.literal(argument), !Self.accepts(function.parameters[offset].type, literal) else { continue }
-            report(line, "bad argument #\(offset + 1) to '\(function.name)' (\(function.parameters[offset].type) expected, got \(Self.name(literal)))")
+            report(line, "bad argument #\(offset + 1) to '\(function.name)' (\(function.parameters[offset].type) expected, got \(Self.name(literal, argument)))")
         }
         // Fields of a record written with create or update.
         let parts = function.name.split(separator: ".").map(String.init)
@@ -460,6 +491,86 @@ private struct Reader {
             let table = parts[1] == "create" ? arguments.first : (arguments.count > 1 ? arguments[1] : nil)
             if let table, table.first?.text == "{" { checkFields(table, of: type) }
         }
+        if parts.count == 2, let type = collections[parts[0]], ["find", "count"].contains(parts[1]),
+           let table = arguments.first, table.first?.text == "{", Self.literal(table) == .table {
+            checkFilters(table, of: type, options: parts[1] == "count" ? ["order_by", "archived", "by"] : ["order_by", "limit", "archived"])
+        }
+        // sum's filters are its `where = { ... }`.
+        if parts.count == 2, let type = collections[parts[0]], parts[1] == "sum", let table = arguments.first, table.first?.text == "{",
+           let at = table.indices.first(where: { $0 > 0 && table[$0].text == "where" && table[$0].kind == .name
+                                                && $0 + 2 < table.count && table[$0 + 1].text == "=" && table[$0 + 2].text == "{" }),
+           let close = matching(table, at + 2) {
+            checkFilters(Array(table[(at + 2)...close]), of: type, options: ["archived"])
+        }
+    }
+
+    /// The keys of a literal filter table, as the runtime reads them (RecordBindings.query):
+    /// fields, their suffixed comparisons, conditions through a link, `order_by`'s field.
+    /// Unknown ones get the runtime's own message and candidates.
+    mutating func checkFilters(_ table: [LuaToken], of type: RecordType, options: Set<String>) {
+        let recordSchema = check.schema[type]
+        var known = Set(recordSchema.fields.map(\.name))
+        known.formUnion(recordSchema.derivedFields.map(\.name))
+        known.formUnion(["id", "created_at", "updated_at"])
+        if recordSchema.lifecycle != nil { known.insert("status") }
+        let suffixes = ["_after", "_before", "_min", "_max", "_contains", "_prefix", "_currency"]
+        func unknown(_ name: String, _ line: Int) {
+            let error = recordSchema.unknownField(name)
+            var message = recordSchema.unknownFieldMessage(name)
+            if let near = NameSuggestion.closest(to: name, among: error.candidates) { message += " (did you mean '\(near)'?)" }
+            report(line, message)
+        }
+        var depth = 0
+        for (position, t) in table.enumerated() {
+            if t.kind == .symbol, ["(", "{", "["].contains(t.text) { depth += 1 }
+            if t.kind == .symbol, [")", "}", "]"].contains(t.text) { depth -= 1 }
+            if t.kind == .keyword, ["function", "if", "do", "repeat"].contains(t.text) { depth += 1 }
+            if t.kind == .keyword, ["end", "until"].contains(t.text) { depth -= 1 }
+            guard depth == 1, t.kind == .name, position + 1 < table.count, table[position + 1].text == "=",
+                  position > 0, ["{", ",", ";"].contains(table[position - 1].text) else { continue }
+            let name = t.text
+            let value = position + 2 < table.count ? table[position + 2] : nil
+            if options.contains(name) {
+                if name == "order_by", let value, value.kind == .string, let text = Self.unquoted(value.text),
+                   position + 3 < table.count, [",", ";", "}"].contains(table[position + 3].text) {
+                    let field = text.drop { $0 == "-" }
+                    if !field.isEmpty, !known.contains(String(field)) { unknown(String(field), value.line) }
+                }
+                continue
+            }
+            if name == "limit" { report(t.line, "\(type.collection).count takes no limit (it counts every match); use \(type.collection).find { ..., limit = n } to read only n records"); continue }
+            if known.contains(name) {
+                // Conditions on the linked record: `funder = { country = "DE" }`.
+                if let value, value.text == "{", let definition = recordSchema.field(named: name),
+                   let close = matching(table, position + 2), position + 4 < close, table[position + 3].kind == .name,
+                   table[position + 4].text == "=" {
+                    switch definition.type {
+                    case .reference(let target), .references(let target):
+                        checkFilters(Array(table[(position + 2)...close]), of: target, options: [])
+                    default: break
+                    }
+                }
+                continue
+            }
+            if let suffix = suffixes.first(where: { name.hasSuffix($0) }), known.contains(String(name.dropLast(suffix.count))) { continue }
+            unknown(name, t.line)
+        }
+    }
+
+    /// The index of the bracket closing the one at `open` in `tokens`.
+    func matching(_ tokens: [LuaToken], _ open: Int) -> Int? {
+        var depth = 0
+        for position in open..<tokens.count where tokens[position].kind == .symbol {
+            if ["(", "{", "["].contains(tokens[position].text) { depth += 1 }
+            if [")", "}", "]"].contains(tokens[position].text) { depth -= 1; if depth == 0 { return position } }
+        }
+        return nil
+    }
+
+    /// A short string literal's text without its quotes.
+    static func unquoted(_ text: String) -> String? {
+        guard text.count >= 2, let first = text.first, first == "\"" || first == "'", !text.contains("\\") else { return nil }
+        return String(text.dropFirst().dropLast())
     }
 
     mutating func checkFields(_ table: [LuaToken], of type: RecordType) {
@@ -472,8 +583,12 @@ private struct Reader {
             if t.kind == .keyword, ["function", "if", "do", "repeat"].contains(t.text) { depth += 1 }
             if t.kind == .keyword, ["end", "until"].contains(t.text) { depth -= 1 }
             guard depth == 1, t.kind == .name, position + 1 < table.count, table[position + 1].text == "=",
-                  position > 0, ["{", ",", ";"].contains(table[position - 1].text), !fields.contains(t.text) else { continue }
-            report(t.line, unknownField(t.text, type))
+                  position > 0, ["{", ",", ";"].contains(table[position - 1].text) else { continue }
+            if check.schema[type].derivedField(named: t.text) != nil {
+                report(t.line, check.schema[type].unknownFieldMessage(t.text)) // derived: read, never set
+            } else if !fields.contains(t.text) {
+                report(t.line, unknownField(t.text, type))
+            }
         }
     }
 
@@ -534,6 +649,13 @@ private struct Reader {
         // text or tables too, so only what can never be one is reported.
         case .named: return literal != .nil && literal != .boolean && literal != .function
         }
+    }
+
+    /// As the runtime names a wrong argument: a number that should be an integer with its
+    /// value (`number (2.5)`, LuaFunction's words), anything else by its type.
+    static func name(_ literal: Literal, _ argument: [LuaToken]) -> String {
+        if literal == .number { return "number (" + argument.map(\.text).joined() + ")" }
+        return name(literal)
     }
 
     static func name(_ literal: Literal) -> String {

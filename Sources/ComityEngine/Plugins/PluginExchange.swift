@@ -24,7 +24,9 @@ public struct PluginExchange {
 
     func function(_ format: String, _ direction: String) throws -> String {
         guard let pair = plugins.formats[format] else {
-            throw PluginError(plugin: "-", "no plugin provides the format '\(format)' (plugin formats: \(plugins.formats.keys.sorted().joined(separator: ", ")))")
+            throw PluginError(plugin: "-", "unknown format '\(format)' (formats: "
+                + (ExchangeFormat.allCases.map(\.rawValue) + ["360giving"] + plugins.formats.keys.sorted()).joined(separator: ", ")
+                + (plugins.formats.isEmpty ? "; no plugin provides one" : "") + ")")
         }
         guard let function = direction == "export" ? pair.export : pair.import else {
             throw PluginError(plugin: "-", "the format '\(format)' has no \(direction) (its plugin provides only the other way)")
