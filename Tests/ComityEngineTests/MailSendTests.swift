@@ -81,6 +81,8 @@ import Testing
         ("mail.send { to = 'a@b.org', subjet = 's', body = 'b' }", "mail.send: unknown field 'subjet' (did you mean 'subject'?); fields: to, cc, bcc, reply_to, subject, body, html, attach, about"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', replyto = 'c@d.org' }", "unknown field 'replyto' (did you mean 'reply_to'?)"),
         ("mail.send { to = {}, subject = 's', body = 'b' }", "mail.send: 'to' needs at least one address"),
+        ("mail.send { to = orgs.create { name = 'O', country = 'RU' }, subject = 's', body = 'b' }",
+         "got a record or other object; give its address, such as to = person.email"),
         ("mail.send { 'a@b.org', subject = 's', body = 'b' }", "mail.send: fields are named (mail.send { to = ..., subject = ..., body = ... }); got a string without a name"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', html = '' }", "mail.send: 'html' must be non-empty text, got an empty string"),
         ("mail.send { to = 'a@b.org', subject = 's', body = 'b', attach = 'processed' }", "mail.send: 'processed' in inbox/ is not a regular file"),

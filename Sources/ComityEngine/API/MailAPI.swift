@@ -131,6 +131,10 @@ enum MailAPI {
                 throw LuaScriptError("mail.send: \(place): the name must be one line without control characters, got \(MessageHeaders.quoted(name))")
             }
             parsed = MailAddress(name: name, address: try text(table["address"], field: field + ".address"))
+        case .userdata:
+            // Most often a record (`to = org`): its address is a field of it.
+            throw LuaScriptError("mail.send: \(place) must be an address (text or { name = ..., address = ... }), got a record or other object; "
+                                 + "give its address, such as to = person.email")
         default:
             throw LuaScriptError("mail.send: \(place) must be an address (text or { name = ..., address = ... }), got a \(value.typeName)")
         }
