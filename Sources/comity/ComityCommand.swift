@@ -71,7 +71,6 @@ struct ComityCommand: AsyncParsableCommand {
     }
 }
 
-
 /// An error a command's `run` threw, as opposed to one found while parsing its arguments
 /// (where swift-argument-parser prints the usage, rightly): a run's failure is said as
 /// `error: ...` without the usage line, unless it is a mistake in the arguments found
