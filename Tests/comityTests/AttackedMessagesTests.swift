@@ -93,6 +93,8 @@ import Testing
             print(orgs.count { by = { "kind" }, name_contains = "a", archived = true }, tasks.count { overdue = true })
             local f = require "format"
             print(grants.sum { "amount_awarded", by = { "funder" }, where = { statsu = "awarded" } })
+            mail.send { to = "a@b.org", subjet = "s", body = "b" }
+            mail.send { to = "a@b.org", cc = { "c@d.org" }, subject = "s", body = "b", attach = { { file = "x.txt" } } }
             """
         let folder = try workspace(["Scripts/keys.lua": script, "Scripts/format.lua": "return { x = 1 }\n"])
         let checked = try Comity.run(["check", "Scripts/keys.lua"], in: folder)
@@ -105,6 +107,7 @@ import Testing
             Scripts/keys.lua:5: module 'nosuchmodule' not found: no Scripts/nosuchmodule.lua and no plugin of that name
             Scripts/keys.lua:6: orgs.count takes no limit (it counts every match); use orgs.find { ..., limit = n } to read only n records
             Scripts/keys.lua:10: Grant has no field 'statsu' (did you mean 'status'?)
+            Scripts/keys.lua:11: mail.send: unknown field 'subjet' (did you mean 'subject'?); fields: to, cc, bcc, reply_to, subject, body, html, attach, about
 
             """, "\(checked.stdout)")
     }

@@ -12,6 +12,13 @@ enum MailAPI {
     static let fields = ["to", "cc", "bcc", "reply_to", "subject", "body", "html", "attach", "about"]
     static let attachmentFields = ["file", "report", "format", "params", "name", "content_type"]
 
+    /// A field mail.send does not take, with the nearest it does: the run's refusal
+    /// and `comity check`'s finding say it in the same words.
+    static func unknownField(_ name: String) -> String {
+        let near = NameSuggestion.closest(to: name, among: fields).map { " (did you mean '\($0)'?)" } ?? ""
+        return "mail.send: unknown field '\(name)'\(near); fields: \(fields.joined(separator: ", "))"
+    }
+
     static var functions: [APIFunction] {
         [
             APIFunction(
@@ -40,11 +47,7 @@ enum MailAPI {
                         guard let name else {
                             throw LuaScriptError("mail.send: fields are named (mail.send { to = ..., subject = ..., body = ... }); got a \(value.typeName) without a name")
                         }
-                        guard fields.contains(name) else {
-                            let shown = name
-                            let near = NameSuggestion.closest(to: name, among: fields).map { " (did you mean '\($0)'?)" } ?? ""
-                            throw LuaScriptError("mail.send: unknown field '\(shown)'\(near); fields: \(fields.joined(separator: ", "))")
-                        }
+                        guard fields.contains(name) else { throw LuaScriptError(unknownField(name)) }
                         given[name] = value
                     }
                     let caller: APIOrigin = if case .code(let chunk) = call.caller { APIOrigin(chunk: chunk) } else { .workspace }

@@ -495,6 +495,14 @@ private struct Reader {
            let table = arguments.first, table.first?.text == "{", Self.literal(table) == .table {
             checkFilters(table, of: type, options: parts[1] == "count" ? ["order_by", "archived", "by"] : ["order_by", "limit", "archived"])
         }
+        // mail.send's fields, when given as a literal table.
+        if function.name == "mail.send", let table = arguments.first, table.first?.text == "{", Self.literal(table) == .table,
+           let keys = ModuleExports.tableKeys(table, from: 0, to: table.count - 1) {
+            for key in keys.sorted() where !MailAPI.fields.contains(key) {
+                let line = table.first { $0.kind == .name && $0.text == key }?.line ?? table[0].line
+                report(line, MailAPI.unknownField(key))
+            }
+        }
         // sum's filters are its `where = { ... }`.
         if parts.count == 2, let type = collections[parts[0]], parts[1] == "sum", let table = arguments.first, table.first?.text == "{",
            let at = table.indices.first(where: { $0 > 0 && table[$0].text == "where" && table[$0].kind == .name
