@@ -497,10 +497,9 @@ private struct Reader {
         }
         // mail.send's fields, when given as a literal table.
         if function.name == "mail.send", let table = arguments.first, table.first?.text == "{", Self.literal(table) == .table,
-           let keys = ModuleExports.tableKeys(table, from: 0, to: table.count - 1) {
-            for key in keys.sorted() where !MailAPI.fields.contains(key) {
-                let line = table.first { $0.kind == .name && $0.text == key }?.line ?? table[0].line
-                report(line, MailAPI.unknownField(key))
+           ModuleExports.tableKeys(table, from: 0, to: table.count - 1) != nil {
+            for position in Self.namedKeys(table) where !MailAPI.fields.contains(table[position].text) {
+                report(table[position].line, MailAPI.unknownField(table[position].text))
             }
         }
         // sum's filters are its `where = { ... }`.
@@ -528,14 +527,8 @@ private struct Reader {
             if let near = NameSuggestion.closest(to: name, among: error.candidates) { message += " (did you mean '\(near)'?)" }
             report(line, message)
         }
-        var depth = 0
-        for (position, t) in table.enumerated() {
-            if t.kind == .symbol, ["(", "{", "["].contains(t.text) { depth += 1 }
-            if t.kind == .symbol, [")", "}", "]"].contains(t.text) { depth -= 1 }
-            if t.kind == .keyword, ["function", "if", "do", "repeat"].contains(t.text) { depth += 1 }
-            if t.kind == .keyword, ["end", "until"].contains(t.text) { depth -= 1 }
-            guard depth == 1, t.kind == .name, position + 1 < table.count, table[position + 1].text == "=",
-                  position > 0, ["{", ",", ";"].contains(table[position - 1].text) else { continue }
+        for position in Self.namedKeys(table) {
+            let t = table[position]
             let name = t.text
             let value = position + 2 < table.count ? table[position + 2] : nil
             if options.contains(name) {
@@ -581,17 +574,30 @@ private struct Reader {
         return String(text.dropFirst().dropLast())
     }
 
-    mutating func checkFields(_ table: [LuaToken], of type: RecordType) {
-        let fields = check.fields(of: type)
-        guard !fields.isEmpty else { return }
+    /// The positions of a table constructor's `name = value` keys at its own level
+    /// (`table` runs from its `{` to its `}`), in order: what checkFilters, checkFields
+    /// and mail.send's check read.
+    static func namedKeys(_ table: [LuaToken]) -> [Int] {
+        var keys: [Int] = []
         var depth = 0
         for (position, t) in table.enumerated() {
             if t.kind == .symbol, ["(", "{", "["].contains(t.text) { depth += 1 }
             if t.kind == .symbol, [")", "}", "]"].contains(t.text) { depth -= 1 }
             if t.kind == .keyword, ["function", "if", "do", "repeat"].contains(t.text) { depth += 1 }
             if t.kind == .keyword, ["end", "until"].contains(t.text) { depth -= 1 }
-            guard depth == 1, t.kind == .name, position + 1 < table.count, table[position + 1].text == "=",
-                  position > 0, ["{", ",", ";"].contains(table[position - 1].text) else { continue }
+            if depth == 1, t.kind == .name, position + 1 < table.count, table[position + 1].text == "=",
+               position > 0, ["{", ",", ";"].contains(table[position - 1].text) {
+                keys.append(position)
+            }
+        }
+        return keys
+    }
+
+    mutating func checkFields(_ table: [LuaToken], of type: RecordType) {
+        let fields = check.fields(of: type)
+        guard !fields.isEmpty else { return }
+        for position in Self.namedKeys(table) {
+            let t = table[position]
             if check.schema[type].derivedField(named: t.text) != nil {
                 report(t.line, check.schema[type].unknownFieldMessage(t.text)) // derived: read, never set
             } else if !fields.contains(t.text) {
