@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "ComitySQLite", dependencies: [
             "ComityCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
+        // The store conformance suite: cases every store's tests run (see StoreConformance).
+        .target(name: "ComityStoreConformance", dependencies: ["ComityCore"]),
         .target(
             name: "ComityEngine",
             dependencies: [
@@ -61,7 +63,7 @@ let package = Package(
         ),
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge"]),
         .testTarget(name: "ComityCoreTests", dependencies: ["ComityCore"]),
-        .testTarget(name: "ComitySQLiteTests", dependencies: ["ComitySQLite"]),
+        .testTarget(name: "ComitySQLiteTests", dependencies: ["ComitySQLite", "ComityStoreConformance"]),
         .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine", "Comity", "ComitySQLite"]),
         .testTarget(name: "ComitySchedulerTests", dependencies: [
             "ComityScheduler", "ComitySQLite", "LuaBridge", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),

@@ -10,7 +10,7 @@ extension SQLiteTransaction {
         // drops exactly the rows written inside it: those still waiting, and those
         // SQLite rolls back.
         try flushAudit()
-        let savepoint = savepoints.push(tally: tally.mark)
+        let savepoint = savepoints.push(tally: tally.mark, events: pendingEvents.count)
         savepointWillBegin()
         do {
             try db.execute(sql: "SAVEPOINT \(OpenSavepoints.name(savepoint))")
@@ -42,6 +42,7 @@ extension SQLiteTransaction {
         // opening flushes them), so after this one: none is kept.
         pendingAudit.discard()
         tally.rollBack(to: position.tally)
+        pendingEvents.rollBack(to: position.events)
         savepoints.end(from: position.index)
         try db.execute(sql: "ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)")
         // Innermost first: each level's finds go back to their rows as of their call.

@@ -9,7 +9,7 @@ typealias RecordCursor = ComityCore.RecordCursor
 
 /// One transaction of the SQLite store. Lives only inside `SQLiteStore.write` or
 /// `read`, on the database's own connection.
-struct SQLiteTransaction: StoreTransaction {
+struct SQLiteTransaction: StoreTransaction, RecordStorage {
     let db: Database
     let schema: DomainSchema
     /// The database file, for errors.
@@ -28,30 +28,26 @@ struct SQLiteTransaction: StoreTransaction {
     var snapshotTables: SnapshotTables { SnapshotTables(schema: schema) }
     /// Which creations and changes are recorded as events (`recordEvents`).
     let eventRecording = EventRecordingSetting()
+    /// Events recorded and not yet inserted (see `PendingEvents`).
+    let pendingEvents = PendingEvents()
 
-    func recordEvents(_ recording: EventRecording) { eventRecording.value = recording }
+    // MARK: Storing (see `RecordStorage`; the rules are `RecordKeeping`'s)
 
-    // MARK: Writing
-
-    func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+    func insertRecord(
+        _ type: RecordType, values: [String: FieldValue], entries: [RecordSchema.Entry], status: String?, at timestamp: Timestamp
+    ) throws -> RecordReference {
         try detachOpenCursors()
         let recordSchema = schema[type]
-        let validated = try recordSchema.validatedEntries(fields, creating: true, timeZone: context.timeZone)
-        let values = validated.values
-        var ordered = validated.entries
-        try recordSchema.checkRules(values)
-        try checkReferences(values, recordSchema)
-        try checkUnique(values, recordSchema, excluding: nil)
         let plan = plans[type] ?? InsertPlan(recordSchema)
-        let at = context.at.secondsSince1970.databaseValue
+        let at = timestamp.secondsSince1970.databaseValue
         var arguments = [DatabaseValue](repeating: .null, count: plan.argumentCount)
         arguments[0] = at
         arguments[1] = at
         arguments[2] = plan.hasCustomFields
             ? ColumnMapping.encodeCustom(values.filter { recordSchema.field(named: $0.key)?.custom == true }).databaseValue
             : "{}".databaseValue
-        if let initial = plan.initialStatus { arguments[3] = initial.databaseValue }
-        for entry in ordered {
+        if plan.initialStatus != nil, let status { arguments[3] = status.databaseValue }
+        for entry in entries {
             guard entry.position < plan.slots.count, let (column, spread) = plan.slots[entry.position] else { continue }
             if let spread {
                 for (offset, encoded) in ColumnMapping.encode(entry.value, spread).enumerated() { arguments[column + offset] = encoded }
@@ -67,58 +63,13 @@ struct SQLiteTransaction: StoreTransaction {
                 try writeLinks(reference, definition.name, targets)
             }
         }
-        // The audit's JSON lists the values in the schema's order.
-        ordered.sort { $0.position < $1.position }
-        try audit(reference, .create, field: nil, old: nil, new: JSONText.object(ordered), context)
-        if eventRecording.recordsCreation(of: type) {
-            try recordEvent(DomainEvent.createdName(type), reference, fields: values, status: recordSchema.lifecycle?.initial,
-                            changes: [:], context)
-        }
-        // Everything stored is known here: no need to read it back.
-        return Record(reference: reference, fields: values, status: recordSchema.lifecycle?.initial,
-                      createdAt: context.at, updatedAt: context.at)
+        return reference
     }
 
-    func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
-        let applied = try applyUpdate(reference, changes, context: context)
-        // An update that changes nothing is no event.
-        if !applied.changes.isEmpty, eventRecording.recordsChange(of: reference.type) {
-            try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: applied.after.fields,
-                            status: applied.after.status, changes: applied.changes, context)
-        }
-        return applied.after
-    }
-
-    /// Writes and audits the fields of `changes` that differ; returns the record after,
-    /// and what changed (nothing when no value differs).
-    private func applyUpdate(
-        _ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext
-    ) throws -> (after: Record, changes: [String: FieldChange]) {
-        let current = try require(reference)
-        try refuseArchived(current)
+    func updateRecord(_ reference: RecordReference, changed: [FieldDefinition], fields next: [String: FieldValue], at: Timestamp) throws {
         let recordSchema = schema[reference.type]
-        for (name, value) in changes where value == nil {
-            guard let definition = recordSchema.field(named: name) else {
-                throw recordSchema.unknownField(name)
-            }
-            if definition.required {
-                throw DomainError(.invalidValue, field: name,
-                                  "\(reference.type.displayName) field '\(name)' is required; it can be changed but not cleared")
-            }
-        }
-        var zone = context.timeZone
-        // Local times of a record with its own zone (an event) are in that zone.
-        if case .string(let identifier)? = current.fields["time_zone"], let own = TimeZone(identifier: identifier) { zone = own }
-        let given = try recordSchema.validate(changes.compactMapValues { $0 }, creating: false, timeZone: zone)
-        var next = current.fields
-        for (name, value) in changes { next[name] = value == nil ? nil : given[name] }
-        let changed = recordSchema.fields.filter { next[$0.name] != current.fields[$0.name] }
-        guard !changed.isEmpty else { return (current, [:]) }
-        try recordSchema.checkRules(next, changed: Set(changed.map(\.name)))
-        try checkReferences(given, recordSchema)
-        try checkUnique(given, recordSchema, excluding: reference.id)
         var assignments = ["updated_at = ?"]
-        var arguments: [DatabaseValue] = [context.at.secondsSince1970.databaseValue]
+        var arguments: [DatabaseValue] = [at.secondsSince1970.databaseValue]
         if changed.contains(where: \.custom) {
             assignments.append("custom = ?")
             arguments.append(ColumnMapping.encodeCustom(next.filter { recordSchema.field(named: $0.key)?.custom == true }).databaseValue)
@@ -129,7 +80,7 @@ struct SQLiteTransaction: StoreTransaction {
                 if case .references(let list)? = next[definition.name] { targets = list } else { targets = [] }
                 try detachOpenCursors()
                 try run("DELETE FROM \(ColumnMapping.linkTable(reference.type, definition.name)) WHERE owner = ?",
-                               arguments: [reference.id])
+                        arguments: [reference.id])
                 try writeLinks(reference, definition.name, targets)
                 continue
             }
@@ -141,62 +92,42 @@ struct SQLiteTransaction: StoreTransaction {
         arguments.append(reference.id.databaseValue)
         try detachOpenCursors()
         try run("UPDATE \(ColumnMapping.table(reference.type)) SET \(assignments.joined(separator: ", ")) WHERE id = ?",
-                       arguments: StatementArguments(arguments))
-        var fieldChanges: [String: FieldChange] = [:]
-        for definition in changed {
-            try audit(reference, .update, field: definition.name, old: current.fields[definition.name]?.description,
-                      new: next[definition.name]?.description, context)
-            fieldChanges[definition.name] = FieldChange(old: current.fields[definition.name], new: next[definition.name])
-        }
-        return (try require(reference), fieldChanges)
+                arguments: StatementArguments(arguments))
     }
 
-    func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
-        let current = try require(reference)
-        try refuseArchived(current)
-        guard let lifecycle = schema[reference.type].lifecycle, let status = current.status else {
-            throw DomainError(.illegalStep, "\(reference.type.displayName) has no lifecycle")
-        }
-        let step = try lifecycle.step(verb, from: status)
-        // The step's fields (a dismissal's reason) are part of the step: one event says both.
-        var changes = fields.isEmpty ? [:] : try applyUpdate(reference, fields.mapValues { Optional($0) }, context: context).changes
+    func updateStatus(_ reference: RecordReference, to status: String, at: Timestamp) throws {
         try detachOpenCursors()
         try run("UPDATE \(ColumnMapping.table(reference.type)) SET status = ?, updated_at = ? WHERE id = ?",
-                       arguments: [step.to, context.at.secondsSince1970, reference.id])
-        try audit(reference, .step, field: "status", old: status, new: step.to, context)
-        if step.to != status { changes["status"] = FieldChange(old: .string(status), new: .string(step.to)) }
-        let after = try require(reference)
-        try recordEvent(step.event, reference, fields: after.fields, status: after.status, changes: changes, context)
-        // A step changes the record too: `TYPE.updated` listeners hear of it, after the step's own event.
-        if !changes.isEmpty, eventRecording.recordsChange(of: reference.type) {
-            try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: after.fields, status: after.status,
-                            changes: changes, context)
-        }
-        return after
+                arguments: [status, at.secondsSince1970, reference.id])
     }
 
-    func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws {
-        guard event.type == .event else {
-            throw DomainError(.invalidValue, field: "event", "participants belong to events, not to a \(event.type.rawValue)")
-        }
-        guard participant.type == .organisation || participant.type == .person else {
-            throw DomainError(.invalidValue, field: "participant",
-                              "an event's participant is an organisation or a person, not a \(participant.type.rawValue)")
-        }
-        guard DomainSchema.participantRoles.contains(role) else {
-            throw DomainError(.invalidValue, field: "role",
-                              "invalid role '\(role)' (allowed: \(DomainSchema.participantRoles.joined(separator: ", ")))")
-        }
-        try refuseArchived(try require(event))
-        _ = try require(participant)
-        let exists = try Bool.fetchOne(
+    func updateArchived(_ reference: RecordReference, archivedAt: Timestamp?, at: Timestamp) throws {
+        try detachOpenCursors()
+        try run("UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = ?, updated_at = ? WHERE id = ?",
+                arguments: [archivedAt?.secondsSince1970, at.secondsSince1970, reference.id])
+    }
+
+    func exists(_ reference: RecordReference) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM \(ColumnMapping.table(reference.type)) WHERE id = ?"),
+            arguments: [reference.id]) ?? false
+    }
+
+    func recordID(_ type: RecordType, where field: String, is value: FieldValue, excluding id: Int64?) throws -> Int64? {
+        let statement = try db.cachedStatement(sql: "SELECT id FROM \(ColumnMapping.table(type)) WHERE \(field) = ? AND id IS NOT ?")
+        return try Int64.fetchOne(statement, arguments: [ColumnMapping.scalar(value), id])
+    }
+
+    func hasParticipant(_ event: RecordReference, _ participant: RecordReference, role: String) throws -> Bool {
+        try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT 1 FROM event_participants WHERE event = ? AND participant_type = ? AND participant_id = ? AND role = ?"),
             arguments: [event.id, participant.type.rawValue, participant.id, role]) ?? false
-        guard !exists else { return }
+    }
+
+    func insertParticipant(_ event: RecordReference, _ participant: RecordReference, role: String) throws {
         try detachOpenCursors()
         try run("INSERT INTO event_participants (event, participant_type, participant_id, role) VALUES (?, ?, ?, ?)",
                 arguments: [event.id, participant.type.rawValue, participant.id, role])
-        try audit(event, .update, field: "participants", old: nil, new: "\(participant) as \(role)", context)
     }
 
     func participants(of event: RecordReference) throws -> [(participant: RecordReference, role: String)] {
@@ -205,26 +136,6 @@ struct SQLiteTransaction: StoreTransaction {
             guard let type = RecordType(rawValue: row[0]) else { return nil }
             return (RecordReference(type, row[1]), row[2])
         }
-    }
-
-    func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
-        let current = try require(reference)
-        guard current.archivedAt == nil else { return current }
-        try detachOpenCursors()
-        try run("UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = ?, updated_at = ? WHERE id = ?",
-                       arguments: [context.at.secondsSince1970, context.at.secondsSince1970, reference.id])
-        try audit(reference, .archive, field: nil, old: nil, new: nil, context)
-        return try recordArchiving(reference, archived: true, context)
-    }
-
-    func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
-        let current = try require(reference)
-        guard current.archivedAt != nil else { return current }
-        try detachOpenCursors()
-        try run("UPDATE \(ColumnMapping.table(reference.type)) SET archived_at = NULL, updated_at = ? WHERE id = ?",
-                       arguments: [context.at.secondsSince1970, reference.id])
-        try audit(reference, .restore, field: nil, old: nil, new: nil, context)
-        return try recordArchiving(reference, archived: false, context)
     }
 
     // MARK: Reading
@@ -362,18 +273,23 @@ struct SQLiteTransaction: StoreTransaction {
         }
     }
 
+    /// The run's events committed before this transaction (a REPL session's earlier
+    /// statements), then those it recorded, which are still in memory.
     func events(byRun run: String) throws -> [DomainEvent] {
-        try Row.fetchAll(db, sql: "SELECT * FROM domain_events WHERE run = ? ORDER BY id", arguments: [run]).compactMap(Self.event)
+        let stored = try Row.fetchAll(db, sql: "SELECT * FROM domain_events WHERE run = ? ORDER BY id", arguments: [run])
+            .compactMap(Self.event)
+        return stored + pendingEvents.events.filter { $0.run == run }
     }
 
     func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)] {
-        try Row.fetchAll(db, sql: "SELECT * FROM domain_events WHERE id > ? ORDER BY id", arguments: [id]).compactMap { row in
-            Self.event(row).map { ($0.id, $0) }
-        }
+        let stored = try Row.fetchAll(db, sql: "SELECT * FROM domain_events WHERE id > ? ORDER BY id", arguments: [id])
+            .compactMap { row in Self.event(row).map { ($0.id, $0) } }
+        return stored + pendingEvents.events.filter { $0.id > id }.map { ($0.id, $0) }
     }
 
     func event(id: Int64) throws -> DomainEvent? {
-        try Row.fetchOne(db, sql: "SELECT * FROM domain_events WHERE id = ?", arguments: [id]).flatMap(Self.event)
+        if let pending = pendingEvents.event(id: id) { return pending }
+        return try Row.fetchOne(db, sql: "SELECT * FROM domain_events WHERE id = ?", arguments: [id]).flatMap(Self.event)
     }
 
     private static func event(_ row: Row) -> DomainEvent? {
@@ -383,47 +299,27 @@ struct SQLiteTransaction: StoreTransaction {
                            changes: EventDataCoding.changes(row["changes"]))
     }
 
-    /// Records a domain event with its data: the record's fields as of the event (and
-    /// its status), and what changed.
-    private func recordEvent(
-        _ name: String, _ reference: RecordReference, fields: [String: FieldValue], status: String?,
-        changes: [String: FieldChange], _ context: ChangeContext
+    /// Kept in memory with its id until the transaction commits (see `PendingEvents`).
+    func appendEvent(
+        _ name: String, _ record: RecordReference, fields: [String: FieldValue], changes: [String: FieldChange], context: ChangeContext
     ) throws {
-        var snapshot = fields
-        if let status { snapshot["status"] = .string(status) }
-        try run("INSERT INTO domain_events (run, at, name, record_type, record_id, fields, changes) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [context.run, context.at.secondsSince1970, name, reference.type.rawValue, reference.id,
-                            EventDataCoding.encode(snapshot), EventDataCoding.encode(changes)])
-    }
-
-    /// The record after an archive or restore, recorded as `TYPE.updated` (with
-    /// `archived` changed) when listened to: a record's `archived` is read as a field.
-    private func recordArchiving(_ reference: RecordReference, archived: Bool, _ context: ChangeContext) throws -> Record {
-        let after = try require(reference)
-        if eventRecording.recordsChange(of: reference.type) {
-            try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: after.fields, status: after.status,
-                            changes: ["archived": FieldChange(old: .boolean(!archived), new: .boolean(archived))], context)
+        if !pendingEvents.numbered {
+            pendingEvents.number(after: try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'domain_events'")) ?? 0)
         }
-        return after
+        pendingEvents.append(DomainEvent(id: pendingEvents.nextID, name: name, record: record, run: context.run, at: context.at,
+                                         fields: fields, changes: changes))
     }
 
-    /// Set once per transaction by whoever knows the workflows (the engine); a class,
-    /// as the transaction is a value passed around.
-    /// As bits by type: asked on every create and update, where a set's hashing showed.
-    final class EventRecordingSetting {
-        private var created = UInt8.max
-        private var updated = UInt8.max
-
-        var value = EventRecording.all {
-            didSet {
-                created = value.created.reduce(0) { $0 | 1 << $1.ordinal }
-                updated = value.updated.reduce(0) { $0 | 1 << $1.ordinal }
-            }
+    /// Inserts the events recorded in this transaction, with the ids they were given.
+    private func flushEvents() throws {
+        for event in pendingEvents.take() {
+            try run("INSERT INTO domain_events (id, run, at, name, record_type, record_id, fields, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [event.id, event.run, event.at.secondsSince1970, event.name, event.record.type.rawValue, event.record.id,
+                                EventDataCoding.encode(event.fields), EventDataCoding.encode(event.changes)])
         }
-
-        func recordsCreation(of type: RecordType) -> Bool { created & 1 << type.ordinal != 0 }
-        func recordsChange(of type: RecordType) -> Bool { updated & 1 << type.ordinal != 0 }
     }
+
 
     // MARK: Helpers
 
@@ -465,25 +361,6 @@ struct SQLiteTransaction: StoreTransaction {
         var byKey: [Key: Statement] = [:]
     }
 
-    private func require(_ reference: RecordReference) throws -> Record {
-        guard let record = try record(reference) else {
-            throw StoreError(.notFound, Self.missing(reference))
-        }
-        return record
-    }
-
-    /// A record a handle names that is not there: ids are never handed out twice (see
-    /// `IDHighWaterMarks`), so a handle outliving a rolled-back create lands here.
-    static func missing(_ reference: RecordReference) -> String {
-        "\(reference.type.displayName) \(reference.id) does not exist (it was rolled back, or never committed)"
-    }
-
-    private func refuseArchived(_ record: Record) throws {
-        if record.archivedAt != nil {
-            throw DomainError(.illegalStep, "\(record.reference) is archived; restore it before changing it")
-        }
-    }
-
     /// `linksInRow`: a row of a snapshot table, which holds the targets of its lists of
     /// records as they were when it was copied.
     private func decode(_ row: Row, _ type: RecordType, linksInRow: Bool = false) throws -> Record {
@@ -520,9 +397,9 @@ struct SQLiteTransaction: StoreTransaction {
         }
     }
 
-    private func audit(
+    func appendAudit(
         _ reference: RecordReference, _ action: AuditEntry.Action, field: String?, old: String?, new: String?,
-        _ context: ChangeContext
+        context: ChangeContext
     ) throws {
         if tally.isEmpty {
             tally.auditIDBefore = try Int64.fetchOne(
@@ -538,6 +415,7 @@ struct SQLiteTransaction: StoreTransaction {
     /// emptied (they are the connection's, and would outlive the transaction).
     func finish() throws {
         try flushAudit()
+        try flushEvents()
         if openCursors.copiedAny {
             do {
                 try snapshotTables.clear(in: db)
@@ -554,39 +432,6 @@ struct SQLiteTransaction: StoreTransaction {
         let (batches, rows) = pendingAudit.take()
         for batch in batches { try runDirect(PendingAudit.batchSQL, held: .auditBatch, batch) }
         for row in rows { try runDirect(PendingAudit.singleSQL, held: .audit, row) }
-    }
-
-    /// Every referenced record must exist (and be of the declared type).
-    private func checkReferences(_ values: [String: FieldValue], _ recordSchema: RecordSchema) throws {
-        for (name, value) in values {
-            let targets: [RecordReference]
-            switch value {
-            case .reference(let r): targets = [r]
-            case .references(let list): targets = list
-            default: continue
-            }
-            for target in targets {
-                let exists = try Bool.fetchOne(
-                    db.cachedStatement(sql: "SELECT 1 FROM \(ColumnMapping.table(target.type)) WHERE id = ?"),
-                    arguments: [target.id]) ?? false
-                if !exists {
-                    throw DomainError(.invalidValue, field: name,
-                                      "\(recordSchema.type.displayName) field '\(name)': \(Self.missing(target))")
-                }
-            }
-        }
-    }
-
-    private func checkUnique(_ values: [String: FieldValue], _ recordSchema: RecordSchema, excluding id: Int64?) throws {
-        for name in recordSchema.uniqueNames {
-            guard let value = values[name] else { continue }
-            let table = ColumnMapping.table(recordSchema.type)
-            let statement = try db.cachedStatement(sql: "SELECT id FROM \(table) WHERE \(name) = ? AND id IS NOT ?")
-            if let other = try Int64.fetchOne(statement, arguments: [ColumnMapping.scalar(value), id]) {
-                throw StoreError(.duplicate,
-                                 "\(recordSchema.type.rawValue)#\(other) already has \(name) '\(value)'; \(name)s are unique")
-            }
-        }
     }
 
     /// What a field's SQL expression is wanted for: its messages say which.

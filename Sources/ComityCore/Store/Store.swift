@@ -15,10 +15,16 @@ public protocol Store: AnyObject {
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
 }
 
-/// The operations of one transaction. Every write records its audit entries, and
-/// every lifecycle step, creation and change its domain event (creations and changes
-/// as `recordEvents` says), in the same transaction.
-public protocol StoreTransaction {
+/// The operations of one transaction: what each part of a store keeps, composed.
+/// Every write records its audit entries, and every lifecycle step, creation and
+/// change its domain event (creations and changes as `recordEvents` says), in the same
+/// transaction. A store implements each part; its record operations come from the
+/// domain's rules (`RecordKeeping`) over what it stores (`RecordStorage`).
+public protocol StoreTransaction: RecordTransaction, StoreSavepoints, RunHistoryStore, TriggerQueueStore, ScheduleStore,
+    OutboxStore, OnceKeyStore {}
+
+/// Records, with their audit and their domain events.
+public protocol RecordTransaction {
     /// From now on in this transaction, records the `TYPE.created` and `TYPE.updated`
     /// events `recording` names (all of them until this is called). Lifecycle events
     /// are always recorded.
@@ -61,7 +67,11 @@ public protocol StoreTransaction {
     func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)]
     /// One event by its id, with its data: what a run it triggered reads as `ctx.trigger`.
     func event(id: Int64) throws -> DomainEvent?
+}
 
+/// Parts of a transaction kept or undone on their own: records, audit, events, queued
+/// runs, messages and once-keys written inside a savepoint go with it.
+public protocol StoreSavepoints {
     /// Runs `body` so that, if it throws, what it wrote is undone and the rest of the
     /// transaction stands (one row of an import).
     func inSavepoint<T>(_ body: () throws -> T) throws -> T
@@ -73,9 +83,10 @@ public protocol StoreTransaction {
     func releaseSavepoint(_ savepoint: StoreSavepoint) throws
     /// Undoes what was written since `savepoint` (records, audit, events), and ends it.
     func rollBack(toSavepoint savepoint: StoreSavepoint) throws
+}
 
-    // MARK: Run history and the trigger queue
-
+/// The run history: one record per run, whatever its outcome.
+public protocol RunHistoryStore {
     /// Records a run as started (outcome `running`) or, once it exists, as it is now.
     func saveRun(_ run: RunRecord) throws
     func run(id: String) throws -> RunRecord?
@@ -87,7 +98,10 @@ public protocol StoreTransaction {
     func markInterruptedRuns(isAlive: (Int32) -> Bool, excluding: Set<String>, at: Timestamp) throws -> [String]
     /// Records written by a run: how many created, how many changed.
     func changeCounts(byRun run: String) throws -> (created: Int, changed: Int)
+}
 
+/// The trigger queue: runs waiting to be taken, each taken exactly once.
+public protocol TriggerQueueStore {
     func enqueue(_ run: QueuedRun) throws
     /// The oldest queued run due at `now`, taken off the queue; nil when none is due.
     func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun?
@@ -95,12 +109,12 @@ public protocol StoreTransaction {
     func queuedRunCount() throws -> Int
     /// Every run waiting in the queue, due or not, in the order they will be taken.
     func queuedRuns() throws -> [QueuedRun]
-
     /// When the next queued run is due (it may be now or past); nil when none waits.
     func nextQueuedRunDue() throws -> Timestamp?
+}
 
-    // MARK: Schedules
-
+/// Schedules, with the leases that let one runner at a time take a slot.
+public protocol ScheduleStore {
     /// Every schedule, by workflow name.
     func schedules() throws -> [ScheduleRecord]
     func schedule(workflow: String) throws -> ScheduleRecord?
@@ -116,9 +130,10 @@ public protocol StoreTransaction {
     /// The earliest moment a schedule comes due: a next slot, or the end of the lease
     /// that holds it back. Nil when nothing is scheduled.
     func nextScheduleDue() throws -> Timestamp?
+}
 
-    // MARK: The outbox
-
+/// The outbox: messages queued by runs, sent later.
+public protocol OutboxStore {
     /// Queues a message; returns its id.
     func queueMessage(_ message: OutgoingMessage) throws -> Int64
     /// Messages in one status (all when nil), oldest first; their attachments' bytes
@@ -126,20 +141,23 @@ public protocol StoreTransaction {
     func messages(_ status: OutgoingMessage.Status?, withAttachmentData: Bool) throws -> [OutgoingMessage]
     /// Saves a message's status, attempts, error and times.
     func saveMessage(_ message: OutgoingMessage) throws
+}
 
+/// The keys of `ctx.once`.
+public protocol OnceKeyStore {
     /// `ctx.once`: records `key` for `workflow` unless it is there; true when it was
     /// not (the body should run). Rolled back with a failed run, so a retry runs it.
     func claimOnce(workflow: String, key: String, run: String, at: Timestamp) throws -> Bool
 }
 
-/// Records one at a time, as a query streams them.
-extension StoreTransaction {
+extension OutboxStore {
     /// Messages in one status (all when nil), oldest first, with their attachments' bytes.
     public func messages(_ status: OutgoingMessage.Status?) throws -> [OutgoingMessage] {
         try messages(status, withAttachmentData: true)
     }
 }
 
+/// Records one at a time, as a query streams them.
 public protocol RecordCursor: AnyObject {
     func next() throws -> Record?
     /// Ends the cursor before its last row (a loop left early): it holds nothing more,

@@ -1,0 +1,247 @@
+import Foundation
+
+/// The domain's rules for changing records, checked once above any store: a create's
+/// fields against the schema and the record rules (dates in order, amounts not
+/// negative, funder not recipient), references to records that exist and are of the
+/// right type, unique values, lifecycle steps (which verb from which status, and the
+/// fields that go with it), what an archived record refuses, participants' roles; and
+/// which audit entries and domain events a change makes. What it decides to write, it
+/// writes through `storage`, which only stores, fetches and appends.
+///
+/// A step or an update reads its record once: the record after the change is worked
+/// out here, not read back.
+public struct RecordKeeping<Storage: RecordStorage> {
+    public let storage: Storage
+
+    public init(_ storage: Storage) { self.storage = storage }
+
+    private var schema: DomainSchema { storage.schema }
+
+    // MARK: Creating
+
+    public func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+        let recordSchema = schema[type]
+        let validated = try recordSchema.validatedEntries(fields, creating: true, timeZone: context.timeZone)
+        let values = validated.values
+        var ordered = validated.entries
+        try recordSchema.checkRules(values)
+        try checkReferences(values, recordSchema)
+        try checkUnique(values, recordSchema, excluding: nil)
+        let status = recordSchema.lifecycle?.initial
+        let reference = try storage.insertRecord(type, values: values, entries: ordered, status: status, at: context.at)
+        // The audit's JSON lists the values in the schema's order.
+        ordered.sort { $0.position < $1.position }
+        try storage.appendAudit(reference, .create, field: nil, old: nil, new: JSONText.object(ordered), context: context)
+        if storage.eventRecording.recordsCreation(of: type) {
+            try recordEvent(DomainEvent.createdName(type), reference, fields: values, status: status, changes: [:], context)
+        }
+        // Everything stored is known here: no need to read it back.
+        return Record(reference: reference, fields: values, status: status, createdAt: context.at, updatedAt: context.at)
+    }
+
+    // MARK: Changing
+
+    public func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
+        let current = try require(reference)
+        try refuseArchived(current)
+        let applied = try applyUpdate(current, changes, context: context)
+        // An update that changes nothing is no event.
+        if !applied.changes.isEmpty, storage.eventRecording.recordsChange(of: reference.type) {
+            try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: applied.after.fields,
+                            status: applied.after.status, changes: applied.changes, context)
+        }
+        return applied.after
+    }
+
+    /// Writes and audits the fields of `changes` that differ from `current` (read and
+    /// found not archived by the caller); returns the record after, and what changed
+    /// (nothing when no value differs).
+    private func applyUpdate(
+        _ current: Record, _ changes: [String: FieldValue?], context: ChangeContext
+    ) throws -> (after: Record, changes: [String: FieldChange]) {
+        let reference = current.reference
+        let recordSchema = schema[reference.type]
+        for (name, value) in changes where value == nil {
+            guard let definition = recordSchema.field(named: name) else {
+                throw recordSchema.unknownField(name)
+            }
+            if definition.required {
+                throw DomainError(.invalidValue, field: name,
+                                  "\(reference.type.displayName) field '\(name)' is required; it can be changed but not cleared")
+            }
+        }
+        var zone = context.timeZone
+        // Local times of a record with its own zone (an event) are in that zone.
+        if case .string(let identifier)? = current.fields["time_zone"], let own = TimeZone(identifier: identifier) { zone = own }
+        let given = try recordSchema.validate(changes.compactMapValues { $0 }, creating: false, timeZone: zone)
+        var next = current.fields
+        for (name, value) in changes { next[name] = value == nil ? nil : given[name] }
+        let changed = recordSchema.fields.filter { next[$0.name] != current.fields[$0.name] }
+        guard !changed.isEmpty else { return (current, [:]) }
+        try recordSchema.checkRules(next, changed: Set(changed.map(\.name)))
+        try checkReferences(given, recordSchema)
+        try checkUnique(given, recordSchema, excluding: reference.id)
+        try storage.updateRecord(reference, changed: changed, fields: next, at: context.at)
+        var fieldChanges: [String: FieldChange] = [:]
+        for definition in changed {
+            try storage.appendAudit(reference, .update, field: definition.name, old: current.fields[definition.name]?.description,
+                                    new: next[definition.name]?.description, context: context)
+            fieldChanges[definition.name] = FieldChange(old: current.fields[definition.name], new: next[definition.name])
+        }
+        var after = current
+        after.fields = next
+        after.updatedAt = context.at
+        return (after, fieldChanges)
+    }
+
+    public func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+        let current = try require(reference)
+        try refuseArchived(current)
+        guard let lifecycle = schema[reference.type].lifecycle, let status = current.status else {
+            throw DomainError(.illegalStep, "\(reference.type.displayName) has no lifecycle")
+        }
+        let step = try lifecycle.step(verb, from: status)
+        // The step's fields (a dismissal's reason) are part of the step: one event says both.
+        var after = current
+        var changes: [String: FieldChange] = [:]
+        if !fields.isEmpty {
+            (after, changes) = try applyUpdate(current, fields.mapValues { Optional($0) }, context: context)
+        }
+        try storage.updateStatus(reference, to: step.to, at: context.at)
+        try storage.appendAudit(reference, .step, field: "status", old: status, new: step.to, context: context)
+        if step.to != status { changes["status"] = FieldChange(old: .string(status), new: .string(step.to)) }
+        after.status = step.to
+        after.updatedAt = context.at
+        try recordEvent(step.event, reference, fields: after.fields, status: after.status, changes: changes, context)
+        // A step changes the record too: `TYPE.updated` listeners hear of it, after the step's own event.
+        if !changes.isEmpty, storage.eventRecording.recordsChange(of: reference.type) {
+            try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: after.fields, status: after.status,
+                            changes: changes, context)
+        }
+        return after
+    }
+
+    public func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws {
+        guard event.type == .event else {
+            throw DomainError(.invalidValue, field: "event", "participants belong to events, not to a \(event.type.rawValue)")
+        }
+        guard participant.type == .organisation || participant.type == .person else {
+            throw DomainError(.invalidValue, field: "participant",
+                              "an event's participant is an organisation or a person, not a \(participant.type.rawValue)")
+        }
+        guard DomainSchema.participantRoles.contains(role) else {
+            throw DomainError(.invalidValue, field: "role",
+                              "invalid role '\(role)' (allowed: \(DomainSchema.participantRoles.joined(separator: ", ")))")
+        }
+        try refuseArchived(try require(event))
+        guard try storage.exists(participant) else { throw StoreError(.notFound, StoreError.missingText(participant)) }
+        guard try !storage.hasParticipant(event, participant, role: role) else { return }
+        try storage.insertParticipant(event, participant, role: role)
+        try storage.appendAudit(event, .update, field: "participants", old: nil, new: "\(participant) as \(role)", context: context)
+    }
+
+    public func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+        try setArchived(reference, true, context)
+    }
+
+    public func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+        try setArchived(reference, false, context)
+    }
+
+    /// Archives or restores; a record already so is returned as it is. The change is
+    /// recorded as `TYPE.updated` (with `archived` changed) when listened to: a
+    /// record's `archived` is read as a field.
+    private func setArchived(_ reference: RecordReference, _ archived: Bool, _ context: ChangeContext) throws -> Record {
+        var record = try require(reference)
+        guard (record.archivedAt != nil) != archived else { return record }
+        record.archivedAt = archived ? context.at : nil
+        record.updatedAt = context.at
+        try storage.updateArchived(reference, archivedAt: record.archivedAt, at: context.at)
+        try storage.appendAudit(reference, archived ? .archive : .restore, field: nil, old: nil, new: nil, context: context)
+        if storage.eventRecording.recordsChange(of: reference.type) {
+            try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: record.fields, status: record.status,
+                            changes: ["archived": FieldChange(old: .boolean(!archived), new: .boolean(archived))], context)
+        }
+        return record
+    }
+
+    // MARK: Rules
+
+    private func require(_ reference: RecordReference) throws -> Record {
+        guard let record = try storage.record(reference) else {
+            throw StoreError(.notFound, StoreError.missingText(reference))
+        }
+        return record
+    }
+
+    private func refuseArchived(_ record: Record) throws {
+        if record.archivedAt != nil {
+            throw DomainError(.illegalStep, "\(record.reference) is archived; restore it before changing it")
+        }
+    }
+
+    /// Every referenced record must exist (and be of the declared type, which the
+    /// schema's validation made sure of).
+    private func checkReferences(_ values: [String: FieldValue], _ recordSchema: RecordSchema) throws {
+        for (name, value) in values {
+            let targets: [RecordReference]
+            switch value {
+            case .reference(let r): targets = [r]
+            case .references(let list): targets = list
+            default: continue
+            }
+            for target in targets {
+                if try !storage.exists(target) {
+                    throw DomainError(.invalidValue, field: name,
+                                      "\(recordSchema.type.displayName) field '\(name)': \(StoreError.missingText(target))")
+                }
+            }
+        }
+    }
+
+    private func checkUnique(_ values: [String: FieldValue], _ recordSchema: RecordSchema, excluding id: Int64?) throws {
+        for name in recordSchema.uniqueNames {
+            guard let value = values[name] else { continue }
+            if let other = try storage.recordID(recordSchema.type, where: name, is: value, excluding: id) {
+                throw StoreError(.duplicate,
+                                 "\(recordSchema.type.rawValue)#\(other) already has \(name) '\(value)'; \(name)s are unique")
+            }
+        }
+    }
+
+    /// A domain event with its data: the record's fields as of the event (and its
+    /// status), and what changed.
+    private func recordEvent(
+        _ name: String, _ reference: RecordReference, fields: [String: FieldValue], status: String?,
+        changes: [String: FieldChange], _ context: ChangeContext
+    ) throws {
+        var snapshot = fields
+        if let status { snapshot["status"] = .string(status) }
+        try storage.appendEvent(name, reference, fields: snapshot, changes: changes, context: context)
+    }
+}
+
+/// A store's record operations, from the domain's rules over its storage: a store that
+/// implements `RecordStorage` implements these by doing nothing more.
+extension RecordTransaction where Self: RecordStorage {
+    public func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+        try RecordKeeping(self).create(type, fields, context: context)
+    }
+    public func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
+        try RecordKeeping(self).update(reference, changes, context: context)
+    }
+    public func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+        try RecordKeeping(self).step(reference, verb, fields, context: context)
+    }
+    public func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws {
+        try RecordKeeping(self).addParticipant(event, participant, role: role, context: context)
+    }
+    public func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+        try RecordKeeping(self).archive(reference, context: context)
+    }
+    public func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+        try RecordKeeping(self).restore(reference, context: context)
+    }
+    /// Told to the storage, which `RecordKeeping` asks on each create and change.
+    public func recordEvents(_ recording: EventRecording) { eventRecording.value = recording }
+}

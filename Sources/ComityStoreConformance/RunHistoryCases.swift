@@ -1,0 +1,75 @@
+import ComityCore
+import Testing
+
+/// The run history: saved at the start and at the end, filtered, interrupted runs found.
+enum RunHistoryCases {
+    static func run(_ id: String, workflow: String?, at seconds: Int64, outcome: RunRecord.Outcome = .running,
+                    slot: Timestamp? = nil, pid: Int32 = 1) -> RunRecord {
+        RunRecord(id: id, workflow: workflow, file: "\(workflow ?? "x").lua", contentHash: "h",
+                  trigger: slot.map { RunTrigger(.schedule, slot: $0) } ?? .manual, parameters: ["days": "14"],
+                  clock: Timestamp(secondsSince1970: seconds), startedAt: Timestamp(secondsSince1970: seconds), outcome: outcome,
+                  processID: pid)
+    }
+
+    static let all: [StoreConformanceCase] = [
+        StoreConformanceCase("runsAreSavedAtTheStartAndTheEndAndFiltered") { factory in
+            let store = try factory.newStore()
+            let slot = Timestamp(secondsSince1970: 3_600)
+            try store.write(commit: true) { tx in
+                try tx.saveRun(run("a", workflow: "intake", at: 100))
+                try tx.saveRun(run("b", workflow: "followups", at: 200, outcome: .failed))
+                try tx.saveRun(run("c", workflow: "intake", at: 300, slot: slot))
+                var ended = run("a", workflow: "intake", at: 100, outcome: .succeeded)
+                ended.endedAt = Timestamp(secondsSince1970: 150)
+                ended.log = ["one", "two"]
+                ended.recordsCreated = 3
+                try tx.saveRun(ended)
+            }
+            try store.read { tx throws in
+                let a = try tx.run(id: "a")
+                #expect(a?.outcome == .succeeded && a?.endedAt == Timestamp(secondsSince1970: 150))
+                #expect(a?.log == ["one", "two"] && a?.recordsCreated == 3 && a?.parameters == ["days": "14"])
+                #expect(try tx.run(id: "missing") == nil)
+                #expect(try tx.runs(RunFilter()).map(\.id) == ["c", "b", "a"]) // newest first
+                #expect(try tx.runs(RunFilter(workflow: "intake")).map(\.id) == ["c", "a"])
+                #expect(try tx.runs(RunFilter(unsuccessfulOnly: true)).map(\.id) == ["b"])
+                #expect(try tx.runs(RunFilter(outcome: .running)).map(\.id) == ["c"])
+                #expect(try tx.runs(RunFilter(slot: slot)).map(\.id) == ["c"])
+                #expect(try tx.runs(RunFilter(since: Timestamp(secondsSince1970: 200))).map(\.id) == ["c", "b"])
+                #expect(try tx.runs(RunFilter(limit: 1)).map(\.id) == ["c"])
+            }
+        },
+
+        StoreConformanceCase("runsWhoseProcessIsGoneAreMarkedInterrupted") { factory in
+            let store = try factory.newStore()
+            let marked = try store.write(commit: true) { tx in
+                try tx.saveRun(run("alive", workflow: "w", at: 1, pid: 10))
+                try tx.saveRun(run("gone", workflow: "w", at: 2, pid: 20))
+                try tx.saveRun(run("gone, ending", workflow: "w", at: 3, pid: 20))
+                try tx.saveRun(run("done", workflow: "w", at: 4, outcome: .succeeded, pid: 20))
+                return try tx.markInterruptedRuns(isAlive: { $0 == 10 }, excluding: ["gone, ending"], at: Timestamp(secondsSince1970: 9))
+            }
+            #expect(marked == ["gone"])
+            let gone = try store.read { tx in try tx.run(id: "gone") }
+            #expect(gone?.outcome == .interrupted && gone?.endedAt == Timestamp(secondsSince1970: 9))
+            #expect(gone?.error?.contains("stopped before the run ended") == true)
+            #expect(try store.read { tx in try tx.run(id: "alive")?.outcome } == .running)
+        },
+
+        StoreConformanceCase("changeCountsAreOfTheRunAcrossTransactions") { factory in
+            let world = try World(factory)
+            let session = ChangeContext(run: "session", at: morning)
+            try world.store.write(commit: true) { tx in
+                _ = try tx.create(.organisation, ["name": .string("one")], context: session)
+                _ = try tx.update(world.asi, ["description": .string("d")], context: session)
+                _ = try tx.update(world.asi, ["website": .string("https://asi.org.ru")], context: session)
+                #expect(try tx.changeCounts(byRun: "session") == (created: 1, changed: 1))
+            }
+            try world.store.write(commit: true) { tx in
+                _ = try tx.create(.organisation, ["name": .string("two")], context: session)
+                #expect(try tx.changeCounts(byRun: "session") == (created: 2, changed: 1))
+            }
+            #expect(try world.store.read { tx in try tx.changeCounts(byRun: "nobody") } == (created: 0, changed: 0))
+        },
+    ]
+}
