@@ -8,7 +8,9 @@ typealias Record = ComityCore.Record
 typealias RecordCursor = ComityCore.RecordCursor
 
 /// One transaction of the SQLite store. Lives only inside `SQLiteStore.write` or
-/// `read`, on the database's own connection.
+/// `read`, on the database's own connection. It stores, queries and locks: its record
+/// operations (create, update, step, participants, archive) are `RecordKeeping`'s, the
+/// domain's rules, over what it implements of `RecordStorage`.
 struct SQLiteTransaction: StoreTransaction, RecordStorage {
     let db: Database
     let schema: DomainSchema
