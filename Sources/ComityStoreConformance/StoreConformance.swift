@@ -36,7 +36,7 @@ public struct StoreConformanceCase: Sendable, CustomTestStringConvertible {
 /// ```
 public enum StoreConformance {
     public static var cases: [StoreConformanceCase] {
-        RecordCases.all + SnapshotCases.all + SavepointCases.all + RunHistoryCases.all + QueueCases.all
+        RecordCases.all + QueryCases.all + SnapshotCases.all + SavepointCases.all + RunHistoryCases.all + QueueCases.all
             + ScheduleCases.all + OutboxCases.all + OnceKeyCases.all + StoreFileCases.all
     }
 }
