@@ -9,17 +9,18 @@ import Foundation
 /// writes through `storage`, which only stores, fetches and appends.
 ///
 /// A step or an update reads its record once: the record after the change is worked
-/// out here, not read back.
+/// out here, not read back. Inlinable, so that a store's create is specialised for it
+/// (the bulk-write path makes no call through a witness table).
 public struct RecordKeeping<Storage: RecordStorage> {
     public let storage: Storage
 
-    public init(_ storage: Storage) { self.storage = storage }
+    @inlinable public init(_ storage: Storage) { self.storage = storage }
 
-    private var schema: DomainSchema { storage.schema }
+    @inlinable var schema: DomainSchema { storage.schema }
 
     // MARK: Creating
 
-    public func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+    @inlinable public func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
         let recordSchema = schema[type]
         let validated = try recordSchema.validatedEntries(fields, creating: true, timeZone: context.timeZone)
         let values = validated.values
@@ -41,7 +42,7 @@ public struct RecordKeeping<Storage: RecordStorage> {
 
     // MARK: Changing
 
-    public func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
+    @inlinable public func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
         let current = try require(reference)
         try refuseArchived(current)
         let applied = try applyUpdate(current, changes, context: context)
@@ -56,7 +57,7 @@ public struct RecordKeeping<Storage: RecordStorage> {
     /// Writes and audits the fields of `changes` that differ from `current` (read and
     /// found not archived by the caller); returns the record after, and what changed
     /// (nothing when no value differs).
-    private func applyUpdate(
+    @inlinable func applyUpdate(
         _ current: Record, _ changes: [String: FieldValue?], context: ChangeContext
     ) throws -> (after: Record, changes: [String: FieldChange]) {
         let reference = current.reference
@@ -94,7 +95,7 @@ public struct RecordKeeping<Storage: RecordStorage> {
         return (after, fieldChanges)
     }
 
-    public func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+    @inlinable public func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
         let current = try require(reference)
         try refuseArchived(current)
         guard let lifecycle = schema[reference.type].lifecycle, let status = current.status else {
@@ -121,7 +122,7 @@ public struct RecordKeeping<Storage: RecordStorage> {
         return after
     }
 
-    public func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws {
+    @inlinable public func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws {
         guard event.type == .event else {
             throw DomainError(.invalidValue, field: "event", "participants belong to events, not to a \(event.type.rawValue)")
         }
@@ -140,18 +141,18 @@ public struct RecordKeeping<Storage: RecordStorage> {
         try storage.appendAudit(event, .update, field: "participants", old: nil, new: "\(participant) as \(role)", context: context)
     }
 
-    public func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+    @inlinable public func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
         try setArchived(reference, true, context)
     }
 
-    public func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+    @inlinable public func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
         try setArchived(reference, false, context)
     }
 
     /// Archives or restores; a record already so is returned as it is. The change is
     /// recorded as `TYPE.updated` (with `archived` changed) when listened to: a
     /// record's `archived` is read as a field.
-    private func setArchived(_ reference: RecordReference, _ archived: Bool, _ context: ChangeContext) throws -> Record {
+    @inlinable func setArchived(_ reference: RecordReference, _ archived: Bool, _ context: ChangeContext) throws -> Record {
         var record = try require(reference)
         guard (record.archivedAt != nil) != archived else { return record }
         record.archivedAt = archived ? context.at : nil
@@ -167,14 +168,14 @@ public struct RecordKeeping<Storage: RecordStorage> {
 
     // MARK: Rules
 
-    private func require(_ reference: RecordReference) throws -> Record {
+    @inlinable func require(_ reference: RecordReference) throws -> Record {
         guard let record = try storage.record(reference) else {
             throw StoreError(.notFound, StoreError.missingText(reference))
         }
         return record
     }
 
-    private func refuseArchived(_ record: Record) throws {
+    @inlinable func refuseArchived(_ record: Record) throws {
         if record.archivedAt != nil {
             throw DomainError(.illegalStep, "\(record.reference) is archived; restore it before changing it")
         }
@@ -182,7 +183,7 @@ public struct RecordKeeping<Storage: RecordStorage> {
 
     /// Every referenced record must exist (and be of the declared type, which the
     /// schema's validation made sure of).
-    private func checkReferences(_ values: [String: FieldValue], _ recordSchema: RecordSchema) throws {
+    @inlinable func checkReferences(_ values: [String: FieldValue], _ recordSchema: RecordSchema) throws {
         for (name, value) in values {
             let targets: [RecordReference]
             switch value {
@@ -199,7 +200,7 @@ public struct RecordKeeping<Storage: RecordStorage> {
         }
     }
 
-    private func checkUnique(_ values: [String: FieldValue], _ recordSchema: RecordSchema, excluding id: Int64?) throws {
+    @inlinable func checkUnique(_ values: [String: FieldValue], _ recordSchema: RecordSchema, excluding id: Int64?) throws {
         for name in recordSchema.uniqueNames {
             guard let value = values[name] else { continue }
             if let other = try storage.recordID(recordSchema.type, where: name, is: value, excluding: id) {
@@ -211,7 +212,7 @@ public struct RecordKeeping<Storage: RecordStorage> {
 
     /// A domain event with its data: the record's fields as of the event (and its
     /// status), and what changed.
-    private func recordEvent(
+    @inlinable func recordEvent(
         _ name: String, _ reference: RecordReference, fields: [String: FieldValue], status: String?,
         changes: [String: FieldChange], _ context: ChangeContext
     ) throws {
@@ -224,24 +225,24 @@ public struct RecordKeeping<Storage: RecordStorage> {
 /// A store's record operations, from the domain's rules over its storage: a store that
 /// implements `RecordStorage` implements these by doing nothing more.
 extension RecordTransaction where Self: RecordStorage {
-    public func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+    @inlinable public func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
         try RecordKeeping(self).create(type, fields, context: context)
     }
-    public func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
+    @inlinable public func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
         try RecordKeeping(self).update(reference, changes, context: context)
     }
-    public func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+    @inlinable public func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
         try RecordKeeping(self).step(reference, verb, fields, context: context)
     }
-    public func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws {
+    @inlinable public func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws {
         try RecordKeeping(self).addParticipant(event, participant, role: role, context: context)
     }
-    public func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+    @inlinable public func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
         try RecordKeeping(self).archive(reference, context: context)
     }
-    public func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+    @inlinable public func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
         try RecordKeeping(self).restore(reference, context: context)
     }
     /// Told to the storage, which `RecordKeeping` asks on each create and change.
-    public func recordEvents(_ recording: EventRecording) { eventRecording.value = recording }
+    @inlinable public func recordEvents(_ recording: EventRecording) { eventRecording.value = recording }
 }
