@@ -258,9 +258,28 @@ static comity_swift_function swift_entry;
 
 void comity_set_swift_entry(comity_swift_function entry) { swift_entry = entry; }
 
+// The Swift entry of functions whose box Lua owns (see comity_push_owned_swift_function):
+// it holds the box for the call, which may release Lua's hold on it.
+static comity_swift_function swift_owned_entry;
+
+void comity_set_swift_owned_entry(comity_swift_function entry) { swift_owned_entry = entry; }
+
+static int finish_call(lua_State *L, int results);
+
 // Swift returns here; only C raises, so no longjmp crosses a Swift frame.
 static int trampoline(lua_State *L) {
-    int results = swift_entry(L, lua_touserdata(L, lua_upvalueindex(1)));
+    return finish_call(L, swift_entry(L, lua_touserdata(L, lua_upvalueindex(1))));
+}
+
+// A function whose box a full userdata (upvalue 1) holds: once the block is emptied
+// (the host released it, or it is being collected) a call returns nothing.
+static int owned_trampoline(lua_State *L) {
+    void **block = lua_touserdata(L, lua_upvalueindex(1));
+    if (block == NULL || *block == NULL) return 0;
+    return finish_call(L, swift_owned_entry(L, *block));
+}
+
+static int finish_call(lua_State *L, int results) {
     if (results >= 0) return results;
     if (results == COMITY_RAISE_VALUE) return lua_error(L);
     comity_host *h = HOST(L);
@@ -326,6 +345,54 @@ int comity_run_protected(lua_State *L, lua_CFunction f, void *args, int nargs, i
 
 int comity_push_swift_function(lua_State *L, void *context) {
     return comity_run_protected(L, p_push_swift_function, context, 0, 1);
+}
+
+static int p_collect_garbage(lua_State *L) {
+    lua_gc(L, LUA_GCCOLLECT, 0);
+    return 0;
+}
+
+int comity_collect_garbage(lua_State *L) { return comity_run_protected(L, p_collect_garbage, NULL, 0, 0); }
+
+static const char OWNED_FUNCTION_KEY = 0;
+
+static int gc_object(lua_State *L);
+
+struct owned_function_args {
+    void *context;
+    comity_release_function release;
+    void **block;
+};
+
+static int p_push_owned_swift_function(lua_State *L) {
+    struct owned_function_args *a = lua_touserdata(L, 1);
+    void **block = lua_newuserdatauv(L, sizeof(void *), 0);
+    *block = NULL;
+    // One metatable for every such block, made on first use: __gc releases the box.
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &OWNED_FUNCTION_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 2);
+        lua_pushlightuserdata(L, (void *)(uintptr_t)a->release);
+        lua_pushcclosure(L, gc_object, 1);
+        lua_setfield(L, -2, "__gc");
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "__metatable");
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &OWNED_FUNCTION_KEY);
+    }
+    lua_setmetatable(L, -2);
+    lua_pushcclosure(L, owned_trampoline, 1);
+    // Only now, when nothing more can fail: a failed push leaves the box to the caller.
+    *block = a->context;
+    a->block = block;
+    return 1;
+}
+
+int comity_push_owned_swift_function(lua_State *L, void *context, comity_release_function release, void ***block) {
+    struct owned_function_args a = {context, release, NULL};
+    int status = comity_run_protected(L, p_push_owned_swift_function, &a, 0, 1);
+    *block = a.block;
+    return status;
 }
 
 // MARK: - Protected operations

@@ -346,7 +346,7 @@ public struct ScriptRunner {
             let state = sandbox.state
             var plain = LuaTable()
             for (key, value) in parameters { plain[key] = .string(LuaString(value)) }
-            try state.setGlobal("params", .table(plain))
+            try state.setGlobal(HostGlobal.params.rawValue, .table(plain))
             let schema = store?.schema ?? .standard
             try WorkflowDeclaration.install(in: state, schema: schema)
             let context = try api.install(in: sandbox, now: clock, timeZone: timeZone, schema: schema,
@@ -560,11 +560,11 @@ public struct ScriptRunner {
             case .time(let t): params[name] = try state.value(TimeObject(t), as: context.types.time)
             }
         }
-        var triggerTable = LuaTable(hash: ["kind": .string(LuaString(trigger.kind.rawValue))])
-        if let event = trigger.event { triggerTable["event"] = .string(LuaString(event)) }
+        var triggerTable = LuaTable(hash: [.string(LuaString(TriggerField.kind.rawValue)): .string(LuaString(trigger.kind.rawValue))])
+        if let event = trigger.event { triggerTable[TriggerField.event.rawValue] = .string(LuaString(event)) }
         if let reference = trigger.record, let records = context.records, let transaction {
             do {
-                if let found = try transaction.record(reference) { triggerTable["record"] = try records.value(found) }
+                if let found = try transaction.record(reference) { triggerTable[TriggerField.record.rawValue] = try records.value(found) }
             } catch {
                 throw LuaError(.runtime, "the trigger's record \(reference) could not be read: \(error)")
             }
@@ -572,9 +572,9 @@ public struct ScriptRunner {
         if let slot = trigger.slot {
             // Read in the schedule's own zone: an 08:00 Europe/Moscow slot says 08:00.
             let zone = declaration.scheduleZone.flatMap(TimeZone.init(identifier:))
-            triggerTable["slot"] = try state.value(TimeObject(slot, zone: zone), as: context.types.time)
+            triggerTable[TriggerField.slot.rawValue] = try state.value(TimeObject(slot, zone: zone), as: context.types.time)
         }
-        if let cause = trigger.causedBy { triggerTable["caused_by"] = .string(LuaString(cause)) }
+        if let cause = trigger.causedBy { triggerTable[TriggerField.caused_by.rawValue] = .string(LuaString(cause)) }
         var happened: DomainEvent?
         if let eventID = trigger.eventID, let transaction {
             do {
@@ -631,19 +631,25 @@ public struct ScriptRunner {
         // Read-only, with its tables: code it is handed to (a plugin's function, say)
         // cannot replace `ctx.once` or `ctx.log` to catch what the workflow passes them,
         // nor change the parameters or trigger the workflow reads next.
+        // Every field the registry declares, by its name there (`ContextField`): the
+        // switch has a case for each, so none is documented and missing, or the reverse.
         let ctx = try state.newTable()
-        for (name, table) in [("params", params), ("trigger", triggerTable)] {
-            guard let made = try state.tableReference(.table(table)) else { continue }
-            if name == "trigger", let happened, let records = context.records {
-                try installEventData(happened, into: made, state: state, records: records)
+        for field in ContextField.allCases {
+            let name = field.rawValue
+            switch field {
+            case .params, .trigger:
+                guard let made = try state.tableReference(.table(field == .params ? params : triggerTable)) else { continue }
+                if field == .trigger, let happened, let records = context.records {
+                    try installEventData(happened, into: made, state: state, records: records)
+                }
+                try state.rawSet(ctx, name, table: try state.readOnly(made, name: "ctx.\(name)"))
+            case .run_id: try state.rawSet(ctx, name, .string(LuaString(runID)))
+            case .workflow: try state.rawSet(ctx, name, .string(LuaString(declaration.name)))
+            case .dry_run: try state.rawSet(ctx, name, .boolean(dryRun))
+            case .log: try state.rawSet(ctx, name, log)
+            case .once: try state.rawSet(ctx, name, once)
             }
-            try state.rawSet(ctx, name, table: try state.readOnly(made, name: "ctx.\(name)"))
         }
-        let fields: [(String, LuaValue)] = [
-            ("run_id", .string(LuaString(runID))), ("workflow", .string(LuaString(declaration.name))),
-            ("dry_run", .boolean(dryRun)), ("log", log), ("once", once),
-        ]
-        for (name, value) in fields { try state.rawSet(ctx, name, value) }
         return try state.readOnly(ctx, name: "ctx")
     }
 
@@ -664,13 +670,17 @@ public struct ScriptRunner {
         guard let fieldsTable = try state.tableReference(.table(fields)), let changesTable = try state.tableReference(.table(LuaTable()))
         else { return }
         for (name, change) in event.changes {
-            guard let pair = try state.tableReference(.table(LuaTable(hash: ["old": try value(change.old), "new": try value(change.new)])))
+            let pairValues: [LuaValue: LuaValue] = [
+                .string(LuaString(FieldChangeField.old.rawValue)): try value(change.old),
+                .string(LuaString(FieldChangeField.new.rawValue)): try value(change.new),
+            ]
+            guard let pair = try state.tableReference(.table(LuaTable(hash: pairValues)))
             else { continue }
             try state.rawSet(changesTable, name, table: try state.readOnly(pair, name: "ctx.trigger.changes.\(name)"))
         }
-        try state.rawSet(trigger, "fields", table: try state.readOnly(fieldsTable, name: "ctx.trigger.fields"))
-        try state.rawSet(trigger, "changes", table: try state.readOnly(changesTable, name: "ctx.trigger.changes"))
-        try state.rawSet(trigger, "at", try value(.time(event.at)))
+        try state.rawSet(trigger, TriggerField.fields.rawValue, table: try state.readOnly(fieldsTable, name: "ctx.trigger.fields"))
+        try state.rawSet(trigger, TriggerField.changes.rawValue, table: try state.readOnly(changesTable, name: "ctx.trigger.changes"))
+        try state.rawSet(trigger, TriggerField.at.rawValue, try value(.time(event.at)))
     }
 
     /// The workspace's workflows as they are now, and what their `on` patterns listen to.

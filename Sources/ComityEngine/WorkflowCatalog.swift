@@ -131,7 +131,7 @@ public struct WorkflowCatalog: Sendable, Equatable {
             moduleRoots: [workspace.appendingPathComponent("Scripts"), workspace.appendingPathComponent("Plugins")],
             output: { _ in })
         defer { sandbox.close() }
-        try sandbox.state.setGlobal("params", .table(LuaTable()))
+        try sandbox.state.setGlobal(HostGlobal.params.rawValue, .table(LuaTable()))
         try WorkflowDeclaration.install(in: sandbox.state, schema: schema)
         let context = try api.install(in: sandbox, now: Timestamp(Date()), timeZone: timeZone, schema: schema)
         let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path

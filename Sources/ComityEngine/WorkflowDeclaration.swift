@@ -5,8 +5,8 @@ import LuaBridge
 /// `return workflow { name = ..., params = ..., on = ..., run = function(ctx) ... end }`:
 /// what a workflow script declares about itself, checked field by field.
 public struct WorkflowDeclaration {
-    static let knownFields = ["name", "description", "run", "params", "on", "schedule", "timezone", "catch_up",
-                              "catch_up_window", "overlap", "limits", "retry", "dedupe"]
+    /// The fields `workflow { ... }` takes: the registry's `Workflow` type (see `WorkflowField`).
+    static let knownFields = WorkflowField.allCases.map(\.rawValue)
 
     public var name: String
     public var description: String?
@@ -42,6 +42,16 @@ public struct WorkflowDeclaration {
         }
     }
 
+    /// `workflow has no field 'nmae' (did you mean 'name'?) (fields: ...)`: said by a run
+    /// and by `comity check`, in the same words.
+    static func unknownField(_ field: String) -> String {
+        var message = "workflow has no field '\(field)'"
+        if let suggestion = NameSuggestion.closest(to: field, among: knownFields) {
+            message += " (did you mean '\(suggestion)'?)"
+        }
+        return message + " (fields: \(knownFields.joined(separator: ", ")))"
+    }
+
     /// The declaration among a chunk's results, if the chunk returned one.
     init?(_ value: LuaValue?, schema: DomainSchema) throws(LuaError) {
         guard case .table(let table) = value, table["run"] != .nil || table["name"] != .nil else { return nil }
@@ -53,13 +63,7 @@ public struct WorkflowDeclaration {
             guard let field = key.stringValue else {
                 throw LuaError(.runtime, "workflow: keys must be field names, got a \(key.typeName)")
             }
-            if !Self.knownFields.contains(field) {
-                var message = "workflow has no field '\(field)'"
-                if let suggestion = NameSuggestion.closest(to: field, among: Self.knownFields) {
-                    message += " (did you mean '\(suggestion)'?)"
-                }
-                throw LuaError(.runtime, message + " (fields: \(Self.knownFields.joined(separator: ", ")))")
-            }
+            if !Self.knownFields.contains(field) { throw LuaError(.runtime, Self.unknownField(field)) }
         }
         if !table.array.isEmpty { throw LuaError(.runtime, "workflow: give fields by name, as workflow { name = ..., run = ... }") }
         guard case .string(let name) = table["name"], !name.bytes.isEmpty else {
@@ -93,7 +97,7 @@ public struct WorkflowDeclaration {
             throw fail("overlap must be \"wait\" or \"skip\" (got '\(overlap)')")
         }
         if schedule == nil {
-            for field in ["timezone", "catch_up", "catch_up_window", "overlap"] where table[field] != .nil {
+            for field in [WorkflowField.timezone, .catch_up, .catch_up_window, .overlap].map(\.rawValue) where table[field] != .nil {
                 throw fail("field '\(field)' is about a schedule, and the workflow has none (add schedule = \"0 8 * * *\")")
             }
         }
@@ -148,21 +152,22 @@ public struct WorkflowDeclaration {
                 guard let limit = key.stringValue, let text = value.stringValue ?? value.integerValue.map(String.init) else {
                     throw fail("limits are named texts: limits = { timeout = \"30s\", memory = \"64MB\" }")
                 }
-                switch limit {
-                case "timeout":
+                guard let known = WorkflowLimitField(rawValue: limit) else {
+                    throw fail("limits has no '\(limit)' (limits: \(WorkflowLimitField.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                switch known {
+                case .timeout:
                     guard let duration = DurationText.parse(text) else { throw fail("limits.timeout '\(text)' is not a duration such as 30s or 5m") }
                     chosen.time = duration
-                case "memory":
+                case .memory:
                     guard let bytes = ByteCount.parse(text) else { throw fail("limits.memory '\(text)' is not a size such as 64MB") }
                     chosen.memory = bytes
-                case "output":
+                case .output:
                     guard let bytes = ByteCount.parse(text) else { throw fail("limits.output '\(text)' is not a size such as 1MB") }
                     chosen.output = bytes
-                case "instructions":
+                case .instructions:
                     guard let count = Int64(text), count > 0 else { throw fail("limits.instructions must be a positive whole number") }
                     chosen.instructions = count
-                default:
-                    throw fail("limits has no '\(limit)' (limits: timeout, memory, output, instructions)")
                 }
             }
             limits = chosen
@@ -216,8 +221,9 @@ public struct WorkflowParameter: Sendable, Codable, Equatable {
             guard let kind = Kind(rawValue: typeName.description) else { throw fail("has unknown type '\(typeName)' (types: \(kinds))") }
             type = kind
         case .table(let spec):
-            for key in spec.hash.keys where !["type", "default", "description"].contains(key.stringValue ?? "") {
-                throw fail("has no field '\(key.stringValue ?? key.typeName)' (fields: type, default, description)")
+            let names = WorkflowParameterField.allCases.map(\.rawValue)
+            for key in spec.hash.keys where !names.contains(key.stringValue ?? "") {
+                throw fail("has no field '\(key.stringValue ?? key.typeName)' (fields: \(names.joined(separator: ", ")))")
             }
             guard let typeName = spec["type"].stringValue else { throw fail("needs a type (\(kinds))") }
             guard let kind = Kind(rawValue: typeName) else { throw fail("has unknown type '\(typeName)' (types: \(kinds))") }
@@ -301,19 +307,22 @@ public struct RetryPolicy: Sendable, Equatable {
         func fail(_ text: String) -> LuaError { LuaError(.runtime, "workflow '\(workflow)': retry \(text)") }
         self = .none
         for (key, value) in table.hash {
-            switch key.stringValue {
-            case "attempts":
+            guard let field = key.stringValue.flatMap(WorkflowRetryField.init(rawValue:)) else {
+                throw fail("has no field '\(key.stringValue ?? key.typeName)' (fields: \(WorkflowRetryField.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            switch field {
+            case .attempts:
                 guard let count = value.integerValue, (1...100).contains(count) else { throw fail("attempts must be a whole number from 1 to 100") }
                 attempts = Int(count)
-            case "backoff":
+            case .backoff:
                 guard let text = value.stringValue, let kind = Backoff(rawValue: text) else {
                     throw fail("backoff must be \"exponential\" or \"fixed\"")
                 }
                 backoff = kind
-            case "delay":
+            case .delay:
                 guard let text = value.stringValue, let duration = DurationText.parse(text) else { throw fail("delay must be a duration such as 30s") }
                 delay = duration
-            case "retry_on":
+            case .retry_on:
                 guard case .table(let list) = value, list.hash.isEmpty else { throw fail("retry_on must be a list such as { \"error\", \"timeout\" }") }
                 retryOn = try list.array.map { element throws(LuaError) in
                     guard let kind = element.stringValue, Self.errorKinds.contains(kind) else {
@@ -321,8 +330,6 @@ public struct RetryPolicy: Sendable, Equatable {
                     }
                     return kind
                 }
-            default:
-                throw fail("has no field '\(key.stringValue ?? key.typeName)' (fields: attempts, backoff, delay, retry_on)")
             }
         }
     }

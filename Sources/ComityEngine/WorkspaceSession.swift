@@ -58,7 +58,7 @@ public final class WorkspaceSession {
             moduleRoots: [workspace.appendingPathComponent("Scripts"), workspace.appendingPathComponent("Plugins")],
             output: output)
         let state = sandbox.state
-        try state.setGlobal("params", .table(LuaTable()))
+        try state.setGlobal(HostGlobal.params.rawValue, .table(LuaTable()))
         try WorkflowDeclaration.install(in: state, schema: store.schema)
         let context = try api.install(in: sandbox, now: Timestamp(Date()), timeZone: timeZone, schema: store.schema,
                                       transaction: ForwardingTransaction(source), run: runID)

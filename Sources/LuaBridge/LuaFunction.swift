@@ -21,12 +21,57 @@ final class SwiftFunctionBox {
     /// unmanaged, as a call must not retain it (a state with weak references has its
     /// counts in a side table, where each retain is slow).
     let state: Unmanaged<LuaState>
+    /// For a box Lua owns (``LuaState/function(_:releasedBy:_:)``): the userdata block
+    /// that holds it, until the box is released or collected; and the count of such
+    /// boxes alive, which it leaves when it goes.
+    var block: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+    let owned: OwnedFunctionCount?
 
-    init(name: String, state: LuaState, body: @escaping LuaFunctionBody) {
+    init(name: String, state: LuaState, owned: OwnedFunctionCount? = nil, body: @escaping LuaFunctionBody) {
         self.name = name
         self.state = Unmanaged.passUnretained(state)
         self.body = body
+        self.owned = owned
+        owned?.value += 1
     }
+
+    deinit { owned?.value -= 1 }
+
+    /// Lets go of Lua's hold on an owned box: the function returns nothing from now on.
+    func releaseFromLua() {
+        guard let block else { return }
+        block.pointee = nil
+        self.block = nil
+        Unmanaged.passUnretained(self).release()
+    }
+}
+
+/// How many boxes Lua owns in one state; shared with the boxes, which may go after it.
+final class OwnedFunctionCount {
+    var value = 0
+}
+
+/// Ends a Swift function made with ``LuaState/function(_:releasedBy:_:)`` before Lua
+/// collects it: its body, and whatever the body holds, is let go at once (a `find`'s
+/// cursor when its loop ends), and a later call of the function returns nothing.
+public final class LuaFunctionRelease {
+    weak var box: SwiftFunctionBox?
+
+    public init() {}
+
+    /// Releases the function's body; safe to call more than once, and from the body itself.
+    public func release() { box?.releaseFromLua() }
+
+    /// Whether the function's body has been let go (released here, or collected by Lua).
+    public var isReleased: Bool { box == nil }
+}
+
+/// Lua collected the userdata that held an owned box.
+let releaseOwnedBox: comity_release_function = { object in
+    guard let object else { return }
+    let box = Unmanaged<SwiftFunctionBox>.fromOpaque(object)
+    box.takeUnretainedValue().block = nil
+    box.release()
 }
 
 /// The one C entry point of every Swift function. It must return to the C
@@ -37,6 +82,25 @@ let swiftFunctionEntry: comity_swift_function = { L, context in
     return Unmanaged<SwiftFunctionBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
         // The bridge works on the calling thread's stack until this call returns
         // (calls nest: a coroutine resumed from here sets its own and restores it).
+        box.state._withUnsafeGuaranteedRef { state in
+            let caller = state.pointer
+            state.pointer = L
+            defer { state.pointer = caller }
+            do {
+                return try box.body(LuaCall(L, box: context)).count
+            } catch {
+                return reportError(error, L, name: box.name)
+            }
+        }
+    }
+}
+
+/// The entry of functions whose box Lua owns: the box is held for the call, which may
+/// release Lua's hold on it (an iterator at its end).
+let swiftOwnedFunctionEntry: comity_swift_function = { L, context in
+    guard let L, let context else { return Int32(COMITY_RAISE_MESSAGE) }
+    let box = Unmanaged<SwiftFunctionBox>.fromOpaque(context).takeUnretainedValue()
+    return withExtendedLifetime(box) {
         box.state._withUnsafeGuaranteedRef { state in
             let caller = state.pointer
             state.pointer = L

@@ -205,12 +205,14 @@ public final class LuaSandbox {
 
 extension LuaSandbox {
     /// Every global a fresh sandbox has (see the type's documentation), for checks of
-    /// scripts and of names that must not shadow them.
-    public static let globalNames: Set<String> = [
-        "assert", "error", "getmetatable", "ipairs", "next", "pairs", "rawequal", "rawget", "rawlen", "rawset", "select",
-        "setmetatable", "tonumber", "tostring", "type", "pcall", "xpcall", "load", "collectgarbage", "_G", "_VERSION",
-        "print", "require", "string", "table", "math", "utf8", "coroutine", "os",
-    ]
+    /// scripts and of names that must not shadow them: read from a fresh sandbox, once,
+    /// so the list is what the sandbox installs, never a copy of it.
+    public static let globalNames: Set<String> = {
+        guard let sandbox = try? LuaSandbox(limits: .unlimited, output: { _ in }),
+              let names = try? sandbox.state.globalNames() else { return [] }
+        sandbox.close()
+        return Set(names)
+    }()
 }
 
 public enum ModuleName {

@@ -16,6 +16,8 @@ public final class LuaState {
     /// (which is suspended in `resume` and must not be touched).
     @exclusivity(unchecked) public internal(set) var pointer: OpaquePointer
     var functions: [SwiftFunctionBox] = []
+    /// Boxes of functions Lua owns (see ``function(_:releasedBy:_:)``), counted.
+    let ownedFunctions = OwnedFunctionCount()
     var userdataBindings: [ObjectIdentifier: AnyObject] = [:]
     /// The limits whose messages this state raises (see ``LuaSandbox``).
     var limits = LuaLimits.unlimited
@@ -45,6 +47,7 @@ public final class LuaState {
     /// Installs the trampolines' Swift entry, once per process.
     private static let entryInstalled: Bool = {
         comity_set_swift_entry(swiftFunctionEntry)
+        comity_set_swift_owned_entry(swiftOwnedFunctionEntry)
         comity_set_savepoint_function(swiftSavepointEntry)
         return true
     }()
@@ -130,6 +133,57 @@ public final class LuaState {
     public func function(_ name: String, _ body: @escaping LuaFunctionBody) throws(LuaError) -> LuaValue {
         try pushFunction(name: name, body)
         return .function(try popReference())
+    }
+
+    /// A Swift function as a Lua value that Lua owns, for values made again and again
+    /// (a `find`'s iterator): its body, and what the body holds, is let go when `release`
+    /// says so or when Lua collects the function, whichever comes first, instead of
+    /// being kept until the state closes. Called after that, it returns nothing.
+    public func function(
+        _ name: String, releasedBy release: LuaFunctionRelease, _ body: @escaping LuaFunctionBody
+    ) throws(LuaError) -> LuaValue {
+        let box = SwiftFunctionBox(name: name, state: self, owned: ownedFunctions, body: body)
+        let retained = Unmanaged.passRetained(box)
+        var block: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+        let status = comity_push_owned_swift_function(pointer, retained.toOpaque(), releaseOwnedBox, &block)
+        guard status == LUA_OK, let block else {
+            retained.release()
+            try check(status)
+            throw LuaError(.runtime, "cannot make function '\(name)'")
+        }
+        box.block = block
+        release.box = box
+        return .function(try popReference())
+    }
+
+    /// Swift functions alive in this state: those it keeps until it closes, and those
+    /// Lua owns (``function(_:releasedBy:_:)``) not yet released or collected.
+    public var liveFunctionCount: Int { functions.count + ownedFunctions.value }
+
+    /// Collects every unreachable value now, running their finalizers (a released
+    /// object's, an owned function's box).
+    public func collectGarbage() throws(LuaError) {
+        try check(comity_collect_garbage(pointer))
+    }
+
+    /// The names of the globals this state has now, sorted: what a script can reach by
+    /// name, for checks and documentation held to the state itself.
+    public func globalNames() throws(LuaError) -> [String] {
+        try withStackRoom(4)
+        lua_rawgeti(pointer, comity_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        let table = lua_gettop(pointer)
+        defer { lua_settop(pointer, table - 1) }
+        var names: [String] = []
+        lua_pushnil(pointer)
+        // Raw: string keys are read without conversion, which would upset `lua_next`.
+        while lua_next(pointer, table) != 0 {
+            var length = 0
+            if lua_type(pointer, -2) == LUA_TSTRING, let text = comity_tolstring_raw(pointer, -2, &length) {
+                names.append(String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self))
+            }
+            comity_pop(pointer, 1)
+        }
+        return names.sorted()
     }
 
     func pushFunction(name: String, _ body: @escaping LuaFunctionBody) throws(LuaError) {

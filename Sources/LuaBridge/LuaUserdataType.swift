@@ -57,6 +57,32 @@ public final class LuaUserdataType<Object: AnyObject> {
     var memberNames: [String] { Array(getters.keys) + Array(methods.keys) }
 }
 
+/// What a state's binding of a userdata type answers, whatever its object type.
+protocol BoundUserdataType: AnyObject {
+    var typeName: String { get }
+    var fieldNames: Set<String> { get }
+    var methodNames: Set<String> { get }
+}
+
+extension UserdataBinding: BoundUserdataType {
+    var typeName: String { type.name }
+    var fieldNames: Set<String> { Set(type.getters.keys) }
+    var methodNames: Set<String> { Set(methodValues.keys) }
+}
+
+extension LuaState {
+    /// The userdata types bound in this state so far (a type is bound when its first
+    /// object is pushed), by name, with the fields and methods their objects answer:
+    /// what scripts reach, for tests that hold documentation to the live state.
+    public var boundUserdataMembers: [String: (fields: Set<String>, methods: Set<String>)] {
+        var members: [String: (fields: Set<String>, methods: Set<String>)] = [:]
+        for case let binding as any BoundUserdataType in userdataBindings.values {
+            members[binding.typeName] = (binding.fieldNames, binding.methodNames)
+        }
+        return members
+    }
+}
+
 /// The metatable and method functions of one userdata type in one state.
 final class UserdataBinding<Object: AnyObject> {
     let type: LuaUserdataType<Object>

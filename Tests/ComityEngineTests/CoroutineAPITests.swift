@@ -33,7 +33,8 @@ import Testing
         // `ctx.trigger` and its changes are plain read-only tables, documented as types:
         // nothing of them is a call into the host. `ctx` itself (Context) exists only in
         // a workflow's run, which this driver is not; its `log` and `once` are workflow tests'.
-        for type in api.types where !["Trigger", "FieldChange", "Context"].contains(type.name) {
+        // So are the other plain tables (`workflow { ... }`'s, `report { ... }`'s, a spec's).
+        for type in api.types where !type.isPlainTable {
             names.formUnion(type.fields.map { "\(type.name).\($0.name)" })
             names.formUnion(type.methods.map { "\(type.name):\($0.name)" })
             names.formUnion(type.operators.map { "\(type.name) \($0)" })

@@ -200,6 +200,32 @@ func workspace(_ files: [String: String], configured: Bool = true) throws -> URL
         #expect(unwritable.stderr.contains("cannot write /proc/comity/x.lua"))
     }
 
+    /// What a workflow script is given and declares is in the stubs, from the registry:
+    /// `ctx` (its class, and the type of `run`'s argument), `params`, `workflow` and `report`.
+    @Test func stubsIncludeCtxParamsWorkflowAndReport() throws {
+        let folder = try workspace([:])
+        let stubs = try Comity.run(["api", "stubs"], in: folder)
+        #expect(stubs.status == 0, "\(stubs.stderr)")
+        let text = stubs.stdout
+        #expect(text.contains("---@class Context\n"))
+        #expect(text.contains("---@field trigger Trigger Why the run started."))
+        #expect(text.contains("---@field once function `ctx.once(key, function() ... end)`"))
+        #expect(text.contains("---@field run fun(ctx: Context): Report? `function(ctx) ... end`"))
+        #expect(text.contains("---@type table\nparams = {}\n"))
+        #expect(text.contains("---@class Workflow\n"))
+        #expect(text.contains("---@field catch_up_window string? How far back"))
+        #expect(text.contains("---@param declaration Workflow The workflow's fields.\n---@return Workflow # The same declaration, checked.\nfunction workflow(declaration) end"))
+        #expect(text.contains("---@class Report\n"))
+        #expect(text.contains("---@field sections ReportSection[] The sections, in order."))
+        #expect(text.contains("function report(document) end"))
+        #expect(text.contains("---@class WorkflowRetry\n"))
+        #expect(text.contains("function clock.advance(by) end"))
+        let docs = try Comity.run(["api", "docs"], in: folder)
+        #expect(docs.stdout.contains("### `params` (`table`)"))
+        #expect(docs.stdout.contains("## In specs (`*_spec.lua`)"))
+        #expect(docs.stdout.contains("### `Workflow`"))
+    }
+
     @Test func theRunsClockComesFromNow() throws {
         let folder = try workspace(["clock.lua": "print(time.now(), (time.now() + time.days(14)).date)"])
         let result = try Comity.run(["run", "--now", "2021-01-26T11:00:00+03:00", "clock.lua"], in: folder)

@@ -101,6 +101,10 @@ int comity_p_describe_error(lua_State *L, int index);
 void comity_set_swift_entry(comity_swift_function entry);
 /// Pushes a C closure that calls the Swift entry with `context`. Protected.
 int comity_push_swift_function(lua_State *L, void *context);
+/// A full garbage collection (finalizers run). Protected.
+int comity_collect_garbage(lua_State *L);
+/// Sets the Swift entry of the functions `comity_push_owned_swift_function` pushes.
+void comity_set_swift_owned_entry(comity_swift_function entry);
 
 // MARK: - Protected operations (a status; on failure the error object is on top)
 
@@ -160,6 +164,12 @@ void *comity_to_object(lua_State *L, int index, const void *type_key);
 /// Creates the metatable for a bridged type, stored in the registry under `type_key`,
 /// with __gc calling `release` and __name `name`; left on the stack. Protected.
 int comity_new_object_metatable(lua_State *L, const void *type_key, const char *name, comity_release_function release);
+/// Pushes a C closure that calls the owned Swift entry with `context`, which a full
+/// userdata (its upvalue) holds: `release(context)` is called when Lua collects it,
+/// unless the host has emptied the block first (`**block = NULL`, then releasing the
+/// context itself). An emptied function returns nothing when called. `*block` gets the
+/// block, NULL on failure. Protected.
+int comity_push_owned_swift_function(lua_State *L, void *context, comity_release_function release, void ***block);
 
 /// Replaces the function on top with a C `__index` that answers from the object's
 /// field cache first and calls that function otherwise. Protected.

@@ -1,4 +1,5 @@
 import Foundation
+import LuaBridge
 
 /// The registry as documents: a Markdown reference (`comity api docs`) and a LuaLS
 /// annotation file (`comity api stubs`) so editors complete and check scripts.
@@ -11,24 +12,24 @@ extension APIRegistry {
 
 
             """
-        for (namespace, members) in grouped() {
+        for (namespace, members) in grouped(functions) {
             text += "## \(namespace.isEmpty ? "Global functions" : "`\(namespace)`")\n\n"
-            for function in members {
-                let signature = function.parameters.map(\.name).joined(separator: ", ")
-                let results = function.results.map { "`\($0.type)`" }.joined(separator: ", ")
-                text += "### `\(function.name)(\(signature))`\(results.isEmpty ? "" : " → \(results)")\n\n"
-                text += function.summary + "\n\n"
-                if !function.parameters.isEmpty {
-                    text += "| parameter | type | description |\n| --- | --- | --- |\n"
-                    for parameter in function.parameters {
-                        text += "| `\(parameter.name)` | `\(cell(parameter.type))` | \(parameter.summary) |\n"
-                    }
-                    text += "\n"
-                }
-                for result in function.results {
-                    text += "Returns `\(result.type)`: \(result.summary)\n\n"
-                }
-                if function.origin != "core" { text += "From plugin `\(function.origin)`.\n\n" }
+            for function in members { text += markdown(function, level: "###") }
+        }
+        if !globals.isEmpty {
+            text += "## Global values\n\n"
+            for global in globals { text += "### `\(global.name)` (`\(global.type)`)\n\n\(global.summary)\n\n" }
+        }
+        // Read from a fresh sandbox (`LuaSandbox.globalNames`), as `comity check` knows them.
+        text += "## Lua's own globals\n\n"
+        text += "Lua 5.4's, in a sandbox: library tables are read-only, `string` has no `dump`, `os` only "
+            + "`time`, `date`, `clock` and `difftime`, `load` takes text only, `collectgarbage` only counts, and "
+            + "`require` loads modules from `Scripts/` and plugins. "
+            + LuaSandbox.globalNames.sorted().map { "`\($0)`" }.joined(separator: ", ") + ".\n\n"
+        if !specFunctions.isEmpty {
+            text += "## In specs (`*_spec.lua`)\n\nRun by `comity test`, besides the whole API.\n\n"
+            for (_, members) in grouped(specFunctions) {
+                for function in members { text += markdown(function, level: "###") }
             }
         }
         if !types.isEmpty {
@@ -78,27 +79,60 @@ extension APIRegistry {
             for op in type.operators { text += "---@operator \(op)\n" }
             text += "\n"
         }
-        for (namespace, members) in grouped() {
+        for (namespace, members) in grouped(functions) {
             if !namespace.isEmpty { text += "\(namespace) = {}\n\n" }
-            for function in members {
-                text += comment(function.summary)
-                for parameter in function.parameters {
-                    // LuaLS marks an optional parameter on its name: `---@param currency? string`.
-                    if case .optional(let wrapped) = parameter.type {
-                        text += "---@param \(parameter.name)? \(wrapped) \(oneLine(parameter.summary))\n"
-                    } else {
-                        text += "---@param \(parameter.name) \(parameter.type) \(oneLine(parameter.summary))\n"
-                    }
-                }
-                for result in function.results { text += "---@return \(result.type) # \(oneLine(result.summary))\n" }
-                text += "function \(function.name)(\(function.parameters.map(\.name).joined(separator: ", "))) end\n\n"
+            for function in members { text += stub(function) }
+        }
+        for global in globals {
+            text += comment(global.summary)
+            text += "---@type \(global.type)\n\(global.name) = {}\n\n"
+        }
+        if !specFunctions.isEmpty {
+            text += "-- In specs (`*_spec.lua`) only, besides the whole API.\n\n"
+            for (namespace, members) in grouped(specFunctions) {
+                if !namespace.isEmpty { text += "\(namespace) = {}\n\n" }
+                for function in members { text += stub(function) }
             }
         }
         return text
     }
 
+    private func markdown(_ function: APIFunction, level: String) -> String {
+        let signature = function.parameters.map(\.name).joined(separator: ", ")
+        let results = function.results.map { "`\($0.type)`" }.joined(separator: ", ")
+        var text = "\(level) `\(function.name)(\(signature))`\(results.isEmpty ? "" : " → \(results)")\n\n"
+        text += function.summary + "\n\n"
+        if !function.parameters.isEmpty {
+            text += "| parameter | type | description |\n| --- | --- | --- |\n"
+            for parameter in function.parameters {
+                text += "| `\(parameter.name)` | `\(cell(parameter.type))` | \(parameter.summary) |\n"
+            }
+            text += "\n"
+        }
+        for result in function.results {
+            text += "Returns `\(result.type)`: \(result.summary)\n\n"
+        }
+        if function.origin != "core" { text += "From plugin `\(function.origin)`.\n\n" }
+        return text
+    }
+
+    private func stub(_ function: APIFunction) -> String {
+        var text = comment(function.summary)
+        for parameter in function.parameters {
+            // LuaLS marks an optional parameter on its name: `---@param currency? string`.
+            if case .optional(let wrapped) = parameter.type {
+                text += "---@param \(parameter.name)? \(wrapped) \(oneLine(parameter.summary))\n"
+            } else {
+                text += "---@param \(parameter.name) \(parameter.type) \(oneLine(parameter.summary))\n"
+            }
+        }
+        for result in function.results { text += "---@return \(result.type) # \(oneLine(result.summary))\n" }
+        text += "function \(function.name)(\(function.parameters.map(\.name).joined(separator: ", "))) end\n\n"
+        return text
+    }
+
     /// Functions by namespace, globals first, each group in declaration order.
-    private func grouped() -> [(String, [APIFunction])] {
+    private func grouped(_ functions: [APIFunction]) -> [(String, [APIFunction])] {
         var order: [String] = []
         var groups: [String: [APIFunction]] = [:]
         for function in functions {

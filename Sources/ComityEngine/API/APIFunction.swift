@@ -182,13 +182,18 @@ public struct APITypeDeclaration: Sendable {
     public let methods: [APIMethod]
     /// LuaLS operator lines, e.g. `add(Money): Money`.
     public let operators: [String]
+    /// A plain Lua table a script writes or is given (`workflow { ... }`, `ctx`), not a
+    /// userdata whose fields call into the host (`Money`, `Grant`).
+    public let isPlainTable: Bool
 
-    public init(_ name: String, summary: String, fields: [APIField] = [], methods: [APIMethod] = [], operators: [String] = []) {
+    public init(_ name: String, summary: String, fields: [APIField] = [], methods: [APIMethod] = [], operators: [String] = [],
+                isPlainTable: Bool = false) {
         self.name = name
         self.summary = summary
         self.fields = fields
         self.methods = methods
         self.operators = operators
+        self.isPlainTable = isPlainTable
     }
 }
 

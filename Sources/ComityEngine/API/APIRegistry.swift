@@ -9,6 +9,10 @@ import LuaBridge
 public struct APIRegistry {
     public private(set) var functions: [APIFunction] = []
     public private(set) var types: [APITypeDeclaration] = []
+    /// Globals that are values, not functions or namespaces (`params`).
+    public private(set) var globals: [APIField] = []
+    /// What spec files (`*_spec.lua`) have besides the API (`describe`, `it`, `expect`, `clock.advance`).
+    public private(set) var specFunctions: [APIFunction] = []
 
     public init() {}
 
@@ -19,6 +23,9 @@ public struct APIRegistry {
     public static func standard(schema: DomainSchema) -> APIRegistry {
         var registry = APIRegistry()
         registry.types = APIValueTypes.declarations + RecordAPI.typeDeclarations(schema) + TriggerDocumentation.typeDeclarations(schema)
+            + WorkflowDocumentation.typeDeclarations + ReportDocumentation.typeDeclarations + SpecDocumentation.typeDeclarations
+        registry.globals = HostGlobal.allCases.map(\.declaration)
+        registry.specFunctions = SpecDocumentation.functions
         let guarded = FileAPI.functions.map { $0.requiring("read_inbox") } + MailAPI.functions.map { $0.requiring("send_mail") }
         for function in CoreAPI.functions + RecordAPI.functions(schema) + guarded + SecretAPI.functions {
             // The core's names are distinct by construction; a clash is a programming error.
@@ -181,7 +188,7 @@ enum ArgumentCheck {
         case .string: return call.basicType(n) == .string || call.basicType(n) == .number
         case .boolean: return call.basicType(n) == .boolean
         case .table, .list: return call.basicType(n) == .table
-        case .function: return call.basicType(n) == .function
+        case .function, .callable: return call.basicType(n) == .function
         case .named(let name):
             if context.types.matches(call, n, named: name) { return true }
             guard let records = context.records,

@@ -18,6 +18,9 @@ public indirect enum APIType: Sendable, Hashable, CustomStringConvertible {
     case oneOf([APIType])
     /// A sequence of values of one type.
     case list(APIType)
+    /// A function given to the API (a workflow's `run`), with what it is called with
+    /// and returns: `fun(ctx: Context): Report?` for editors.
+    case callable(parameters: [APIParameter], results: [APIType])
 
     /// The LuaLS spelling: `integer`, `Money?`, `integer|string`.
     public var description: String {
@@ -30,9 +33,13 @@ public indirect enum APIType: Sendable, Hashable, CustomStringConvertible {
         case .function: "function"
         case .any: "any"
         case .named(let name): name
+        case .optional(.callable(let parameters, let results)): "(\(APIType.callable(parameters: parameters, results: results)))?"
         case .optional(let wrapped): "\(wrapped)?"
         case .oneOf(let types): types.map(\.description).joined(separator: "|")
         case .list(let element): "\(element)[]"
+        case .callable(let parameters, let results):
+            "fun(\(parameters.map { "\($0.name): \($0.type)" }.joined(separator: ", ")))"
+                + (results.isEmpty ? "" : ": " + results.map(\.description).joined(separator: ", "))
         }
     }
 
@@ -79,6 +86,7 @@ extension APIType {
         case .named(let name): [name]
         case .optional(let wrapped), .list(let wrapped): wrapped.namedTypes
         case .oneOf(let options): options.flatMap(\.namedTypes)
+        case .callable(let parameters, let results): parameters.flatMap(\.type.namedTypes) + results.flatMap(\.namedTypes)
         default: []
         }
     }

@@ -38,44 +38,72 @@ final class APIValueTypes {
         defineDuration()
     }
 
-    static let declarations: [APITypeDeclaration] = [
-        APITypeDeclaration(
+    /// The types as the registry documents them: made from the same members the
+    /// bindings are.
+    static var declarations: [APITypeDeclaration] {
+        [moneyType.declaration, timeType.declaration, durationType.declaration]
+    }
+
+    static var moneyType: APIBoundType<APIValueTypes, MoneyObject> {
+        APIBoundType(
             "Money", summary: "An amount in one currency, kept as whole minor units (kopecks, cents).",
             fields: [
-                APIField("amount", .string, "The amount in major units, as exact decimal text: \"1300000000.00\"."),
-                APIField("minor_units", .integer, "The amount in minor units: 130000000000."),
-                APIField("currency", .string, "The ISO 4217 code: \"RUB\"."),
+                .init("amount", .string, "The amount in major units, as exact decimal text: \"1300000000.00\".") { _, m in
+                    .string(LuaString(m.value.amountText))
+                },
+                .init("minor_units", .integer, "The amount in minor units: 130000000000.") { _, m in .integer(m.value.minorUnits) },
+                .init("currency", .string, "The ISO 4217 code: \"RUB\".") { _, m in .string(LuaString(m.value.currency.code)) },
             ],
-            operators: ["add(Money): Money", "sub(Money): Money", "mul(integer): Money", "unm: Money"]),
-        APITypeDeclaration(
+            operators: ["add(Money): Money", "sub(Money): Money", "mul(integer): Money", "unm: Money"])
+    }
+
+    static var timeType: APIBoundType<APIValueTypes, TimeObject> {
+        func component(_ unit: Calendar.Component) -> (APIValueTypes, TimeObject) -> LuaValue {
+            { host, object in .integer(Int64(host.calendar(object).component(unit, from: object.value.date))) }
+        }
+        return APIBoundType(
             "Time", summary: "A moment, to the second, read in a time zone: the workspace's, an event's own for its times, or one chosen with `t:in_zone(\"Europe/Moscow\")`. `tostring` gives ISO 8601 in that zone.",
             fields: [
-                APIField("year", .integer, "In the time's zone."),
-                APIField("month", .integer, "1 to 12."),
-                APIField("day", .integer, "1 to 31."),
-                APIField("hour", .integer, "0 to 23."),
-                APIField("minute", .integer, "0 to 59."),
-                APIField("unix", .integer, "Seconds since 1970-01-01T00:00:00Z."),
-                APIField("date", .string, "The calendar date: \"2021-01-26\"."),
-                APIField("zone", .string, "The zone it is read in: \"Europe/Moscow\"."),
+                .init("year", .integer, "In the time's zone.", get: component(.year)),
+                .init("month", .integer, "1 to 12.", get: component(.month)),
+                .init("day", .integer, "1 to 31.", get: component(.day)),
+                .init("hour", .integer, "0 to 23.", get: component(.hour)),
+                .init("minute", .integer, "0 to 59.", get: component(.minute)),
+                .init("unix", .integer, "Seconds since 1970-01-01T00:00:00Z.") { _, t in .integer(t.value.secondsSince1970) },
+                .init("date", .string, "The calendar date: \"2021-01-26\".") { host, t in
+                    .string(LuaString(String(t.value.formatted(in: host.zone(t)).prefix(10))))
+                },
+                .init("zone", .string, "The zone it is read in: \"Europe/Moscow\".") { host, t in .string(LuaString(host.zone(t).name)) },
             ],
             methods: [
-                APIMethod("in_zone", summary: "The same moment read in another zone (an IANA name).",
-                          parameters: [APIParameter("zone", .string, "Such as \"Europe/Moscow\" or \"UTC\".")],
-                          results: [APIResult(.named("Time"), "The same moment.")]),
-                APIMethod("format", summary: "Text in the time's zone from a pattern with %Y %m %d %H %M %S %y %b %B %a %A %j %z %Z %%: `t:format(\"%d %B %Y, %H:%M\")`.",
-                          parameters: [APIParameter("pattern", .string, "The pattern.")],
-                          results: [APIResult(.string, "The text.")]),
+                .init(method: APIMethod("in_zone", summary: "The same moment read in another zone (an IANA name).",
+                                        parameters: [APIParameter("zone", .string, "Such as \"Europe/Moscow\" or \"UTC\".")],
+                                        results: [APIResult(.named("Time"), "The same moment.")])) { host, object, call in
+                    let name = try call.string(2)
+                    guard let zone = TimeZone(identifier: name) else {
+                        throw LuaArgumentError(index: 2, problem: "unknown time zone '\(name)' (IANA names such as Europe/Moscow, America/New_York, UTC)")
+                    }
+                    try call.state.push(TimeObject(object.value, zone: zone), as: host.time)
+                    return LuaResults(count: 1)
+                },
+                .init(method: APIMethod("format", summary: "Text in the time's zone from a pattern with %Y %m %d %H %M %S %y %b %B %a %A %j %z %Z %%: `t:format(\"%d %B %Y, %H:%M\")`.",
+                                        parameters: [APIParameter("pattern", .string, "The pattern.")],
+                                        results: [APIResult(.string, "The text.")])) { host, object, call in
+                    try call.returning(try TimePattern.format(object.value, try call.string(2), calendar: host.calendar(object)))
+                },
             ],
-            operators: ["add(Duration): Time", "sub(Duration): Time", "sub(Time): Duration"]),
-        APITypeDeclaration(
+            operators: ["add(Duration): Time", "sub(Duration): Time", "sub(Time): Duration"])
+    }
+
+    static var durationType: APIBoundType<APIValueTypes, DurationObject> {
+        APIBoundType(
             "Duration", summary: "A length of time, to the second: `time.days(14)`.",
             fields: [
-                APIField("seconds", .integer, "The whole length in seconds."),
-                APIField("days", .integer, "Whole days in it (rounded towards zero)."),
+                .init("seconds", .integer, "The whole length in seconds.") { _, d in .integer(d.value.seconds) },
+                .init("days", .integer, "Whole days in it (rounded towards zero).") { _, d in .integer(d.value.seconds / 86_400) },
             ],
-            operators: ["add(Duration): Duration", "sub(Duration): Duration", "mul(integer): Duration", "unm: Duration"]),
-    ]
+            operators: ["add(Duration): Duration", "sub(Duration): Duration", "mul(integer): Duration", "unm: Duration"])
+    }
 
     // MARK: Checks, used for declared parameter types
 
@@ -103,7 +131,7 @@ final class APIValueTypes {
     /// The zone `object` is read in.
     func zone(_ object: TimeObject) -> TimeZone { object.zone ?? timeZone }
 
-    private func calendar(_ object: TimeObject) -> Calendar {
+    fileprivate func calendar(_ object: TimeObject) -> Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone(object)
         return calendar
@@ -117,9 +145,7 @@ final class APIValueTypes {
     // MARK: Money
 
     private func defineMoney() {
-        money.field("amount") { .string(LuaString($0.value.amountText)) }
-        money.field("minor_units") { .integer($0.value.minorUnits) }
-        money.field("currency") { .string(LuaString($0.value.currency.code)) }
+        Self.moneyType.bind(money, to: self)
         money.metamethod("__tostring") { [unowned self] call in
             try call.returning(try call.object(1, as: money).value.description)
         }
@@ -182,30 +208,7 @@ final class APIValueTypes {
     // MARK: Time
 
     private func defineTime() {
-        func component(_ unit: Calendar.Component) -> (TimeObject) -> LuaValue {
-            { [unowned self] object in .integer(Int64(calendar(object).component(unit, from: object.value.date))) }
-        }
-        time.field("year", get: component(.year))
-        time.field("month", get: component(.month))
-        time.field("day", get: component(.day))
-        time.field("hour", get: component(.hour))
-        time.field("minute", get: component(.minute))
-        time.field("unix") { .integer($0.value.secondsSince1970) }
-        time.field("date") { [unowned self] object in
-            .string(LuaString(String(object.value.formatted(in: zone(object)).prefix(10))))
-        }
-        time.field("zone") { [unowned self] object in .string(LuaString(zone(object).name)) }
-        time.method("in_zone") { [unowned self] object, call in
-            let name = try call.string(2)
-            guard let zone = TimeZone(identifier: name) else {
-                throw LuaArgumentError(index: 2, problem: "unknown time zone '\(name)' (IANA names such as Europe/Moscow, America/New_York, UTC)")
-            }
-            try call.state.push(TimeObject(object.value, zone: zone), as: time)
-            return LuaResults(count: 1)
-        }
-        time.method("format") { [unowned self] object, call in
-            try call.returning(try TimePattern.format(object.value, try call.string(2), calendar: calendar(object)))
-        }
+        Self.timeType.bind(time, to: self)
         time.metamethod("__tostring") { [unowned self] call in
             let object = try call.object(1, as: time)
             return try call.returning(object.value.formatted(in: zone(object)))
@@ -231,8 +234,7 @@ final class APIValueTypes {
     // MARK: Duration
 
     private func defineDuration() {
-        duration.field("seconds") { .integer($0.value.seconds) }
-        duration.field("days") { .integer($0.value.seconds / 86_400) }
+        Self.durationType.bind(duration, to: self)
         duration.metamethod("__tostring") { [unowned self] call in
             try call.returning(try call.object(1, as: duration).value.description)
         }

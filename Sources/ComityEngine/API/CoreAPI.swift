@@ -91,15 +91,15 @@ enum CoreAPI {
                 implementation: { call, context in try context.types.push(try Timespan.minutes(try call.integer(1)), call) }),
             APIFunction(
                 "report",
-                summary: "Declares a report; a script (or its workflow's `run`) returns it for `comity report`: `return report { title = \"...\", subtitle = \"...\", sections = { { heading = \"...\", text = \"...\", table = { columns = {...}, rows = {{...}} }, chart = { kind = \"bar\" or \"line\", title = \"...\", labels = {...}, values = {...} or series = {{ name = \"...\", values = {...} }}, unit = \"RUB\" } } } }`. Cells may be text, numbers, Money, Time or records; chart values numbers or Money.",
-                parameters: [APIParameter("document", .table, "The report's title, subtitle and sections.")],
-                results: [APIResult(.table, "The same report, checked.")],
+                summary: "Declares a report; a script (or its workflow's `run`) returns it for `comity report`: `return report { title = \"...\", sections = { { heading = \"...\", text = \"...\", table = { columns = {...}, rows = {{...}} } } } }`. Its parts are the types `Report`, `ReportSection`, `ReportTable`, `ReportChart` and `ReportSeries`.",
+                parameters: [APIParameter("document", .named("Report"), "The report's title, subtitle and sections.")],
+                results: [APIResult(.named("Report"), "The same report, checked.")],
                 implementation: nil),
             APIFunction(
                 "workflow",
-                summary: "Declares a workflow; a script returns it: `return workflow { name = \"event-followups\", run = function(ctx) ... end }`. Fields: name, description, params, on, schedule, timezone, catch_up, limits, retry, dedupe, run (see the README's Workflows).",
-                parameters: [APIParameter("declaration", .table, "The workflow's fields.")],
-                results: [APIResult(.table, "The same declaration, checked.")],
+                summary: "Declares a workflow; a script returns it: `return workflow { name = \"event-followups\", run = function(ctx) ... end }`. Its fields are the type `Workflow`'s (see the README's Workflows).",
+                parameters: [APIParameter("declaration", .named("Workflow"), "The workflow's fields.")],
+                results: [APIResult(.named("Workflow"), "The same declaration, checked.")],
                 implementation: nil),
         ]
     }

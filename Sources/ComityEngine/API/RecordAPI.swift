@@ -16,19 +16,58 @@ enum RecordAPI {
     }
 
     static func typeDeclarations(_ schema: DomainSchema) -> [APITypeDeclaration] {
-        RecordType.allCases.map { type in
-            let recordSchema = schema[type]
-            var fields = [APIField("id", .integer, "Stable id."), APIField("created_at", .named("Time"), "When it was created."),
-                          APIField("updated_at", .named("Time"), "When it last changed."),
-                          APIField("archived", .boolean, "Archived records are hidden from queries unless asked for.")]
-            if let lifecycle = recordSchema.lifecycle {
-                fields.append(APIField("status", .string, "One of: \(lifecycle.statuses.joined(separator: ", ")); changed by steps."))
-            }
-            fields += recordSchema.derivedFields.map { APIField($0.name, .boolean, $0.summary) }
-            fields += recordSchema.fields.map { APIField($0.name, apiType($0.type), $0.summary + ($0.custom ? " (custom field)" : "")) }
-            return APITypeDeclaration(type.displayName, summary: "\(type.article.capitalized) \(type.rawValue) record. Fields are checked on read; change them with `\(type.collection).update`.",
-                                      fields: fields)
+        RecordType.allCases.map { recordType($0, schema[$0]).declaration }
+    }
+
+    /// A record type's fields, each declared once with how a record's userdata answers
+    /// it: the registry documents the list that `RecordBindings` binds. Every field is
+    /// cached in the object once read (later reads cost a table lookup in C); the API
+    /// clears the cache when it changes a record.
+    static func recordType(_ type: RecordType, _ recordSchema: RecordSchema) -> APIBoundType<RecordBindings, RecordObject> {
+        typealias Field = APIBoundType<RecordBindings, RecordObject>.Field
+        var fields: [Field] = [
+            Field("id", .integer, "Stable id.", cached: true) { _, object in .integer(object.record.id) },
+            Field("created_at", .named("Time"), "When it was created.", cached: true) { host, object in
+                try host.value(.time(object.record.createdAt))
+            },
+            Field("updated_at", .named("Time"), "When it last changed.", cached: true) { host, object in
+                try host.value(.time(object.record.updatedAt))
+            },
+            Field("archived", .boolean, "Archived records are hidden from queries unless asked for.", cached: true) { _, object in
+                .boolean(object.record.archivedAt != nil)
+            },
+        ]
+        if let lifecycle = recordSchema.lifecycle {
+            fields.append(Field("status", .string, "One of: \(lifecycle.statuses.joined(separator: ", ")); changed by steps.",
+                                cached: true) { _, object in .string(LuaString(object.record.status ?? "")) })
         }
+        for derived in recordSchema.derivedFields {
+            // Never stored or cached: worked out by the clock (which a spec moves), as a filter on it is.
+            fields.append(Field(derived.name, .boolean, derived.summary) { host, object in .boolean(derived.value(object.record, host.now)) })
+        }
+        let hasZone = recordSchema.field(named: "time_zone") != nil
+        for definition in recordSchema.fields {
+            let name = definition.name
+            let summary = definition.summary + (definition.custom ? " (custom field)" : "")
+            if hasZone, case .time = definition.type {
+                // An event's times read in the event's own zone: the hour on the invitation.
+                fields.append(Field(name, apiType(definition.type), summary, cached: true) { host, object in
+                    guard case .time(let moment)? = object.record.fields[name] else { return .nil }
+                    var zone: TimeZone?
+                    if case .string(let identifier)? = object.record.fields["time_zone"] { zone = TimeZone(identifier: identifier) }
+                    return try host.state.value(TimeObject(moment, zone: zone), as: host.values.time)
+                })
+                continue
+            }
+            fields.append(Field(name, apiType(definition.type), summary, cached: true) { host, object in
+                guard let field = object.record.fields[name] else { return .nil }
+                return try host.value(field)
+            })
+        }
+        return APIBoundType(
+            type.displayName,
+            summary: "\(type.article.capitalized) \(type.rawValue) record. Fields are checked on read; change them with `\(type.collection).update`.",
+            fields: fields)
     }
 
     /// A function that takes a record and changes it as a whole (archive, restore); the
@@ -142,13 +181,19 @@ enum RecordAPI {
                     let records = try context.recordBindings(for: "\(col).find")
                     let query = try records.query(call.isNil(1) ? nil : try call.table(1), record: type)
                     let cursor = try context.transaction(for: "\(col).find").cursor(type, query)
-                    let next = try call.state.function("\(col).find iterator") { step in
-                        guard let record = try cursor.next() else { return try step.returning(.nil) } // the end
+                    // The iterator's body is let go when the loop ends, is left (break, an
+                    // error), or the iterator is collected: a run of many finds keeps none.
+                    let ending = LuaFunctionRelease()
+                    let next = try call.state.function("\(col).find iterator", releasedBy: ending) { step in
+                        guard let record = try cursor.next() else {
+                            ending.release() // the end
+                            return try step.returning(.nil)
+                        }
                         return try step.returning(try records.value(record))
                     }
                     // `for r in find{} do ... break end` closes the fourth value: the
                     // cursor ends there, and no later write copies its rows.
-                    let closing = try call.state.value(FindClosing(cursor), as: records.findClosing)
+                    let closing = try call.state.value(FindClosing(cursor, ending: ending), as: records.findClosing)
                     return try call.returning(next, .nil, .nil, closing)
                 }),
             APIFunction(

@@ -17,7 +17,12 @@ final class RecordObject {
 /// copy the rows it will never read.
 final class FindClosing {
     let cursor: any RecordCursor
-    init(_ cursor: any RecordCursor) { self.cursor = cursor }
+    /// Lets go of the iterator's body when the loop is closed.
+    let ending: LuaFunctionRelease
+    init(_ cursor: any RecordCursor, ending: LuaFunctionRelease) {
+        self.cursor = cursor
+        self.ending = ending
+    }
 }
 
 /// Records in one run's Lua state: their userdata types (checked field reads), and
@@ -48,7 +53,10 @@ final class RecordBindings {
     lazy var findClosing: LuaUserdataType<FindClosing> = {
         let closing = LuaUserdataType<FindClosing>("find")
         closing.metamethod("__close") { call in
-            if let object = call.optionalObject(1, as: closing) { object.cursor.close() }
+            if let object = call.optionalObject(1, as: closing) {
+                object.cursor.close()
+                object.ending.release()
+            }
             return LuaResults(count: 0)
         }
         return closing
@@ -58,37 +66,7 @@ final class RecordBindings {
         if let existing = types[type] { return existing }
         let userdata = LuaUserdataType<RecordObject>(type.displayName)
         userdata.assignmentHint = "records change with \(type.collection).update(record, { field = value })"
-        // Every field is cached in the object once read: later reads cost a table lookup
-        // in C. The API clears the cache when it changes a record.
-        userdata.field("id", cached: true) { .integer($0.record.id) }
-        userdata.field("created_at", cached: true) { [unowned self] in try value(.time($0.record.createdAt)) }
-        userdata.field("updated_at", cached: true) { [unowned self] in try value(.time($0.record.updatedAt)) }
-        userdata.field("archived", cached: true) { .boolean($0.record.archivedAt != nil) }
-        if schema[type].lifecycle != nil {
-            userdata.field("status", cached: true) { .string(LuaString($0.record.status ?? "")) }
-        }
-        for derived in schema[type].derivedFields {
-            // Never stored or cached: worked out by the clock (which a spec moves), as a filter on it is.
-            userdata.field(derived.name, cached: false) { [unowned self] object in .boolean(derived.value(object.record, now)) }
-        }
-        let hasZone = schema[type].field(named: "time_zone") != nil
-        for definition in schema[type].fields {
-            let name = definition.name
-            if hasZone, case .time = definition.type {
-                // An event's times read in the event's own zone: the hour on the invitation.
-                userdata.field(name, cached: true) { [unowned self] object in
-                    guard case .time(let moment)? = object.record.fields[name] else { return .nil }
-                    var zone: TimeZone?
-                    if case .string(let identifier)? = object.record.fields["time_zone"] { zone = TimeZone(identifier: identifier) }
-                    return try state.value(TimeObject(moment, zone: zone), as: values.time)
-                }
-                continue
-            }
-            userdata.field(name, cached: true) { [unowned self] object in
-                guard let field = object.record.fields[name] else { return .nil }
-                return try value(field)
-            }
-        }
+        RecordAPI.recordType(type, schema[type]).bind(userdata, to: self)
         // Unowned: the type keeps its metamethods, which must not keep the type.
         userdata.metamethod("__tostring") { [unowned userdata] call in
             let object = try call.object(1, as: userdata)

@@ -45,10 +45,10 @@ public struct ScriptCheck {
     }
 
     static let luaGlobals: Set<String> = LuaSandbox.globalNames.union(hostGlobals).union(["_ENV", "self"])
-    /// Globals the engine installs besides the sandbox's and the API's.
-    static let hostGlobals: Set<String> = ["params"]
-    /// What a spec file (`*_spec.lua`) has besides the API.
-    static let specGlobals: Set<String> = ["describe", "it", "expect", "clock", "fixture", "run_workflow", "inbox_put", "outbox"]
+    /// Globals the engine installs besides the sandbox's and the API's functions (the registry's `globals`).
+    static let hostGlobals = Set(HostGlobal.allCases.map(\.rawValue))
+    /// What a spec file (`*_spec.lua`) has besides the API: the registry's spec functions and their namespaces.
+    static let specGlobals = Set(SpecDocumentation.functions.map { String($0.name.prefix { $0 != "." }) })
 
     public func check(file path: String, shownAs shown: String) -> [CheckFinding] {
         var isFolder: ObjCBool = false
@@ -281,8 +281,8 @@ private struct Reader {
             if let name = token(index + 4), name.kind == .name, bindings[name.text] == 1 { contexts.insert(name.text) }
         }
         let contextFields = check.fields(ofType: "Context")
-        var known = ScriptCheck.luaGlobals.union(apiGlobals).union(namespaces).union(bound)
-        if spec { known.formUnion(ScriptCheck.specGlobals) }
+        var known = ScriptCheck.luaGlobals.union(apiGlobals).union(namespaces).union(bound).union(check.api.globals.map(\.name))
+        if spec { known.formUnion(check.api.specFunctions.map { String($0.name.prefix { $0 != "." }) }) }
         var recordVariables: [String: RecordType] = [:]
         // Variables holding a value of an API type (`local t = time.now()`), by type name.
         var typedVariables: [String: String] = [:]
@@ -322,11 +322,23 @@ private struct Reader {
                 }
             }
             if contexts.contains(current.text), isSymbol(index + 1, "."), let member = token(index + 2), member.kind == .name,
-               !contextFields.isEmpty, !contextFields.contains(member.text) {
-                var message = "\(current.text) has no field '\(member.text)'"
-                if let near = NameSuggestion.closest(to: member.text, among: contextFields.sorted()) { message += " (did you mean '\(near)'?)" }
-                report(member.line, message)
-                continue
+               !contextFields.isEmpty {
+                if !contextFields.contains(member.text) {
+                    var message = "\(current.text) has no field '\(member.text)'"
+                    if let near = NameSuggestion.closest(to: member.text, among: contextFields.sorted()) { message += " (did you mean '\(near)'?)" }
+                    report(member.line, message)
+                    continue
+                }
+                // One level further where the field is of a declared type: `ctx.trigger.evnt`.
+                if isSymbol(index + 3, "."), let inner = token(index + 4), inner.kind == .name, !isSymbol(index + 5, "="),
+                   case .named(let typeName)? = check.api.types.first(where: { $0.name == "Context" })?.fields
+                       .first(where: { $0.name == member.text })?.type,
+                   case let fields = check.fields(ofType: typeName), !fields.isEmpty, !fields.contains(inner.text) {
+                    var message = "\(current.text).\(member.text) has no field '\(inner.text)'"
+                    if let near = NameSuggestion.closest(to: inner.text, among: fields.sorted()) { message += " (did you mean '\(near)'?)" }
+                    report(inner.line, message)
+                    continue
+                }
             }
             if let module = modules[current.text], isSymbol(index + 1, "."), let member = token(index + 2), member.kind == .name,
                !isSymbol(index + 3, "="), !module.names.contains(member.text) {
@@ -495,6 +507,15 @@ private struct Reader {
            let table = arguments.first, table.first?.text == "{", Self.literal(table) == .table {
             checkFilters(table, of: type, options: parts[1] == "count" ? ["order_by", "archived", "by"] : ["order_by", "limit", "archived"])
         }
+        // A declaration's fields (`workflow { naem = ... }`, `report { titel = ... }`), in the run's words.
+        if ["workflow", "report"].contains(function.name), let table = arguments.first, table.first?.text == "{",
+           Self.literal(table) == .table, ModuleExports.tableKeys(table, from: 0, to: table.count - 1) != nil {
+            let known = function.name == "workflow" ? WorkflowDeclaration.knownFields : ReportDocument.documentFields
+            for position in Self.namedKeys(table) where !known.contains(table[position].text) {
+                let name = table[position].text
+                report(table[position].line, function.name == "workflow" ? WorkflowDeclaration.unknownField(name) : ReportDocument.unknownField(name))
+            }
+        }
         // mail.send's fields, when given as a literal table.
         if function.name == "mail.send", let table = arguments.first, table.first?.text == "{", Self.literal(table) == .table,
            ModuleExports.tableKeys(table, from: 0, to: table.count - 1) != nil {
@@ -658,7 +679,7 @@ private struct Reader {
         case .string: return literal == .string || literal == .integer || literal == .number
         case .boolean: return literal == .boolean
         case .table, .list: return literal == .table
-        case .function: return literal == .function
+        case .function, .callable: return literal == .function
         // The API's own types (Money, Time, records) are made by its functions; a few take
         // text or tables too, so only what can never be one is reported.
         case .named: return literal != .nil && literal != .boolean && literal != .function

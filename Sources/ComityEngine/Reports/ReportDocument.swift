@@ -54,7 +54,65 @@ public struct ReportDocument: Sendable, Equatable, Codable {
         public var values: [Double]
     }
 
-    static let sectionFields = ["heading", "text", "table", "chart"]
+    /// A field of `report { ... }` or of one of its parts as a script writes it: its
+    /// name, its type in the LuaLS spelling (`string?`, `ReportSection[]`) and what it
+    /// means. The reader below takes these names; the API registry documents them.
+    public struct LuaField: Sendable {
+        public let name: String
+        public let type: String
+        public let summary: String
+        init(_ name: String, _ type: String, _ summary: String) {
+            self.name = name
+            self.type = type
+            self.summary = summary
+        }
+    }
+
+    /// The parts of `report { ... }`, each with its fields, by the names the registry
+    /// gives them as types: `Report`, `ReportSection`, `ReportTable`, `ReportChart`,
+    /// `ReportSeries`.
+    public static let luaShape: [(type: String, summary: String, fields: [LuaField])] = [
+        ("Report", "What `report { ... }` declares; a report script (or a workflow's `run`) returns it for `comity report`.", [
+            LuaField("title", "string", "The report's title."),
+            LuaField("subtitle", "string?", "A line under the title."),
+            LuaField("sections", "ReportSection[]", "The sections, in order."),
+        ]),
+        ("ReportSection", "One section of a report: a heading, paragraphs, a table and a chart, each optional.", [
+            LuaField("heading", "string?", "The section's heading."),
+            LuaField("text", "string|string[]?", "A paragraph, or a list of them."),
+            LuaField("table", "ReportTable?", "A table of cells."),
+            LuaField("chart", "ReportChart?", "A bar or line chart."),
+        ]),
+        ("ReportTable", "A section's table. Cells may be text, numbers, Money, Time or records.", [
+            LuaField("columns", "string[]", "The column titles."),
+            LuaField("rows", "table[]?", "The rows, each a list of cells (no more than the columns)."),
+        ]),
+        ("ReportChart", "A section's chart: one series (`values`) or several (`series`), in one currency when of Money.", [
+            LuaField("kind", "string?", "`bar` (default) or `line`."),
+            LuaField("title", "string?", "The chart's title (and its one series' name)."),
+            LuaField("labels", "string[]", "A label for each value."),
+            LuaField("values", "table?", "One series: numbers or Money, one per label."),
+            LuaField("series", "ReportSeries[]?", "Several series."),
+            LuaField("unit", "string?", "Shown after values: `%`, or the currency of Money values."),
+        ]),
+        ("ReportSeries", "One series of a chart.", [
+            LuaField("name", "string", "The series' name, in the legend."),
+            LuaField("values", "table", "Numbers or Money, one per label."),
+        ]),
+    ]
+
+    /// The names of the fields of the part `type` (`Report`, `ReportSection`).
+    static func fieldNames(of type: String) -> [String] {
+        luaShape.first { $0.type == type }?.fields.map(\.name) ?? []
+    }
+
+    static let documentFields = fieldNames(of: "Report")
+
+    /// `report: no field 'titel' (fields: title, subtitle, sections)`: said by a run and by `comity check`.
+    static func unknownField(_ field: String) -> String {
+        "report: no field '\(field)' (fields: \(documentFields.joined(separator: ", ")))"
+    }
+    static let sectionFields = fieldNames(of: "ReportSection")
 
     /// A chart value: a number, or Money's amount with its currency.
     struct ChartNumber {
@@ -67,8 +125,8 @@ public struct ReportDocument: Sendable, Equatable, Codable {
     /// its amount) into a number.
     init(_ table: LuaTable, text: (LuaValue) -> String?, plain: (LuaValue) -> Value, number: (LuaValue) -> ChartNumber?) throws(LuaError) {
         func fail(_ message: String) -> LuaError { LuaError(.runtime, "report: \(message)") }
-        for key in table.hash.keys where !["title", "subtitle", "sections"].contains(key.stringValue ?? "") {
-            throw fail("no field '\(key.stringValue ?? key.typeName)' (fields: title, subtitle, sections)")
+        for key in table.hash.keys where !Self.documentFields.contains(key.stringValue ?? "") {
+            throw LuaError(.runtime, Self.unknownField(key.stringValue ?? key.typeName))
         }
         guard let title = table["title"].stringValue, !title.isEmpty else { throw fail("'title' must be text") }
         self.title = title

@@ -16,7 +16,6 @@ enum SpecPrelude {
           cases[#cases + 1] = { name = (full == "" and "" or full .. " ") .. name, body = body }
         end
 
-        function __spec_cases() return cases end
 
         local function show(value, depth)
           depth = depth or 0
@@ -78,5 +77,19 @@ enum SpecPrelude {
           end
           return checks
         end
+
+        -- The cases, for the runner: the chunk's result, not a global a spec could reach.
+        return function() return cases end
         """#
+
+    /// The checks `expect(actual)` returns, as the source above defines them; the
+    /// registry documents them as the type `Expectation`.
+    static let checks: [(name: String, summary: String)] = [
+        ("to_equal", "`expect(a).to_equal(b)`: equal values, tables compared field by field."),
+        ("to_be_nil", "The value is nil."),
+        ("to_be_truthy", "The value is neither false nor nil."),
+        ("to_be_falsy", "The value is false or nil."),
+        ("to_contain", "A string contains the text (plainly, no pattern), or a table holds the value."),
+        ("to_fail_with", "`expect(function() ... end).to_fail_with(\"text\")`: the function fails, its error containing the text."),
+    ]
 }

@@ -136,17 +136,17 @@ public struct SpecRunner {
             output: output)
         do {
             let state = sandbox.state
-            try state.setGlobal("params", .table(LuaTable()))
+            try state.setGlobal(HostGlobal.params.rawValue, .table(LuaTable()))
             try WorkflowDeclaration.install(in: state, schema: schema)
             let context = try api.install(in: sandbox, now: start, timeZone: timeZone, schema: schema,
                                           transaction: ForwardingTransaction(AutocommitSource(store)), run: "spec")
             context.inbox = inbox
             // A spec has no plugins loaded: their code does not run with its authority.
             PluginRuntime.refusePluginModules(in: sandbox, workspace: workspace)
-            _ = try sandbox.run(SpecPrelude.source, chunkName: "=(spec prelude)")
+            let caseList = try sandbox.run(SpecPrelude.source, chunkName: "=(spec prelude)").first ?? .nil
             try installHelpers(state, context: context, store: store, folder: folder, inbox: inbox, output: output)
             _ = try sandbox.runFile(file.path, chunkName: shown)
-            guard case .table(let list) = try state.call(try state.global("__spec_cases"), []).first else { return PreparedSpec(sandbox: sandbox, cases: []) }
+            guard case .table(let list) = try state.call(caseList, []).first else { return PreparedSpec(sandbox: sandbox, cases: []) }
             let cases = list.array.compactMap { entry -> (String, LuaValue)? in
                 guard case .table(let item) = entry, let name = item["name"].stringValue else { return nil }
                 return (name, item["body"])
@@ -246,22 +246,22 @@ public struct SpecRunner {
             let run = runner.run(file: path, shownAs: file) { line in lines.append(line); output(line) }
             let triggered = try TriggerQueue(runner: runner).drain { line in lines.append(line); output(line) }
             var result = Self.table(run)
-            result["output"] = .table(LuaTable(array: lines.map { .string(LuaString($0)) }))
-            result["triggered"] = .table(LuaTable(array: triggered.map { .table(Self.table($0)) }))
+            result[SpecRunField.output.rawValue] = .table(LuaTable(array: lines.map { .string(LuaString($0)) }))
+            result[SpecRunField.triggered.rawValue] = .table(LuaTable(array: triggered.map { .table(Self.table($0)) }))
             return try call.returning(.table(result))
         }
     }
 
     private static func table(_ run: ScriptRun) -> LuaTable {
-        var table = LuaTable(hash: [
-            "id": .string(LuaString(run.id)),
-            "outcome": .string(LuaString(run.record.outcome.rawValue)),
-            "created": .integer(Int64(run.record.recordsCreated)),
-            "changed": .integer(Int64(run.record.recordsChanged)),
-            "log": .table(LuaTable(array: run.record.log.map { .string(LuaString($0)) })),
-        ])
-        if let workflow = run.workflowName { table["workflow"] = .string(LuaString(workflow)) }
-        if let error = run.outcome.error { table["error"] = .string(LuaString(error.message)) }
+        // By the names the registry documents (`SpecRunField`); output and triggered are set by the caller.
+        var table = LuaTable()
+        table[SpecRunField.id.rawValue] = .string(LuaString(run.id))
+        table[SpecRunField.outcome.rawValue] = .string(LuaString(run.record.outcome.rawValue))
+        table[SpecRunField.created.rawValue] = .integer(Int64(run.record.recordsCreated))
+        table[SpecRunField.changed.rawValue] = .integer(Int64(run.record.recordsChanged))
+        table[SpecRunField.log.rawValue] = .table(LuaTable(array: run.record.log.map { .string(LuaString($0)) }))
+        if let workflow = run.workflowName { table[SpecRunField.workflow.rawValue] = .string(LuaString(workflow)) }
+        if let error = run.outcome.error { table[SpecRunField.error.rawValue] = .string(LuaString(error.message)) }
         return table
     }
 }
