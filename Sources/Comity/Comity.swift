@@ -6,4 +6,6 @@
 @_exported import ComityCore
 @_exported import ComitySQLite
 @_exported import ComityScheduler
+@_exported import ComityCron
+@_exported import ComityService
 @_exported import Logging

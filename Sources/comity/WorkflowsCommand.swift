@@ -1,6 +1,8 @@
 import ArgumentParser
+import ComityCron
 import ComityEngine
 import ComityScheduler
+import ComityService
 import Foundation
 
 struct WorkflowsCommand: ParsableCommand {
@@ -18,19 +20,8 @@ struct WorkflowsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let workspace = try OpenedWorkspace.current()
-        let (plugins, api) = workspace.pluginsAndAPI()
-        var catalog = WorkflowCatalog.load(workspace: workspace.folder, schema: workspace.schema, api: api,
-                                           timeZone: workspace.timeZone, pluginWorkflows: plugins.workflowFiles)
-        // A schedule's expression is checked here too, so a mistake shows before a tick.
-        for index in catalog.workflows.indices where catalog.workflows[index].error == nil {
-            guard let schedule = catalog.workflows[index].schedule else { continue }
-            do {
-                _ = try CronExpression(schedule)
-            } catch {
-                catalog.workflows[index].error = "workflow '\(catalog.workflows[index].name)': schedule: \(error)"
-            }
-        }
+        // A schedule's expression is checked too (by the engine), so a mistake shows before a tick.
+        let (workspace, catalog) = try CommandFailure.reporting { try Engine.workflows(around: CommandEngine.currentFolder) }
         if json {
             try JSONOutput.print(catalog.workflows)
         } else if catalog.workflows.isEmpty {
