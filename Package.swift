@@ -67,7 +67,6 @@ let package = Package(
                 "ComityEngine",
                 "ComityCron",
                 "ComityCore",
-                "ComitySQLite",
                 "ComityScheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

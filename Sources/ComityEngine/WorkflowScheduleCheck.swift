@@ -28,3 +28,11 @@ extension WorkflowCatalog {
         return checked
     }
 }
+
+extension WorkflowSummary {
+    /// The declared schedule in words (`at 08:00 every day`); nil when there is none or
+    /// it is not valid cron.
+    public var scheduleInWords: String? {
+        schedule.flatMap { try? CronExpression($0) }.map(CronDescription.sentence(for:))
+    }
+}

@@ -149,3 +149,11 @@ public final class Engine {
         return file.hasPrefix(root) ? String(file.dropFirst(root.count)) : nil
     }
 }
+
+extension Engine {
+    /// Makes what is missing of a workspace in `folder` (comity.lua, Scripts/, Plugins/,
+    /// inbox/, the database); returns what was made, nothing when it was complete.
+    public static func initialise(_ folder: URL) throws -> [String] {
+        try Workspace.initialise(folder) { path, schema in try SQLiteStore(path: path, schema: schema) }
+    }
+}

@@ -42,8 +42,7 @@ struct RunsCommand: ParsableCommand {
             let filter = RunFilter(workflow: workflow, unsuccessfulOnly: failed,
                                    since: try since.map { try parsedTime($0, option: "--since", zone: opened.workspace.timeZone) },
                                    limit: limit)
-            let runs = try opened.store.read { try $0.runs(filter) }
-            if runs.isEmpty, let workflow { try requireWorkflow(workflow, in: opened) }
+            let runs = try CommandFailure.reporting { try opened.runs(filter) }
             if json { return try JSONOutput.print(runs.map(RunJSON.init)) }
             if runs.isEmpty { return Output.print("no runs") }
             // As git abbreviates: long enough that no two runs in the history share it.
@@ -57,18 +56,6 @@ struct RunsCommand: ParsableCommand {
             Output.print(TextTable.text(header: ["ID", "STARTED", "OUTCOME", "WORKFLOW", "TRIGGER", "RECORDS", "NOTE"], rows: rows) {
                 $0 == 2 ? TerminalStyle.outcome($1) : $1
             }, terminator: "")
-        }
-
-        /// A workflow with no runs is fine; a name that is no workflow (in Scripts/, a
-        /// plugin, or the history) is a mistake, said with the nearest name.
-        private func requireWorkflow(_ name: String, in opened: Engine) throws {
-            let catalog = opened.catalog()
-            let recorded = try opened.store.read { try $0.runs(RunFilter(limit: 100_000)) }.compactMap(\.workflow)
-            let names = Set(catalog.workflows.map(\.name) + recorded)
-            guard !names.contains(name) else { return }
-            var message = "no workflow '\(name)' in \(opened.workspace.folder.appendingPathComponent("Scripts").path), its plugins or the run history"
-            if let near = NameSuggestion.closest(to: name, among: names.sorted()) { message += " (did you mean '\(near)'?)" }
-            throw CommandFailure.report(message)
         }
     }
 

@@ -1,7 +1,6 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
-import ComityScheduler
 import ComityService
 import Foundation
 import Logging

@@ -1,7 +1,5 @@
 import ArgumentParser
-import ComityCron
 import ComityEngine
-import ComityScheduler
 import ComityService
 import Foundation
 
@@ -35,8 +33,8 @@ struct WorkflowsCommand: ParsableCommand {
                 }
                 if let description = workflow.description { Output.print("  \(description)") }
                 if !workflow.triggers.isEmpty { Output.print("  on: \(workflow.triggers.joined(separator: ", "))") }
-                if let schedule = workflow.schedule, let expression = try? CronExpression(schedule) {
-                    Output.print("  schedule: \(schedule) (\(CronDescription.sentence(for: expression)), \(workflow.timeZone ?? workspace.timeZone.name))")
+                if let schedule = workflow.schedule, let words = workflow.scheduleInWords {
+                    Output.print("  schedule: \(schedule) (\(words), \(workflow.timeZone ?? workspace.timeZone.name))")
                 }
                 for parameter in workflow.parameters {
                     let fallback = parameter.defaultValue.map { "default \($0)" } ?? "required"

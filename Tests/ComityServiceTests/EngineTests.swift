@@ -331,6 +331,15 @@ final class Lines: @unchecked Sendable {
         #expect(!FileManager.default.fileExists(atPath: space.folder.appendingPathComponent(".comity/comity.db").path))
     }
 
+    @Test func theHistoryOfAWorkflowWithNoRunsIsEmptyAndOfANameThatIsNoWorkflowAMistake() throws {
+        let space = try EngineWorkspace(["Scripts/welcome.lua": Self.listener])
+        let engine = try space.open()
+        #expect(try engine.runs(RunFilter(workflow: "welcome", limit: 5)).isEmpty)
+        let unknown = #expect(throws: EngineError.self) { try engine.runs(RunFilter(workflow: "welcom", limit: 5)) }
+        #expect(unknown?.description.hasPrefix("no workflow 'welcom' in ") == true)
+        #expect(unknown?.description.hasSuffix("its plugins or the run history (did you mean 'welcome'?)") == true)
+    }
+
     @Test func theWorkflowListingMarksAScheduleThatIsNotCron() throws {
         let space = try EngineWorkspace([
             "Scripts/bad.lua": "return workflow { name = 'bad', schedule = '0 25 * * *', run = function() end }",
