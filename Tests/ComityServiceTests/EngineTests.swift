@@ -123,6 +123,19 @@ final class Lines: @unchecked Sendable {
         }
     }
 
+    @Test func aRunStillGoingOnIsNotRetried() throws {
+        let space = try EngineWorkspace(["make.lua": "orgs.create { name = 'Twice?' }"])
+        let engine = try space.open()
+        let started = Timestamp(Date())
+        // Recorded as running by this process, which is alive: it may still commit.
+        let running = RunRecord(id: RunRecord.newID(), workflow: nil, file: "make.lua", contentHash: "", trigger: .manual,
+                                parameters: [:], clock: started, startedAt: started)
+        try engine.store.write(commit: true) { try $0.saveRun(running) }
+        let refused = #expect(throws: EngineError.self) { try engine.retry(running.id) { _ in } }
+        #expect(refused?.description.contains("is still running (process \(getpid()))") == true)
+        #expect(try engine.store.read { try $0.count(.organisation, RecordQuery()) } == 0)
+    }
+
     @Test func aRetryOfAReplSessionIsRefused() throws {
         let space = try EngineWorkspace([:])
         let engine = try space.open()
