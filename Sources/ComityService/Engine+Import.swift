@@ -4,30 +4,6 @@ import Foundation
 import Logging
 import LuaBridge
 
-/// The format of a file to import.
-public enum ImportFormat: Equatable, Sendable {
-    /// CSV or JSON.
-    case plain(ExchangeFormat)
-    /// Grants in the 360Giving Data Standard (a JSON package or the flattened CSV, by extension).
-    case giving360
-    /// A format a plugin's `provides.formats` names.
-    case plugin(String)
-}
-
-/// An imported file: what became of its rows, and its header (for the rejected rows).
-public struct ImportedFile {
-    public let summary: RecordImport.Summary
-    public let header: [String]
-    /// The file as read (absolute).
-    public let path: String
-}
-
-/// An import and the runs its committed events queued, drained after it.
-public struct Import {
-    public let file: ImportedFile
-    public let queued: [ScriptRun]
-}
-
 extension Engine {
     /// Imports the records of `file` (relative to ``currentFolder`` unless absolute) as
     /// one run in the history, then runs the workflows its events queued (an imported
@@ -41,7 +17,7 @@ extension Engine {
     public func importRecords(_ type: RecordType, file: String, format: ImportFormat? = nil, strict: Bool = false,
                               logger: Logger = Logger(label: "comity.import"), output: @escaping (String) -> Void,
                               pluginOutput: @escaping (String) -> Void = { _ in },
-                              imported: (ImportedFile) throws -> Void = { _ in }) throws -> Import {
+                              imported: (ImportedFile) throws -> Void = { _ in }) throws -> ImportOutcome {
         let path = file.hasPrefix("/") ? file : currentFolder.path + "/" + file
         let chosen: ExchangeFormat
         if case .plain(let plain) = format { chosen = plain } else { chosen = ExchangeFormat(path: file) }
@@ -79,7 +55,7 @@ extension Engine {
         let done = ImportedFile(summary: summary, header: header, path: path)
         try imported(done)
         let queued = summary.queued > 0 ? try TriggerQueue(runner: runner).drain(output: output) : []
-        return Import(file: done, queued: queued)
+        return ImportOutcome(file: done, queued: queued)
     }
 
     /// Runs `body` with the workspace's plugin formats (export and import in a format a

@@ -66,7 +66,7 @@ extension Engine {
     /// - Parameter ended: called with the retry's run before the queue is drained, so that
     ///   what a caller shows of it comes before what the queued runs print.
     public func retry(_ id: String, logger: Logger = Logger(label: "comity.run"), output: @escaping (String) -> Void,
-                      ended: (ScriptRun) -> Void = { _ in }) throws -> Retry {
+                      ended: (ScriptRun) -> Void = { _ in }) throws -> RetryOutcome {
         let previous = try findRun(id)
         if previous.outcome == .running {
             throw EngineError.failed("run \(RunRecord.shortID(previous.id)) is still running (process \(previous.processID)); "
@@ -85,20 +85,6 @@ extension Engine {
         let run = runner.run(file: path, shownAs: previous.file, trigger: trigger, attempt: previous.attempt + 1, output: output)
         ended(run)
         let queued = try TriggerQueue(runner: runner).drain(output: output)
-        return Retry(previous: previous, run: FileRun(run: run, queued: queued))
+        return RetryOutcome(previous: previous, run: FileRun(run: run, queued: queued))
     }
-}
-
-/// What draining the queue ran, and how many runs still wait (retries not yet due).
-public struct QueueDrain {
-    public let runs: [ScriptRun]
-    public let waiting: Int
-
-    public var succeeded: Bool { runs.allSatisfy(\.succeeded) }
-}
-
-/// A retry: the run retried, and the new run with those the queue ran after it.
-public struct Retry {
-    public let previous: RunRecord
-    public let run: FileRun
 }

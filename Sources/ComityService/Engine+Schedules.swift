@@ -13,7 +13,7 @@ extension Engine {
     /// stays due for the next tick: the result says so (`deferred`) with the runs made
     /// before.
     public func tick(now: Timestamp? = nil, logger: Logger = Logger(label: "comity.tick"),
-                     output: @escaping (String) -> Void) throws -> Tick {
+                     output: @escaping (String) -> Void) throws -> TickOutcome {
         let scheduler = scheduler(logger: logger, now: now)
         var runs: [ScriptRun] = []
         do {
@@ -23,11 +23,11 @@ extension Engine {
             queueRunner.now = nil
             runs += try TriggerQueue(runner: queueRunner).drain(output: output)
         } catch let error as StoreError where error.kind == .locked {
-            return Tick(runs: runs, deferred: true)
+            return TickOutcome(runs: runs, deferred: true)
         } catch {
             throw EngineError.failed("\(error)")
         }
-        return Tick(runs: runs, deferred: false)
+        return TickOutcome(runs: runs, deferred: false)
     }
 
     /// Each scheduled workflow (after bringing the schedules in line with the workflows)
@@ -87,31 +87,4 @@ extension Engine {
             throw EngineError.failed(error.description)
         }
     }
-}
-
-/// What a tick ran.
-public struct Tick {
-    public let runs: [ScriptRun]
-    /// Another process held the database's writer past the wait: what is due stays due.
-    public let deferred: Bool
-
-    public var succeeded: Bool { runs.allSatisfy(\.succeeded) }
-}
-
-/// A schedule as a listing shows it: the stored schedule, its last run, its zone and
-/// its expression in words.
-public struct ScheduleStatus {
-    public let schedule: ScheduleRecord
-    public let lastRun: RunRecord?
-    /// The schedule's zone (the workspace's when it names none Comity knows).
-    public let timeZone: TimeZone
-    /// `at 08:00 on Monday`; nil for an expression that is not valid cron.
-    public let explained: String?
-}
-
-/// A resumed schedule, and whether it had been paused.
-public struct ScheduleResumption {
-    public let schedule: ScheduleRecord
-    public let wasPaused: Bool
-    public let timeZone: TimeZone
 }

@@ -3,22 +3,6 @@ import ComityEngine
 import ComitySQLite
 import Foundation
 
-/// One spec file's cases, as they ran.
-public struct SpecFile {
-    public let file: URL
-    /// The file as the caller names it: relative to the folder the specs were asked from.
-    public let shown: String
-    public let cases: [SpecRunner.CaseResult]
-}
-
-/// What running a workspace's specs came to.
-public struct SpecSuite {
-    public let files: [SpecFile]
-
-    public var cases: [SpecRunner.CaseResult] { files.flatMap(\.cases) }
-    public var failed: Int { cases.filter { !$0.passed }.count }
-}
-
 extension Engine {
     /// Runs the specs (`*_spec.lua`) in `paths` (files or folders, relative to `folder`),
     /// by default the workspace's Scripts/. Each case gets its own empty database in

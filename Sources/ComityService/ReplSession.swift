@@ -36,12 +36,6 @@ public final class ReplSession {
     }
 }
 
-/// One statement's outcome, and the runs it queued that ran after it.
-public struct ReplStatement {
-    public let outcome: WorkspaceSession.Outcome
-    public let queued: [ScriptRun]
-}
-
 extension Engine {
     /// A repl session over the workspace; `output` receives what statements and the runs
     /// they queue print.
