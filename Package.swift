@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(name: "LuaBridge", dependencies: ["CLuaShim"]),
         .target(name: "ComityCore", exclude: ["ReferenceData/generate.py"]),
+        // Cron expressions and their next times: below the engine, so that it can check a schedule.
+        .target(name: "ComityCron", dependencies: ["ComityCore"]),
         .target(name: "ComitySQLite", dependencies: [
             "ComityCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
@@ -34,7 +36,7 @@ let package = Package(
         .target(
             name: "ComityEngine",
             dependencies: [
-                "LuaBridge", "ComityCore", .product(name: "Logging", package: "swift-log"),
+                "LuaBridge", "ComityCore", "ComityCron", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
             ]
@@ -42,19 +44,31 @@ let package = Package(
         .target(
             name: "ComityScheduler",
             dependencies: [
-                "ComityEngine", "ComityCore", .product(name: "Logging", package: "swift-log"),
+                "ComityEngine", "ComityCore", "ComityCron", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The engine service every front end calls: opens a workspace's store and owns running.
+        .target(
+            name: "ComityService",
+            dependencies: [
+                "ComityEngine", "ComityScheduler", "ComitySQLite", "ComityCore", "ComityCron", "LuaBridge",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "Comity", dependencies: [
-            "ComityEngine", "ComityScheduler", "ComityCore", "ComitySQLite", "LuaBridge", .product(name: "Logging", package: "swift-log"),
+            "ComityService", "ComityEngine", "ComityScheduler", "ComityCron", "ComityCore", "ComitySQLite", "LuaBridge",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(
             name: "comity",
             dependencies: [
+                "ComityService",
                 "ComityEngine",
+                "ComityCron",
                 "ComityCore",
-                "ComitySQLite",
                 "ComityScheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -63,10 +77,12 @@ let package = Package(
         ),
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge"]),
         .testTarget(name: "ComityCoreTests", dependencies: ["ComityCore"]),
+        .testTarget(name: "ComityCronTests", dependencies: ["ComityCron", "ComityCore"]),
         .testTarget(name: "ComitySQLiteTests", dependencies: ["ComitySQLite", "ComityStoreConformance"]),
         .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine", "Comity", "ComitySQLite"]),
         .testTarget(name: "ComitySchedulerTests", dependencies: [
             "ComityScheduler", "ComitySQLite", "LuaBridge", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        .testTarget(name: "ComityServiceTests", dependencies: ["ComityService", "ComityEngine", "ComitySQLite", "ComityCore"]),
         .testTarget(name: "comityTests", dependencies: ["comity"]),
     ],
     swiftLanguageModes: [.v6]

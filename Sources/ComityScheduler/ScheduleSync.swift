@@ -1,3 +1,4 @@
+import ComityCron
 import ComityCore
 import ComityEngine
 import Foundation

@@ -1,3 +1,4 @@
+import ComityCron
 import ComityCore
 
 /// Which of a schedule's due slots to run now, by its `catch_up`: the rest of the

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ComityEngine
+import ComityService
 import Foundation
 
 struct APICommand: ParsableCommand {
@@ -32,6 +33,6 @@ struct APICommand: ParsableCommand {
 /// The API of the workspace around the current folder, custom fields and plugins' functions included.
 enum WorkspaceAPI {
     static func registry() throws -> APIRegistry {
-        try OpenedWorkspace.current().pluginsAndAPI().api
+        try CommandEngine.workspace().pluginsAndAPI().api
     }
 }

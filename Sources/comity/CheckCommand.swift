@@ -1,5 +1,6 @@
 import ArgumentParser
 import ComityEngine
+import ComityService
 import Foundation
 
 struct CheckCommand: ParsableCommand {
@@ -22,7 +23,7 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let workspace = try OpenedWorkspace.current()
+        let workspace = try CommandEngine.workspace()
         let check = ScriptCheck(api: workspace.pluginsAndAPI().api, eventNames: workspace.schema.eventNames,
                                 moduleRoots: [workspace.folder.appendingPathComponent("Scripts")], schema: workspace.schema)
         var findings: [CheckFinding] = []

@@ -2,10 +2,10 @@ import ArgumentParser
 import ComityCore
 import ComityEngine
 import ComityScheduler
+import ComityService
 import Foundation
 import Logging
 import LuaBridge
-import ServiceLifecycle
 
 struct DaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,19 +35,10 @@ struct DaemonCommand: AsyncParsableCommand {
 
     func run() async throws {
         CommandLogging.bootstrap(logLevel)
-        let opened = try OpenedWorkspace.open()
-        let logger = Logger(label: "comity.daemon")
-        let start = try now.map { try parsedTime($0, option: "--now", zone: opened.workspace.timeZone) }
-        let scheduler = opened.scheduler(logger: logger, now: start)
-        let api = scheduler.runner.api
-        let plugins = scheduler.runner.plugins
-        let daemon = SchedulerDaemon(
-            scheduler: scheduler, catalog: { opened.catalog(api: api, plugins: plugins) },
-            grace: grace.duration ?? .zero, logger: logger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let engine = try CommandEngine.open()
+        let start = try now.map { try parsedTime($0, option: "--now", zone: engine.workspace.timeZone) }
         do {
-            try await group.run()
+            try await engine.runDaemon(grace: grace.duration ?? .zero, now: start)
         } catch let error as SchedulerDaemonError {
             // Logged by the daemon already; the status says it did not stop cleanly.
             _ = error

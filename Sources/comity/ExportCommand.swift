@@ -1,6 +1,7 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
+import ComityService
 import Foundation
 
 struct ExportCommand: ParsableCommand {
@@ -36,10 +37,14 @@ struct ExportCommand: ParsableCommand {
     func validate() throws { try ExchangeFormatOption.check(format, for: kind.type) }
 
     func run() throws {
-        let opened = try OpenedWorkspace.open(database: database, databaseOption: true)
+        let opened = try CommandEngine.open(database: database, databaseOption: true)
         let text: String
         if let name = format?.pluginFormat {
-            text = try opened.withPluginExchange { try $0.export(kind.type, format: name, includeArchived: archived) }
+            text = try CommandFailure.reporting {
+                try opened.withPluginExchange(output: { Output.error($0 + "\n") }) {
+                    try $0.export(kind.type, format: name, includeArchived: archived)
+                }
+            }
         } else if format == .giving360 {
             // A package (JSON) unless the output is named .csv.
             let shape: ExchangeFormat = out?.lowercased().hasSuffix(".csv") == true ? .csv : .json

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
+import ComityService
 import Foundation
 import Logging
 
@@ -46,58 +47,37 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         CommandLogging.bootstrap(logLevel)
-        let opened = try OpenedWorkspace.open(database: database, databaseOption: true) { error in
-            var refused = OpenedWorkspace.refusedRun(id: RunRecord.newID(), file: file, error: error,
-                                                     parameters: ["kind": kind.type.collection])
+        let opened = try CommandEngine.open(database: database, databaseOption: true) { error in
+            var refused = Engine.refusedRun(id: RunRecord.newID(), file: file, error: error,
+                                            parameters: ["kind": kind.type.collection])
             refused.trigger = RunTrigger(.fileImport)
             return [refused]
         }
-        let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
-        let chosen = format?.plain ?? ExchangeFormat(path: file)
-        let runner = opened.runner(logger: Logger(label: "comity.import"))
-        // The workflows its events start are queued with its commit, and run after it.
-        var importer = RecordImport(store: opened.store, timeZone: opened.workspace.timeZone, triggers: runner.eventQueuing(opened.store))
-        importer.spool = RunRecordSpool(database: opened.store.path)
-        var input: (header: [String], rows: [RecordImport.Row]) = ([], [])
-        let summary: RecordImport.Summary
-        do {
-            if let name = format?.pluginFormat {
-                let data = try ExchangeFile.contents(path)
-                guard let text = String(data: data, encoding: .utf8) else {
-                    let place = TextValidity.invalidPlace(in: Array(data)).map { " (invalid byte sequence for UTF-8 at \($0))" } ?? ""
-                    throw CommandFailure.report("cannot read \(file) as UTF-8 text\(place)")
+        let importFormat: ImportFormat? = switch format?.kind {
+        case .plain(let plain): .plain(plain)
+        case .giving360: .giving360
+        case .plugin(let name): .plugin(name)
+        case nil: nil
+        }
+        let done = try CommandFailure.reporting {
+            try opened.importRecords(kind.type, file: file, format: importFormat, strict: strict, output: { Output.print($0) },
+                                     pluginOutput: { Output.error($0 + "\n") }) { imported in
+                let summary = imported.summary
+                for rejected in summary.rejected {
+                    Output.error("\(file):\(rejected.line): \(rejected.reason)\n")
                 }
-                input = try opened.withPluginExchange { try $0.rows(kind.type, format: name, text: text) }
-                summary = try importer.run(kind.type, header: input.header, rows: input.rows, file: file, strict: strict, checkColumns: true)
-            } else if format == .giving360 {
-                summary = try Giving360.importGrants(path, format: chosen, into: importer, strict: strict)
-                input.header = Giving360.csvColumns
-            } else {
-                input = try ExchangeFile.read(path, format: chosen)
-                summary = try importer.run(kind.type, header: input.header, rows: input.rows, file: file, strict: strict,
-                                           checkColumns: chosen == .csv)
+                let rejects = imported.path + ".rejects.csv"
+                if summary.rejected.isEmpty {
+                    try? FileManager.default.removeItem(atPath: rejects) // from an earlier import of this file
+                } else {
+                    try writeRejects(summary.rejected, header: imported.header, to: rejects)
+                }
+                Output.print(summary.text(file: file))
+                if !summary.rejected.isEmpty { Output.print("rejected rows: \(file).rejects.csv") }
             }
-        } catch let error as ExchangeFileError {
-            Output.error("error: \(error)\n")
-            throw ExitCode(1)
-        } catch let exit as ExitCode {
-            throw exit
-        } catch let error as StoreError {
-            throw CommandFailure.report("\(error)")
         }
-        for rejected in summary.rejected {
-            Output.error("\(file):\(rejected.line): \(rejected.reason)\n")
-        }
-        let rejects = path + ".rejects.csv"
-        if summary.rejected.isEmpty {
-            try? FileManager.default.removeItem(atPath: rejects) // from an earlier import of this file
-        } else {
-            try writeRejects(summary.rejected, header: input.header, to: rejects)
-        }
-        Output.print(summary.text(file: file))
-        if !summary.rejected.isEmpty { Output.print("rejected rows: \(file).rejects.csv") }
-        let failed = summary.queued > 0 ? try QueuedRunsDrain.run(runner) : 0
-        if !summary.rejected.isEmpty || failed > 0 { throw ExitCode(1) }
+        let failed = QueuedRunReport.failures(done.queued)
+        if !done.file.summary.rejected.isEmpty || failed > 0 { throw ExitCode(1) }
     }
 
     private func writeRejects(_ rejected: [RecordImport.Rejected], header: [String], to path: String) throws {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import ComityEngine
-import ComitySQLite
+import ComityService
 import Foundation
 
 struct InitCommand: ParsableCommand {
@@ -30,7 +30,7 @@ struct InitCommand: ParsableCommand {
                 throw CommandFailure.report("found no shipped scripts to copy, so made nothing (set COMITY_SHARE to the folder "
                     + "holding Scripts/, e.g. /usr/local/share/comity, or use --bare)")
             }
-            var made = try Workspace.initialise(url) { path, schema in try SQLiteStore(path: path, schema: schema) }
+            var made = try Engine.initialise(url)
             if let shipped {
                 let copied = try ShippedScripts.copy(from: shipped, into: url.appendingPathComponent("Scripts"))
                 if !copied.isEmpty { made.append("Scripts/: \(copied.count) shipped files (\(Self.summary(copied)))") }

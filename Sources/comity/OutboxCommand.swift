@@ -1,6 +1,7 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
+import ComityService
 import Foundation
 
 struct OutboxCommand: ParsableCommand {
@@ -27,7 +28,7 @@ struct OutboxCommand: ParsableCommand {
         }
 
         func run() throws {
-            let opened = try OpenedWorkspace.open()
+            let opened = try CommandEngine.open()
             let messages = try opened.store.read {
                 try $0.messages(status.flatMap(OutgoingMessage.Status.init(rawValue:)), withAttachmentData: false)
             }
@@ -60,7 +61,7 @@ struct OutboxCommand: ParsableCommand {
             abstract: "Hand every queued message to the transport in comity.lua's mail settings (default: .eml files in mail/).")
 
         func run() throws {
-            let opened = try OpenedWorkspace.open()
+            let opened = try CommandEngine.open()
             let settings = opened.workspace.mailSettings
             let report = try MessageDelivery(store: opened.store, settings: settings).deliver()
             for (id, error) in report.failed {
@@ -85,7 +86,7 @@ struct OutboxCommand: ParsableCommand {
         var id: Int64
 
         func run() throws {
-            let opened = try OpenedWorkspace.open()
+            let opened = try CommandEngine.open()
             guard var message = try opened.store.read({ try $0.messages(nil, withAttachmentData: false) }).first(where: { $0.id == id }) else {
                 throw CommandFailure.report("no message \(id) in the outbox")
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ComityEngine
+import ComityService
 import Foundation
 
 struct PluginsCommand: ParsableCommand {
@@ -18,7 +19,7 @@ struct PluginsCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let workspace = try OpenedWorkspace.current()
+            let workspace = try CommandEngine.workspace()
             let catalog = workspace.pluginsAndAPI().plugins
             let rows = catalog.plugins.map { plugin in
                 PluginJSON(name: plugin.manifest?.name ?? plugin.name, folder: "Plugins/\(plugin.name)",

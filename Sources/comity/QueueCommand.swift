@@ -1,6 +1,7 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
+import ComityService
 import Foundation
 import Logging
 
@@ -23,10 +24,11 @@ struct QueueCommand: ParsableCommand {
 
         func run() throws {
             CommandLogging.bootstrap(logLevel)
-            let opened = try OpenedWorkspace.open()
-            let runs = try TriggerQueue(runner: opened.runner(logger: Logger(label: "comity.run"))).drain { line in
+            let opened = try CommandEngine.open()
+            let drained = try opened.drainQueue { line in
                 if !json { Output.print(line) }
             }
+            let runs = drained.runs
             if json {
                 try JSONOutput.print(runs.map { RunJSON($0.record) })
             } else {
@@ -34,7 +36,7 @@ struct QueueCommand: ParsableCommand {
                     Output.print("\(run.id.prefix(8))  \(TerminalStyle.outcome(run.record.outcome.rawValue))  \(run.workflowName ?? run.file)  \(run.record.trigger.summary)")
                     if let error = run.outcome.error { Output.print("  \(error.message)") }
                 }
-                let waiting = try opened.store.read { try $0.queuedRunCount() }
+                let waiting = drained.waiting
                 Output.print("\(runs.count) run(s); \(waiting) waiting" + (waiting > 0 ? " (retries not yet due)" : ""))
             }
             if runs.contains(where: { !$0.succeeded }) { throw ExitCode(1) }
@@ -49,7 +51,7 @@ struct QueueCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let opened = try OpenedWorkspace.open()
+            let opened = try CommandEngine.open()
             let queued = try opened.store.read { try $0.queuedRuns() }
             if json { return try JSONOutput.print(QueueJSON(waiting: queued.count, runs: queued.map(QueuedRunJSON.init))) }
             Output.print("\(queued.count) run(s) waiting")

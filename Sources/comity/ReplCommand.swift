@@ -1,6 +1,7 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
+import ComityService
 import Foundation
 import Logging
 
@@ -27,16 +28,8 @@ struct ReplCommand: ParsableCommand {
 
     func run() throws {
         CommandLogging.bootstrap(logLevel)
-        let opened = try OpenedWorkspace.open()
-        let runner = opened.runner(logger: .init(label: "comity.repl"))
-        let session: WorkspaceSession
-        do {
-            session = try WorkspaceSession(
-                workspace: opened.workspace.folder, store: opened.store, api: runner.api, plugins: runner.plugins,
-                timeZone: opened.workspace.timeZone, write: write, triggers: { runner.eventQueuing(opened.store) }) { Output.print($0) }
-        } catch {
-            throw CommandFailure.report(error.message)
-        }
+        let opened = try CommandEngine.open()
+        let session = try CommandFailure.reporting { try opened.repl(write: write) { Output.print($0) } }
         let interactive = isatty(STDIN_FILENO) != 0
         let history = opened.workspace.folder.appendingPathComponent(".comity/repl_history")
         if interactive {
@@ -56,25 +49,27 @@ struct ReplCommand: ParsableCommand {
             if pending.isEmpty { start = read }
             pending += (pending.isEmpty ? "" : "\n") + line
             guard !pending.trimmingCharacters(in: .whitespaces).isEmpty else { pending = ""; continue }
-            let outcome = session.evaluate(pending, line: start)
-            if outcome == .incomplete { continue }
-            Self.remember(pending, in: history)
-            pending = ""
-            switch outcome {
-            case .values(let values): if !values.isEmpty { Output.print(values.joined(separator: "\t")) }
-            case .failed(let message):
-                failures += 1
-                Output.error("error: \(message)\n")
-            case .incomplete: break
+            // The workflows the statement's events started run after it, as after `comity run`.
+            let statement = try session.evaluate(pending, line: start) { outcome in
+                guard outcome != .incomplete else { return }
+                Self.remember(pending, in: history)
+                pending = ""
+                switch outcome {
+                case .values(let values): if !values.isEmpty { Output.print(values.joined(separator: "\t")) }
+                case .failed(let message):
+                    failures += 1
+                    Output.error("error: \(message)\n")
+                case .incomplete: break
+                }
             }
-            // The workflows the statement's events started run now, as after `comity run`.
-            if session.lastQueued > 0 { failures += try QueuedRunsDrain.run(runner) }
+            if statement.outcome == .incomplete { continue }
+            failures += QueuedRunReport.failures(statement.queued)
             // A program driving the repl through a pipe reads each statement's answer
             // before it sends the next.
             Output.flush()
         }
         do {
-            try session.finish(spool: RunRecordSpool(database: opened.store.path))
+            try session.finish()
         } catch {
             Output.error("error: the session's end could not be recorded in the run history: \(error)\n")
             failures += 1

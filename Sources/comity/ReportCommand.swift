@@ -1,6 +1,7 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
+import ComityService
 import Foundation
 import Logging
 import LuaBridge
@@ -40,49 +41,18 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         CommandLogging.bootstrap(logLevel)
-        let opened = try OpenedWorkspace.open()
-        let folder = opened.workspace.folder
-        let current = FileManager.default.currentDirectoryPath
-        let candidates = name.hasSuffix(".lua")
-            ? [name.hasPrefix("/") ? name : current + "/" + name]
-            : [folder.appendingPathComponent("Scripts/reports/\(name).lua").path]
-        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            let known = ((try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("Scripts/reports").path)) ?? [])
-                .filter { $0.hasSuffix(".lua") && !$0.hasSuffix("_spec.lua") }.map { String($0.dropLast(4)) }.sorted()
-            throw CommandFailure.report("no report '\(name)' (looked for \(candidates.joined(separator: ", ")))"
-                                  + (known.isEmpty ? "" : "; reports: \(known.joined(separator: ", "))"))
-        }
-        var runner = opened.runner(logger: Logger(label: "comity.report"))
-        runner.dryRun = true
-        // A format a plugin writes: its renderer runs in the report's own run.
-        if let name = format?.name, ReportFormat(rawValue: name) == nil {
-            guard let renderer = runner.plugins?.renderers[name] else {
-                let formats = ReportFormat.allCases.map(\.rawValue) + (runner.plugins?.renderers.keys.sorted() ?? [])
-                throw ValidationError("no report format '\(name)' (formats: \(formats.joined(separator: ", ")))")
-            }
-            runner.renderer = renderer
-        }
-        runner.parameters = Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) })
+        let engine = try CommandEngine.open()
+        var options = RunOptions(parameters: Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) }))
         if let now {
-            do { runner.now = try Timestamp(parsing: now, in: opened.workspace.timeZone, field: "--now") } catch {
+            do { options.now = try Timestamp(parsing: now, in: engine.workspace.timeZone, field: "--now") } catch {
                 throw ValidationError(error.message)
             }
         }
-        let root = folder.standardizedFileURL.path + "/"
-        let shown = path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
         // What the script prints goes to standard error: standard output is the report.
-        let run = runner.run(file: path, shownAs: shown) { Output.error($0 + "\n") }
-        if let error = run.outcome.error {
-            Output.error(ErrorReport.text(for: error))
-            throw ExitCode(1)
+        let text = try CommandFailure.reporting {
+            try engine.report(name, format: format?.name, outputPath: out, options: options) { Output.error($0 + "\n") }
         }
-        guard let document = run.report else {
-            Output.error("\(shown) returned no report: end it with `return report { title = ..., sections = { ... } }`\n")
-            throw ExitCode(1)
-        }
-        if runner.renderer != nil, let rendered = run.rendered { return try Output.write(rendered, to: out) }
-        let chosen = format.flatMap { ReportFormat(rawValue: $0.name) } ?? out.map(ReportFormat.init(path:)) ?? .md
-        try Output.write(try ReportRenderer.render(document, as: chosen), to: out)
+        try Output.write(text, to: out)
     }
 }
 

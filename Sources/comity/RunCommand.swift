@@ -1,7 +1,7 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
-import ComitySQLite
+import ComityService
 import Foundation
 import Logging
 import LuaBridge
@@ -84,56 +84,42 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         CommandLogging.bootstrap(logLevel)
-        var limits = LuaLimits.default
-        if let maxMemory { limits.memory = maxMemory.bytes == 0 ? nil : maxMemory.bytes }
-        if let timeout { limits.time = timeout.duration }
-        if let maxInstructions { limits.instructions = maxInstructions == 0 ? nil : maxInstructions }
-        if let maxOutput { limits.output = maxOutput.bytes == 0 ? nil : maxOutput.bytes }
-
-        let opened = try OpenedWorkspace.open(database: database, databaseOption: true) { error in
-            files.map { OpenedWorkspace.refusedRun(file: $0, error: error) }
+        let engine = try CommandEngine.open(database: database, databaseOption: true) { error in
+            files.map { Engine.refusedRun(file: $0, error: error) }
         }
-        let workspace = opened.workspace
-        let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        var runner = opened.runner(logger: Logger(label: "comity.run"))
-        runner.limits = limits
-        if let maxLog { runner.maxLog = maxLog.bytes == 0 ? nil : maxLog.bytes }
-        runner.limitsFromCommandLine = maxMemory != nil || timeout != nil || maxInstructions != nil || maxOutput != nil
-        runner.parameters = Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) })
-        runner.now = try now.map { text throws(DomainError) in try Timestamp(parsing: text, in: workspace.timeZone, field: "--now") }
-        runner.dryRun = dryRun
+        var options = RunOptions(dryRun: dryRun)
+        if maxMemory != nil || timeout != nil || maxInstructions != nil || maxOutput != nil {
+            var limits = LuaLimits.default
+            if let maxMemory { limits.memory = maxMemory.bytes == 0 ? nil : maxMemory.bytes }
+            if let timeout { limits.time = timeout.duration }
+            if let maxInstructions { limits.instructions = maxInstructions == 0 ? nil : maxInstructions }
+            if let maxOutput { limits.output = maxOutput.bytes == 0 ? nil : maxOutput.bytes }
+            options.limits = limits
+        }
+        if let maxLog { options.maxLog = .some(maxLog.bytes == 0 ? nil : maxLog.bytes) }
+        options.parameters = Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) })
+        options.now = try now.map { text throws(DomainError) in try Timestamp(parsing: text, in: engine.workspace.timeZone, field: "--now") }
 
         // On a terminal, a progress line on standard error once a run takes a while.
         let progress = isatty(STDERR_FILENO) != 0 ? RunProgress() : nil
-        runner.progress = progress
+        options.progress = progress
         let ticker = progress.map { ProgressLine(progress: $0) }
         ticker?.start()
         defer { ticker?.stop() }
 
         var failures = 0
         for file in files {
-            // Files are named relative to where comity runs; modules come from the workspace.
-            let path = file.hasPrefix("/") ? file : current.appendingPathComponent(file).path
-            let run = runner.run(file: path, shownAs: workspacePath(path, in: workspace.folder) ?? file) { line in
-                Output.print(line)
-            }
+            let ran = try engine.run(file: file, options: options) { line in Output.print(line) }
+            let run = ran.run
             if dryRun, run.succeeded { Output.print(ChangeReport.text(for: run), terminator: "") }
             if let error = run.outcome.error {
                 failures += 1
                 Output.error(ErrorReport.text(for: error))
                 if failFast { break }
             }
-            // The workflows its events queued run now, each in its own transaction.
-            if run.queued > 0 { failures += try QueuedRunsDrain.run(runner) }
+            failures += QueuedRunReport.failures(ran.queued)
         }
         if failures > 0 { throw ExitCode(1) }
-    }
-
-    /// `Scripts/intake.lua` for a file inside the workspace: how the history names it.
-    private func workspacePath(_ path: String, in folder: URL) -> String? {
-        let root = folder.standardizedFileURL.path + "/"
-        let file = URL(fileURLWithPath: path).standardizedFileURL.path
-        return file.hasPrefix(root) ? String(file.dropFirst(root.count)) : nil
     }
 }
 

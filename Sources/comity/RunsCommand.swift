@@ -1,6 +1,7 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
+import ComityService
 import Foundation
 import Logging
 import LuaBridge
@@ -37,12 +38,11 @@ struct RunsCommand: ParsableCommand {
         }
 
         func run() throws {
-            let opened = try OpenedWorkspace.open()
+            let opened = try CommandEngine.open()
             let filter = RunFilter(workflow: workflow, unsuccessfulOnly: failed,
                                    since: try since.map { try parsedTime($0, option: "--since", zone: opened.workspace.timeZone) },
                                    limit: limit)
-            let runs = try opened.store.read { try $0.runs(filter) }
-            if runs.isEmpty, let workflow { try requireWorkflow(workflow, in: opened) }
+            let runs = try CommandFailure.reporting { try opened.runs(filter) }
             if json { return try JSONOutput.print(runs.map(RunJSON.init)) }
             if runs.isEmpty { return Output.print("no runs") }
             // As git abbreviates: long enough that no two runs in the history share it.
@@ -57,19 +57,6 @@ struct RunsCommand: ParsableCommand {
                 $0 == 2 ? TerminalStyle.outcome($1) : $1
             }, terminator: "")
         }
-
-        /// A workflow with no runs is fine; a name that is no workflow (in Scripts/, a
-        /// plugin, or the history) is a mistake, said with the nearest name.
-        private func requireWorkflow(_ name: String, in opened: OpenedWorkspace) throws {
-            let (plugins, api) = opened.workspace.pluginsAndAPI()
-            let catalog = opened.catalog(api: api, plugins: plugins)
-            let recorded = try opened.store.read { try $0.runs(RunFilter(limit: 100_000)) }.compactMap(\.workflow)
-            let names = Set(catalog.workflows.map(\.name) + recorded)
-            guard !names.contains(name) else { return }
-            var message = "no workflow '\(name)' in \(opened.workspace.folder.appendingPathComponent("Scripts").path), its plugins or the run history"
-            if let near = NameSuggestion.closest(to: name, among: names.sorted()) { message += " (did you mean '\(near)'?)" }
-            throw CommandFailure.report(message)
-        }
     }
 
     struct Show: ParsableCommand {
@@ -82,8 +69,8 @@ struct RunsCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let opened = try OpenedWorkspace.open()
-            let run = try findRun(id, in: opened)
+            let opened = try CommandEngine.open()
+            let run = try CommandFailure.reporting { try opened.findRun(id) }
             let changes = try opened.store.read { try $0.changes(byRun: run.id) }
             if json {
                 var value = RunJSON(run)
@@ -128,52 +115,20 @@ struct RunsCommand: ParsableCommand {
 
         func run() throws {
             CommandLogging.bootstrap(logLevel)
-            let opened = try OpenedWorkspace.open()
-            let previous = try findRun(id, in: opened)
-            // Its process may still commit it: a retry now would make two records of one
-            // piece of work. A run whose process ended was marked interrupted on open.
-            if previous.outcome == .running {
-                throw CommandFailure.report("run \(RunRecord.shortID(previous.id)) is still running (process \(previous.processID)); "
-                    + "retry it once it has ended, or been marked interrupted")
+            let engine = try CommandEngine.open()
+            let retry = try CommandFailure.reporting {
+                try engine.retry(id, output: { Output.print($0) }) { run in
+                    if run.dryRun, run.succeeded { Output.print(ChangeReport.text(for: run), terminator: "") }
+                    Output.print("run \(run.id): \(run.record.outcome.rawValue)\(run.dryRun ? " (dry run)" : "") "
+                        + "(retry of \(RunRecord.shortID(run.record.trigger.causedBy ?? "")), attempt \(run.record.attempt))")
+                }
             }
-            guard previous.isScriptRun else {
-                let what = previous.isImport ? "an import of \(previous.file); import the file again" : "a repl session"
-                throw CommandFailure.report("run \(RunRecord.shortID(previous.id)) is \(what): it has no script to run again")
-            }
-            var runner = opened.runner(logger: Logger(label: "comity.run"))
-            runner.parameters = previous.parameters
-            // A dry run's retry is a dry run.
-            runner.dryRun = previous.dryRun
-            var trigger = previous.trigger
-            trigger.causedBy = previous.id
-            let path = previous.file.hasPrefix("/") ? previous.file : opened.workspace.folder.appendingPathComponent(previous.file).path
-            let run = runner.run(file: path, shownAs: previous.file, trigger: trigger, attempt: previous.attempt + 1) { Output.print($0) }
-            if run.dryRun, run.succeeded { Output.print(ChangeReport.text(for: run), terminator: "") }
-            Output.print("run \(run.id): \(run.record.outcome.rawValue)\(run.dryRun ? " (dry run)" : "") (retry of \(RunRecord.shortID(previous.id)), attempt \(run.record.attempt))")
-            let queued = try TriggerQueue(runner: runner).drain { Output.print($0) }
-            if let error = run.outcome.error {
+            if let error = retry.run.run.outcome.error {
                 Output.error(ErrorReport.text(for: error))
             }
-            if !run.succeeded || queued.contains(where: { !$0.succeeded }) { throw ExitCode(1) }
+            if !retry.run.succeeded { throw ExitCode(1) }
         }
     }
-}
-
-/// A run by its id or a unique start of its UUID (at least 4 characters, as git asks).
-func findRun(_ id: String, in opened: OpenedWorkspace) throws -> RunRecord {
-    if let exact = try opened.store.read({ try $0.run(id: id) }) { return exact }
-    guard RunRecord.uuidPart(id.lowercased()).count >= 4 else {
-        throw CommandFailure.report("'\(id)' is too short to name a run: give at least 4 characters of its id (see `comity runs`)")
-    }
-    let candidates = try opened.store.read { try $0.runs(RunFilter(limit: Int.max)) }.filter { $0.isNamed(by: id) }
-    // Not a mistake in the command line: a run that is not there (exit 1, not 64).
-    guard candidates.count == 1, let only = candidates.first else {
-        if candidates.isEmpty { throw CommandFailure.report("no run with id '\(id)' (see `comity runs`)") }
-        let length = RunRecord.uniquePrefixLength(candidates.map(\.id))
-        let listed = candidates.prefix(5).map { RunRecord.shortID($0.id, length: length) }.joined(separator: ", ")
-        throw CommandFailure.report("'\(id)' starts \(candidates.count) run ids (\(listed)\(candidates.count > 5 ? ", ..." : "")); give more of it")
-    }
-    return only
 }
 
 func parsedTime(_ text: String, option: String, zone: TimeZone = .gmt) throws -> Timestamp {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import ComityCore
+import ComityCron
 import ComityEngine
 import ComityScheduler
+import ComityService
 import Foundation
 import Logging
 
@@ -21,23 +23,18 @@ struct ScheduleCommand: ParsableCommand {
 
         func run() throws {
             CommandLogging.bootstrap(.warning) // the scheduler's notices belong in a daemon's log
-            let opened = try OpenedWorkspace.open()
-            let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"))
-            try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
-            let schedules = try opened.store.read { try $0.schedules() }
-            var rows: [ScheduleJSON] = []
-            for schedule in schedules {
-                let last = try schedule.lastRun.flatMap { id in try opened.store.read { try $0.run(id: id) } }
-                let zone = TimeZone(identifier: schedule.timeZone) ?? opened.workspace.timeZone
-                let sentence = (try? CronExpression(schedule.expression)).map(CronDescription.sentence(for:))
-                rows.append(ScheduleJSON(
-                    workflow: schedule.workflow, file: schedule.file, expression: schedule.expression, explained: sentence,
+            let opened = try CommandEngine.open()
+            let rows = try opened.schedules().map { status in
+                let schedule = status.schedule
+                let zone = status.timeZone
+                return ScheduleJSON(
+                    workflow: schedule.workflow, file: schedule.file, expression: schedule.expression, explained: status.explained,
                     timeZone: schedule.timeZone, nextSlot: schedule.nextSlot?.description,
                     nextSlotLocal: schedule.nextSlot?.formatted(in: zone), lastSlot: schedule.lastSlot?.description,
                     lastSlotLocal: schedule.lastSlot?.formatted(in: zone),
-                    lastRun: schedule.lastRun, lastOutcome: last?.outcome.rawValue, catchUp: schedule.catchUp.rawValue,
+                    lastRun: schedule.lastRun, lastOutcome: status.lastRun?.outcome.rawValue, catchUp: schedule.catchUp.rawValue,
                     overlap: schedule.overlap.rawValue, paused: schedule.paused, error: schedule.error,
-                    heldBy: schedule.lease.map { $0.owner }, heldUntil: schedule.lease?.until.description))
+                    heldBy: schedule.lease.map { $0.owner }, heldUntil: schedule.lease?.until.description)
             }
             if json { return try JSONOutput.print(rows) }
             if rows.isEmpty { return Output.print("no scheduled workflows (declare one with schedule = \"0 8 * * *\")") }
@@ -62,14 +59,8 @@ struct ScheduleCommand: ParsableCommand {
 
         func run() throws {
             CommandLogging.bootstrap(.warning) // the scheduler's notices belong in a daemon's log
-            let opened = try OpenedWorkspace.open()
-            let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"))
-            do {
-                try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
-                _ = try scheduler.pause(name)
-            } catch let error as SchedulerError {
-                throw CommandFailure.report(error.description)
-            }
+            let engine = try CommandEngine.open()
+            _ = try CommandFailure.reporting { try engine.pause(schedule: name) }
             Output.print("paused \(name)")
         }
     }
@@ -91,21 +82,11 @@ struct ScheduleCommand: ParsableCommand {
 
         func run() throws {
             CommandLogging.bootstrap(.warning) // the scheduler's notices belong in a daemon's log
-            let opened = try OpenedWorkspace.open()
+            let opened = try CommandEngine.open()
             let start = try now.map { try parsedTime($0, option: "--now", zone: opened.workspace.timeZone) }
-            let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"), now: start)
-            let schedule: ScheduleRecord
-            let wasPaused: Bool
-            do {
-                try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
-                wasPaused = try opened.store.read { try $0.schedule(workflow: name) }?.paused ?? false
-                schedule = try scheduler.resume(name)
-            } catch let error as SchedulerError {
-                throw CommandFailure.report(error.description)
-            }
-            let zone = TimeZone(identifier: schedule.timeZone) ?? opened.workspace.timeZone
-            let next = schedule.nextSlot?.formatted(in: zone) ?? "never"
-            Output.print(wasPaused ? "resumed \(name); next slot \(next)" : "\(name) was not paused; left as it is, next slot \(next)")
+            let resumed = try CommandFailure.reporting { try opened.resume(schedule: name, now: start) }
+            let next = resumed.schedule.nextSlot?.formatted(in: resumed.timeZone) ?? "never"
+            Output.print(resumed.wasPaused ? "resumed \(name); next slot \(next)" : "\(name) was not paused; left as it is, next slot \(next)")
         }
     }
 
@@ -140,17 +121,12 @@ struct ScheduleCommand: ParsableCommand {
 
         func run() throws {
             CommandLogging.bootstrap(logLevel)
-            let opened = try OpenedWorkspace.open()
+            let opened = try CommandEngine.open()
             let zone = opened.workspace.timeZone
-            let scheduler = opened.scheduler(logger: Logger(label: "comity.schedule"))
-            let slots: [BackfillSlot]
-            do {
-                try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
-                slots = try scheduler.backfill(
-                    name, from: parsedTime(from, option: "--from", zone: zone), to: parsedTime(to, option: "--to", zone: zone),
-                    dryRun: dryRun, output: { Output.print($0) })
-            } catch let error as SchedulerError {
-                throw CommandFailure.report(error.description)
+            let first = try parsedTime(from, option: "--from", zone: zone)
+            let last = try parsedTime(to, option: "--to", zone: zone)
+            let slots = try CommandFailure.reporting {
+                try opened.backfill(schedule: name, from: first, to: last, dryRun: dryRun) { Output.print($0) }
             }
             if slots.isEmpty { return Output.print("no past slots of \(name) between \(from) and \(to)") }
             for slot in slots {

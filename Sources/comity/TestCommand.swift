@@ -1,7 +1,7 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
-import ComitySQLite
+import ComityService
 import Foundation
 import Logging
 
@@ -36,30 +36,11 @@ struct TestCommand: ParsableCommand {
 
     func run() throws {
         CommandLogging.bootstrap(logLevel)
-        let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let workspace: Workspace
-        do {
-            workspace = try Workspace.find(from: current)
-        } catch {
-            throw CommandFailure.report("\(error)")
-        }
-        let roots = paths.isEmpty
-            ? [workspace.folder.appendingPathComponent("Scripts")]
-            : paths.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : current.appendingPathComponent($0) }
-        for (path, root) in zip(paths, roots) where !FileManager.default.fileExists(atPath: root.path) {
-            throw CommandFailure.report("no such file or folder: \(path)")
-        }
-        let files = SpecRunner.specFiles(roots)
-        let schema = workspace.schema
-        let runner = SpecRunner(workspace: workspace.folder, schema: schema, api: .standard(schema: schema),
-                                timeZone: workspace.timeZone, makeStore: { try SQLiteStore(inMemory: schema) })
-        var results: [SpecRunner.CaseResult] = []
-        for file in files {
-            let shown = Self.relative(file, to: current)
-            let caseResults = runner.run(file: file, shownAs: shown)
-            if !json {
-                Output.print(shown)
-                for result in caseResults {
+        let suite = try CommandFailure.reporting {
+            try Engine.specs(paths, around: CommandEngine.currentFolder) { file in
+                guard !json else { return }
+                Output.print(file.shown)
+                for result in file.cases {
                     Output.print("  \(result.passed ? "✓" : "✗") \(result.name)")
                     if let failure = result.failure { Output.print("      " + failure.replacingOccurrences(of: "\n", with: "\n      ")) }
                     if verbose || !result.passed {
@@ -67,21 +48,16 @@ struct TestCommand: ParsableCommand {
                     }
                 }
             }
-            results += caseResults
         }
-        let failed = results.filter { !$0.passed }.count
+        let results = suite.cases
+        let failed = suite.failed
         if json {
-            try JSONOutput.print(TestReport(files: files.count, cases: results.count, failed: failed, results: results))
+            try JSONOutput.print(TestReport(files: suite.files.count, cases: results.count, failed: failed, results: results))
         } else {
-            Output.print(files.isEmpty ? "no *_spec.lua files found" : "\(results.count) case(s) in \(files.count) file(s): \(failed) failed")
+            Output.print(suite.files.isEmpty ? "no *_spec.lua files found"
+                         : "\(results.count) case(s) in \(suite.files.count) file(s): \(failed) failed")
         }
-        if failed > 0 || files.isEmpty && !paths.isEmpty { throw ExitCode(1) }
-    }
-
-    static func relative(_ file: URL, to folder: URL) -> String {
-        let root = folder.standardizedFileURL.path + "/"
-        let path = file.standardizedFileURL.path
-        return path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
+        if failed > 0 || suite.files.isEmpty && !paths.isEmpty { throw ExitCode(1) }
     }
 
     struct TestReport: Encodable {

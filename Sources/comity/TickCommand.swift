@@ -1,7 +1,7 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
-import ComityScheduler
+import ComityService
 import Foundation
 import Logging
 
@@ -31,26 +31,17 @@ struct TickCommand: ParsableCommand {
 
     func run() throws {
         CommandLogging.bootstrap(logLevel)
-        let opened = try OpenedWorkspace.open()
-        let logger = Logger(label: "comity.tick")
-        let start = try now.map { try parsedTime($0, option: "--now", zone: opened.workspace.timeZone) }
-        let scheduler = opened.scheduler(logger: logger, now: start)
-        var runs: [ScriptRun] = []
-        do {
-            try scheduler.synchronize(with: opened.catalog(api: scheduler.runner.api, plugins: scheduler.runner.plugins))
-            let output: (String) -> Void = { line in if !json { Output.print(line) } }
-            runs = try scheduler.runDue(output: output)
-            var queueRunner = scheduler.runner
-            queueRunner.now = nil
-            runs += try TriggerQueue(runner: queueRunner).drain(output: output)
-        } catch let error as StoreError where error.kind == .locked {
+        let engine = try CommandEngine.open()
+        let start = try now.map { try parsedTime($0, option: "--now", zone: engine.workspace.timeZone) }
+        let tick = try CommandFailure.reporting {
+            try engine.tick(now: start) { line in if !json { Output.print(line) } }
+        }
+        if tick.deferred {
             // Another comity holds the database's one writer for longer than the wait:
             // what is due stays due, for the next tick.
             Output.error("notice: another comity process is writing to the database; what is due runs at the next tick\n")
-        } catch {
-            Output.error("error: \(error)\n")
-            throw ExitCode(1)
         }
+        let runs = tick.runs
         if json {
             try JSONOutput.print(runs.map { RunJSON($0.record) })
         } else {
@@ -59,6 +50,6 @@ struct TickCommand: ParsableCommand {
                 if let error = run.outcome.error { Output.print("  \(error.message)") }
             }
         }
-        if runs.contains(where: { !$0.succeeded }) { throw ExitCode(1) }
+        if !tick.succeeded { throw ExitCode(1) }
     }
 }

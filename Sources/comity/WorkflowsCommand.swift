@@ -1,6 +1,6 @@
 import ArgumentParser
 import ComityEngine
-import ComityScheduler
+import ComityService
 import Foundation
 
 struct WorkflowsCommand: ParsableCommand {
@@ -18,19 +18,8 @@ struct WorkflowsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let workspace = try OpenedWorkspace.current()
-        let (plugins, api) = workspace.pluginsAndAPI()
-        var catalog = WorkflowCatalog.load(workspace: workspace.folder, schema: workspace.schema, api: api,
-                                           timeZone: workspace.timeZone, pluginWorkflows: plugins.workflowFiles)
-        // A schedule's expression is checked here too, so a mistake shows before a tick.
-        for index in catalog.workflows.indices where catalog.workflows[index].error == nil {
-            guard let schedule = catalog.workflows[index].schedule else { continue }
-            do {
-                _ = try CronExpression(schedule)
-            } catch {
-                catalog.workflows[index].error = "workflow '\(catalog.workflows[index].name)': schedule: \(error)"
-            }
-        }
+        // A schedule's expression is checked too (by the engine), so a mistake shows before a tick.
+        let (workspace, catalog) = try CommandFailure.reporting { try Engine.workflows(around: CommandEngine.currentFolder) }
         if json {
             try JSONOutput.print(catalog.workflows)
         } else if catalog.workflows.isEmpty {
@@ -44,8 +33,8 @@ struct WorkflowsCommand: ParsableCommand {
                 }
                 if let description = workflow.description { Output.print("  \(description)") }
                 if !workflow.triggers.isEmpty { Output.print("  on: \(workflow.triggers.joined(separator: ", "))") }
-                if let schedule = workflow.schedule, let expression = try? CronExpression(schedule) {
-                    Output.print("  schedule: \(schedule) (\(CronDescription.sentence(for: expression)), \(workflow.timeZone ?? workspace.timeZone.name))")
+                if let schedule = workflow.schedule, let words = workflow.scheduleInWords {
+                    Output.print("  schedule: \(schedule) (\(words), \(workflow.timeZone ?? workspace.timeZone.name))")
                 }
                 for parameter in workflow.parameters {
                     let fallback = parameter.defaultValue.map { "default \($0)" } ?? "required"

@@ -26,4 +26,26 @@ import Testing
         #expect(run.workflowName == "roundtable-followup")
         #expect(lines.all.contains { $0.contains("due 2021-02-09 (14 days after)") })
     }
+
+    @Test func theEngineService() throws {
+        // A network's folder: comity.lua and the shipped follow-ups workflow.
+        let network = FileManager.default.temporaryDirectory.appendingPathComponent("comity-embed-\(UUID().uuidString)")
+        let repository = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: network.appendingPathComponent("Scripts"), withIntermediateDirectories: true)
+        try "return {}".write(to: network.appendingPathComponent("comity.lua"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(at: repository.appendingPathComponent("Scripts/followups.lua"),
+                                         to: network.appendingPathComponent("Scripts/followups.lua"))
+        let lines = Lines()
+
+        let engine = try Engine.open(around: network)
+        let ran = try engine.run(workflow: "followups", parameters: ["window_days": .integer(60)]) { line in lines.all.append(line) }
+        for run in [ran.run] + ran.queued where !run.succeeded { print(run.outcome.error?.message ?? "") }
+        let tick = try engine.tick { line in lines.all.append(line) }   // what `comity tick` does
+
+        #expect(ran.succeeded)
+        #expect(ran.run.record.parameters["window_days"] == "60")
+        #expect(tick.runs.isEmpty && !tick.deferred)
+        #expect(try engine.store.read { try $0.runs(RunFilter(limit: 10)) }.map(\.workflow) == ["followups"])
+    }
 }

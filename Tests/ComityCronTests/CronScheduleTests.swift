@@ -1,7 +1,7 @@
 import ComityCore
 import Foundation
 import Testing
-@testable import ComityScheduler
+@testable import ComityCron
 
 /// The repository's root, for fixtures.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
