@@ -82,7 +82,9 @@ let package = Package(
         .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine", "Comity", "ComitySQLite"]),
         .testTarget(name: "ComitySchedulerTests", dependencies: [
             "ComityScheduler", "ComitySQLite", "LuaBridge", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
-        .testTarget(name: "ComityServiceTests", dependencies: ["ComityService", "ComityEngine", "ComitySQLite", "ComityCore"]),
+        .testTarget(name: "ComityServiceTests", dependencies: [
+            "ComityService", "ComityEngine", "ComitySQLite", "ComityCore", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "comityTests", dependencies: ["comity"]),
     ],
     swiftLanguageModes: [.v6]

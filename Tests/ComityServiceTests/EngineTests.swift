@@ -2,6 +2,8 @@ import ComityCore
 import ComityEngine
 import ComityService
 import Foundation
+import Logging
+import ServiceLifecycle
 import Testing
 
 /// A workspace in a temporary folder (comity.lua and the given files), opened through
@@ -363,5 +365,28 @@ final class Lines: @unchecked Sendable {
         #expect(catalog.workflows[0].error?.hasPrefix("workflow 'bad': schedule: ") == true)
         #expect(catalog.workflows[0].error?.contains("field 2 (hour)") == true)
         #expect(catalog.workflows[1].error == nil)
+    }
+
+    @Test func theDaemonRunsASlotWhenItComesDueAndStopsWhenAsked() async throws {
+        let space = try EngineWorkspace([
+            "Scripts/daily.lua": "return workflow { name = 'daily', schedule = '0 8 * * *', run = function() print('ran') end }",
+        ])
+        // The schedule is registered first, so the slot is due however slowly the daemon starts.
+        #expect(try space.open().tick(now: try Timestamp(parsing: "2026-11-29T07:00:00Z")) { _ in }.runs.isEmpty)
+        let daemon = try space.open().daemon(grace: .seconds(5), now: try Timestamp(parsing: "2026-11-29T07:59:59Z"))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: daemon)], logger: Logger(label: "test")))
+        let running = Task { try await group.run() }
+        let history = try space.open()
+        var runs: [RunRecord] = []
+        // Generous: other suites' runs share the machine's two cores.
+        let asked = ContinuousClock.now
+        while runs.isEmpty, ContinuousClock.now - asked < .seconds(60) {
+            try await Task.sleep(for: .milliseconds(100))
+            runs = try history.store.read { try $0.runs(RunFilter(workflow: "daily", outcome: .succeeded, limit: 5)) }
+        }
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(runs.first?.trigger.slot == (try Timestamp(parsing: "2026-11-29T08:00:00Z")))
     }
 }
