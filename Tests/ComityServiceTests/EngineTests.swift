@@ -379,9 +379,11 @@ final class Lines: @unchecked Sendable {
         let running = Task { try await group.run() }
         let history = try space.open()
         var runs: [RunRecord] = []
-        // Generous: other suites' runs share the machine's two cores.
+        // Generous: the whole suite shares the machine's two cores and the cooperative
+        // pool, and a loaded run once needed more than a minute before the daemon's
+        // task was scheduled. The wait ends as soon as the run is there.
         let asked = ContinuousClock.now
-        while runs.isEmpty, ContinuousClock.now - asked < .seconds(60) {
+        while runs.isEmpty, ContinuousClock.now - asked < .seconds(300) {
             try await Task.sleep(for: .milliseconds(100))
             runs = try history.store.read { try $0.runs(RunFilter(workflow: "daily", outcome: .succeeded, limit: 5)) }
         }
