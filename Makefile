@@ -78,6 +78,8 @@ test: deps testdeps
 bench: deps
 	@command -v sqlite3 >/dev/null 2>&1 || { echo "Installing sqlite3 (apt-get), the import baseline"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
+	@command -v valgrind >/dev/null 2>&1 || { echo "Installing valgrind (apt-get), for instructions per command"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
 	mkdir -p Benchmarks/.build
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress \
 		| tee .build/benchmark-output.txt
