@@ -84,8 +84,13 @@ def main():
         os.chmod(stripped, 0o755)
         subprocess.run(["strip", stripped], check=True)
         print("instructions per command (callgrind, stripped binary, every thread):")
-        for name, argv in [("comity run trivial.lua", ["run", "Scripts/trivial.lua"]), ("comity --version", ["--version"]),
-                           ("comity tick, 20 schedules, none due", ["tick", "--now", "2021-03-01T12:01"])]:
+        counted = [("comity run trivial.lua", ["run", "Scripts/trivial.lua"]), ("comity --version", ["--version"]),
+                   ("comity tick, 20 schedules, none due", ["tick", "--now", "2021-03-01T12:01"])]
+        # Once natively first: the workflow catalog kept between processes is signed by
+        # the binary, and this copy is another file.
+        for _, argv in counted:
+            subprocess.run([stripped] + argv, cwd=workspace, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for name, argv in counted:
             done = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", stripped] + argv,
                                   cwd=workspace, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             found = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
