@@ -66,7 +66,13 @@ struct ComityCommand: AsyncParsableCommand {
     static func directlyParsed(_ arguments: [String]) -> (any ParsableCommand)? {
         guard let name = arguments.first, !name.hasPrefix("-"),
               let command = configuration.subcommands.first(where: { $0.configuration.commandName == name }) else { return nil }
-        return try? command.parseAsRoot(Array(arguments.dropFirst()))
+        guard let parsed = try? command.parseAsRoot(Array(arguments.dropFirst())) else { return nil }
+        // `--help` parses too, as argument-parser's own help command: that one, and any
+        // other built-in, is left to the whole tree, which names the command in full.
+        func within(_ type: any ParsableCommand.Type) -> Bool {
+            ObjectIdentifier(type) == ObjectIdentifier(Swift.type(of: parsed)) || type.configuration.subcommands.contains(where: within)
+        }
+        return within(command) ? parsed : nil
     }
 
     /// `comity help nosuch` is a usage error (swift-argument-parser prints the general
