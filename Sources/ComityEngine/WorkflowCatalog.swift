@@ -142,11 +142,16 @@ public struct WorkflowCatalog: Sendable, Equatable, Codable {
             lines.append("\(name)\t\(info.st_size)\t\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\t"
                          + "\(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)\t\(info.st_ino)")
         }
+        // A folder linked to somewhere huge (or a loop) is not walked to its end: past
+        // this many files the signature is one no other call makes, so the catalog is
+        // read afresh, as it was before it was kept.
+        var budget = 20_000
         func walk(_ folder: String, as shown: String, depth: Int) {
-            guard depth < 16, let directory = opendir(folder) else { return }
+            guard depth < 16, budget > 0, let directory = opendir(folder) else { return }
             defer { closedir(directory) }
             var entries: [(name: String, folder: Bool)] = []
-            while let entry = readdir(directory) {
+            while budget > 0, let entry = readdir(directory) {
+                budget -= 1
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                     String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
                 }
@@ -177,6 +182,7 @@ public struct WorkflowCatalog: Sendable, Equatable, Codable {
         let length = readlink("/proc/self/exe", &target, Int(PATH_MAX))
         stamp(length > 0 ? String(decoding: target.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self) : "/proc/self/exe",
               as: "comity")
+        if budget <= 0 { return "unbounded " + UUID().uuidString }
         return lines.joined(separator: "\n")
     }
 

@@ -143,6 +143,20 @@ import Testing
         #expect(current().workflows.map(\.name) == ["listener-2"])
     }
 
+    @Test func aScriptsFolderLinkedToSomewhereHugeIsNotWalkedToItsEnd() throws {
+        // Two loops, Scripts/a and Scripts/b -> Scripts: 2^16 paths to the depth walked.
+        // The walk stops at its budget, and the catalog is read afresh each time.
+        for name in ["a", "b"] {
+            try FileManager.default.createSymbolicLink(atPath: workspace.folder.appendingPathComponent("Scripts/\(name)").path,
+                                                       withDestinationPath: workspace.folder.appendingPathComponent("Scripts").path)
+        }
+        let one = WorkflowCatalog.signature(workspace: workspace.folder, pluginWorkflows: [])
+        let two = WorkflowCatalog.signature(workspace: workspace.folder, pluginWorkflows: [])
+        #expect(one != two)
+        #expect(WorkflowCatalog.current(workspace: workspace.folder, schema: .standard, api: .core, timeZone: .gmt)
+            .workflows.map(\.name) == ["listener"])
+    }
+
     @Test func aCatalogWhoseReadHitALimitIsNotStored() throws {
                 // Over the memory a declaration's read may take.
         try workspace.write("big.lua", "local s = string.rep('x', 64 << 20) return workflow { name = 'big', run = function() end }\n")
