@@ -74,10 +74,13 @@ test: deps testdeps
 
 # package-benchmark suites, then each figure as a ratio to the baseline of the same
 # run, then the call and create ratios in instructions (callgrind), which load cannot
-# disturb.
+# disturb; last, the installed binary's start-up ratios and its instructions per
+# trivial command (`run` of `return 1`, `--version`, `tick`).
 bench: deps
 	@command -v sqlite3 >/dev/null 2>&1 || { echo "Installing sqlite3 (apt-get), the import baseline"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
+	@command -v valgrind >/dev/null 2>&1 || { echo "Installing valgrind (apt-get), for instructions per command"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
 	mkdir -p Benchmarks/.build
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress \
 		| tee .build/benchmark-output.txt

@@ -8,9 +8,14 @@ file database: the least a command that records something can do. Targets (issue
 `comity run` of a trivial script and `comity tick` with 20 schedules, none due, at most
 3x the baseline; `comity --version` at most 1.5x.
 
+Then the instructions each command executes (valgrind's callgrind, on a stripped copy
+of the binary: valgrind cannot read the toolchain's debug information), which load on
+the machine cannot disturb: `comity run` of `return 1`, `comity --version`, `comity tick`.
+
 usage: Benchmarks/startup.py [path/to/comity] [runs]
 """
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -69,6 +74,28 @@ def main():
             if name in targets:
                 line += f"  (target <= {targets[name]}x: {'met' if median / base <= targets[name] else 'NOT met'})"
             print(line)
+
+        valgrind = shutil.which("valgrind")
+        if valgrind is None:
+            print("instructions: valgrind is not installed; `make bench` installs it")
+            return
+        stripped = os.path.join(folder, "comity-stripped")
+        shutil.copyfile(comity, stripped)
+        os.chmod(stripped, 0o755)
+        subprocess.run(["strip", stripped], check=True)
+        print("instructions per command (callgrind, stripped binary, every thread):")
+        counted = [("comity run trivial.lua", ["run", "Scripts/trivial.lua"]), ("comity --version", ["--version"]),
+                   ("comity tick, 20 schedules, none due", ["tick", "--now", "2021-03-01T12:01"])]
+        # Once natively first: the workflow catalog kept between processes is signed by
+        # the binary, and this copy is another file.
+        for _, argv in counted:
+            subprocess.run([stripped] + argv, cwd=workspace, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for name, argv in counted:
+            done = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", stripped] + argv,
+                                  cwd=workspace, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            found = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
+            count = f"{int(found.group(1)) / 1e6:7.1f} M" if found else "    ? (no count)"
+            print(f"  {name:<40} {count}")
 
 
 if __name__ == "__main__":

@@ -46,14 +46,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     private static func parse(_ text: String, zone: TimeZone) -> Timestamp? {
-        let pattern = #"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?(Z|[+-]\d{2}:?\d{2})?$"#
-        guard let regex = try? NSRegularExpression(pattern: pattern),
-              let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
-        else { return nil }
-        func group(_ i: Int) -> String? {
-            guard let range = Range(match.range(at: i), in: text) else { return nil }
-            return String(text[range])
-        }
+        guard let groups = ISO8601Parts.match(text) else { return nil }
+        func group(_ i: Int) -> String? { groups[i] }
         var parts = DateComponents()
         parts.year = group(1).flatMap(Int.init)
         parts.month = group(2).flatMap(Int.init)
@@ -125,5 +119,55 @@ public struct Timespan: Hashable, Comparable, Sendable, CustomStringConvertible 
             parts.append("\(count) \(name)\(count == 1 ? "" : "s")")
         }
         return (seconds < 0 ? "-" : "") + parts.joined(separator: " ")
+    }
+}
+
+/// The parts of `YYYY-MM-DD[(T| )hh:mm[:ss]][Z|(+|-)hh[:]mm]`, matched by hand rather
+/// than by a regular expression (compiling one costs milliseconds at start-up):
+/// index 1...7 as the groups of that pattern, nil where a part is absent.
+enum ISO8601Parts {
+    static func match(_ text: String) -> [Int: String]? {
+        var bytes = Array(text.utf8)
+        // As `$` allows: one line end at the very end.
+        if bytes.last == 0x0A {
+            bytes.removeLast()
+            if bytes.last == 0x0D { bytes.removeLast() }
+        } else if bytes.last == 0x0D {
+            bytes.removeLast()
+        }
+        var at = 0
+        var groups: [Int: String] = [:]
+        func digits(_ count: Int) -> String? {
+            guard at + count <= bytes.count, bytes[at..<at + count].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            defer { at += count }
+            return String(decoding: bytes[at..<at + count], as: UTF8.self)
+        }
+        func byte(_ wanted: UInt8...) -> Bool {
+            guard at < bytes.count, wanted.contains(bytes[at]) else { return false }
+            at += 1
+            return true
+        }
+        guard let year = digits(4), byte(0x2D), let month = digits(2), byte(0x2D), let day = digits(2) else { return nil }
+        (groups[1], groups[2], groups[3]) = (year, month, day)
+        let clock = at
+        if byte(0x54, 0x20), let hour = digits(2), byte(0x3A), let minute = digits(2) {
+            (groups[4], groups[5]) = (hour, minute)
+            let seconds = at
+            if byte(0x3A), let second = digits(2) { groups[6] = second } else { at = seconds }
+        } else {
+            at = clock
+            groups[4] = nil
+            groups[5] = nil
+        }
+        let zone = at
+        if byte(0x5A) {
+            groups[7] = "Z"
+        } else if byte(0x2B, 0x2D) {
+            guard digits(2) != nil else { return nil }
+            _ = byte(0x3A)
+            guard digits(2) != nil else { return nil }
+            groups[7] = String(decoding: bytes[zone..<at], as: UTF8.self)
+        }
+        return at == bytes.count ? groups : nil
     }
 }

@@ -44,6 +44,11 @@ public struct ScriptRunner {
     /// Stops the run from another thread (a daemon shutting down); it is then
     /// recorded as `cancelled`, and nothing it wrote is kept.
     public var cancellation: LuaCancellation?
+    /// Reads a script's bytes (path, name shown in errors): once per run. A seam, so
+    /// that tests can count the reads.
+    var readScript: (String, String) throws(LuaError) -> Data = { path, shown throws(LuaError) in
+        try ScriptFile.contents(path, shownAs: shown)
+    }
     /// Called in a successful run's transaction just before it commits: a scheduled
     /// run marks its slot done there, so the slot and the run's writes are kept together
     /// or not at all. Throwing rolls the run back and fails it.
@@ -96,9 +101,11 @@ public struct ScriptRunner {
         let clock = ContinuousClock()
         let start = clock.now
         let runID = id ?? UUID().uuidString.lowercased()
-        let bytes = FileManager.default.contents(atPath: path)
+        // Read once: the hash recorded is of the bytes that run. A file that cannot be
+        // read fails the run where it would have run, after its start is recorded.
+        let source = Result { () throws(LuaError) in try readScript(path, shown) }
         var record = RunRecord(
-            id: runID, workflow: nil, file: shown, contentHash: bytes.map(Self.contentHash) ?? "", trigger: trigger,
+            id: runID, workflow: nil, file: shown, contentHash: (try? source.get()).map(Self.contentHash) ?? "", trigger: trigger,
             parameters: parameters, clock: now ?? Timestamp(Date()), startedAt: Timestamp(Date()), dryRun: dryRun,
             attempt: attempt)
         let report = RunReport()
@@ -131,7 +138,7 @@ public struct ScriptRunner {
                 // failed run is kept.
                 try store.write(commit: !dryRun) { transaction in
                     transaction.recordEvents(queuing.recording)
-                    try execute(path, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
+                    try execute(path, source: source, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
                                 transaction: transaction, report: report, output: output)
                     let counts = try transaction.changeCounts(byRun: runID)
                     (record.recordsCreated, record.recordsChanged) = counts
@@ -157,7 +164,7 @@ public struct ScriptRunner {
                 recordCommitted = !dryRun
                 if !dryRun { moveFiles(report.context?.pendingMoves ?? [], run: runID) }
             } else {
-                try execute(path, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
+                try execute(path, source: source, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
                             transaction: nil, report: report, output: output)
             }
         } catch let failure as RunFailed {
@@ -329,7 +336,7 @@ public struct ScriptRunner {
     }
 
     private func execute(
-        _ path: String, shownAs shown: String, runID: String, trigger: RunTrigger, clock: Timestamp,
+        _ path: String, source: Result<Data, LuaError>, shownAs shown: String, runID: String, trigger: RunTrigger, clock: Timestamp,
         transaction: (any StoreTransaction)?, report: RunReport, output: @escaping (String) -> Void
     ) throws {
         // Printed lines pass through the run's secrets filter.
@@ -379,7 +386,8 @@ public struct ScriptRunner {
             // permissions only.
             let environment = try PluginRuntime.environment(of: path, shownAs: shown, in: workspace, plugins: context.plugins)
             if context.plugins == nil { PluginRuntime.refusePluginModules(in: sandbox, workspace: workspace) }
-            let results = try sandbox.runFile(path, chunkName: shown, environment: environment)
+            let chunk = try state.load(ScriptFile.runnable(try source.get()), chunkName: shown, environment: environment)
+            let results = try state.call(chunk, [])
             guard let declaration = try WorkflowDeclaration(results.first, schema: schema) else {
                 report.document = try ReportValues.document(results.first, state: state, context: context, records: context.records)
                 try render(results.first, state: state, into: report)

@@ -5,7 +5,7 @@ import Synchronization
 
 /// The workflows of a workspace: every `Scripts/*.lua` that returns a declaration,
 /// read by running only the script's top level, in a sandbox with no database.
-public struct WorkflowCatalog: Sendable, Equatable {
+public struct WorkflowCatalog: Sendable, Equatable, Codable {
     /// One per script that declares a workflow (or failed to be read), by file name.
     public var workflows: [WorkflowSummary]
 
@@ -17,6 +17,15 @@ public struct WorkflowCatalog: Sendable, Equatable {
     ///   read after the scripts.
     public static func load(workspace: URL, schema: DomainSchema = .standard, api: APIRegistry = .core,
                             timeZone: TimeZone = .gmt, pluginWorkflows: [String] = []) -> WorkflowCatalog {
+        loadNoting(workspace: workspace, schema: schema, api: api, timeZone: timeZone, pluginWorkflows: pluginWorkflows).catalog
+    }
+
+    /// `load`, and whether what it read holds until a file changes: false when a read
+    /// hit a limit or was given up (the machine may only have been busy), so that such
+    /// a catalog is not stored for other processes.
+    static func loadNoting(workspace: URL, schema: DomainSchema, api: APIRegistry, timeZone: TimeZone,
+                           pluginWorkflows: [String]) -> (catalog: WorkflowCatalog, lasting: Bool) {
+        var lasting = true
         let folder = workspace.appendingPathComponent("Scripts")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
             .filter { $0.hasSuffix(".lua") && !$0.hasSuffix("_spec.lua") }
@@ -26,12 +35,14 @@ public struct WorkflowCatalog: Sendable, Equatable {
             let name = URL(fileURLWithPath: file).lastPathComponent
             // A plain script (no `workflow {` or `workflow(` in it) is not run at all: its
             // top level is its work, and may need the database.
-            guard let source = try? String(contentsOf: workspace.appendingPathComponent(file), encoding: .utf8),
-                  source.range(of: #"\bworkflow\s*[{(]"#, options: .regularExpression) != nil else { continue }
+            guard let source = FileManager.default.contents(atPath: workspace.appendingPathComponent(file).path),
+                  mentionsWorkflow(source), String(data: source, encoding: .utf8) != nil else { continue }
             switch watchedRead(file, workspace: workspace, schema: schema, api: api, timeZone: timeZone) {
             case .success(nil): continue // a plain script
             case .success(let summary?): workflows.append(summary)
             case .failure(let error):
+                if case .limit = error.kind { lasting = false }
+                if error.message.hasSuffix(givenUpSuffix) { lasting = false }
                 workflows.append(WorkflowSummary(name: String(name.dropLast(4)), file: file, description: nil, triggers: [],
                                                  schedule: nil, parameters: [],
                                                  error: error.message.hasPrefix(file) ? error.message : "\(file): \(error.message)"))
@@ -44,27 +55,135 @@ public struct WorkflowCatalog: Sendable, Equatable {
                 workflows[index].error = "two workflows are named '\(workflows[index].name)': \(same.joined(separator: " and ")); rename one"
             }
         }
-        return WorkflowCatalog(workflows: workflows)
+        return (WorkflowCatalog(workflows: workflows), lasting)
     }
 
-    /// The catalog as `load` makes it, read again only when a script in `Scripts/` was
-    /// added, removed or changed (name, size, modification time): every run that
-    /// commits events asks for it.
+    /// Whether a script's text has `workflow {` or `workflow(` (a word, then maybe
+    /// spaces): only such a script can declare one. A byte scan: no regular expression
+    /// is compiled at start-up.
+    static func mentionsWorkflow(_ source: Data) -> Bool {
+        let word = Array("workflow".utf8)
+        return source.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            func isWordByte(_ byte: UInt8) -> Bool {
+                byte == UInt8(ascii: "_") || (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
+                    || byte >= 0x80
+            }
+            var index = 0
+            while index + word.count <= bytes.count {
+                defer { index += 1 }
+                guard bytes[index] == word[0], index == 0 || !isWordByte(bytes[index - 1]) else { continue }
+                guard (1..<word.count).allSatisfy({ bytes[index + $0] == word[$0] }) else { continue }
+                var next = index + word.count
+                while next < bytes.count, [0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C].contains(bytes[next]) { next += 1 }
+                if next < bytes.count, bytes[next] == UInt8(ascii: "{") || bytes[next] == UInt8(ascii: "(") { return true }
+            }
+            return false
+        }
+    }
+
+    /// The catalog as `load` makes it, read again only when a file it may depend on
+    /// changed: every `.lua` under `Scripts/` and `Plugins/` (modules and manifests
+    /// included), `comity.lua`, and the comity binary itself (name, size, modification
+    /// and change times, inode). Every run that commits events asks for it, and every
+    /// tick; so that a new process need not run every script's top level again, the
+    /// catalog is also kept in `.comity/workflows.json` with that signature.
     public static func current(workspace: URL, schema: DomainSchema, api: APIRegistry, timeZone: TimeZone,
                                pluginWorkflows: [String] = []) -> WorkflowCatalog {
-        let folder = workspace.appendingPathComponent("Scripts")
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".lua") }.sorted()
-            .map { "Scripts/\($0)" } + pluginWorkflows
-        let signature = names.map { name -> String in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: workspace.appendingPathComponent(name).path)
-            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            return "\(name)\t\(attributes?[.size] as? Int ?? -1)\t\(modified)"
-        }.joined(separator: "\n") + "\n" + schema.eventNames.joined(separator: ",")
+        let signature = Self.signature(workspace: workspace, pluginWorkflows: pluginWorkflows)
+            + "\n" + schema.eventNames.joined(separator: ",")
         let key = workspace.standardizedFileURL.path
         if let known = cache.withLock({ $0[key] }), known.signature == signature { return known.catalog }
-        let catalog = load(workspace: workspace, schema: schema, api: api, timeZone: timeZone, pluginWorkflows: pluginWorkflows)
+        let stored = storedCatalogFile(workspace)
+        if let kept = try? Data(contentsOf: stored), let file = try? JSONDecoder().decode(StoredCatalog.self, from: kept),
+           file.signature == signature {
+            cache.withLock { $0[key] = (signature, file.catalog) }
+            return file.catalog
+        }
+        let (catalog, lasting) = loadNoting(workspace: workspace, schema: schema, api: api, timeZone: timeZone,
+                                            pluginWorkflows: pluginWorkflows)
         cache.withLock { $0[key] = (signature, catalog) }
+        // Kept only beside an existing `.comity/` (the default database's folder): a
+        // workspace that keeps its database elsewhere, or a read-only one, reads afresh.
+        // Written whole under a new name, then renamed: a reader sees one or the other.
+        if lasting, FileManager.default.fileExists(atPath: stored.deletingLastPathComponent().path),
+           let data = try? JSONEncoder().encode(StoredCatalog(signature: signature, catalog: catalog)) {
+            try? data.write(to: stored, options: .atomic)
+        }
         return catalog
+    }
+
+    /// Where ``current(workspace:schema:api:timeZone:pluginWorkflows:)`` keeps the catalog between processes.
+    static func storedCatalogFile(_ workspace: URL) -> URL {
+        workspace.appendingPathComponent(".comity/workflows.json")
+    }
+
+    /// Forgets the catalogs this process read (tests: the next `current` reads the stored one).
+    static func forgetRemembered() {
+        cache.withLock { $0.removeAll() }
+    }
+
+    private struct StoredCatalog: Codable {
+        var signature: String
+        var catalog: WorkflowCatalog
+    }
+
+    /// What a catalog's read depends on, as one line per file: every `.lua` under
+    /// `Scripts/` and `Plugins/` (folders starting with "." skipped), `comity.lua`,
+    /// the plugin workflows, and the running binary.
+    static func signature(workspace: URL, pluginWorkflows: [String]) -> String {
+        var lines: [String] = []
+        func stamp(_ path: String, as name: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                lines.append("\(name)\t-")
+                return
+            }
+            lines.append("\(name)\t\(info.st_size)\t\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\t"
+                         + "\(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)\t\(info.st_ino)")
+        }
+        // A folder linked to somewhere huge (or a loop) is not walked to its end: past
+        // this many files the signature is one no other call makes, so the catalog is
+        // read afresh, as it was before it was kept.
+        var budget = 20_000
+        func walk(_ folder: String, as shown: String, depth: Int) {
+            guard depth < 16, budget > 0, let directory = opendir(folder) else { return }
+            defer { closedir(directory) }
+            var entries: [(name: String, folder: Bool)] = []
+            while budget > 0, let entry = readdir(directory) {
+                budget -= 1
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                }
+                guard !name.hasPrefix(".") else { continue }
+                var isFolder = entry.pointee.d_type == UInt8(DT_DIR)
+                if entry.pointee.d_type == UInt8(DT_LNK) || entry.pointee.d_type == UInt8(DT_UNKNOWN) {
+                    var info = stat()
+                    isFolder = stat(folder + "/" + name, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+                }
+                if isFolder || name.hasSuffix(".lua") { entries.append((name, isFolder)) }
+            }
+            for entry in entries.sorted(by: { $0.name < $1.name }) {
+                if entry.folder {
+                    walk(folder + "/" + entry.name, as: shown + "/" + entry.name, depth: depth + 1)
+                } else {
+                    stamp(folder + "/" + entry.name, as: shown + "/" + entry.name)
+                }
+            }
+        }
+        let root = workspace.path
+        walk(root + "/Scripts", as: "Scripts", depth: 0)
+        walk(root + "/Plugins", as: "Plugins", depth: 0)
+        stamp(root + "/comity.lua", as: "comity.lua")
+        for file in pluginWorkflows { stamp(file.hasPrefix("/") ? file : root + "/" + file, as: file) }
+        // Another comity may read declarations otherwise. Through the link's target (as
+        // valgrind, too, gives it), not the link itself.
+        var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &target, Int(PATH_MAX))
+        stamp(length > 0 ? String(decoding: target.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self) : "/proc/self/exe",
+              as: "comity")
+        if budget <= 0 { return "unbounded " + UUID().uuidString }
+        return lines.joined(separator: "\n")
     }
 
     private static let cache = Mutex<[String: (signature: String, catalog: WorkflowCatalog)]>([:])
@@ -84,6 +203,9 @@ public struct WorkflowCatalog: Sendable, Equatable {
     /// per rescan.
     private static let givenUp = Mutex<Set<String>>([])
 
+    /// How a read that was given up ends its message.
+    static let givenUpSuffix = "skipped until the file changes"
+
     /// ``read(_:workspace:schema:api:timeZone:)`` on a thread of its own, waited for
     /// ``readingLimits``' time plus ``readingMargin``. A read that has not finished by
     /// then is left to finish (or not) on its own, and the script is listed with an
@@ -95,7 +217,7 @@ public struct WorkflowCatalog: Sendable, Equatable {
         let key = "\(path)\t\(attributes?[.size] as? Int ?? -1)\t\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
         let limit = DurationText.format(readingLimits.time ?? .seconds(1))
         let stuck = LuaError(.runtime, "\(file): not read: its top level did not finish within the \(limit) a declaration may take, "
-                             + "and could not be stopped; skipped until the file changes")
+                             + "and could not be stopped; " + givenUpSuffix)
         if givenUp.withLock({ $0.contains(key) }) { return .failure(stuck) }
 
         let outcome = ReadOutcome()

@@ -281,7 +281,9 @@ enum CustomFieldSettings {
     static func apply(_ table: LuaTable, to schema: inout DomainSchema, file: String,
                       prefix: String = "custom_fields") throws -> [(RecordType, FieldDefinition)] {
         var added: [(RecordType, FieldDefinition)] = []
-        for (typeKey, fieldsValue) in table.hash.sorted(by: { "\($0.key)" < "\($1.key)" }) {
+        // By their text (a key's own string, not its description, which costs reflection).
+        func text(_ key: LuaValue) -> String { key.stringValue ?? "\(key)" }
+        for (typeKey, fieldsValue) in table.hash.sorted(by: { text($0.key) < text($1.key) }) {
             let typeName = typeKey.stringValue ?? "\(typeKey)"
             guard let type = RecordType(rawValue: typeName) else {
                 throw LuaError(.runtime, "\(file): \(prefix).\(typeName): not a record type (types: \(RecordType.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -289,7 +291,7 @@ enum CustomFieldSettings {
             guard case .table(let fields) = fieldsValue else {
                 throw LuaError(.runtime, "\(file): \(prefix).\(typeName) must be a table of fields")
             }
-            for (nameKey, spec) in fields.hash.sorted(by: { "\($0.key)" < "\($1.key)" }) {
+            for (nameKey, spec) in fields.hash.sorted(by: { text($0.key) < text($1.key) }) {
                 let name = nameKey.stringValue ?? "\(nameKey)"
                 let where_ = "\(file): \(prefix).\(typeName).\(name)"
                 var typeText: String?

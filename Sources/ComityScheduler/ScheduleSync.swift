@@ -56,6 +56,11 @@ extension Scheduler {
             }
             wanted[workflow.name] = schedule
         }
+        // Nothing to change (the usual tick): no write transaction, so no wait for the
+        // database's one writer either.
+        let unchanged = wanted.allSatisfy { existing[$0.key] == $0.value }
+            && existing.allSatisfy { name, old in wanted[name] != nil || failingFiles[old.file] == old.error && old.error != nil }
+        if unchanged { return [] }
         try store.write(commit: true) { transaction -> Void in
             for (name, schedule) in wanted.sorted(by: { $0.key < $1.key }) where existing[name] != schedule {
                 try transaction.saveSchedule(schedule)

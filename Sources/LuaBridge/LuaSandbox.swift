@@ -230,6 +230,12 @@ public enum ModuleName {
 public enum ScriptFile {
     /// The file's bytes; errors name it as `shownAs` (the path the user gave).
     public static func read(_ path: String, shownAs name: String? = nil) throws(LuaError) -> [UInt8] {
+        runnable(try contents(path, shownAs: name))
+    }
+
+    /// The file's bytes as they are on disk (what a run's content hash is of); errors
+    /// name it as `shownAs`.
+    public static func contents(_ path: String, shownAs name: String? = nil) throws(LuaError) -> Data {
         let name = name ?? path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -239,6 +245,11 @@ public enum ScriptFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LuaError(.syntax, "cannot read \(name): permission denied or unreadable")
         }
+        return data
+    }
+
+    /// A file's bytes as Lua is given them.
+    public static func runnable(_ data: Data) -> [UInt8] {
         var bytes = [UInt8](data)
         // A first line starting with '#' (a shebang) is skipped, as lua does; the
         // line count stays the same.

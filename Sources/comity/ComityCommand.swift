@@ -26,8 +26,14 @@ struct ComityCommand: AsyncParsableCommand {
             Output.error("error: \(unknown)\nUsage: comity help [command ...]\n")
             Foundation.exit(Output.finish(ExitCode.validationFailure.rawValue))
         }
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == ["--version"] {
+            Output.out(ComityVersion.current + "\n")
+            Foundation.exit(Output.finish(0))
+        }
         do {
-            var command = try await asyncParseAsRoot(nil)
+            var command: any ParsableCommand
+            if let direct = directlyParsed(arguments) { command = direct } else { command = try await asyncParseAsRoot(nil) }
             do {
                 if var asyncCommand = command as? AsyncParsableCommand {
                     try await asyncCommand.run()
@@ -49,6 +55,24 @@ struct ComityCommand: AsyncParsableCommand {
             status = code.rawValue
         }
         Foundation.exit(Output.finish(status))
+    }
+
+    /// The command `arguments` name, parsed as if it were the root: swift-argument-parser
+    /// would otherwise name every command type first (by reflection, a large part of a
+    /// short command's start-up). Only a parse that succeeds is taken (the root has no
+    /// options of its own, so it is the same command with the same values); help,
+    /// `--version` after a command, completions and every mistake fall back to the
+    /// whole tree, which words them as before.
+    static func directlyParsed(_ arguments: [String]) -> (any ParsableCommand)? {
+        guard let name = arguments.first, !name.hasPrefix("-"),
+              let command = configuration.subcommands.first(where: { $0.configuration.commandName == name }) else { return nil }
+        guard let parsed = try? command.parseAsRoot(Array(arguments.dropFirst())) else { return nil }
+        // `--help` parses too, as argument-parser's own help command: that one, and any
+        // other built-in, is left to the whole tree, which names the command in full.
+        func within(_ type: any ParsableCommand.Type) -> Bool {
+            ObjectIdentifier(type) == ObjectIdentifier(Swift.type(of: parsed)) || type.configuration.subcommands.contains(where: within)
+        }
+        return within(command) ? parsed : nil
     }
 
     /// `comity help nosuch` is a usage error (swift-argument-parser prints the general

@@ -95,6 +95,10 @@ import Testing
             (FieldDefinition("name", .string, "x"), "Organisation already has a field 'name'"),
             (FieldDefinition("status", .string, "x"), "Organisation already has a field 'status'"),
             (FieldDefinition("Bad Name", .string, "x"), "custom field name 'Bad Name' must be lower case letters, digits and '_', starting with a letter"),
+            (FieldDefinition("1st", .string, "x"), "custom field name '1st' must be lower case letters, digits and '_', starting with a letter"),
+            (FieldDefinition("_x", .string, "x"), "custom field name '_x' must be lower case letters, digits and '_', starting with a letter"),
+            (FieldDefinition("café", .string, "x"), "custom field name 'café' must be lower case letters, digits and '_', starting with a letter"),
+            (FieldDefinition("", .string, "x"), "custom field name '' must be lower case letters, digits and '_', starting with a letter"),
             (FieldDefinition("partner", .reference(.organisation), "x"),
              "custom field 'partner' cannot be of type Organisation (allowed: string, integer, decimal, boolean, date, money, choice, list of strings)"),
         ] {

@@ -143,7 +143,10 @@ public struct RecordSchema: Sendable {
     /// string, integer, decimal, boolean, date, money, a choice, or a list of strings.
     public mutating func addCustomField(_ definition: FieldDefinition) throws(DomainError) {
         let name = definition.name
-        guard name.range(of: #"^[a-z][a-z0-9_]*$"#, options: .regularExpression) != nil else {
+        // By hand, not a regular expression: comity.lua's fields are read at every start.
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first, (0x61...0x7A).contains(first),
+              bytes.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }) else {
             throw DomainError(.invalidValue, field: name,
                               "custom field name '\(name)' must be lower case letters, digits and '_', starting with a letter")
         }

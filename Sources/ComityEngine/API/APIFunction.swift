@@ -168,8 +168,17 @@ public struct APIFunction {
 
     /// The namespace (`time`) and the name within it (`days`); no namespace for globals.
     var path: (namespace: [String], leaf: String) {
-        let parts = name.split(separator: ".").map(String.init)
-        return (Array(parts.dropLast()), parts.last ?? name)
+        // Asked for every function of every run: most names have one dot, and no
+        // general split is needed for them.
+        guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")) else { return ([], name) }
+        let namespace = name[..<dot]
+        let leaf = String(name[name.index(after: dot)...])
+        guard !leaf.isEmpty else {
+            let parts = name.split(separator: ".").map(String.init)
+            return (Array(parts.dropLast()), parts.last ?? name)
+        }
+        let nested = namespace.isEmpty || namespace.utf8.contains(UInt8(ascii: "."))
+        return (nested ? namespace.split(separator: ".").map(String.init) : [String(namespace)], leaf)
     }
 }
 

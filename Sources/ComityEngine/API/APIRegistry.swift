@@ -8,6 +8,11 @@ import LuaBridge
 /// will add to the same registry.
 public struct APIRegistry {
     public private(set) var functions: [APIFunction] = []
+    /// Where each name is in `functions`, and every namespace their names make: every
+    /// run builds the registry, and a search of the list per function added was
+    /// quadratic.
+    private var positions: [String: Int] = [:]
+    private var namespaces: Set<String> = []
     public private(set) var types: [APITypeDeclaration] = []
     /// Globals that are values, not functions or namespaces (`params`).
     public private(set) var globals: [APIField] = []
@@ -36,19 +41,24 @@ public struct APIRegistry {
 
     /// Adds a function; a name already taken (by the core or another plugin) is refused.
     public mutating func add(_ function: APIFunction) throws(DomainError) {
-        if let existing = functions.first(where: { $0.name == function.name }) {
+        if let existing = positions[function.name].map({ functions[$0] }) {
             throw DomainError(.invalidValue, field: "name",
                               "'\(function.name)' is already declared (by \(existing.origin)); it cannot be replaced")
         }
         // A namespace of the API is a name some function's name continues with a dot.
-        let asNamespace = function.name + "."
-        if functions.contains(where: { $0.name.hasPrefix(asNamespace) }) {
+        if namespaces.contains(function.name) {
             throw DomainError(.invalidValue, field: "name", "'\(function.name)' is already a namespace of the API")
         }
+        positions[function.name] = functions.count
         functions.append(function)
+        var prefix = Substring(function.name)
+        while let dot = prefix.utf8.lastIndex(of: UInt8(ascii: ".")) {
+            prefix = prefix[..<dot]
+            namespaces.insert(String(prefix))
+        }
     }
 
-    public func function(named name: String) -> APIFunction? { functions.first { $0.name == name } }
+    public func function(named name: String) -> APIFunction? { positions[name].map { functions[$0] } }
 
     /// Binds every implemented function into a run's sandbox, namespaces as tables.
     /// Record functions work on `transaction`; without one they say that they need it.
