@@ -78,8 +78,10 @@ let package = Package(
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge"]),
         .testTarget(name: "ComityCoreTests", dependencies: ["ComityCore"]),
         .testTarget(name: "ComityCronTests", dependencies: ["ComityCron", "ComityCore"]),
-        .testTarget(name: "ComitySQLiteTests", dependencies: ["ComitySQLite", "ComityStoreConformance"]),
-        .testTarget(name: "ComityEngineTests", dependencies: ["ComityEngine", "Comity", "ComitySQLite"]),
+        .testTarget(name: "ComitySQLiteTests", dependencies: [
+            "ComitySQLite", "ComityStoreConformance", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ComityEngineTests", dependencies: [
+            "ComityEngine", "Comity", "ComitySQLite", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ComitySchedulerTests", dependencies: [
             "ComityScheduler", "ComitySQLite", "LuaBridge", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "ComityServiceTests", dependencies: [
