@@ -39,15 +39,19 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
         _ type: RecordType, values: [String: FieldValue], entries: [RecordSchema.Entry], status: String?, at timestamp: Timestamp
     ) throws -> RecordReference {
         try detachOpenCursors()
-        let recordSchema = schema[type]
-        let plan = plans[type] ?? InsertPlan(recordSchema)
+        // The schema is looked at only for custom fields: copying a record's schema
+        // out of it on every create showed in the instructions per create.
+        let plan = plans[type] ?? InsertPlan(schema[type])
         let at = timestamp.secondsSince1970.databaseValue
         var arguments = [DatabaseValue](repeating: .null, count: plan.argumentCount)
         arguments[0] = at
         arguments[1] = at
-        arguments[2] = plan.hasCustomFields
-            ? ColumnMapping.encodeCustom(values.filter { recordSchema.field(named: $0.key)?.custom == true }).databaseValue
-            : "{}".databaseValue
+        if plan.hasCustomFields {
+            let recordSchema = schema[type]
+            arguments[2] = ColumnMapping.encodeCustom(values.filter { recordSchema.field(named: $0.key)?.custom == true }).databaseValue
+        } else {
+            arguments[2] = "{}".databaseValue
+        }
         if plan.initialStatus != nil, let status { arguments[3] = status.databaseValue }
         for entry in entries {
             guard entry.position < plan.slots.count, let (column, spread) = plan.slots[entry.position] else { continue }

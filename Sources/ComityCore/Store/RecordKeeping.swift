@@ -11,30 +11,30 @@ import Foundation
 /// A step or an update reads its record once: the record after the change is worked
 /// out here, not read back. Inlinable, so that a store's create is specialised for it
 /// (the bulk-write path makes no call through a witness table).
-public struct RecordKeeping<Storage: RecordStorage> {
-    public let storage: Storage
-
-    @inlinable public init(_ storage: Storage) { self.storage = storage }
-
-    @inlinable var schema: DomainSchema { storage.schema }
+///
+/// Its operations take the storage as a parameter rather than holding it: a store's
+/// transaction is a value whose copy (one per call) cost a create hundreds of instructions.
+public enum RecordKeeping {
 
     // MARK: Creating
 
-    @inlinable public func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
-        let recordSchema = schema[type]
+    @inlinable public static func create<Storage: RecordStorage>(
+        _ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext, in storage: Storage
+    ) throws -> Record {
+        let recordSchema = storage.schema[type]
         let validated = try recordSchema.validatedEntries(fields, creating: true, timeZone: context.timeZone)
         let values = validated.values
         var ordered = validated.entries
         try recordSchema.checkRules(values)
-        try checkReferences(values, recordSchema)
-        try checkUnique(values, recordSchema, excluding: nil)
+        try checkReferences(values, recordSchema, storage)
+        try checkUnique(values, recordSchema, excluding: nil, storage)
         let status = recordSchema.lifecycle?.initial
         let reference = try storage.insertRecord(type, values: values, entries: ordered, status: status, at: context.at)
         // The audit's JSON lists the values in the schema's order.
         ordered.sort { $0.position < $1.position }
         try storage.appendAudit(reference, .create, field: nil, old: nil, new: JSONText.object(ordered), context: context)
         if storage.eventRecording.recordsCreation(of: type) {
-            try recordEvent(DomainEvent.createdName(type), reference, fields: values, status: status, changes: [:], context)
+            try recordEvent(DomainEvent.createdName(type), reference, fields: values, status: status, changes: [:], context, storage)
         }
         // Everything stored is known here: no need to read it back.
         return Record(reference: reference, fields: values, status: status, createdAt: context.at, updatedAt: context.at)
@@ -42,14 +42,16 @@ public struct RecordKeeping<Storage: RecordStorage> {
 
     // MARK: Changing
 
-    @inlinable public func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
-        let current = try require(reference)
+    @inlinable public static func update<Storage: RecordStorage>(
+        _ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext, in storage: Storage
+    ) throws -> Record {
+        let current = try require(reference, storage)
         try refuseArchived(current)
-        let applied = try applyUpdate(current, changes, context: context)
+        let applied = try applyUpdate(current, changes, context: context, storage)
         // An update that changes nothing is no event.
         if !applied.changes.isEmpty, storage.eventRecording.recordsChange(of: reference.type) {
             try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: applied.after.fields,
-                            status: applied.after.status, changes: applied.changes, context)
+                            status: applied.after.status, changes: applied.changes, context, storage)
         }
         return applied.after
     }
@@ -57,11 +59,11 @@ public struct RecordKeeping<Storage: RecordStorage> {
     /// Writes and audits the fields of `changes` that differ from `current` (read and
     /// found not archived by the caller); returns the record after, and what changed
     /// (nothing when no value differs).
-    @inlinable func applyUpdate(
-        _ current: Record, _ changes: [String: FieldValue?], context: ChangeContext
+    @inlinable static func applyUpdate<Storage: RecordStorage>(
+        _ current: Record, _ changes: [String: FieldValue?], context: ChangeContext, _ storage: Storage
     ) throws -> (after: Record, changes: [String: FieldChange]) {
         let reference = current.reference
-        let recordSchema = schema[reference.type]
+        let recordSchema = storage.schema[reference.type]
         for (name, value) in changes where value == nil {
             guard let definition = recordSchema.field(named: name) else {
                 throw recordSchema.unknownField(name)
@@ -80,8 +82,8 @@ public struct RecordKeeping<Storage: RecordStorage> {
         let changed = recordSchema.fields.filter { next[$0.name] != current.fields[$0.name] }
         guard !changed.isEmpty else { return (current, [:]) }
         try recordSchema.checkRules(next, changed: Set(changed.map(\.name)))
-        try checkReferences(given, recordSchema)
-        try checkUnique(given, recordSchema, excluding: reference.id)
+        try checkReferences(given, recordSchema, storage)
+        try checkUnique(given, recordSchema, excluding: reference.id, storage)
         try storage.updateRecord(reference, changed: changed, fields: next, at: context.at)
         var fieldChanges: [String: FieldChange] = [:]
         for definition in changed {
@@ -95,10 +97,12 @@ public struct RecordKeeping<Storage: RecordStorage> {
         return (after, fieldChanges)
     }
 
-    @inlinable public func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
-        let current = try require(reference)
+    @inlinable public static func step<Storage: RecordStorage>(
+        _ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext, in storage: Storage
+    ) throws -> Record {
+        let current = try require(reference, storage)
         try refuseArchived(current)
-        guard let lifecycle = schema[reference.type].lifecycle, let status = current.status else {
+        guard let lifecycle = storage.schema[reference.type].lifecycle, let status = current.status else {
             throw DomainError(.illegalStep, "\(reference.type.displayName) has no lifecycle")
         }
         let step = try lifecycle.step(verb, from: status)
@@ -106,23 +110,25 @@ public struct RecordKeeping<Storage: RecordStorage> {
         var after = current
         var changes: [String: FieldChange] = [:]
         if !fields.isEmpty {
-            (after, changes) = try applyUpdate(current, fields.mapValues { Optional($0) }, context: context)
+            (after, changes) = try applyUpdate(current, fields.mapValues { Optional($0) }, context: context, storage)
         }
         try storage.updateStatus(reference, to: step.to, at: context.at)
         try storage.appendAudit(reference, .step, field: "status", old: status, new: step.to, context: context)
         if step.to != status { changes["status"] = FieldChange(old: .string(status), new: .string(step.to)) }
         after.status = step.to
         after.updatedAt = context.at
-        try recordEvent(step.event, reference, fields: after.fields, status: after.status, changes: changes, context)
+        try recordEvent(step.event, reference, fields: after.fields, status: after.status, changes: changes, context, storage)
         // A step changes the record too: `TYPE.updated` listeners hear of it, after the step's own event.
         if !changes.isEmpty, storage.eventRecording.recordsChange(of: reference.type) {
             try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: after.fields, status: after.status,
-                            changes: changes, context)
+                            changes: changes, context, storage)
         }
         return after
     }
 
-    @inlinable public func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws {
+    @inlinable public static func addParticipant<Storage: RecordStorage>(
+        _ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext, in storage: Storage
+    ) throws {
         guard event.type == .event else {
             throw DomainError(.invalidValue, field: "event", "participants belong to events, not to a \(event.type.rawValue)")
         }
@@ -134,26 +140,32 @@ public struct RecordKeeping<Storage: RecordStorage> {
             throw DomainError(.invalidValue, field: "role",
                               "invalid role '\(role)' (allowed: \(DomainSchema.participantRoles.joined(separator: ", ")))")
         }
-        try refuseArchived(try require(event))
+        try refuseArchived(try require(event, storage))
         guard try storage.exists(participant) else { throw StoreError(.notFound, StoreError.missingText(participant)) }
         guard try !storage.hasParticipant(event, participant, role: role) else { return }
         try storage.insertParticipant(event, participant, role: role)
         try storage.appendAudit(event, .update, field: "participants", old: nil, new: "\(participant) as \(role)", context: context)
     }
 
-    @inlinable public func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
-        try setArchived(reference, true, context)
+    @inlinable public static func archive<Storage: RecordStorage>(
+        _ reference: RecordReference, context: ChangeContext, in storage: Storage
+    ) throws -> Record {
+        try setArchived(reference, true, context, storage)
     }
 
-    @inlinable public func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
-        try setArchived(reference, false, context)
+    @inlinable public static func restore<Storage: RecordStorage>(
+        _ reference: RecordReference, context: ChangeContext, in storage: Storage
+    ) throws -> Record {
+        try setArchived(reference, false, context, storage)
     }
 
     /// Archives or restores; a record already so is returned as it is. The change is
     /// recorded as `TYPE.updated` (with `archived` changed) when listened to: a
     /// record's `archived` is read as a field.
-    @inlinable func setArchived(_ reference: RecordReference, _ archived: Bool, _ context: ChangeContext) throws -> Record {
-        var record = try require(reference)
+    @inlinable static func setArchived<Storage: RecordStorage>(
+        _ reference: RecordReference, _ archived: Bool, _ context: ChangeContext, _ storage: Storage
+    ) throws -> Record {
+        var record = try require(reference, storage)
         guard (record.archivedAt != nil) != archived else { return record }
         record.archivedAt = archived ? context.at : nil
         record.updatedAt = context.at
@@ -161,21 +173,21 @@ public struct RecordKeeping<Storage: RecordStorage> {
         try storage.appendAudit(reference, archived ? .archive : .restore, field: nil, old: nil, new: nil, context: context)
         if storage.eventRecording.recordsChange(of: reference.type) {
             try recordEvent(DomainEvent.updatedName(reference.type), reference, fields: record.fields, status: record.status,
-                            changes: ["archived": FieldChange(old: .boolean(!archived), new: .boolean(archived))], context)
+                            changes: ["archived": FieldChange(old: .boolean(!archived), new: .boolean(archived))], context, storage)
         }
         return record
     }
 
     // MARK: Rules
 
-    @inlinable func require(_ reference: RecordReference) throws -> Record {
+    @inlinable static func require<Storage: RecordStorage>(_ reference: RecordReference, _ storage: Storage) throws -> Record {
         guard let record = try storage.record(reference) else {
             throw StoreError(.notFound, StoreError.missingText(reference))
         }
         return record
     }
 
-    @inlinable func refuseArchived(_ record: Record) throws {
+    @inlinable static func refuseArchived(_ record: Record) throws {
         if record.archivedAt != nil {
             throw DomainError(.illegalStep, "\(record.reference) is archived; restore it before changing it")
         }
@@ -183,7 +195,9 @@ public struct RecordKeeping<Storage: RecordStorage> {
 
     /// Every referenced record must exist (and be of the declared type, which the
     /// schema's validation made sure of).
-    @inlinable func checkReferences(_ values: [String: FieldValue], _ recordSchema: RecordSchema) throws {
+    @inlinable static func checkReferences<Storage: RecordStorage>(
+        _ values: [String: FieldValue], _ recordSchema: RecordSchema, _ storage: Storage
+    ) throws {
         for (name, value) in values {
             let targets: [RecordReference]
             switch value {
@@ -200,7 +214,9 @@ public struct RecordKeeping<Storage: RecordStorage> {
         }
     }
 
-    @inlinable func checkUnique(_ values: [String: FieldValue], _ recordSchema: RecordSchema, excluding id: Int64?) throws {
+    @inlinable static func checkUnique<Storage: RecordStorage>(
+        _ values: [String: FieldValue], _ recordSchema: RecordSchema, excluding id: Int64?, _ storage: Storage
+    ) throws {
         for name in recordSchema.uniqueNames {
             guard let value = values[name] else { continue }
             if let other = try storage.recordID(recordSchema.type, where: name, is: value, excluding: id) {
@@ -212,9 +228,9 @@ public struct RecordKeeping<Storage: RecordStorage> {
 
     /// A domain event with its data: the record's fields as of the event (and its
     /// status), and what changed.
-    @inlinable func recordEvent(
+    @inlinable static func recordEvent<Storage: RecordStorage>(
         _ name: String, _ reference: RecordReference, fields: [String: FieldValue], status: String?,
-        changes: [String: FieldChange], _ context: ChangeContext
+        changes: [String: FieldChange], _ context: ChangeContext, _ storage: Storage
     ) throws {
         var snapshot = fields
         if let status { snapshot["status"] = .string(status) }
@@ -226,22 +242,22 @@ public struct RecordKeeping<Storage: RecordStorage> {
 /// implements `RecordStorage` implements these by doing nothing more.
 extension RecordTransaction where Self: RecordStorage {
     @inlinable public func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
-        try RecordKeeping(self).create(type, fields, context: context)
+        try RecordKeeping.create(type, fields, context: context, in: self)
     }
     @inlinable public func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
-        try RecordKeeping(self).update(reference, changes, context: context)
+        try RecordKeeping.update(reference, changes, context: context, in: self)
     }
     @inlinable public func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
-        try RecordKeeping(self).step(reference, verb, fields, context: context)
+        try RecordKeeping.step(reference, verb, fields, context: context, in: self)
     }
     @inlinable public func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws {
-        try RecordKeeping(self).addParticipant(event, participant, role: role, context: context)
+        try RecordKeeping.addParticipant(event, participant, role: role, context: context, in: self)
     }
     @inlinable public func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
-        try RecordKeeping(self).archive(reference, context: context)
+        try RecordKeeping.archive(reference, context: context, in: self)
     }
     @inlinable public func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
-        try RecordKeeping(self).restore(reference, context: context)
+        try RecordKeeping.restore(reference, context: context, in: self)
     }
     /// Told to the storage, which `RecordKeeping` asks on each create and change.
     @inlinable public func recordEvents(_ recording: EventRecording) { eventRecording.value = recording }
