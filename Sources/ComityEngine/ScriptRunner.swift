@@ -90,11 +90,15 @@ public struct ScriptRunner {
     /// receives each printed line. Never throws: a failure is the run's outcome. With
     /// a store the run is one transaction, committed only when the run succeeds and
     /// is not a dry run, and it is recorded in the run history either way.
-    /// - Parameter id: the run's id when it was recorded already (a queued run is
-    ///   recorded as it is taken off the queue); a new one otherwise.
+    /// - Parameters:
+    ///   - id: the run's id when it was recorded already (a queued run is recorded as it
+    ///     is taken off the queue); a new one otherwise.
+    ///   - workflow: the workflow the run is for (a queued run, a slot, a retry): the
+    ///     file is run only if it still declares that workflow, since the file may have
+    ///     been edited, or a kept catalog forged, since the run was queued.
     public func run(
         file: String, shownAs name: String? = nil, trigger: RunTrigger = .manual, attempt: Int = 1, id: String? = nil,
-        output: @escaping (String) -> Void
+        workflow expected: String? = nil, output: @escaping (String) -> Void
     ) -> ScriptRun {
         let shown = name ?? file
         let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path
@@ -105,7 +109,7 @@ public struct ScriptRunner {
         // read fails the run where it would have run, after its start is recorded.
         let source = Result { () throws(LuaError) in try readScript(path, shown) }
         var record = RunRecord(
-            id: runID, workflow: nil, file: shown, contentHash: (try? source.get()).map(Self.contentHash) ?? "", trigger: trigger,
+            id: runID, workflow: expected, file: shown, contentHash: (try? source.get()).map(Self.contentHash) ?? "", trigger: trigger,
             parameters: parameters, clock: now ?? Timestamp(Date()), startedAt: Timestamp(Date()), dryRun: dryRun,
             attempt: attempt)
         let report = RunReport()
@@ -139,7 +143,7 @@ public struct ScriptRunner {
                 try store.write(commit: !dryRun) { transaction in
                     transaction.recordEvents(queuing.recording)
                     try execute(path, source: source, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
-                                transaction: transaction, report: report, output: output)
+                                expected: expected, transaction: transaction, report: report, output: output)
                     let counts = try transaction.changeCounts(byRun: runID)
                     (record.recordsCreated, record.recordsChanged) = counts
                     report.events = try transaction.events(byRun: runID)
@@ -165,7 +169,7 @@ public struct ScriptRunner {
                 if !dryRun { moveFiles(report.context?.pendingMoves ?? [], run: runID) }
             } else {
                 try execute(path, source: source, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
-                            transaction: nil, report: report, output: output)
+                            expected: expected, transaction: nil, report: report, output: output)
             }
         } catch let failure as RunFailed {
             outcome = .failed(failure.error)
@@ -275,7 +279,9 @@ public struct ScriptRunner {
 
     private func finished(_ record: RunRecord, _ report: RunReport, outcome: RunRecord.Outcome, error: LuaError?) -> RunRecord {
         var record = record
-        record.workflow = report.workflowName
+        // A queued run, a slot or a retry keeps the workflow it was for when its script
+        // failed before declaring it.
+        record.workflow = report.workflowName ?? record.workflow
         record.parameters = report.parameters ?? record.parameters
         record.endedAt = Timestamp(Date())
         record.outcome = outcome
@@ -337,7 +343,7 @@ public struct ScriptRunner {
 
     private func execute(
         _ path: String, source: Result<Data, LuaError>, shownAs shown: String, runID: String, trigger: RunTrigger, clock: Timestamp,
-        transaction: (any StoreTransaction)?, report: RunReport, output: @escaping (String) -> Void
+        expected: String?, transaction: (any StoreTransaction)?, report: RunReport, output: @escaping (String) -> Void
     ) throws {
         // Printed lines pass through the run's secrets filter.
         let sandbox = try LuaSandbox(limits: limits, moduleRoots: moduleRoots, output: { [report] line in
@@ -388,7 +394,16 @@ public struct ScriptRunner {
             if context.plugins == nil { PluginRuntime.refusePluginModules(in: sandbox, workspace: workspace) }
             let chunk = try state.load(ScriptFile.runnable(try source.get()), chunkName: shown, environment: environment)
             let results = try state.call(chunk, [])
-            guard let declaration = try WorkflowDeclaration(results.first, schema: schema) else {
+            let declared = try WorkflowDeclaration(results.first, schema: schema)
+            if let expected, declared?.name != expected {
+                // What its top level wrote goes with the failed run's transaction. The
+                // catalog that sent the run here is wrong: read afresh next time.
+                WorkflowCatalog.forgetKept(workspace: workspace)
+                throw LuaError(.runtime, "not run: \(shown) no longer declares workflow '\(expected)' ("
+                    + (declared.map { "it declares '\($0.name)'" } ?? "it returns no workflow")
+                    + "); see 'comity workflows' for what the scripts declare now")
+            }
+            guard let declaration = declared else {
                 report.document = try ReportValues.document(results.first, state: state, context: context, records: context.records)
                 try render(results.first, state: state, into: report)
                 return

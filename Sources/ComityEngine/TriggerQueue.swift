@@ -32,7 +32,8 @@ public struct TriggerQueue {
             }
             // The script as it is now: an edit since the run was queued is what runs,
             // and the run records the new content's hash.
-            let run = runner.run(file: item.file, trigger: item.trigger, attempt: item.attempt, id: id, output: output)
+            let run = runner.run(file: item.file, trigger: item.trigger, attempt: item.attempt, id: id, workflow: item.workflow,
+                                 output: output)
             runs.append(run)
             if !run.succeeded { try retryIfAllowed(run, item) }
         }

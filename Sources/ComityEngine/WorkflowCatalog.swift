@@ -96,7 +96,7 @@ public struct WorkflowCatalog: Sendable, Equatable, Codable {
         if let known = cache.withLock({ $0[key] }), known.signature == signature { return known.catalog }
         let stored = storedCatalogFile(workspace)
         if let kept = try? Data(contentsOf: stored), let file = try? JSONDecoder().decode(StoredCatalog.self, from: kept),
-           file.signature == signature {
+           file.signature == signature, file.catalog.namesOnlyFiles(stampedIn: signature) {
             cache.withLock { $0[key] = (signature, file.catalog) }
             return file.catalog
         }
@@ -111,6 +111,28 @@ public struct WorkflowCatalog: Sendable, Equatable, Codable {
             try? data.write(to: stored, options: .atomic)
         }
         return catalog
+    }
+
+    /// Whether every workflow names a file the signature stamps (a script under
+    /// `Scripts/` or `Plugins/` that exists): a kept catalog edited by hand to point a
+    /// workflow at another file, or outside the workspace, is read afresh instead.
+    func namesOnlyFiles(stampedIn signature: String) -> Bool {
+        var stamped = Set<Substring>()
+        for line in signature.split(separator: "\n") {
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            if parts.count == 2, parts[1] != "-" { stamped.insert(parts[0]) }
+        }
+        return workflows.allSatisfy { workflow in
+            (workflow.file.hasPrefix("Scripts/") || workflow.file.hasPrefix("Plugins/"))
+                && !workflow.file.split(separator: "/").contains("..") && stamped.contains(Substring(workflow.file))
+        }
+    }
+
+    /// Drops the catalog kept for `workspace`, in this process and on disk: a run found
+    /// that a file no longer declares the workflow the catalog said it does.
+    static func forgetKept(workspace: URL) {
+        _ = cache.withLock { $0.removeValue(forKey: workspace.standardizedFileURL.path) }
+        try? FileManager.default.removeItem(at: storedCatalogFile(workspace))
     }
 
     /// Where ``current(workspace:schema:api:timeZone:pluginWorkflows:)`` keeps the catalog between processes.

@@ -84,7 +84,8 @@ extension Scheduler {
                 results.append(BackfillSlot(slot: slot, ranBefore: earlier, run: nil))
                 continue
             }
-            let run = runner(forSlot: slot).run(file: schedule.file, trigger: RunTrigger(.schedule, slot: slot), output: output)
+            let run = runner(forSlot: slot).run(file: schedule.file, trigger: RunTrigger(.schedule, slot: slot),
+                                                workflow: schedule.workflow, output: output)
             results.append(BackfillSlot(slot: slot, ranBefore: nil, run: run))
         }
         return results

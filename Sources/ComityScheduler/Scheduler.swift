@@ -123,7 +123,7 @@ public struct Scheduler {
         runner.beforeCommit = { transaction, id in
             try Self.completeSlot(schedule.workflow, slot: slot, run: id, in: transaction, now: clock())
         }
-        let run = runner.run(file: schedule.file, trigger: trigger, id: runID, output: output)
+        let run = runner.run(file: schedule.file, trigger: trigger, id: runID, workflow: schedule.workflow, output: output)
         if !run.succeeded {
             let cancelled = run.record.outcome == .cancelled
             do {

@@ -82,7 +82,8 @@ extension Engine {
         var trigger = previous.trigger
         trigger.causedBy = previous.id
         let path = previous.file.hasPrefix("/") ? previous.file : workspace.folder.appendingPathComponent(previous.file).path
-        let run = runner.run(file: path, shownAs: previous.file, trigger: trigger, attempt: previous.attempt + 1, output: output)
+        let run = runner.run(file: path, shownAs: previous.file, trigger: trigger, attempt: previous.attempt + 1,
+                             workflow: previous.workflow, output: output)
         ended(run)
         let queued = try TriggerQueue(runner: runner).drain(output: output)
         return RetryOutcome(previous: previous, run: FileRun(run: run, queued: queued))

@@ -1,5 +1,5 @@
 import ComityCore
-import ComityEngine
+@testable import ComityEngine
 import ComityService
 import Foundation
 import Logging
@@ -53,6 +53,74 @@ final class Lines: @unchecked Sendable {
         let history = try engine.store.read { try $0.runs(RunFilter(limit: 10)) }
         #expect(Set(history.map { $0.workflow ?? $0.file }) == ["make.lua", "welcome"])
         #expect(history.first { $0.workflow == "welcome" }?.trigger.causedBy == ran.run.id)
+    }
+
+    @Test func aQueuedRunWhoseScriptNoLongerDeclaresItsWorkflowFailsAndKeepsNothing() throws {
+        let space = try EngineWorkspace(["Scripts/welcome.lua": Self.listener])
+        let engine = try space.open()
+        let queued = QueuedRun(workflow: "welcome", file: "Scripts/welcome.lua",
+                               trigger: RunTrigger(.event, event: "organisation.created"), enqueuedAt: Timestamp(Date()))
+        try engine.store.write(commit: true) { try $0.enqueue(queued); try $0.enqueue(queued) }
+        // Edited after the runs were queued: once into another workflow, once into a plain script.
+        try space.write("Scripts/welcome.lua", """
+            orgs.create { name = 'Written by the top level' }
+            return workflow { name = "other", run = function() print("other ran") end }
+            """)
+        let lines = Lines()
+        let first = try engine.drainQueue(output: lines.add)
+        try engine.store.write(commit: true) { try $0.enqueue(queued) }
+        try space.write("Scripts/welcome.lua", "print('a plain script')")
+        let second = try engine.drainQueue(output: lines.add)
+        let runs = first.runs + second.runs
+        #expect(runs.count == 3)
+        #expect(runs.allSatisfy { !$0.succeeded })
+        #expect(runs[0].outcome.error?.message == "not run: Scripts/welcome.lua no longer declares workflow 'welcome' "
+            + "(it declares 'other'); see 'comity workflows' for what the scripts declare now")
+        #expect(runs[2].outcome.error?.message.contains("(it returns no workflow)") == true)
+        #expect(!lines.all.contains("other ran"))
+        #expect(try engine.store.read { try $0.count(.organisation, RecordQuery()) } == 0)
+        // The history keeps the workflow each run was for.
+        let history = try engine.store.read { try $0.runs(RunFilter(limit: 10)) }
+        #expect(history.map(\.workflow) == ["welcome", "welcome", "welcome"])
+        #expect(history.map(\.outcome) == [.failed, .failed, .failed])
+    }
+
+    @Test func aKeptCatalogEditedToPointAWorkflowElsewhereIsNotTrusted() throws {
+        let space = try EngineWorkspace([
+            "Scripts/welcome.lua": Self.listener,
+            "Scripts/plain.lua": "print('plain top level')",
+            "make.lua": "orgs.create { name = 'Library NGO' }",
+        ])
+        try FileManager.default.createDirectory(at: space.folder.appendingPathComponent(".comity"), withIntermediateDirectories: true)
+        let engine = try space.open()
+        let make = space.folder.appendingPathComponent("make.lua").path
+        #expect(try engine.run(file: make) { _ in }.queued.map(\.workflowName) == ["welcome"])
+        let kept = space.folder.appendingPathComponent(".comity/workflows.json")
+        func forge(_ file: String) throws {
+            let text = try String(contentsOf: kept, encoding: .utf8)
+            #expect(text.contains(#""file":"Scripts\/welcome.lua""#))
+            try text.replacingOccurrences(of: #""file":"Scripts\/welcome.lua""#, with: "\"file\":\"\(file)\"")
+                .write(to: kept, atomically: true, encoding: .utf8)
+            WorkflowCatalog.forgetRemembered()
+        }
+        // A file outside the workspace's scripts, or none: the catalog is read afresh.
+        for outside in ["\\/etc\\/passwd", "..\\/make.lua", "make.lua", "Scripts\\/gone.lua"] {
+            try forge(outside)
+            let lines = Lines()
+            let ran = try engine.run(file: make, output: lines.add)
+            #expect(ran.queued.map(\.record.file) == ["Scripts/welcome.lua"], "\(outside)")
+            #expect(lines.all == ["welcome Library NGO"], "\(outside)")
+        }
+        // Another script of the workspace: its run finds it declares no 'welcome' and
+        // fails before writing; the kept catalog is dropped, so the next run is right.
+        try forge("Scripts\\/plain.lua")
+        let misled = try engine.run(file: make) { _ in }
+        #expect(misled.queued.first?.outcome.error?.message.hasPrefix("not run: Scripts/plain.lua no longer declares workflow 'welcome'") == true)
+        #expect(!FileManager.default.fileExists(atPath: kept.path))
+        let lines = Lines()
+        let ran = try engine.run(file: make, output: lines.add)
+        #expect(ran.queued.map(\.record.file) == ["Scripts/welcome.lua"])
+        #expect(lines.all == ["welcome Library NGO"])
     }
 
     @Test func aDryRunKeepsNothingAndQueuesNothing() throws {
