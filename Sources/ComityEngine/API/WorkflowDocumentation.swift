@@ -7,7 +7,7 @@ enum WorkflowField: String, CaseIterable {
 
     var declaration: APIField {
         switch self {
-        case .name: APIField(rawValue, .string, "Its name, unique in the workspace: `comity run NAME`, the run history.")
+        case .name: APIField(rawValue, .string, "Its name, unique in the workspace: how the run history, `comity runs --workflow NAME` and the schedules name it.")
         case .description: APIField(rawValue, .optional(.string), "One line for `comity workflows`.")
         case .run:
             APIField(rawValue, .callable(parameters: [Self.context], results: [.optional(.named("Report"))]),
