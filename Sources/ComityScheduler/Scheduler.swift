@@ -1,6 +1,7 @@
 import ComityCron
 import ComityCore
 import ComityEngine
+import ComityMessages
 import Foundation
 import Logging
 import LuaBridge

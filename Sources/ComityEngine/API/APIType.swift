@@ -43,7 +43,7 @@ public indirect enum APIType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    var isOptional: Bool {
+    public var isOptional: Bool {
         switch self {
         case .optional, .any: true
         default: false
