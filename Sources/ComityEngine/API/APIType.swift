@@ -43,6 +43,7 @@ public indirect enum APIType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// True when an argument of this type may be left out (`T?`, or `any`, which takes nil).
     public var isOptional: Bool {
         switch self {
         case .optional, .any: true
