@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "ComityScheduler",
             dependencies: [
-                "ComityEngine", "ComityMessages", "ComityCore", "ComityCron", "LuaBridge",
+                "ComityEngine", "ComityCore", "ComityCron", "LuaBridge",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -1,7 +1,6 @@
 import ComityCron
 import ComityCore
 import ComityEngine
-import ComityMessages
 import Foundation
 import Logging
 import LuaBridge

@@ -1,5 +1,3 @@
-import ComityCore
-import ComityMessages
 import Foundation
 
 extension Store {
