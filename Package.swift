@@ -24,7 +24,10 @@ let package = Package(
             providers: [.apt(["liblua5.4-dev"])]
         ),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
-        .target(name: "LuaBridge", dependencies: ["CLuaShim"]),
+        // Text as people write and read it: name suggestions, byte counts, durations.
+        // Below the bridge and the domain, so that neither imports the other for them.
+        .target(name: "HumanReadable"),
+        .target(name: "LuaBridge", dependencies: ["CLuaShim", "HumanReadable"]),
         .target(name: "ComityCore", exclude: ["ReferenceData/generate.py"]),
         // Cron expressions and their next times: below the engine, so that it can check a schedule.
         .target(name: "ComityCron", dependencies: ["ComityCore"]),
@@ -33,18 +36,33 @@ let package = Package(
         ]),
         // The store conformance suite: cases every store's tests run (see StoreConformance).
         .target(name: "ComityStoreConformance", dependencies: ["ComityCore"]),
+        // CSV and JSON import and export over the Store protocols (and 360Giving).
+        .target(name: "ComityExchange", dependencies: [
+            "ComityCore", "HumanReadable", .product(name: "CSV", package: "CSV.swift"),
+        ]),
+        // Reports: the document a report script returns and its renderers.
+        .target(name: "ComityReports", dependencies: [
+            "ComityCore", "LuaBridge", .product(name: "CSV", package: "CSV.swift"),
+        ]),
+        // The outbox's delivery through sendmail, MIME, and the local processes it runs.
+        .target(name: "ComityMessages", dependencies: ["ComityCore", "HumanReadable"]),
         .target(
             name: "ComityEngine",
             dependencies: [
-                "LuaBridge", "ComityCore", "ComityCron", .product(name: "Logging", package: "swift-log"),
+                "CLuaShim", "LuaBridge", "HumanReadable", "ComityCore", "ComityCron", "ComityExchange", "ComityReports",
+                "ComityMessages",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
+        // `comity check`: a script read against the API registry without running it.
+        .target(name: "ComityCheck", dependencies: ["ComityEngine", "ComityReports", "ComityCore", "LuaBridge", "HumanReadable"]),
         .target(
             name: "ComityScheduler",
             dependencies: [
-                "ComityEngine", "ComityCore", "ComityCron", .product(name: "Logging", package: "swift-log"),
+                "ComityEngine", "ComityCore", "ComityCron", "LuaBridge",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -52,14 +70,16 @@ let package = Package(
         .target(
             name: "ComityService",
             dependencies: [
-                "ComityEngine", "ComityScheduler", "ComitySQLite", "ComityCore", "ComityCron", "LuaBridge",
+                "ComityEngine", "ComityExchange", "ComityReports", "ComityScheduler", "ComitySQLite", "ComityCore",
+                "ComityCron", "LuaBridge", "HumanReadable",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .target(name: "Comity", dependencies: [
-            "ComityService", "ComityEngine", "ComityScheduler", "ComityCron", "ComityCore", "ComitySQLite", "LuaBridge",
+            "ComityService", "ComityEngine", "ComityExchange", "ComityReports", "ComityMessages", "ComityCheck",
+            "ComityScheduler", "ComityCron", "ComityCore", "ComitySQLite", "LuaBridge", "HumanReadable",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(
@@ -67,23 +87,36 @@ let package = Package(
             dependencies: [
                 "ComityService",
                 "ComityEngine",
+                "ComityExchange",
+                "ComityReports",
+                "ComityMessages",
+                "ComityCheck",
                 "ComityCron",
                 "ComityCore",
                 "ComityScheduler",
+                "LuaBridge",
+                "HumanReadable",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "HumanReadableTests", dependencies: ["HumanReadable"]),
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge"]),
         .testTarget(name: "ComityCoreTests", dependencies: ["ComityCore"]),
         .testTarget(name: "ComityCronTests", dependencies: ["ComityCron", "ComityCore"]),
         .testTarget(name: "ComitySQLiteTests", dependencies: [
-            "ComitySQLite", "ComityStoreConformance", .product(name: "GRDB", package: "GRDB.swift")]),
+            "ComitySQLite", "ComityStoreConformance", "ComityCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ComityEngineTests", dependencies: [
-            "ComityEngine", "Comity", "ComitySQLite", .product(name: "GRDB", package: "GRDB.swift")]),
+            "ComityEngine", "Comity", "ComitySQLite", "ComityCore", "ComityCheck", "LuaBridge",
+            .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ComityExchangeTests", dependencies: ["ComityExchange", "ComityCore", "ComitySQLite"]),
+        .testTarget(name: "ComityReportsTests", dependencies: ["ComityReports", "LuaBridge"]),
+        .testTarget(name: "ComityMessagesTests", dependencies: ["ComityMessages", "ComityCore", "ComitySQLite"]),
+        .testTarget(name: "ComityCheckTests", dependencies: ["ComityCheck", "ComityEngine"]),
         .testTarget(name: "ComitySchedulerTests", dependencies: [
-            "ComityScheduler", "ComitySQLite", "LuaBridge", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+            "ComityScheduler", "ComityEngine", "ComityCore", "ComitySQLite", "LuaBridge",
+            .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "ComityServiceTests", dependencies: [
             "ComityService", "ComityEngine", "ComitySQLite", "ComityCore", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),

@@ -1,4 +1,5 @@
 import Foundation
+import HumanReadable
 import LuaBridge
 
 /// A run's log as its record keeps it: the lines of `ctx.log` up to `cap` bytes in all

@@ -1,4 +1,5 @@
 import ComityCore
+import ComityReports
 import Foundation
 import LuaBridge
 

@@ -1,6 +1,8 @@
 import ComityCore
+import ComityReports
 import Crypto
 import Foundation
+import HumanReadable
 import Logging
 import LuaBridge
 

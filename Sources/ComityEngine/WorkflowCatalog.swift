@@ -1,5 +1,6 @@
 import ComityCore
 import Foundation
+import HumanReadable
 import LuaBridge
 import Synchronization
 

@@ -1,12 +1,13 @@
 import ComityCore
 import Foundation
+import HumanReadable
 import LuaBridge
 
 /// `return workflow { name = ..., params = ..., on = ..., run = function(ctx) ... end }`:
 /// what a workflow script declares about itself, checked field by field.
 public struct WorkflowDeclaration {
     /// The fields `workflow { ... }` takes: the registry's `Workflow` type (see `WorkflowField`).
-    static let knownFields = WorkflowField.allCases.map(\.rawValue)
+    public static let knownFields = WorkflowField.allCases.map(\.rawValue)
 
     public var name: String
     public var description: String?
@@ -44,7 +45,7 @@ public struct WorkflowDeclaration {
 
     /// `workflow has no field 'nmae' (did you mean 'name'?) (fields: ...)`: said by a run
     /// and by `comity check`, in the same words.
-    static func unknownField(_ field: String) -> String {
+    public static func unknownField(_ field: String) -> String {
         var message = "workflow has no field '\(field)'"
         if let suggestion = NameSuggestion.closest(to: field, among: knownFields) {
             message += " (did you mean '\(suggestion)'?)"

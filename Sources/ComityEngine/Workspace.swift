@@ -1,5 +1,7 @@
 import ComityCore
+import ComityMessages
 import Foundation
+import HumanReadable
 import LuaBridge
 
 /// A network's folder: `comity.lua` (its configuration), `Scripts/`, `Plugins/` and

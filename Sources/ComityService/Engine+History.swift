@@ -1,6 +1,6 @@
 import ComityCore
 import ComityEngine
-import LuaBridge
+import HumanReadable
 
 extension Engine {
     /// The runs `filter` picks, newest first. A workflow with no runs is fine; a name

@@ -1,5 +1,6 @@
 import ComityCore
 import ComityEngine
+import ComityExchange
 import Foundation
 import Logging
 import LuaBridge

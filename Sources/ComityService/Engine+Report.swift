@@ -1,8 +1,8 @@
 import ComityCore
 import ComityEngine
+import ComityReports
 import Foundation
 import Logging
-import LuaBridge
 
 extension Engine {
     /// Runs a report script and renders what it returns. `name` is a script in

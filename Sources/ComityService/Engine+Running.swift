@@ -1,8 +1,8 @@
 import ComityCore
 import ComityEngine
 import Foundation
+import HumanReadable
 import Logging
-import LuaBridge
 
 extension Engine {
     /// Runs one script file (relative to ``currentFolder`` unless absolute; modules come

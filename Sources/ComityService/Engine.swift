@@ -4,7 +4,6 @@ import ComityScheduler
 import ComitySQLite
 import Foundation
 import Logging
-import LuaBridge
 
 /// The engine service: a workspace with its database open, and everything that runs
 /// in it. The command line, the daemon, specs and (later) the HTTP server and workers

@@ -1,4 +1,5 @@
 import ComityEngine
+import ComityExchange
 
 /// The format of a file to import.
 public enum ImportFormat: Equatable, Sendable {

@@ -1,4 +1,5 @@
 import ComityEngine
+import ComityExchange
 
 /// An imported file: what became of its rows, and its header (for the rejected rows).
 public struct ImportedFile {

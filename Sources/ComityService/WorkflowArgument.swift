@@ -1,6 +1,6 @@
 import ComityCore
 import ComityEngine
-import LuaBridge
+import HumanReadable
 
 /// A typed value for a workflow's parameter, as an embedding app or a server passes it
 /// (the command line passes text, which the run converts by the declared type).

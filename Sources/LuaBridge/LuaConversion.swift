@@ -1,4 +1,5 @@
 import CLuaShim
+import HumanReadable
 
 extension LuaState {
     /// Pushes a Swift value onto the Lua stack. Allocation happens under protection.

@@ -1,5 +1,6 @@
 import Foundation
 import CLuaShim
+import HumanReadable
 
 /// The limits a run can hit. Each ends the run with an error that names it.
 public enum LuaLimitKind: String, Sendable, CaseIterable {
@@ -74,51 +75,5 @@ public struct LuaLimits: Sendable, Equatable {
         // The state keeps the particular reason (LuaState.limitMessage).
         case .savepoint: "what a failed pcall wrote could not be undone exactly"
         }
-    }
-}
-
-/// Sizes as people write them: `64MB`, `512KB`, `1GB`, or a plain byte count.
-public enum ByteCount {
-    public static func parse(_ text: String) -> Int? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
-        let units: [(String, Int)] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("G", 1 << 30),
-                                      ("M", 1 << 20), ("K", 1 << 10), ("B", 1)]
-        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
-            guard let number = Int(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)),
-                  number >= 0 else { return nil }
-            let (value, overflow) = number.multipliedReportingOverflow(by: factor)
-            return overflow ? nil : value
-        }
-        return Int(trimmed).flatMap { $0 >= 0 ? $0 : nil }
-    }
-
-    public static func format(_ bytes: Int) -> String {
-        if bytes >= 1 << 30, bytes % (1 << 30) == 0 { return "\(bytes >> 30) GB" }
-        if bytes >= 1 << 20, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MB" }
-        if bytes >= 1 << 10, bytes % (1 << 10) == 0 { return "\(bytes >> 10) KB" }
-        return "\(bytes) bytes"
-    }
-}
-
-/// Durations as people write them: `10s`, `500ms`, `2m`, `1h`, `7d`, `2w`, or plain
-/// seconds. One reader for every duration Comity reads, so each takes the same units.
-public enum DurationText {
-    public static func parse(_ text: String) -> Duration? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("w", 604_800)]
-        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
-            guard let number = Double(trimmed.dropLast(suffix.count)), number > 0, number.isFinite else {
-                return nil
-            }
-            return .milliseconds(Int64((number * factor * 1000).rounded()))
-        }
-        guard let seconds = Double(trimmed), seconds > 0, seconds.isFinite else { return nil }
-        return .milliseconds(Int64((seconds * 1000).rounded()))
-    }
-
-    public static func format(_ duration: Duration) -> String {
-        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        if ms % 1000 == 0 { return "\(ms / 1000)s" }
-        return "\(ms)ms"
     }
 }

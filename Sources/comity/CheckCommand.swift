@@ -1,4 +1,5 @@
 import ArgumentParser
+import ComityCheck
 import ComityEngine
 import ComityService
 import Foundation

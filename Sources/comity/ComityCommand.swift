@@ -1,6 +1,7 @@
 import ArgumentParser
 import ComityEngine
 import Foundation
+import HumanReadable
 import LuaBridge
 
 @main

@@ -4,7 +4,6 @@ import ComityEngine
 import ComityService
 import Foundation
 import Logging
-import LuaBridge
 
 /// The engine over the workspace around the current folder, for a command: its
 /// failures said on standard error (`error: ...`, exit 1), its notices too.

@@ -5,7 +5,6 @@ import ComityScheduler
 import ComityService
 import Foundation
 import Logging
-import LuaBridge
 
 struct DaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

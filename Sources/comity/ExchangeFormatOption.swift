@@ -1,6 +1,7 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
+import ComityExchange
 import LuaBridge
 
 /// `--format` of `comity import` and `comity export`: a plain format, the 360Giving Data

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ComityCore
 import ComityEngine
+import ComityExchange
 import ComityService
 import Foundation
 import Logging

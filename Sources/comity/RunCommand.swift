@@ -3,6 +3,7 @@ import ComityCore
 import ComityEngine
 import ComityService
 import Foundation
+import HumanReadable
 import Logging
 import LuaBridge
 

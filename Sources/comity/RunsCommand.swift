@@ -4,7 +4,6 @@ import ComityEngine
 import ComityService
 import Foundation
 import Logging
-import LuaBridge
 
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

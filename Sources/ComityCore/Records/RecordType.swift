@@ -104,3 +104,8 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
         String(format: "%04d-%02d-%02d", year, month, day)
     }
 }
+
+extension RecordType {
+    /// `a` or `an` before the type's name, for sentences about one record ("an organisation").
+    public var article: String { "aeiou".contains(rawValue.prefix(1)) ? "an" : "a" }
+}

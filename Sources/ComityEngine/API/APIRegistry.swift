@@ -1,5 +1,6 @@
 import ComityCore
 import Foundation
+import HumanReadable
 import LuaBridge
 
 /// The one registry of the Lua API. Each function is declared once, with typed

@@ -43,7 +43,8 @@ public indirect enum APIType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    var isOptional: Bool {
+    /// True when an argument of this type may be left out (`T?`, or `any`, which takes nil).
+    public var isOptional: Bool {
         switch self {
         case .optional, .any: true
         default: false

@@ -1,6 +1,7 @@
 import CLuaShim
 import CSV
 import ComityCore
+import ComityExchange
 import Foundation
 import LuaBridge
 

@@ -1,3 +1,4 @@
+import ComityReports
 /// The globals the engine installs besides the sandbox's, the API's functions and its
 /// namespaces, declared once: the runner and the spec runner set them by these names,
 /// and the registry documents them, for the reference, the stubs and `comity check`.

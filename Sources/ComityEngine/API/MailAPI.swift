@@ -1,20 +1,24 @@
 import ComityCore
+import ComityMessages
+import ComityReports
 import Foundation
+import HumanReadable
 import LuaBridge
 
 /// `mail.send{...}`: queues a message in the outbox, in the run's transaction, so a
 /// failed run queues nothing. Every field is checked here, when the script can still be
 /// told its line; `comity outbox deliver` encodes and sends (MessageDelivery).
-enum MailAPI {
+public enum MailAPI {
     /// The most a message's attachments may come to, before encoding: what common
     /// relays take (base64 adds a third).
     static let maxAttachmentBytes = 25 << 20
-    static let fields = ["to", "cc", "bcc", "reply_to", "subject", "body", "html", "attach", "about"]
+    /// The fields `mail.send{...}` takes.
+    public static let fields = ["to", "cc", "bcc", "reply_to", "subject", "body", "html", "attach", "about"]
     static let attachmentFields = ["file", "report", "format", "params", "name", "content_type"]
 
     /// A field mail.send does not take, with the nearest it does: the run's refusal
     /// and `comity check`'s finding say it in the same words.
-    static func unknownField(_ name: String) -> String {
+    public static func unknownField(_ name: String) -> String {
         let near = NameSuggestion.closest(to: name, among: fields).map { " (did you mean '\($0)'?)" } ?? ""
         return "mail.send: unknown field '\(name)'\(near); fields: \(fields.joined(separator: ", "))"
     }

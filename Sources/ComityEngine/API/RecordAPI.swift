@@ -5,11 +5,6 @@ import LuaBridge
 /// The collections scripts use (`orgs`, `people`, `grants`, `partnerships`, `events`,
 /// `applications`, `tasks`), declared from the schema: create, get, find, count,
 /// update, archive, restore, each lifecycle step, and `sum` for money fields.
-extension RecordType {
-    /// `a` or `an`, for the reference's sentences.
-    var article: String { "aeiou".contains(rawValue.prefix(1)) ? "an" : "a" }
-}
-
 enum RecordAPI {
     static func functions(_ schema: DomainSchema) -> [APIFunction] {
         RecordType.allCases.flatMap { functions(for: $0, schema[$0]) }

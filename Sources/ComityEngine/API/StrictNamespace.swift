@@ -1,3 +1,4 @@
+import HumanReadable
 import LuaBridge
 
 /// An API namespace (`grants`, `time`) as the table behind its read-only proxy: a name

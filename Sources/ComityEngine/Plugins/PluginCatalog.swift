@@ -1,5 +1,8 @@
 import ComityCore
+import ComityExchange
+import ComityReports
 import Foundation
+import HumanReadable
 import LuaBridge
 
 /// The plugins of a workspace: every `Plugins/NAME/plugin.lua`, its manifest read in a
@@ -100,7 +103,7 @@ public struct PluginCatalog: Sendable, Equatable {
             let name = manifest.name
             // Its namespace becomes a global and a module: it must not shadow one of
             // the sandbox's or the engine's, which every script and plugin would then get.
-            let reserved = LuaSandbox.globalNames.union(ScriptCheck.hostGlobals).union(ScriptCheck.specGlobals)
+            let reserved = LuaSandbox.globalNames.union(ScriptGlobals.host).union(ScriptGlobals.spec)
             if reserved.contains(name) {
                 plugins[index].error = "Plugins/\(plugins[index].name)/plugin.lua: the name '\(name)' is a global of every script "
                     + "(\(LuaSandbox.globalNames.contains(name) ? "Lua's" : "Comity's")); a plugin cannot take it"

@@ -1,4 +1,5 @@
 import ComityCore
+import ComityExchange
 import Foundation
 import LuaBridge
 

@@ -1,5 +1,6 @@
 import ComityCore
 import Foundation
+import HumanReadable
 import LuaBridge
 
 /// What `Plugins/NAME/plugin.lua` returns: `{ name, version, comity = ">=0.1",

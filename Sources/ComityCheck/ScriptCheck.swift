@@ -1,5 +1,8 @@
 import ComityCore
 import Foundation
+import HumanReadable
+import ComityEngine
+import ComityReports
 import LuaBridge
 
 /// One thing `comity check` found: where, and what.
@@ -44,11 +47,7 @@ public struct ScriptCheck {
         self.schema = schema
     }
 
-    static let luaGlobals: Set<String> = LuaSandbox.globalNames.union(hostGlobals).union(["_ENV", "self"])
-    /// Globals the engine installs besides the sandbox's and the API's functions (the registry's `globals`).
-    static let hostGlobals = Set(HostGlobal.allCases.map(\.rawValue))
-    /// What a spec file (`*_spec.lua`) has besides the API: the registry's spec functions and their namespaces.
-    static let specGlobals = Set(SpecDocumentation.functions.map { String($0.name.prefix { $0 != "." }) })
+    static let luaGlobals: Set<String> = LuaSandbox.globalNames.union(ScriptGlobals.host).union(["_ENV", "self"])
 
     public func check(file path: String, shownAs shown: String) -> [CheckFinding] {
         var isFolder: ObjCBool = false

@@ -2,7 +2,7 @@ import Foundation
 
 /// One self-contained HTML file: inline CSS, charts as inline SVG, no JavaScript;
 /// readable offline and printable.
-enum ReportHTML {
+public enum ReportHTML {
     static func page(_ report: ReportDocument) -> String {
         var body = "<h1>\(escape(report.title))</h1>\n"
         if let subtitle = report.subtitle { body += "<p class=\"subtitle\">\(escape(subtitle))</p>\n" }
@@ -153,8 +153,8 @@ enum ReportHTML {
         return svg
     }
 
-    /// `1,300,000,000 RUB`, `61%`, `3.5`.
-    static func number(_ value: Double, unit: String?) -> String {
+    /// A number as a report shows it: `1,300,000,000 RUB`, `61%`, `3.5`.
+    public static func number(_ value: Double, unit: String?) -> String {
         let formatter = NumberFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.numberStyle = .decimal

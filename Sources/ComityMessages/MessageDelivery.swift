@@ -1,6 +1,6 @@
 import ComityCore
 import Foundation
-import LuaBridge
+import HumanReadable
 
 /// Where `comity outbox deliver` hands messages: the `sendmail` command (the Unix
 /// convention that cron itself uses), or a folder of `.eml` files.
@@ -234,29 +234,6 @@ public struct MessageDelivery {
             throw DeliveryError("message \(message.id): mail.from \(MessageHeaders.quoted(from)) in comity.lua is not an address such as network@example.org or \"Network <network@example.org>\"; not sent")
         }
         return MIMEEncoding.addressList([(parsed.name, parsed.address)])
-    }
-}
-
-/// How header values are shown in errors: quoted, control characters escaped, so that
-/// the error itself stays one line.
-enum MessageHeaders {
-    static func quoted(_ text: String) -> String {
-        var shown = "'"
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": shown += "\\n"
-            case "\r": shown += "\\r"
-            case "\t": shown += "\\t"
-            case "'": shown += "\\'"
-            default:
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
-                    shown += "\\u{" + String(scalar.value, radix: 16) + "}"
-                } else {
-                    shown.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return shown + "'"
     }
 }
 

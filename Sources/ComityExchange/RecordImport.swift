@@ -1,6 +1,6 @@
 import ComityCore
 import Foundation
-import LuaBridge
+import HumanReadable
 
 /// Rows of text into records, for `comity import`: each row checked like a script's
 /// values, matched to an existing record by its identifier (an organisation also by
@@ -14,7 +14,7 @@ public struct RecordImport {
     public let now: Timestamp
     /// The workflows the import's events start are queued with its commit; nil queues
     /// nothing (a store without a workspace).
-    public var triggers: EventQueuing?
+    public var triggers: (any EventTriggers)?
     /// Where the import's record goes when the database cannot take it (locked, full).
     public var spool: RunRecordSpool?
     /// A row's `status` is a floor, not a goal: a record already past it (reached from
@@ -36,7 +36,7 @@ public struct RecordImport {
         case refused
     }
 
-    public init(store: any Store, timeZone: TimeZone = .gmt, now: Timestamp = Timestamp(Date()), triggers: EventQueuing? = nil) {
+    public init(store: any Store, timeZone: TimeZone = .gmt, now: Timestamp = Timestamp(Date()), triggers: (any EventTriggers)? = nil) {
         self.store = store
         self.timeZone = timeZone
         self.now = now

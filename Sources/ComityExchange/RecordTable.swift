@@ -1,6 +1,6 @@
 import ComityCore
 import Foundation
-import LuaBridge
+import HumanReadable
 
 /// Records as rows of text: the columns of a record type in a CSV or JSON file, and
 /// the conversion of each field to and from its cell. Export and import share it, so

@@ -122,8 +122,8 @@ public enum ExchangeFile {
     /// Each row of CSV `data` (UTF-8) in turn, with the header and the line the row
     /// starts on; blank rows are skipped. Returns the header. The parser reads its input a piece at a time
     /// and stops, with an error, once `stop` returns true (a run's limit was hit).
-    static func forEachCSVRow(_ data: Data, path: String, stop: @escaping () -> Bool = { false },
-                              _ body: (_ header: [String], RecordImport.Row) throws -> Void) throws -> [String] {
+    public static func forEachCSVRow(_ data: Data, path: String, stop: @escaping () -> Bool = { false },
+                                     _ body: (_ header: [String], RecordImport.Row) throws -> Void) throws -> [String] {
         // Spreadsheets often start UTF-8 files with a byte-order mark; the reader skips it.
         var start = String(decoding: data.prefix(1 << 20), as: UTF8.self)
         if start.hasPrefix("\u{FEFF}") { start.removeFirst() }

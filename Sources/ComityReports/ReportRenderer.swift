@@ -1,3 +1,4 @@
+import CSV
 import Foundation
 
 /// How `comity report` writes a report.
@@ -129,7 +130,13 @@ public enum ReportRenderer {
                 }
             }
         }
-        return try ExchangeFile.csvText(rows)
+        // Written with CSV.swift here rather than through ComityExchange, which is
+        // import and export over the store, not something a report needs.
+        let writer = try CSVWriter(stream: .toMemory())
+        for row in rows { try writer.write(row: row) }
+        writer.stream.close()
+        guard let data = writer.stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data else { return "" }
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     /// A table cell for CSV: text neutralised (`csvText`), other values plain.

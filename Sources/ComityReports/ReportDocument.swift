@@ -106,24 +106,30 @@ public struct ReportDocument: Sendable, Equatable, Codable {
         luaShape.first { $0.type == type }?.fields.map(\.name) ?? []
     }
 
-    static let documentFields = fieldNames(of: "Report")
+    /// The fields `report { ... }` takes at its top.
+    public static let documentFields = fieldNames(of: "Report")
 
     /// `report: no field 'titel' (fields: title, subtitle, sections)`: said by a run and by `comity check`.
-    static func unknownField(_ field: String) -> String {
+    public static func unknownField(_ field: String) -> String {
         "report: no field '\(field)' (fields: \(documentFields.joined(separator: ", ")))"
     }
     static let sectionFields = fieldNames(of: "ReportSection")
 
     /// A chart value: a number, or Money's amount with its currency.
-    struct ChartNumber {
-        var value: Double
-        var currency: String?
+    public struct ChartNumber {
+        public var value: Double
+        public var currency: String?
+
+        public init(value: Double, currency: String? = nil) {
+            self.value = value
+            self.currency = currency
+        }
     }
 
     /// Reads the table `report{}` checked. `text` turns a cell (Money, Time, numbers)
     /// into its text; `plain` into its plain value; `number` a chart value (Money as
     /// its amount) into a number.
-    init(_ table: LuaTable, text: (LuaValue) -> String?, plain: (LuaValue) -> Value, number: (LuaValue) -> ChartNumber?) throws(LuaError) {
+    public init(_ table: LuaTable, text: (LuaValue) -> String?, plain: (LuaValue) -> Value, number: (LuaValue) -> ChartNumber?) throws(LuaError) {
         func fail(_ message: String) -> LuaError { LuaError(.runtime, "report: \(message)") }
         for key in table.hash.keys where !Self.documentFields.contains(key.stringValue ?? "") {
             throw LuaError(.runtime, Self.unknownField(key.stringValue ?? key.typeName))
