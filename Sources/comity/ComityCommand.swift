@@ -64,12 +64,9 @@ struct ComityCommand: AsyncParsableCommand {
     /// `--version` after a command, completions and every mistake fall back to the
     /// whole tree, which words them as before.
     static func directlyParsed(_ arguments: [String]) -> (any ParsableCommand)? {
-        // The completion-script request the direct parse skips (see `DirectlyParsed`),
-        // wherever it is, as the whole tree finds it.
-        guard !arguments.contains(where: { $0.hasPrefix("--generate-completion-script") }) else { return nil }
         guard let name = arguments.first, !name.hasPrefix("-"),
               let command = configuration.subcommands.first(where: { $0.configuration.commandName == name }) else { return nil }
-        guard let parsed = try? parsedDirectly(command, Array(arguments.dropFirst())) else { return nil }
+        guard let parsed = try? command.parseAsRoot(Array(arguments.dropFirst())) else { return nil }
         // `--help` parses too, as argument-parser's own help command: that one, and any
         // other built-in, is left to the whole tree, which names the command in full.
         func within(_ type: any ParsableCommand.Type) -> Bool {
@@ -96,28 +93,6 @@ struct ComityCommand: AsyncParsableCommand {
         }
         return nil
     }
-}
-
-/// `C`, a command of comity's, as the root of a parse that skips swift-argument-parser's
-/// check for `--generate-completion-script` (two more parses of the arguments, by
-/// reflection: ~8.5 M of the ~15 M a parse cost). The library skips it for a command
-/// with a `_superCommandName`, which is otherwise used only by help; help and every
-/// failed parse fall back to the whole tree (see `ComityCommand.directlyParsed`), so the
-/// check is still made there, and `comity --generate-completion-script` works as before.
-struct DirectlyParsed<C: ParsableCommand>: ParsableCommand {
-    static var configuration: CommandConfiguration {
-        var configuration = C.configuration
-        configuration._superCommandName = ComityCommand.configuration.commandName
-        return configuration
-    }
-
-    @OptionGroup var command: C
-}
-
-/// The command `command` with `arguments` (after its name), or a subcommand of it.
-func parsedDirectly<C: ParsableCommand>(_ command: C.Type, _ arguments: [String]) throws -> any ParsableCommand {
-    let parsed = try DirectlyParsed<C>.parseAsRoot(arguments)
-    return (parsed as? DirectlyParsed<C>)?.command ?? parsed
 }
 
 /// An error a command's `run` threw, as opposed to one found while parsing its arguments
