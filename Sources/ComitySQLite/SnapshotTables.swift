@@ -20,8 +20,8 @@ struct SnapshotTables: Sendable {
         }.joined()
     }
 
-    /// Makes every type's table unless it is there, on the writing connection when the
-    /// store opens. Outside any transaction, on purpose: a table made inside one is a
+    /// Makes every type's table unless it is there, on the writing connection before the
+    /// store's first write transaction. Outside any transaction, on purpose: a table made inside one is a
     /// change of schema, and SQLite then aborts every statement being stepped (the open
     /// finds) when a savepoint of that transaction is rolled back.
     func make(in db: Database) throws {
