@@ -80,18 +80,7 @@ let releaseOwnedBox: comity_release_function = { object in
 let swiftFunctionEntry: comity_swift_function = { L, context in
     guard let L, let context else { return Int32(COMITY_RAISE_MESSAGE) }
     return Unmanaged<SwiftFunctionBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
-        // The bridge works on the calling thread's stack until this call returns
-        // (calls nest: a coroutine resumed from here sets its own and restores it).
-        box.state._withUnsafeGuaranteedRef { state in
-            let caller = state.pointer
-            state.pointer = L
-            defer { state.pointer = caller }
-            do {
-                return try box.body(LuaCall(L, box: context)).count
-            } catch {
-                return reportError(error, L, name: box.name)
-            }
-        }
+        callBody(of: box, L, context)
     }
 }
 
@@ -100,16 +89,22 @@ let swiftFunctionEntry: comity_swift_function = { L, context in
 let swiftOwnedFunctionEntry: comity_swift_function = { L, context in
     guard let L, let context else { return Int32(COMITY_RAISE_MESSAGE) }
     let box = Unmanaged<SwiftFunctionBox>.fromOpaque(context).takeUnretainedValue()
-    return withExtendedLifetime(box) {
-        box.state._withUnsafeGuaranteedRef { state in
-            let caller = state.pointer
-            state.pointer = L
-            defer { state.pointer = caller }
-            do {
-                return try box.body(LuaCall(L, box: context)).count
-            } catch {
-                return reportError(error, L, name: box.name)
-            }
+    return withExtendedLifetime(box) { callBody(of: box, L, context) }
+}
+
+/// Calls a box's body on `L` and returns its result count, or an error's code. The
+/// bridge works on the calling thread's stack until this call returns (calls nest: a
+/// coroutine resumed from here sets its own and restores it).
+@inline(__always)
+private func callBody(of box: SwiftFunctionBox, _ L: OpaquePointer, _ context: UnsafeMutableRawPointer) -> Int32 {
+    box.state._withUnsafeGuaranteedRef { state in
+        let caller = state.pointer
+        state.pointer = L
+        defer { state.pointer = caller }
+        do {
+            return try box.body(LuaCall(L, box: context)).count
+        } catch {
+            return reportError(error, L, name: box.name)
         }
     }
 }
