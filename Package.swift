@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -31,8 +33,16 @@ let package = Package(
         .target(name: "ComityCore", exclude: ["ReferenceData/generate.py"]),
         // Cron expressions and their next times: below the engine, so that it can check a schedule.
         .target(name: "ComityCron", dependencies: ["ComityCore"]),
+        // What both SQL stores share: a query's filters, order and groups as SQL, with the
+        // checks made on the way (a derived field needs a clock, only Money sums).
+        .target(name: "ComitySQL", dependencies: ["ComityCore"]),
         .target(name: "ComitySQLite", dependencies: [
-            "ComityCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            "ComityCore", "ComitySQL", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
+        // The store over PostgreSQL, for networks with several workers on one database.
+        .target(name: "ComityPostgres", dependencies: [
+            "ComityCore", "ComitySQL", .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         ]),
         // The store conformance suite: cases every store's tests run (see StoreConformance).
         .target(name: "ComityStoreConformance", dependencies: ["ComityCore"]),
@@ -107,6 +117,9 @@ let package = Package(
         .testTarget(name: "ComityCronTests", dependencies: ["ComityCron", "ComityCore"]),
         .testTarget(name: "ComitySQLiteTests", dependencies: [
             "ComitySQLite", "ComityStoreConformance", "ComityCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ComitySQLTests", dependencies: ["ComitySQL", "ComityCore"]),
+        .testTarget(name: "ComityPostgresTests", dependencies: [
+            "ComityPostgres", "ComityStoreConformance", "ComityCore"]),
         .testTarget(name: "ComityEngineTests", dependencies: [
             "ComityEngine", "Comity", "ComitySQLite", "ComityCore", "ComityCheck", "LuaBridge",
             .product(name: "GRDB", package: "GRDB.swift")]),

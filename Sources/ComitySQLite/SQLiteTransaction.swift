@@ -1,4 +1,5 @@
 import ComityCore
+import ComitySQL
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -169,7 +170,8 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
     }
 
     func cursor(_ type: RecordType, _ query: RecordQuery) throws -> any RecordCursor {
-        let (whereSQL, values) = try conditionValues(type, query)
+        let (whereSQL, compiled) = try querySQL.conditions(type, query)
+        let values = compiled.map(\.databaseValue)
         let arguments = StatementArguments(values)
         let fromSQL = "FROM \(ColumnMapping.table(type)) t\(whereSQL)"
         let orderSQL = try order(type, query, whereSQL: whereSQL, arguments: values)
@@ -210,48 +212,21 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
     }
 
     func count(_ type: RecordType, by groups: [String], _ query: RecordQuery) throws -> [(group: [FieldValue?], count: Int)] {
-        let grouping = try groups.map { try groupExpression(type, $0) }
-        let (whereSQL, arguments) = try conditions(type, query)
-        let expressions = grouping.map(\.0).joined(separator: ", ")
-        let sql = "SELECT \(expressions), COUNT(*) FROM \(ColumnMapping.table(type)) t\(whereSQL) GROUP BY \(expressions) ORDER BY \(expressions)"
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            let values: [FieldValue?] = grouping.enumerated().map { index, entry in
-                let value = row[index] as DatabaseValue
-                guard let definition = entry.1 else { return String.fromDatabaseValue(value).map { .string($0) } }
-                return ColumnMapping.decodeScalar(value, definition.type)
+        let (sql, arguments, definitions) = try querySQL.groupedCount(type, by: groups, query)
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue))).map { row in
+            let values = definitions.enumerated().map { index, definition in
+                RecordQuerySQL.groupValue(SQLValue(row[index] as DatabaseValue), definition)
             }
-            return (values, row[grouping.count])
+            return (values, row[definitions.count])
         }
     }
 
     func sum(_ type: RecordType, _ field: String, by groups: [String], _ query: RecordQuery) throws -> [MoneyTotal] {
-        let recordSchema = schema[type]
-        guard let definition = recordSchema.field(named: field) else {
-            throw recordSchema.unknownField(field)
-        }
-        guard case .money = definition.type else {
-            throw DomainError(.invalidValue, field: field, "cannot sum \(type.displayName) field '\(field)': it is not Money")
-        }
-        let amount = definition.custom ? "json_extract(t.custom, '$.\(field).minor')" : "t.\(field)_minor"
-        let currency = definition.custom ? "json_extract(t.custom, '$.\(field).currency')" : "t.\(field)_currency"
-        var groupDefinitions: [FieldDefinition?] = []
-        var groupExpressions: [String] = []
-        for name in groups {
-            let (expression, definition) = try groupExpression(type, name)
-            groupExpressions.append(expression)
-            groupDefinitions.append(definition)
-        }
-        var (whereSQL, arguments) = try conditions(type, query)
-        whereSQL += (whereSQL.isEmpty ? " WHERE " : " AND ") + "\(amount) IS NOT NULL"
-        let selected = (groupExpressions + [currency, "SUM(\(amount))"]).joined(separator: ", ")
-        let grouping = (groupExpressions + [currency]).joined(separator: ", ")
-        let sql = "SELECT \(selected) FROM \(ColumnMapping.table(type)) t\(whereSQL) GROUP BY \(grouping) ORDER BY \(grouping)"
+        let (sql, arguments, definitions) = try querySQL.moneyTotals(type, field, by: groups, query)
         var totals: [MoneyTotal] = []
-        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-            let groupValues: [FieldValue?] = groupDefinitions.enumerated().map { index, definition in
-                let value = row[index] as DatabaseValue
-                guard let definition else { return String.fromDatabaseValue(value).map { .string($0) } }
-                return ColumnMapping.decodeScalar(value, definition.type)
+        for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue))) {
+            let groupValues = definitions.enumerated().map { index, definition in
+                RecordQuerySQL.groupValue(SQLValue(row[index] as DatabaseValue), definition)
             }
             guard let code: String = row[groups.count], let total: Int64 = row[groups.count + 1] else { continue }
             totals.append(MoneyTotal(group: groupValues, total: Money(minorUnits: total, currency: try Currency(code))))
@@ -440,335 +415,19 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
         for row in rows { try runDirect(PendingAudit.singleSQL, held: .audit, row) }
     }
 
-    /// What a field's SQL expression is wanted for: its messages say which.
-    private enum ExpressionUse { case group, order }
+    // MARK: Queries (their SQL is `RecordQuerySQL`'s, shared with the PostgreSQL store)
 
-    /// The SQL expression of a field used for grouping or ordering, and its definition
-    /// (nil for `status`).
-    private func groupExpression(_ type: RecordType, _ name: String, for use: ExpressionUse = .group) throws -> (String, FieldDefinition?) {
-        let recordSchema = schema[type]
-        if name == "status", recordSchema.lifecycle != nil { return ("t.status", nil) }
-        let verb = use == .group ? "group by" : "order \(type.collection) by"
-        guard let definition = recordSchema.field(named: name) else {
-            if recordSchema.derivedField(named: name) != nil {
-                throw DomainError(.invalidValue, field: name,
-                                  "cannot \(verb) '\(name)': it is derived, not stored (filter with \(name) = true or false)")
-            }
-            throw recordSchema.unknownField(name)
-        }
-        if definition.custom { return ("json_extract(t.custom, '$.\(name)')", definition) }
-        let columns = ColumnMapping.columns(definition)
-        guard columns.count == 1 else {
-            throw DomainError(.invalidValue, field: name, "cannot \(verb) \(type.displayName) field '\(name)' (\(definition.type))")
-        }
-        return ("t.\(columns[0])", definition)
-    }
-
-    /// The ORDER BY terms of a query (ending with the id, so that the order is total).
-    /// Money orders by its amount within one currency: when the records the query
-    /// selects (`whereSQL`, `arguments`) hold several, it is refused, naming them.
-    private func order(_ type: RecordType, _ query: RecordQuery, whereSQL: String, arguments: [DatabaseValue]) throws -> String {
-        var terms: [String] = []
-        for (field, descending) in query.orderBy {
-            let column: String
-            if ["id", "created_at", "updated_at"].contains(field) || (field == "status" && schema[type].lifecycle != nil) {
-                column = "t.\(field)"
-            } else if let definition = schema[type].field(named: field), case .money = definition.type {
-                let currency = definition.custom ? "json_extract(t.custom, '$.\(field).currency')" : "t.\(field)_currency"
-                let more = whereSQL.isEmpty ? " WHERE " : " AND "
-                let codes = try String.fetchAll(
-                    db.cachedStatement(sql: "SELECT DISTINCT \(currency) FROM \(ColumnMapping.table(type)) t\(whereSQL)\(more)\(currency) IS NOT NULL ORDER BY 1 LIMIT 5"),
-                    arguments: StatementArguments(arguments))
-                if codes.count > 1 {
-                    let named = codes.prefix(4).joined(separator: ", ") + (codes.count > 4 ? " and more" : "")
-                    throw DomainError(.mixedCurrencies, field: field,
-                                      "cannot order \(type.collection) by '\(field)': the records found hold amounts in \(named), which do not compare; "
-                                      + "find one currency at a time (\(field)_currency = \"\(codes[0])\")")
-                }
-                column = definition.custom ? "json_extract(t.custom, '$.\(field).minor')" : "t.\(field)_minor"
-            } else {
-                column = try groupExpression(type, field, for: .order).0
-            }
-            terms.append(column + (descending ? " DESC" : ""))
-        }
-        return (terms + ["t.id"]).joined(separator: ", ")
-    }
+    private var querySQL: RecordQuerySQL { RecordQuerySQL(schema: schema, dialect: SQLiteDialect()) }
 
     private func conditions(_ type: RecordType, _ query: RecordQuery) throws -> (String, StatementArguments) {
-        let (sql, values) = try conditionValues(type, query)
-        return (sql, StatementArguments(values))
+        let (sql, values) = try querySQL.conditions(type, query)
+        return (sql, StatementArguments(values.map(\.databaseValue)))
     }
 
-    /// The WHERE clause of a query and its values, kept as values by a cursor that may
-    /// run its query again (`SQLiteRecordCursor`).
-    private func conditionValues(_ type: RecordType, _ query: RecordQuery) throws -> (String, [DatabaseValue]) {
-        var clauses: [String] = query.includeArchived ? [] : ["t.archived_at IS NULL"]
-        var arguments: [DatabaseValue] = []
-        for filter in query.filters {
-            clauses.append(try condition(type, filter, alias: "t", now: query.now, &arguments))
-        }
-        let sql = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
-        return (sql, arguments)
-    }
-
-    /// The SQL condition of one filter on the table aliased `a` (`t`; `t_funder` and so
-    /// on in the subqueries of conditions through links). Its values are appended to
-    /// `arguments` in the order of their placeholders.
-    private func condition(
-        _ type: RecordType, _ filter: RecordQuery.Filter, alias a: String, now: Timestamp?, _ arguments: inout [DatabaseValue]
-    ) throws -> String {
-        let recordSchema = schema[type]
-        let name = filter.field
-        let builtIn = ["id", "created_at", "updated_at"].contains(name) || (name == "status" && recordSchema.lifecycle != nil)
-        let definition = builtIn ? nil : recordSchema.field(named: name)
-        let derived = builtIn || definition != nil ? nil : recordSchema.derivedField(named: name)
-        guard builtIn || definition != nil || derived != nil else { throw recordSchema.unknownField(name) }
-
-        switch filter.operand {
-        case .anyOf(let values):
-            // Each value is checked as it would be alone; the conditions are joined by OR.
-            guard [.equal, .contains, .prefix, .currency].contains(filter.comparison) else {
-                throw DomainError(.invalidValue, field: name,
-                                  "a list of values (any of) goes with '\(name) = { ... }', not with a comparison such as _min or _after")
-            }
-            guard !values.isEmpty else { return "0" } // any of nothing: no record
-            var parts: [String] = []
-            for (index, value) in values.enumerated() {
-                do {
-                    parts.append(try condition(type, RecordQuery.Filter(name, filter.comparison, value), alias: a, now: now, &arguments))
-                } catch var error as DomainError {
-                    error.message += " (item \(index + 1) of the list for '\(name)')"
-                    throw error
-                }
-            }
-            return Self.anyOf(parts)
-        case .notAll(let inner):
-            let parts = try inner.map { try condition(type, $0, alias: a, now: now, &arguments) }
-            return "NOT COALESCE((" + (parts.isEmpty ? "1" : parts.joined(separator: " AND ")) + "), 0)"
-        case .linked(let inner):
-            return try linkedCondition(type, filter, definition, inner, alias: a, now: now, &arguments)
-        case .value:
-            break
-        }
-        let given = filter.value
-
-        if let derived {
-            // Only true or false: "yes" read as true while 0 was refused, which no filter should do.
-            guard filter.comparison == .equal, case .boolean(let truth)? = given else {
-                throw DomainError(.invalidValue, field: name,
-                                  "\(type.displayName) field '\(name)' is derived: filter it with \(name) = true or \(name) = false"
-                                  + (given.map { ", not \($0.kindName)" } ?? ""))
-            }
-            guard let now else {
-                throw DomainError(.invalidValue, field: name, "\(type.displayName) field '\(name)' is derived from the clock, which this query was not given")
-            }
-            let whenTrue = derived.whenTrue(now)
-            if truth {
-                let parts = try whenTrue.map { try condition(type, $0, alias: a, now: now, &arguments) }
-                return "(" + parts.joined(separator: " AND ") + ")"
-            }
-            return try condition(type, RecordQuery.Filter(name, operand: .notAll(whenTrue)), alias: a, now: now, &arguments)
-        }
-
-        switch filter.comparison {
-        case .contains, .prefix:
-            return try textCondition(type, filter, definition, alias: a, &arguments)
-        case .currency:
-            guard let definition, case .money = definition.type else {
-                throw DomainError(.invalidValue, field: name,
-                                  "\(name)_currency: only Money fields have a currency; \(type.displayName) field '\(name)' is \(definition?.type.description ?? "kept by Comity")")
-            }
-            guard case .string(let text)? = given else {
-                throw DomainError(.invalidValue, field: name, "\(name)_currency needs a currency code such as \"RUB\", got \(given?.kindName ?? "nil")")
-            }
-            let code = try Currency(text).code
-            arguments.append(code.databaseValue)
-            return (definition.custom ? "json_extract(\(a).custom, '$.\(name).currency')" : "\(a).\(name)_currency") + " = ?"
-        default:
-            break
-        }
-        let op = filter.comparison.sqlOperator ?? "="
-
-        switch name {
-        case "id" where builtIn:
-            let id = try given.map { try FieldType.integer.normalise($0, field: "id", record: type.displayName) }
-            arguments.append(ColumnMapping.scalar(id))
-            return "\(a).id \(op) ?"
-        case "status" where builtIn:
-            guard case .string(let status)? = given, recordSchema.lifecycle?.statuses.contains(status) == true else {
-                throw DomainError(.invalidValue, field: "status",
-                                  "invalid \(type.rawValue) status '\(given?.description ?? "nil")' (allowed: \(recordSchema.lifecycle?.statuses.joined(separator: ", ") ?? ""))")
-            }
-            arguments.append(status.databaseValue)
-            return "\(a).status \(op) ?"
-        case "created_at", "updated_at":
-            guard case .time(let t)? = try given.map({ try FieldType.time.normalise($0, field: name, record: type.displayName) }) else {
-                throw DomainError(.invalidValue, field: name, "\(name) must be compared with a Time")
-            }
-            arguments.append(t.secondsSince1970.databaseValue)
-            return "\(a).\(name) \(op) ?"
-        default:
-            break
-        }
-        guard let definition else { throw recordSchema.unknownField(name) }
-
-        // A link given as an id, or as the linked record's identifier (`funder =
-        // "GB-CHC-1090095"`), as an import's cell may be.
-        var value = given
-        switch (definition.type, given) {
-        case (.reference(let target), .integer(let id)?), (.references(let target), .integer(let id)?):
-            value = .reference(RecordReference(target, id))
-        case (.reference(let target), .string(let text)?), (.references(let target), .string(let text)?):
-            if let id = Int64(text.trimmingCharacters(in: .whitespaces)) {
-                value = .reference(RecordReference(target, id))
-            } else {
-                let identifier = try linkIdentifier(text, field: name, target: target, record: type)
-                return try linkedCondition(type, RecordQuery.Filter(name, filter.comparison, operand: .linked([])), definition,
-                                           [RecordQuery.Filter("identifier", .equal, identifier)], alias: a, now: now, &arguments)
-            }
-        case (.strings, .string(let item)?):
-            // One item of a list of strings, as it is (not split at ';' as a CSV cell is).
-            arguments.append(item.databaseValue)
-            let list = definition.custom ? "json_extract(\(a).custom, '$.\(name)')" : "\(a).\(name)"
-            return "EXISTS (SELECT 1 FROM json_each(\(list)) j WHERE j.value = ?)"
-        default:
-            break
-        }
-        let normalised = try value.map { try definition.type.normalise($0, field: definition.name, record: type.displayName) }
-        guard let normalised else {
-            if case .references = definition.type {
-                return "\(filter.comparison == .equal ? "NOT " : "")EXISTS (SELECT 1 FROM \(ColumnMapping.linkTable(type, name)) l WHERE l.owner = \(a).id)"
-            }
-            let column = definition.custom ? "json_extract(\(a).custom, '$.\(name)')" : ColumnMapping.columns(definition).first.map { "\(a).\($0)" } ?? "NULL"
-            return "\(column) IS \(filter.comparison == .equal ? "" : "NOT ")NULL"
-        }
-        switch (definition.type, normalised) {
-        case (.money, .money(let money)):
-            arguments += [money.currency.code.databaseValue, money.minorUnits.databaseValue]
-            if definition.custom {
-                return "(json_extract(\(a).custom, '$.\(name).currency') = ? AND json_extract(\(a).custom, '$.\(name).minor') \(op) ?)"
-            }
-            return "(\(a).\(name)_currency = ? AND \(a).\(name)_minor \(op) ?)"
-        case (_, _) where definition.custom:
-            arguments.append(ColumnMapping.scalar(normalised))
-            return "json_extract(\(a).custom, '$.\(name)') \(op) ?"
-        case (.anyReference, .reference(let r)):
-            arguments += [r.type.rawValue.databaseValue, r.id.databaseValue]
-            return "(\(a).\(name)_type = ? AND \(a).\(name)_id = ?)"
-        case (.references, .references(let list)):
-            var parts: [String] = []
-            for target in list {
-                parts.append("EXISTS (SELECT 1 FROM \(ColumnMapping.linkTable(type, name)) l WHERE l.owner = \(a).id AND l.target = ?)")
-                arguments.append(target.id.databaseValue)
-            }
-            return parts.isEmpty ? "1" : "(" + parts.joined(separator: " AND ") + ")"
-        case (.strings, .strings(let list)):
-            var parts: [String] = []
-            for item in list {
-                parts.append("EXISTS (SELECT 1 FROM json_each(\(a).\(name)) j WHERE j.value = ?)")
-                arguments.append(item.databaseValue)
-            }
-            return parts.isEmpty ? "1" : "(" + parts.joined(separator: " AND ") + ")"
-        default:
-            arguments.append(ColumnMapping.scalar(normalised))
-            return "\(a).\(name) \(op) ?"
-        }
-    }
-
-    /// The conditions of a list's values joined by OR: one `IN (...)` when each is the
-    /// same `expression = ?` (most lists), else a balanced tree of ORs, as SQLite
-    /// refuses an expression deeper than 1,000 and a chain of ORs is as deep as it is long.
-    private static func anyOf(_ parts: [String]) -> String {
-        if parts.count == 1 { return parts[0] }
-        if let first = parts.first, first.hasSuffix(" = ?"), parts.allSatisfy({ $0 == first }) {
-            let placeholders = Array(repeating: "?", count: parts.count).joined(separator: ", ")
-            return first.dropLast(" = ?".count) + " IN (" + placeholders + ")"
-        }
-        func tree(_ range: Range<Int>) -> String {
-            if range.count == 1 { return parts[range.lowerBound] }
-            let middle = range.lowerBound + range.count / 2
-            return "(" + tree(range.lowerBound..<middle) + " OR " + tree(middle..<range.upperBound) + ")"
-        }
-        return tree(parts.indices)
-    }
-
-    /// The identifier a link filter's text names, in its normal form; a text that cannot
-    /// be one (an organisation's name) says how to filter by name.
-    private func linkIdentifier(_ text: String, field: String, target: RecordType, record type: RecordType) throws -> FieldValue {
-        let article = "aeiou".contains(target.rawValue.prefix(1)) ? "an" : "a"
-        guard let identifier = schema[target].field(named: "identifier") else {
-            throw DomainError(.invalidValue, field: field, "\(field) '\(text)': give \(article) \(target.rawValue), or its id")
-        }
-        do {
-            return try identifier.type.normalise(.string(text), field: field, record: type.displayName)
-        } catch {
-            throw DomainError(.invalidValue, field: field,
-                              "\(field) '\(text)' is neither an id nor an identifier of \(article) \(target.rawValue) (\(error.message)); "
-                              + "to find by name, write \(field) = { name = \"\(text)\" }")
-        }
-    }
-
-    /// A filter through a link: its record meets every one of `inner` (filters of the
-    /// linked type), archived or not (the link stands either way).
-    private func linkedCondition(
-        _ type: RecordType, _ filter: RecordQuery.Filter, _ definition: FieldDefinition?, _ inner: [RecordQuery.Filter],
-        alias a: String, now: Timestamp?, _ arguments: inout [DatabaseValue]
-    ) throws -> String {
-        let name = filter.field
-        guard filter.comparison == .equal, let definition else {
-            throw DomainError(.invalidValue, field: name,
-                              "conditions in a table go with '\(name) = { ... }', not with a comparison or a built-in field")
-        }
-        let sub = "\(a)_\(name)"
-        switch definition.type {
-        case .reference(let target) where !definition.custom:
-            let parts = try inner.map { try condition(target, $0, alias: sub, now: now, &arguments) }
-            let whereSQL = parts.isEmpty ? "" : " WHERE " + parts.joined(separator: " AND ")
-            return "\(a).\(name) IN (SELECT \(sub).id FROM \(ColumnMapping.table(target)) \(sub)\(whereSQL))"
-        case .references(let target):
-            let link = "\(sub)_link"
-            let parts = try inner.map { try condition(target, $0, alias: sub, now: now, &arguments) }
-            return "EXISTS (SELECT 1 FROM \(ColumnMapping.linkTable(type, name)) \(link) JOIN \(ColumnMapping.table(target)) \(sub) "
-                + "ON \(sub).id = \(link).target WHERE \(link).owner = \(a).id" + parts.map { " AND " + $0 }.joined() + ")"
-        case .anyReference:
-            throw DomainError(.invalidValue, field: name,
-                              "\(type.displayName) field '\(name)' links records of any type: filter it with a record (\(name) = r), not with conditions")
-        default:
-            throw DomainError(.invalidValue, field: name,
-                              "\(type.displayName) field '\(name)' is \(definition.type), not a link: conditions in a table "
-                              + "(funder = { country = \"DE\" }) filter through a link to another record")
-        }
-    }
-
-    /// `name_contains` / `name_prefix`: case-insensitive, with the value's wildcards
-    /// escaped (see `TextSearch`).
-    private func textCondition(
-        _ type: RecordType, _ filter: RecordQuery.Filter, _ definition: FieldDefinition?, alias a: String,
-        _ arguments: inout [DatabaseValue]
-    ) throws -> String {
-        let name = filter.field
-        let suffix = filter.comparison == .prefix ? "_prefix" : "_contains"
-        let text: String
-        switch filter.value {
-        case .string(let s)?: text = s
-        case .integer(let i)?: text = String(i)
-        default:
-            throw DomainError(.invalidValue, field: name, "\(name)\(suffix) needs text, got \(filter.value?.kindName ?? "nil")")
-        }
-        guard let definition else {
-            throw DomainError(.invalidValue, field: name, "\(name)\(suffix): text search works on text fields; '\(name)' is kept by Comity")
-        }
-        let column = definition.custom ? "json_extract(\(a).custom, '$.\(name)')" : "\(a).\(name)"
-        switch definition.type {
-        case .string, .email, .url, .orgIdentifier, .choice, .country, .organisationKind, .timeZone:
-            arguments.append(TextSearch.pattern(text, prefix: filter.comparison == .prefix).databaseValue)
-            return TextSearch.condition(column)
-        case .strings:
-            arguments.append(TextSearch.pattern(text, prefix: filter.comparison == .prefix).databaseValue)
-            return "EXISTS (SELECT 1 FROM json_each(\(column)) j WHERE \(TextSearch.condition("j.value")))"
-        default:
-            throw DomainError(.invalidValue, field: name,
-                              "\(name)\(suffix): text search works on text fields; \(type.displayName) field '\(name)' is \(definition.type)")
+    /// The ORDER BY terms of a query (see `RecordQuerySQL.order`).
+    private func order(_ type: RecordType, _ query: RecordQuery, whereSQL: String, arguments: [DatabaseValue]) throws -> String {
+        try querySQL.order(type, query, whereSQL: whereSQL, arguments: arguments.map(SQLValue.init)) { sql, values in
+            try String.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(values.map(\.databaseValue)))
         }
     }
 }

@@ -55,10 +55,15 @@ enum StoreFileCases {
             #expect(try factory.isIntact(world.location))
         },
 
+        /// Two writers of the same record: the second waits, a bounded time, for the
+        /// first's lock (SQLite locks the whole database; PostgreSQL the row).
         StoreConformanceCase("aLockedDatabaseWaitsABoundedTimeThenSaysSo") { factory in
             let location = factory.newLocation()
             let holder = try factory.open(location, StoreOpening())
             let waiter = try factory.open(location, StoreOpening(lockWait: 0.2))
+            let shared = try holder.write(commit: true) { tx in
+                try tx.create(.organisation, ["name": .string("shared")], context: context).reference
+            }
             let started = DispatchSemaphore(value: 0)
             let release = DispatchSemaphore(value: 0)
             let finished = DispatchSemaphore(value: 0)
@@ -66,7 +71,8 @@ enum StoreFileCases {
             Thread {
                 defer { finished.signal() }
                 guard let holder = held.withLock({ $0 }) else { return }
-                _ = try? holder.write(commit: true) { _ in
+                _ = try? holder.write(commit: true) { tx in
+                    _ = try tx.update(shared, ["name": .string("held")], context: context)
                     started.signal()
                     release.wait()
                 }
@@ -76,7 +82,7 @@ enum StoreFileCases {
             let begin = clock.now
             #expect {
                 try waiter.write(commit: true) { tx in
-                    try tx.create(.organisation, ["name": .string("late")], context: context)
+                    try tx.update(shared, ["name": .string("late")], context: context)
                 }
             } throws: { error in
                 (error as? StoreError)?.kind == .locked && "\(error)".contains("is locked by another process")
@@ -85,7 +91,8 @@ enum StoreFileCases {
             release.signal()
             finished.wait()
             // Once the lock is gone, the same write goes through.
-            _ = try waiter.write(commit: true) { tx in try tx.create(.organisation, ["name": .string("late")], context: context) }
+            _ = try waiter.write(commit: true) { tx in try tx.update(shared, ["name": .string("late")], context: context) }
+            #expect(try waiter.read { tx in try tx.record(shared)?.fields["name"] } == .string("late"))
         },
 
         /// A full disk, made by a size limit: the run fails with a clear error, is rolled

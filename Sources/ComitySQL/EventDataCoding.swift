@@ -5,13 +5,13 @@ import Foundation
 /// says its own kind (`{"money": 150000, "currency": "RUB"}`, `{"time": 1611648000}`),
 /// so an event reads back typed as it was written even after the schema's custom
 /// fields change.
-enum EventDataCoding {
-    static func encode(_ fields: [String: FieldValue]) -> String {
-        ColumnMapping.json(fields.mapValues(object))
+public enum EventDataCoding {
+    public static func encode(_ fields: [String: FieldValue]) -> String {
+        ColumnValues.json(fields.mapValues(object))
     }
 
-    static func encode(_ changes: [String: FieldChange]) -> String {
-        ColumnMapping.json(changes.mapValues { change -> [String: Any] in
+    public static func encode(_ changes: [String: FieldChange]) -> String {
+        ColumnValues.json(changes.mapValues { change -> [String: Any] in
             var pair: [String: Any] = [:]
             if let old = change.old { pair["old"] = object(old) }
             if let new = change.new { pair["new"] = object(new) }
@@ -19,12 +19,12 @@ enum EventDataCoding {
         })
     }
 
-    static func fields(_ text: String?) -> [String: FieldValue] {
+    public static func fields(_ text: String?) -> [String: FieldValue] {
         guard let parsed = parse(text) else { return [:] }
         return parsed.compactMapValues { ($0 as? [String: Any]).flatMap(value) }
     }
 
-    static func changes(_ text: String?) -> [String: FieldChange] {
+    public static func changes(_ text: String?) -> [String: FieldChange] {
         guard let parsed = parse(text) else { return [:] }
         return parsed.compactMapValues { entry -> FieldChange? in
             guard let pair = entry as? [String: Any] else { return nil }

@@ -1,0 +1,42 @@
+import ComityCore
+import PostgresNIO
+
+/// PostgreSQL's errors in the words of someone running a workflow, by SQLSTATE.
+enum PostgresErrors {
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    static func storeError(_ error: any Error, location: PostgresLocation, connecting: Bool = false) -> any Error {
+        if error is StoreError { return error }
+        guard let psql = error as? PSQLError else {
+            return StoreError(.database, "PostgreSQL at \(location): \(error)")
+        }
+        let message = psql.serverInfo?[.message] ?? "\(psql.code)"
+        switch psql.serverInfo?[.sqlState] {
+        case "55P03"?, "40P01"?, "40001"?:
+            // lock_not_available (lock_timeout), deadlock, serialization failure
+            return StoreError(.locked, "\(location) is locked by another process (\(message); lock_timeout in comity.lua; try again when it has finished)")
+        case "57014"?:
+            return StoreError(.database, "\(location): a statement ran longer than statement_timeout and was cancelled; the run was rolled back")
+        case "25P03"?:
+            return StoreError(.database, "\(location): the transaction stayed idle longer than idle_in_transaction_session_timeout and was ended; nothing it wrote was kept")
+        case "53100"?, "53200"?:
+            return StoreError(.notWritable, "\(location): the disk is full or failing; the run was rolled back and the database is intact")
+        case "23505"?:
+            return StoreError(.duplicate, "\(location): \(message)")
+        case "3D000"?:
+            return StoreError(.database, "\(location): the database \(location.database) does not exist (createdb \(location.database))")
+        case "28P01"?, "28000"?:
+            return StoreError(.database, "\(location): \(message) (the password comes from PGPASSWORD or ~/.pgpass, never comity.lua)")
+        case let state?:
+            return StoreError(.database, "\(location): \(message) (SQLSTATE \(state))")
+        case nil:
+            if connecting || psql.code == .connectionError || psql.code == .serverClosedConnection || psql.code == .clientClosedConnection {
+                let cause = psql.underlying.map { "\($0)" } ?? "\(psql.code)"
+                return StoreError(.database, "cannot reach PostgreSQL at \(location) (\(cause)); is the server running?")
+            }
+            return StoreError(.database, "PostgreSQL at \(location): \(message)")
+        }
+    }
+}

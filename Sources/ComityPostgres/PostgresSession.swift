@@ -1,0 +1,177 @@
+import ComityCore
+import ComitySQL
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// One connection to PostgreSQL, used by one thread at a time, synchronously: the
+/// store's protocols are synchronous because a Lua run calls them from its own thread.
+/// Each statement is sent through postgres-nio's `EventLoopFuture` interface and
+/// waited for on that thread, never on an event loop (which `wait` refuses).
+final class PostgresSession: @unchecked Sendable {
+    let connection: PostgresConnection
+    let location: PostgresLocation
+    private let logger: Logger
+
+    /// Connects and sets what every session of a store has: the time limits that keep
+    /// a stuck statement or an abandoned transaction from holding locks forever
+    /// (postgres-nio sends no cancel request when a Swift task is cancelled), and how
+    /// long a write waits for a row another transaction holds.
+    init(_ location: PostgresLocation, settings: PostgresSettings) throws {
+        self.location = location
+        var logger = Logger(label: "comity.postgres")
+        logger.logLevel = .critical
+        self.logger = logger
+        do {
+            connection = try PostgresConnection.connect(
+                on: PostgresConnection.defaultEventLoopGroup.next(), configuration: location.configuration(settings),
+                id: Int.random(in: 1...Int.max), logger: logger
+            ).wait()
+        } catch {
+            throw PostgresErrors.storeError(error, location: location, connecting: true)
+        }
+    }
+
+    deinit { close() }
+
+    func close() {
+        guard !connection.isClosed else { return }
+        try? connection.close().wait()
+    }
+
+    var isOpen: Bool { !connection.isClosed }
+
+    /// Ends the transaction after an error; a session that cannot is closed, so that
+    /// it is never used again in an unknown state.
+    func rollBackOrClose() {
+        do {
+            try execute("ROLLBACK")
+        } catch {
+            close()
+        }
+    }
+
+    /// Runs `sql` (`?` placeholders, `arguments` in order); its rows.
+    @discardableResult
+    func query(_ sql: String, _ arguments: [SQLValue] = []) throws -> [PostgresResultRow] {
+        try run(sql, arguments).rows
+    }
+
+    /// Runs `sql`; how many rows it inserted, changed or deleted.
+    @discardableResult
+    func execute(_ sql: String, _ arguments: [SQLValue] = []) throws -> Int {
+        try run(sql, arguments).affected
+    }
+
+    /// The first column of the first row, if any.
+    func scalar(_ sql: String, _ arguments: [SQLValue] = []) throws -> SQLValue {
+        try query(sql, arguments).first?.values.first ?? .null
+    }
+
+    private func run(_ sql: String, _ arguments: [SQLValue]) throws -> (rows: [PostgresResultRow], affected: Int) {
+        var bindings = PostgresBindings(capacity: arguments.count)
+        for argument in arguments {
+            switch argument {
+            case .null: bindings.appendNull()
+            case .integer(let i): bindings.append(i)
+            case .real(let d): bindings.append(d)
+            case .text(let s): bindings.append(s)
+            case .blob(let bytes): bindings.append(ByteBuffer(bytes: bytes))
+            }
+        }
+        let statement = arguments.isEmpty ? sql : PostgresPlaceholders.numbered(sql)
+        do {
+            let result = try connection.query(PostgresQuery(unsafeSQL: statement, binds: bindings), logger: logger).wait()
+            return (try result.rows.map(PostgresResultRow.init), result.metadata.rows ?? 0)
+        } catch {
+            throw PostgresErrors.storeError(error, location: location)
+        }
+    }
+}
+
+/// What every session of a store sets when it connects.
+struct PostgresSettings: Sendable {
+    /// How long a write waits for a row lock another transaction holds.
+    var lockWait: TimeInterval = 5
+    /// The longest one statement may run.
+    var statementTimeout: TimeInterval = 300
+    /// The longest a transaction may stay open doing nothing (a paused worker).
+    var idleInTransactionTimeout: TimeInterval = 60
+
+    /// Sent when connecting, as startup parameters: no round trip of their own.
+    var startupParameters: [(String, String)] {
+        func milliseconds(_ interval: TimeInterval) -> String { "\(max(Int((interval * 1000).rounded()), 1))ms" }
+        return [
+            ("lock_timeout", milliseconds(lockWait)), ("statement_timeout", milliseconds(statementTimeout)),
+            ("idle_in_transaction_session_timeout", milliseconds(idleInTransactionTimeout)), ("TimeZone", "UTC"),
+            ("client_min_messages", "warning"), ("application_name", "comity"),
+        ]
+    }
+}
+
+/// One row of a result, its values read out of postgres-nio's cells.
+struct PostgresResultRow: Sendable {
+    let names: [String]
+    let values: [SQLValue]
+
+    init(_ row: PostgresRow) throws {
+        var names: [String] = []
+        var values: [SQLValue] = []
+        for cell in row {
+            names.append(cell.columnName)
+            values.append(try Self.value(cell))
+        }
+        self.names = names
+        self.values = values
+    }
+
+    subscript(_ index: Int) -> SQLValue { index < values.count ? values[index] : .null }
+
+    subscript(_ name: String) -> SQLValue {
+        guard let index = names.firstIndex(of: name) else { return .null }
+        return values[index]
+    }
+
+    func integer(_ name: String) -> Int64? { self[name].integer }
+    func text(_ name: String) -> String? { self[name].text }
+
+    private static func value(_ cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8, .oid: return .integer(try cell.decode(Int64.self))
+        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+        case .float4, .float8: return .real(try cell.decode(Double.self))
+        case .bytea:
+            var buffer = try cell.decode(ByteBuffer.self)
+            return .blob(buffer.readBytes(length: buffer.readableBytes) ?? [])
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+}
+
+/// `?` placeholders, as the shared query SQL writes them, numbered as PostgreSQL takes
+/// them (`$1`, `$2`, …); a `?` inside a quoted literal or identifier stays as it is.
+enum PostgresPlaceholders {
+    static func numbered(_ sql: String) -> String {
+        var result = ""
+        result.reserveCapacity(sql.utf8.count + 16)
+        var number = 0
+        var quote: Character?
+        for character in sql {
+            if let open = quote {
+                if character == open { quote = nil }
+                result.append(character)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                result.append(character)
+            } else if character == "?" {
+                number += 1
+                result += "$\(number)"
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,101 @@
+import ComityCore
+import ComitySQL
+import Foundation
+import Synchronization
+
+/// The store of a network on PostgreSQL: the same protocols as the SQLite store, for
+/// several workers on several machines against one database. Every query runs in SQL
+/// (finds through a cursor of their own, counts and sums grouped by the server); a
+/// write is one READ COMMITTED transaction, a read one REPEATABLE READ READ ONLY
+/// transaction. Sessions are kept open between transactions, one per thread using
+/// the store at a time.
+public final class PostgresStore: Store, Sendable {
+    public let schema: DomainSchema
+    public let location: PostgresLocation
+    let settings: PostgresSettings
+    private let idle = Mutex<[PostgresSession]>([])
+
+    /// Connects to the database at `location`, creating and migrating its tables when
+    /// it has none. `lockWait` bounds how long a write waits for a row another
+    /// transaction holds. Refuses a database migrated by a newer Comity.
+    public init(location: PostgresLocation, schema: DomainSchema = .standard, lockWait: TimeInterval = 5,
+                statementTimeout: TimeInterval = 300) throws {
+        self.schema = schema
+        self.location = location
+        settings = PostgresSettings(lockWait: lockWait, statementTimeout: statementTimeout)
+        let session = try PostgresSession(location, settings: settings)
+        try PostgresMigrations.migrate(session)
+        idle.withLock { $0.append(session) }
+    }
+
+    public convenience init(url: String, schema: DomainSchema = .standard, lockWait: TimeInterval = 5) throws {
+        try self.init(location: PostgresLocation(url: url), schema: schema, lockWait: lockWait)
+    }
+
+    deinit {
+        for session in idle.withLock({ $0 }) { session.close() }
+    }
+
+    public func write<T>(commit: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        try withSession { session in
+            try session.execute("BEGIN")
+            let transaction = PostgresTransaction(session: session, schema: schema)
+            let result: T
+            do {
+                result = try body(transaction)
+                transaction.closeCursors()
+            } catch {
+                session.rollBackOrClose()
+                throw error
+            }
+            try session.execute(commit ? "COMMIT" : "ROLLBACK")
+            return result
+        }
+    }
+
+    public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try withSession { session in
+            try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            let result: T
+            do {
+                result = try body(PostgresTransaction(session: session, schema: schema))
+            } catch {
+                session.rollBackOrClose()
+                throw error
+            }
+            try session.execute("COMMIT")
+            return result
+        }
+    }
+
+    /// Runs `body` on an idle session (or a new one); the session goes back to the idle
+    /// ones only if it ended its transaction cleanly, so a connection in an unknown
+    /// state (an error in ROLLBACK, a lost server) is never handed out again.
+    private func withSession<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        let session = try idle.withLock { $0.popLast() } ?? PostgresSession(location, settings: settings)
+        defer { if session.isOpen { idle.withLock { $0.append(session) } } }
+        do {
+            return try body(session)
+        } catch {
+            // A COMMIT that failed ended the transaction; anything else still in one
+            // (a failed BEGIN) is rolled back, or the session closed.
+            if session.isOpen, (try? session.scalar("SELECT 1")) == nil { session.close() }
+            throw error
+        }
+    }
+
+    /// Runs one statement on the database at `location`, outside any store (creating a
+    /// database for a workspace or a test; repairs).
+    public static func execute(_ sql: String, at location: PostgresLocation) throws {
+        let session = try PostgresSession(location, settings: PostgresSettings())
+        defer { session.close() }
+        try session.execute(sql)
+    }
+
+    /// The first column of each row of a query, as text, outside any store.
+    public static func query(_ sql: String, at location: PostgresLocation) throws -> [String] {
+        let session = try PostgresSession(location, settings: PostgresSettings())
+        defer { session.close() }
+        return try session.query(sql).map { $0[0].text ?? "" }
+    }
+}

@@ -1,0 +1,50 @@
+import ComityCore
+import ComitySQL
+
+/// Savepoints: the server's own. What is written inside (records, audit, events,
+/// queued runs, messages, once-keys) is in the tables, so the server's rollback takes
+/// all of it back; a cursor declared inside one is closed by its rollback.
+extension PostgresTransaction {
+    func inSavepoint<T>(_ body: () throws -> T) throws -> T {
+        let savepoint = try openSavepoint()
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            do {
+                try rollBack(toSavepoint: savepoint)
+            } catch let rollback {
+                throw StoreError(.database, "could not undo what was written after \(error): \(rollback)")
+            }
+            throw error
+        }
+        try releaseSavepoint(savepoint)
+        return result
+    }
+
+    func openSavepoint() throws -> StoreSavepoint {
+        let savepoint = savepoints.push()
+        do {
+            try session.execute("SAVEPOINT \(PostgresSavepoints.name(savepoint))")
+        } catch {
+            savepoints.end(from: try savepoints.index(of: savepoint))
+            throw error
+        }
+        return savepoint
+    }
+
+    func releaseSavepoint(_ savepoint: StoreSavepoint) throws {
+        let index = try savepoints.index(of: savepoint)
+        try session.execute("RELEASE SAVEPOINT \(PostgresSavepoints.name(savepoint))")
+        savepoints.end(from: index)
+    }
+
+    func rollBack(toSavepoint savepoint: StoreSavepoint) throws {
+        let index = try savepoints.index(of: savepoint)
+        let name = PostgresSavepoints.name(savepoint)
+        savepoints.end(from: index)
+        cursors.rolledBack(toDepth: index)
+        try session.execute("ROLLBACK TO SAVEPOINT \(name)")
+        try session.execute("RELEASE SAVEPOINT \(name)")
+    }
+}
