@@ -3,7 +3,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps testdeps build demo test bench install uninstall clean
+.PHONY: all deps testdeps pgdeps build demo test bench install uninstall clean
 
 all: build
 
@@ -66,9 +66,19 @@ testdeps:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-# The Swift tests, then the specs of the shipped workflows (Scripts/*_spec.lua).
-test: deps testdeps
-	$(SWIFT) test
+# PostgreSQL's server programs (initdb, pg_ctl), for the tests' private server.
+pgdeps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+		echo "Installing postgresql (apt-get), for the tests of the PostgreSQL store"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+# The Swift tests, with a private PostgreSQL server (Tests/with-postgres: started in a
+# temporary folder, removed afterwards), then the specs of the shipped workflows
+# (Scripts/*_spec.lua).
+test: deps testdeps pgdeps
+	Tests/with-postgres $(SWIFT) test
 	$(SWIFT) build --product comity
 	.build/debug/comity test
 

@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "ComityService",
             dependencies: [
-                "ComityEngine", "ComityExchange", "ComityReports", "ComityScheduler", "ComitySQLite", "ComityCore",
+                "ComityEngine", "ComityExchange", "ComityReports", "ComityScheduler", "ComitySQLite", "ComityPostgres", "ComityCore",
                 "ComityCron", "LuaBridge", "HumanReadable",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -89,7 +89,7 @@ let package = Package(
         ),
         .target(name: "Comity", dependencies: [
             "ComityService", "ComityEngine", "ComityExchange", "ComityReports", "ComityMessages", "ComityCheck",
-            "ComityScheduler", "ComityCron", "ComityCore", "ComitySQLite", "LuaBridge", "HumanReadable",
+            "ComityScheduler", "ComityCron", "ComityCore", "ComitySQLite", "ComityPostgres", "LuaBridge", "HumanReadable",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(

@@ -11,7 +11,12 @@ public struct Workspace: Sendable {
     public let folder: URL
     /// Whether a `comity.lua` was found (else every setting is a default).
     public let configured: Bool
+    /// The SQLite file (`database` in comity.lua); also where a PostgreSQL workspace
+    /// keeps the run records its server could not take (see `RunRecordSpool`).
     public let databasePath: String
+    /// A PostgreSQL database instead of the SQLite file: `store = { postgres = URL }` in
+    /// comity.lua, or `COMITY_DATABASE_URL` in the environment (which wins).
+    public var postgresURL: String?
     public let timeZone: TimeZone
     public let schema: DomainSchema
     /// How long a chain of runs triggering runs may grow (`max_trigger_depth`).
@@ -136,7 +141,7 @@ public struct Workspace: Sendable {
         guard case .table(let table) = results.first else {
             throw LuaError(.runtime, "\(shown): must return a table of settings, e.g. return { time_zone = \"UTC\" }")
         }
-        let known = ["time_zone", "database", "lock_timeout", "custom_fields", "max_trigger_depth", "mail", "scheduling", "plugins", "files"]
+        let known = ["time_zone", "database", "store", "lock_timeout", "custom_fields", "max_trigger_depth", "mail", "scheduling", "plugins", "files"]
         for key in table.hash.keys {
             let name = key.stringValue ?? "\(key)"
             if !known.contains(name) {
@@ -160,6 +165,7 @@ public struct Workspace: Sendable {
         } else if table["database"] != .nil {
             throw LuaError(.runtime, "\(shown): database must be a path such as \".comity/comity.db\"")
         }
+        let postgresURL = try Self.postgresURL(table["store"], databaseGiven: table["database"] != .nil, file: shown)
         var schema = DomainSchema.standard
         if case .table(let custom) = table["custom_fields"] {
             try CustomFieldSettings.apply(custom, to: &schema, file: shown)
@@ -185,6 +191,7 @@ public struct Workspace: Sendable {
         let plugins = try loadPlugins(adding: &schema, folder: folder)
         var workspace = Workspace(folder: folder, configured: true, databasePath: database, timeZone: timeZone, schema: schema)
         workspace.plugins = plugins
+        workspace.postgresURL = ProcessInfo.processInfo.environment["COMITY_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? postgresURL
         workspace.maxTriggerDepth = depth
         workspace.lockTimeout = lockTimeout
         switch table["plugins"] {
@@ -210,13 +217,39 @@ public struct Workspace: Sendable {
         return workspace
     }
 
+    /// `store = { postgres = "postgres://user@host:5432/db" }`: the URL, checked for what
+    /// must not be in comity.lua (a password: it goes in ~/.pgpass or PGPASSWORD).
+    static func postgresURL(_ value: LuaValue, databaseGiven: Bool, file shown: String) throws(LuaError) -> String? {
+        guard case .table(let store) = value else {
+            if value == .nil { return nil }
+            throw LuaError(.runtime, "\(shown): store must be a table, e.g. { postgres = \"postgres://comity@db.example.org/network\" }")
+        }
+        for key in store.hash.keys where key.stringValue != "postgres" {
+            throw LuaError(.runtime, "\(shown): store has no setting '\(key.stringValue ?? key.typeName)' (settings: postgres; the SQLite file is 'database')")
+        }
+        guard let url = store["postgres"].stringValue else {
+            throw LuaError(.runtime, "\(shown): store.postgres must be a URL such as \"postgres://comity@db.example.org:5432/network\"")
+        }
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+            throw LuaError(.runtime, "\(shown): store.postgres '\(url)' is not a PostgreSQL URL (postgres://user@host:5432/database)")
+        }
+        if let components = URLComponents(string: url), components.password != nil {
+            throw LuaError(.runtime, "\(shown): store.postgres holds a password; comity.lua is shared with scripts and kept in version control, "
+                + "so the password goes in ~/.pgpass (host:port:database:user:password, chmod 600) or PGPASSWORD")
+        }
+        if databaseGiven {
+            throw LuaError(.runtime, "\(shown): both database (an SQLite file) and store.postgres are set; keep one")
+        }
+        return url
+    }
+
     /// Makes a workspace in `folder`: `comity.lua`, `Scripts/`, `Plugins/`, `inbox/` and the
     /// database (made by `openStore`). Resumable, as an interrupted or repeated init must be:
     /// what is there already (`comity.lua` included) is kept as it is and only what is
     /// missing is made. Returns what it made.
     @discardableResult
     public static func initialise(
-        _ folder: URL, openStore: (_ path: String, _ schema: DomainSchema) throws -> any Store
+        _ folder: URL, openStore: (_ workspace: Workspace) throws -> any Store
     ) throws -> [String] {
         var made: [String] = []
         let file = folder.appendingPathComponent(configurationFile)
@@ -232,8 +265,8 @@ public struct Workspace: Sendable {
             made.insert(configurationFile, at: 0)
         }
         let workspace = try load(folder)
-        let hadDatabase = FileManager.default.fileExists(atPath: workspace.databasePath)
-        _ = try openStore(workspace.databasePath, workspace.schema)
+        let hadDatabase = workspace.postgresURL != nil || FileManager.default.fileExists(atPath: workspace.databasePath)
+        _ = try openStore(workspace)
         if !hadDatabase {
             let shown = workspace.databasePath.hasPrefix(folder.path + "/")
                 ? String(workspace.databasePath.dropFirst(folder.path.count + 1)) : workspace.databasePath
@@ -250,6 +283,10 @@ public struct Workspace: Sendable {
 
           -- The database, relative to this folder.
           database = ".comity/comity.db",
+
+          -- Or a PostgreSQL database, for several workers on several machines (the
+          -- password in ~/.pgpass or PGPASSWORD, never here):
+          -- store = { postgres = "postgres://comity@db.example.org:5432/network" },
 
           -- How long a command waits for another process's lock on the database.
           lock_timeout = "5s",

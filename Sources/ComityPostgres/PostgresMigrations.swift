@@ -23,6 +23,8 @@ enum PostgresMigrations {
                 // Runs started in the same second, newest saved first (SQLite's rowid of a replaced row).
                 "CREATE SEQUENCE runs_saved",
                 "ALTER TABLE runs ADD COLUMN saved BIGINT NOT NULL DEFAULT nextval('runs_saved')",
+                // The machine a run's process is on: only that machine can tell it has gone.
+                "ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT ''",
             ]
         }),
     ]

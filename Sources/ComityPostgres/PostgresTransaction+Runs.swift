@@ -9,8 +9,8 @@ extension PostgresTransaction {
             """
             INSERT INTO runs (id, workflow, file, content_hash, trigger_kind, trigger_event, trigger_record_type,
               trigger_record_id, trigger_slot, caused_by, depth, trigger_event_id, parameters, clock, started_at, ended_at,
-              outcome, error, traceback, log, records_created, records_changed, dry_run, attempt, pid)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::int::boolean, ?, ?)
+              outcome, error, traceback, log, records_created, records_changed, dry_run, attempt, pid, host)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::int::boolean, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET workflow = EXCLUDED.workflow, file = EXCLUDED.file, content_hash = EXCLUDED.content_hash,
               trigger_kind = EXCLUDED.trigger_kind, trigger_event = EXCLUDED.trigger_event,
               trigger_record_type = EXCLUDED.trigger_record_type, trigger_record_id = EXCLUDED.trigger_record_id,
@@ -19,13 +19,15 @@ extension PostgresTransaction {
               started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at, outcome = EXCLUDED.outcome, error = EXCLUDED.error,
               traceback = EXCLUDED.traceback, log = EXCLUDED.log, records_created = EXCLUDED.records_created,
               records_changed = EXCLUDED.records_changed, dry_run = EXCLUDED.dry_run, attempt = EXCLUDED.attempt, pid = EXCLUDED.pid,
+              host = EXCLUDED.host,
               saved = nextval('runs_saved')
             """,
             [.text(run.id), run.workflow.sqlValue, .text(run.file), .text(run.contentHash)] + Self.triggerColumns(run.trigger)
                 + [.text(ColumnValues.json(run.parameters)), .integer(run.clock.secondsSince1970), .integer(run.startedAt.secondsSince1970),
                    (run.endedAt?.secondsSince1970).sqlValue, .text(run.outcome.rawValue), run.error.sqlValue, run.traceback.sqlValue,
                    .text(ColumnValues.json(run.log)), .integer(Int64(run.recordsCreated)), .integer(Int64(run.recordsChanged)),
-                   .integer(run.dryRun ? 1 : 0), .integer(Int64(run.attempt)), .integer(Int64(run.processID))])
+                   .integer(run.dryRun ? 1 : 0), .integer(Int64(run.attempt)), .integer(Int64(run.processID)),
+                   .text(LocalProcess.hostName)])
     }
 
     func run(id: String) throws -> RunRecord? {
@@ -61,7 +63,8 @@ extension PostgresTransaction {
 
     func markInterruptedRuns(isAlive: (Int32) -> Bool, excluding: Set<String>, at: Timestamp) throws -> [String] {
         var marked: [String] = []
-        for row in try session.query("SELECT id, pid FROM runs WHERE outcome = 'running'") {
+        // Only this machine's: a process id says nothing about a run on another machine.
+        for row in try session.query("SELECT id, pid FROM runs WHERE outcome = 'running' AND host = ?", [.text(LocalProcess.hostName)]) {
             guard let id = row[0].text else { continue }
             let pid = Int32(truncatingIfNeeded: row[1].integer ?? 0)
             guard !isAlive(pid), !excluding.contains(id) else { continue }

@@ -25,7 +25,7 @@ extension Engine {
         let runner = runner(logger: logger)
         // The workflows its events start are queued with its commit, and run after it.
         var importer = RecordImport(store: store, timeZone: workspace.timeZone, triggers: runner.eventQueuing(store))
-        importer.spool = RunRecordSpool(database: store.path)
+        importer.spool = spool
         var header: [String] = []
         let summary: RecordImport.Summary
         do {

@@ -1,5 +1,6 @@
 import ComityCore
 import ComityEngine
+import ComityPostgres
 import ComityScheduler
 import ComitySQLite
 import Foundation
@@ -16,14 +17,18 @@ import Logging
 /// One engine is used from one thread at a time.
 public final class Engine {
     public let workspace: Workspace
-    public let store: SQLiteStore
+    /// The SQLite file, or the PostgreSQL database of `store = { postgres = ... }`.
+    public let store: any Store
+    /// Where run records wait that the database could not take when their run ended.
+    public let spool: RunRecordSpool
     /// The folder relative paths are read from (where the command was started).
     public let currentFolder: URL
     private var pluginsAndAPI: (plugins: PluginCatalog, api: APIRegistry)?
 
-    init(workspace: Workspace, store: SQLiteStore, currentFolder: URL) {
+    init(workspace: Workspace, store: any Store, spool: RunRecordSpool, currentFolder: URL) {
         self.workspace = workspace
         self.store = store
+        self.spool = spool
         self.currentFolder = currentFolder
     }
 
@@ -59,29 +64,41 @@ public final class Engine {
             throw .failed("not a Comity workspace (no comity.lua here or above); run 'comity init'"
                 + (databaseOption ? " or pass --database" : " first"))
         }
-        let path = database ?? workspace.databasePath
-        let store: SQLiteStore
+        let lockWait = Double(workspace.lockTimeout.components.seconds) + Double(workspace.lockTimeout.components.attoseconds) / 1e18
+        let postgresURL = database.map { Self.isPostgresURL($0) ? $0 : nil } ?? workspace.postgresURL
+        let path = database.flatMap { Self.isPostgresURL($0) ? nil : $0 } ?? workspace.databasePath
+        let spool = postgresURL.map { Self.spool(forPostgres: $0, workspace: workspace) } ?? RunRecordSpool(database: path)
+        let store: any Store
         do {
-            store = try SQLiteStore(path: path, schema: workspace.schema,
-                                    busyTimeout: Double(workspace.lockTimeout.components.seconds)
-                                        + Double(workspace.lockTimeout.components.attoseconds) / 1e18)
+            if let postgresURL {
+                store = try PostgresStore(url: postgresURL, schema: workspace.schema, lockWait: lockWait)
+            } else {
+                store = try SQLiteStore(path: path, schema: workspace.schema, busyTimeout: lockWait)
+            }
         } catch let error as StoreError where error.kind == .locked {
-            let spool = RunRecordSpool(database: path)
             for record in refusedRuns("not run: the database could not be opened: \(error)") { try? spool.keep(record) }
             throw .failed("\(error)")
         } catch {
             throw .failed("\(error)")
         }
-        markInterruptedRuns(store, notice: notice)
-        return Engine(workspace: workspace, store: store, currentFolder: folder)
+        markInterruptedRuns(store, spool: spool, notice: notice)
+        return Engine(workspace: workspace, store: store, spool: spool, currentFolder: folder)
+    }
+
+    static func isPostgresURL(_ text: String) -> Bool { text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") }
+
+    /// A PostgreSQL workspace's spool: in the workspace's `.comity/`, one per database.
+    static func spool(forPostgres url: String, workspace: Workspace) -> RunRecordSpool {
+        let name = (try? PostgresLocation(url: url)).map { "\($0.host)-\($0.port)-\($0.database)" } ?? "postgres"
+        return RunRecordSpool(folder: workspace.folder.appendingPathComponent(".comity/\(name).pending-runs"))
     }
 
     /// Looks with a read (a run going on elsewhere holds the write lock, and listing runs
     /// must not wait for it); writes only when a dead process's run is found, and
     /// leaves it to the next command when the database is busy.
-    private static func markInterruptedRuns(_ store: SQLiteStore, notice: (String) -> Void) {
+    private static func markInterruptedRuns(_ store: any Store, spool: RunRecordSpool, notice: (String) -> Void) {
         do {
-            for id in try store.markRunsOfEndedProcesses(spool: RunRecordSpool(database: store.path)) {
+            for id in try store.markRunsOfEndedProcesses(spool: spool) {
                 notice("notice: run \(id) was interrupted (its process stopped); marked so in the history")
             }
         } catch {
@@ -116,7 +133,7 @@ public final class Engine {
             logger: logger, maxTriggerDepth: workspace.maxTriggerDepth)
         runner.plugins = plugins
         runner.maxFileSize = workspace.files.maxSize
-        runner.spool = RunRecordSpool(database: store.path)
+        runner.spool = spool
         return runner
     }
 
@@ -153,6 +170,9 @@ extension Engine {
     /// Makes what is missing of a workspace in `folder` (comity.lua, Scripts/, Plugins/,
     /// inbox/, the database); returns what was made, nothing when it was complete.
     public static func initialise(_ folder: URL) throws -> [String] {
-        try Workspace.initialise(folder) { path, schema in try SQLiteStore(path: path, schema: schema) }
+        try Workspace.initialise(folder) { workspace in
+            if let url = workspace.postgresURL { return try PostgresStore(url: url, schema: workspace.schema) }
+            return try SQLiteStore(path: workspace.databasePath, schema: workspace.schema)
+        }
     }
 }

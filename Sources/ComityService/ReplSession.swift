@@ -47,7 +47,7 @@ extension Engine {
             let session = try WorkspaceSession(
                 workspace: workspace.folder, store: store, api: runner.api, plugins: runner.plugins,
                 timeZone: workspace.timeZone, write: write, triggers: { runner.eventQueuing(store) }, output: output)
-            return ReplSession(session: session, runner: runner, spool: RunRecordSpool(database: store.path), output: output)
+            return ReplSession(session: session, runner: runner, spool: spool, output: output)
         } catch {
             throw .failed(error.message)
         }
