@@ -144,6 +144,19 @@ final class ForwardingTransaction: StoreTransaction {
     func claimOnce(workflow: String, key: String, run: String, at: Timestamp) throws -> Bool {
         try write { try $0.claimOnce(workflow: workflow, key: key, run: run, at: at) }
     }
+    func claimSlot(workflow: String, slot: Timestamp, run: String) throws -> Bool {
+        try write { try $0.claimSlot(workflow: workflow, slot: slot, run: run) }
+    }
+    func storeTime() throws -> Timestamp { try read { try $0.storeTime() } }
+    func registerWorker(_ worker: WorkerRecord) throws { try write { try $0.registerWorker(worker) } }
+    func heartbeat(worker: String, leaseSeconds: Int64) throws -> Int { try write { try $0.heartbeat(worker: worker, leaseSeconds: leaseSeconds) } }
+    func stopWorker(_ worker: String) throws { try write { try $0.stopWorker(worker) } }
+    func workers() throws -> [WorkerRecord] { try read { try $0.workers() } }
+    func leaseQueuedRuns(worker: String, limit: Int, leaseSeconds: Int64, newRunID: () -> String) throws -> [RunLease] {
+        try write { try $0.leaseQueuedRuns(worker: worker, limit: limit, leaseSeconds: leaseSeconds, newRunID: newRunID) }
+    }
+    func endLease(_ lease: RunLease) throws { try write { try $0.endLease(lease) } }
+    func leasedRuns() throws -> [RunLease] { try read { try $0.leasedRuns() } }
 
     private final class ArrayCursor: RecordCursor {
         var records: IndexingIterator<[Record]>

@@ -19,6 +19,7 @@ enum PostgresDDL {
                     sql += " WHERE " + index.conditions.map { condition in
                         switch condition {
                         case .isFalse(let column): "NOT \(column)"
+                        case .equals(let column, let value): "\(column) = '\(value.replacingOccurrences(of: "'", with: "''"))'"
                         case .isNull(let column): "\(column) IS NULL"
                         }
                     }.joined(separator: " AND ")

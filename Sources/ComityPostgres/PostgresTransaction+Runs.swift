@@ -108,21 +108,21 @@ extension PostgresTransaction {
         try session.query(
             """
             WITH next AS MATERIALIZED (
-              SELECT id FROM run_queue WHERE not_before <= ? ORDER BY not_before, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+              SELECT id FROM run_queue WHERE state = 'waiting' AND not_before <= ? ORDER BY not_before, id LIMIT 1 FOR UPDATE SKIP LOCKED)
             DELETE FROM run_queue q USING next WHERE q.id = next.id RETURNING q.*
             """, [.integer(now.secondsSince1970)]).first.map(Self.queuedRun)
     }
 
     func queuedRuns() throws -> [QueuedRun] {
-        try session.query("SELECT * FROM run_queue ORDER BY not_before, id").map(Self.queuedRun)
+        try session.query("SELECT * FROM run_queue WHERE state = 'waiting' ORDER BY not_before, id").map(Self.queuedRun)
     }
 
     func queuedRunCount() throws -> Int {
-        Int(try session.scalar("SELECT COUNT(*) FROM run_queue").integer ?? 0)
+        Int(try session.scalar("SELECT COUNT(*) FROM run_queue WHERE state = 'waiting'").integer ?? 0)
     }
 
     func nextQueuedRunDue() throws -> Timestamp? {
-        try session.scalar("SELECT MIN(not_before) FROM run_queue").integer.map(Timestamp.init(secondsSince1970:))
+        try session.scalar("SELECT MIN(not_before) FROM run_queue WHERE state = 'waiting'").integer.map(Timestamp.init(secondsSince1970:))
     }
 
     func claimOnce(workflow: String, key: String, run: String, at: Timestamp) throws -> Bool {
@@ -155,7 +155,7 @@ extension PostgresTransaction {
             causedBy: row.text("caused_by"), depth: Int(row.integer("depth") ?? 0))
     }
 
-    private static func queuedRun(_ row: PostgresResultRow) -> QueuedRun {
+    static func queuedRun(_ row: PostgresResultRow) -> QueuedRun {
         QueuedRun(
             id: row.integer("id") ?? 0, workflow: row.text("workflow") ?? "", file: row.text("file") ?? "", trigger: trigger(row),
             enqueuedAt: Timestamp(secondsSince1970: row.integer("enqueued_at") ?? 0),

@@ -67,6 +67,11 @@ extension PostgresTransaction {
             """).integer.map(Timestamp.init(secondsSince1970:))
     }
 
+    func claimSlot(workflow: String, slot: Timestamp, run: String) throws -> Bool {
+        try session.execute("INSERT INTO schedule_slots (workflow, slot, run) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                            [.text(workflow), .integer(slot.secondsSince1970), .text(run)]) > 0
+    }
+
     private static func schedule(_ row: PostgresResultRow) -> ScheduleRecord {
         let time = { (index: Int) -> Timestamp? in row[index].integer.map(Timestamp.init(secondsSince1970:)) }
         var lease: ScheduleLease?

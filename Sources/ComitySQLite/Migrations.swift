@@ -33,6 +33,9 @@ enum Migrations {
         migrator.registerMigration("v7 mail with several recipients, html and attachments") { db in
             try db.execute(sql: v7)
         }
+        migrator.registerMigration("v8 workers, leased runs and claimed slots") { db in
+            try db.execute(sql: v8)
+        }
         return migrator
     }
 
@@ -211,5 +214,22 @@ enum Migrations {
           message INTEGER NOT NULL REFERENCES outbox(id), position INTEGER NOT NULL,
           filename TEXT NOT NULL, content_type TEXT NOT NULL, origin TEXT NOT NULL, data BLOB NOT NULL,
           PRIMARY KEY (message, position));
+        """
+
+    /// `comity worker`: a queued run stays in the queue, leased, while it runs; the
+    /// workers that lease runs; and each schedule slot claimed once by its run.
+    static let v8 = """
+        ALTER TABLE run_queue ADD COLUMN state TEXT NOT NULL DEFAULT 'waiting';
+        ALTER TABLE run_queue ADD COLUMN lease_owner TEXT;
+        ALTER TABLE run_queue ADD COLUMN lease_until INTEGER;
+        ALTER TABLE run_queue ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE run_queue ADD COLUMN run_id TEXT;
+        CREATE INDEX run_queue_waiting ON run_queue(not_before, id) WHERE state = 'waiting';
+        CREATE INDEX run_queue_leases ON run_queue(lease_owner) WHERE state = 'leased';
+        CREATE TABLE workers (
+          id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, version TEXT NOT NULL,
+          started_at INTEGER NOT NULL, heartbeat INTEGER NOT NULL, stopped_at INTEGER);
+        CREATE TABLE schedule_slots (
+          workflow TEXT NOT NULL, slot INTEGER NOT NULL, run TEXT NOT NULL, PRIMARY KEY (workflow, slot));
         """
 }

@@ -151,7 +151,7 @@ extension SQLiteTransaction {
 
     func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun? {
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT * FROM run_queue WHERE not_before <= ? ORDER BY not_before, id LIMIT 1",
+            db, sql: "SELECT * FROM run_queue WHERE state = 'waiting' AND not_before <= ? ORDER BY not_before, id LIMIT 1",
             arguments: [now.secondsSince1970])
         else { return nil }
         let id: Int64 = row["id"]
@@ -160,10 +160,10 @@ extension SQLiteTransaction {
     }
 
     func queuedRuns() throws -> [QueuedRun] {
-        try Row.fetchAll(db, sql: "SELECT * FROM run_queue ORDER BY not_before, id").map(Self.queuedRun)
+        try Row.fetchAll(db, sql: "SELECT * FROM run_queue WHERE state = 'waiting' ORDER BY not_before, id").map(Self.queuedRun)
     }
 
-    private static func queuedRun(_ row: Row) -> QueuedRun {
+    static func queuedRun(_ row: Row) -> QueuedRun {
         QueuedRun(
             id: row["id"], workflow: row["workflow"], file: row["file"], trigger: trigger(row),
             enqueuedAt: Timestamp(secondsSince1970: row["enqueued_at"]), notBefore: Timestamp(secondsSince1970: row["not_before"]),
@@ -171,7 +171,7 @@ extension SQLiteTransaction {
     }
 
     func queuedRunCount() throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_queue") ?? 0
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_queue WHERE state = 'waiting'") ?? 0
     }
 
     func claimOnce(workflow: String, key: String, run: String, at: Timestamp) throws -> Bool {

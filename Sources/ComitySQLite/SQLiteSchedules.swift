@@ -72,7 +72,13 @@ extension SQLiteTransaction {
     }
 
     func nextQueuedRunDue() throws -> Timestamp? {
-        try Int64.fetchOne(db, sql: "SELECT MIN(not_before) FROM run_queue").map(Timestamp.init(secondsSince1970:))
+        try Int64.fetchOne(db, sql: "SELECT MIN(not_before) FROM run_queue WHERE state = 'waiting'").map(Timestamp.init(secondsSince1970:))
+    }
+
+    func claimSlot(workflow: String, slot: Timestamp, run: String) throws -> Bool {
+        try db.execute(sql: "INSERT OR IGNORE INTO schedule_slots (workflow, slot, run) VALUES (?, ?, ?)",
+                       arguments: [workflow, slot.secondsSince1970, run])
+        return db.changesCount > 0
     }
 
     /// A schedule from a row of `columns`, read by position (the daemon asks often).

@@ -171,6 +171,11 @@ public struct Scheduler {
         guard let lease = schedule.lease, lease.owner == run, lease.slot == slot else {
             throw SchedulerError("slot \(slot) of '\(workflow)' is no longer this run's: its lease ran out and another runner took it")
         }
+        // Each slot once, whatever the leases say (a clock off on one machine): the claim
+        // is in the same transaction as the schedule's move to its next slot.
+        guard try transaction.claimSlot(workflow: workflow, slot: slot, run: run) else {
+            throw SchedulerError("slot \(slot) of '\(workflow)' was run already (by another runner); this run's writes are not kept")
+        }
         let cron = try CronSchedule(schedule.expression, timeZone: TimeZone(identifier: schedule.timeZone) ?? .gmt)
         // With overlap "skip", slots that came while this run went on are dropped.
         schedule.nextSlot = cron.next(after: schedule.overlap == .skip ? max(slot, now) : slot)

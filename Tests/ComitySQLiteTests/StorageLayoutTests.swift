@@ -112,6 +112,7 @@ extension StorageLayout.RowCondition {
     var sqliteExpression: String {
         switch self {
         case .isFalse(let column): "\(column) = 0"
+        case .equals(let column, let value): "\(column) = '\(value)'"
         case .isNull(let column): "\(column) IS NULL"
         }
     }

@@ -63,6 +63,8 @@ public struct StorageLayout: Sendable, Hashable {
     /// What a partial index leaves out: it keeps only rows for which every condition holds.
     public enum RowCondition: Sendable, Hashable {
         case isFalse(String)
+        /// The text column holds this value.
+        case equals(String, String)
         case isNull(String)
     }
 
@@ -279,7 +281,28 @@ public struct StorageLayout: Sendable, Hashable {
             Column("file", .text, nullable: false)] + triggerColumns + [
             Column("enqueued_at", .timestamp, nullable: false), Column("not_before", .timestamp, nullable: false),
             Column("attempt", .integer, nullable: false, default: .integer(1)),
-        ], primaryKey: ["id"], generatesIDs: true, indexes: [Index("run_queue_due", ["not_before", "id"])]),
+            // Since v8: `waiting`, or `leased` to a worker (`lease_owner`) until `lease_until`,
+            // at `epoch`, as the run `run_id`.
+            Column("state", .text, nullable: false, default: .text("waiting")), Column("lease_owner", .text),
+            Column("lease_until", .timestamp), Column("epoch", .integer, nullable: false, default: .integer(0)),
+            Column("run_id", .text),
+        ], primaryKey: ["id"], generatesIDs: true, indexes: [
+            Index("run_queue_due", ["not_before", "id"]),
+            Index("run_queue_waiting", ["not_before", "id"], where: [.equals("state", "waiting")]),
+            Index("run_queue_leases", ["lease_owner"], where: [.equals("state", "leased")]),
+        ]),
+        // Since v8: `comity worker` processes.
+        Table("workers", .store, columns: [
+            Column("id", .text, nullable: false), Column("host", .text, nullable: false),
+            Column("pid", .integer, nullable: false), Column("version", .text, nullable: false),
+            Column("started_at", .timestamp, nullable: false), Column("heartbeat", .timestamp, nullable: false),
+            Column("stopped_at", .timestamp),
+        ], primaryKey: ["id"]),
+        // Since v8: each slot of a schedule, claimed once by the run that advanced it.
+        Table("schedule_slots", .store, columns: [
+            Column("workflow", .text, nullable: false), Column("slot", .timestamp, nullable: false),
+            Column("run", .text, nullable: false),
+        ], primaryKey: ["workflow", "slot"]),
         Table("run_once", .store, columns: [
             Column("workflow", .text, nullable: false), Column("key", .text, nullable: false),
             Column("run", .text, nullable: false), Column("at", .timestamp, nullable: false),

@@ -21,7 +21,7 @@ public protocol Store: AnyObject {
 /// transaction. A store implements each part; its record operations come from the
 /// domain's rules (`RecordKeeping`) over what it stores (`RecordStorage`).
 public protocol StoreTransaction: RecordTransaction, StoreSavepoints, RunHistoryStore, TriggerQueueStore, ScheduleStore,
-    OutboxStore, OnceKeyStore {}
+    OutboxStore, OnceKeyStore, RunLeaseStore {}
 
 /// Records, with their audit and their domain events.
 public protocol RecordTransaction {
@@ -113,6 +113,34 @@ public protocol TriggerQueueStore {
     func nextQueuedRunDue() throws -> Timestamp?
 }
 
+/// Workers and the queued runs they lease (see `RunLease`). Every time is the store's
+/// clock: the database server's on PostgreSQL, so that machines whose clocks differ
+/// agree on when a lease ends.
+public protocol RunLeaseStore {
+    /// The store's clock, in whole seconds.
+    func storeTime() throws -> Timestamp
+    /// Records a worker as started, with its first heartbeat (now, by the store's clock).
+    func registerWorker(_ worker: WorkerRecord) throws
+    /// Renews a worker's heartbeat and every lease it holds, to `leaseSeconds` from now;
+    /// how many leases it holds.
+    func heartbeat(worker: String, leaseSeconds: Int64) throws -> Int
+    /// Records a worker as stopped (its own graceful end) and gives back the leases it holds.
+    func stopWorker(_ worker: String) throws
+    /// Every worker known, the most recent heartbeat first.
+    func workers() throws -> [WorkerRecord]
+    /// Leases up to `limit` runs to `worker`, oldest due first: waiting runs that are due
+    /// and runs whose lease expired, each with its next epoch and a new run id from
+    /// `newRunID`. Runs other transactions are leasing are passed over, never waited for.
+    func leaseQueuedRuns(worker: String, limit: Int, leaseSeconds: Int64, newRunID: () -> String) throws -> [RunLease]
+    /// Ends a lease: the run leaves the queue. Refused (`StoreError.Kind.leaseLost`)
+    /// unless the lease is still the worker's at its epoch; made in the run's own
+    /// transaction, this refusal is what keeps a worker that lost its lease from
+    /// committing anything.
+    func endLease(_ lease: RunLease) throws
+    /// Every run leased now.
+    func leasedRuns() throws -> [RunLease]
+}
+
 /// Schedules, with the leases that let one runner at a time take a slot.
 public protocol ScheduleStore {
     /// Every schedule, by workflow name.
@@ -130,6 +158,9 @@ public protocol ScheduleStore {
     /// The earliest moment a schedule comes due: a next slot, or the end of the lease
     /// that holds it back. Nil when nothing is scheduled.
     func nextScheduleDue() throws -> Timestamp?
+    /// Claims a slot as run by `run`, in the transaction that advances its schedule;
+    /// false when the slot was claimed already (each slot runs once, whatever leases say).
+    func claimSlot(workflow: String, slot: Timestamp, run: String) throws -> Bool
 }
 
 /// The outbox: messages queued by runs, sent later.

@@ -11,6 +11,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         case notFound
         /// A unique value is taken already.
         case duplicate
+        /// A worker's lease on a run ended (it expired and another worker took the run
+        /// over): nothing of its run may be committed.
+        case leaseLost
         /// Anything else the database reported.
         case database
     }
