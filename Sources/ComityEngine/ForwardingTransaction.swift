@@ -157,6 +157,7 @@ final class ForwardingTransaction: StoreTransaction {
     }
     func endLease(_ lease: RunLease) throws { try write { try $0.endLease(lease) } }
     func leasedRuns() throws -> [RunLease] { try read { try $0.leasedRuns() } }
+    func queueDeadRows() throws -> Int? { try read { try $0.queueDeadRows() } }
 
     private final class ArrayCursor: RecordCursor {
         var records: IndexingIterator<[Record]>

@@ -59,7 +59,7 @@ public struct TriggerQueue {
         }
     }
 
-    private func refuseTooDeep(_ item: QueuedRun, id: String, store: any Store) throws -> ScriptRun {
+    func refuseTooDeep(_ item: QueuedRun, id: String, store: any Store) throws -> ScriptRun {
         let now = Timestamp(Date())
         let record = RunRecord(
             id: id, workflow: item.workflow, file: item.file, contentHash: "", trigger: item.trigger,

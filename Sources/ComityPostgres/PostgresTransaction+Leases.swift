@@ -85,6 +85,10 @@ extension PostgresTransaction {
         }
     }
 
+    func queueDeadRows() throws -> Int? {
+        try session.scalar("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'run_queue'").integer.map(Int.init)
+    }
+
     /// A PostgreSQL array literal of text (`{"a","b"}`), for `?::text[]`.
     static func textArray(_ items: [String]) -> String {
         "{" + items.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }

@@ -75,4 +75,7 @@ extension SQLiteTransaction {
                      until: Timestamp(secondsSince1970: row["lease_until"] ?? 0), runID: row["run_id"] ?? "")
         }
     }
+
+    /// SQLite keeps no count of dead rows: a deleted row's page is reused.
+    func queueDeadRows() throws -> Int? { nil }
 }

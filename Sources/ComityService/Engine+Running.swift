@@ -15,8 +15,9 @@ extension Engine {
         options.apply(to: &runner)
         let path = resolved(file)
         let run = runner.run(file: path, shownAs: workspacePath(path) ?? file, output: output)
-        // The workflows its events queued run now, each in its own transaction.
-        let queued = run.queued > 0 ? try TriggerQueue(runner: runner).drain(output: output) : []
+        // The workflows its events queued run now, each in its own transaction (unless
+        // left to the workers).
+        let queued = run.queued > 0 && !options.leaveQueued ? try TriggerQueue(runner: runner).drain(output: output) : []
         return FileRun(run: run, queued: queued)
     }
 

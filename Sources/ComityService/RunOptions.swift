@@ -17,6 +17,9 @@ public struct RunOptions {
     public var maxLog: Int??
     /// Counts records written, for a progress line.
     public var progress: RunProgress?
+    /// Leave the runs its events queue to the daemon or the workers, instead of running
+    /// them before returning.
+    public var leaveQueued = false
 
     public init(parameters: [String: String] = [:], now: Timestamp? = nil, dryRun: Bool = false, limits: LuaLimits? = nil,
                 maxLog: Int?? = nil, progress: RunProgress? = nil) {

@@ -63,6 +63,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Stop at the first failed run.")
     var failFast = false
 
+    @Flag(help: "Leave the runs its events queue to `comity worker` or `comity daemon` instead of running them now.")
+    var leaveQueued = false
+
     @Option(help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: Logger.Level = .warning
 
@@ -89,6 +92,7 @@ struct RunCommand: ParsableCommand {
             files.map { Engine.refusedRun(file: $0, error: error) }
         }
         var options = RunOptions(dryRun: dryRun)
+        options.leaveQueued = leaveQueued
         if maxMemory != nil || timeout != nil || maxInstructions != nil || maxOutput != nil {
             var limits = LuaLimits.default
             if let maxMemory { limits.memory = maxMemory.bytes == 0 ? nil : maxMemory.bytes }

@@ -139,6 +139,9 @@ public protocol RunLeaseStore {
     func endLease(_ lease: RunLease) throws
     /// Every run leased now.
     func leasedRuns() throws -> [RunLease]
+    /// Rows of the queue's table that are dead and not yet vacuumed, where the store
+    /// keeps such a count (PostgreSQL); nil elsewhere.
+    func queueDeadRows() throws -> Int?
 }
 
 /// Schedules, with the leases that let one runner at a time take a slot.

@@ -1,0 +1,257 @@
+import ComityCore
+import ComityEngine
+import Foundation
+import Logging
+import LuaBridge
+import ServiceLifecycle
+import Synchronization
+
+/// How a worker takes work: its lease, how often it looks when idle.
+public struct WorkerSettings: Sendable {
+    /// How long a leased run is held without a heartbeat; renewed every third of it.
+    public var lease: Duration = .seconds(30)
+    /// How long an idle worker waits before it looks again (with a fifth of jitter, so
+    /// that workers started together do not ask together).
+    public var poll: Duration = .seconds(1)
+    /// Stop once nothing is due (a batch of queued runs, the tests).
+    public var exitWhenIdle = false
+
+    public init(lease: Duration = .seconds(30), poll: Duration = .seconds(1), exitWhenIdle: Bool = false) {
+        self.lease = lease
+        self.poll = poll
+        self.exitWhenIdle = exitWhenIdle
+    }
+
+    var leaseSeconds: Int64 { max(Int64(lease.inSeconds.rounded(.up)), 1) }
+}
+
+/// `comity worker` as a swift-service-lifecycle `Service`: it registers itself in the
+/// store, beats every third of its lease (renewing every lease it holds, in one
+/// statement), and takes due schedule slots and leased queued runs one at a time, any
+/// number of workers on any number of machines against one database. Every time it
+/// goes by is the store's clock (the database server's), which it reads with each
+/// heartbeat; a local clock off by more than five seconds is logged. On SIGTERM it
+/// takes no new work, lets a run in progress finish within `grace`, then cancels it,
+/// gives its leases back and returns.
+public struct QueueWorker: Service {
+    private let work: WorkerWork
+    private let grace: Duration
+    private let stopMargin: Duration
+    private let logger: Logger
+
+    public init(scheduler: Scheduler, catalog: @escaping () -> WorkflowCatalog, settings: WorkerSettings, grace: Duration = .seconds(30),
+                stopMargin: Duration = .seconds(5), logger: Logger = Logger(label: "comity.worker")) {
+        let cancellation = LuaCancellation()
+        let offset = ClockOffset()
+        var scheduler = scheduler
+        scheduler.cancellation = cancellation
+        // The store's clock: the local one, moved by what the last heartbeat read.
+        let local = scheduler.clock
+        scheduler.clock = { Timestamp(secondsSince1970: local().secondsSince1970 + offset.seconds) }
+        work = WorkerWork(scheduler: scheduler, catalog: catalog, settings: settings, cancellation: cancellation, offset: offset, logger: logger)
+        self.grace = grace
+        self.stopMargin = stopMargin
+        self.logger = logger
+    }
+
+    /// This worker's id in the store.
+    public var id: String { work.id }
+
+    public func run() async throws {
+        let work = self.work
+        let grace = self.grace
+        let stopMargin = self.stopMargin
+        let logger = self.logger
+        try work.register()
+        let heartbeat = WorkerHeartbeat(work: work)
+        heartbeat.start()
+        logger.notice("worker started", metadata: ["worker": "\(work.id)", "lease": "\(work.settings.lease)"])
+        let cycles = CycleWaiter()
+        var leftBehind = false
+        await withGracefulShutdownHandler {
+            while !work.stopping {
+                guard let (ran, next) = await cycles.run({ work.cycle() }) else {
+                    leftBehind = true
+                    break
+                }
+                guard !work.stopping else { break }
+                if ran { continue }
+                if work.settings.exitWhenIdle, next.map({ $0 > work.scheduler.clock() }) ?? true, (try? work.anyoneHoldsWork()) == false {
+                    break
+                }
+                // Polling is the ground truth; jitter keeps workers from asking in step.
+                var wait = work.settings.poll * Double.random(in: 0.8...1.2)
+                if let next {
+                    let seconds = Double(next.secondsSince1970 - work.scheduler.clock().secondsSince1970)
+                    if seconds > 0 { wait = min(wait, .milliseconds(Int64(seconds * 1000)) + .milliseconds(20)) }
+                }
+                let sleep = wait
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: sleep) }
+            }
+        } onGracefulShutdown: {
+            work.stop()
+            logger.notice("stopping: no new runs; a run in progress has \(grace) to finish, then it is cancelled")
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(grace.inSeconds * 1000))) {
+                work.cancellation.cancel()
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int((grace + stopMargin).inSeconds * 1000))) {
+                cycles.abandon()
+            }
+        }
+        heartbeat.stop()
+        work.unregister()
+        if leftBehind {
+            let error = SchedulerDaemonError.runDidNotStop(stopMargin)
+            logger.error("\(error)")
+            throw error
+        }
+        logger.notice("worker stopped", metadata: ["worker": "\(work.id)"])
+    }
+}
+
+/// The seconds the store's clock is ahead of this machine's, as the last heartbeat read it.
+final class ClockOffset: Sendable {
+    private let value = Atomic<Int64>(0)
+    var seconds: Int64 { value.load(ordering: .relaxed) }
+    func set(_ seconds: Int64) { value.store(seconds, ordering: .relaxed) }
+}
+
+/// What a worker does, on the thread of its cycles (one at a time) and its heartbeat.
+final class WorkerWork: @unchecked Sendable {
+    let scheduler: Scheduler
+    let queue: LeasedQueue
+    let catalog: () -> WorkflowCatalog
+    let settings: WorkerSettings
+    let cancellation: LuaCancellation
+    let offset: ClockOffset
+    let logger: Logger
+    let id: String
+    private var synchronized: WorkflowCatalog?
+    private let stopFlag = Atomic<Bool>(false)
+
+    init(scheduler: Scheduler, catalog: @escaping () -> WorkflowCatalog, settings: WorkerSettings, cancellation: LuaCancellation,
+         offset: ClockOffset, logger: Logger) {
+        self.scheduler = scheduler
+        id = "\(LocalProcess.hostName):\(getpid()):\(UUID().uuidString.prefix(6).lowercased())"
+        var runner = scheduler.runner
+        runner.cancellation = cancellation
+        queue = LeasedQueue(runner: runner, worker: id, leaseSeconds: settings.leaseSeconds)
+        self.catalog = catalog
+        self.settings = settings
+        self.cancellation = cancellation
+        self.offset = offset
+        self.logger = logger
+    }
+
+    var store: any Store {
+        get throws { try scheduler.store }
+    }
+
+    var stopping: Bool { stopFlag.load(ordering: .acquiring) }
+    func stop() { stopFlag.store(true, ordering: .releasing) }
+
+    func register() throws {
+        let store = try store
+        let now = Timestamp(Date())
+        try store.write(commit: true) { transaction in
+            try transaction.registerWorker(WorkerRecord(
+                id: id, host: LocalProcess.hostName, processID: getpid(), version: ComityVersion.current,
+                startedAt: now, heartbeat: now))
+        }
+        try readClock()
+    }
+
+    /// Gives back the leases still held (a run cancelled by the shutdown runs again).
+    func unregister() {
+        do {
+            try store.write(commit: true) { try $0.stopWorker(id) }
+        } catch {
+            logger.error("could not record the worker as stopped: \(error)")
+        }
+    }
+
+    /// One heartbeat: the worker's row and its leases renewed, the store's clock read.
+    func beat() throws {
+        let renewed = try store.write(commit: true) { try $0.heartbeat(worker: id, leaseSeconds: settings.leaseSeconds) }
+        try readClock()
+        logger.trace("heartbeat", metadata: ["worker": "\(id)", "leases": "\(renewed)"])
+    }
+
+    private func readClock() throws {
+        let local = Timestamp(Date()).secondsSince1970
+        let store = try store.read { try $0.storeTime() }.secondsSince1970
+        let skew = store - local
+        if abs(skew) > 5, abs(skew - offset.seconds) > 1 {
+            logger.warning("this machine's clock is \(abs(skew))s \(skew > 0 ? "behind" : "ahead of") the database's; the worker goes by the database's",
+                           metadata: ["worker": "\(id)"])
+        }
+        offset.set(abs(skew) > 1 ? skew : 0)
+    }
+
+    /// Whether a run is waiting or leased: an idle worker told to exit when idle waits
+    /// for other workers' runs, whose events may queue more.
+    func anyoneHoldsWork() throws -> Bool {
+        try store.read { transaction in
+            try transaction.queuedRunCount() > 0 || !transaction.leasedRuns().isEmpty
+        }
+    }
+
+    /// Picks up script changes, runs one due slot or else one leased queued run;
+    /// whether anything ran, and when the next thing is due.
+    func cycle() -> (ran: Bool, next: Timestamp?) {
+        do {
+            for run in try store.markRunsOfEndedProcesses(spool: scheduler.runner.spool) {
+                logger.notice("run \(run) was interrupted (its process stopped)")
+            }
+            let current = catalog()
+            if current != synchronized {
+                try scheduler.synchronize(with: current)
+                synchronized = current
+            }
+            let output: (String) -> Void = { [logger] line in logger.debug("\(line)") }
+            if try !scheduler.runDue(limit: 1, shouldStop: { self.stopping }, output: output).isEmpty { return (true, nil) }
+            if !stopping, try queue.runNext(output: output) != nil { return (true, nil) }
+            return (false, try scheduler.nextDue())
+        } catch {
+            logger.error("\(error)", metadata: ["worker": "\(id)"])
+            return (false, nil)
+        }
+    }
+}
+
+/// Beats every third of the lease on a thread of its own, so that a long run keeps its
+/// lease; a worker that cannot reach the store for longer than its lease loses its
+/// runs to other workers (and its commits are refused).
+final class WorkerHeartbeat: @unchecked Sendable {
+    private let work: WorkerWork
+    private let stopped = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(work: WorkerWork) { self.work = work }
+
+    func start() {
+        let interval = max(work.settings.lease.inSeconds / 3, 0.2)
+        let thread = Thread { [self] in
+            defer { done.signal() }
+            var failingSince: Date?
+            while stopped.wait(timeout: .now() + interval) == .timedOut {
+                do {
+                    try work.beat()
+                    failingSince = nil
+                } catch {
+                    let since = failingSince ?? Date()
+                    failingSince = since
+                    let level: Logger.Level = Date().timeIntervalSince(since) > work.settings.lease.inSeconds ? .error : .warning
+                    work.logger.log(level: level, "heartbeat failed: \(error)", metadata: ["worker": "\(work.id)"])
+                }
+            }
+        }
+        thread.name = "comity-heartbeat"
+        thread.start()
+    }
+
+    func stop() {
+        stopped.signal()
+        done.wait()
+    }
+}
