@@ -149,13 +149,16 @@ final class ForwardingTransaction: StoreTransaction {
     }
     func storeTime() throws -> Timestamp { try read { try $0.storeTime() } }
     func registerWorker(_ worker: WorkerRecord) throws { try write { try $0.registerWorker(worker) } }
-    func heartbeat(worker: String, leaseSeconds: Int64) throws -> Int { try write { try $0.heartbeat(worker: worker, leaseSeconds: leaseSeconds) } }
+    func heartbeat(worker: String, running: [Int64], leaseSeconds: Int64) throws -> Int {
+        try write { try $0.heartbeat(worker: worker, running: running, leaseSeconds: leaseSeconds) }
+    }
     func stopWorker(_ worker: String) throws { try write { try $0.stopWorker(worker) } }
     func workers() throws -> [WorkerRecord] { try read { try $0.workers() } }
     func leaseQueuedRuns(worker: String, limit: Int, leaseSeconds: Int64, newRunID: () -> String) throws -> [RunLease] {
         try write { try $0.leaseQueuedRuns(worker: worker, limit: limit, leaseSeconds: leaseSeconds, newRunID: newRunID) }
     }
     func endLease(_ lease: RunLease) throws { try write { try $0.endLease(lease) } }
+    func releaseLease(_ lease: RunLease) throws { try write { try $0.releaseLease(lease) } }
     func leasedRuns() throws -> [RunLease] { try read { try $0.leasedRuns() } }
     func queueDeadRows() throws -> Int? { try read { try $0.queueDeadRows() } }
 

@@ -1,6 +1,7 @@
 import ComityCore
 import Foundation
 import LuaBridge
+import Synchronization
 
 /// What `comity worker` takes from the queue: a run leased to this worker (see
 /// `RunLease`), run, and ended in the run's own transaction, so that a worker that lost
@@ -11,6 +12,8 @@ public struct LeasedQueue {
     public var queue: TriggerQueue
     public let worker: String
     public let leaseSeconds: Int64
+    /// The queued runs this worker is running now: the leases its heartbeat renews.
+    public let running = RunningLeases()
 
     public init(runner: ScriptRunner, worker: String, leaseSeconds: Int64) {
         queue = TriggerQueue(runner: runner)
@@ -24,6 +27,10 @@ public struct LeasedQueue {
     public func runNext(output: @escaping (String) -> Void) throws -> ScriptRun? {
         guard let store = runner.store else { return nil }
         guard let lease = try lease(from: store) else { return nil }
+        // Renewed while it runs, and only then: a lease this worker lets go of by error
+        // expires, and the run is taken over.
+        running.insert(lease.run.id)
+        defer { running.remove(lease.run.id) }
         let item = lease.run
         if item.trigger.depth > runner.maxTriggerDepth {
             let refused = try queue.refuseTooDeep(item, id: lease.runID, store: store)
@@ -36,9 +43,18 @@ public struct LeasedQueue {
         let run = runner.run(file: item.file, trigger: item.trigger, attempt: item.attempt, id: lease.runID, workflow: item.workflow,
                              output: output)
         guard !run.succeeded else { return run }
-        // Cancelled by a shutdown: the lease is given back when the worker stops, and the
-        // run runs again. Otherwise a failed run is done with; its retry is queued anew.
-        if run.record.outcome == .cancelled { return run }
+        // Cancelled by a shutdown, or cut off from the database: the lease is given back
+        // and the run runs again (nothing of it was kept). Otherwise a failed run is done
+        // with; its retry is queued anew.
+        if run.record.outcome == .cancelled || run.errorKind == "unavailable" {
+            do {
+                try store.write(commit: true) { try $0.releaseLease(lease) }
+            } catch {
+                // Still cut off: the lease runs out, and a worker takes the run over.
+                runner.logger.warning("could not give back the lease of run \(lease.runID): \(error)", metadata: ["worker": "\(worker)"])
+            }
+            return run
+        }
         do {
             try store.write(commit: true) { try $0.endLease(lease) }
             try queue.retryIfAllowed(run, item)
@@ -69,4 +85,15 @@ public struct LeasedQueue {
             return lease
         }
     }
+}
+
+/// The ids of the queued runs a worker is running, read by its heartbeat's thread.
+public final class RunningLeases: Sendable {
+    private let ids = Mutex<Set<Int64>>([])
+
+    public init() {}
+
+    public var current: [Int64] { ids.withLock { Array($0) } }
+    func insert(_ id: Int64) { _ = ids.withLock { $0.insert(id) } }
+    func remove(_ id: Int64) { _ = ids.withLock { $0.remove(id) } }
 }

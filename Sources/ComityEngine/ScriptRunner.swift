@@ -178,6 +178,7 @@ public struct ScriptRunner {
         } catch let error as LuaError {
             outcome = .failed(error)
         } catch {
+            if (error as? StoreError)?.kind == .unavailable { report.storeUnavailable = true }
             outcome = .failed(LuaError(.runtime, "\(error)"))
         }
         // No secret the run read is shown in its error.
@@ -316,6 +317,8 @@ public struct ScriptRunner {
         var context: APIContext?
         /// The run's parameters did not pass the declaration's checks.
         var parametersRefused = false
+        /// The store could not be reached to begin or commit the run.
+        var storeUnavailable = false
         /// The `dedupe` key, when it had run already: this run then does nothing.
         var duplicateOf: String?
         /// What the script (or its workflow's `run`) returned, when it was `report {...}`.
@@ -331,6 +334,8 @@ public struct ScriptRunner {
             case .limit(.output): return "output"
             case .limit(.cancelled): return "cancelled"
             default:
+                // Nothing was kept, and the same run may succeed once the database is back.
+                if storeUnavailable || context?.storeUnavailable == true { return "unavailable" }
                 if parametersRefused { return "validation" }
                 if let refused = context?.lastRefusal, error.message.hasSuffix(refused) { return "validation" }
                 return "error"

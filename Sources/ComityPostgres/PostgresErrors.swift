@@ -29,12 +29,15 @@ enum PostgresErrors {
             return StoreError(.database, "\(location): the database \(location.database) does not exist (createdb \(location.database))")
         case "28P01"?, "28000"?:
             return StoreError(.database, "\(location): \(message) (the password comes from PGPASSWORD or ~/.pgpass, never comity.lua)")
+        case let state? where state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state):
+            // connection exceptions; the server shutting down, crashed, or starting
+            return StoreError(.unavailable, "PostgreSQL at \(location) is not available (\(message)); nothing of this transaction was kept")
         case let state?:
             return StoreError(.database, "\(location): \(message) (SQLSTATE \(state))")
         case nil:
             if connecting || psql.code == .connectionError || psql.code == .serverClosedConnection || psql.code == .clientClosedConnection {
                 let cause = psql.underlying.map { "\($0)" } ?? "\(psql.code)"
-                return StoreError(.database, "cannot reach PostgreSQL at \(location) (\(cause)); is the server running?")
+                return StoreError(.unavailable, "cannot reach PostgreSQL at \(location) (\(cause)); is the server running? Nothing of this transaction was kept")
             }
             return StoreError(.database, "PostgreSQL at \(location): \(message)")
         }

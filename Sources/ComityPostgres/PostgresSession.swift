@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// One connection to PostgreSQL, used by one thread at a time, synchronously: the
 /// store's protocols are synchronous because a Lua run calls them from its own thread.
@@ -13,6 +14,11 @@ final class PostgresSession: @unchecked Sendable {
     let connection: PostgresConnection
     let location: PostgresLocation
     private let logger: Logger
+    /// The longest a statement's answer is waited for: the server's statement_timeout
+    /// and a margin. A connection that dies mid-statement may never answer.
+    private let answerWait: TimeInterval
+    /// Statements that succeeded since the store handed the session out.
+    var statements = 0
 
     /// Connects and sets what every session of a store has: the time limits that keep
     /// a stuck statement or an abandoned transaction from holding locks forever
@@ -20,6 +26,7 @@ final class PostgresSession: @unchecked Sendable {
     /// long a write waits for a row another transaction holds.
     init(_ location: PostgresLocation, settings: PostgresSettings) throws {
         self.location = location
+        answerWait = settings.statementTimeout + 15
         var logger = Logger(label: "comity.postgres")
         logger.logLevel = .critical
         self.logger = logger
@@ -37,7 +44,10 @@ final class PostgresSession: @unchecked Sendable {
 
     func close() {
         guard !connection.isClosed else { return }
-        try? connection.close().wait()
+        // Not waited for without bound: a dead server may never answer the goodbye.
+        let done = DispatchSemaphore(value: 0)
+        connection.close().whenComplete { _ in done.signal() }
+        _ = done.wait(timeout: .now() + 5)
     }
 
     var isOpen: Bool { !connection.isClosed }
@@ -46,7 +56,8 @@ final class PostgresSession: @unchecked Sendable {
     /// it is never used again in an unknown state.
     func rollBackOrClose() {
         do {
-            try execute("ROLLBACK")
+            // Briefly: a session whose server went away may never answer.
+            _ = try run("ROLLBACK", [], wait: 5)
         } catch {
             close()
         }
@@ -69,7 +80,7 @@ final class PostgresSession: @unchecked Sendable {
         try query(sql, arguments).first?.values.first ?? .null
     }
 
-    private func run(_ sql: String, _ arguments: [SQLValue]) throws -> (rows: [PostgresResultRow], affected: Int) {
+    private func run(_ sql: String, _ arguments: [SQLValue], wait: TimeInterval? = nil) throws -> (rows: [PostgresResultRow], affected: Int) {
         var bindings = PostgresBindings(capacity: arguments.count)
         for argument in arguments {
             switch argument {
@@ -81,12 +92,35 @@ final class PostgresSession: @unchecked Sendable {
             }
         }
         let statement = arguments.isEmpty ? sql : PostgresPlaceholders.numbered(sql)
+        guard !connection.isClosed else {
+            throw StoreError(.unavailable, "PostgreSQL at \(location) is not available (the connection was closed); nothing of this transaction was kept")
+        }
         do {
-            let result = try connection.query(PostgresQuery(unsafeSQL: statement, binds: bindings), logger: logger).wait()
+            let result = try answer(connection.query(PostgresQuery(unsafeSQL: statement, binds: bindings), logger: logger), within: wait ?? answerWait)
+            statements += 1
             return (try result.rows.map(PostgresResultRow.init), result.metadata.rows ?? 0)
         } catch {
             throw PostgresErrors.storeError(error, location: location)
         }
+    }
+}
+
+extension PostgresSession {
+    /// The future's value, waited for on this thread at most `answerWait`; past that,
+    /// the connection is closed and the statement counts as unanswered (a server that
+    /// went away mid-statement can leave a query that never completes).
+    fileprivate func answer<Value: Sendable>(_ future: EventLoopFuture<Value>, within answerWait: TimeInterval) throws -> Value {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<Value, any Error>?>(nil)
+        future.whenComplete { result in
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + answerWait) == .success, let result = outcome.withLock({ $0 }) else {
+            close()
+            throw StoreError(.unavailable, "PostgreSQL at \(location) did not answer within \(Int(answerWait))s; the connection was closed and nothing of this transaction was kept")
+        }
+        return try result.get()
     }
 }
 

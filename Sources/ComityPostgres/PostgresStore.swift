@@ -72,15 +72,31 @@ public final class PostgresStore: Store, Sendable {
     /// ones only if it ended its transaction cleanly, so a connection in an unknown
     /// state (an error in ROLLBACK, a lost server) is never handed out again.
     private func withSession<T>(_ body: (PostgresSession) throws -> T) throws -> T {
-        let session = try idle.withLock { $0.popLast() } ?? PostgresSession(location, settings: settings)
-        defer { if session.isOpen { idle.withLock { $0.append(session) } } }
-        do {
-            return try body(session)
-        } catch {
-            // A COMMIT that failed ended the transaction; anything else still in one
-            // (a failed BEGIN) is rolled back, or the session closed.
-            if session.isOpen, (try? session.scalar("SELECT 1")) == nil { session.close() }
-            throw error
+        // Sessions the server closed while idle (a restart) are dropped, not handed out.
+        var reused = idle.withLock { sessions -> PostgresSession? in
+            while let session = sessions.popLast() {
+                if session.isOpen { return session }
+            }
+            return nil
+        }
+        while true {
+            let session = try reused ?? PostgresSession(location, settings: settings)
+            session.statements = 0
+            defer { if session.isOpen { idle.withLock { $0.append(session) } } }
+            do {
+                return try body(session)
+            } catch let error as StoreError where error.kind == .unavailable && reused != nil && session.statements == 0 {
+                // A kept session whose server went away since (its first statement found
+                // it gone): once more on a new connection, as nothing was sent.
+                session.close()
+                reused = nil
+                _ = error
+            } catch {
+                // A COMMIT that failed ended the transaction; anything else still in one
+                // (a failed BEGIN) is rolled back, or the session closed.
+                if session.isOpen, (try? session.scalar("SELECT 1")) == nil { session.close() }
+                throw error
+            }
         }
     }
 

@@ -20,11 +20,13 @@ extension PostgresTransaction {
             """, [.text(worker.id), .text(worker.host), .integer(Int64(worker.processID)), .text(worker.version)])
     }
 
-    func heartbeat(worker: String, leaseSeconds: Int64) throws -> Int {
+    func heartbeat(worker: String, running: [Int64], leaseSeconds: Int64) throws -> Int {
         try session.execute("UPDATE workers SET heartbeat = \(Self.now) WHERE id = ?", [.text(worker)])
-        // One statement renews every lease the worker holds.
-        return try session.execute("UPDATE run_queue SET lease_until = \(Self.now) + ? WHERE state = 'leased' AND lease_owner = ?",
-                                   [.integer(leaseSeconds), .text(worker)])
+        guard !running.isEmpty else { return 0 }
+        // One statement renews every lease the worker runs.
+        return try session.execute(
+            "UPDATE run_queue SET lease_until = \(Self.now) + ? WHERE state = 'leased' AND lease_owner = ? AND id = ANY(?::bigint[])",
+            [.integer(leaseSeconds), .text(worker), .text("{" + running.map(String.init).joined(separator: ",") + "}")])
     }
 
     func stopWorker(_ worker: String) throws {
@@ -76,6 +78,12 @@ extension PostgresTransaction {
             "DELETE FROM run_queue WHERE id = ? AND state = 'leased' AND lease_owner = ? AND epoch = ?",
             [.integer(lease.run.id), .text(lease.worker), .integer(lease.epoch)])
         guard ended == 1 else { throw StoreError.leaseLost(lease) }
+    }
+
+    func releaseLease(_ lease: RunLease) throws {
+        try session.execute(
+            "UPDATE run_queue SET state = 'waiting', lease_owner = NULL, lease_until = NULL WHERE id = ? AND state = 'leased' AND lease_owner = ? AND epoch = ?",
+            [.integer(lease.run.id), .text(lease.worker), .integer(lease.epoch)])
     }
 
     func leasedRuns() throws -> [RunLease] {

@@ -16,10 +16,12 @@ extension SQLiteTransaction {
             arguments: [worker.id, worker.host, Int(worker.processID), worker.version, now, now])
     }
 
-    func heartbeat(worker: String, leaseSeconds: Int64) throws -> Int {
+    func heartbeat(worker: String, running: [Int64], leaseSeconds: Int64) throws -> Int {
         let now = try storeTime().secondsSince1970
         try db.execute(sql: "UPDATE workers SET heartbeat = ? WHERE id = ?", arguments: [now, worker])
-        try db.execute(sql: "UPDATE run_queue SET lease_until = ? WHERE state = 'leased' AND lease_owner = ?",
+        guard !running.isEmpty else { return 0 }
+        let ids = running.map(String.init).joined(separator: ", ")
+        try db.execute(sql: "UPDATE run_queue SET lease_until = ? WHERE state = 'leased' AND lease_owner = ? AND id IN (\(ids))",
                        arguments: [now + leaseSeconds, worker])
         return db.changesCount
     }
@@ -67,6 +69,12 @@ extension SQLiteTransaction {
         try db.execute(sql: "DELETE FROM run_queue WHERE id = ? AND state = 'leased' AND lease_owner = ? AND epoch = ?",
                        arguments: [lease.run.id, lease.worker, lease.epoch])
         guard db.changesCount == 1 else { throw StoreError.leaseLost(lease) }
+    }
+
+    func releaseLease(_ lease: RunLease) throws {
+        try db.execute(
+            sql: "UPDATE run_queue SET state = 'waiting', lease_owner = NULL, lease_until = NULL WHERE id = ? AND state = 'leased' AND lease_owner = ? AND epoch = ?",
+            arguments: [lease.run.id, lease.worker, lease.epoch])
     }
 
     func leasedRuns() throws -> [RunLease] {

@@ -26,7 +26,7 @@ public struct WorkerSettings: Sendable {
 }
 
 /// `comity worker` as a swift-service-lifecycle `Service`: it registers itself in the
-/// store, beats every third of its lease (renewing every lease it holds, in one
+/// store, beats every third of its lease (renewing the leases of the runs it runs, in one
 /// statement), and takes due schedule slots and leased queued runs one at a time, any
 /// number of workers on any number of machines against one database. Every time it
 /// goes by is the store's clock (the database server's), which it reads with each
@@ -62,32 +62,25 @@ public struct QueueWorker: Service {
         let grace = self.grace
         let stopMargin = self.stopMargin
         let logger = self.logger
-        try work.register()
-        let heartbeat = WorkerHeartbeat(work: work)
-        heartbeat.start()
-        logger.notice("worker started", metadata: ["worker": "\(work.id)", "lease": "\(work.settings.lease)"])
-        let cycles = CycleWaiter()
+        // The whole loop on a thread of its own: every call into the store blocks, and
+        // none of them may hold a thread of Swift's concurrency pool.
+        let loop = CycleWaiter()
         var leftBehind = false
+        var failure: (any Error)?
         await withGracefulShutdownHandler {
-            while !work.stopping {
-                guard let (ran, next) = await cycles.run({ work.cycle() }) else {
-                    leftBehind = true
-                    break
+            guard let (ran, _) = await loop.run({
+                do {
+                    try work.loop()
+                    return (true, nil)
+                } catch {
+                    logger.error("\(error)", metadata: ["worker": "\(work.id)"])
+                    return (false, nil)
                 }
-                guard !work.stopping else { break }
-                if ran { continue }
-                if work.settings.exitWhenIdle, next.map({ $0 > work.scheduler.clock() }) ?? true, (try? work.anyoneHoldsWork()) == false {
-                    break
-                }
-                // Polling is the ground truth; jitter keeps workers from asking in step.
-                var wait = work.settings.poll * Double.random(in: 0.8...1.2)
-                if let next {
-                    let seconds = Double(next.secondsSince1970 - work.scheduler.clock().secondsSince1970)
-                    if seconds > 0 { wait = min(wait, .milliseconds(Int64(seconds * 1000)) + .milliseconds(20)) }
-                }
-                let sleep = wait
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: sleep) }
+            }) else {
+                leftBehind = true
+                return
             }
+            if !ran { failure = WorkerStartError() }
         } onGracefulShutdown: {
             work.stop()
             logger.notice("stopping: no new runs; a run in progress has \(grace) to finish, then it is cancelled")
@@ -95,18 +88,21 @@ public struct QueueWorker: Service {
                 work.cancellation.cancel()
             }
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int((grace + stopMargin).inSeconds * 1000))) {
-                cycles.abandon()
+                loop.abandon()
             }
         }
-        heartbeat.stop()
-        work.unregister()
+        if let failure { throw failure }
         if leftBehind {
             let error = SchedulerDaemonError.runDidNotStop(stopMargin)
             logger.error("\(error)")
             throw error
         }
-        logger.notice("worker stopped", metadata: ["worker": "\(work.id)"])
     }
+}
+
+/// The worker could not start (its registration failed; logged).
+public struct WorkerStartError: Error, CustomStringConvertible {
+    public var description: String { "the worker could not start" }
 }
 
 /// The seconds the store's clock is ahead of this machine's, as the last heartbeat read it.
@@ -148,7 +144,40 @@ final class WorkerWork: @unchecked Sendable {
     }
 
     var stopping: Bool { stopFlag.load(ordering: .acquiring) }
-    func stop() { stopFlag.store(true, ordering: .releasing) }
+    /// Signalled to end an idle wait early (a shutdown).
+    private let wakeup = DispatchSemaphore(value: 0)
+
+    func stop() {
+        stopFlag.store(true, ordering: .releasing)
+        wakeup.signal()
+    }
+
+    /// Registers, beats, and takes work until stopped (or idle, with `exitWhenIdle`);
+    /// then gives back its leases.
+    func loop() throws {
+        try register()
+        let heartbeat = WorkerHeartbeat(work: self)
+        heartbeat.start()
+        logger.notice("worker started", metadata: ["worker": "\(id)", "lease": "\(settings.lease)"])
+        defer {
+            heartbeat.stop()
+            unregister()
+            logger.notice("worker stopped", metadata: ["worker": "\(id)"])
+        }
+        while !stopping {
+            let (ran, next) = cycle()
+            if stopping { break }
+            if ran { continue }
+            if settings.exitWhenIdle, next.map({ $0 > scheduler.clock() }) ?? true, (try? anyoneHoldsWork()) == false { break }
+            // Polling is the ground truth; jitter keeps workers from asking in step.
+            var wait = settings.poll.inSeconds * Double.random(in: 0.8...1.2)
+            if let next {
+                let seconds = Double(next.secondsSince1970 - scheduler.clock().secondsSince1970)
+                if seconds > 0 { wait = min(wait, seconds + 0.02) }
+            }
+            _ = wakeup.wait(timeout: .now() + wait)
+        }
+    }
 
     func register() throws {
         let store = try store
@@ -172,7 +201,8 @@ final class WorkerWork: @unchecked Sendable {
 
     /// One heartbeat: the worker's row and its leases renewed, the store's clock read.
     func beat() throws {
-        let renewed = try store.write(commit: true) { try $0.heartbeat(worker: id, leaseSeconds: settings.leaseSeconds) }
+        let running = queue.running.current
+        let renewed = try store.write(commit: true) { try $0.heartbeat(worker: id, running: running, leaseSeconds: settings.leaseSeconds) }
         try readClock()
         logger.trace("heartbeat", metadata: ["worker": "\(id)", "leases": "\(renewed)"])
     }

@@ -40,7 +40,11 @@ enum RunLeaseCases {
             let b = try store.write(commit: true) { tx in try tx.leaseQueuedRuns(worker: "b", limit: 5, leaseSeconds: 60, newRunID: ids("b")) }
             #expect(b.map(\.run.workflow) == ["second"])
             #expect(try store.write(commit: true) { tx in try tx.leaseQueuedRuns(worker: "c", limit: 5, leaseSeconds: 60, newRunID: ids("c")) }.isEmpty)
-            #expect(try store.write(commit: true) { tx in try tx.heartbeat(worker: "a", leaseSeconds: 60) } == 1)
+            let held = try #require(a.first).run.id
+            #expect(try store.write(commit: true) { tx in try tx.heartbeat(worker: "a", running: [held], leaseSeconds: 60) } == 1)
+            // Only the leases the worker runs: not another's, nor one it does not name.
+            #expect(try store.write(commit: true) { tx in try tx.heartbeat(worker: "a", running: [held + 1000], leaseSeconds: 60) } == 0)
+            #expect(try store.write(commit: true) { tx in try tx.heartbeat(worker: "b", running: [held], leaseSeconds: 60) } == 0)
             let lease = try #require(a.first)
             // A rolled-back end leaves the lease as it was.
             _ = try store.write(commit: false) { tx in try tx.endLease(lease) }

@@ -121,9 +121,11 @@ public protocol RunLeaseStore {
     func storeTime() throws -> Timestamp
     /// Records a worker as started, with its first heartbeat (now, by the store's clock).
     func registerWorker(_ worker: WorkerRecord) throws
-    /// Renews a worker's heartbeat and every lease it holds, to `leaseSeconds` from now;
-    /// how many leases it holds.
-    func heartbeat(worker: String, leaseSeconds: Int64) throws -> Int
+    /// Renews a worker's heartbeat and, in one statement, the leases it holds of the
+    /// queued runs `running` (those it is running now), to `leaseSeconds` from now; how
+    /// many it renewed. A lease its worker no longer runs (left by an error) is not
+    /// renewed: it expires, and any worker takes the run over.
+    func heartbeat(worker: String, running: [Int64], leaseSeconds: Int64) throws -> Int
     /// Records a worker as stopped (its own graceful end) and gives back the leases it holds.
     func stopWorker(_ worker: String) throws
     /// Every worker known, the most recent heartbeat first.
@@ -137,6 +139,9 @@ public protocol RunLeaseStore {
     /// transaction, this refusal is what keeps a worker that lost its lease from
     /// committing anything.
     func endLease(_ lease: RunLease) throws
+    /// Gives a lease back, unless it is no longer the worker's at its epoch: the run waits
+    /// in the queue again (a run cancelled by a shutdown, or cut off from the database).
+    func releaseLease(_ lease: RunLease) throws
     /// Every run leased now.
     func leasedRuns() throws -> [RunLease]
     /// Rows of the queue's table that are dead and not yet vacuumed, where the store

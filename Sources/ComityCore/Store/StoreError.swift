@@ -11,6 +11,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         case notFound
         /// A unique value is taken already.
         case duplicate
+        /// The database cannot be reached (a server restarting, a network cut): nothing
+        /// of the transaction was kept, and the same work may be tried again.
+        case unavailable
         /// A worker's lease on a run ended (it expired and another worker took the run
         /// over): nothing of its run may be committed.
         case leaseLost

@@ -21,6 +21,8 @@ public final class APIContext {
     private let store: (any StoreTransaction)?
     /// The message of the last value an API function refused as invalid.
     var lastRefusal: String?
+    /// Set when a call found the database unreachable.
+    var storeUnavailable = false
     /// The folder scripts read files from (the workspace's `inbox/`); nil for runs
     /// without one.
     var inbox: URL?

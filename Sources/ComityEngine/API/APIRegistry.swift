@@ -157,6 +157,10 @@ public struct APIRegistry {
                 } catch let refusal as StoreError where refusal.kind == .duplicate {
                     context.lastRefusal = refusal.description
                     throw refusal
+                } catch let failure as StoreError where failure.kind == .unavailable {
+                    // The run may be tried again once the database is back (a worker gives its lease back).
+                    context.storeUnavailable = true
+                    throw failure
                 } catch let missing as StoreError where missing.kind == .notFound {
                     // A handle to a record that is not there (a rolled-back create): said
                     // with the function it was given to.

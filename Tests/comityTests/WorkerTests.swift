@@ -1,0 +1,311 @@
+import Foundation
+import Testing
+
+/// The test server of `make test` (Tests/with-postgres), reached with its own psql.
+enum TestPostgres {
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+    static var isAvailable: Bool { environment["COMITY_TEST_POSTGRES"] != nil && environment["COMITY_TEST_POSTGRES_BIN"] != nil }
+    private static let counter = NSLock()
+    nonisolated(unsafe) private static var made = 0
+
+    /// A new, empty database; its URL.
+    static func newDatabase() throws -> String {
+        let server = try #require(environment["COMITY_TEST_POSTGRES"])
+        counter.lock()
+        made += 1
+        let name = "cli_\(getpid())_\(made)"
+        counter.unlock()
+        _ = try psql(server, "CREATE DATABASE \(name)")
+        guard let slash = server.range(of: "/", options: .backwards) else { throw CLIFailure("no database in \(server)") }
+        return server[..<slash.upperBound] + name
+    }
+
+    /// The rows of a query, each its columns joined by `|`.
+    static func psql(_ url: String, _ sql: String) throws -> [String] {
+        let bin = try #require(environment["COMITY_TEST_POSTGRES_BIN"])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bin + "/psql")
+        process.arguments = [url, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.standardError
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CLIFailure("psql failed on: \(sql)") }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    static func number(_ url: String, _ sql: String) throws -> Int { Int(try psql(url, sql).first ?? "") ?? -1 }
+
+    /// Restarts the server (as its own user), as an operator or a crash would, and
+    /// waits until it answers. Spawned and waited for by hand: Foundation's Process did
+    /// not see this child end (pg_ctl leaves a server behind it).
+    static func restart() throws {
+        let command = try #require(environment["COMITY_TEST_POSTGRES_RESTART"])
+        let server = try #require(environment["COMITY_TEST_POSTGRES"])
+        let arguments = ["/bin/sh", "-c", "setsid " + command + " >/dev/null 2>&1 </dev/null"]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ) == 0 else { throw CLIFailure("cannot run \(command)") }
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0) // ECHILD if reaped elsewhere: the server's answer below tells
+        let end = Date().addingTimeInterval(60)
+        while Date() < end {
+            if (try? psql(server, "SELECT 1")) == ["1"] { return }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        throw CLIFailure("the server did not come back after: \(command)")
+    }
+}
+
+struct CLIFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A workspace on a new PostgreSQL database, and `comity worker` processes on it.
+struct WorkerWorkspace {
+    let folder: URL
+    let url: String
+
+    init(_ files: [String: String]) throws {
+        url = try TestPostgres.newDatabase()
+        folder = try workspace(files.merging(["comity.lua": "return { store = { postgres = \"\(url)\" } }"]) { given, _ in given })
+    }
+
+    func comity(_ arguments: [String]) throws -> Comity.Result { try Comity.run(arguments, in: folder) }
+
+    func count(_ sql: String) throws -> Int { try TestPostgres.number(url, sql) }
+
+    /// A worker process, logging to `worker-N.log`.
+    func startWorker(_ number: Int, lease: String = "2s", exitWhenIdle: Bool = true) throws -> Process {
+        let process = Process()
+        process.executableURL = Comity.executable
+        process.arguments = ["worker", "start", "--lease", lease, "--poll", "200ms", "--grace", "1s", "--log-level", "notice"]
+            + (exitWhenIdle ? ["--exit-when-idle"] : [])
+        process.currentDirectoryURL = folder
+        let log = folder.appendingPathComponent("worker-\(number).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        return process
+    }
+
+    /// Lets the `slow` workflow's runs end.
+    func go() throws {
+        try "people.create { name = 'go' }".write(to: folder.appendingPathComponent("go.lua"), atomically: true, encoding: .utf8)
+        let result = try comity(["run", "go.lua"])
+        guard result.status == 0 else { throw CLIFailure("go.lua failed: \(result.stderr)") }
+    }
+
+    func log(_ number: Int) -> String {
+        (try? String(contentsOf: folder.appendingPathComponent("worker-\(number).log"), encoding: .utf8)) ?? ""
+    }
+
+    /// Waits for `process` to exit, at most `seconds`; false (and the process killed) if it did not.
+    func wait(_ process: Process, within seconds: Double) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < end { Thread.sleep(forTimeInterval: 0.05) }
+        guard !process.isRunning else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return false
+        }
+        return true
+    }
+
+    /// Waits until `condition` holds, at most `seconds`.
+    func waitUntil(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return try condition()
+    }
+}
+
+/// A workflow every created organisation queues: one task, under a once-key.
+let welcomeWorkflow = """
+    return workflow {
+      name = "welcome", on = { "organisation.created" },
+      run = function(ctx)
+        ctx.once("welcome-" .. ctx.trigger.record.id, function()
+          tasks.create { title = "welcome " .. ctx.trigger.record.id, kind = "welcome", about = ctx.trigger.record }
+        end)
+      end,
+    }
+    """
+
+/// A workflow that writes a task, then waits (asking the database again and again,
+/// which on PostgreSQL sees what others committed) until the test adds a person named
+/// "go", then commits.
+let slowWorkflow = """
+    return workflow {
+      name = "slow", on = { "organisation.created" }, limits = { timeout = "2m" },
+      run = function(ctx)
+        tasks.create { title = "slow " .. ctx.trigger.record.id, kind = "slow" }
+        while people.count { name = "go" } == 0 do end
+      end,
+    }
+    """
+
+@Suite(.serialized, .enabled(if: TestPostgres.isAvailable, "needs the PostgreSQL server of `make test` (Tests/with-postgres)"))
+struct WorkerTests {
+    /// Queues `count` runs of `welcome` (one per organisation created) and leaves them.
+    func queue(_ count: Int, in space: WorkerWorkspace) throws {
+        try "for i = 1, \(count) do orgs.create { name = 'organisation ' .. i } end"
+            .write(to: space.folder.appendingPathComponent("make.lua"), atomically: true, encoding: .utf8)
+        let made = try space.comity(["run", "make.lua", "--leave-queued"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(try space.count("SELECT count(*) FROM run_queue WHERE state = 'waiting'") == count)
+    }
+
+    @Test(arguments: [1, 2, 4])
+    func workersDrainAThousandQueuedRunsEachExactlyOnce(workers: Int) throws {
+        let space = try WorkerWorkspace(["Scripts/welcome.lua": welcomeWorkflow])
+        try queue(1000, in: space)
+        let processes = try (0..<workers).map { try space.startWorker($0) }
+        for (number, process) in processes.enumerated() {
+            #expect(space.wait(process, within: 300), "worker \(number) did not finish")
+            #expect(process.terminationStatus == 0, "\(space.log(number))")
+        }
+        #expect(try space.count("SELECT count(*) FROM tasks WHERE kind = 'welcome'") == 1000)
+        #expect(try space.count("SELECT count(DISTINCT title) FROM tasks WHERE kind = 'welcome'") == 1000)
+        #expect(try space.count("SELECT count(*) FROM run_once WHERE workflow = 'welcome'") == 1000)
+        #expect(try space.count("SELECT count(*) FROM runs WHERE workflow = 'welcome' AND outcome = 'succeeded'") == 1000)
+        #expect(try space.count("SELECT count(*) FROM runs WHERE workflow = 'welcome'") == 1000)
+        #expect(try space.count("SELECT count(DISTINCT trigger_record_id) FROM runs WHERE workflow = 'welcome'") == 1000)
+        #expect(try space.count("SELECT count(*) FROM run_queue") == 0)
+        // Every worker took a share, and registered and stopped cleanly.
+        if workers > 1 {
+            #expect(try space.count("SELECT count(DISTINCT host || pid) FROM runs WHERE workflow = 'welcome'") == workers)
+        }
+        #expect(try space.count("SELECT count(*) FROM workers WHERE stopped_at IS NOT NULL") == workers)
+    }
+
+    @Test func aWorkerKilledMidRunIsTakenOverOnceAndWhatItWroteIsNotKept() throws {
+        let space = try WorkerWorkspace(["Scripts/slow.lua": slowWorkflow])
+        try "orgs.create { name = 'one' }".write(to: space.folder.appendingPathComponent("one.lua"), atomically: true, encoding: .utf8)
+        #expect(try space.comity(["run", "one.lua", "--leave-queued"]).status == 0)
+        let first = try space.startWorker(0, exitWhenIdle: false)
+        #expect(try space.waitUntil(within: 30) { try space.count("SELECT count(*) FROM runs WHERE workflow = 'slow' AND outcome = 'running'") == 1 })
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let second = try space.startWorker(1)
+        // Taken over once the lease ran out; then told to go on.
+        #expect(try space.waitUntil(within: 60) {
+            try space.count("SELECT count(*) FROM runs WHERE workflow = 'slow' AND outcome = 'running'") == 1
+                && space.count("SELECT count(*) FROM run_queue WHERE epoch = 2") == 1
+        })
+        try space.go()
+        #expect(space.wait(second, within: 120), "the second worker did not finish: \(space.log(1))")
+        #expect(second.terminationStatus == 0)
+        #expect(try space.count("SELECT count(*) FROM tasks WHERE kind = 'slow'") == 1)
+        #expect(try space.count("SELECT count(*) FROM runs WHERE workflow = 'slow' AND outcome = 'succeeded'") == 1)
+        #expect(try space.count("SELECT count(*) FROM runs WHERE workflow = 'slow' AND outcome = 'interrupted'") == 1)
+        #expect(try space.count("SELECT count(*) FROM runs WHERE workflow = 'slow'") == 2)
+        #expect(try space.count("SELECT count(*) FROM run_queue") == 0)
+    }
+
+    @Test func aWorkerPausedPastItsLeaseIsFencedOffWhenItResumes() throws {
+        let space = try WorkerWorkspace(["Scripts/slow.lua": slowWorkflow])
+        try "orgs.create { name = 'one' }".write(to: space.folder.appendingPathComponent("one.lua"), atomically: true, encoding: .utf8)
+        #expect(try space.comity(["run", "one.lua", "--leave-queued"]).status == 0)
+        let paused = try space.startWorker(0, exitWhenIdle: false)
+        defer {
+            kill(paused.processIdentifier, SIGKILL)
+            paused.waitUntilExit()
+        }
+        #expect(try space.waitUntil(within: 30) { try space.count("SELECT count(*) FROM runs WHERE workflow = 'slow' AND outcome = 'running'") == 1 })
+        kill(paused.processIdentifier, SIGSTOP)
+        let other = try space.startWorker(1)
+        #expect(try space.waitUntil(within: 60) { try space.count("SELECT count(*) FROM run_queue WHERE epoch = 2") == 1 })
+        try space.go()
+        #expect(space.wait(other, within: 120), "the second worker did not finish: \(space.log(1))")
+        #expect(try space.count("SELECT count(*) FROM runs WHERE workflow = 'slow' AND outcome = 'succeeded'") == 1)
+        // Resumed: it finishes its loop and tries to commit; the fence refuses it.
+        kill(paused.processIdentifier, SIGCONT)
+        #expect(try space.waitUntil(within: 60) {
+            try space.count("SELECT count(*) FROM runs WHERE workflow = 'slow' AND outcome = 'failed' AND error LIKE '%lost its lease%'") == 1
+        }, "\(space.log(0))")
+        #expect(try space.count("SELECT count(*) FROM tasks WHERE kind = 'slow'") == 1)
+        #expect(try space.count("SELECT count(*) FROM run_queue") == 0)
+        kill(paused.processIdentifier, SIGTERM)
+        #expect(space.wait(paused, within: 30))
+    }
+
+    @Test func twoWorkersTickingTheSameMinuteRunEachSlotOnceAndCatchUpAsDeclared() throws {
+        var files: [String: String] = [:]
+        for n in 1...20 {
+            files["Scripts/every-\(n).lua"] = """
+                return workflow {
+                  name = "every-\(n)", schedule = "*/10 * * * *",
+                  run = function(ctx) tasks.create { title = "slot of every-\(n)", kind = "tick" } end,
+                }
+                """
+        }
+        files["Scripts/catch-all.lua"] = """
+            return workflow {
+              name = "catch-all", schedule = "*/10 * * * *", catch_up = "all",
+              run = function(ctx) tasks.create { title = "caught up", kind = "all" } end,
+            }
+            """
+        files["Scripts/catch-latest.lua"] = """
+            return workflow {
+              name = "catch-latest", schedule = "*/10 * * * *", catch_up = "latest",
+              run = function(ctx) tasks.create { title = "latest only", kind = "latest" } end,
+            }
+            """
+        let space = try WorkerWorkspace(files)
+        // The schedules as the workers find them: written by a first look at the workflows.
+        #expect(try space.comity(["schedule", "list"]).status == 0)
+        #expect(try space.count("SELECT count(*) FROM schedules") == 22)
+        // The slot of this ten minutes came for the twenty; the two others were last run an hour before.
+        let base = try space.count("SELECT (floor(extract(epoch FROM now()) / 600) * 600)::bigint")
+        _ = try TestPostgres.psql(space.url, "UPDATE schedules SET next_slot = \(base) WHERE workflow LIKE 'every-%'")
+        _ = try TestPostgres.psql(space.url, "UPDATE schedules SET next_slot = \(base - 3600) WHERE workflow LIKE 'catch-%'")
+        let workers = try [space.startWorker(0), space.startWorker(1)]
+        for (number, worker) in workers.enumerated() {
+            #expect(space.wait(worker, within: 120), "worker \(number) did not finish")
+        }
+        // Each slot once, whichever worker ran it.
+        #expect(try space.count("SELECT count(*) FROM (SELECT workflow, trigger_slot FROM runs WHERE trigger_kind = 'schedule' GROUP BY 1, 2 HAVING count(*) > 1) d") == 0)
+        #expect(try space.count("SELECT count(*) FROM runs WHERE workflow LIKE 'every-%' AND trigger_slot = \(base) AND outcome = 'succeeded'") == 20)
+        #expect(try space.count("SELECT count(*) FROM schedule_slots WHERE workflow LIKE 'every-%' AND slot = \(base)") == 20)
+        #expect(try space.count("SELECT count(*) FROM tasks WHERE kind = 'tick'") >= 20)
+        // catch_up "all": every slot of the hour missed, and this one (one more if ten minutes passed meanwhile).
+        let all = try space.count("SELECT count(*) FROM runs WHERE workflow = 'catch-all' AND outcome = 'succeeded'")
+        #expect(all == 7 || all == 8)
+        #expect(try space.count("SELECT count(*) FROM tasks WHERE kind = 'all'") == all)
+        // catch_up "latest": only the newest.
+        let latest = try space.count("SELECT count(*) FROM runs WHERE workflow = 'catch-latest' AND outcome = 'succeeded'")
+        #expect(latest == 1 || latest == 2)
+        #expect(try space.count("SELECT min(trigger_slot) FROM runs WHERE workflow = 'catch-latest'") == base)
+    }
+
+    @Test func aServerRestartedUnderRunningWorkersLosesAndDoublesNothing() throws {
+        let space = try WorkerWorkspace(["Scripts/welcome.lua": welcomeWorkflow])
+        try queue(300, in: space)
+        let workers = try [space.startWorker(0), space.startWorker(1)]
+        #expect(try space.waitUntil(within: 120) { try space.count("SELECT count(*) FROM tasks") >= 60 })
+        try TestPostgres.restart()
+        for (number, worker) in workers.enumerated() {
+            #expect(space.wait(worker, within: 300), "worker \(number) did not finish: \(space.log(number))")
+        }
+        #expect(try space.count("SELECT count(*) FROM tasks WHERE kind = 'welcome'") == 300)
+        #expect(try space.count("SELECT count(DISTINCT title) FROM tasks WHERE kind = 'welcome'") == 300)
+        #expect(try space.count("SELECT count(*) FROM run_once WHERE workflow = 'welcome'") == 300)
+        #expect(try space.count("SELECT count(*) FROM run_queue") == 0)
+        // Every organisation's run succeeded (at most once); attempts cut off by the restart failed and kept nothing.
+        #expect(try space.count("SELECT count(DISTINCT trigger_record_id) FROM runs WHERE workflow = 'welcome' AND outcome = 'succeeded'") == 300)
+        #expect(try space.count("SELECT count(*) FROM (SELECT trigger_record_id FROM runs WHERE workflow = 'welcome' AND outcome = 'succeeded' GROUP BY 1 HAVING count(*) > 1) d") == 0)
+        #expect(try space.count("SELECT count(*) FROM runs WHERE workflow = 'welcome' AND outcome = 'running'") == 0)
+        // The restart happened while they worked: the server started after the first task.
+        #expect(try space.count("SELECT count(*) FROM tasks WHERE created_at < extract(epoch FROM pg_postmaster_start_time())") >= 1)
+    }
+}
