@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "ComityService",
             dependencies: [
-                "ComityEngine", "ComityExchange", "ComityReports", "ComityScheduler", "ComitySQLite", "ComityPostgres", "ComityCore",
+                "ComityEngine", "ComityExchange", "ComityReports", "ComityScheduler", "ComitySQLite", "ComityPostgres", "ComitySQL", "ComityCore",
                 "ComityCron", "LuaBridge", "HumanReadable",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,6 +96,7 @@ let package = Package(
             name: "comity",
             dependencies: [
                 "ComityService",
+                "ComitySQL",
                 "ComityEngine",
                 "ComityExchange",
                 "ComityReports",

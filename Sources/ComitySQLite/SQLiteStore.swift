@@ -201,6 +201,24 @@ public final class SQLiteStore: Store, Sendable {
         }
     }
 
+    /// A read of the database itself, outside the store's transactions (copying tables).
+    func rawRead<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as DatabaseError {
+            throw Self.storeError(error, path: path, waited: busyTimeout)
+        }
+    }
+
+    /// One write transaction on the database itself (copying tables in).
+    func rawWrite(_ body: (Database) throws -> Void) throws {
+        do {
+            try pool.write(body)
+        } catch let error as DatabaseError {
+            throw Self.storeError(error, path: path, waited: busyTimeout)
+        }
+    }
+
     /// Runs one statement on the file outside any store (tests, repairs). True when it ran.
     public static func rawExecute(path: String, sql: String) throws -> Bool {
         let queue = try DatabaseQueue(path: path)

@@ -62,6 +62,7 @@ import Testing
             "test": ["test", "--json"],
             "outbox list": ["outbox", "list", "--json"],
             "outbox": ["outbox", "--json"],
+            "worker status": ["worker", "status", "--json"],
         ]
     }
 

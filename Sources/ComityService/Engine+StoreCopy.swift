@@ -1,0 +1,24 @@
+import ComityCore
+import ComityPostgres
+import ComitySQL
+import ComitySQLite
+import Foundation
+
+extension Engine {
+    /// Copies this workspace's store (records, audit, events, runs, the queue,
+    /// schedules and slots, the outbox, once-keys, workers) into an empty one: a
+    /// `postgres://` URL, or an SQLite file (relative to ``currentFolder``), made if
+    /// missing. Counts of every table and money totals are checked on both sides after.
+    public func copyStore(to target: String) throws -> StoreCopyReport {
+        guard let source = store as? any StoreTables else {
+            throw EngineError.failed("this workspace's store cannot be copied")
+        }
+        let destination: any StoreTables
+        if Self.isPostgresURL(target) {
+            destination = try PostgresStore(url: target, schema: workspace.schema)
+        } else {
+            destination = try SQLiteStore(path: resolved(target), schema: workspace.schema)
+        }
+        return try StoreCopy.copy(from: source, to: destination, schema: workspace.schema)
+    }
+}
