@@ -86,7 +86,7 @@ test: deps testdeps pgdeps
 # run, then the call and create ratios in instructions (callgrind), which load cannot
 # disturb; last, the installed binary's start-up ratios and its instructions per
 # trivial command (`run` of `return 1`, `--version`, `tick`).
-bench: deps
+bench: deps pgdeps
 	@command -v sqlite3 >/dev/null 2>&1 || { echo "Installing sqlite3 (apt-get), the import baseline"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
 	@command -v valgrind >/dev/null 2>&1 || { echo "Installing valgrind (apt-get), for instructions per command"; \
@@ -99,6 +99,7 @@ bench: deps
 	$(MAKE) install PREFIX=$(CURDIR)/.build/bench-install
 	Benchmarks/daemon-idle.sh .build/bench-install/bin/comity 60
 	Benchmarks/startup.py .build/bench-install/bin/comity 20
+	Tests/with-postgres Benchmarks/workers.sh .build/bench-install/bin/comity 1000
 
 # The binary in PREFIX/bin (release, the Swift runtime linked in statically: it starts
 # in a few milliseconds, as cron and an editing loop need), its shell completions

@@ -63,8 +63,22 @@ public final class SQLiteStore: Store, Sendable {
                 try db.execute(sql: "PRAGMA max_page_count = \(max(sizeLimit / pageSize, 1))")
             }
         }
+        // A new file is made (its WAL set up, its tables migrated) by one opener at a
+        // time: openers of one new file at once otherwise took turns switching its
+        // journal mode and could wait out the whole busy timeout under load.
+        let isNew = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).map { ($0 ?? 0) == 0 } ?? true
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            if isNew {
+                pool = try Self.withFileLock(path + ".migrating") {
+                    let made = try DatabasePool(path: path, configuration: configuration)
+                    if try !made.read({ db in try Migrations.migrator.hasCompletedMigrations(db) }) { try Migrations.migrator.migrate(made) }
+                    return made
+                }
+            } else {
+                pool = try DatabasePool(path: path, configuration: configuration)
+            }
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw Self.storeError(error, path: path, waited: busyTimeout)
         }

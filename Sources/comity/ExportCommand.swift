@@ -32,7 +32,7 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Include archived records.")
     var archived = false
 
-    @Option(help: ArgumentHelp("The database to use instead of the workspace's.", valueName: "path"))
+    @Option(help: ArgumentHelp("The database to use instead of the workspace's: an SQLite file, or a postgres:// URL.", valueName: "path-or-url"))
     var database: String?
 
     func validate() throws { try ExchangeFormatOption.check(format, for: kind.type) }

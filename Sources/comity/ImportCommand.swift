@@ -38,7 +38,7 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Import nothing if any row is rejected.")
     var strict = false
 
-    @Option(help: ArgumentHelp("The database to use instead of the workspace's.", valueName: "path"))
+    @Option(help: ArgumentHelp("The database to use instead of the workspace's: an SQLite file, or a postgres:// URL.", valueName: "path-or-url"))
     var database: String?
 
     @Option(help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))

@@ -57,7 +57,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Roll back whatever each run writes, and print the changes it would have made.")
     var dryRun = false
 
-    @Option(help: ArgumentHelp("The database to use instead of the workspace's.", valueName: "path"))
+    @Option(help: ArgumentHelp("The database to use instead of the workspace's: an SQLite file, or a postgres:// URL.", valueName: "path-or-url"))
     var database: String?
 
     @Flag(help: "Stop at the first failed run.")
