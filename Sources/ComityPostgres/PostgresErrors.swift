@@ -37,7 +37,8 @@ enum PostgresErrors {
         case nil:
             if connecting || psql.code == .connectionError || psql.code == .serverClosedConnection || psql.code == .clientClosedConnection {
                 let cause = psql.underlying.map { "\($0)" } ?? "\(psql.code)"
-                return StoreError(.unavailable, "cannot reach PostgreSQL at \(location) (\(cause)); is the server running? Nothing of this transaction was kept")
+                return StoreError(.unavailable, "cannot reach PostgreSQL at \(location) (\(cause)); is the server running?"
+                    + (connecting ? "" : " Nothing of this transaction was kept"))
             }
             return StoreError(.database, "PostgreSQL at \(location): \(message)")
         }
