@@ -40,10 +40,12 @@ public final class PostgresStore: Store, Sendable {
         try withSession { session in
             try session.execute("BEGIN")
             let transaction = PostgresTransaction(session: session, schema: schema)
+            // However it ends, its cursors end with it: a find closed later (a Lua
+            // iterator collected after the run) must send nothing to the session.
+            defer { transaction.closeCursors() }
             let result: T
             do {
                 result = try body(transaction)
-                transaction.closeCursors()
             } catch {
                 session.rollBackOrClose()
                 throw error
@@ -56,9 +58,11 @@ public final class PostgresStore: Store, Sendable {
     public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try withSession { session in
             try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            let transaction = PostgresTransaction(session: session, schema: schema)
+            defer { transaction.closeCursors() }
             let result: T
             do {
-                result = try body(PostgresTransaction(session: session, schema: schema))
+                result = try body(transaction)
             } catch {
                 session.rollBackOrClose()
                 throw error

@@ -44,6 +44,12 @@ final class OpenCursors {
         }
     }
 
+    /// The transaction ends: every cursor still open ends with it.
+    func endAll() {
+        for entry in held { entry.cursor?.endWithTransaction() }
+        held.removeAll()
+    }
+
     func enteringSavepoint() { depth += 1 }
 
     /// The innermost savepoint was released: what was made in it is now the outer one's.

@@ -130,6 +130,14 @@ final class SQLiteRecordCursor: RecordCursor {
     /// A loop left early: the cursor ends as at its last row.
     func close() { finish() }
 
+    /// Its transaction ends: the statement is let go now, on the connection's own
+    /// thread, and a later `close` (a Lua iterator collected after the run) touches
+    /// nothing.
+    func endWithTransaction() {
+        ended = true
+        rows = nil
+    }
+
     /// At the end the statement is released at once: a later find of the same shape
     /// reuses the cached statement, which this cursor's reset must then not touch.
     private func finish() {

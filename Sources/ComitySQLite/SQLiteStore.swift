@@ -159,6 +159,7 @@ public final class SQLiteStore: Store, Sendable {
                         // `IDHighWaterMarks`).
                         if !owed.isEmpty { try IDHighWaterMarks.apply(owed, in: db) }
                         let transaction = SQLiteTransaction(db: db, schema: schema, path: path, plans: plans)
+                        defer { transaction.openCursors.endAll() }
                         let changesBefore = db.totalChangesCount
                         do {
                             result = try body(transaction)
@@ -209,7 +210,11 @@ public final class SQLiteStore: Store, Sendable {
 
     public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         do {
-            return try pool.read { db in try body(SQLiteTransaction(db: db, schema: schema, path: path, plans: plans)) }
+            return try pool.read { db in
+                let transaction = SQLiteTransaction(db: db, schema: schema, path: path, plans: plans)
+                defer { transaction.openCursors.endAll() }
+                return try body(transaction)
+            }
         } catch let error as DatabaseError {
             throw Self.storeError(error, path: path, waited: busyTimeout)
         }

@@ -192,6 +192,38 @@ enum SnapshotCases {
 
         // MARK: Ids are never handed out twice
 
+        /// A find still open when its transaction ended (a Lua iterator collected after
+        /// the run) closes later without disturbing the store's next transaction.
+        StoreConformanceCase("aFindClosedAfterItsTransactionLeavesTheNextOneAlone") { factory in
+            let store = try factory.newStore()
+            _ = try store.write(commit: true) { tx in
+                for i in 1...3 { _ = try SnapshotCases.org("Org \(i)", tx) }
+            }
+            let fromRead = try store.read { tx in
+                let cursor = try tx.cursor(.organisation, RecordQuery())
+                _ = try cursor.next()
+                return cursor
+            }
+            let fromWrite = try store.write(commit: true) { tx in try tx.cursor(.organisation, RecordQuery()) }
+            let failed = Shared<(any RecordCursor)?>(nil)
+            #expect(throws: Failure.self) {
+                try store.write(commit: true) { tx -> Void in
+                    let cursor = try tx.cursor(.organisation, RecordQuery())
+                    failed.withLock { $0 = cursor }
+                    throw Failure()
+                }
+            }
+            // Closed (as a collected iterator would be) while the next transaction runs.
+            let made = try store.write(commit: true) { tx in
+                fromRead.close()
+                fromWrite.close()
+                failed.withLock { $0?.close() }
+                return try SnapshotCases.org("After", tx)
+            }
+            #expect(try store.read { tx in try tx.record(made)?.fields["name"] } == .string("After"))
+            #expect(try store.read { tx in try tx.count(.organisation, RecordQuery()) } == 4)
+        },
+
         StoreConformanceCase("aRolledBackTransactionsIdsAreNotHandedOutAgain") { factory in
             let store = try factory.newStore()
             _ = try store.write(commit: true) { tx in try SnapshotCases.org("Kept", tx) }
