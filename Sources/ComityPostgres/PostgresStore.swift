@@ -37,8 +37,18 @@ public final class PostgresStore: Store, Sendable {
     }
 
     public func write<T>(commit: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        try transaction("BEGIN", commit: commit, body)
+    }
+
+    public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", commit: true, body)
+    }
+
+    /// One transaction begun with `begin` on a session: committed when `body` returns
+    /// and `commit` is true, rolled back otherwise.
+    private func transaction<T>(_ begin: String, commit: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T {
         try withSession { session in
-            try session.execute("BEGIN")
+            try session.execute(begin)
             let transaction = PostgresTransaction(session: session, schema: schema)
             // However it ends, its cursors end with it: a find closed later (a Lua
             // iterator collected after the run) must send nothing to the session.
@@ -51,23 +61,6 @@ public final class PostgresStore: Store, Sendable {
                 throw error
             }
             try session.execute(commit ? "COMMIT" : "ROLLBACK")
-            return result
-        }
-    }
-
-    public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        try withSession { session in
-            try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            let transaction = PostgresTransaction(session: session, schema: schema)
-            defer { transaction.closeCursors() }
-            let result: T
-            do {
-                result = try body(transaction)
-            } catch {
-                session.rollBackOrClose()
-                throw error
-            }
-            try session.execute("COMMIT")
             return result
         }
     }

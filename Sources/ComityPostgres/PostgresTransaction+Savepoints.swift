@@ -5,23 +5,6 @@ import ComitySQL
 /// queued runs, messages, once-keys) is in the tables, so the server's rollback takes
 /// all of it back; a cursor declared inside one is closed by its rollback.
 extension PostgresTransaction {
-    func inSavepoint<T>(_ body: () throws -> T) throws -> T {
-        let savepoint = try openSavepoint()
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            do {
-                try rollBack(toSavepoint: savepoint)
-            } catch let rollback {
-                throw StoreError(.database, "could not undo what was written after \(error): \(rollback)")
-            }
-            throw error
-        }
-        try releaseSavepoint(savepoint)
-        return result
-    }
-
     func openSavepoint() throws -> StoreSavepoint {
         let savepoint = savepoints.push()
         do {

@@ -4,24 +4,6 @@ import GRDB
 
 /// Run history and the trigger queue (tables `runs` and `run_queue`, migration v2).
 extension SQLiteTransaction {
-    func inSavepoint<T>(_ body: () throws -> T) throws -> T {
-        let savepoint = try openSavepoint()
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            do {
-                try rollBack(toSavepoint: savepoint)
-            } catch let rollback {
-                // Never go on as if undone: the caller would keep half.
-                throw StoreError(.database, "could not undo what was written after \(error): \(rollback)")
-            }
-            throw error
-        }
-        try releaseSavepoint(savepoint)
-        return result
-    }
-
     // What every savepoint must do around SQLite's, in this order (`inSavepoint`, and
     // any other way of keeping part of a transaction, such as a pcall's).
 

@@ -153,22 +153,6 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
         return try decode(row, reference.type)
     }
 
-    func record(_ type: RecordType, where field: String, is value: FieldValue) throws -> Record? {
-        var found: Record?
-        try forEach(type, RecordQuery(filters: [.init(field, .equal, value)], limit: 1, includeArchived: true)) { record in
-            found = record
-            return false
-        }
-        return found
-    }
-
-    func forEach(_ type: RecordType, _ query: RecordQuery, _ each: (Record) throws -> Bool) throws {
-        let records = try cursor(type, query)
-        while let record = try records.next() {
-            if try !each(record) { break }
-        }
-    }
-
     func cursor(_ type: RecordType, _ query: RecordQuery) throws -> any RecordCursor {
         let (whereSQL, compiled) = try querySQL.conditions(type, query)
         let values = compiled.map(\.databaseValue)

@@ -84,12 +84,7 @@ public struct QueueWorker: Service {
         } onGracefulShutdown: {
             work.stop()
             logger.notice("stopping: no new runs; a run in progress has \(grace) to finish, then it is cancelled")
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(grace.inSeconds * 1000))) {
-                work.cancellation.cancel()
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int((grace + stopMargin).inSeconds * 1000))) {
-                loop.abandon()
-            }
+            loop.stop(cancelling: work.cancellation, after: grace, abandoningAfter: stopMargin)
         }
         if let failure { throw failure }
         if leftBehind {

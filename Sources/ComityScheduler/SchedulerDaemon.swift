@@ -72,14 +72,7 @@ public struct SchedulerDaemon: Service {
         } onGracefulShutdown: {
             work.stop()
             logger.notice("stopping: no new runs; a run in progress has \(grace) to finish, then it is cancelled")
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(grace.inSeconds * 1000))) {
-                work.cancellation.cancel()
-            }
-            // A cancelled run stops at its next Lua instruction; one stuck in a call that
-            // no limit reaches is not waited for beyond the margin.
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int((grace + stopMargin).inSeconds * 1000))) {
-                cycles.abandon()
-            }
+            cycles.stop(cancelling: work.cancellation, after: grace, abandoningAfter: stopMargin)
         }
         if leftBehind {
             let error = SchedulerDaemonError.runDidNotStop(stopMargin)
@@ -129,6 +122,18 @@ final class CycleWaiter: Sendable {
             thread.stackSize = 16 << 20
             thread.name = "comity-run"
             thread.start()
+        }
+    }
+
+    /// A shutdown's timers: after `grace` the run in progress is cancelled (it stops at
+    /// its next Lua instruction); a run stuck in a call no limit reaches is abandoned
+    /// `margin` later.
+    func stop(cancelling cancellation: LuaCancellation, after grace: Duration, abandoningAfter margin: Duration) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(grace.inSeconds * 1000))) {
+            cancellation.cancel()
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int((grace + margin).inSeconds * 1000))) {
+            self.abandon()
         }
     }
 

@@ -189,6 +189,48 @@ public protocol OnceKeyStore {
     func claimOnce(workflow: String, key: String, run: String, at: Timestamp) throws -> Bool
 }
 
+extension StoreSavepoints {
+    /// `openSavepoint`, `body`, then release or roll back: the same for every store.
+    public func inSavepoint<T>(_ body: () throws -> T) throws -> T {
+        let savepoint = try openSavepoint()
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            do {
+                try rollBack(toSavepoint: savepoint)
+            } catch let rollback {
+                // Never go on as if undone: the caller would keep half.
+                throw StoreError(.database, "could not undo what was written after \(error): \(rollback)")
+            }
+            throw error
+        }
+        try releaseSavepoint(savepoint)
+        return result
+    }
+}
+
+extension RecordTransaction {
+    /// Through `cursor`, closed when `each` stops early.
+    public func forEach(_ type: RecordType, _ query: RecordQuery, _ each: (Record) throws -> Bool) throws {
+        let records = try cursor(type, query)
+        defer { records.close() }
+        while let record = try records.next() {
+            if try !each(record) { break }
+        }
+    }
+
+    /// The first record whose field holds `value`, archived or not.
+    public func record(_ type: RecordType, where field: String, is value: FieldValue) throws -> Record? {
+        var found: Record?
+        try forEach(type, RecordQuery(filters: [.init(field, .equal, value)], limit: 1, includeArchived: true)) { record in
+            found = record
+            return false
+        }
+        return found
+    }
+}
+
 extension OutboxStore {
     /// Messages in one status (all when nil), oldest first, with their attachments' bytes.
     public func messages(_ status: OutgoingMessage.Status?) throws -> [OutgoingMessage] {
