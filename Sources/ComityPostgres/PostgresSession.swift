@@ -132,6 +132,8 @@ struct PostgresSettings: Sendable {
     var statementTimeout: TimeInterval = 300
     /// The longest a transaction may stay open doing nothing (a paused worker).
     var idleInTransactionTimeout: TimeInterval = 60
+    /// How the session shows in `pg_stat_activity`.
+    var applicationName = "comity"
 
     /// Sent when connecting, as startup parameters: no round trip of their own.
     var startupParameters: [(String, String)] {
@@ -139,7 +141,7 @@ struct PostgresSettings: Sendable {
         return [
             ("lock_timeout", milliseconds(lockWait)), ("statement_timeout", milliseconds(statementTimeout)),
             ("idle_in_transaction_session_timeout", milliseconds(idleInTransactionTimeout)), ("TimeZone", "UTC"),
-            ("client_min_messages", "warning"), ("application_name", "comity"),
+            ("client_min_messages", "warning"), ("application_name", applicationName),
         ]
     }
 }

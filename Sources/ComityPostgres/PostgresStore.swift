@@ -60,6 +60,12 @@ public final class PostgresStore: Store, Sendable {
                 session.rollBackOrClose()
                 throw error
             }
+            if commit, transaction.wakeups.isDue {
+                // One payload-less notification per committing transaction, delivered
+                // by the server only if the COMMIT succeeds (a notification per event
+                // would make commits queue on the server's notify lock).
+                try session.execute("NOTIFY \(PostgresQueueListener.channel)")
+            }
             try session.execute(commit ? "COMMIT" : "ROLLBACK")
             return result
         }

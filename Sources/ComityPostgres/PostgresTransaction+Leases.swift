@@ -31,9 +31,10 @@ extension PostgresTransaction {
 
     func stopWorker(_ worker: String) throws {
         try session.execute("UPDATE workers SET stopped_at = \(Self.now), heartbeat = \(Self.now) WHERE id = ?", [.text(worker)])
-        try session.execute(
+        let released = try session.execute(
             "UPDATE run_queue SET state = 'waiting', lease_owner = NULL, lease_until = NULL WHERE state = 'leased' AND lease_owner = ?",
             [.text(worker)])
+        if released > 0 { wakeups.queueChanged() }
     }
 
     func workers() throws -> [WorkerRecord] {
@@ -81,6 +82,7 @@ extension PostgresTransaction {
     }
 
     func releaseLease(_ lease: RunLease) throws {
+        wakeups.queueChanged()
         try session.execute(
             "UPDATE run_queue SET state = 'waiting', lease_owner = NULL, lease_until = NULL WHERE id = ? AND state = 'leased' AND lease_owner = ? AND epoch = ?",
             [.integer(lease.run.id), .text(lease.worker), .integer(lease.epoch)])

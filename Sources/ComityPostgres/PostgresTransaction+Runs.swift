@@ -92,6 +92,7 @@ extension PostgresTransaction {
     }
 
     func enqueue(_ run: QueuedRun) throws {
+        wakeups.queueChanged()
         try session.execute(
             """
             INSERT INTO run_queue (workflow, file, trigger_kind, trigger_event, trigger_record_type, trigger_record_id,

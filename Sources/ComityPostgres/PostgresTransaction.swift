@@ -13,6 +13,7 @@ struct PostgresTransaction: StoreTransaction, RecordStorage {
     let eventRecording = EventRecordingSetting()
     let savepoints = PostgresSavepoints()
     let cursors = PostgresCursors()
+    let wakeups = PostgresWakeupNotice()
 
     var querySQL: RecordQuerySQL { RecordQuerySQL(schema: schema, dialect: PostgresDialect()) }
 

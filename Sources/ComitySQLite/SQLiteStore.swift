@@ -66,7 +66,7 @@ public final class SQLiteStore: Store, Sendable {
         // A new file is made (its WAL set up, its tables migrated) by one opener at a
         // time: openers of one new file at once otherwise took turns switching its
         // journal mode and could wait out the whole busy timeout under load.
-        let isNew = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).map { ($0 ?? 0) == 0 } ?? true
+        let isNew = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).map { $0 == 0 } ?? true
         do {
             if isNew {
                 pool = try Self.withFileLock(path + ".migrating") {

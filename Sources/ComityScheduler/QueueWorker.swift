@@ -15,11 +15,15 @@ public struct WorkerSettings: Sendable {
     public var poll: Duration = .seconds(1)
     /// Stop once nothing is due (a batch of queued runs, the tests).
     public var exitWhenIdle = false
+    /// Be woken early when a run is queued, on a store that can say so (PostgreSQL's
+    /// LISTEN/NOTIFY); polling goes on either way.
+    public var listen = true
 
-    public init(lease: Duration = .seconds(30), poll: Duration = .seconds(1), exitWhenIdle: Bool = false) {
+    public init(lease: Duration = .seconds(30), poll: Duration = .seconds(1), exitWhenIdle: Bool = false, listen: Bool = true) {
         self.lease = lease
         self.poll = poll
         self.exitWhenIdle = exitWhenIdle
+        self.listen = listen
     }
 
     var leaseSeconds: Int64 { max(Int64(lease.inSeconds.rounded(.up)), 1) }
@@ -139,8 +143,8 @@ final class WorkerWork: @unchecked Sendable {
     }
 
     var stopping: Bool { stopFlag.load(ordering: .acquiring) }
-    /// Signalled to end an idle wait early (a shutdown).
-    private let wakeup = DispatchSemaphore(value: 0)
+    /// Signalled to end an idle wait early (a shutdown, a run queued elsewhere).
+    private let wakeup = WakeupSignal()
 
     func stop() {
         stopFlag.store(true, ordering: .releasing)
@@ -153,8 +157,10 @@ final class WorkerWork: @unchecked Sendable {
         try register()
         let heartbeat = WorkerHeartbeat(work: self)
         heartbeat.start()
-        logger.notice("worker started", metadata: ["worker": "\(id)", "lease": "\(settings.lease)"])
+        let wakeups = subscribeToWakeups()
+        logger.notice("worker started", metadata: ["worker": "\(id)", "lease": "\(settings.lease)", "wake-ups": "\(wakeups != nil)"])
         defer {
+            wakeups?.cancel()
             heartbeat.stop()
             unregister()
             logger.notice("worker stopped", metadata: ["worker": "\(id)"])
@@ -170,7 +176,19 @@ final class WorkerWork: @unchecked Sendable {
                 let seconds = Double(next.secondsSince1970 - scheduler.clock().secondsSince1970)
                 if seconds > 0 { wait = min(wait, seconds + 0.02) }
             }
-            _ = wakeup.wait(timeout: .now() + wait)
+            wakeup.wait(seconds: wait)
+        }
+    }
+
+    /// The store's wake-ups, when it has them and the settings want them; a store that
+    /// cannot subscribe leaves the worker polling, which is logged.
+    private func subscribeToWakeups() -> (any QueueWakeupSubscription)? {
+        guard settings.listen, let store = try? store as? any QueueWakeups else { return nil }
+        do {
+            return try store.subscribeToQueueWakeups { [wakeup] in wakeup.signal() }
+        } catch {
+            logger.warning("no early wake-ups (polling every \(settings.poll)): \(error)", metadata: ["worker": "\(id)"])
+            return nil
         }
     }
 

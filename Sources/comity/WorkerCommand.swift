@@ -35,6 +35,10 @@ struct WorkerCommand: ParsableCommand {
         @Flag(help: "Stop once nothing is due, waiting or held by another worker.")
         var exitWhenIdle = false
 
+        @Flag(inversion: .prefixedNo,
+              help: "Be woken as soon as a run is queued (PostgreSQL's LISTEN/NOTIFY, on a connection of its own); without it, only --poll.")
+        var listen = true
+
         @Option(help: ArgumentHelp("Log level on standard error.", valueName: "level"))
         var logLevel: Logger.Level = .info
 
@@ -50,7 +54,8 @@ struct WorkerCommand: ParsableCommand {
         func run() async throws {
             CommandLogging.bootstrap(logLevel)
             let engine = try CommandEngine.open()
-            let settings = WorkerSettings(lease: lease.duration ?? .seconds(30), poll: poll.duration ?? .seconds(1), exitWhenIdle: exitWhenIdle)
+            let settings = WorkerSettings(lease: lease.duration ?? .seconds(30), poll: poll.duration ?? .seconds(1), exitWhenIdle: exitWhenIdle,
+                                          listen: listen)
             do {
                 try await engine.runWorker(settings: settings, grace: grace.duration ?? .zero)
             } catch let error as EngineError {

@@ -14,7 +14,7 @@ struct SQLiteStoreFactory: StoreFactory {
         var sizeLimit: Int?
         if let room = opening.room {
             let size = (try? FileManager.default.attributesOfItem(atPath: location)[.size] as? Int) ?? 0
-            sizeLimit = max(size ?? 0, 4096) + room
+            sizeLimit = max(size, 4096) + room
         }
         return try SQLiteStore(path: location, schema: opening.schema, busyTimeout: opening.lockWait, sizeLimit: sizeLimit)
     }

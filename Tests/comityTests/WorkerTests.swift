@@ -80,10 +80,10 @@ struct WorkerWorkspace {
     func count(_ sql: String) throws -> Int { try TestPostgres.number(url, sql) }
 
     /// A worker process, logging to `worker-N.log`.
-    func startWorker(_ number: Int, lease: String = "2s", exitWhenIdle: Bool = true) throws -> Process {
+    func startWorker(_ number: Int, lease: String = "2s", poll: String = "200ms", exitWhenIdle: Bool = true) throws -> Process {
         let process = Process()
         process.executableURL = Comity.executable
-        process.arguments = ["worker", "start", "--lease", lease, "--poll", "200ms", "--grace", "1s", "--log-level", "notice"]
+        process.arguments = ["worker", "start", "--lease", lease, "--poll", poll, "--grace", "1s", "--log-level", "notice"]
             + (exitWhenIdle ? ["--exit-when-idle"] : [])
         process.currentDirectoryURL = folder
         let log = folder.appendingPathComponent("worker-\(number).log")
@@ -210,6 +210,29 @@ struct WorkerTests {
         #expect(try space.count("SELECT count(*) FROM runs WHERE workflow = 'slow' AND outcome = 'interrupted'") == 1)
         #expect(try space.count("SELECT count(*) FROM runs WHERE workflow = 'slow'") == 2)
         #expect(try space.count("SELECT count(*) FROM run_queue") == 0)
+    }
+
+    /// An idle worker that would look again only in ten minutes is woken by the
+    /// notification of the commit that queued a run, and runs it.
+    @Test func anIdleWorkerIsWokenByTheCommitThatQueuesARun() throws {
+        let space = try WorkerWorkspace(["Scripts/welcome.lua": welcomeWorkflow])
+        let worker = try space.startWorker(0, poll: "10m", exitWhenIdle: false)
+        defer {
+            kill(worker.processIdentifier, SIGKILL)
+            worker.waitUntilExit()
+        }
+        #expect(space.waitUntil(within: 30) { space.log(0).contains("wake-ups=true") }, "\(space.log(0))")
+        // Past its first look at the (empty) queue: it is waiting out its poll now.
+        #expect(try space.waitUntil(within: 30) { try space.count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'comity-listen'") >= 1 })
+        Thread.sleep(forTimeInterval: 1)
+        try "orgs.create { name = 'one' }".write(to: space.folder.appendingPathComponent("one.lua"), atomically: true, encoding: .utf8)
+        let queued = try space.comity(["run", "one.lua", "--leave-queued"])
+        #expect(queued.status == 0, "\(queued.stderr)")
+        #expect(try space.waitUntil(within: 60) {
+            try space.count("SELECT count(*) FROM runs WHERE workflow = 'welcome' AND outcome = 'succeeded'") == 1
+        }, "\(space.log(0))")
+        kill(worker.processIdentifier, SIGTERM)
+        #expect(space.wait(worker, within: 30))
     }
 
     @Test func aWorkerPausedPastItsLeaseIsFencedOffWhenItResumes() throws {

@@ -1,4 +1,3 @@
-import ComityCore
 import Foundation
 
 /// Run records that could not be written to the database when their run ended (it was
