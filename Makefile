@@ -82,17 +82,19 @@ test: deps testdeps pgdeps
 	$(SWIFT) build --product comity
 	.build/debug/comity test
 
-# package-benchmark suites, then each figure as a ratio to the baseline of the same
-# run, then the call and create ratios in instructions (callgrind), which load cannot
-# disturb; last, the installed binary's start-up ratios and its instructions per
-# trivial command (`run` of `return 1`, `--version`, `tick`).
+# package-benchmark suites (the PostgreSQL ones on a private server, Tests/with-postgres),
+# then each figure as a ratio to the baseline of the same run, then the call and create
+# ratios in instructions (callgrind), which load cannot disturb; then the installed
+# binary's start-up ratios and its instructions per trivial command (`run` of
+# `return 1`, `--version`, `tick`); last, PostgreSQL workers: queued runs per second
+# against SQLite, and the latency from a commit to its run, with and without LISTEN.
 bench: deps pgdeps
 	@command -v sqlite3 >/dev/null 2>&1 || { echo "Installing sqlite3 (apt-get), the import baseline"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
 	@command -v valgrind >/dev/null 2>&1 || { echo "Installing valgrind (apt-get), for instructions per command"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
 	mkdir -p Benchmarks/.build
-	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress \
+	cd Benchmarks && ../Tests/with-postgres $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress \
 		| tee .build/benchmark-output.txt
 	python3 Benchmarks/ratios.py Benchmarks/.build/benchmark-output.txt
 	Benchmarks/callgrind-ratios.sh
@@ -100,6 +102,8 @@ bench: deps pgdeps
 	Benchmarks/daemon-idle.sh .build/bench-install/bin/comity 60
 	Benchmarks/startup.py .build/bench-install/bin/comity 20
 	Tests/with-postgres Benchmarks/workers.sh .build/bench-install/bin/comity 1000
+	cd Benchmarks && $(SWIFT) build -c release --product WakeupProbe >/dev/null
+	Tests/with-postgres Benchmarks/.build/release/WakeupProbe .build/bench-install/bin/comity 100
 
 # The binary in PREFIX/bin (release, the Swift runtime linked in statically: it starts
 # in a few milliseconds, as cron and an editing loop need), its shell completions

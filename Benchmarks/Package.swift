@@ -10,6 +10,7 @@ let package = Package(
         .package(name: "Comity", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Plain Lua for the baselines: what the bridge is compared with.
@@ -34,6 +35,22 @@ let package = Package(
                 "CreateBaseline",
             ],
             path: "Benchmarks/CoreAPIBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Commit-to-start latency of `comity worker`, with and without LISTEN/NOTIFY.
+        .executableTarget(
+            name: "WakeupProbe",
+            dependencies: [.product(name: "Comity", package: "Comity"), .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
+        // The PostgreSQL store against postgres-nio directly, on Tests/with-postgres's server.
+        .executableTarget(
+            name: "PostgresBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Comity", package: "Comity"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Benchmarks/PostgresBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(

@@ -60,6 +60,7 @@ public final class PostgresStore: Store, Sendable {
                 session.rollBackOrClose()
                 throw error
             }
+            if commit { try transaction.writePendingAudit() }
             if commit, transaction.wakeups.isDue {
                 // One payload-less notification per committing transaction, delivered
                 // by the server only if the COMMIT succeeds (a notification per event

@@ -27,7 +27,7 @@ extension PostgresTransaction {
                    (run.endedAt?.secondsSince1970).sqlValue, .text(run.outcome.rawValue), run.error.sqlValue, run.traceback.sqlValue,
                    .text(ColumnValues.json(run.log)), .integer(Int64(run.recordsCreated)), .integer(Int64(run.recordsChanged)),
                    .integer(run.dryRun ? 1 : 0), .integer(Int64(run.attempt)), .integer(Int64(run.processID)),
-                   .text(LocalProcess.hostName)])
+                   .text(run.host ?? LocalProcess.hostName)])
     }
 
     func run(id: String) throws -> RunRecord? {
@@ -82,6 +82,7 @@ extension PostgresTransaction {
     }
 
     func changeCounts(byRun run: String) throws -> (created: Int, changed: Int) {
+        try writePendingAudit()
         let row = try session.query(
             """
             SELECT COUNT(*) FILTER (WHERE action = 'create'),
@@ -137,7 +138,7 @@ extension PostgresTransaction {
     private static let runColumns = """
         id, workflow, file, content_hash, trigger_kind, trigger_event, trigger_record_type, trigger_record_id, trigger_slot,
         caused_by, depth, trigger_event_id, parameters::text AS parameters, clock, started_at, ended_at, outcome, error, traceback,
-        log::text AS log, records_created, records_changed, dry_run, attempt, pid
+        log::text AS log, records_created, records_changed, dry_run, attempt, pid, host
         """
 
     private static func triggerColumns(_ trigger: RunTrigger) -> [SQLValue] {
@@ -174,6 +175,7 @@ extension PostgresTransaction {
             outcome: RunRecord.Outcome(rawValue: row.text("outcome") ?? "") ?? .failed, error: row.text("error"),
             traceback: row.text("traceback"), log: log, recordsCreated: Int(row.integer("records_created") ?? 0),
             recordsChanged: Int(row.integer("records_changed") ?? 0), dryRun: row.integer("dry_run") == 1,
-            attempt: Int(row.integer("attempt") ?? 1), processID: Int32(truncatingIfNeeded: row.integer("pid") ?? 0))
+            attempt: Int(row.integer("attempt") ?? 1), processID: Int32(truncatingIfNeeded: row.integer("pid") ?? 0),
+            host: row.text("host").flatMap { $0 == LocalProcess.hostName ? nil : $0 })
     }
 }

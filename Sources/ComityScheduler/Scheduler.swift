@@ -92,9 +92,10 @@ public struct Scheduler {
             try move(schedule.workflow, from: first, to: choice.following)
             return .moved
         }
-        // Another run of the same workflow (started by hand or by an event) still going.
+        // Another run of the same workflow (started by hand or by an event) still going,
+        // on this machine or (a shared database) another.
         let running = try store.read { try $0.runs(RunFilter(workflow: schedule.workflow, outcome: .running, limit: 10)) }
-            .filter { LocalProcess.isAlive($0.processID) }
+            .filter { $0.mayBeGoingOn(now: now, longest: schedule.leaseSeconds) }
         if !running.isEmpty {
             guard schedule.overlap == .skip else { return .busy }
             runner.logger.notice("slot skipped: the workflow's previous run is still going", metadata: [

@@ -125,3 +125,29 @@ struct PostgresWakeupTests {
         #expect(sessions == 0)
     }
 }
+
+/// The machine of a run, which a database several machines share keeps beside its
+/// process id.
+@Suite(.enabled(if: TestServer.isAvailable, "needs the test server of `make test` (COMITY_TEST_POSTGRES)"))
+struct PostgresRunHostTests {
+    @Test func aRunKeepsItsMachine() throws {
+        let store = try PostgresStore(url: try TestServer.newDatabase())
+        func run(_ id: String, host: String?) -> RunRecord {
+            RunRecord(id: id, workflow: "w", file: "Scripts/w.lua", contentHash: "", trigger: .manual, parameters: [:],
+                      clock: Timestamp(secondsSince1970: 0), startedAt: Timestamp(secondsSince1970: 0), processID: 4242, host: host)
+        }
+        try store.write(commit: true) { transaction in
+            try transaction.saveRun(run("elsewhere", host: "machine-b"))
+            try transaction.saveRun(run("here", host: nil))
+        }
+        let read = try store.read { transaction in (try transaction.run(id: "elsewhere"), try transaction.run(id: "here")) }
+        #expect(read.0?.host == "machine-b")
+        #expect(read.1?.host == nil)
+        // Saved again by this machine (marked interrupted, say): still the other machine's.
+        var changed = try #require(read.0)
+        changed.outcome = .interrupted
+        try store.write(commit: true) { try $0.saveRun(changed) }
+        #expect(try store.read { try $0.run(id: "elsewhere") }?.host == "machine-b")
+        #expect(try PostgresStore.query("SELECT host FROM runs WHERE id = 'here'", at: store.location) == [LocalProcess.hostName])
+    }
+}

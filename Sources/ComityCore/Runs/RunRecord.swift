@@ -36,13 +36,16 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var attempt: Int
     /// The process that ran it, to tell a crashed run from a running one.
     public var processID: Int32
+    /// The machine whose process that is, when not this one (a database several
+    /// machines share): its process id means nothing here.
+    public var host: String?
 
     public init(
         id: String, workflow: String?, file: String, contentHash: String, trigger: RunTrigger,
         parameters: [String: String], clock: Timestamp, startedAt: Timestamp, endedAt: Timestamp? = nil,
         outcome: Outcome = .running, error: String? = nil, traceback: String? = nil, log: [String] = [],
         recordsCreated: Int = 0, recordsChanged: Int = 0, dryRun: Bool = false, attempt: Int = 1,
-        processID: Int32 = getpid()
+        processID: Int32 = getpid(), host: String? = nil
     ) {
         self.id = id
         self.workflow = workflow
@@ -62,6 +65,17 @@ public struct RunRecord: Sendable, Equatable, Codable {
         self.dryRun = dryRun
         self.attempt = attempt
         self.processID = processID
+        self.host = host
+    }
+
+    /// Whether the run may still be going on, as a scheduler deciding on overlap must
+    /// know. On this machine its process tells; a run of another machine's process is
+    /// taken to be going on until `longest` seconds after it started by `now`, the
+    /// longest any run of its workflow may last (its time limit and a margin).
+    public func mayBeGoingOn(now: Timestamp, longest: Int64) -> Bool {
+        guard outcome == .running else { return false }
+        guard let host, host != LocalProcess.hostName else { return LocalProcess.isAlive(processID) }
+        return now.secondsSince1970 - startedAt.secondsSince1970 <= longest
     }
 }
 

@@ -64,6 +64,10 @@ public protocol RecordTransaction {
     func changes(byRun run: String) throws -> [AuditEntry]
     /// Every domain event a run recorded, in order.
     func events(byRun run: String) throws -> [DomainEvent]
+    /// The domain events with ids above `id`, by id. Ids follow insertion, not commit:
+    /// with several writers (PostgreSQL) a lower id may commit after a higher one, so
+    /// this is not a cursor to follow the events with (triggers are queued in the
+    /// transaction that records the event, never by reading events afterwards).
     func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)]
     /// One event by its id, with its data: what a run it triggered reads as `ctx.trigger`.
     func event(id: Int64) throws -> DomainEvent?
