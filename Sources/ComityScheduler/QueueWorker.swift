@@ -122,6 +122,8 @@ final class WorkerWork: @unchecked Sendable {
     let logger: Logger
     let id: String
     private var synchronized: WorkflowCatalog?
+    private var lastLookForEndedProcesses = Date.distantPast
+    static let endedProcessesInterval: TimeInterval = 5
     private let stopFlag = Atomic<Bool>(false)
 
     init(scheduler: Scheduler, catalog: @escaping () -> WorkflowCatalog, settings: WorkerSettings, cancellation: LuaCancellation,
@@ -243,8 +245,14 @@ final class WorkerWork: @unchecked Sendable {
     /// whether anything ran, and when the next thing is due.
     func cycle() -> (ran: Bool, next: Timestamp?) {
         do {
-            for run in try store.markRunsOfEndedProcesses(spool: scheduler.runner.spool) {
-                logger.notice("run \(run) was interrupted (its process stopped)")
+            // Runs of this machine's processes that died (a `comity run` killed): looked
+            // for every few seconds, not between every two runs of a busy worker, where
+            // it was a transaction a run.
+            if Date().timeIntervalSince(lastLookForEndedProcesses) >= Self.endedProcessesInterval {
+                lastLookForEndedProcesses = Date()
+                for run in try store.markRunsOfEndedProcesses(spool: scheduler.runner.spool) {
+                    logger.notice("run \(run) was interrupted (its process stopped)")
+                }
             }
             let current = catalog()
             if current != synchronized {

@@ -109,7 +109,18 @@ public struct Scheduler {
                                   until: Timestamp(secondsSince1970: now.secondsSince1970 + schedule.leaseSeconds))
         let trigger = RunTrigger(.schedule, slot: slot)
         let claimed = try store.write(commit: true) { transaction -> Bool in
+            let expired = try transaction.schedule(workflow: schedule.workflow)?.lease
             guard try transaction.leaseSchedule(workflow: schedule.workflow, lease, now: now) else { return false }
+            // A lease that ran out with its run still recorded as running: that run's
+            // process died or lost the database (on any machine; no run outlives its
+            // lease), so it is recorded interrupted, as a queued run taken over is.
+            if let previous = expired?.owner, previous != runID, var old = try transaction.run(id: previous), old.outcome == .running {
+                old.outcome = .interrupted
+                old.endedAt = now
+                old.error = "its slot's lease ran out before it ended (its process died, or lost the database); run \(runID) took the schedule over, "
+                    + "and nothing this one wrote was kept"
+                try transaction.saveRun(old)
+            }
             // Recorded as started with the lease: if this process dies, the history shows
             // the run interrupted, and the lease keeps the slot until it runs out.
             try transaction.saveRun(RunRecord(

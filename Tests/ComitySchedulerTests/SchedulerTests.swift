@@ -145,7 +145,11 @@ func slotWorkflow(_ name: String, _ schedule: String, extra: String = "") -> Str
         // Another runner took the 08:00 slot (lease: 10 s limit + 5 s margin) and died.
         let slot = try instant("2026-11-29T08:00:00Z")
         let taken = try space.store.write(commit: true) { transaction in
-            try transaction.leaseSchedule(
+            // Its run, recorded as started with the lease (by a process now gone).
+            try transaction.saveRun(RunRecord(
+                id: "dead-runner", workflow: "digest", file: "Scripts/digest.lua", contentHash: "", trigger: RunTrigger(.schedule, slot: slot),
+                parameters: [:], clock: slot, startedAt: slot, processID: 99_999_999))
+            return try transaction.leaseSchedule(
                 workflow: "digest", ScheduleLease(owner: "dead-runner", slot: slot, until: try instant("2026-11-29T08:00:15Z")),
                 now: try instant("2026-11-29T08:00:00Z"))
         }
@@ -155,6 +159,11 @@ func slotWorkflow(_ name: String, _ schedule: String, extra: String = "") -> Str
         #expect(runs.map(\.record.trigger.slot) == [slot])
         #expect(try space.schedule("digest")?.lastRun == runs.first?.id)
         #expect(try space.organisations() == ["digest 2026-11-29 08:00"])
+        // The dead runner's run is recorded interrupted by the take-over, on any machine.
+        let dead = try space.store.read { try $0.run(id: "dead-runner") }
+        #expect(dead?.outcome == .interrupted)
+        #expect(dead?.error?.contains("lease ran out") == true, "\(dead?.error ?? "")")
+        #expect(dead?.error?.contains(runs.first?.id ?? "?") == true)
     }
 
     @Test func aRunWhoseLeaseWasTakenIsNotKept() throws {

@@ -94,8 +94,9 @@ for listen in [true, false] {
     let setup = try Setup(listen: listen)
     var seconds: [Double] = []
     for _ in 0..<samples {
-        // At a moment unrelated to the worker's polls.
-        Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.3))
+        // At a moment unrelated to the worker's polls: anywhere in the second after its
+        // last run (after which it waits out a whole poll), and beyond.
+        Thread.sleep(forTimeInterval: Double.random(in: 0.05...1.3))
         seconds.append(try setup.sample())
     }
     setup.stop()
@@ -104,6 +105,7 @@ for listen in [true, false] {
 }
 print("Wake-up latency, a commit that queues a run to a worker leasing it (\(samples) samples each):")
 for figure in figures {
-    print(String(format: "  %-40@ p50 %7.1f ms   p99 %7.1f ms", figure.mode as NSString, figure.p50 * 1000, figure.p99 * 1000))
+    let label = figure.mode.padding(toLength: 40, withPad: " ", startingAt: 0)
+    print("  \(label)" + String(format: " p50 %7.1f ms   p99 %7.1f ms", figure.p50 * 1000, figure.p99 * 1000))
 }
 print(String(format: "  polling only / LISTEN: p50 %.0fx, p99 %.0fx", figures[1].p50 / figures[0].p50, figures[1].p99 / figures[0].p99))
