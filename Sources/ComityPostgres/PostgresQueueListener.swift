@@ -4,13 +4,6 @@ import NIOCore
 import PostgresNIO
 import Synchronization
 
-/// Whether a transaction changed the queue (queued a run, gave one back), so that its
-/// COMMIT is preceded by one NOTIFY. Set from the transaction's thread only.
-final class PostgresWakeupNotice: @unchecked Sendable {
-    private(set) var isDue = false
-    func queueChanged() { isDue = true }
-}
-
 /// The queue wake-ups of a PostgreSQL store: a connection of its own that LISTENs on
 /// the store's channel and calls `wake` for each notification. A lost connection is
 /// reconnected with a growing pause (up to ten seconds), and `wake` is called once it

@@ -56,16 +56,18 @@ public final class PostgresStore: Store, Sendable {
             let result: T
             do {
                 result = try body(transaction)
+                if commit {
+                    try transaction.writePendingAudit()
+                    if transaction.wakeups.isDue {
+                        // One payload-less notification per committing transaction,
+                        // delivered by the server only if the COMMIT succeeds (one per
+                        // event would make commits queue on the server's notify lock).
+                        try session.execute("NOTIFY \(PostgresQueueListener.channel)")
+                    }
+                }
             } catch {
                 session.rollBackOrClose()
                 throw error
-            }
-            if commit { try transaction.writePendingAudit() }
-            if commit, transaction.wakeups.isDue {
-                // One payload-less notification per committing transaction, delivered
-                // by the server only if the COMMIT succeeds (a notification per event
-                // would make commits queue on the server's notify lock).
-                try session.execute("NOTIFY \(PostgresQueueListener.channel)")
             }
             try session.execute(commit ? "COMMIT" : "ROLLBACK")
             return result

@@ -237,7 +237,7 @@ struct PostgresTransaction: StoreTransaction, RecordStorage {
 
     /// Sends the audit entries not yet written, in one INSERT: before anything reads
     /// the audit, before a savepoint opens, and before COMMIT (a round trip per entry
-    /// was most of a create's time on a network).
+    /// made creating twice as slow).
     func writePendingAudit() throws {
         guard !pendingAudit.rows.isEmpty else { return }
         let rows = pendingAudit.rows
