@@ -11,22 +11,12 @@ enum PostgresMigrations {
     static let lockKey: Int64 = 0x636F_6D69_7479
 
     /// Released migrations, in order; never edited once released (later changes are
-    /// new ones). v1 is the layout of SQLite's v7, written from `StorageLayout`.
+    /// new ones). v1 is the layout of SQLite's v8 as `PostgresDDL` wrote it from
+    /// `StorageLayout`, frozen as text; a later migration writes what the layout gained
+    /// (with `PostgresDDL`), and `PostgresSchemaTests` checks the migrated database
+    /// against the layout.
     static let all: [(version: Int, name: String, statements: @Sendable () -> [String])] = [
-        (1, "records, audit, events, runs, queue, once-keys, outbox, schedules", {
-            PostgresDDL.statements(StorageLayout(.standard)) + [
-                // The queue holds only waiting work and is emptied as fast as it fills:
-                // vacuum it after a fixed number of dead rows, not a fraction of a small table.
-                "ALTER TABLE run_queue SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 500)",
-                // The order participants were added in, which SQLite keeps as its rowid.
-                "ALTER TABLE event_participants ADD COLUMN added BIGINT GENERATED ALWAYS AS IDENTITY",
-                // Runs started in the same second, newest saved first (SQLite's rowid of a replaced row).
-                "CREATE SEQUENCE runs_saved",
-                "ALTER TABLE runs ADD COLUMN saved BIGINT NOT NULL DEFAULT nextval('runs_saved')",
-                // The machine a run's process is on: only that machine can tell it has gone.
-                "ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT ''",
-            ]
-        }),
+        (1, "records, audit, events, runs, queue, once-keys, outbox, schedules", { PostgresMigrationV1.statements }),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

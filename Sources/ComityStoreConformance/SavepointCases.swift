@@ -54,6 +54,39 @@ enum SavepointCases {
             #expect(try world.store.write(commit: true) { tx in try tx.claimOnce(workflow: "w", key: "undone", run: "run-t", at: morning) })
         },
 
+        // Past any batch a store writes its audit in (SQLite and PostgreSQL send audit
+        // rows several to a statement): a rolled-back part's rows go, written or not.
+        StoreConformanceCase("manyCreatesKeepExactlyTheAuditOfWhatIsKept") { factory in
+            let world = try World(factory)
+            let run = ChangeContext(run: "run-many", at: morning)
+            try world.store.write(commit: true) { tx in
+                for i in 0..<200 {
+                    if i % 7 == 0 {
+                        try? tx.inSavepoint {
+                            _ = try tx.create(.organisation, ["name": .string("undone \(i)")], context: run)
+                            throw Rejected()
+                        }
+                    } else {
+                        _ = try tx.create(.organisation, ["name": .string("kept \(i)")], context: run)
+                    }
+                }
+                // A part that writes more than a batch, then fails.
+                try? tx.inSavepoint {
+                    for i in 0..<150 { _ = try tx.create(.organisation, ["name": .string("undone in bulk \(i)")], context: run) }
+                    throw Rejected()
+                }
+                #expect(try tx.changeCounts(byRun: "run-many") == (created: 171, changed: 0))
+            }
+            try world.store.read { tx throws in
+                let audited = try tx.changes(byRun: "run-many").filter { $0.action == .create }
+                #expect(audited.count == 171)
+                let names = try audited.compactMap { try tx.record($0.record)?.fields["name"] }
+                #expect(names.count == 171)
+                #expect(names.allSatisfy { if case .string(let name) = $0 { name.hasPrefix("kept ") } else { false } })
+                #expect(try tx.count(.organisation, RecordQuery(filters: [RecordQuery.Filter("name", .prefix, .string("undone"))])) == 0)
+            }
+        },
+
         StoreConformanceCase("inSavepointUndoesAFailedPartAndKeepsTheRest") { factory in
             let world = try World(factory)
             try world.store.write(commit: true) { tx in
