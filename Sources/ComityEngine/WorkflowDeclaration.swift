@@ -88,10 +88,11 @@ public struct WorkflowDeclaration {
             throw fail("catch_up must be \"latest\", \"all\" or \"skip\" (got '\(catchUp)')")
         }
         catchUpWindow = try Self.optionalString(table, "catch_up_window", fail).map { text throws(LuaError) in
-            guard let duration = DurationText.parse(text), duration > .zero else {
-                throw fail("catch_up_window '\(text)' is not a duration such as 12h or 7d")
+            do {
+                return try DurationText.read(text)
+            } catch {
+                throw fail("catch_up_window '\(text)' is \(error)")
             }
-            return duration
         }
         overlap = try Self.optionalString(table, "overlap", fail)
         if let overlap, !["wait", "skip"].contains(overlap) {
@@ -158,8 +159,11 @@ public struct WorkflowDeclaration {
                 }
                 switch known {
                 case .timeout:
-                    guard let duration = DurationText.parse(text) else { throw fail("limits.timeout '\(text)' is not a duration such as 30s or 5m") }
-                    chosen.time = duration
+                    do {
+                        chosen.time = try DurationText.read(text)
+                    } catch {
+                        throw fail("limits.timeout '\(text)' is \(error)")
+                    }
                 case .memory:
                     guard let bytes = ByteCount.parse(text) else { throw fail("limits.memory '\(text)' is not a size such as 64MB") }
                     chosen.memory = bytes
@@ -321,8 +325,12 @@ public struct RetryPolicy: Sendable, Equatable {
                 }
                 backoff = kind
             case .delay:
-                guard let text = value.stringValue, let duration = DurationText.parse(text) else { throw fail("delay must be a duration such as 30s") }
-                delay = duration
+                guard let text = value.stringValue else { throw fail("delay must be a duration such as \"30s\"") }
+                do {
+                    delay = try DurationText.read(text)
+                } catch {
+                    throw fail("delay '\(text)' is \(error)")
+                }
             case .retry_on:
                 guard case .table(let list) = value, list.hash.isEmpty else { throw fail("retry_on must be a list such as { \"error\", \"timeout\" }") }
                 retryOn = try list.array.map { element throws(LuaError) in

@@ -53,8 +53,11 @@ public struct Workspace: Sendable {
         }
         var timeout = Duration.seconds(60)
         if let text = table["timeout"].stringValue {
-            guard let parsed = DurationText.parse(text) else { throw LuaError(.runtime, "\(shown): mail.timeout '\(text)' is not a duration such as 60s") }
-            timeout = parsed
+            do {
+                timeout = try DurationText.read(text)
+            } catch {
+                throw LuaError(.runtime, "\(shown): mail.timeout '\(text)' is \(error)")
+            }
         }
         switch table["transport"].stringValue ?? "folder" {
         case "sendmail":
@@ -391,8 +394,14 @@ public struct SchedulingSettings: Sendable, Equatable {
             guard known.contains(name) else {
                 throw LuaError(.runtime, "\(shown): scheduling has no setting '\(name)' (settings: \(known.joined(separator: ", ")))")
             }
-            guard let text = value.stringValue, let duration = DurationText.parse(text), duration > .zero else {
+            guard let text = value.stringValue else {
                 throw LuaError(.runtime, "\(shown): scheduling.\(name) must be a duration such as \"30s\" or \"5m\"")
+            }
+            let duration: Duration
+            do {
+                duration = try DurationText.read(text)
+            } catch {
+                throw LuaError(.runtime, "\(shown): scheduling.\(name) '\(text)' is \(error)")
             }
             switch name {
             case "lease_margin": leaseMargin = duration

@@ -19,7 +19,7 @@ struct DaemonCommand: AsyncParsableCommand {
             command marks that run interrupted. One log line per run on standard error.
             """)
 
-    @Option(help: ArgumentHelp("How long a run in progress may go on after SIGTERM.", valueName: "duration"))
+    @Option(help: ArgumentHelp("How long a run in progress may go on after SIGTERM.", valueName: "duration"), transform: TimeSpan.read)
     var grace = TimeSpan(.seconds(30))
 
     @Option(help: ArgumentHelp("Act as if the time were this (ISO 8601) when starting; the clock runs on from there.", valueName: "time"))

@@ -35,7 +35,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Memory a run may hold, e.g. 64MB, 512KB (default 64MB; 0 for no limit).", valueName: "size"))
     var maxMemory: ByteSize?
 
-    @Option(help: ArgumentHelp("Wall-clock time of a run, e.g. 10s, 500ms, 2m (default 10s; 0 for no limit).", valueName: "duration"))
+    @Option(help: ArgumentHelp("Wall-clock time of a run, e.g. 10s, 500ms, 2m (default 10s; 0 for no limit).", valueName: "duration"), transform: TimeSpan.read)
     var timeout: TimeSpan?
 
     @Option(help: ArgumentHelp("Lua instructions a run may execute (default: no limit; counting slows loops about 2x).", valueName: "n"))
@@ -191,12 +191,15 @@ struct TimeSpan: ExpressibleByArgument {
     var defaultValueDescription: String { duration.map(DurationText.format) ?? "0" }
 
     init?(argument: String) {
-        if argument.trimmingCharacters(in: .whitespaces) == "0" {
-            duration = nil
-            return
-        }
-        guard let duration = DurationText.parse(argument) else { return nil }
-        self.duration = duration
+        guard let span = try? Self.read(argument) else { return nil }
+        self = span
+    }
+
+    /// The span `argument` says (`0`: none), or why it is not one: given to each
+    /// option as its transform, so that the error names the reason, not only the value.
+    static func read(_ argument: String) throws -> TimeSpan {
+        if argument.trimmingCharacters(in: .whitespaces) == "0" { return TimeSpan(nil) }
+        return TimeSpan(try DurationText.read(argument))
     }
 }
 

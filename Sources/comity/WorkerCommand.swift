@@ -23,13 +23,13 @@ struct WorkerCommand: ParsableCommand {
             commandName: "start",
             abstract: "Work until stopped (SIGTERM or SIGINT: a run in progress has --grace to finish, then it is cancelled and runs again elsewhere).")
 
-        @Option(help: ArgumentHelp("How long a run is held without a heartbeat before another worker may take it over.", valueName: "duration"))
+        @Option(help: ArgumentHelp("How long a run is held without a heartbeat before another worker may take it over.", valueName: "duration"), transform: TimeSpan.read)
         var lease = TimeSpan(.seconds(30))
 
-        @Option(help: ArgumentHelp("How long an idle worker waits before it looks again (with a fifth of jitter).", valueName: "duration"))
+        @Option(help: ArgumentHelp("How long an idle worker waits before it looks again (with a fifth of jitter).", valueName: "duration"), transform: TimeSpan.read)
         var poll = TimeSpan(.seconds(1))
 
-        @Option(help: ArgumentHelp("How long a run in progress may go on after SIGTERM.", valueName: "duration"))
+        @Option(help: ArgumentHelp("How long a run in progress may go on after SIGTERM.", valueName: "duration"), transform: TimeSpan.read)
         var grace = TimeSpan(.seconds(30))
 
         @Flag(help: "Stop once nothing is due, waiting or held by another worker.")
@@ -70,7 +70,7 @@ struct WorkerCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The workers (heartbeats, leases), and the queue (waiting runs, the oldest one's wait, dead rows).")
 
-        @Option(help: ArgumentHelp("The workers' lease: one not heard from for twice this is taken to be gone.", valueName: "duration"))
+        @Option(help: ArgumentHelp("The workers' lease: one not heard from for twice this is taken to be gone.", valueName: "duration"), transform: TimeSpan.read)
         var lease = TimeSpan(.seconds(30))
 
         @Flag(help: "Print JSON.")

@@ -18,6 +18,22 @@ import Testing
         #expect(DurationText.parse("-5s") == nil)
         #expect(DurationText.parse("soon") == nil)
         #expect(DurationText.parse("inf") == nil)
+        // Rounded to the millisecond it would be a zero limit, which means none.
+        #expect(DurationText.parse("0.1ms") == nil)
+        #expect(DurationText.parse("0.0001") == nil)
+    }
+
+    /// Found crashing every command that read them (the milliseconds overflowed).
+    @Test func durationsLongerThanTenYearsAreRefusedAsTooLong() {
+        for text in ["1e300s", "99999999999999d", "1e20", "9223372036854775807ms", "3651d", "inf", "1e400w"] {
+            #expect(throws: DurationText.Problem.tooLong, "\(text)") { try DurationText.read(text) }
+            #expect(DurationText.parse(text) == nil)
+        }
+        #expect(DurationText.parse("3650d") == DurationText.longest)
+        #expect(DurationText.Problem.tooLong.description.contains("3650d"))
+        for text in ["0", "0s", "-1d", "nan", "nans", "", "5 years"] {
+            #expect(throws: DurationText.Problem.notADuration, "\(text)") { try DurationText.read(text) }
+        }
     }
 
     @Test func formatIsSecondsWhenWhole() {
