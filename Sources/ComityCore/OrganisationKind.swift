@@ -61,8 +61,9 @@ public enum OrganisationKind: Int, CaseIterable, Sendable, CustomStringConvertib
 /// How names of choices are compared: `National NGO`, `national-ngo` and
 /// `national_ngo` are one name. (Written out: Foundation's replacingOccurrences was a
 /// tenth of the cost of creating a record.)
-enum ChoiceName {
-    static func normalised(_ text: String) -> String {
+public enum ChoiceName {
+    /// `text` lowercased, with spaces and hyphens as underscores.
+    public static func normalised(_ text: String) -> String {
         // Names as scripts usually write them are already normal.
         if text.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }) { return text }
         return String(text.lowercased().map { $0 == " " || $0 == "-" ? "_" : $0 })

@@ -316,6 +316,24 @@ public struct Workspace: Sendable {
 
 /// `custom_fields = { organisation = { name = "boolean" or { type = ..., values = ..., doc = ... } } }`
 enum CustomFieldSettings {
+    /// A choice's declared values as they are stored: normalised as a value given to
+    /// the field is (`In progress` is `in_progress`), so that each declared value can be
+    /// stored; two that normalise alike, or a value that is not text, are refused.
+    static func choiceValues(_ list: LuaTable, at place: String) throws(LuaError) -> [String] {
+        var values: [String] = []
+        for (index, value) in list.array.enumerated() {
+            guard let text = value.stringValue?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+                throw LuaError(.runtime, "\(place): values[\(index + 1)] must be a text such as \"in_progress\" (got \(value.typeName))")
+            }
+            let normal = ChoiceName.normalised(text)
+            if let same = values.firstIndex(of: normal) {
+                throw LuaError(.runtime, "\(place): values[\(index + 1)] '\(text)' is the same choice as values[\(same + 1)] (both are '\(normal)')")
+            }
+            values.append(normal)
+        }
+        return values
+    }
+
     /// Adds the fields of `custom_fields = { organisation = { ... } }` to `schema`;
     /// returns them. `prefix` names where they were written (`custom_fields`,
     /// `provides.custom_fields`).
@@ -344,7 +362,7 @@ enum CustomFieldSettings {
                 case .table(let t):
                     typeText = t["type"].stringValue
                     doc = t["doc"].stringValue ?? doc
-                    if case .table(let list) = t["values"] { values = list.array.compactMap(\.stringValue) }
+                    if case .table(let list) = t["values"] { values = try Self.choiceValues(list, at: where_) }
                 default: break
                 }
                 let fieldType: FieldType

@@ -4,6 +4,42 @@ import Testing
 /// The domain's rules over whole records, met by `comity import`: a row that breaks one
 /// is rejected with its line and the field named, and the rows around it are kept.
 @Suite struct DomainRuleCommandTests {
+    /// Every declared value of a choice can be stored, however it was written (found:
+    /// `"In progress"` was declared, and no value, not even itself, was accepted).
+    @Test func choiceValuesWithCapitalsSpacesAndHyphensCanBeStored() throws {
+        let folder = try workspace([
+            "comity.lua": """
+                return { custom_fields = { organisation = {
+                  stage = { type = "choice", values = { "In progress", "Follow-up needed", "done" } } } } }
+                """,
+            "make.lua": """
+                orgs.create { name = "ASI", stage = "In progress" }
+                orgs.create { name = "PGF", stage = "follow_up_needed" }
+                orgs.create { name = "Network", stage = "Done" }
+                for org in orgs.find { order_by = "name" } do print(org.name, org.stage) end
+                print(orgs.count { stage = "in progress" })
+                """,
+            "later.lua": "orgs.create { name = 'X', stage = 'later' }",
+        ])
+        let made = try Comity.run(["run", "make.lua"], in: folder)
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stdout == "ASI\tin_progress\nNetwork\tdone\nPGF\tfollow_up_needed\n1\n", "\(made.stdout)")
+        let refused = try Comity.run(["run", "later.lua"], in: folder)
+        #expect(refused.stderr.contains("allowed: in_progress, follow_up_needed, done"), "\(refused.stderr)")
+    }
+
+    @Test func choiceValuesThatAreTheSameOrNotTextAreRefusedInComityLua() throws {
+        for (values, problem) in [("{ \"In progress\", \"in_progress\" }", "values[2] 'in_progress' is the same choice as values[1] (both are 'in_progress')"),
+                                  ("{ \"low\", 2 }", "values[2] must be a text")] {
+            let folder = try workspace([
+                "comity.lua": "return { custom_fields = { grant = { risk = { type = \"choice\", values = \(values) } } } }",
+                "x.lua": "print(1)",
+            ])
+            let result = try Comity.run(["run", "x.lua"], in: folder)
+            #expect(result.status != 0 && result.stderr.contains("comity.lua") && result.stderr.contains(problem), "\(result.stderr)")
+        }
+    }
+
     @Test func importRejectsRowsThatBreakARuleWithTheirLine() throws {
         let folder = try workspace([
             "orgs.csv": """
