@@ -13,7 +13,7 @@ enum ShippedScripts {
         if let share = ProcessInfo.processInfo.environment["COMITY_SHARE"], !share.isEmpty {
             candidates.append(URL(fileURLWithPath: share).appendingPathComponent("Scripts"))
         }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let executable = executablePath().resolvingSymlinksInPath()
         let bin = executable.deletingLastPathComponent()
         candidates.append(bin.deletingLastPathComponent().appendingPathComponent("share/comity/Scripts"))
         // A build in a clone: .build/<triple>/debug/comity, below the package.
@@ -26,6 +26,14 @@ enum ShippedScripts {
             }
         }
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("intake.lua").path) }
+    }
+
+    /// The running binary: what the kernel says (argv[0] is a bare `comity` when it was
+    /// found on the PATH), else argv[0].
+    static func executablePath() -> URL {
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return URL(fileURLWithPath: path) }
+        if let path = Bundle.main.executablePath { return URL(fileURLWithPath: path) }
+        return URL(fileURLWithPath: CommandLine.arguments[0])
     }
 
     /// Copies the shipped scripts into `scripts`, never over a file that is there;

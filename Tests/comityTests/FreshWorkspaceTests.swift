@@ -99,6 +99,28 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: parent.appendingPathComponent("network/Scripts/seed-world.lua").path))
     }
 
+    /// Found by the shell on the PATH, its argv[0] a bare `comity`: the shipped scripts
+    /// are still found, from the binary's own path (found: none were).
+    @Test func anInitOfABinaryFoundOnThePathFindsTheShippedScripts() throws {
+        let parent = try workspace([:], configured: false)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "exec comity init network"]
+        process.currentDirectoryURL = parent
+        var environment = ProcessInfo.processInfo.environment
+        environment["COMITY_SHARE"] = nil
+        environment["PATH"] = Comity.executable.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        process.environment = environment
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(FileManager.default.fileExists(atPath: parent.appendingPathComponent("network/Scripts/seed-world.lua").path), "\(stderr)")
+    }
+
     /// Run again in a workspace, init adds what is missing and overwrites nothing.
     @Test func initAgainAddsWhatIsMissingAndKeepsWhatIsThere() throws {
         let folder = try initialised()
