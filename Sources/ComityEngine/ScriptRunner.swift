@@ -356,6 +356,8 @@ public struct ScriptRunner {
         let sandbox = try LuaSandbox(limits: limits, moduleRoots: moduleRoots, output: { [report] line in
             output(report.context?.redacted(line) ?? line)
         }, cancellation: cancellation)
+        // The script may compute as long as its limit between two calls of the store.
+        try transaction?.allowIdle(upTo: limits.time)
         defer {
             // The hook holds the sandbox; the context outlives the run in its report.
             report.context?.reportAttachment = nil
@@ -420,7 +422,14 @@ public struct ScriptRunner {
             report.workflowName = declaration.name
             report.declaration = declaration
             // A workflow's own limits govern its run unless the command line set them.
-            if !limitsFromCommandLine, let declared = declaration.limits { sandbox.changeLimits(declared) }
+            if !limitsFromCommandLine, let declared = declaration.limits {
+                sandbox.changeLimits(declared)
+                do {
+                    try transaction?.allowIdle(upTo: declared.time)
+                } catch {
+                    throw LuaError(.runtime, "not run: \(error)")
+                }
+            }
             let typed: (values: [String: TypedParameter], text: [String: String])
             do {
                 typed = try checkedParameters(declaration, given: parameters)

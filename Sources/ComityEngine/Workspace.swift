@@ -17,6 +17,10 @@ public struct Workspace: Sendable {
     /// A PostgreSQL database instead of the SQLite file: `store = { postgres = URL }` in
     /// comity.lua, or `COMITY_DATABASE_URL` in the environment (which wins).
     public var postgresURL: String?
+    /// How long a PostgreSQL transaction may wait for its next statement before the
+    /// server ends it, freeing its locks (a paused or stuck worker): `idle_timeout` in
+    /// `store`, 60s by default. A run may compute up to its time limit regardless.
+    public var postgresIdleTimeout: Duration = .seconds(60)
     public let timeZone: TimeZone
     public let schema: DomainSchema
     /// How long a chain of runs triggering runs may grow (`max_trigger_depth`).
@@ -169,6 +173,7 @@ public struct Workspace: Sendable {
             throw LuaError(.runtime, "\(shown): database must be a path such as \".comity/comity.db\"")
         }
         let postgresURL = try Self.postgresURL(table["store"], databaseGiven: table["database"] != .nil, file: shown)
+        let idleTimeout = try Self.postgresIdleTimeout(table["store"], file: shown)
         var schema = DomainSchema.standard
         if case .table(let custom) = table["custom_fields"] {
             try CustomFieldSettings.apply(custom, to: &schema, file: shown)
@@ -195,6 +200,7 @@ public struct Workspace: Sendable {
         var workspace = Workspace(folder: folder, configured: true, databasePath: database, timeZone: timeZone, schema: schema)
         workspace.plugins = plugins
         workspace.postgresURL = ProcessInfo.processInfo.environment["COMITY_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? postgresURL
+        workspace.postgresIdleTimeout = idleTimeout
         workspace.maxTriggerDepth = depth
         workspace.lockTimeout = lockTimeout
         switch table["plugins"] {
@@ -227,8 +233,8 @@ public struct Workspace: Sendable {
             if value == .nil { return nil }
             throw LuaError(.runtime, "\(shown): store must be a table, e.g. { postgres = \"postgres://comity@db.example.org/network\" }")
         }
-        for key in store.hash.keys where key.stringValue != "postgres" {
-            throw LuaError(.runtime, "\(shown): store has no setting '\(key.stringValue ?? key.typeName)' (settings: postgres; the SQLite file is 'database')")
+        for key in store.hash.keys where !["postgres", "idle_timeout"].contains(key.stringValue) {
+            throw LuaError(.runtime, "\(shown): store has no setting '\(key.stringValue ?? key.typeName)' (settings: postgres, idle_timeout; the SQLite file is 'database')")
         }
         guard let url = store["postgres"].stringValue else {
             throw LuaError(.runtime, "\(shown): store.postgres must be a URL such as \"postgres://comity@db.example.org:5432/network\"")
@@ -236,7 +242,9 @@ public struct Workspace: Sendable {
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
             throw LuaError(.runtime, "\(shown): store.postgres '\(url)' is not a PostgreSQL URL (postgres://user@host:5432/database)")
         }
-        if let components = URLComponents(string: url), components.password != nil {
+        // In the user part (user:secret@) or the query (?password=), as libpq takes both.
+        if let components = URLComponents(string: url),
+           components.password != nil || components.queryItems?.contains(where: { $0.name == "password" }) == true {
             throw LuaError(.runtime, "\(shown): store.postgres holds a password; comity.lua is shared with scripts and kept in version control, "
                 + "so the password goes in ~/.pgpass (host:port:database:user:password, chmod 600) or PGPASSWORD")
         }
@@ -244,6 +252,16 @@ public struct Workspace: Sendable {
             throw LuaError(.runtime, "\(shown): both database (an SQLite file) and store.postgres are set; keep one")
         }
         return url
+    }
+
+    /// `store.idle_timeout`: from 1s to 1d, 60s when not given.
+    static func postgresIdleTimeout(_ value: LuaValue, file shown: String) throws(LuaError) -> Duration {
+        guard case .table(let store) = value, store["idle_timeout"] != .nil else { return .seconds(60) }
+        guard let text = store["idle_timeout"].stringValue, let duration = DurationText.parse(text),
+              duration >= .seconds(1), duration <= .seconds(86_400) else {
+            throw LuaError(.runtime, "\(shown): store.idle_timeout must be a duration from 1s to 1d, such as \"60s\" (the default)")
+        }
+        return duration
     }
 
     /// Makes a workspace in `folder`: `comity.lua`, `Scripts/`, `Plugins/`, `inbox/` and the

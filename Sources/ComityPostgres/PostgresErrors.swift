@@ -1,4 +1,5 @@
 import ComityCore
+import NIOSSL
 import PostgresNIO
 
 /// PostgreSQL's errors in the words of someone running a workflow, by SQLSTATE.
@@ -34,6 +35,13 @@ enum PostgresErrors {
             return StoreError(.unavailable, "PostgreSQL at \(location) is not available (\(message)); nothing of this transaction was kept")
         case let state?:
             return StoreError(.database, "\(location): \(message) (SQLSTATE \(state))")
+        case nil where psql.code == .sslUnsupported:
+            return StoreError(.unavailable, "PostgreSQL at \(location) does not accept TLS, and sslmode=\(location.tls.rawValue) requires it "
+                + "(turn ssl on in the server's postgresql.conf, or use sslmode=disable on a network you trust)")
+        case nil where psql.underlying is NIOSSLError || psql.underlying is BoringSSLError:
+            let cause = psql.underlying.map { "\($0)" } ?? "\(psql.code)"
+            return StoreError(.unavailable, "PostgreSQL at \(location): the TLS handshake failed (\(cause)); with sslmode=verify-ca or verify-full "
+                + "the server's certificate must be signed by a certificate in sslrootcert (or the system's), and with verify-full made out to \(location.host)")
         case nil:
             if connecting || psql.code == .connectionError || psql.code == .serverClosedConnection || psql.code == .clientClosedConnection {
                 let cause = psql.underlying.map { "\($0)" } ?? "\(psql.code)"

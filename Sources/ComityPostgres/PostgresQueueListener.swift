@@ -26,11 +26,11 @@ final class PostgresQueueListener: QueueWakeupSubscription {
     private let eventLoop = PostgresConnection.defaultEventLoopGroup.next()
     private let logger: Logger
 
-    init(location: PostgresLocation, settings: PostgresSettings, wake: @escaping @Sendable () -> Void) {
+    init(location: PostgresLocation, settings: PostgresSettings, wake: @escaping @Sendable () -> Void) throws {
         self.wake = wake
         var settings = settings
         settings.applicationName = "comity-listen"
-        configuration = location.configuration(settings)
+        configuration = try location.configuration(settings)
         var logger = Logger(label: "comity.postgres.listen")
         logger.logLevel = .critical
         self.logger = logger
@@ -102,6 +102,6 @@ final class PostgresQueueListener: QueueWakeupSubscription {
 
 extension PostgresStore: QueueWakeups {
     public func subscribeToQueueWakeups(_ wake: @escaping @Sendable () -> Void) throws -> any QueueWakeupSubscription {
-        PostgresQueueListener(location: location, settings: settings, wake: wake)
+        try PostgresQueueListener(location: location, settings: settings, wake: wake)
     }
 }

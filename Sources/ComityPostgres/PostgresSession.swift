@@ -19,6 +19,12 @@ final class PostgresSession: @unchecked Sendable {
     private let answerWait: TimeInterval
     /// Statements that succeeded since the store handed the session out.
     var statements = 0
+    /// The server's idle_in_transaction_session_timeout for this session.
+    private let sessionIdleLimit: TimeInterval
+    /// The open transaction's idle limit (nil: none) and when its last statement was
+    /// answered; nil when no transaction is open. A session the server ended for idling
+    /// is told apart from one cut off: only a run cut off is given back to run again.
+    private var openTransaction: (idleLimit: TimeInterval?, lastAnswer: ContinuousClock.Instant)?
 
     /// Connects and sets what every session of a store has: the time limits that keep
     /// a stuck statement or an abandoned transaction from holding locks forever
@@ -27,12 +33,13 @@ final class PostgresSession: @unchecked Sendable {
     init(_ location: PostgresLocation, settings: PostgresSettings) throws {
         self.location = location
         answerWait = settings.statementTimeout + 15
+        sessionIdleLimit = settings.idleInTransactionTimeout
         var logger = Logger(label: "comity.postgres")
         logger.logLevel = .critical
         self.logger = logger
         do {
             connection = try PostgresConnection.connect(
-                on: PostgresConnection.defaultEventLoopGroup.next(), configuration: location.configuration(settings),
+                on: PostgresConnection.defaultEventLoopGroup.next(), configuration: try location.configuration(settings),
                 id: Int.random(in: 1...Int.max), logger: logger
             ).wait()
         } catch {
@@ -55,12 +62,54 @@ final class PostgresSession: @unchecked Sendable {
     /// Ends the transaction after an error; a session that cannot is closed, so that
     /// it is never used again in an unknown state.
     func rollBackOrClose() {
+        defer { openTransaction = nil }
         do {
             // Briefly: a session whose server went away may never answer.
             _ = try run("ROLLBACK", [], wait: 5)
         } catch {
             close()
         }
+    }
+
+    /// Begins a transaction with `sql` (BEGIN and its isolation).
+    func begin(_ sql: String) throws {
+        try execute(sql)
+        openTransaction = (sessionIdleLimit, ContinuousClock.now)
+    }
+
+    /// Ends the open transaction with `sql` (COMMIT or ROLLBACK).
+    func end(_ sql: String) throws {
+        defer { openTransaction = nil }
+        try execute(sql)
+    }
+
+    /// Lets the open transaction stay idle `limit` and a margin (nil: without limit),
+    /// for a run's script that computes up to its time limit between two statements.
+    /// Never shortens what is allowed already; costs a statement only when it lengthens it.
+    func allowIdle(upTo limit: Duration?) throws {
+        guard let open = openTransaction, let current = open.idleLimit else { return }
+        let wanted = limit.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 + Self.idleMargin }
+        if let wanted, wanted <= current { return }
+        // The server's setting is an int of milliseconds; longer is without limit (0).
+        let milliseconds = wanted.map { $0 * 1000 < Double(Int32.max) ? Int(($0 * 1000).rounded(.up)) : 0 } ?? 0
+        try execute("SET LOCAL idle_in_transaction_session_timeout = \(milliseconds)")
+        openTransaction?.idleLimit = milliseconds == 0 ? nil : wanted
+    }
+
+    /// Beyond a run's time limit, so that its own limit, not the server, stops it.
+    static let idleMargin: TimeInterval = 30
+
+    /// The error of a statement that found the session ended, when the server ended it
+    /// for idling in its transaction longer than allowed; nil when cut off otherwise.
+    private func endedForIdling() -> StoreError? {
+        guard let open = openTransaction, let limit = open.idleLimit else { return nil }
+        let idle = ContinuousClock.now - open.lastAnswer
+        let seconds = Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18
+        // Measured from the answer's arrival, a little after the server's own start.
+        guard seconds >= limit - 1 else { return nil }
+        return StoreError(.database, "\(location): the server ended the transaction after it stayed idle \(Int(seconds))s, longer than "
+            + "idle_in_transaction_session_timeout (\(Int(limit))s): the script computed that long without calling the store. "
+            + "Nothing it wrote was kept; give the workflow a time limit (limits.timeout) under which it finishes")
     }
 
     /// Runs `sql` (`?` placeholders, `arguments` in order); its rows.
@@ -93,14 +142,18 @@ final class PostgresSession: @unchecked Sendable {
         }
         let statement = arguments.isEmpty ? sql : PostgresPlaceholders.numbered(sql)
         guard !connection.isClosed else {
-            throw StoreError(.unavailable, "PostgreSQL at \(location) is not available (the connection was closed); nothing of this transaction was kept")
+            throw endedForIdling()
+                ?? StoreError(.unavailable, "PostgreSQL at \(location) is not available (the connection was closed); nothing of this transaction was kept")
         }
         do {
             let result = try answer(connection.query(PostgresQuery(unsafeSQL: statement, binds: bindings), logger: logger), within: wait ?? answerWait)
             statements += 1
+            if openTransaction != nil { openTransaction?.lastAnswer = ContinuousClock.now }
             return (try result.rows.map(PostgresResultRow.init), result.metadata.rows ?? 0)
         } catch {
-            throw PostgresErrors.storeError(error, location: location)
+            let storeError = PostgresErrors.storeError(error, location: location)
+            if (storeError as? StoreError)?.kind == .unavailable, let idled = endedForIdling() { throw idled }
+            throw storeError
         }
     }
 }

@@ -17,19 +17,21 @@ public final class PostgresStore: Store, Sendable {
 
     /// Connects to the database at `location`, creating and migrating its tables when
     /// it has none. `lockWait` bounds how long a write waits for a row another
-    /// transaction holds. Refuses a database migrated by a newer Comity.
+    /// transaction holds, `idleInTransactionTimeout` how long a transaction may wait for
+    /// its next statement (longer for a run, see `allowIdle`). Refuses a database migrated by a newer Comity.
     public init(location: PostgresLocation, schema: DomainSchema = .standard, lockWait: TimeInterval = 5,
-                statementTimeout: TimeInterval = 300) throws {
+                statementTimeout: TimeInterval = 300, idleInTransactionTimeout: TimeInterval = 60) throws {
         self.schema = schema
         self.location = location
-        settings = PostgresSettings(lockWait: lockWait, statementTimeout: statementTimeout)
+        settings = PostgresSettings(lockWait: lockWait, statementTimeout: statementTimeout, idleInTransactionTimeout: idleInTransactionTimeout)
         let session = try PostgresSession(location, settings: settings)
         try PostgresMigrations.migrate(session)
         idle.withLock { $0.append(session) }
     }
 
-    public convenience init(url: String, schema: DomainSchema = .standard, lockWait: TimeInterval = 5) throws {
-        try self.init(location: PostgresLocation(url: url), schema: schema, lockWait: lockWait)
+    public convenience init(url: String, schema: DomainSchema = .standard, lockWait: TimeInterval = 5,
+                            idleInTransactionTimeout: TimeInterval = 60) throws {
+        try self.init(location: PostgresLocation(url: url), schema: schema, lockWait: lockWait, idleInTransactionTimeout: idleInTransactionTimeout)
     }
 
     deinit {
@@ -48,7 +50,7 @@ public final class PostgresStore: Store, Sendable {
     /// and `commit` is true, rolled back otherwise.
     private func transaction<T>(_ begin: String, commit: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T {
         try withSession { session in
-            try session.execute(begin)
+            try session.begin(begin)
             let transaction = PostgresTransaction(session: session, schema: schema)
             // However it ends, its cursors end with it: a find closed later (a Lua
             // iterator collected after the run) must send nothing to the session.
@@ -69,7 +71,7 @@ public final class PostgresStore: Store, Sendable {
                 session.rollBackOrClose()
                 throw error
             }
-            try session.execute(commit ? "COMMIT" : "ROLLBACK")
+            try session.end(commit ? "COMMIT" : "ROLLBACK")
             return result
         }
     }

@@ -21,6 +21,8 @@ struct PostgresTransaction: StoreTransaction, RecordStorage {
     /// Before COMMIT or ROLLBACK: the finds still open are closed with the transaction.
     func closeCursors() { cursors.forgetAll() }
 
+    func allowIdle(upTo limit: Duration?) throws { try session.allowIdle(upTo: limit) }
+
     // MARK: Storing (see `RecordStorage`; the rules are `RecordKeeping`'s)
 
     func insertRecord(

@@ -71,7 +71,8 @@ public final class Engine {
         let store: any Store
         do {
             if let postgresURL {
-                store = try PostgresStore(url: postgresURL, schema: workspace.schema, lockWait: lockWait)
+                store = try PostgresStore(url: postgresURL, schema: workspace.schema, lockWait: lockWait,
+                                          idleInTransactionTimeout: Double(workspace.postgresIdleTimeout.components.seconds))
             } else {
                 store = try SQLiteStore(path: path, schema: workspace.schema, busyTimeout: lockWait)
             }

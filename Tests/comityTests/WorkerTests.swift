@@ -70,9 +70,10 @@ struct WorkerWorkspace {
     let folder: URL
     let url: String
 
-    init(_ files: [String: String]) throws {
+    /// `store` is more of comity.lua's `store` table, after its URL.
+    init(_ files: [String: String], store: String = "") throws {
         url = try TestPostgres.newDatabase()
-        folder = try workspace(files.merging(["comity.lua": "return { store = { postgres = \"\(url)\" } }"]) { given, _ in given })
+        folder = try workspace(files.merging(["comity.lua": "return { store = { postgres = \"\(url)\"\(store) } }"]) { given, _ in given })
     }
 
     func comity(_ arguments: [String]) throws -> Comity.Result { try Comity.run(arguments, in: folder) }
@@ -233,6 +234,37 @@ struct WorkerTests {
         }, "\(space.log(0))")
         kill(worker.processIdentifier, SIGTERM)
         #expect(space.wait(worker, within: 30))
+    }
+
+    /// A run may compute without calling the store as long as its time limit allows,
+    /// longer than the store's idle_timeout (found: such a run was ended by the server,
+    /// taken for a lost connection, given back and run again, forever).
+    @Test func aRunComputingLongerThanTheIdleTimeoutWithinItsLimitCommitsOnce() throws {
+        let compute = """
+            return workflow {
+              name = "compute", on = { "organisation.created" }, limits = { timeout = "20s" },
+              run = function(ctx)
+                tasks.create { title = "before", kind = "compute" }
+                local started = os.clock()
+                while os.clock() - started < 2.5 do end
+                tasks.create { title = "after", kind = "compute" }
+              end,
+            }
+            """
+        let space = try WorkerWorkspace([
+            "Scripts/compute.lua": compute,
+            // Not a workflow: the default limit (10s) is its allowance.
+            "direct.lua": "orgs.create { name = 'ASI' }\nlocal t = os.clock()\nwhile os.clock() - t < 2.5 do end\npeople.create { name = 'Elena' }",
+        ], store: ", idle_timeout = \"1s\"")
+        let direct = try space.comity(["run", "direct.lua"])
+        #expect(direct.status == 0, "\(direct.stderr)")
+        #expect(try space.count("SELECT count(*) FROM people") == 1)
+        let worker = try space.startWorker(1)
+        #expect(space.wait(worker, within: 60), "\(space.log(1))")
+        #expect(try space.count("SELECT count(*) FROM tasks WHERE kind = 'compute'") == 2, "\(space.log(1))")
+        let runs = try space.comity(["runs", "--workflow", "compute"])
+        #expect(runs.stdout.contains("succeeded") && !runs.stdout.contains("failed"), "\(runs.stdout)")
+        #expect(try space.count("SELECT count(*) FROM runs WHERE workflow = 'compute'") == 1, "\(runs.stdout)")
     }
 
     @Test func aWorkerPausedPastItsLeaseIsFencedOffWhenItResumes() throws {

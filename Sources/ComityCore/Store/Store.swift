@@ -21,7 +21,21 @@ public protocol Store: AnyObject {
 /// transaction. A store implements each part; its record operations come from the
 /// domain's rules (`RecordKeeping`) over what it stores (`RecordStorage`).
 public protocol StoreTransaction: RecordTransaction, StoreSavepoints, RunHistoryStore, TriggerQueueStore, ScheduleStore,
-    OutboxStore, OnceKeyStore, RunLeaseStore {}
+    OutboxStore, OnceKeyStore, RunLeaseStore, IdleAllowance {}
+
+/// How long a run's script may compute between two statements of its transaction.
+public protocol IdleAllowance {
+    /// The run in this transaction may compute up to `limit` (its time limit; nil:
+    /// without one) without sending a statement: a store that ends transactions left
+    /// idle (PostgreSQL's idle_in_transaction_session_timeout, there for a paused
+    /// worker) keeps this one open that long, so a run is stopped by its own limit.
+    func allowIdle(upTo limit: Duration?) throws
+}
+
+extension IdleAllowance {
+    /// A store that never ends an idle transaction (SQLite) has nothing to change.
+    public func allowIdle(upTo limit: Duration?) throws {}
+}
 
 /// Records, with their audit and their domain events.
 public protocol RecordTransaction {
