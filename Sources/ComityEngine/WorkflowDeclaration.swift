@@ -53,6 +53,26 @@ public struct WorkflowDeclaration {
         return message + " (fields: \(knownFields.joined(separator: ", ")))"
     }
 
+    /// `name` as text, when it is UTF-8 of visible characters and spaces: a workflow's
+    /// name is printed in terminals, logs and pages, where a control character (an escape
+    /// sequence, a carriage return) or an invisible format character (a right-to-left
+    /// override) would rewrite what the reader sees.
+    static func visibleName(_ name: LuaString) throws(LuaError) -> String {
+        guard let text = name.text else {
+            throw LuaError(.runtime, "workflow: field 'name' is not UTF-8 text")
+        }
+        let invisible: Set<Unicode.GeneralCategory> = [.control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned]
+        guard let hidden = text.unicodeScalars.first(where: { invisible.contains($0.properties.generalCategory) }) else { return text }
+        let escaped = text.unicodeScalars.map { invisible.contains($0.properties.generalCategory) ? Self.codePoint($0) : String($0) }.joined()
+        throw LuaError(.runtime, "workflow: field 'name' \"\(escaped)\" holds the invisible character \(Self.codePoint(hidden)); "
+            + "a name may hold visible characters and spaces only")
+    }
+
+    private static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+
     /// The declaration among a chunk's results, if the chunk returned one.
     init?(_ value: LuaValue?, schema: DomainSchema) throws(LuaError) {
         guard case .table(let table) = value, table["run"] != .nil || table["name"] != .nil else { return nil }
@@ -70,7 +90,7 @@ public struct WorkflowDeclaration {
         guard case .string(let name) = table["name"], !name.bytes.isEmpty else {
             throw LuaError(.runtime, "workflow: field 'name' must be a non-empty string (got \(table["name"].typeName))")
         }
-        let shown = name.description
+        let shown = try Self.visibleName(name)
         func fail(_ text: String) -> LuaError { LuaError(.runtime, "workflow '\(shown)': \(text)") }
         guard case .function = table["run"] else {
             throw fail("field 'run' must be a function (got \(table["run"].typeName))")
