@@ -39,12 +39,19 @@ public struct ScriptCheck {
     /// create and update set.
     public let schema: DomainSchema
 
+    /// The workspace whose workflows a checked script's declaration is read as (its
+    /// top level run as `comity workflows` runs it, with no database), so that what only
+    /// a read can tell (`limits = { timeout = "0" }`, a schedule that is not cron) is
+    /// found too; nil: declarations are only read as tokens.
+    public var declarationWorkspace: (folder: URL, timeZone: TimeZone)?
+
     public init(api: APIRegistry, eventNames: [String] = DomainSchema.standard.eventNames, moduleRoots: [URL] = [],
-                schema: DomainSchema = .standard) {
+                schema: DomainSchema = .standard, declarationWorkspace: (folder: URL, timeZone: TimeZone)? = nil) {
         self.api = api
         self.eventNames = eventNames
         self.moduleRoots = moduleRoots
         self.schema = schema
+        self.declarationWorkspace = declarationWorkspace
     }
 
     static let luaGlobals: Set<String> = LuaSandbox.globalNames.union(ScriptGlobals.host).union(["_ENV", "self"])
@@ -67,9 +74,35 @@ public struct ScriptCheck {
             let message = error.message.hasPrefix(shown + ":") ? String(error.message.drop { $0 != " " }.dropFirst()) : error.message
             return [CheckFinding(file: shown, line: line, message: "syntax: \(message)")]
         }
-        var reader = Reader(check: self, tokens: LuaTokens.tokens(source), file: shown, spec: shown.hasSuffix("_spec.lua"))
+        let tokens = LuaTokens.tokens(source)
+        var reader = Reader(check: self, tokens: tokens, file: shown, spec: shown.hasSuffix("_spec.lua"))
+        var findings = reader.findings()
+        if let declared = declarationFinding(path: path, shownAs: shown, tokens: tokens),
+           !findings.contains(where: { declared.message.contains($0.message) }) {
+            findings.append(declared)
+        }
         // In the order of the file's lines, whichever pass found them (stable within a line).
-        return reader.findings().enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
+        return findings.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
+    }
+
+    /// What reading the script's workflow declaration says is wrong with it, at the
+    /// line the read names or else the line of `workflow`; nil when nothing is.
+    func declarationFinding(path: String, shownAs shown: String, tokens: [LuaToken]) -> CheckFinding? {
+        guard let workspace = declarationWorkspace, !shown.hasSuffix("_spec.lua"),
+              var message = WorkflowCatalog.declarationProblem(path: path, shownAs: shown, workspace: workspace.folder, schema: schema,
+                                                               api: api, timeZone: workspace.timeZone) else { return nil }
+        var line = tokens.first { $0.kind == .name && $0.text == "workflow" }?.line ?? 0
+        if message.hasPrefix(shown + ":") {
+            let rest = message.dropFirst(shown.count + 1)
+            let digits = rest.prefix { $0.isNumber }
+            if let number = Int(digits), rest.dropFirst(digits.count).hasPrefix(": ") {
+                line = number
+                message = String(rest.dropFirst(digits.count + 2))
+            } else {
+                message = String(rest.drop { $0 == " " })
+            }
+        }
+        return CheckFinding(file: shown, line: line, message: message)
     }
 
     /// The fields a record type's values have (built-in, custom and system).

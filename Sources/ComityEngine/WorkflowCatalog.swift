@@ -59,6 +59,20 @@ public struct WorkflowCatalog: Sendable, Equatable, Codable {
         return (WorkflowCatalog(workflows: workflows), lasting)
     }
 
+    /// Why the workflow the script at `path` declares would not run, read as `load`
+    /// reads it (its top level only, with no database) and marked as a listing marks it
+    /// (its schedule); nil for a plain script or a sound declaration. For `comity check`,
+    /// which names the file `shown`.
+    public static func declarationProblem(path: String, shownAs shown: String, workspace: URL, schema: DomainSchema,
+                                          api: APIRegistry, timeZone: TimeZone) -> String? {
+        guard let source = FileManager.default.contents(atPath: path), mentionsWorkflow(source) else { return nil }
+        switch watchedRead(path, shownAs: shown, workspace: workspace, schema: schema, api: api, timeZone: timeZone) {
+        case .success(nil): return nil
+        case .success(let summary?): return summary.scheduleError
+        case .failure(let error): return error.message
+        }
+    }
+
     /// Whether a script's text has `workflow {` or `workflow(` (a word, then maybe
     /// spaces): only such a script can declare one. A byte scan: no regular expression
     /// is compiled at start-up.
@@ -233,13 +247,13 @@ public struct WorkflowCatalog: Sendable, Equatable, Codable {
     /// ``readingLimits``' time plus ``readingMargin``. A read that has not finished by
     /// then is left to finish (or not) on its own, and the script is listed with an
     /// error: one script that hangs must not stop `workflows`, `tick` or the daemon.
-    static func watchedRead(_ file: String, workspace: URL, schema: DomainSchema, api: APIRegistry,
+    static func watchedRead(_ file: String, shownAs shown: String? = nil, workspace: URL, schema: DomainSchema, api: APIRegistry,
                             timeZone: TimeZone) -> Result<WorkflowSummary?, LuaError> {
         let path = file.hasPrefix("/") ? file : workspace.appendingPathComponent(file).path
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         let key = "\(path)\t\(attributes?[.size] as? Int ?? -1)\t\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
         let limit = DurationText.format(readingLimits.time ?? .seconds(1))
-        let stuck = LuaError(.runtime, "\(file): not read: its top level did not finish within the \(limit) a declaration may take, "
+        let stuck = LuaError(.runtime, "\(shown ?? file): not read: its top level did not finish within the \(limit) a declaration may take, "
                              + "and could not be stopped; " + givenUpSuffix)
         if givenUp.withLock({ $0.contains(key) }) { return .failure(stuck) }
 
@@ -250,7 +264,7 @@ public struct WorkflowCatalog: Sendable, Equatable, Codable {
         let thread = Thread {
             let result: Result<WorkflowSummary?, LuaError>
             do throws(LuaError) {
-                result = .success(try read(file, workspace: workspace, schema: schema, api: shared.api, timeZone: timeZone)?
+                result = .success(try read(file, shownAs: shown, workspace: workspace, schema: schema, api: shared.api, timeZone: timeZone)?
                     .summary(file: file))
             } catch {
                 result = .failure(error)
@@ -269,8 +283,9 @@ public struct WorkflowCatalog: Sendable, Equatable, Codable {
     /// The declaration a script returns, or nil for a plain script. Only its top level
     /// runs, under ``readingLimits``; record functions are not bound, so it cannot
     /// touch the database.
-    static func read(_ file: String, workspace: URL, schema: DomainSchema, api: APIRegistry,
+    static func read(_ file: String, shownAs shown: String? = nil, workspace: URL, schema: DomainSchema, api: APIRegistry,
                      timeZone: TimeZone) throws(LuaError) -> WorkflowDeclaration? {
+        let chunk = shown ?? file
         let sandbox = try LuaSandbox(
             limits: readingLimits,
             moduleRoots: [workspace.appendingPathComponent("Scripts"), workspace.appendingPathComponent("Plugins")],
@@ -292,9 +307,9 @@ public struct WorkflowCatalog: Sendable, Equatable, Codable {
         } else {
             PluginRuntime.refusePluginModules(in: sandbox, workspace: workspace)
         }
-        let results = try sandbox.runFile(path, chunkName: file, environment: environment)
+        let results = try sandbox.runFile(path, chunkName: chunk, environment: environment)
         let declaration = try WorkflowDeclaration(results.first, schema: schema)
-        if let owner, let declaration { try PluginCodeOwner.checkWorkflowName(declaration.name, plugin: owner, file: file) }
+        if let owner, let declaration { try PluginCodeOwner.checkWorkflowName(declaration.name, plugin: owner, file: chunk) }
         return declaration
     }
 

@@ -13,7 +13,10 @@ struct CheckCommand: ParsableCommand {
             so it fits a pre-commit hook:
               comity check $(git diff --cached --name-only -- '*.lua')
             Names and types come from the workspace's API registry (plugins and custom fields \
-            included). What cannot be known without running the script is not reported.
+            included). A workflow's declaration is also read as `comity workflows` reads it \
+            (its top level only, with no database), so that its limits, parameters and \
+            schedule are checked as a run would check them. What cannot be known without \
+            running the script is not reported.
             """)
 
     @Argument(help: "The Lua files to check.")
@@ -26,7 +29,8 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let workspace = try CommandEngine.workspace()
         let check = ScriptCheck(api: workspace.pluginsAndAPI().api, eventNames: workspace.schema.eventNames,
-                                moduleRoots: [workspace.folder.appendingPathComponent("Scripts")], schema: workspace.schema)
+                                moduleRoots: [workspace.folder.appendingPathComponent("Scripts")], schema: workspace.schema,
+                                declarationWorkspace: (workspace.folder, workspace.timeZone))
         var findings: [CheckFinding] = []
         for file in files {
             let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file

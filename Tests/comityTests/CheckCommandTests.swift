@@ -29,6 +29,34 @@ import Testing
         #expect(syntax.stdout.hasPrefix("Scripts/broken.lua:2: syntax:"), "\(syntax.stdout)")
     }
 
+    /// What only reading a declaration tells (a limit that is no duration, a schedule
+    /// that is not cron, a name holding an escape sequence) is found too, at the line of
+    /// `workflow`; a mistake the tokens show already is not said twice.
+    @Test func aWorkflowsDeclarationIsReadAsARunWouldReadIt() throws {
+        let folder = try workspace([
+            "comity.lua": "return {}",
+            "Scripts/timeout.lua": "-- nightly\nreturn workflow {\n  name = 'nightly',\n  limits = { timeout = '0' },\n  run = function(ctx) end,\n}\n",
+            "Scripts/cron.lua": "return workflow { name = 'weekly', schedule = '0 8 * * 8', run = function(ctx) end }\n",
+            "Scripts/name.lua": "return workflow { name = 'a\\27[2Jb', run = function(ctx) end }\n",
+            "Scripts/field.lua": "return workflow { name = 'w', shedule = '* * * * *', run = function(ctx) end }\n",
+            "Scripts/fine.lua": "return workflow { name = 'fine', schedule = '0 8 * * 1', limits = { timeout = '30s' }, run = function(ctx) end }\n",
+        ])
+        let files = ["timeout", "cron", "name", "field", "fine"].map { "Scripts/\($0).lua" }
+        let checked = try Comity.run(["check"] + files, in: folder)
+        #expect(checked.status == 1)
+        let lines = checked.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("Scripts/timeout.lua:2: workflow 'nightly': limits.timeout '0' is not a duration such as 30s, 5m, 2h or 7d"),
+                "\(checked.stdout)")
+        #expect(lines.contains { $0.hasPrefix("Scripts/cron.lua:1: workflow 'weekly': schedule: invalid cron expression '0 8 * * 8'") },
+                "\(checked.stdout)")
+        #expect(lines.contains { $0.hasPrefix("Scripts/name.lua:1: workflow: field 'name' \"aU+001B[2Jb\" holds the invisible character U+001B") },
+                "\(checked.stdout)")
+        #expect(lines.filter { $0.contains("shedule") }.count == 1, "\(checked.stdout)")
+        #expect(!lines.contains { $0.contains("fine.lua") }, "\(checked.stdout)")
+        #expect(!checked.stdout.contains("\u{1B}"))
+        #expect(checked.stderr.contains("4 finding(s) in 4 of 5 file(s)"), "\(checked.stderr)")
+    }
+
     @Test func theShippedScriptsAndPluginsPass() throws {
         let folder = try workspace([:], configured: false)
         let root = Comity.packageRoot
