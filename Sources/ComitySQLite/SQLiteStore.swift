@@ -41,7 +41,7 @@ public final class SQLiteStore: Store, Sendable {
         if stat(path, &info) == 0 {
             switch info.st_mode & S_IFMT {
             case S_IFREG: break
-            case S_IFDIR: throw StoreError(.notWritable, "\(path) is a folder; the database must be a file (database in comity.lua, or --database)")
+            case S_IFDIR: throw StoreError(.notWritable, "\(path) is a folder; an SQLite database is a file")
             default: throw StoreError(.notWritable, "\(path) is not a regular file (a device or a pipe); the database must be a file")
             }
         }

@@ -14,10 +14,15 @@ extension Engine {
             throw EngineError.failed("this workspace's store cannot be copied")
         }
         let destination: any StoreTables
-        if Self.isPostgresURL(target) {
-            destination = try PostgresStore(url: target, schema: workspace.schema)
-        } else {
-            destination = try SQLiteStore(path: resolved(target), schema: workspace.schema)
+        do {
+            if Self.isPostgresURL(target) {
+                destination = try PostgresStore(url: target, schema: workspace.schema)
+            } else {
+                destination = try SQLiteStore(path: resolved(target), schema: workspace.schema)
+            }
+        } catch {
+            // Named as given: the store's own words may point at comity.lua's settings.
+            throw EngineError.failed("--to \(target): \(error)")
         }
         return try StoreCopy.copy(from: source, to: destination, schema: workspace.schema)
     }

@@ -79,6 +79,8 @@ public final class Engine {
         } catch let error as StoreError where error.kind == .locked {
             for record in refusedRuns("not run: the database could not be opened: \(error)") { try? spool.keep(record) }
             throw .failed("\(error)")
+        } catch let error as StoreError where error.kind == .notWritable && postgresURL == nil {
+            throw .failed("\(error) (" + (database == nil ? "database in comity.lua" : "--database") + ")")
         } catch {
             throw .failed("\(error)")
         }

@@ -20,11 +20,15 @@ struct Comity {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    static func run(_ arguments: [String], in folder: URL, input: String? = nil) throws -> Result {
+    /// Runs comity in `folder`; `environment` is added to the test's own.
+    static func run(_ arguments: [String], in folder: URL, input: String? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = folder
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
+        }
         let out = folder.appendingPathComponent(".out-\(UUID().uuidString)")
         let err = folder.appendingPathComponent(".err-\(UUID().uuidString)")
         FileManager.default.createFile(atPath: out.path, contents: nil)
@@ -299,7 +303,14 @@ func workspace(_ files: [String: String], configured: Bool = true) throws -> URL
         let folder = try workspace(["comity.lua": "return { database = 'data' }", "x.lua": "print(1)", "data/keep.txt": "mine"])
         let dir = try Comity.run(["run", "x.lua"], in: folder)
         #expect(dir.status == 1)
-        #expect(dir.stderr.contains("data is a folder; the database must be a file"), "\(dir.stderr)")
+        #expect(dir.stderr.contains("data is a folder; an SQLite database is a file (database in comity.lua)"), "\(dir.stderr)")
+        // Named as the option that gave it, not as comity.lua's setting.
+        let other = try workspace(["comity.lua": "return {}", "data/keep.txt": "mine"])
+        let copy = try Comity.run(["store", "copy", "--to", "data"], in: other)
+        #expect(copy.status == 1)
+        #expect(copy.stderr.contains("--to data: "), "\(copy.stderr)")
+        #expect(copy.stderr.contains("data is a folder; an SQLite database is a file"), "\(copy.stderr)")
+        #expect(!copy.stderr.contains("comity.lua") && !copy.stderr.contains("--database"), "\(copy.stderr)")
         let device = try Comity.run(["run", "--database", "/dev/null", "x.lua"], in: folder)
         #expect(device.status == 1)
         #expect(device.stderr.contains("/dev/null is not a regular file (a device or a pipe)"), "\(device.stderr)")
