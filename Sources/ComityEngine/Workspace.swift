@@ -282,7 +282,10 @@ public struct Workspace: Sendable {
             }
         }
         if !FileManager.default.fileExists(atPath: file.path) {
-            try template.write(to: file, atomically: true, encoding: .utf8)
+            // Made for the PostgreSQL database of COMITY_DATABASE_URL, the workspace names
+            // it, so that a later command without that variable finds the same store.
+            let given = ProcessInfo.processInfo.environment["COMITY_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            try template(postgres: given.map(withoutPassword)).write(to: file, atomically: true, encoding: .utf8)
             made.insert(configurationFile, at: 0)
         }
         let workspace = try load(folder)
@@ -294,6 +297,37 @@ public struct Workspace: Sendable {
             made.append(shown)
         }
         return made
+    }
+
+    /// `url` without a password (in its user part or its query), which comity.lua may not hold.
+    static func withoutPassword(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return url }
+        components.password = nil
+        if let items = components.queryItems {
+            let kept = items.filter { $0.name != "password" }
+            components.queryItems = kept.isEmpty ? nil : kept
+        }
+        return components.string ?? url
+    }
+
+    /// A new comity.lua; with `postgres`, its store is that database.
+    static func template(postgres: String?) -> String {
+        guard let postgres else { return template }
+        let commented = "  -- store = { postgres = \"postgres://comity@db.example.org:5432/network\" },\n"
+        // As a Lua string: a URL that URLComponents could not read is written as given.
+        var quoted = ""
+        for character in postgres.unicodeScalars {
+            switch character {
+            case "\\": quoted += "\\\\"
+            case "\"": quoted += "\\\""
+            case _ where character.value < 0x20 || character.value == 0x7F: quoted += "\\" + String(format: "%03d", character.value)
+            default: quoted.unicodeScalars.append(character)
+            }
+        }
+        let active = "  store = { postgres = \"\(quoted)\" },\n"
+        // One store: the SQLite file's line is left as an example.
+        let sqlite = "  database = \".comity/comity.db\",\n"
+        return template.replacingOccurrences(of: commented, with: active).replacingOccurrences(of: sqlite, with: "  -- " + sqlite.dropFirst(2))
     }
 
     static let template = """

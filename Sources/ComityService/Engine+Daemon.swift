@@ -1,6 +1,7 @@
 import ComityCore
 import ComityEngine
 import ComityScheduler
+import ComitySQLite
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -19,9 +20,19 @@ extension Engine {
 
     /// Runs ``daemon(grace:now:logger:)`` until one of `signals` asks it to stop.
     /// Throws ``SchedulerDaemonError`` when a run did not stop within its margin after
-    /// being cancelled (the daemon has logged it).
+    /// being cancelled (the daemon has logged it), and ``EngineError`` when another
+    /// daemon or worker already runs this SQLite workspace.
     public func runDaemon(grace: Duration, now: Timestamp? = nil, signals: [UnixSignal] = [.sigterm, .sigint],
                           logger: Logger = Logger(label: "comity.daemon")) async throws {
+        var lock: WorkerLock?
+        if let sqlite = store as? SQLiteStore {
+            do {
+                lock = try WorkerLock(database: sqlite.path, runner: "daemon")
+            } catch {
+                throw EngineError.failed("\(error)")
+            }
+        }
+        defer { lock?.release() }
         let daemon = daemon(grace: grace, now: now, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: daemon)], gracefulShutdownSignals: signals, logger: logger))

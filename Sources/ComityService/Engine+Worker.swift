@@ -16,7 +16,7 @@ extension Engine {
         var lock: WorkerLock?
         if let sqlite = store as? SQLiteStore {
             do {
-                lock = try WorkerLock(database: sqlite.path)
+                lock = try WorkerLock(database: sqlite.path, runner: "worker")
             } catch {
                 throw .failed("\(error)")
             }
@@ -48,7 +48,10 @@ extension Engine {
             var living: Set<String> = []
             let workers = try transaction.workers().map { record -> WorkerStatus.Worker in
                 let silent = now.secondsSince1970 - record.heartbeat.secondsSince1970
-                let alive = record.stoppedAt == nil && silent <= lease * 2
+                // A worker of this machine whose process has ended is gone, however
+                // recent its last heartbeat (killed a moment ago).
+                let ended = record.host == LocalProcess.hostName && !LocalProcess.isAlive(record.processID)
+                let alive = record.stoppedAt == nil && silent <= lease * 2 && !ended
                 if alive { living.insert(record.id) }
                 return WorkerStatus.Worker(record: record, silentFor: silent, alive: alive, leases: leases.filter { $0.worker == record.id })
             }
@@ -61,12 +64,14 @@ extension Engine {
     }
 }
 
-/// The one worker of an SQLite workspace: an exclusive lock on a file beside the
-/// database, held while the worker runs (released by the system if it dies).
+/// The one runner (`comity worker` or `comity daemon`) of an SQLite workspace: an
+/// exclusive lock on a file beside the database, held while it runs (released by the
+/// system if it dies). Two would only take turns at SQLite's one writer.
 public final class WorkerLock: @unchecked Sendable {
     private var descriptor: Int32
 
-    init(database path: String) throws {
+    /// Takes the lock for `runner` (`worker`, `daemon`), or says which process holds it.
+    init(database path: String, runner: String) throws {
         let lockPath = path + ".worker-lock"
         descriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
@@ -78,10 +83,13 @@ public final class WorkerLock: @unchecked Sendable {
             let holder = count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
             close(descriptor)
             descriptor = -1
-            throw StoreError(.locked, "another comity worker (pid \(holder)) is running on this SQLite workspace; SQLite has one writer, "
-                + "so one worker (or `comity daemon`) runs it. For several workers, use PostgreSQL: store = { postgres = \"postgres://...\" } in comity.lua")
+            // Written "PID RUNNER" (before: "PID" only, by a worker).
+            let parts = holder.split(separator: " ", maxSplits: 1)
+            let other = parts.count == 2 ? "comity \(parts[1]) (pid \(parts[0]))" : "comity worker (pid \(holder))"
+            throw StoreError(.locked, "another \(other) is running on this SQLite workspace; SQLite has one writer, "
+                + "so one worker or one daemon runs it. For several workers, use PostgreSQL: store = { postgres = \"postgres://...\" } in comity.lua")
         }
-        let pid = "\(getpid())\n"
+        let pid = "\(getpid()) \(runner)\n"
         _ = ftruncate(descriptor, 0)
         _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
     }

@@ -38,6 +38,8 @@ struct DaemonCommand: AsyncParsableCommand {
         let start = try now.map { try parsedTime($0, option: "--now", zone: engine.workspace.timeZone) }
         do {
             try await engine.runDaemon(grace: grace.duration ?? .zero, now: start)
+        } catch let error as EngineError {
+            throw CommandFailure.report(error)
         } catch let error as SchedulerDaemonError {
             // Logged by the daemon already; the status says it did not stop cleanly.
             _ = error

@@ -267,6 +267,38 @@ struct WorkerTests {
         #expect(try space.count("SELECT count(*) FROM runs WHERE workflow = 'compute'") == 1, "\(runs.stdout)")
     }
 
+    /// A worker of this machine whose process ended is shown gone at once, not running
+    /// until its heartbeat is old.
+    @Test func workerStatusShowsAKilledWorkerOfThisMachineGoneAtOnce() throws {
+        let space = try WorkerWorkspace([:])
+        let worker = try space.startWorker(0, lease: "30s", exitWhenIdle: false)
+        #expect(try space.waitUntil(within: 60) { try space.comity(["worker", "status"]).stdout.hasPrefix("1 worker(s) running\n") },
+                "\(space.log(0))")
+        kill(worker.processIdentifier, SIGKILL)
+        worker.waitUntilExit()
+        let status = try space.comity(["worker", "status"])
+        #expect(status.stdout.hasPrefix("0 worker(s) running, 1 stopped or gone\n"), "\(status.stdout)")
+        #expect(status.stdout.contains(" gone "), "\(status.stdout)")
+    }
+
+    /// `comity init` with COMITY_DATABASE_URL makes a workspace whose comity.lua names
+    /// that database (without its password), so that later commands find it without the variable.
+    @Test func anInitWithADatabaseURLNamesTheDatabaseInComityLua() throws {
+        let url = try TestPostgres.newDatabase()
+        let parent = try workspace([:], configured: false)
+        let withPassword = url.replacingOccurrences(of: "://postgres@", with: "://postgres:hunter2@") + "?sslmode=prefer"
+        let made = try Comity.run(["init", "network"], in: parent, environment: ["COMITY_DATABASE_URL": withPassword])
+        #expect(made.status == 0, "\(made.stderr)")
+        let folder = parent.appendingPathComponent("network")
+        let settings = try String(contentsOf: folder.appendingPathComponent("comity.lua"), encoding: .utf8)
+        #expect(settings.contains("  store = { postgres = \"\(url)?sslmode=prefer\" },\n"), "\(settings)")
+        #expect(!settings.contains("hunter2"))
+        try "orgs.create { name = 'Found without the variable' }".write(to: folder.appendingPathComponent("make.lua"), atomically: true, encoding: .utf8)
+        let run = try Comity.run(["run", "make.lua"], in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try TestPostgres.number(url, "SELECT count(*) FROM organisations WHERE name = 'Found without the variable'") == 1)
+    }
+
     @Test func aWorkerPausedPastItsLeaseIsFencedOffWhenItResumes() throws {
         let space = try WorkerWorkspace(["Scripts/slow.lua": slowWorkflow])
         try "orgs.create { name = 'one' }".write(to: space.folder.appendingPathComponent("one.lua"), atomically: true, encoding: .utf8)
