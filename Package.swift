@@ -43,7 +43,8 @@ let package = Package(
         // The store over PostgreSQL, for networks with several workers on one database.
         .target(name: "ComityPostgres", dependencies: [
             "ComityCore", "ComitySQL", .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The store conformance suite: cases every store's tests run (see StoreConformance).

@@ -1,3 +1,4 @@
+import Foundation
 import ComityCore
 import NIOSSL
 import PostgresNIO
@@ -27,7 +28,11 @@ enum PostgresErrors {
         case "23505"?:
             return StoreError(.duplicate, "\(location): \(message)")
         case "3D000"?:
-            return StoreError(.database, "\(location): the database \(location.database) does not exist (createdb \(location.database))")
+            // The command as the README gives it, the name quoted for a shell when it must be.
+            let name = location.database
+            let plain = !name.isEmpty && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "_-.".unicodeScalars.contains($0) }
+            let shown = plain ? name : "'" + name.replacingOccurrences(of: "'", with: "'\\''") + "'"
+            return StoreError(.database, "\(location): the database \(name) does not exist (create it: createdb -E UTF8 -l C.UTF-8 -T template0 \(shown))")
         case "28P01"?, "28000"?:
             return StoreError(.database, "\(location): \(message) (the password comes from PGPASSWORD or ~/.pgpass, never comity.lua)")
         case let state? where state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state):
@@ -44,8 +49,9 @@ enum PostgresErrors {
                 + "the server's certificate must be signed by a certificate in sslrootcert (or the system's), and with verify-full made out to \(location.host)")
         case nil:
             if connecting || psql.code == .connectionError || psql.code == .serverClosedConnection || psql.code == .clientClosedConnection {
-                let cause = psql.underlying.map { "\($0)" } ?? "\(psql.code)"
-                return StoreError(.unavailable, "cannot reach PostgreSQL at \(location) (\(cause)); is the server running?"
+                let failure = psql.underlying.map { PostgresConnectionFailure($0, location: location) }
+                let cause = failure?.cause ?? (psql.code == .serverClosedConnection ? "the server closed the connection" : "the connection was lost")
+                return StoreError(.unavailable, "cannot reach PostgreSQL at \(location) (\(cause)); \(failure?.advice ?? "is the server running?")"
                     + (connecting ? "" : " Nothing of this transaction was kept"))
             }
             return StoreError(.database, "PostgreSQL at \(location): \(message)")

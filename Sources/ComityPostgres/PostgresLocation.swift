@@ -85,12 +85,13 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         self.port = components.port ?? 5432
         self.socketFolder = socket
         self.user = user
-        self.database = database.removingPercentEncoding ?? database
+        let databaseName = database.removingPercentEncoding ?? database
+        self.database = databaseName
         self.password = components.password?.removingPercentEncoding
             ?? query["password"]
             ?? environment["PGPASSWORD"]
             ?? Self.passwordFile(environment).flatMap { PgPass.password(in: $0, host: socket ?? host, port: components.port ?? 5432,
-                                                                         database: database, user: user) }
+                                                                         database: databaseName, user: user) }
     }
 
     /// The URL without its password: what errors and logs show.
@@ -104,6 +105,9 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The same server, another database (the tests' fresh databases, `CREATE DATABASE`).
+    /// How long connecting may take, in seconds.
+    static let connectTimeout = 10
+
     public func database(_ name: String) -> PostgresLocation {
         var other = self
         other.database = name
@@ -120,7 +124,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
             // certificate; an IP address is checked against the certificate's addresses.
         }
         configuration.options.additionalStartupParameters = settings.startupParameters
-        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.connectTimeout = .seconds(Int64(Self.connectTimeout))
         return configuration
     }
 

@@ -37,12 +37,18 @@ final class PostgresSession: @unchecked Sendable {
         var logger = Logger(label: "comity.postgres")
         logger.logLevel = .critical
         self.logger = logger
+        let started = ContinuousClock.now
         do {
             connection = try PostgresConnection.connect(
                 on: PostgresConnection.defaultEventLoopGroup.next(), configuration: try location.configuration(settings),
                 id: Int.random(in: 1...Int.max), logger: logger
             ).wait()
         } catch {
+            // postgres-nio ends a connection that timed out as if the server had closed it.
+            if ContinuousClock.now - started >= .seconds(PostgresLocation.connectTimeout) - .milliseconds(500), (error as? PSQLError)?.underlying == nil {
+                throw StoreError(.unavailable, "cannot reach PostgreSQL at \(location) (no answer within \(PostgresLocation.connectTimeout) s); "
+                    + "is the server running, and does a firewall let the port through?")
+            }
             throw PostgresErrors.storeError(error, location: location, connecting: true)
         }
     }

@@ -133,6 +133,21 @@ struct PostgresTLSTests {
         #expect(try Self.encrypted(store), "\(query)")
     }
 
+    /// The advice is a command that works as pasted: the README's createdb, the name
+    /// quoted for a shell when it holds a space or a quote.
+    @Test func aMissingDatabaseIsNamedWithTheCommandThatMakesIt() throws {
+        let server = try TestServer.location()
+        for (name, shown) in [("comity_missing_\(getpid())", "comity_missing_\(getpid())"), ("Network's db", "'Network'\\''s db'")] {
+            do {
+                _ = try PostgresStore(location: server.database(name))
+                Issue.record("a database that does not exist was opened: \(name)")
+            } catch {
+                #expect("\(error)".contains("the database \(name) does not exist (create it: createdb -E UTF8 -l C.UTF-8 -T template0 \(shown))"),
+                        "\(error)")
+            }
+        }
+    }
+
     @Test func sslmodeDisableConnectsInTheClear() throws {
         let store = try PostgresStore(url: try TestServer.newDatabase() + "?sslmode=disable")
         #expect(try !Self.encrypted(store))
