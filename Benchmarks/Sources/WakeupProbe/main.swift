@@ -19,7 +19,12 @@ guard let url = ProcessInfo.processInfo.environment["COMITY_TEST_POSTGRES"] else
     print("COMITY_TEST_POSTGRES is not set: run inside Tests/with-postgres")
     exit(64)
 }
-let server = try PostgresLocation(url: url)
+// Without TLS, which the test server offers, as the watcher connects.
+let server = try { () throws -> PostgresLocation in
+    var location = try PostgresLocation(url: url)
+    location.tls = .disable
+    return location
+}()
 let logger = Logger(label: "wakeup-probe")
 
 /// A worker on a new database; the store that queues its runs and a connection that watches them.
