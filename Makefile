@@ -50,6 +50,8 @@ demo: build
 			"$$bin/comity" report $$report --now 2021-03-01 --out "$$out/$$report.html" || exit 1; \
 		done && \
 		cp -R mail "$$out/mail" && \
+		echo && echo "== comity serve: a signed webhook into the intake" && cp Scripts/demo/intake-form.lua Scripts/ && \
+		python3 Scripts/demo/post-webhook.py "$$bin/comity" && \
 		echo && echo "Reports (Markdown and HTML) and delivered messages: $(DEMO_OUT)/"
 
 # The 360Giving export is checked by a real JSON Schema validator (Python's jsonschema),

@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -86,8 +88,20 @@ let package = Package(
                 "ComityEngine", "ComityExchange", "ComityReports", "ComityScheduler", "ComitySQLite", "ComityPostgres", "ComitySQL", "ComityCore",
                 "ComityCron", "LuaBridge", "HumanReadable",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // `comity serve`: the HTTP API and signed webhook intake over the engine service.
+        .target(
+            name: "ComityServer",
+            dependencies: [
+                "ComityService", "ComityEngine", "ComityCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(name: "Comity", dependencies: [
@@ -99,6 +113,7 @@ let package = Package(
             name: "comity",
             dependencies: [
                 "ComityService",
+                "ComityServer",
                 "ComitySQL",
                 "ComityEngine",
                 "ComityExchange",
@@ -137,7 +152,14 @@ let package = Package(
         .testTarget(name: "ComityServiceTests", dependencies: [
             "ComityService", "ComityEngine", "ComitySQLite", "ComityCore", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
-        .testTarget(name: "comityTests", dependencies: ["comity"]),
+        .testTarget(name: "ComityServerTests", dependencies: [
+            "ComityServer", "ComityService", "ComityEngine", "ComityCore",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "comityTests", dependencies: [
+            "comity", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,6 +4,9 @@
 return {
   time_zone = "UTC",
   database = ".comity/comity.db",
+  -- comity serve takes application forms at /hooks/forms, signed with the secret
+  -- FORMS_SECRET (COMITY_SECRET_FORMS_SECRET or .comity/secrets), and queues intake-form.
+  hooks = { forms = { secret = "FORMS_SECRET", workflow = "intake-form" } },
   custom_fields = {
     organisation = {
       cooperates_internationally = { type = "boolean", doc = "Has experience of international cooperation (ASI study)" },

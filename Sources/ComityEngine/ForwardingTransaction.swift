@@ -114,6 +114,16 @@ final class ForwardingTransaction: StoreTransaction {
         try read { try $0.messages(status, withAttachmentData: withAttachmentData) }
     }
     func saveMessage(_ message: OutgoingMessage) throws { try write { try $0.saveMessage(message) } }
+    func saveToken(_ token: AccessToken) throws { try write { try $0.saveToken(token) } }
+    func tokens() throws -> [AccessToken] { try read { try $0.tokens() } }
+    func token(hash: String) throws -> AccessToken? { try read { try $0.token(hash: hash) } }
+    func revokeToken(name: String, at: Timestamp) throws -> Bool { try write { try $0.revokeToken(name: name, at: at) } }
+    func touchToken(name: String, at: Timestamp) throws { try write { try $0.touchToken(name: name, at: at) } }
+    func receiveDelivery(_ delivery: WebhookDelivery) throws -> Int64? { try write { try $0.receiveDelivery(delivery) } }
+    func delivery(id: Int64) throws -> WebhookDelivery? { try read { try $0.delivery(id: id) } }
+    func delivery(hook: String, delivery: String) throws -> WebhookDelivery? {
+        try read { try $0.delivery(hook: hook, delivery: delivery) }
+    }
     func inSavepoint<T>(_ body: () throws -> T) throws -> T { try source.savepoint(body) }
     func openSavepoint() throws -> StoreSavepoint { try source.openSavepoint() }
     func releaseSavepoint(_ savepoint: StoreSavepoint) throws { try source.releaseSavepoint(savepoint) }
@@ -129,6 +139,7 @@ final class ForwardingTransaction: StoreTransaction {
     func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun? { try write { try $0.takeQueuedRun(dueAt: now) } }
     func queuedRunCount() throws -> Int { try read { try $0.queuedRunCount() } }
     func queuedRuns() throws -> [QueuedRun] { try read { try $0.queuedRuns() } }
+    func cancelQueuedRun(id: Int64) throws -> QueuedRun? { try write { try $0.cancelQueuedRun(id: id) } }
     func nextQueuedRunDue() throws -> Timestamp? { try read { try $0.nextQueuedRunDue() } }
     func schedules() throws -> [ScheduleRecord] { try read { try $0.schedules() } }
     func schedule(workflow: String) throws -> ScheduleRecord? { try read { try $0.schedule(workflow: workflow) } }

@@ -614,8 +614,17 @@ public struct ScriptRunner {
             triggerTable[TriggerField.slot.rawValue] = try state.value(TimeObject(slot, zone: zone), as: context.types.time)
         }
         if let cause = trigger.causedBy { triggerTable[TriggerField.caused_by.rawValue] = .string(LuaString(cause)) }
+        if trigger.kind == .hook, let deliveryID = trigger.eventID, let transaction {
+            let delivery: WebhookDelivery?
+            do {
+                delivery = try transaction.delivery(id: deliveryID)
+            } catch {
+                throw LuaError(.runtime, "the trigger's delivery #\(deliveryID) could not be read: \(error)")
+            }
+            if let delivery { Self.addDelivery(delivery, to: &triggerTable) }
+        }
         var happened: DomainEvent?
-        if let eventID = trigger.eventID, let transaction {
+        if trigger.kind != .hook, let eventID = trigger.eventID, let transaction {
             do {
                 happened = try transaction.event(id: eventID)
             } catch {
@@ -690,6 +699,18 @@ public struct ScriptRunner {
             }
         }
         return try state.readOnly(ctx, name: "ctx")
+    }
+
+    /// A webhook delivery's fields of `ctx.trigger`: the hook, the sender's id, the kept
+    /// headers, the body and, when the body is JSON, its value.
+    private static func addDelivery(_ delivery: WebhookDelivery, to trigger: inout LuaTable) {
+        trigger[TriggerField.hook.rawValue] = .string(LuaString(delivery.hook))
+        trigger[TriggerField.delivery.rawValue] = .string(LuaString(delivery.delivery))
+        var headers = LuaTable()
+        for (name, value) in delivery.headers { headers[name] = .string(LuaString(value)) }
+        trigger[TriggerField.headers.rawValue] = .table(headers)
+        trigger[TriggerField.body.rawValue] = .string(LuaString(bytes: [UInt8](delivery.body)))
+        if let parsed = JSONLuaValue.decode(delivery.body) { trigger[TriggerField.json.rawValue] = parsed }
     }
 
     /// `ctx.trigger.fields` (the record as of the event: its fields and status, typed

@@ -34,6 +34,8 @@ public struct Workspace: Sendable {
     public var scheduling = SchedulingSettings()
     /// Files scripts read from `inbox/` (`files` in comity.lua).
     public var files = FileSettings()
+    /// `hooks`: the webhooks `comity serve` takes, by name.
+    public var hooks: [String: WebhookSettings] = [:]
     /// What each plugin is granted (`plugins` in comity.lua), as `send_mail`, `secrets:KEY`.
     public var pluginGrants: [String: Set<String>] = [:]
     /// The plugins in `Plugins/`, read once when the workspace is: their custom fields
@@ -148,7 +150,7 @@ public struct Workspace: Sendable {
         guard case .table(let table) = results.first else {
             throw LuaError(.runtime, "\(shown): must return a table of settings, e.g. return { time_zone = \"UTC\" }")
         }
-        let known = ["time_zone", "database", "store", "lock_timeout", "custom_fields", "max_trigger_depth", "mail", "scheduling", "plugins", "files"]
+        let known = ["time_zone", "database", "store", "lock_timeout", "custom_fields", "max_trigger_depth", "mail", "scheduling", "plugins", "files", "hooks"]
         for key in table.hash.keys {
             let name = key.stringValue ?? "\(key)"
             if !known.contains(name) {
@@ -217,6 +219,11 @@ public struct Workspace: Sendable {
         case .nil: break
         case .table(let settings): workspace.files = try FileSettings(settings, file: shown)
         default: throw LuaError(.runtime, "\(shown): files must be a table, e.g. { max_size = \"64MB\" }")
+        }
+        switch table["hooks"] {
+        case .nil: break
+        case .table(let hooks): workspace.hooks = try WebhookSettings.all(hooks, file: shown)
+        default: throw LuaError(.runtime, "\(shown): hooks must be a table, e.g. { kobo = { secret = \"KOBO_SECRET\", workflow = \"intake\" } }")
         }
         switch table["mail"] {
         case .nil: break

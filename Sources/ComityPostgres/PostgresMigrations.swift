@@ -17,6 +17,7 @@ enum PostgresMigrations {
     /// against the layout.
     static let all: [(version: Int, name: String, statements: @Sendable () -> [String])] = [
         (1, "records, audit, events, runs, queue, once-keys, outbox, schedules", { PostgresMigrationV1.statements }),
+        (2, "API tokens and webhook deliveries", { PostgresMigrationV2.statements }),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -119,6 +119,11 @@ extension PostgresTransaction {
         try session.query("SELECT * FROM run_queue WHERE state = 'waiting' ORDER BY not_before, id").map(Self.queuedRun)
     }
 
+    func cancelQueuedRun(id: Int64) throws -> QueuedRun? {
+        // Not a leased run: its worker runs it, and its lease is its own to end.
+        try session.query("DELETE FROM run_queue WHERE id = ? AND state = 'waiting' RETURNING *", [.integer(id)]).first.map(Self.queuedRun)
+    }
+
     func queuedRunCount() throws -> Int {
         Int(try session.scalar("SELECT COUNT(*) FROM run_queue WHERE state = 'waiting'").integer ?? 0)
     }

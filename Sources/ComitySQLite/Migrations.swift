@@ -36,6 +36,9 @@ enum Migrations {
         migrator.registerMigration("v8 workers, leased runs and claimed slots") { db in
             try db.execute(sql: v8)
         }
+        migrator.registerMigration("v9 API tokens and webhook deliveries") { db in
+            try db.execute(sql: v9)
+        }
         return migrator
     }
 
@@ -231,5 +234,17 @@ enum Migrations {
           started_at INTEGER NOT NULL, heartbeat INTEGER NOT NULL, stopped_at INTEGER);
         CREATE TABLE schedule_slots (
           workflow TEXT NOT NULL, slot INTEGER NOT NULL, run TEXT NOT NULL, PRIMARY KEY (workflow, slot));
+        """
+
+    /// `comity serve`: API tokens by the hash of their secret, and the webhook inbox.
+    static let v9 = """
+        CREATE TABLE access_tokens (
+          name TEXT PRIMARY KEY, hash TEXT NOT NULL, scope TEXT NOT NULL, created_at INTEGER NOT NULL,
+          last_used_at INTEGER, revoked_at INTEGER);
+        CREATE UNIQUE INDEX access_tokens_hash ON access_tokens(hash);
+        CREATE TABLE webhook_deliveries (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, hook TEXT NOT NULL, delivery TEXT NOT NULL, received_at INTEGER NOT NULL,
+          headers TEXT NOT NULL DEFAULT '{}', body BLOB NOT NULL);
+        CREATE UNIQUE INDEX webhook_deliveries_delivery ON webhook_deliveries(hook, delivery);
         """
 }

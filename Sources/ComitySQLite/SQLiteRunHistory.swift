@@ -141,6 +141,13 @@ extension SQLiteTransaction {
         return Self.queuedRun(row)
     }
 
+    func cancelQueuedRun(id: Int64) throws -> QueuedRun? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run_queue WHERE id = ? AND state = 'waiting'", arguments: [id])
+        else { return nil }
+        try db.execute(sql: "DELETE FROM run_queue WHERE id = ? AND state = 'waiting'", arguments: [id])
+        return Self.queuedRun(row)
+    }
+
     func queuedRuns() throws -> [QueuedRun] {
         try Row.fetchAll(db, sql: "SELECT * FROM run_queue WHERE state = 'waiting' ORDER BY not_before, id").map(Self.queuedRun)
     }

@@ -94,7 +94,8 @@ public final class WorkerLock: @unchecked Sendable {
         _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
     }
 
-    func release() {
+    /// Gives the lock up (closing the descriptor); the process ending does too.
+    public func release() {
         guard descriptor >= 0 else { return }
         close(descriptor)
         descriptor = -1

@@ -13,6 +13,38 @@ enum QueueCases {
                   attempt: notBefore == nil ? 1 : 2)
     }
 
+    /// A waiting run is cancelled once, a leased one not, and a rolled-back cancel
+    /// leaves its run waiting. (A function of its own: Swift 6.3.1's SendNonSendable
+    /// pass crashed, or worse, on these closures written inside the case's.)
+    static func cancelling(_ factory: any StoreFactory) throws {
+        let store = try factory.newStore()
+        func cancel(_ id: Int64, commit: Bool = true) throws -> QueuedRun? {
+            try store.write(commit: commit) { tx in try tx.cancelQueuedRun(id: id) }
+        }
+        try store.write(commit: true) { tx in
+            try tx.enqueue(queued("first", at: 10))
+            try tx.enqueue(queued("second", at: 20))
+            try tx.registerWorker(WorkerRecord(id: "w", host: "here", processID: 1, version: "test", startedAt: morning, heartbeat: morning))
+        }
+        let ids = try store.read { tx in try tx.queuedRuns().map(\.id) }
+        try #require(ids.count == 2)
+        let (first, second) = (ids[0], ids[1])
+        let leased = try store.write(commit: true) { tx in
+            try tx.leaseQueuedRuns(worker: "w", limit: 1, leaseSeconds: 60, newRunID: { "run-w" })
+        }
+        #expect(leased.map(\.run.id) == [first])
+        // The leased run is its worker's: not cancelled.
+        #expect(try cancel(first) == nil)
+        // Rolled back, the cancel leaves the run waiting.
+        #expect(try cancel(second, commit: false)?.id == second)
+        let cancelled = try cancel(second)
+        #expect(cancelled?.workflow == "second" && cancelled?.trigger == queued("second", at: 20).trigger)
+        #expect(try cancel(second) == nil)
+        #expect(try cancel(9_999) == nil)
+        let (waiting, stillLeased) = try store.read { tx in (try tx.queuedRunCount(), try tx.leasedRuns().map(\.run.id)) }
+        #expect(waiting == 0 && stillLeased == [first])
+    }
+
     /// Fills a new store's queue with `count` runs due at 0; its location.
     static func filledQueue(_ factory: any StoreFactory, _ count: Int) throws -> (location: String, ids: Set<Int64>) {
         let location = factory.newLocation()
@@ -55,6 +87,7 @@ enum QueueCases {
             }
         },
 
+        StoreConformanceCase("aWaitingRunIsCancelledOnceAndALeasedOneNot") { factory in try cancelling(factory) },
         StoreConformanceCase("concurrentTakersInThreadsTakeEachRunExactlyOnce") { factory in
             let (location, ids) = try filledQueue(factory, 60)
             let taken = Shared<[Int64]>([])

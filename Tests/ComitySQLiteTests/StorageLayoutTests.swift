@@ -260,6 +260,8 @@ extension StorageLayout.Table {
         ("v5 schedules", 8502620969952170462),
         ("v6 events keep their data", 6540314312644605196),
         ("v7 mail with several recipients, html and attachments", 15736066665325396049),
+        ("v8 workers, leased runs and claimed slots", 15674717717486175540),
+        ("v9 API tokens and webhook deliveries", 624565585791877587),
     ]
 
     /// FNV-1a, 64 bits: stable across runs and platforms, unlike `Hasher`.
@@ -268,7 +270,7 @@ extension StorageLayout.Table {
     }
 
     @Test func releasedMigrationsAreUnchangedAndInTheirOrder() {
-        let sql = [Migrations.v1, Migrations.v2, Migrations.v3, Migrations.v4, Migrations.v5, Migrations.eventData, Migrations.v7]
+        let sql = [Migrations.v1, Migrations.v2, Migrations.v3, Migrations.v4, Migrations.v5, Migrations.eventData, Migrations.v7, Migrations.v8, Migrations.v9]
         #expect(Array(Migrations.migrator.migrations.prefix(Self.released.count)) == Self.released.map(\.name))
         #expect(sql.map(Self.fingerprint) == Self.released.map(\.fingerprint))
     }

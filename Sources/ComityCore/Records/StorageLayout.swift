@@ -337,6 +337,20 @@ public struct StorageLayout: Sendable, Hashable {
         ], primaryKey: ["workflow"], indexes: [
             Index("schedules_due", ["next_slot"], where: [.isFalse("paused"), .isNull("error")]),
         ]),
+        // Since v9 (PostgreSQL v2): the API tokens of `comity serve`, by the hash of their secret.
+        Table("access_tokens", .store, columns: [
+            Column("name", .text, nullable: false), Column("hash", .text, nullable: false),
+            Column("scope", .text, nullable: false), Column("created_at", .timestamp, nullable: false),
+            Column("last_used_at", .timestamp), Column("revoked_at", .timestamp),
+        ], primaryKey: ["name"], indexes: [Index("access_tokens_hash", ["hash"], unique: true)]),
+        // Since v9 (PostgreSQL v2): webhook deliveries, one per hook and sender's id.
+        Table("webhook_deliveries", .store, columns: [
+            Column("id", .integer, nullable: false), Column("hook", .text, nullable: false),
+            Column("delivery", .text, nullable: false), Column("received_at", .timestamp, nullable: false),
+            Column("headers", .json, nullable: false, default: .text("{}")), Column("body", .blob, nullable: false),
+        ], primaryKey: ["id"], generatesIDs: true, indexes: [
+            Index("webhook_deliveries_delivery", ["hook", "delivery"], unique: true),
+        ]),
     ]
 
     /// What triggered a run, kept alike on a queued and on a recorded run.

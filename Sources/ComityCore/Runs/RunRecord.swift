@@ -147,14 +147,17 @@ public struct RunTrigger: Sendable, Equatable, Codable {
         case fileImport = "import"
         /// `comity repl --write`: the record of a session's committed statements.
         case repl
+        /// A signed webhook delivery to `comity serve` (`POST /hooks/NAME`).
+        case hook
     }
 
     public var kind: Kind
-    /// For `event`: the event and its record.
+    /// For `event`: the event and its record. For `hook`: the hook's name.
     public var event: String?
     public var record: RecordReference?
     /// For `event`: the event's id in the store, to read its data (`ctx.trigger.fields`,
-    /// `ctx.trigger.changes`); nil for a run queued before events kept their data.
+    /// `ctx.trigger.changes`); nil for a run queued before events kept their data. For
+    /// `hook`: the delivery's id in the inbox (`WebhookDelivery.id`).
     public var eventID: Int64?
     /// For `schedule`: the slot's time.
     public var slot: Timestamp?
@@ -186,6 +189,7 @@ public struct RunTrigger: Sendable, Equatable, Codable {
         case .schedule: "schedule " + (slot.map { $0.description } ?? "?")
         case .fileImport: "import"
         case .repl: "repl"
+        case .hook: "hook \(event ?? "?")" + (eventID.map { " (delivery #\($0))" } ?? "")
         }
     }
 }

@@ -21,7 +21,7 @@ public protocol Store: AnyObject {
 /// transaction. A store implements each part; its record operations come from the
 /// domain's rules (`RecordKeeping`) over what it stores (`RecordStorage`).
 public protocol StoreTransaction: RecordTransaction, StoreSavepoints, RunHistoryStore, TriggerQueueStore, ScheduleStore,
-    OutboxStore, OnceKeyStore, RunLeaseStore, IdleAllowance {}
+    OutboxStore, OnceKeyStore, RunLeaseStore, AccessTokenStore, WebhookInboxStore, IdleAllowance {}
 
 /// How long a run's script may compute between two statements of its transaction.
 public protocol IdleAllowance {
@@ -127,6 +127,9 @@ public protocol TriggerQueueStore {
     func queuedRunCount() throws -> Int
     /// Every run waiting in the queue, due or not, in the order they will be taken.
     func queuedRuns() throws -> [QueuedRun]
+    /// Takes a waiting run off the queue without running it and returns it; nil when no
+    /// run of that id waits (a leased one is a worker's, and runs).
+    func cancelQueuedRun(id: Int64) throws -> QueuedRun?
     /// When the next queued run is due (it may be now or past); nil when none waits.
     func nextQueuedRunDue() throws -> Timestamp?
 }
@@ -187,6 +190,31 @@ public protocol ScheduleStore {
     /// Claims a slot as run by `run`, in the transaction that advances its schedule;
     /// false when the slot was claimed already (each slot runs once, whatever leases say).
     func claimSlot(workflow: String, slot: Timestamp, run: String) throws -> Bool
+}
+
+/// The API tokens of `comity serve` (see `AccessToken`).
+public protocol AccessTokenStore {
+    /// Keeps a new token; refused (`StoreError.Kind.duplicate`) when one of that name exists,
+    /// revoked or not, so a name in old logs always means one token.
+    func saveToken(_ token: AccessToken) throws
+    /// Every token, revoked ones too, by name.
+    func tokens() throws -> [AccessToken]
+    /// The token whose secret hashes to `hash`, revoked or not.
+    func token(hash: String) throws -> AccessToken?
+    /// Revokes a token; false when none has that name or it was revoked already.
+    func revokeToken(name: String, at: Timestamp) throws -> Bool
+    /// Notes a token's use.
+    func touchToken(name: String, at: Timestamp) throws
+}
+
+/// The webhook inbox: deliveries kept with the runs they queued.
+public protocol WebhookInboxStore {
+    /// Keeps a delivery and returns its id; nil, keeping nothing, when its hook has a
+    /// delivery of the same id already (a replay).
+    func receiveDelivery(_ delivery: WebhookDelivery) throws -> Int64?
+    func delivery(id: Int64) throws -> WebhookDelivery?
+    /// The delivery a hook received with the sender's id `delivery`.
+    func delivery(hook: String, delivery: String) throws -> WebhookDelivery?
 }
 
 /// The outbox: messages queued by runs, sent later.

@@ -47,11 +47,11 @@ enum ContextField: String, CaseIterable {
 /// The fields of `ctx.trigger`, declared once (see `ContextField`); all but `kind` are
 /// there only for the triggers that have them.
 enum TriggerField: String, CaseIterable {
-    case kind, event, record, fields, changes, at, slot, caused_by
+    case kind, event, record, fields, changes, at, slot, caused_by, hook, delivery, headers, body, json
 
     var declaration: APIField {
         switch self {
-        case .kind: APIField(rawValue, .string, "`manual`, `event` or `schedule`.")
+        case .kind: APIField(rawValue, .string, "`manual`, `event`, `schedule` or `hook`.")
         case .event: APIField(rawValue, .optional(.string), "The event's name, for a run an event started: `grant.awarded`.")
         case .record: APIField(rawValue, .optional(.any), "The event's record as it is now (it may have changed since the event).")
         case .fields:
@@ -62,6 +62,12 @@ enum TriggerField: String, CaseIterable {
         case .at: APIField(rawValue, .optional(.named("Time")), "When the event happened (the clock of the run that caused it).")
         case .slot: APIField(rawValue, .optional(.named("Time")), "For a scheduled run: its slot, in the schedule's zone.")
         case .caused_by: APIField(rawValue, .optional(.string), "The run whose event (or failure, for a retry) started this one.")
+        case .hook: APIField(rawValue, .optional(.string), "For a webhook's run: the hook's name in comity.lua (`kobo`).")
+        case .delivery: APIField(rawValue, .optional(.string), "For a webhook's run: the sender's delivery id (`X-GitHub-Delivery`, `webhook-id`).")
+        case .headers:
+            APIField(rawValue, .optional(.table), "For a webhook's run: the headers that matter, by lower-case name (`content-type`, the sender's event and delivery); never the signature.")
+        case .body: APIField(rawValue, .optional(.string), "For a webhook's run: the request's body as it was signed.")
+        case .json: APIField(rawValue, .optional(.any), "For a webhook's run whose body is JSON: the body decoded (objects and arrays as tables, `null` as nil).")
         }
     }
 }

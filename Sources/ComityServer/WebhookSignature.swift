@@ -1,0 +1,101 @@
+import Crypto
+import Foundation
+
+/// The signature of a webhook delivery, in either of the two styles senders use, each
+/// an HMAC-SHA256 of the raw body under the hook's secret, compared in constant time:
+/// - GitHub's: `X-Hub-Signature-256: sha256=<hex>` over the body, the delivery id in
+///   `X-GitHub-Delivery`;
+/// - Standard Webhooks': `webhook-signature: v1,<base64>` (several, space-separated,
+///   while a secret is rotated) over `ID.TIMESTAMP.BODY`, with `webhook-id` and
+///   `webhook-timestamp` (seconds; refused beyond the tolerance either way). A secret
+///   `whsec_<base64>` is keyed with its decoded bytes, another with its text.
+enum WebhookSignature {
+    /// The delivery's id when its signature holds; otherwise why not.
+    static func verify(headers: [String: String], body: Data, secret: String, now: Int64, tolerance: Int64) -> Result<String, WebhookRefusal> {
+        if let signature = headers["x-hub-signature-256"] {
+            guard signature.hasPrefix("sha256="), let mac = hexBytes(signature.dropFirst(7)) else {
+                return .failure(.badSignature("X-Hub-Signature-256 must be sha256=<64 hex digits>"))
+            }
+            let key = SymmetricKey(data: Data(secret.utf8))
+            guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: key) else {
+                return .failure(.badSignature("X-Hub-Signature-256 does not match the body under the hook's secret"))
+            }
+            guard let delivery = headers["x-github-delivery"], !delivery.isEmpty, delivery.utf8.count <= 200 else {
+                return .failure(.missingDelivery("X-GitHub-Delivery is missing: it names the delivery, so that a replay is refused"))
+            }
+            return .success(delivery)
+        }
+        if let signatures = headers["webhook-signature"] {
+            guard let id = headers["webhook-id"], !id.isEmpty, id.utf8.count <= 200 else {
+                return .failure(.missingDelivery("webhook-id is missing: it names the delivery, so that a replay is refused"))
+            }
+            guard let stamp = headers["webhook-timestamp"], let seconds = Int64(stamp) else {
+                return .failure(.badSignature("webhook-timestamp must be the sending time in whole seconds since 1970"))
+            }
+            // Any Int64 may come: the difference is computed so that it cannot overflow.
+            let (difference, overflow) = now.subtractingReportingOverflow(seconds)
+            guard !overflow, difference.magnitude <= UInt64(tolerance) else {
+                let shown = overflow ? "far" : "\(difference.magnitude) s"
+                return .failure(.staleTimestamp("webhook-timestamp is \(shown) from the server's clock (at most \(tolerance) s)"))
+            }
+            let key = SymmetricKey(data: standardKey(secret))
+            let signed = Data("\(id).\(stamp).".utf8) + body
+            for candidate in signatures.split(separator: " ") where candidate.hasPrefix("v1,") {
+                if let mac = Data(base64Encoded: String(candidate.dropFirst(3))),
+                   HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: signed, using: key) {
+                    return .success(id)
+                }
+            }
+            return .failure(.badSignature("no v1 signature in webhook-signature matches the body under the hook's secret"))
+        }
+        return .failure(.badSignature("the delivery is not signed: send X-Hub-Signature-256, or webhook-id, webhook-timestamp and webhook-signature"))
+    }
+
+    static func standardKey(_ secret: String) -> Data {
+        if secret.hasPrefix("whsec_"), let decoded = Data(base64Encoded: String(secret.dropFirst(6))) { return decoded }
+        return Data(secret.utf8)
+    }
+
+    /// 64 hex digits as 32 bytes; nil for anything else (read as bytes: a header is
+    /// the sender's, and may hold any character).
+    private static func hexBytes(_ text: Substring) -> Data? {
+        let digits = Array(text.utf8)
+        guard digits.count == 64 else { return nil }
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case 0x30...0x39: digit - 0x30
+            case 0x61...0x66: digit - 0x61 + 10
+            case 0x41...0x46: digit - 0x41 + 10
+            default: nil
+            }
+        }
+        var bytes = Data(capacity: 32)
+        for pair in stride(from: 0, to: 64, by: 2) {
+            guard let high = value(digits[pair]), let low = value(digits[pair + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
+    }
+}
+
+/// Why a delivery was refused before anything was kept.
+enum WebhookRefusal: Error, Equatable {
+    case badSignature(String)
+    case staleTimestamp(String)
+    case missingDelivery(String)
+
+    var detail: String {
+        switch self {
+        case .badSignature(let text), .staleTimestamp(let text), .missingDelivery(let text): text
+        }
+    }
+
+    /// What the log and the counters call it.
+    var reason: String {
+        switch self {
+        case .badSignature: "bad signature"
+        case .staleTimestamp: "stale timestamp"
+        case .missingDelivery: "no delivery id"
+        }
+    }
+}

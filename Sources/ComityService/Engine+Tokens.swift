@@ -1,0 +1,50 @@
+import ComityCore
+import Crypto
+import Foundation
+
+extension Engine {
+    /// Makes an API token for `comity serve`; its secret is returned once and only its
+    /// SHA-256 is stored.
+    public func createToken(name: String, scope: AccessToken.Scope) throws -> CreatedToken {
+        guard !name.isEmpty, name.count <= 64, name.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || "0123456789-_.@".unicodeScalars.contains($0) }) else {
+            throw EngineError.usage("'\(name)' is not a token name: use letters, digits and - _ . @ (up to 64), such as coordinator-laptop")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let secret = "comity_" + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = AccessToken(name: name, hash: Self.tokenHash(secret), scope: scope, createdAt: Timestamp(Date()))
+        try store.write(commit: true) { try $0.saveToken(token) }
+        return CreatedToken(token: token, secret: secret)
+    }
+
+    /// Every token, revoked ones too.
+    public func tokens() throws -> [AccessToken] { try store.read { try $0.tokens() } }
+
+    /// Revokes a token by name; refused when none has it or it was revoked already.
+    public func revokeToken(name: String) throws {
+        let revoked = try store.write(commit: true) { try $0.revokeToken(name: name, at: Timestamp(Date())) }
+        guard revoked else {
+            let known = try tokens()
+            if known.contains(where: { $0.name == name }) { throw EngineError.failed("token '\(name)' was revoked already") }
+            throw EngineError.failed("no token named '\(name)' (see `comity tokens list`)")
+        }
+    }
+
+    /// The token a request's secret is, if any (revoked ones too: the caller says why it
+    /// refuses). Its last use is noted at most once a minute, so reads stay reads.
+    public func authenticate(secret: String) throws -> AccessToken? {
+        guard var token = try store.read({ try $0.token(hash: Self.tokenHash(secret)) }) else { return nil }
+        let now = Timestamp(Date())
+        if token.revokedAt == nil, (token.lastUsedAt?.secondsSince1970 ?? 0) < now.secondsSince1970 - 60 {
+            try store.write(commit: true) { try $0.touchToken(name: token.name, at: now) }
+            token.lastUsedAt = now
+        }
+        return token
+    }
+
+    /// The SHA-256 of a token's text, in lower-case hex: what the store keeps.
+    static func tokenHash(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,35 @@
+import ComityCore
+import ComityEngine
+import Foundation
+
+extension Engine {
+    /// Keeps a delivery that passed its hook's signature check and queues the hook's
+    /// workflow for it, in one transaction: either both are stored or neither. A
+    /// delivery id the hook has had before is a replay, and keeps nothing. The run is
+    /// left to whoever drains the queue (`comity daemon`, a worker, `serve --with-scheduler`).
+    public func accept(_ delivery: WebhookDelivery, for hook: WebhookSettings) throws -> WebhookAcceptance {
+        guard let workflow = catalog().workflow(named: hook.workflow) else {
+            throw EngineError.failed("hooks.\(hook.name): no workflow '\(hook.workflow)' in Scripts/ or its plugins; nothing was kept")
+        }
+        if let error = workflow.error { throw EngineError.failed("hooks.\(hook.name): workflow '\(hook.workflow)': \(error); nothing was kept") }
+        return try store.write(commit: true) { transaction in
+            guard let id = try transaction.receiveDelivery(delivery) else {
+                let first = try transaction.delivery(hook: delivery.hook, delivery: delivery.delivery)
+                return .replayed(delivery: first?.id ?? 0)
+            }
+            let trigger = RunTrigger(.hook, event: hook.name, eventID: id)
+            try transaction.enqueue(QueuedRun(workflow: workflow.name, file: workflow.file, trigger: trigger, enqueuedAt: delivery.receivedAt))
+            let queued = try transaction.queuedRuns().last { $0.trigger.kind == .hook && $0.trigger.eventID == id }
+            return .queued(delivery: id, queuedRun: queued?.id ?? 0)
+        }
+    }
+}
+
+extension Engine {
+    /// Takes a waiting run off the queue without running it. A run a worker has leased
+    /// is not cancelled (it runs now, or will be taken over when its lease ends).
+    public func cancelQueuedRun(id: Int64) throws -> QueuedRunCancellation {
+        if let cancelled = try store.write(commit: true, { try $0.cancelQueuedRun(id: id) }) { return .cancelled(cancelled) }
+        return try store.read({ try $0.leasedRuns() }).contains(where: { $0.run.id == id }) ? .leased : .notWaiting
+    }
+}

@@ -1,0 +1,250 @@
+import ComityCore
+import ComityEngine
+import ComityServer
+import ComityService
+import Crypto
+import Foundation
+import Hummingbird
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import Testing
+
+/// A workspace in a temporary folder with one hook, its secret in `.comity/secrets`, and
+/// the workflow it queues; served by a real server on 127.0.0.1 to a real HTTP client.
+struct ServedWorkspace {
+    static let secret = "kobo-secret-value-1"
+    let folder: URL
+
+    init(hookSecret: String? = secret, maxBody: Int = 1 << 20) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("comity-server-\(UUID().uuidString)")
+        self.maxBody = maxBody
+        try write("comity.lua", """
+            return { time_zone = "UTC", hooks = {
+              kobo = { secret = "KOBO_SECRET", workflow = "intake-kobo" },
+              broken = { secret = "UNSET_SECRET", workflow = "intake-kobo" } } }
+            """)
+        try write("Scripts/intake-kobo.lua", """
+            return workflow { name = "intake-kobo", run = function(ctx)
+              local form = ctx.trigger.json
+              local org = orgs.create { name = form.name, country = form.country }
+              ctx.log(ctx.trigger.kind, ctx.trigger.hook, ctx.trigger.delivery, ctx.trigger.headers["x-github-event"],
+                      ctx.trigger.headers["x-hub-signature-256"] == nil, #ctx.trigger.body, form.tags[2], org.name)
+            end }
+            """)
+        if let hookSecret {
+            try write(".comity/secrets", "KOBO_SECRET=\(hookSecret)\n")
+            chmod(folder.appendingPathComponent(".comity/secrets").path, 0o600)
+        }
+    }
+
+    let maxBody: Int
+
+    func write(_ name: String, _ text: String) throws {
+        let url = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    func open() throws -> Engine { try Engine.open(around: folder) }
+
+    /// Serves the workspace for `test`, on a free port, then stops the server.
+    func serve<T: Sendable>(counters: ServerCounters = ServerCounters(), _ test: @Sendable @escaping (any TestClientProtocol) async throws -> T) async throws -> T {
+        let engine = try open()
+        var settings = ServerSettings()
+        settings.port = 0
+        settings.maxBodySize = maxBody
+        settings.failedAuthenticationDelay = .milliseconds(20)
+        var logger = Logger(label: "comity.serve.test")
+        logger.logLevel = .critical
+        let app = ComityServer.application(engine: EngineExecutor(engine), workspace: engine.workspace, settings: settings,
+                                           counters: counters, logger: logger)
+        return try await app.test(.live, test)
+    }
+
+    static func signed(_ body: String, delivery: String, secret: String = secret, event: String = "submission") -> HTTPFields {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        var fields = HTTPFields()
+        fields[HTTPField.Name("X-Hub-Signature-256")!] = "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        fields[HTTPField.Name("X-GitHub-Delivery")!] = delivery
+        fields[HTTPField.Name("X-GitHub-Event")!] = event
+        fields[.contentType] = "application/json"
+        return fields
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:] }
+}
+
+@Suite struct WebhookIntakeTests {
+    static let form = #"{"name":"Hope Foundation","country":"KE","tags":["youth","health"]}"#
+
+    @Test func aSignedDeliveryIsKeptWithItsWorkflowQueuedAndTheRunReadsIt() async throws {
+        let space = try ServedWorkspace()
+        let answer = try await space.serve { client in
+            try await client.execute(uri: "/hooks/kobo", method: .post, headers: ServedWorkspace.signed(Self.form, delivery: "d-1"),
+                                     body: ByteBuffer(string: Self.form)) { response in response }
+        }
+        #expect(answer.status == .accepted, "\(answer.text)")
+        #expect(answer.json["workflow"] as? String == "intake-kobo")
+        let queuedID = try #require(answer.json["queued_run"] as? Int)
+        let engine = try space.open()
+        let queued = try engine.store.read { try $0.queuedRuns() }
+        #expect(queued.map(\.id) == [Int64(queuedID)])
+        #expect(queued.first?.trigger.kind == .hook && queued.first?.trigger.event == "kobo")
+        // The run, whoever takes it, reads the delivery as ctx.trigger.
+        let drained = try engine.drainQueue(output: { _ in })
+        let run = try #require(drained.runs.first?.record)
+        #expect(run.outcome == .succeeded, "\(run.error ?? "")")
+        #expect(run.log == ["hook\tkobo\td-1\tsubmission\ttrue\t\(Self.form.utf8.count)\thealth\tHope Foundation"])
+        #expect(run.trigger.summary.hasPrefix("hook kobo"))
+    }
+
+    @Test func aReplayABadSignatureAStaleTimestampAnUnknownHookABigBodyAndAMissingSecretKeepNothing() async throws {
+        let space = try ServedWorkspace(maxBody: 4096)
+        let counters = ServerCounters()
+        let statuses = try await space.serve(counters: counters) { client in
+            var statuses: [String: HTTPResponse.Status] = [:]
+            func post(_ name: String, _ uri: String, _ headers: HTTPFields, _ body: String) async throws {
+                statuses[name] = try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) { $0.status }
+            }
+            try await post("first", "/hooks/kobo", ServedWorkspace.signed(Self.form, delivery: "d-1"), Self.form)
+            try await post("replay", "/hooks/kobo", ServedWorkspace.signed(Self.form, delivery: "d-1"), Self.form)
+            try await post("wrong secret", "/hooks/kobo", ServedWorkspace.signed(Self.form, delivery: "d-2", secret: "not-the-secret"), Self.form)
+            try await post("changed body", "/hooks/kobo", ServedWorkspace.signed(Self.form, delivery: "d-3"), Self.form + " ")
+            var unsigned = ServedWorkspace.signed(Self.form, delivery: "d-4")
+            unsigned[HTTPField.Name("X-Hub-Signature-256")!] = nil
+            try await post("unsigned", "/hooks/kobo", unsigned, Self.form)
+            let stamp = Int64(Date().timeIntervalSince1970) - 600
+            let mac = HMAC<SHA256>.authenticationCode(for: Data("msg_1.\(stamp).\(Self.form)".utf8),
+                                                      using: SymmetricKey(data: Data(ServedWorkspace.secret.utf8)))
+            var stale = HTTPFields()
+            stale[HTTPField.Name("webhook-id")!] = "msg_1"
+            stale[HTTPField.Name("webhook-timestamp")!] = "\(stamp)"
+            stale[HTTPField.Name("webhook-signature")!] = "v1," + Data(mac).base64EncodedString()
+            try await post("stale", "/hooks/kobo", stale, Self.form)
+            try await post("unknown hook", "/hooks/typeform", ServedWorkspace.signed(Self.form, delivery: "d-5"), Self.form)
+            let big = String(repeating: "x", count: 5000)
+            try await post("too big", "/hooks/kobo", ServedWorkspace.signed(big, delivery: "d-6"), big)
+            try await post("missing secret", "/hooks/broken", ServedWorkspace.signed(Self.form, delivery: "d-7"), Self.form)
+            return statuses
+        }
+        let expected: [String: HTTPResponse.Status] = [
+            "first": .accepted, "replay": .conflict, "wrong secret": .unauthorized, "changed body": .unauthorized,
+            "unsigned": .unauthorized, "stale": .unauthorized, "unknown hook": .notFound, "too big": .contentTooLarge,
+            "missing secret": .serviceUnavailable,
+        ]
+        #expect(statuses == expected)
+        // Only the first delivery was kept and queued.
+        let engine = try space.open()
+        #expect(try engine.store.read { try $0.queuedRunCount() } == 1)
+        for delivery in ["d-2", "d-3", "d-4", "d-6", "d-7", "msg_1"] {
+            #expect(try engine.store.read { try $0.delivery(hook: "kobo", delivery: delivery) } == nil, "\(delivery) was kept")
+        }
+        #expect(counters.count("hook.kobo.202") == 1 && counters.count("hook.kobo.401") == 4 && counters.count("hook.kobo.409") == 1)
+        #expect(counters.count("hook.typeform.404") == 1 && counters.count("hook.kobo.413") == 1 && counters.count("hook.broken.503") == 1)
+    }
+}
+
+@Suite struct TokenAuthenticationTests {
+    @Test func missingUnknownAndRevokedTokensGet401AndAValidOneReadsRunsAndTheQueue() async throws {
+        let space = try ServedWorkspace()
+        let engine = try space.open()
+        let reader = try engine.createToken(name: "coordinator", scope: .read)
+        let revoked = try engine.createToken(name: "old-laptop", scope: .write)
+        try engine.revokeToken(name: "old-laptop")
+        _ = try engine.run(file: space.folder.appendingPathComponent("Scripts/intake-kobo.lua").path, output: { _ in })
+        let counters = ServerCounters()
+        let answers = try await space.serve(counters: counters) { client in
+            func get(_ uri: String, token: String?) async throws -> TestResponse {
+                var headers = HTTPFields()
+                if let token { headers[.authorization] = "Bearer \(token)" }
+                return try await client.execute(uri: uri, method: .get, headers: headers)
+            }
+            return [
+                "none": try await get("/v1/runs", token: nil),
+                "unknown": try await get("/v1/runs", token: "comity_not-a-token"),
+                "revoked": try await get("/v1/runs", token: revoked.secret),
+                "runs": try await get("/v1/runs?limit=5", token: reader.secret),
+                "bad limit": try await get("/v1/runs?limit=0", token: reader.secret),
+                "queue": try await get("/v1/queue", token: reader.secret),
+                "no run": try await get("/v1/runs/ffffffff", token: reader.secret),
+            ]
+        }
+        for name in ["none", "unknown", "revoked"] {
+            #expect(answers[name]?.status == .unauthorized, "\(name)")
+            #expect(answers[name]?.headers[.contentType] == "application/problem+json")
+            #expect(answers[name]?.headers[.wwwAuthenticate] == "Bearer")
+        }
+        #expect(answers["revoked"]?.json["detail"] as? String == "the token 'old-laptop' was revoked")
+        #expect(counters.count("auth.failed") == 3)
+        let runs = try #require(answers["runs"])
+        #expect(runs.status == .ok)
+        let listed = try #require(runs.json["runs"] as? [[String: Any]])
+        #expect(listed.count == 1 && listed.first?["outcome"] as? String == "failed") // a file run has no delivery to read
+        #expect(answers["bad limit"]?.status == .badRequest)
+        #expect(answers["queue"]?.status == .ok && (answers["queue"]?.json["waiting"] as? [Any])?.isEmpty == true)
+        #expect(answers["no run"]?.status == .notFound)
+        // The token's use is noted; the revoked one was refused before anything was noted.
+        let tokens = try engine.tokens()
+        #expect(tokens.first { $0.name == "coordinator" }?.lastUsedAt != nil)
+        #expect(tokens.first { $0.name == "old-laptop" }?.lastUsedAt == nil)
+    }
+
+    @Test func aRunIsShownWholeWithItsLogAndError() async throws {
+        let space = try ServedWorkspace()
+        try space.write("Scripts/hello.lua", "ctx = nil print('hi') error('stopped here')")
+        let engine = try space.open()
+        let reader = try engine.createToken(name: "reader", scope: .read)
+        let run = try engine.run(file: space.folder.appendingPathComponent("Scripts/hello.lua").path, output: { _ in }).run.record
+        let shown = try await space.serve { client in
+            try await client.execute(uri: "/v1/runs/\(run.id.prefix(8))", method: .get, headers: [.authorization: "Bearer \(reader.secret)"])
+        }
+        #expect(shown.status == .ok)
+        #expect(shown.json["id"] as? String == run.id && shown.json["outcome"] as? String == "failed")
+        #expect((shown.json["error"] as? String)?.contains("Scripts/hello.lua:1: stopped here") == true)
+        #expect(shown.json["traceback"] != nil)
+    }
+
+    @Test func aReadTokenMayNotCancelAQueuedRunAndAWriteTokenMayOnce() async throws {
+        let space = try ServedWorkspace()
+        let engine = try space.open()
+        let reader = try engine.createToken(name: "reader", scope: .read)
+        let writer = try engine.createToken(name: "writer", scope: .write)
+        let form = #"{"name":"Hope Foundation"}"#
+        let answers = try await space.serve { client in
+            let posted = try await client.execute(uri: "/hooks/kobo", method: .post, headers: ServedWorkspace.signed(form, delivery: "d-1"),
+                                                  body: ByteBuffer(string: form))
+            let id = posted.json["queued_run"] as? Int ?? 0
+            func delete(_ uri: String, _ token: String) async throws -> HTTPResponse.Status {
+                try await client.execute(uri: uri, method: .delete, headers: [.authorization: "Bearer \(token)"]).status
+            }
+            return [
+                try await delete("/v1/queue/\(id)", reader.secret), try await delete("/v1/queue/\(id)", writer.secret),
+                try await delete("/v1/queue/\(id)", writer.secret), try await delete("/v1/queue/first", writer.secret),
+            ]
+        }
+        #expect(answers == [.forbidden, .ok, .notFound, .badRequest])
+        #expect(try engine.store.read { try $0.queuedRunCount() } == 0)
+        // The delivery stays in the inbox, so its id is still refused as a replay.
+        #expect(try engine.store.read { try $0.delivery(hook: "kobo", delivery: "d-1") } != nil)
+    }
+
+    @Test func tokenNamesAreCheckedAndNeverReused() throws {
+        let engine = try ServedWorkspace().open()
+        #expect(throws: EngineError.self) { try engine.createToken(name: "has space", scope: .read) }
+        #expect(throws: EngineError.self) { try engine.createToken(name: "", scope: .read) }
+        let first = try engine.createToken(name: "anna", scope: .write)
+        #expect(first.secret.hasPrefix("comity_") && first.secret.count == 50)
+        #expect(try engine.authenticate(secret: first.secret)?.name == "anna")
+        #expect(try engine.authenticate(secret: first.secret + "x") == nil)
+        #expect(throws: StoreError.self) { try engine.createToken(name: "anna", scope: .read) }
+        try engine.revokeToken(name: "anna")
+        #expect(throws: EngineError.self) { try engine.revokeToken(name: "anna") }
+        #expect(throws: EngineError.self) { try engine.revokeToken(name: "bob") }
+        // Only the hash is kept.
+        #expect(try engine.tokens().allSatisfy { $0.hash.count == 64 && $0.hash != first.secret })
+    }
+}

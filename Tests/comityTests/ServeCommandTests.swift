@@ -1,0 +1,109 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// `comity serve` and `comity tokens` as a user runs them: real child processes, a real
+/// server on 127.0.0.1 and a real HTTP client.
+@Suite struct ServeCommandTests {
+    static let config = """
+        return { time_zone = "UTC", hooks = { kobo = { secret = "KOBO_SECRET", workflow = "intake-kobo" } } }
+        """
+    static let script = """
+        return workflow { name = "intake-kobo", run = function(ctx)
+          orgs.create { name = ctx.trigger.json.name }
+          ctx.log("from " .. ctx.trigger.hook .. " " .. ctx.trigger.delivery)
+        end }
+        """
+
+    @Test func tokensAreCreatedShownOnceListedAndRevoked() throws {
+        let folder = try workspace(["comity.lua": "return {}"])
+        let created = try Comity.run(["tokens", "create", "coordinator", "--scope", "write"], in: folder)
+        #expect(created.status == 0, "\(created.stderr)")
+        let secret = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(secret.hasPrefix("comity_") && created.stderr.contains("shown this once"))
+        let listed = try Comity.run(["tokens", "list"], in: folder)
+        #expect(listed.stdout.contains("coordinator") && listed.stdout.contains("write") && listed.stdout.contains("never"))
+        #expect(!listed.stdout.contains(secret))
+        let again = try Comity.run(["tokens", "create", "coordinator"], in: folder)
+        #expect(again.status == 1 && again.stderr.contains("a token named 'coordinator' exists already"), "\(again.stderr)")
+        let badScope = try Comity.run(["tokens", "create", "x", "--scope", "admin"], in: folder)
+        #expect(badScope.status != 0 && badScope.stderr.contains("--scope must be read or write"))
+        #expect(try Comity.run(["tokens", "revoke", "coordinator"], in: folder).status == 0)
+        let twice = try Comity.run(["tokens", "revoke", "coordinator"], in: folder)
+        #expect(twice.status == 1 && twice.stderr.contains("revoked already"))
+        let unknown = try Comity.run(["tokens", "revoke", "nobody"], in: folder)
+        #expect(unknown.status == 1 && unknown.stderr.contains("no token named 'nobody'"))
+    }
+
+    @Test func aHookSettingWithoutItsSecretOrWorkflowIsAnErrorNamingIt() throws {
+        for (hooks, expected) in [
+            ("{ kobo = { workflow = 'intake' } }", "hooks.kobo.secret must name a secret"),
+            ("{ kobo = { secret = 'S' } }", "hooks.kobo.workflow must name the workflow"),
+            ("{ Kobo = { secret = 'S', workflow = 'w' } }", "'Kobo' is not a hook name"),
+            ("{ kobo = { secret = 'S', workflow = 'w', secert = 'x' } }", "hooks.kobo has no setting 'secert'"),
+        ] {
+            let folder = try workspace(["comity.lua": "return { hooks = \(hooks) }"])
+            let result = try Comity.run(["workflows"], in: folder)
+            #expect(result.status == 1 && result.stderr.contains("comity.lua") && result.stderr.contains(expected), "\(result.stderr)")
+        }
+    }
+
+    @Test func serveWithSchedulerTakesASignedWebhookRunsItsWorkflowAndStopsOnSIGTERM() async throws {
+        let folder = try workspace(["comity.lua": Self.config, "Scripts/intake-kobo.lua": Self.script])
+        let secret = "kobo-secret-value-1"
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent(".comity"), withIntermediateDirectories: true)
+        try "KOBO_SECRET=\(secret)\n".write(to: folder.appendingPathComponent(".comity/secrets"), atomically: true, encoding: .utf8)
+        chmod(folder.appendingPathComponent(".comity/secrets").path, 0o600)
+        let token = try Comity.run(["tokens", "create", "reader"], in: folder).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let log = folder.appendingPathComponent("serve.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let server = Process()
+        server.executableURL = Comity.executable
+        server.arguments = ["serve", "--port", "0", "--with-scheduler", "--grace", "2s"]
+        server.currentDirectoryURL = folder
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = try FileHandle(forWritingTo: log)
+        try server.run()
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        // The address is logged once listening: address=http://127.0.0.1:PORT
+        var port: Int?
+        let end = Date().addingTimeInterval(30)
+        while port == nil, Date() < end, server.isRunning {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "address=http://127.0.0.1:") {
+                port = Int(text[range.upperBound...].prefix { $0.isNumber })
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let listening = try #require(port, "the server did not say where it listens: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        let client = TestClient(host: "127.0.0.1", port: listening)
+        client.connect()
+        let body = #"{"name":"Hope Foundation"}"#
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        var headers = HTTPFields()
+        headers[HTTPField.Name("X-Hub-Signature-256")!] = "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        headers[HTTPField.Name("X-GitHub-Delivery")!] = "d-1"
+        let posted = try await client.post("/hooks/kobo", headers: headers, body: ByteBuffer(string: body))
+        #expect(posted.status == .accepted, "\(String(buffer: posted.body ?? ByteBuffer()))")
+        // The daemon in the same process runs it.
+        var runs = ""
+        while Date() < end, !runs.contains("succeeded") {
+            try await Task.sleep(for: .milliseconds(100))
+            runs = String(buffer: try await client.get("/v1/runs", headers: [.authorization: "Bearer \(token)"]).body ?? ByteBuffer())
+        }
+        #expect(runs.contains("\"outcome\":\"succeeded\"") && runs.contains("hook kobo"), "\(runs)")
+        let unauthorised = try await client.get("/v1/runs")
+        #expect(unauthorised.status == .unauthorized)
+        try await client.shutdown()
+        kill(server.processIdentifier, SIGTERM)
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        let listed = try Comity.run(["runs"], in: folder)
+        #expect(listed.stdout.contains("intake-kobo") && listed.stdout.contains("hook kobo"))
+        let logText = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(logText.contains("token=reader") && !logText.contains(token), "the log names the token, never shows it")
+    }
+}
