@@ -14,12 +14,15 @@ public enum ComityServer {
     /// stops it taking connections and lets the requests in flight finish.
     /// - Parameter listening: called with the bound address once the server listens.
     public static func application(
-        engine: EngineExecutor, workspace: Workspace, settings: ServerSettings, counters: ServerCounters = ServerCounters(),
+        engine: EngineExecutor, workspace: Workspace, settings: ServerSettings, metrics: ServerMetrics = ServerMetrics(),
         logger: Logger, listening: @escaping @Sendable (String) -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = router(engine: engine, workspace: workspace, settings: settings, counters: counters)
+        let router = router(engine: engine, workspace: workspace, settings: settings, metrics: metrics)
         return Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "comity"),
+            router: router,
+            // A connection idle past the timeout is closed: a client that stops sending holds nothing for long.
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(settings.idleTimeout.components.seconds) * 1_000_000_000))),
+            configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "comity"),
             onServerRunning: { channel in
                 let address = channel.localAddress.map { "\($0.ipAddress ?? settings.host):\($0.port ?? settings.port)" } ?? "\(settings.host):\(settings.port)"
                 listening(address)
@@ -29,15 +32,16 @@ public enum ComityServer {
 
     /// The routes, for the application above and for tests that drive them directly.
     public static func router(engine: EngineExecutor, workspace: Workspace, settings: ServerSettings,
-                              counters: ServerCounters) -> Router<ComityRequestContext> {
+                              metrics: ServerMetrics) -> Router<ComityRequestContext> {
         let router = Router(context: ComityRequestContext.self)
+        router.add(middleware: RequestMetrics(metrics: metrics))
         router.get("/health") { _, _ in try JSONResponse.response(["status": "ok"]) }
 
         let intake = WebhookIntake(engine: engine, hooks: workspace.hooks, secrets: SecretStore(workspace: workspace.folder),
-                                   settings: settings, counters: counters)
+                                   settings: settings, metrics: metrics)
         router.post("/hooks/:name") { request, context in try await intake.handle(request, context: context) }
 
-        let api = router.group("v1").add(middleware: TokenAuthentication(engine: engine, settings: settings, counters: counters))
+        let api = router.group("v1").add(middleware: TokenAuthentication(engine: engine, settings: settings, metrics: metrics))
         api.get("runs") { request, _ in
             let query = request.uri.queryParameters
             var filter = RunFilter(limit: 50)
@@ -70,6 +74,20 @@ public enum ComityServer {
         api.get("queue") { _, _ in
             let waiting = try await engine.perform { engine in try engine.store.read { try $0.queuedRuns() } }
             return try JSONResponse.response(QueueJSON(waiting: waiting.map(QueuedRunJSON.init)))
+        }
+        api.get("metrics") { _, _ in
+            let (waiting, oldest, outbox) = try await engine.perform { engine in
+                try engine.store.read { tx -> (Int, Int64, [OutgoingMessage.Status: Int]) in
+                    let now = Timestamp(Date())
+                    let queued = try tx.queuedRuns()
+                    let oldest = queued.filter { $0.notBefore <= now }.map { now.secondsSince1970 - $0.notBefore.secondsSince1970 }.max() ?? 0
+                    let messages = try tx.messages(nil, withAttachmentData: false)
+                    return (queued.count, oldest, Dictionary(grouping: messages, by: \.status).mapValues(\.count))
+                }
+            }
+            metrics.record(waiting: waiting, oldestWaitSeconds: oldest, outbox: outbox)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text)))
         }
         api.delete("queue/:id") { _, context in
             guard let text = context.parameters.get("id"), let id = Int64(text) else {

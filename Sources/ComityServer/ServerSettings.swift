@@ -10,6 +10,8 @@ public struct ServerSettings: Sendable {
     public var failedAuthenticationDelay: Duration = .milliseconds(250)
     /// How far a Standard Webhooks `webhook-timestamp` may be from the server's clock.
     public var timestampTolerance: Int64 = 300
+    /// A connection that sends nothing for this long is closed.
+    public var idleTimeout: Duration = .seconds(30)
 
     public init() {}
 }

@@ -11,14 +11,14 @@ struct TokenAuthentication: RouterMiddleware {
     typealias Context = ComityRequestContext
     let engine: EngineExecutor
     let settings: ServerSettings
-    let counters: ServerCounters
+    let metrics: ServerMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let header = request.headers[.authorization] ?? ""
         let secret = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
         let token = secret.isEmpty ? nil : try await engine.perform { try $0.authenticate(secret: secret) }
         guard let token, token.revokedAt == nil else {
-            counters.add("auth.failed")
+            metrics.authenticationFailed()
             let reason = secret.isEmpty ? "no token: send Authorization: Bearer <token> (comity tokens create NAME)"
                 : token == nil ? "the token is not known" : "the token '\(token?.name ?? "")' was revoked"
             context.logger.warning("authentication failed", metadata: [

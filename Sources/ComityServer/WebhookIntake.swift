@@ -15,7 +15,7 @@ struct WebhookIntake: Sendable {
     let hooks: [String: WebhookSettings]
     let secrets: SecretStore
     let settings: ServerSettings
-    let counters: ServerCounters
+    let metrics: ServerMetrics
 
     /// The headers a run is given (`ctx.trigger.headers`): what says what the delivery
     /// is, never its signature.
@@ -25,7 +25,7 @@ struct WebhookIntake: Sendable {
     func handle(_ request: Request, context: ComityRequestContext) async throws -> Response {
         let name = context.parameters.get("name") ?? ""
         func refuse(_ status: HTTPResponse.Status, _ reason: String, _ detail: String) -> Response {
-            counters.add("hook.\(name).\(status.code)")
+            metrics.delivery(hook: hooks[name] == nil ? nil : name, status: status.code)
             context.logger.warning("webhook refused", metadata: ["hook": "\(name)", "status": "\(status.code)", "reason": "\(reason)"])
             return ProblemDetails.response(status, detail)
         }
@@ -48,7 +48,7 @@ struct WebhookIntake: Sendable {
         } catch {
             // The detail is the operator's, in the log; the sender learns only that the hook cannot take deliveries.
             context.logger.error("webhook secret missing", metadata: ["hook": "\(name)", "error": "\(error)"])
-            counters.add("hook.\(name).503")
+            metrics.delivery(hook: name, status: 503)
             return ProblemDetails.response(.serviceUnavailable, "hook '\(name)' cannot check signatures now; nothing was kept")
         }
         var headers: [String: String] = [:]
@@ -68,13 +68,13 @@ struct WebhookIntake: Sendable {
             accepted = try await engine.perform { try $0.accept(delivery, for: hook) }
         } catch {
             context.logger.error("webhook not kept", metadata: ["hook": "\(name)", "error": "\(error)"])
-            counters.add("hook.\(name).503")
+            metrics.delivery(hook: name, status: 503)
             return ProblemDetails.response(.serviceUnavailable, "the delivery could not be kept now; nothing was kept: send it again later",
                                            headers: [.retryAfter: "30"])
         }
         switch accepted {
         case .queued(let kept, let queuedRun):
-            counters.add("hook.\(name).202")
+            metrics.delivery(hook: name, status: 202)
             context.logger.info("webhook queued", metadata: ["hook": "\(name)", "delivery": "\(deliveryID)", "queued_run": "\(queuedRun)"])
             return try JSONResponse.response(DeliveryJSON(delivery: kept, queuedRun: queuedRun, workflow: hook.workflow), status: .accepted)
         case .replayed:

@@ -4,6 +4,9 @@ import ComityServer
 import ComityService
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import HTTPTypes
 import HummingbirdTesting
@@ -49,16 +52,17 @@ struct ServedWorkspace {
     func open() throws -> Engine { try Engine.open(around: folder) }
 
     /// Serves the workspace for `test`, on a free port, then stops the server.
-    func serve<T: Sendable>(counters: ServerCounters = ServerCounters(), _ test: @Sendable @escaping (any TestClientProtocol) async throws -> T) async throws -> T {
+    func serve<T: Sendable>(metrics: ServerMetrics = ServerMetrics(), idleTimeout: Duration = .seconds(30), _ test: @Sendable @escaping (any TestClientProtocol) async throws -> T) async throws -> T {
         let engine = try open()
         var settings = ServerSettings()
         settings.port = 0
         settings.maxBodySize = maxBody
         settings.failedAuthenticationDelay = .milliseconds(20)
+        settings.idleTimeout = idleTimeout
         var logger = Logger(label: "comity.serve.test")
         logger.logLevel = .critical
         let app = ComityServer.application(engine: EngineExecutor(engine), workspace: engine.workspace, settings: settings,
-                                           counters: counters, logger: logger)
+                                           metrics: metrics, logger: logger)
         return try await app.test(.live, test)
     }
 
@@ -104,8 +108,8 @@ extension TestResponse {
 
     @Test func aReplayABadSignatureAStaleTimestampAnUnknownHookABigBodyAndAMissingSecretKeepNothing() async throws {
         let space = try ServedWorkspace(maxBody: 4096)
-        let counters = ServerCounters()
-        let statuses = try await space.serve(counters: counters) { client in
+        let reader = try space.open().createToken(name: "prometheus", scope: .read)
+        let (statuses, scraped) = try await space.serve { client in
             var statuses: [String: HTTPResponse.Status] = [:]
             func post(_ name: String, _ uri: String, _ headers: HTTPFields, _ body: String) async throws {
                 statuses[name] = try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) { $0.status }
@@ -129,7 +133,11 @@ extension TestResponse {
             let big = String(repeating: "x", count: 5000)
             try await post("too big", "/hooks/kobo", ServedWorkspace.signed(big, delivery: "d-6"), big)
             try await post("missing secret", "/hooks/broken", ServedWorkspace.signed(Self.form, delivery: "d-7"), Self.form)
-            return statuses
+            for invented in ["a", "b", "c"] {
+                try await post("invented \(invented)", "/hooks/\(invented)", ServedWorkspace.signed(Self.form, delivery: "x"), Self.form)
+            }
+            let scraped = try await client.execute(uri: "/v1/metrics", method: .get, headers: [.authorization: "Bearer \(reader.secret)"])
+            return (statuses.filter { !$0.key.hasPrefix("invented") }, scraped)
         }
         let expected: [String: HTTPResponse.Status] = [
             "first": .accepted, "replay": .conflict, "wrong secret": .unauthorized, "changed body": .unauthorized,
@@ -143,8 +151,18 @@ extension TestResponse {
         for delivery in ["d-2", "d-3", "d-4", "d-6", "d-7", "msg_1"] {
             #expect(try engine.store.read { try $0.delivery(hook: "kobo", delivery: delivery) } == nil, "\(delivery) was kept")
         }
-        #expect(counters.count("hook.kobo.202") == 1 && counters.count("hook.kobo.401") == 4 && counters.count("hook.kobo.409") == 1)
-        #expect(counters.count("hook.typeform.404") == 1 && counters.count("hook.kobo.413") == 1 && counters.count("hook.broken.503") == 1)
+        // Counted in /metrics; hooks that are not declared share one label, whatever their names.
+        #expect(scraped.status == .ok && scraped.headers[.contentType]?.hasPrefix("text/plain") == true)
+        let lines = Set(scraped.text.split(separator: "\n").map(String.init))
+        for line in [
+            #"comity_webhook_deliveries_total{hook="kobo",status="202"} 1"#, #"comity_webhook_deliveries_total{hook="kobo",status="401"} 4"#,
+            #"comity_webhook_deliveries_total{hook="kobo",status="409"} 1"#, #"comity_webhook_deliveries_total{hook="kobo",status="413"} 1"#,
+            #"comity_webhook_deliveries_total{hook="broken",status="503"} 1"#, #"comity_webhook_deliveries_total{hook="unknown",status="404"} 4"#,
+            "comity_queue_waiting_runs 1.0", #"comity_outbox_messages{status="queued"} 0.0"#, #"comity_http_requests_total{status="202"} 1"#,
+        ] {
+            #expect(lines.contains(line), "no line \(line) in:\n\(scraped.text)")
+        }
+        #expect(!scraped.text.contains("hook=\"typeform\"") && !scraped.text.contains("hook=\"a\""))
     }
 }
 
@@ -156,8 +174,8 @@ extension TestResponse {
         let revoked = try engine.createToken(name: "old-laptop", scope: .write)
         try engine.revokeToken(name: "old-laptop")
         _ = try engine.run(file: space.folder.appendingPathComponent("Scripts/intake-kobo.lua").path, output: { _ in })
-        let counters = ServerCounters()
-        let answers = try await space.serve(counters: counters) { client in
+        let metrics = ServerMetrics()
+        let answers = try await space.serve(metrics: metrics) { client in
             func get(_ uri: String, token: String?) async throws -> TestResponse {
                 var headers = HTTPFields()
                 if let token { headers[.authorization] = "Bearer \(token)" }
@@ -179,7 +197,7 @@ extension TestResponse {
             #expect(answers[name]?.headers[.wwwAuthenticate] == "Bearer")
         }
         #expect(answers["revoked"]?.json["detail"] as? String == "the token 'old-laptop' was revoked")
-        #expect(counters.count("auth.failed") == 3)
+        #expect(metrics.text.contains("comity_http_authentication_failures_total 3"), "\(metrics.text)")
         let runs = try #require(answers["runs"])
         #expect(runs.status == .ok)
         let listed = try #require(runs.json["runs"] as? [[String: Any]])
@@ -246,5 +264,42 @@ extension TestResponse {
         #expect(throws: EngineError.self) { try engine.revokeToken(name: "bob") }
         // Only the hash is kept.
         #expect(try engine.tokens().allSatisfy { $0.hash.count == 64 && $0.hash != first.secret })
+    }
+}
+
+@Suite struct SlowClientTests {
+    /// A client that sends half a request and stops holds its connection only until the
+    /// idle timeout, and others are answered meanwhile.
+    @Test func aStalledClientIsCutOffAtTheIdleTimeoutWhileOthersAreServed() async throws {
+        let space = try ServedWorkspace()
+        let (health, closed) = try await space.serve(idleTimeout: .seconds(1)) { client in
+            let port = try #require(client.port)
+            let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(socket) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            try #require(connected == 0)
+            let partial = "POST /hooks/kobo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"na"
+            _ = partial.withCString { send(socket, $0, strlen($0), 0) }
+            let health = try await client.execute(uri: "/health", method: .get).status
+            // The server closes the stalled connection: a read ends (0 bytes, or the answer then the end) within a few seconds.
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            var ended = false
+            let end = Date().addingTimeInterval(10)
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while Date() < end, !ended {
+                guard poll(&descriptor, 1, 500) > 0 else { continue }
+                if recv(socket, &buffer, buffer.count, 0) <= 0 { ended = true }
+            }
+            return (health, ended)
+        }
+        #expect(health == .ok)
+        #expect(closed, "the stalled connection was still open after 10 s")
+        #expect(try space.open().store.read { try $0.queuedRunCount() } == 0)
     }
 }
