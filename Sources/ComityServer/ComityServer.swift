@@ -36,6 +36,9 @@ public enum ComityServer {
         let router = Router(context: ComityRequestContext.self)
         router.add(middleware: RequestMetrics(metrics: metrics))
         router.get("/health") { _, _ in try JSONResponse.response(["status": "ok"]) }
+        router.get("/v1/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json)))
+        }
 
         let intake = WebhookIntake(engine: engine, hooks: workspace.hooks, secrets: SecretStore(workspace: workspace.folder),
                                    settings: settings, metrics: metrics)

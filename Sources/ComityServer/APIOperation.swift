@@ -1,0 +1,76 @@
+/// One operation of the HTTP API as `/v1/openapi.json` describes it. The list is the
+/// document's only source; `OpenAPIDocumentTests` checks that the router has exactly
+/// these routes and that each answers only with the statuses written here.
+struct APIOperation: Sendable {
+    struct Parameter: Sendable {
+        var name: String
+        /// `path` or `query`.
+        var place: String
+        var schema: [String: any Sendable]
+        var description: String
+    }
+
+    /// `GET`, `POST`, `DELETE`.
+    var method: String
+    /// As Hummingbird writes it: `/v1/runs/:id`.
+    var path: String
+    var summary: String
+    var parameters: [Parameter] = []
+    /// Status → (description, the schema of its JSON body by name; nil: none).
+    var responses: [Int: (String, String?)]
+    /// Whether it needs `Authorization: Bearer` (the webhooks are signed instead).
+    var authenticated = true
+
+    /// `/v1/runs/{id}`: the path as OpenAPI writes it.
+    var openAPIPath: String {
+        path.split(separator: "/", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+    }
+
+    static let problems: [Int: (String, String?)] = [
+        401: ("No token, or an unknown or revoked one", "Problem"), 403: ("The token's scope does not allow it", "Problem"),
+    ]
+
+    static let all: [APIOperation] = [
+        APIOperation(method: "GET", path: "/health", summary: "Whether the server answers", responses: [200: ("It does", "Health")],
+                     authenticated: false),
+        APIOperation(method: "GET", path: "/v1/openapi.json", summary: "This document", responses: [200: ("The OpenAPI 3.1 document", nil)],
+                     authenticated: false),
+        APIOperation(
+            method: "GET", path: "/v1/runs", summary: "Recorded runs, newest first",
+            parameters: [
+                Parameter(name: "workflow", place: "query", schema: ["type": "string"], description: "Only runs of this workflow"),
+                Parameter(name: "outcome", place: "query",
+                          schema: ["type": "string", "enum": ["running", "succeeded", "failed", "limit", "cancelled", "interrupted", "skipped", "partial"]],
+                          description: "Only runs that ended so"),
+                Parameter(name: "limit", place: "query", schema: ["type": "integer", "minimum": 1, "maximum": 1000, "default": 50],
+                          description: "At most this many"),
+            ],
+            responses: problems.merging([200: ("The runs", "RunList"), 400: ("A filter that is not one", "Problem")]) { a, _ in a }),
+        APIOperation(
+            method: "GET", path: "/v1/runs/:id", summary: "One run, with its log, error and traceback",
+            parameters: [Parameter(name: "id", place: "path", schema: ["type": "string"],
+                                   description: "The run's id, or a unique start of it (at least 4 characters)")],
+            responses: problems.merging([200: ("The run", "Run"), 404: ("No such run, or an id that names several", "Problem")]) { a, _ in a }),
+        APIOperation(method: "GET", path: "/v1/queue", summary: "The runs waiting in the queue, in the order they will run",
+                     responses: problems.merging([200: ("What waits", "Queue")]) { a, _ in a }),
+        APIOperation(
+            method: "DELETE", path: "/v1/queue/:id", summary: "Take a waiting run off the queue (a write token)",
+            parameters: [Parameter(name: "id", place: "path", schema: ["type": "integer"], description: "The queued run's id, as /v1/queue lists it")],
+            responses: problems.merging([
+                200: ("The run taken off", "QueuedRun"), 400: ("An id that is not a whole number", "Problem"),
+                404: ("No run of that id waits", "Problem"), 409: ("A worker has leased it: it runs", "Problem"),
+            ]) { a, _ in a }),
+        APIOperation(method: "GET", path: "/v1/metrics", summary: "Counters and gauges in Prometheus's text format",
+                     responses: problems.merging([200: ("The metrics, text/plain", nil)]) { a, _ in a }),
+        APIOperation(
+            method: "POST", path: "/hooks/:name", summary: "A signed webhook delivery: kept, with its hook's workflow queued",
+            parameters: [Parameter(name: "name", place: "path", schema: ["type": "string"], description: "The hook's name in comity.lua")],
+            responses: [
+                202: ("Kept and queued", "Delivery"), 400: ("No delivery id", "Problem"), 401: ("A bad or missing signature, or a stale timestamp", "Problem"),
+                404: ("No such hook", "Problem"), 409: ("A delivery id the hook has had already", "Problem"),
+                413: ("A body over the limit", "Problem"), 503: ("The hook cannot check signatures now, or the store cannot keep it", "Problem"),
+            ],
+            authenticated: false),
+    ]
+}
