@@ -55,12 +55,20 @@ demo: build
 		echo && echo "Reports (Markdown and HTML) and delivered messages: $(DEMO_OUT)/"
 
 # The 360Giving export is checked by a real JSON Schema validator (Python's jsonschema),
-# and the HTML reports in a real headless browser (Debian's chromium).
+# the HTML reports in a real headless browser (Debian's chromium), and the HTTP API by
+# schemathesis against its OpenAPI document.
 testdeps:
 	@if ! python3 -c 'import jsonschema, referencing' >/dev/null 2>&1; then \
 		echo "Installing python3-jsonschema (apt-get)"; \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema >/dev/null; \
+	fi
+	@if ! [ -x .build/schemathesis/bin/schemathesis ]; then \
+		echo "Installing schemathesis (PyPI, into .build/schemathesis), to fuzz the HTTP API against its OpenAPI document"; \
+		python3 -m venv .build/schemathesis >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+			$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && \
+			rm -rf .build/schemathesis && python3 -m venv .build/schemathesis; } && \
+		.build/schemathesis/bin/pip install -q schemathesis==4.32.5; \
 	fi
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		echo "Installing chromium (apt-get), to check the HTML reports"; \
@@ -83,6 +91,7 @@ test: deps testdeps pgdeps
 	Tests/with-postgres $(SWIFT) test
 	$(SWIFT) build --product comity
 	.build/debug/comity test
+	Tests/schemathesis-check.sh .build/debug/comity .build/schemathesis/bin/schemathesis
 
 # package-benchmark suites (the PostgreSQL ones on a private server, Tests/with-postgres),
 # then each figure as a ratio to the baseline of the same run, then the call and create

@@ -39,14 +39,17 @@ struct APIOperation: Sendable {
         APIOperation(
             method: "GET", path: "/v1/runs", summary: "Recorded runs, newest first",
             parameters: [
-                Parameter(name: "workflow", place: "query", schema: ["type": "string"], description: "Only runs of this workflow"),
+                Parameter(name: "workflow", place: "query", schema: ["type": "string"],
+                          description: "Only runs of this workflow (404 when no script declares it and no run had it)"),
                 Parameter(name: "outcome", place: "query",
                           schema: ["type": "string", "enum": ["running", "succeeded", "failed", "limit", "cancelled", "interrupted", "skipped", "partial"]],
                           description: "Only runs that ended so"),
                 Parameter(name: "limit", place: "query", schema: ["type": "integer", "minimum": 1, "maximum": 1000, "default": 50],
                           description: "At most this many"),
             ],
-            responses: problems.merging([200: ("The runs", "RunList"), 400: ("A filter that is not one", "Problem")]) { a, _ in a }),
+            responses: problems.merging([
+                200: ("The runs", "RunList"), 400: ("A filter that is not one", "Problem"), 404: ("No such workflow", "Problem"),
+            ]) { a, _ in a }),
         APIOperation(
             method: "GET", path: "/v1/runs/:id", summary: "One run, with its log, error and traceback",
             parameters: [Parameter(name: "id", place: "path", schema: ["type": "string"],
@@ -56,7 +59,8 @@ struct APIOperation: Sendable {
                      responses: problems.merging([200: ("What waits", "Queue")]) { a, _ in a }),
         APIOperation(
             method: "DELETE", path: "/v1/queue/:id", summary: "Take a waiting run off the queue (a write token)",
-            parameters: [Parameter(name: "id", place: "path", schema: ["type": "integer"], description: "The queued run's id, as /v1/queue lists it")],
+            parameters: [Parameter(name: "id", place: "path", schema: ["type": "integer", "format": "int64", "minimum": 1],
+                                   description: "The queued run's id, as /v1/queue lists it")],
             responses: problems.merging([
                 200: ("The run taken off", "QueuedRun"), 400: ("An id that is not a whole number", "Problem"),
                 404: ("No run of that id waits", "Problem"), 409: ("A worker has leased it: it runs", "Problem"),

@@ -35,6 +35,7 @@ public enum ComityServer {
                               metrics: ServerMetrics) -> Router<ComityRequestContext> {
         let router = Router(context: ComityRequestContext.self)
         router.add(middleware: RequestMetrics(metrics: metrics))
+        router.add(middleware: ErrorAnswers())
         router.get("/health") { _, _ in try JSONResponse.response(["status": "ok"]) }
         router.get("/v1/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json)))
@@ -62,8 +63,13 @@ public enum ComityServer {
                 filter.limit = limit
             }
             let chosen = filter
-            let runs = try await engine.perform { try $0.runs(chosen) }
-            return try JSONResponse.response(RunListJSON(runs: runs.map { RunJSON($0, whole: false) }))
+            do {
+                let runs = try await engine.perform { try $0.runs(chosen) }
+                return try JSONResponse.response(RunListJSON(runs: runs.map { RunJSON($0, whole: false) }))
+            } catch let error as EngineError {
+                // A workflow no script declares and no run had.
+                return ProblemDetails.response(.notFound, "\(error)")
+            }
         }
         api.get("runs/:id") { _, context in
             let id = context.parameters.get("id") ?? ""

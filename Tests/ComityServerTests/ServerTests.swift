@@ -303,3 +303,25 @@ extension TestResponse {
         #expect(try space.open().store.read { try $0.queuedRunCount() } == 0)
     }
 }
+
+@Suite struct ErrorAnswerTests {
+    /// Every failure is problem details: a method a path does not take is 405 with Allow,
+    /// an unknown path 404, a workflow no one declared 404 with its name; never an empty 500.
+    @Test func failuresAreProblemDetailsWithTheirOwnStatus() async throws {
+        let space = try ServedWorkspace()
+        let reader = try space.open().createToken(name: "reader", scope: .read)
+        let answers = try await space.serve { client in
+            [
+                try await client.execute(uri: "/v1/queue", method: .init("TRACE")!),
+                try await client.execute(uri: "/hooks/kobo", method: .get),
+                try await client.execute(uri: "/nothing/here", method: .get),
+                try await client.execute(uri: "/v1/runs?workflow=intake-kobbo", method: .get, headers: [.authorization: "Bearer \(reader.secret)"]),
+                try await client.execute(uri: "/v1/runs?workflow=", method: .get, headers: [.authorization: "Bearer \(reader.secret)"]),
+            ]
+        }
+        #expect(answers.map(\.status) == [.methodNotAllowed, .methodNotAllowed, .notFound, .notFound, .notFound])
+        #expect(answers[0].headers[.allow] == "GET" && answers[1].headers[.allow] == "POST")
+        #expect(answers.allSatisfy { $0.headers[.contentType] == "application/problem+json" && $0.json["detail"] is String })
+        #expect((answers[3].json["detail"] as? String)?.contains("did you mean 'intake-kobo'?") == true)
+    }
+}

@@ -1,0 +1,42 @@
+import ComityService
+import Hummingbird
+import Logging
+
+/// What a request that fails is answered: problem details always (never an empty body).
+/// A route's own HTTPError keeps its status; a method a path does not take is 405 with
+/// `Allow` (not 404: the path exists); an engine refusal is 400 with its words; anything
+/// else is 500 with nothing of its internals, and logged.
+struct ErrorAnswers: RouterMiddleware {
+    typealias Context = ComityRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as EngineError {
+            return ProblemDetails.response(.badRequest, "\(error)")
+        } catch let error as any HTTPResponseError {
+            if error.status == .notFound {
+                let allowed = APIOperation.all.filter { $0.matches(path: request.uri.path) }.map(\.method)
+                if !allowed.isEmpty {
+                    return ProblemDetails.response(.methodNotAllowed, "\(request.uri.path) takes \(allowed.joined(separator: ", ")), not \(request.method)",
+                                                   headers: [.allow: allowed.joined(separator: ", ")])
+                }
+                return ProblemDetails.response(.notFound, "no such route (see /v1/openapi.json)")
+            }
+            let detail = (error as? HTTPError)?.body ?? error.status.reasonPhrase
+            return ProblemDetails.response(error.status, detail)
+        } catch {
+            context.logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)"])
+            return ProblemDetails.response(.internalServerError, "the server could not answer this request; its log says why")
+        }
+    }
+}
+
+extension APIOperation {
+    /// Whether a request's path is this operation's (`:name` matching one segment).
+    func matches(path: String) -> Bool {
+        let given = path.split(separator: "/")
+        let template = self.path.split(separator: "/")
+        return given.count == template.count && zip(given, template).allSatisfy { $1.hasPrefix(":") || $0 == $1 }
+    }
+}
