@@ -1,3 +1,5 @@
+import ComityCore
+
 /// One operation of the HTTP API as `/v1/openapi.json` describes it. The list is the
 /// document's only source; `OpenAPIDocumentTests` checks that the router has exactly
 /// these routes and that each answers only with the statuses written here.
@@ -31,7 +33,46 @@ struct APIOperation: Sendable {
         401: ("No token, or an unknown or revoked one", "Problem"), 403: ("The token's scope does not allow it", "Problem"),
     ]
 
-    static let all: [APIOperation] = [
+    /// Every operation: the fixed ones and, for each record type, its list and its one
+    /// record, with a query parameter per field of `schema` (custom fields too).
+    static func all(_ schema: DomainSchema) -> [APIOperation] { fixed + RecordType.allCases.flatMap { records($0, schema[$0]) } }
+
+    static func records(_ type: RecordType, _ schema: RecordSchema) -> [APIOperation] {
+        // Lists have no order of their own.
+        let orderable = schema.fields.filter { field in
+            switch field.type {
+            case .references, .strings, .anyReference: false
+            default: true
+            }
+        }
+        let names = ["id", "created_at", "updated_at"] + (schema.lifecycle == nil ? [] : ["status"]) + orderable.map(\.name)
+        let filters = schema.fields.map { field in
+            Parameter(name: field.name, place: "query", schema: FilterSchema.of(field.type),
+                      description: "Only records whose \(field.name) is this (repeat it: any of); \(field.summary)")
+        }
+        return [
+            APIOperation(
+                method: "GET", path: "/v1/\(type.collection)",
+                summary: "\(type.displayName) records, a page at a time, with find's filters (also NAME_min, NAME_max, NAME_after, NAME_before, NAME_contains, NAME_prefix)",
+                parameters: filters + [
+                    Parameter(name: "order_by", place: "query", schema: ["type": "string", "enum": names + names.map { "-" + $0 }],
+                              description: "A field, -field for descending; ties in id order"),
+                    Parameter(name: "limit", place: "query", schema: ["type": "integer", "minimum": 1, "maximum": 1000, "default": 50],
+                              description: "At most this many"),
+                    Parameter(name: "cursor", place: "query", schema: ["type": "string", "pattern": "^[0-9]{1,7}$"],
+                              description: "The next_cursor of the page before"),
+                    Parameter(name: "archived", place: "query", schema: ["type": "boolean"], description: "Archived records too"),
+                ],
+                responses: problems.merging([200: ("A page", "RecordPage"), 400: ("A filter that is not one", "Problem")]) { a, _ in a }),
+            APIOperation(
+                method: "GET", path: "/v1/\(type.collection)/:id", summary: "One \(type.displayName.lowercased()) by id",
+                parameters: [Parameter(name: "id", place: "path", schema: ["type": "integer", "format": "int64", "minimum": 1], description: "Its id")],
+                responses: problems.merging([200: ("The record", "Record"), 400: ("An id that is not one", "Problem"),
+                                             404: ("No such record", "Problem")]) { a, _ in a }),
+        ]
+    }
+
+    static let fixed: [APIOperation] = [
         APIOperation(method: "GET", path: "/health", summary: "Whether the server answers", responses: [200: ("It does", "Health")],
                      authenticated: false),
         APIOperation(method: "GET", path: "/v1/openapi.json", summary: "This document", responses: [200: ("The OpenAPI 3.1 document", nil)],

@@ -37,8 +37,9 @@ public enum ComityServer {
         router.add(middleware: RequestMetrics(metrics: metrics))
         router.add(middleware: ErrorAnswers())
         router.get("/health") { _, _ in try JSONResponse.response(["status": "ok"]) }
+        let document = OpenAPIDocument.json(workspace.schema)
         router.get("/v1/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json)))
+            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: document)))
         }
 
         let intake = WebhookIntake(engine: engine, hooks: workspace.hooks, secrets: SecretStore(workspace: workspace.folder),
@@ -84,6 +85,7 @@ public enum ComityServer {
             let waiting = try await engine.perform { engine in try engine.store.read { try $0.queuedRuns() } }
             return try JSONResponse.response(QueueJSON(waiting: waiting.map(QueuedRunJSON.init)))
         }
+        RecordRoutes.add(to: api, engine: engine, schema: workspace.schema)
         api.get("metrics") { _, _ in
             let (waiting, oldest, outbox) = try await engine.perform { engine in
                 try engine.store.read { tx -> (Int, Int64, [OutgoingMessage.Status: Int]) in

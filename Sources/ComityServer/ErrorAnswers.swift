@@ -16,7 +16,7 @@ struct ErrorAnswers: RouterMiddleware {
             return ProblemDetails.response(.badRequest, "\(error)")
         } catch let error as any HTTPResponseError {
             if error.status == .notFound {
-                let allowed = APIOperation.all.filter { $0.matches(path: request.uri.path) }.map(\.method)
+                let allowed = APIOperation.all(.standard).filter { $0.matches(path: request.uri.path) }.map(\.method)
                 if !allowed.isEmpty {
                     return ProblemDetails.response(.methodNotAllowed, "\(request.uri.path) takes \(allowed.joined(separator: ", ")), not \(request.method)",
                                                    headers: [.allow: allowed.joined(separator: ", ")])

@@ -1,15 +1,16 @@
+import ComityCore
 import Foundation
 
 /// `/v1/openapi.json`: the API as OpenAPI 3.1, written from `APIOperation.all` and the
 /// schemas of the JSON bodies it answers.
 enum OpenAPIDocument {
-    static var json: Data {
-        (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    static func json(_ schema: DomainSchema) -> Data {
+        (try? JSONSerialization.data(withJSONObject: document(schema), options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     }
 
-    static var document: [String: Any] {
+    static func document(_ schema: DomainSchema) -> [String: Any] {
         var paths: [String: [String: Any]] = [:]
-        for operation in APIOperation.all {
+        for operation in APIOperation.all(schema) {
             var responses: [String: Any] = [:]
             for (status, (description, schema)) in operation.responses {
                 var response: [String: Any] = ["description": description]
@@ -70,6 +71,14 @@ enum OpenAPIDocument {
             "RunList": object(["runs": ["type": "array", "items": ["$ref": "#/components/schemas/Run"]]], required: ["runs"]),
             "QueuedRun": queued,
             "Queue": object(["waiting": ["type": "array", "items": ["$ref": "#/components/schemas/QueuedRun"]]], required: ["waiting"]),
+            "Record": object([
+                "id": integer, "type": text, "status": text, "created_at": text, "updated_at": text, "archived_at": optionalText,
+                "fields": ["type": "object", "description": "By name: money as {amount, currency}, a link as {type, id}"],
+            ], required: ["id", "type", "created_at", "updated_at", "archived_at", "fields"]),
+            "RecordPage": object([
+                "records": ["type": "array", "items": ["$ref": "#/components/schemas/Record"]],
+                "next_cursor": ["type": ["string", "null"], "description": "Give it as cursor for the next page; null on the last"],
+            ], required: ["records", "next_cursor"]),
             "Delivery": object(["delivery": integer, "queued_run": integer, "workflow": text], required: ["delivery", "queued_run", "workflow"]),
         ]
     }

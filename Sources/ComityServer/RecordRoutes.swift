@@ -1,0 +1,59 @@
+import ComityCore
+import ComityService
+import Foundation
+import Hummingbird
+
+/// `GET /v1/COLLECTION` and `GET /v1/COLLECTION/ID` for every record type (`orgs`,
+/// `grants`, ...): finds with `find`'s filters, a page at a time, and one record.
+enum RecordRoutes {
+    static func add(to api: RouterGroup<ComityRequestContext>, engine: EngineExecutor, schema: DomainSchema) {
+        for type in RecordType.allCases {
+            api.get(RouterPath(type.collection)) { request, _ in
+                let items = RecordQueryParameters.items(request.uri.query)
+                let parameters: RecordQueryParameters
+                do {
+                    parameters = try RecordQueryParameters(items, type: type, schema: schema)
+                } catch let error as QueryParameterError {
+                    return ProblemDetails.response(.badRequest, error.description)
+                }
+                let query = parameters.query
+                let found: Result<[Record], DomainError>
+                do {
+                    found = .success(try await engine.perform { engine in
+                        try engine.store.read { tx in
+                            var records: [Record] = []
+                            try tx.forEach(type, query) { record in
+                                records.append(record)
+                                return true
+                            }
+                            return records
+                        }
+                    })
+                } catch let error as DomainError {
+                    found = .failure(error)
+                }
+                switch found {
+                case .failure(let error): return ProblemDetails.response(.badRequest, "\(error)")
+                case .success(let records):
+                    let page = records.dropFirst(parameters.offset).prefix(parameters.limit)
+                    let more = records.count > parameters.offset + parameters.limit
+                    let next: Any = more ? String(parameters.offset + parameters.limit) : NSNull()
+                    let body: [String: Any] = ["records": page.map(RecordJSON.object), "next_cursor": next]
+                    return Response(status: .ok, headers: [.contentType: "application/json"],
+                                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: try RecordJSON.data(body))))
+                }
+            }
+            api.get(RouterPath("\(type.collection)/:id")) { _, context in
+                guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+                    return ProblemDetails.response(.badRequest, "a record's id is a whole number from 1")
+                }
+                let reference = RecordReference(type, id)
+                guard let record = try await engine.perform({ engine in try engine.store.read { try $0.record(reference) } }) else {
+                    return ProblemDetails.response(.notFound, "no \(type.displayName.lowercased()) \(id) in \(type.collection)")
+                }
+                return Response(status: .ok, headers: [.contentType: "application/json"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: try RecordJSON.data(RecordJSON.object(record)))))
+            }
+        }
+    }
+}
