@@ -1,4 +1,5 @@
 import ComityCore
+import Foundation
 
 /// Where a `ForwardingTransaction` sends each call.
 protocol TransactionSource: AnyObject {
@@ -123,6 +124,9 @@ final class ForwardingTransaction: StoreTransaction {
     func delivery(id: Int64) throws -> WebhookDelivery? { try read { try $0.delivery(id: id) } }
     func delivery(hook: String, delivery: String) throws -> WebhookDelivery? {
         try read { try $0.delivery(hook: hook, delivery: delivery) }
+    }
+    func delivery(hook: String, body: Data, since: Timestamp) throws -> WebhookDelivery? {
+        try read { try $0.delivery(hook: hook, body: body, since: since) }
     }
     func inSavepoint<T>(_ body: () throws -> T) throws -> T { try source.savepoint(body) }
     func openSavepoint() throws -> StoreSavepoint { try source.openSavepoint() }

@@ -5,16 +5,27 @@ import LuaBridge
 /// secret is named, never given: its value comes from the workspace's secrets
 /// (`COMITY_SECRET_KOBO_SECRET` or `.comity/secrets`), read at each delivery.
 public struct WebhookSettings: Sendable, Equatable {
+    /// How a sender signs: each hook takes one style only, so that a signature made for
+    /// one cannot be passed off as the other's (the two would share a key).
+    public enum Style: String, Sendable, CaseIterable {
+        /// `X-Hub-Signature-256` over the body (GitHub; most form tools).
+        case github
+        /// `webhook-id`, `webhook-timestamp` and `webhook-signature` (Standard Webhooks).
+        case standard
+    }
+
     public var name: String
     /// The name of the secret the body's HMAC-SHA256 is keyed with.
     public var secret: String
     /// The workflow each delivery queues.
     public var workflow: String
+    public var style: Style
 
-    public init(name: String, secret: String, workflow: String) {
+    public init(name: String, secret: String, workflow: String, style: Style = .github) {
         self.name = name
         self.secret = secret
         self.workflow = workflow
+        self.style = style
     }
 
     /// `hooks` of comity.lua, by name.
@@ -28,8 +39,15 @@ public struct WebhookSettings: Sendable, Equatable {
             guard case .table(let settings) = value else {
                 throw LuaError(.runtime, "\(shown): hooks.\(name) must be a table, e.g. { secret = \"KOBO_SECRET\", workflow = \"intake\" }")
             }
-            for settingKey in settings.hash.keys where !["secret", "workflow"].contains(settingKey.stringValue ?? "") {
-                throw LuaError(.runtime, "\(shown): hooks.\(name) has no setting '\(settingKey.stringValue ?? settingKey.typeName)' (settings: secret, workflow)")
+            for settingKey in settings.hash.keys where !["secret", "workflow", "style"].contains(settingKey.stringValue ?? "") {
+                throw LuaError(.runtime, "\(shown): hooks.\(name) has no setting '\(settingKey.stringValue ?? settingKey.typeName)' (settings: secret, workflow, style)")
+            }
+            var style = Style.github
+            if settings["style"] != .nil {
+                guard let text = settings["style"].stringValue, let given = Style(rawValue: text.description) else {
+                    throw LuaError(.runtime, "\(shown): hooks.\(name).style must be \"github\" (X-Hub-Signature-256) or \"standard\" (Standard Webhooks)")
+                }
+                style = given
             }
             guard let secret = settings["secret"].stringValue, !secret.isEmpty else {
                 throw LuaError(.runtime, "\(shown): hooks.\(name).secret must name a secret, e.g. \"KOBO_SECRET\" "
@@ -38,7 +56,7 @@ public struct WebhookSettings: Sendable, Equatable {
             guard let workflow = settings["workflow"].stringValue, !workflow.isEmpty else {
                 throw LuaError(.runtime, "\(shown): hooks.\(name).workflow must name the workflow a delivery queues, e.g. \"intake\"")
             }
-            hooks[name] = WebhookSettings(name: name, secret: secret, workflow: workflow)
+            hooks[name] = WebhookSettings(name: name, secret: secret, workflow: workflow, style: style)
         }
         return hooks
     }

@@ -27,6 +27,15 @@ extension PostgresTransaction {
             [.text(hook), .text(delivery)]).first.map(Self.delivery)
     }
 
+    func delivery(hook: String, body: Data, since: Timestamp) throws -> WebhookDelivery? {
+        try session.query(
+            """
+            SELECT id, hook, delivery, received_at, headers::text AS headers, body FROM webhook_deliveries
+            WHERE hook = ? AND received_at >= ? AND body = ? ORDER BY id LIMIT 1
+            """,
+            [.text(hook), .integer(since.secondsSince1970), .blob([UInt8](body))]).first.map(Self.delivery)
+    }
+
     private static func delivery(_ row: PostgresResultRow) -> WebhookDelivery {
         var body = Data()
         if case .blob(let bytes) = row["body"] { body = Data(bytes) }

@@ -23,6 +23,11 @@ extension SQLiteTransaction {
                          arguments: [hook, delivery]).map(Self.delivery)
     }
 
+    func delivery(hook: String, body: Data, since: Timestamp) throws -> WebhookDelivery? {
+        try Row.fetchOne(db, sql: "SELECT * FROM webhook_deliveries WHERE hook = ? AND received_at >= ? AND body = ? ORDER BY id LIMIT 1",
+                         arguments: [hook, since.secondsSince1970, body]).map(Self.delivery)
+    }
+
     private static func delivery(_ row: Row) -> WebhookDelivery {
         let body: Data? = row["body"]
         return WebhookDelivery(id: row["id"], hook: row["hook"], delivery: row["delivery"],

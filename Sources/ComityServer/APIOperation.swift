@@ -112,9 +112,10 @@ struct APIOperation: Sendable {
             method: "POST", path: "/hooks/:name", summary: "A signed webhook delivery: kept, with its hook's workflow queued",
             parameters: [Parameter(name: "name", place: "path", schema: ["type": "string"], description: "The hook's name in comity.lua")],
             responses: [
-                202: ("Kept and queued", "Delivery"), 400: ("No delivery id", "Problem"), 401: ("A bad or missing signature, or a stale timestamp", "Problem"),
+                202: ("Kept and queued", "Delivery"), 400: ("No delivery id, or a body cut off before its length", "Problem"), 401: ("A bad or missing signature, or a stale timestamp", "Problem"),
                 404: ("No such hook", "Problem"), 409: ("A delivery id the hook has had already", "Problem"),
-                413: ("A body over the limit", "Problem"), 503: ("The hook cannot check signatures now, or the store cannot keep it", "Problem"),
+                408: ("A body that took over 30 s to arrive", "Problem"), 413: ("A body over the limit", "Problem"),
+                503: ("The hook cannot take deliveries now, too many are being read, or the store cannot keep it", "Problem"),
             ],
             authenticated: false),
     ]

@@ -12,6 +12,11 @@ public struct ServerSettings: Sendable {
     public var timestampTolerance: Int64 = 300
     /// A connection that sends nothing for this long is closed.
     public var idleTimeout: Duration = .seconds(30)
+    /// How long a webhook's body may take to arrive, however steadily it trickles.
+    public var bodyTimeout: Duration = .seconds(30)
+    /// How many webhook bodies are read at once; more get 503 with Retry-After, so that
+    /// unauthenticated clients cannot hold the server's memory with slow bodies.
+    public var concurrentBodies = 32
 
     public init() {}
 }

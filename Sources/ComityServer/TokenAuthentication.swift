@@ -2,6 +2,7 @@ import ComityCore
 import Foundation
 import Hummingbird
 import Logging
+import Synchronization
 
 /// `Authorization: Bearer <token>` on every route under `/v1`: a missing, unknown or
 /// revoked token gets 401 after a pause (so guessing is slow, and counted); a token
@@ -12,11 +13,23 @@ struct TokenAuthentication: RouterMiddleware {
     let engine: EngineExecutor
     let settings: ServerSettings
     let metrics: ServerMetrics
+    let noted = TokenUses()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let header = request.headers[.authorization] ?? ""
-        let secret = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
-        let token = secret.isEmpty ? nil : try await engine.perform { try $0.authenticate(secret: secret) }
+        // The scheme's name is case-insensitive (RFC 9110).
+        let secret = header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
+        // A token's use is noted once a minute at most, counted here so that a database
+        // that refuses the write (SQLite's lock held by a run) is not asked on every request.
+        let now = Int64(Date().timeIntervalSince1970)
+        let noteUse = !secret.isEmpty && noted.times.withLock { noted in
+            let key = String(secret.prefix(16))
+            guard (noted[key] ?? 0) < now - 60 else { return false }
+            noted[key] = now
+            if noted.count > 10_000 { noted.removeAll() } // unknown tokens must not grow it without end
+            return true
+        }
+        let token = secret.isEmpty ? nil : try await engine.perform { try $0.authenticate(secret: secret, noteUse: noteUse) }
         guard let token, token.revokedAt == nil else {
             metrics.authenticationFailed()
             let reason = secret.isEmpty ? "no token: send Authorization: Bearer <token> (comity tokens create NAME)"
@@ -38,4 +51,10 @@ struct TokenAuthentication: RouterMiddleware {
             "token": "\(token.name)", "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"])
         return response
     }
+}
+
+/// When each token's use was last noted (by the start of its text), shared by the
+/// requests of one server.
+final class TokenUses: Sendable {
+    let times = Mutex<[String: Int64]>([:])
 }

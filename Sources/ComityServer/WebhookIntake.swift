@@ -4,6 +4,7 @@ import ComityService
 import Foundation
 import Hummingbird
 import Logging
+import Synchronization
 
 /// `POST /hooks/NAME`: a delivery whose signature holds is kept in the inbox with its
 /// hook's workflow queued, in one transaction, answered 202 with the queued run. An
@@ -16,6 +17,7 @@ struct WebhookIntake: Sendable {
     let secrets: SecretStore
     let settings: ServerSettings
     let metrics: ServerMetrics
+    let reading = BodiesBeingRead()
 
     /// The headers a run is given (`ctx.trigger.headers`): what says what the delivery
     /// is, never its signature.
@@ -35,11 +37,36 @@ struct WebhookIntake: Sendable {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > settings.maxBodySize {
             return refuse(.contentTooLarge, "body too large", "the body is \(length) bytes; this server takes at most \(settings.maxBodySize)")
         }
+        // Bodies are read before their signature can be checked: how many at once, and for
+        // how long, is bounded.
+        guard reading.enter(limit: settings.concurrentBodies) else {
+            metrics.delivery(hook: name, status: 503)
+            context.logger.warning("webhook refused", metadata: ["hook": "\(name)", "status": "503", "reason": "too many bodies at once"])
+            return ProblemDetails.response(.serviceUnavailable, "the server is reading too many deliveries at once; send it again shortly",
+                                           headers: [.retryAfter: "5"])
+        }
+        defer { reading.leave() }
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: settings.maxBodySize)
-        } catch {
+            let body = request.body
+            let (limit, timeout) = (settings.maxBodySize, settings.bodyTimeout)
+            buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask { try await body.collect(upTo: limit) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let collected = first else { throw BodyTimeout() }
+                return collected
+            }
+        } catch is BodyTimeout {
+            return refuse(.requestTimeout, "body too slow", "the body took over \(settings.bodyTimeout) to arrive; nothing was kept")
+        } catch let error as HTTPError where error.status == .contentTooLarge {
             return refuse(.contentTooLarge, "body too large", "the body is over \(settings.maxBodySize) bytes, the most this server takes")
+        } catch {
+            // The client hung up, or stopped sending until the idle timeout: nothing to answer.
+            return refuse(.badRequest, "body cut off", "the body ended before its length; nothing was kept")
         }
         let body = Data(buffer.readableBytesView)
         let secret: String
@@ -55,7 +82,8 @@ struct WebhookIntake: Sendable {
         for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
         let now = Int64(Date().timeIntervalSince1970)
         let deliveryID: String
-        switch WebhookSignature.verify(headers: headers, body: body, secret: secret, now: now, tolerance: settings.timestampTolerance) {
+        switch WebhookSignature.verify(headers: headers, body: body, secret: secret, style: hook.style, now: now,
+                                       tolerance: settings.timestampTolerance) {
         case .success(let id): deliveryID = id
         case .failure(let refusal):
             let status: HTTPResponse.Status = if case .missingDelivery = refusal { .badRequest } else { .unauthorized }
@@ -66,6 +94,11 @@ struct WebhookIntake: Sendable {
         let accepted: WebhookAcceptance
         do {
             accepted = try await engine.perform { try $0.accept(delivery, for: hook) }
+        } catch let error as EngineError {
+            // The hook's workflow is missing or broken: the operator's to mend, not the sender's to retry soon.
+            context.logger.error("webhook hook misconfigured", metadata: ["hook": "\(name)", "error": "\(error)"])
+            metrics.delivery(hook: name, status: 503)
+            return ProblemDetails.response(.serviceUnavailable, "hook '\(name)' cannot take deliveries: its workflow is not ready; nothing was kept")
         } catch {
             context.logger.error("webhook not kept", metadata: ["hook": "\(name)", "error": "\(error)"])
             metrics.delivery(hook: name, status: 503)
@@ -82,3 +115,22 @@ struct WebhookIntake: Sendable {
         }
     }
 }
+
+/// The webhook bodies being read now, against `ServerSettings.concurrentBodies`.
+final class BodiesBeingRead: Sendable {
+    private let count = Mutex(0)
+
+    /// Counts one more, unless `limit` are being read; whether it did.
+    func enter(limit: Int) -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func leave() { count.withLock { $0 -= 1 } }
+}
+
+/// A body that did not arrive within `ServerSettings.bodyTimeout`.
+struct BodyTimeout: Error {}

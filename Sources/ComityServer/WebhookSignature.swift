@@ -1,8 +1,10 @@
+import ComityEngine
 import Crypto
 import Foundation
 
-/// The signature of a webhook delivery, in either of the two styles senders use, each
-/// an HMAC-SHA256 of the raw body under the hook's secret, compared in constant time:
+/// The signature of a webhook delivery in the style its hook declares (one only: with a
+/// plain secret both would share a key, and a signature of one style could be passed off
+/// as the other's), an HMAC-SHA256 under the hook's secret, compared in constant time:
 /// - GitHub's: `X-Hub-Signature-256: sha256=<hex>` over the body, the delivery id in
 ///   `X-GitHub-Delivery`;
 /// - Standard Webhooks': `webhook-signature: v1,<base64>` (several, space-separated,
@@ -11,8 +13,13 @@ import Foundation
 ///   `whsec_<base64>` is keyed with its decoded bytes, another with its text.
 enum WebhookSignature {
     /// The delivery's id when its signature holds; otherwise why not.
-    static func verify(headers: [String: String], body: Data, secret: String, now: Int64, tolerance: Int64) -> Result<String, WebhookRefusal> {
-        if let signature = headers["x-hub-signature-256"] {
+    static func verify(headers: [String: String], body: Data, secret: String, style: WebhookSettings.Style, now: Int64,
+                       tolerance: Int64) -> Result<String, WebhookRefusal> {
+        switch style {
+        case .github:
+            guard let signature = headers["x-hub-signature-256"] else {
+                return .failure(.badSignature("the delivery is not signed: this hook takes X-Hub-Signature-256: sha256=<hex> (style github)"))
+            }
             guard signature.hasPrefix("sha256="), let mac = hexBytes(signature.dropFirst(7)) else {
                 return .failure(.badSignature("X-Hub-Signature-256 must be sha256=<64 hex digits>"))
             }
@@ -20,15 +27,19 @@ enum WebhookSignature {
             guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: key) else {
                 return .failure(.badSignature("X-Hub-Signature-256 does not match the body under the hook's secret"))
             }
-            guard let delivery = headers["x-github-delivery"], !delivery.isEmpty, delivery.utf8.count <= 200 else {
+            guard let delivery = headers["x-github-delivery"], !delivery.isEmpty else {
                 return .failure(.missingDelivery("X-GitHub-Delivery is missing: it names the delivery, so that a replay is refused"))
             }
+            guard delivery.utf8.count <= 200 else { return .failure(.missingDelivery("X-GitHub-Delivery is over 200 bytes long")) }
             return .success(delivery)
-        }
-        if let signatures = headers["webhook-signature"] {
-            guard let id = headers["webhook-id"], !id.isEmpty, id.utf8.count <= 200 else {
+        case .standard:
+            guard let signatures = headers["webhook-signature"] else {
+                return .failure(.badSignature("the delivery is not signed: this hook takes webhook-id, webhook-timestamp and webhook-signature (style standard)"))
+            }
+            guard let id = headers["webhook-id"], !id.isEmpty else {
                 return .failure(.missingDelivery("webhook-id is missing: it names the delivery, so that a replay is refused"))
             }
+            guard id.utf8.count <= 200 else { return .failure(.missingDelivery("webhook-id is over 200 bytes long")) }
             guard let stamp = headers["webhook-timestamp"], let seconds = Int64(stamp) else {
                 return .failure(.badSignature("webhook-timestamp must be the sending time in whole seconds since 1970"))
             }
@@ -48,7 +59,6 @@ enum WebhookSignature {
             }
             return .failure(.badSignature("no v1 signature in webhook-signature matches the body under the hook's secret"))
         }
-        return .failure(.badSignature("the delivery is not signed: send X-Hub-Signature-256, or webhook-id, webhook-timestamp and webhook-signature"))
     }
 
     static func standardKey(_ secret: String) -> Data {

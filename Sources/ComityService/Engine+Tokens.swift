@@ -32,12 +32,14 @@ extension Engine {
     }
 
     /// The token a request's secret is, if any (revoked ones too: the caller says why it
-    /// refuses). Its last use is noted at most once a minute, so reads stay reads.
-    public func authenticate(secret: String) throws -> AccessToken? {
+    /// refuses). With `noteUse`, its last use is noted when it was not within the minute,
+    /// so reads stay reads; noting is bookkeeping: when the database cannot take the write
+    /// (a run holds SQLite's lock) the request goes on without it.
+    public func authenticate(secret: String, noteUse: Bool = true) throws -> AccessToken? {
         guard var token = try store.read({ try $0.token(hash: Self.tokenHash(secret)) }) else { return nil }
         let now = Timestamp(Date())
-        if token.revokedAt == nil, (token.lastUsedAt?.secondsSince1970 ?? 0) < now.secondsSince1970 - 60 {
-            try store.write(commit: true) { try $0.touchToken(name: token.name, at: now) }
+        if noteUse, token.revokedAt == nil, (token.lastUsedAt?.secondsSince1970 ?? 0) < now.secondsSince1970 - 60,
+           (try? store.write(commit: true, { try $0.touchToken(name: token.name, at: now) })) != nil {
             token.lastUsedAt = now
         }
         return token

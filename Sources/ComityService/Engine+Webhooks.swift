@@ -3,6 +3,9 @@ import ComityEngine
 import Foundation
 
 extension Engine {
+    /// How long a GitHub-style hook refuses a body it has had (24 hours).
+    public static let replayWindow: Int64 = 86_400
+
     /// Keeps a delivery that passed its hook's signature check and queues the hook's
     /// workflow for it, in one transaction: either both are stored or neither. A
     /// delivery id the hook has had before is a replay, and keeps nothing. The run is
@@ -13,6 +16,12 @@ extension Engine {
         }
         if let error = workflow.error { throw EngineError.failed("hooks.\(hook.name): workflow '\(hook.workflow)': \(error); nothing was kept") }
         return try store.write(commit: true) { transaction in
+            // GitHub's style signs the body only: the same body under a new id is a replay.
+            if hook.style == .github,
+               let same = try transaction.delivery(hook: delivery.hook, body: delivery.body,
+                                                   since: Timestamp(secondsSince1970: delivery.receivedAt.secondsSince1970 - Self.replayWindow)) {
+                return .replayed(delivery: same.id)
+            }
             guard let id = try transaction.receiveDelivery(delivery) else {
                 let first = try transaction.delivery(hook: delivery.hook, delivery: delivery.delivery)
                 return .replayed(delivery: first?.id ?? 0)

@@ -47,6 +47,11 @@ enum AccessCases {
                 #expect(try tx.delivery(id: id) == expected)
                 #expect(try tx.delivery(hook: "kobo", delivery: "d-1")?.id == id)
                 #expect(try tx.delivery(hook: "kobo", delivery: "d-2") == nil)
+                // By its body, within a window, for this hook only.
+                #expect(try tx.delivery(hook: "kobo", body: body, since: morning)?.id == id)
+                #expect(try tx.delivery(hook: "kobo", body: body, since: Timestamp(secondsSince1970: morning.secondsSince1970 + 1)) == nil)
+                #expect(try tx.delivery(hook: "kobo", body: body + Data([0]), since: morning) == nil)
+                #expect(try tx.delivery(hook: "typeform", body: body, since: morning) == nil)
             }
             // Rolled back with its transaction: nothing kept, so the sender may send it again.
             let lost = WebhookDelivery(hook: "kobo", delivery: "d-3", receivedAt: morning, headers: [:], body: Data())

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ComityCore
+import ComityEngine
 import ComityScheduler
 import ComityServer
 import ComityService
@@ -63,6 +64,17 @@ struct ServeCommand: AsyncParsableCommand {
             let scheduling = try CommandEngine.open()
             lock = try CommandFailure.reporting { try scheduling.runnerLock("daemon") }
             services.append(.init(service: scheduling.daemon(grace: grace.duration ?? .zero)))
+        }
+        // A hook that cannot take deliveries is said at start, not only at its first delivery.
+        let secrets = SecretStore(workspace: workspace.folder)
+        let workflows = Set(engine.catalog().workflows.filter { $0.error == nil }.map(\.name))
+        for hook in workspace.hooks.values.sorted(by: { $0.name < $1.name }) {
+            do { _ = try secrets.value(hook.secret) } catch {
+                logger.warning("hook cannot check signatures", metadata: ["hook": "\(hook.name)", "error": "\(error)"])
+            }
+            if !workflows.contains(hook.workflow) {
+                logger.warning("hook's workflow is missing or broken", metadata: ["hook": "\(hook.name)", "workflow": "\(hook.workflow)"])
+            }
         }
         let application = ComityServer.application(
             engine: EngineExecutor(engine), workspace: workspace, settings: settings, logger: logger,

@@ -52,13 +52,16 @@ struct ServedWorkspace {
     func open() throws -> Engine { try Engine.open(around: folder) }
 
     /// Serves the workspace for `test`, on a free port, then stops the server.
-    func serve<T: Sendable>(metrics: ServerMetrics = ServerMetrics(), idleTimeout: Duration = .seconds(30), _ test: @Sendable @escaping (any TestClientProtocol) async throws -> T) async throws -> T {
+    func serve<T: Sendable>(metrics: ServerMetrics = ServerMetrics(), idleTimeout: Duration = .seconds(30),
+                            bodyTimeout: Duration = .seconds(30), concurrentBodies: Int = 32, _ test: @Sendable @escaping (any TestClientProtocol) async throws -> T) async throws -> T {
         let engine = try open()
         var settings = ServerSettings()
         settings.port = 0
         settings.maxBodySize = maxBody
         settings.failedAuthenticationDelay = .milliseconds(20)
         settings.idleTimeout = idleTimeout
+        settings.bodyTimeout = bodyTimeout
+        settings.concurrentBodies = concurrentBodies
         var logger = Logger(label: "comity.serve.test")
         logger.logLevel = .critical
         let app = ComityServer.application(engine: EngineExecutor(engine), workspace: engine.workspace, settings: settings,
@@ -166,7 +169,39 @@ extension TestResponse {
     }
 }
 
+extension WebhookIntakeTests {
+    /// GitHub's style signs the body only, not the delivery id: a captured delivery sent
+    /// again under a new id (or the same id in other letters) is a replay all the same.
+    @Test func aGitHubStyleBodySentAgainUnderANewIdIsAReplay() async throws {
+        let space = try ServedWorkspace()
+        let other = #"{"name":"Another Org","tags":["a","b"]}"#
+        let statuses = try await space.serve { client in
+            var statuses: [HTTPResponse.Status] = []
+            for (body, id) in [(Self.form, "d-1"), (Self.form, "d-9"), (Self.form, "D-1"), (other, "d-10")] {
+                statuses.append(try await client.execute(uri: "/hooks/kobo", method: .post, headers: ServedWorkspace.signed(body, delivery: id),
+                                                         body: ByteBuffer(string: body)).status)
+            }
+            return statuses
+        }
+        #expect(statuses == [.accepted, .conflict, .conflict, .accepted])
+        #expect(try space.open().store.read { try $0.queuedRunCount() } == 2)
+    }
+}
+
 @Suite struct TokenAuthenticationTests {
+    @Test func theBearerSchemeIsReadInAnyLetters() async throws {
+        let space = try ServedWorkspace()
+        let reader = try space.open().createToken(name: "reader", scope: .read)
+        let statuses = try await space.serve { client in
+            var statuses: [HTTPResponse.Status] = []
+            for scheme in ["bearer", "BEARER", "Bearer"] {
+                statuses.append(try await client.execute(uri: "/v1/queue", method: .get, headers: [.authorization: "\(scheme) \(reader.secret)"]).status)
+            }
+            return statuses
+        }
+        #expect(statuses == [.ok, .ok, .ok])
+    }
+
     @Test func missingUnknownAndRevokedTokensGet401AndAValidOneReadsRunsAndTheQueue() async throws {
         let space = try ServedWorkspace()
         let engine = try space.open()
@@ -267,7 +302,71 @@ extension TestResponse {
     }
 }
 
+/// A TCP connection to the server, for clients no HTTP library would be.
+struct RawConnection {
+    let socket: Int32
+
+    init(port: Int) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0)
+    }
+
+    func send(_ text: String) { _ = text.withCString { Glibc.send(socket, $0, strlen($0), 0) } }
+
+    /// What the server sends until it closes or `seconds` pass.
+    func answer(within seconds: Double) -> String {
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            guard poll(&descriptor, 1, 100) > 0 else { continue }
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            bytes += buffer[0..<count]
+            if String(decoding: bytes, as: UTF8.self).contains("}") { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    func close() { Glibc.close(socket) }
+}
+
 @Suite struct SlowClientTests {
+    /// Bodies are read before a signature can be checked, so how many at once and for how
+    /// long is bounded: a trickling body gets 408 at the body timeout, one over the limit
+    /// of bodies being read 503 with Retry-After, and nothing is kept.
+    @Test func tricklingBodiesAreBoundedInNumberAndTime() async throws {
+        let space = try ServedWorkspace()
+        let (first, third, health) = try await space.serve(bodyTimeout: .seconds(1), concurrentBodies: 2) { client in
+            let port = try #require(client.port)
+            let head = "POST /hooks/kobo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{"
+            let slow = try [RawConnection(port: port), RawConnection(port: port)]
+            defer { slow.forEach { $0.close() } }
+            for connection in slow { connection.send(head) }
+            try await Task.sleep(for: .milliseconds(300))
+            let third = try await client.execute(uri: "/hooks/kobo", method: .post, headers: ServedWorkspace.signed("{}", delivery: "d-3"),
+                                                 body: ByteBuffer(string: "{}"))
+            let health = try await client.execute(uri: "/health", method: .get).status
+            for _ in 0..<3 {
+                for connection in slow { connection.send("x") } // still sending, so the idle timeout does not end it
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            return (slow[0].answer(within: 5), third, health)
+        }
+        #expect(first.hasPrefix("HTTP/1.1 408"), "\(first)")
+        #expect(third.status == .serviceUnavailable && third.headers[.retryAfter] == "5")
+        #expect(health == .ok)
+        #expect(try space.open().store.read { try $0.queuedRunCount() } == 0)
+    }
+
     /// A client that sends half a request and stops holds its connection only until the
     /// idle timeout, and others are answered meanwhile.
     @Test func aStalledClientIsCutOffAtTheIdleTimeoutWhileOthersAreServed() async throws {
@@ -275,7 +374,7 @@ extension TestResponse {
         let (health, closed) = try await space.serve(idleTimeout: .seconds(1)) { client in
             let port = try #require(client.port)
             let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(socket) }
+            defer { Glibc.close(socket) }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)

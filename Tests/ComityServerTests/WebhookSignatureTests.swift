@@ -1,3 +1,4 @@
+import ComityEngine
 import Crypto
 import Foundation
 import Testing
@@ -18,8 +19,10 @@ import Testing
         return "v1," + Data(HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key))).base64EncodedString()
     }
 
-    func verify(_ headers: [String: String], body: Data = body, secret: String = "kobo-secret-1") -> Result<String, WebhookRefusal> {
-        WebhookSignature.verify(headers: headers, body: body, secret: secret, now: Self.now, tolerance: 300)
+    func verify(_ headers: [String: String], body: Data = body, secret: String = "kobo-secret-1",
+                style: WebhookSettings.Style? = nil) -> Result<String, WebhookRefusal> {
+        let style = style ?? (headers["x-hub-signature-256"] != nil ? .github : .standard)
+        return WebhookSignature.verify(headers: headers, body: body, secret: secret, style: style, now: Self.now, tolerance: 300)
     }
 
     @Test func aGitHubStyleSignatureHoldsOnlyForItsBodyAndSecret() {
@@ -86,9 +89,33 @@ import Testing
     }
 
     @Test func anUnsignedDeliveryIsRefused() {
-        guard case .failure(.badSignature(let detail)) = verify(["content-type": "application/json"]) else {
-            Issue.record("an unsigned delivery was taken"); return
+        for style in WebhookSettings.Style.allCases {
+            guard case .failure(.badSignature(let detail)) = verify(["content-type": "application/json"], style: style) else {
+                Issue.record("an unsigned delivery was taken by a \(style) hook"); continue
+            }
+            #expect(detail.contains(style == .github ? "X-Hub-Signature-256" : "webhook-signature"))
         }
-        #expect(detail.contains("X-Hub-Signature-256") && detail.contains("webhook-signature"))
+    }
+
+    /// With a plain secret both styles share a key: a Standard Webhooks signature over
+    /// `ID.TIMESTAMP.BODY` is also a valid GitHub signature of that text as a body. Each
+    /// hook takes its own style only, so the one cannot be passed off as the other.
+    @Test func aHookTakesOnlyItsOwnStyle() {
+        let secret = "kobo-secret-1"
+        let stamp = Self.now - 10
+        let standard = Self.standard(id: "msg_1", at: stamp, Self.body, key: Data(secret.utf8))
+        let headers = ["webhook-id": "msg_1", "webhook-timestamp": "\(stamp)", "webhook-signature": standard]
+        #expect(verify(headers, secret: secret, style: .standard) == .success("msg_1"))
+        guard case .failure(.badSignature) = verify(headers, secret: secret, style: .github) else {
+            Issue.record("a github hook took a Standard Webhooks delivery"); return
+        }
+        // The same bytes as a GitHub signature of the signed text, on a standard hook.
+        let mac = Data(base64Encoded: String(standard.dropFirst(3))) ?? Data()
+        let forged = ["x-hub-signature-256": "sha256=" + mac.map { String(format: "%02x", $0) }.joined(), "x-github-delivery": "new-id"]
+        let signedText = Data("msg_1.\(stamp).".utf8) + Self.body
+        #expect(verify(forged, body: signedText, secret: secret, style: .github) == .success("new-id")) // the key is shared...
+        guard case .failure(.badSignature) = verify(forged, body: signedText, secret: secret, style: .standard) else {
+            Issue.record("a standard hook took a GitHub signature"); return // ...so only the declared style is taken
+        }
     }
 }

@@ -70,8 +70,9 @@ import Testing
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
         // The address is logged once listening: address=http://127.0.0.1:PORT
         var port: Int?
-        let end = Date().addingTimeInterval(30)
-        while port == nil, Date() < end, server.isRunning {
+        // Generous: under make test's parallel load a debug binary may take long to start.
+        let started = Date().addingTimeInterval(120)
+        while port == nil, Date() < started, server.isRunning {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let range = text.range(of: "address=http://127.0.0.1:") {
                 port = Int(text[range.upperBound...].prefix { $0.isNumber })
@@ -90,6 +91,7 @@ import Testing
         #expect(posted.status == .accepted, "\(String(buffer: posted.body ?? ByteBuffer()))")
         // The daemon in the same process runs it.
         var runs = ""
+        let end = Date().addingTimeInterval(120)
         while Date() < end, !runs.contains("succeeded") {
             try await Task.sleep(for: .milliseconds(100))
             runs = String(buffer: try await client.get("/v1/runs", headers: [.authorization: "Bearer \(token)"]).body ?? ByteBuffer())

@@ -215,6 +215,9 @@ public protocol WebhookInboxStore {
     func delivery(id: Int64) throws -> WebhookDelivery?
     /// The delivery a hook received with the sender's id `delivery`.
     func delivery(hook: String, delivery: String) throws -> WebhookDelivery?
+    /// The first delivery a hook received at or after `since` with exactly this body: a
+    /// style whose signature covers the body only (GitHub's) is replayed with a new id.
+    func delivery(hook: String, body: Data, since: Timestamp) throws -> WebhookDelivery?
 }
 
 /// The outbox: messages queued by runs, sent later.
