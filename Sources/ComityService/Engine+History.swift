@@ -12,7 +12,8 @@ extension Engine {
         let recorded = try store.read { try $0.runs(RunFilter(limit: 100_000)) }.compactMap(\.workflow)
         let names = Set(catalog().workflows.map(\.name) + recorded)
         guard !names.contains(name) else { return runs }
-        var message = "no workflow '\(name)' in \(workspace.folder.appendingPathComponent("Scripts").path), its plugins or the run history"
+        // The workspace's own words (Scripts/), not its place on disk: an API caller sees this too.
+        var message = "no workflow '\(name)' in Scripts/, its plugins or the run history"
         if let near = NameSuggestion.closest(to: name, among: names.sorted()) { message += " (did you mean '\(near)'?)" }
         throw EngineError.failed(message)
     }

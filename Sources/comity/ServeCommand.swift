@@ -89,6 +89,9 @@ struct ServeCommand: AsyncParsableCommand {
         } catch is SchedulerDaemonError {
             throw ExitCode(1)
         } catch {
+            if "\(error)".contains("Address already in use") {
+                throw CommandFailure.report("cannot listen on \(host):\(port): the address is in use (another comity serve?); choose another with --port")
+            }
             throw CommandFailure.report("the server stopped: \(error)")
         }
     }

@@ -38,6 +38,25 @@ import Testing
         #expect(unknown.status == 1 && unknown.stderr.contains("no token named 'nobody'"))
     }
 
+    @Test func aPortInUseIsSaidInWords() throws {
+        let folder = try workspace(["comity.lua": "return {}"])
+        // A listener of our own holds a port; serve is asked for the same one.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) == 0 && listen(holder, 1) == 0
+                && getsockname(holder, $0, &length) == 0 }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let result = try Comity.run(["serve", "--port", "\(port)"], in: folder)
+        #expect(result.status == 1 && result.stderr.contains("cannot listen on 127.0.0.1:\(port): the address is in use"), "\(result.stderr)")
+    }
+
     @Test func aHookSettingWithoutItsSecretOrWorkflowIsAnErrorNamingIt() throws {
         for (hooks, expected) in [
             ("{ kobo = { workflow = 'intake' } }", "hooks.kobo.secret must name a secret"),
