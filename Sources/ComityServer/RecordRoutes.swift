@@ -16,15 +16,21 @@ enum RecordRoutes {
                 } catch let error as QueryParameterError {
                     return ProblemDetails.response(.badRequest, error.description)
                 }
-                let query = parameters.query
+                let (query, offset, limit) = (parameters.query, parameters.offset, parameters.limit)
                 let found: Result<[Record], DomainError>
                 do {
                     found = .success(try await engine.perform { engine in
                         try engine.store.read { tx in
+                            // The pages before are streamed past, never held: only this page and one more are kept.
                             var records: [Record] = []
+                            var skipped = 0
                             try tx.forEach(type, query) { record in
+                                if skipped < offset {
+                                    skipped += 1
+                                    return true
+                                }
                                 records.append(record)
-                                return true
+                                return records.count <= limit
                             }
                             return records
                         }
@@ -35,8 +41,8 @@ enum RecordRoutes {
                 switch found {
                 case .failure(let error): return ProblemDetails.response(.badRequest, "\(error)")
                 case .success(let records):
-                    let page = records.dropFirst(parameters.offset).prefix(parameters.limit)
-                    let more = records.count > parameters.offset + parameters.limit
+                    let page = records.prefix(parameters.limit)
+                    let more = records.count > parameters.limit
                     let next: Any = more ? String(parameters.offset + parameters.limit) : NSNull()
                     let body: [String: Any] = ["records": page.map(RecordJSON.object), "next_cursor": next]
                     return Response(status: .ok, headers: [.contentType: "application/json"],

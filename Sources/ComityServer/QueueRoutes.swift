@@ -1,0 +1,44 @@
+import ComityCore
+import ComityService
+import Foundation
+import Hummingbird
+
+/// `GET /v1/queue`, `DELETE /v1/queue/ID` (a waiting run taken off) and `GET /v1/metrics`
+/// (the server's counters, with the queue's and the outbox's state read at the scrape).
+enum QueueRoutes {
+    static func add(to api: RouterGroup<ComityRequestContext>, engine: EngineExecutor, metrics: ServerMetrics) {
+        api.get("queue") { _, _ in
+            let waiting = try await engine.perform { engine in try engine.store.read { try $0.queuedRuns() } }
+            return try JSONResponse.response(QueueJSON(waiting: waiting.map(QueuedRunJSON.init)))
+        }
+        api.get("metrics") { _, _ in
+            let (waiting, oldest, outbox) = try await engine.perform { engine in
+                try engine.store.read { tx -> (Int, Int64, [OutgoingMessage.Status: Int]) in
+                    let now = Timestamp(Date())
+                    let queued = try tx.queuedRuns()
+                    let oldest = queued.filter { $0.notBefore <= now }.map { now.secondsSince1970 - $0.notBefore.secondsSince1970 }.max() ?? 0
+                    let messages = try tx.messages(nil, withAttachmentData: false)
+                    return (queued.count, oldest, Dictionary(grouping: messages, by: \.status).mapValues(\.count))
+                }
+            }
+            metrics.record(waiting: waiting, oldestWaitSeconds: oldest, outbox: outbox)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text)))
+        }
+        api.delete("queue/:id") { _, context in
+            guard let text = context.parameters.get("id"), let id = Int64(text) else {
+                return ProblemDetails.response(.badRequest, "a queued run's id is a whole number, as /v1/queue lists it")
+            }
+            switch try await engine.perform({ try $0.cancelQueuedRun(id: id) }) {
+            case .cancelled(let run):
+                context.logger.info("queued run cancelled", metadata: ["queued_run": "\(id)", "workflow": "\(run.workflow)",
+                                                                      "token": "\(context.token?.name ?? "-")"])
+                return try JSONResponse.response(QueuedRunJSON(run))
+            case .leased:
+                return ProblemDetails.response(.conflict, "queued run \(id) is leased to a worker and runs now; it cannot be cancelled")
+            case .notWaiting:
+                return ProblemDetails.response(.notFound, "no run \(id) waits in the queue (see /v1/queue)")
+            }
+        }
+    }
+}
