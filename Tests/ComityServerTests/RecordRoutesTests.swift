@@ -60,7 +60,7 @@ import Testing
     @Test func filtersAreFindsAndRecordsAreTypedJSON() async throws {
         let (space, token) = try Self.seeded()
         let answers = try await space.serve { client in
-            var answers: [String: TestResponse] = [:]
+            var answers: [String: ServedResponse] = [:]
             for uri in ["/v1/orgs?country=KE&limit=100", "/v1/orgs?country=KE&country=DE&tags=t1&limit=100", "/v1/orgs?name_prefix=org%200&limit=100",
                         "/v1/orgs?archived=true&limit=100", "/v1/grants?amount_requested_min=2000+EUR", "/v1/grants?funder=24",
                         "/v1/orgs?nmae=x", "/v1/orgs?name=", "/v1/grants?funder=Fund", "/v1/orgs?limit=1001", "/v1/grants/1", "/v1/grants/99",

@@ -52,9 +52,32 @@ struct ServedWorkspace {
 
     func open() throws -> Engine { try Engine.open(around: folder) }
 
-    /// Serves the workspace for `test`, on a free port, then stops the server.
-    func serve<T: Sendable>(metrics: ServerMetrics = ServerMetrics(), idleTimeout: Duration = .seconds(30),
-                            bodyTimeout: Duration = .seconds(30), concurrentBodies: Int = 32, _ test: @Sendable @escaping (any TestClientProtocol) async throws -> T) async throws -> T {
+    /// Serves the workspace for `test`, on a free port, to a real HTTP client, then stops
+    /// the server. The client waits up to 3 minutes for an answer and the server keeps an
+    /// idle connection 5 (unless a test asks for less): under `make test` other suites keep
+    /// Swift's cooperative threads, on which the server's handlers run, busy for long.
+    func serve<T: Sendable>(metrics: ServerMetrics = ServerMetrics(), idleTimeout: Duration = .seconds(300),
+                            bodyTimeout: Duration = .seconds(30), concurrentBodies: Int = 32,
+                            _ test: @Sendable @escaping (LiveClient) async throws -> T) async throws -> T {
+        try await serveRaw(metrics: metrics, idleTimeout: idleTimeout, bodyTimeout: bodyTimeout, concurrentBodies: concurrentBodies) { port in
+            let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(180)))
+            client.connect()
+            do {
+                let result = try await test(LiveClient(client: client, port: port))
+                try? await client.shutdown()
+                return result
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+        }
+    }
+
+    /// Serves the workspace for `test`, given only the port: for clients that must hold no
+    /// connection of their own open while the server's timeouts run.
+    func serveRaw<T: Sendable>(metrics: ServerMetrics = ServerMetrics(), idleTimeout: Duration = .seconds(300),
+                               bodyTimeout: Duration = .seconds(30), concurrentBodies: Int = 32,
+                               _ test: @Sendable @escaping (Int) async throws -> T) async throws -> T {
         let engine = try open()
         var settings = ServerSettings()
         settings.port = 0
@@ -65,25 +88,9 @@ struct ServedWorkspace {
         settings.concurrentBodies = concurrentBodies
         var logger = Logger(label: "comity.serve.test")
         logger.logLevel = .critical
-        let app = ComityServer.application(engine: EngineExecutor(engine), workspace: engine.workspace, settings: settings,
-                                           metrics: metrics, logger: logger)
-        return try await app.test(.live, test)
-    }
-
-    /// Serves the workspace for `test`, given only the port: for clients that must hold no
-    /// connection of their own open while the server's timeouts run.
-    func serveRaw<T: Sendable>(idleTimeout: Duration = .seconds(30), bodyTimeout: Duration = .seconds(30),
-                               _ test: @Sendable @escaping (Int) async throws -> T) async throws -> T {
-        let engine = try open()
-        var settings = ServerSettings()
-        settings.port = 0
-        settings.idleTimeout = idleTimeout
-        settings.bodyTimeout = bodyTimeout
-        var logger = Logger(label: "comity.serve.test")
-        logger.logLevel = .critical
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
-        let app = ComityServer.application(engine: EngineExecutor(engine), workspace: engine.workspace, settings: settings, logger: logger,
-                                           listening: { address in listening.yield(Int(address.split(separator: ":").last ?? "") ?? 0) })
+        let app = ComityServer.application(engine: EngineExecutor(engine), workspace: engine.workspace, settings: settings,
+                                           metrics: metrics, logger: logger, listening: { address in listening.yield(Int(address.split(separator: ":").last ?? "") ?? 0) })
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: app)], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask {
@@ -115,7 +122,31 @@ struct ServedWorkspace {
     }
 }
 
-extension TestResponse {
+/// An answer as the tests read it.
+struct ServedResponse: Sendable {
+    let head: HTTPResponse
+    let body: ByteBuffer
+    var status: HTTPResponse.Status { head.status }
+    var headers: HTTPFields { head.headerFields }
+}
+
+/// HummingbirdTesting's HTTP client over a real connection to 127.0.0.1, with a longer
+/// wait than its live test framework's 20 s.
+struct LiveClient: Sendable {
+    let client: TestClient
+    let port: Int?
+
+    @discardableResult
+    func execute<Result>(uri: String, method: HTTPRequest.Method, headers: HTTPFields = [:], body: ByteBuffer? = nil,
+                         testCallback: @escaping (ServedResponse) async throws -> Result = { $0 }) async throws -> Result {
+        var headers = headers
+        headers[.connection] = "keep-alive"
+        let response = try await client.execute(TestClient.Request(uri, method: method, authority: "localhost", headers: headers, body: body))
+        return try await testCallback(ServedResponse(head: response.head, body: response.body ?? ByteBuffer()))
+    }
+}
+
+extension ServedResponse {
     var text: String { String(buffer: body) }
     var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:] }
 }
@@ -246,7 +277,7 @@ extension WebhookIntakeTests {
         _ = try engine.run(file: space.folder.appendingPathComponent("Scripts/intake-kobo.lua").path, output: { _ in })
         let metrics = ServerMetrics()
         let answers = try await space.serve(metrics: metrics) { client in
-            func get(_ uri: String, token: String?) async throws -> TestResponse {
+            func get(_ uri: String, token: String?) async throws -> ServedResponse {
                 var headers = HTTPFields()
                 if let token { headers[.authorization] = "Bearer \(token)" }
                 return try await client.execute(uri: uri, method: .get, headers: headers)
@@ -409,7 +440,7 @@ struct RawConnection {
             defer { slow.forEach { $0.close() } }
             for connection in slow { connection.send(head) }
             // Both stalled bodies are being read once the server has taken their heads.
-            var third: TestResponse?
+            var third: ServedResponse?
             for _ in 0..<100 {
                 try await Task.sleep(for: .milliseconds(100))
                 let answer = try await client.execute(uri: "/hooks/kobo", method: .post, headers: ServedWorkspace.signed("{}", delivery: "d-3"),
