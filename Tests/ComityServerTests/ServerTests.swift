@@ -254,6 +254,26 @@ extension WebhookIntakeTests {
     }
 }
 
+extension WebhookIntakeTests {
+    /// A hook whose workflow is missing is the operator's to mend: 503 without a
+    /// Retry-After that would have senders try again and again, and nothing kept.
+    @Test func aHookWhoseWorkflowIsMissingKeepsNothingAndAsksForNoRetry() async throws {
+        let space = try ServedWorkspace()
+        try space.write("comity.lua", """
+            return { time_zone = "UTC", hooks = { kobo = { secret = "KOBO_SECRET", workflow = "no-such-workflow" } } }
+            """)
+        let answer = try await space.serve { client in
+            try await client.execute(uri: "/hooks/kobo", method: .post, headers: ServedWorkspace.signed(Self.form, delivery: "d-1"),
+                                     body: ByteBuffer(string: Self.form))
+        }
+        #expect(answer.status == .serviceUnavailable && answer.headers[.retryAfter] == nil, "\(answer.text)")
+        #expect((answer.json["detail"] as? String)?.contains("its workflow is not ready") == true)
+        let engine = try space.open()
+        #expect(try engine.store.read { try $0.queuedRunCount() } == 0)
+        #expect(try engine.store.read { try $0.delivery(hook: "kobo", delivery: "d-1") } == nil)
+    }
+}
+
 @Suite struct TokenAuthenticationTests {
     @Test func theBearerSchemeIsReadInAnyLetters() async throws {
         let space = try ServedWorkspace()
