@@ -15,10 +15,6 @@ struct RecordQueryParameters {
     /// How many records of the order come before the page.
     var offset = 0
 
-    static let suffixes: [(String, RecordQuery.Comparison)] = [
-        ("_after", .greater), ("_before", .less), ("_min", .greaterOrEqual), ("_max", .lessOrEqual),
-        ("_contains", .contains), ("_prefix", .prefix), ("_currency", .currency),
-    ]
     static let words = ["order_by", "limit", "archived", "cursor"]
 
     /// A query string's pairs in their order, decoded as forms encode them (`+` is a
@@ -66,7 +62,7 @@ struct RecordQueryParameters {
                 var field = name
                 var comparison = RecordQuery.Comparison.equal
                 if !Self.isField(name, recordSchema) {
-                    for (suffix, meaning) in Self.suffixes where name.hasSuffix(suffix) && Self.isField(String(name.dropLast(suffix.count)), recordSchema) {
+                    for (suffix, meaning) in RecordQuery.filterSuffixes where name.hasSuffix(suffix) && Self.isField(String(name.dropLast(suffix.count)), recordSchema) {
                         field = String(name.dropLast(suffix.count))
                         comparison = meaning
                     }

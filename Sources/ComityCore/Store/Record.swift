@@ -104,6 +104,13 @@ public struct FieldChange: Sendable, Hashable {
 
 /// Which records a query selects, in what order, how many.
 public struct RecordQuery: Sendable {
+    /// The comparisons a filter's name asks for by its end (`amount_awarded_min`,
+    /// `name_contains`): one list for Lua's `find` and the HTTP API's query strings.
+    public static let filterSuffixes: [(suffix: String, comparison: Comparison)] = [
+        ("_after", .greater), ("_before", .less), ("_min", .greaterOrEqual), ("_max", .lessOrEqual),
+        ("_contains", .contains), ("_prefix", .prefix), ("_currency", .currency),
+    ]
+
     public enum Comparison: String, Sendable {
         case equal = "="
         case notEqual = "<>"

@@ -310,7 +310,7 @@ final class RecordBindings {
         for (name, value) in named {
             var field = name
             var comparison = RecordQuery.Comparison.equal
-            for (suffix, meaning) in Self.suffixes
+            for (suffix, meaning) in RecordQuery.filterSuffixes
             where name.hasSuffix(suffix) && recordSchema.field(named: name) == nil && recordSchema.derivedField(named: name) == nil {
                 field = String(name.dropLast(suffix.count))
                 comparison = meaning
@@ -320,10 +320,6 @@ final class RecordBindings {
         return filters
     }
 
-    private static let suffixes: [(String, RecordQuery.Comparison)] = [
-        ("_after", .greater), ("_before", .less), ("_min", .greaterOrEqual), ("_max", .lessOrEqual),
-        ("_contains", .contains), ("_prefix", .prefix), ("_currency", .currency),
-    ]
 
     /// What a filter compares its field with: a value, a list of values (any of; a
     /// record is a value), or conditions on the linked record.
