@@ -221,6 +221,10 @@ public struct RecordSchema: Sendable {
         }
         let definition = fields[position]
         let checked = try definition.type.normalise(value, field: name, record: type.displayName, timeZone: timeZone)
+        // A required text holds something: an empty name is as missing as no name, on a create and on a change.
+        if definition.required, case .string(let text) = checked, text.allSatisfy(\.isWhitespace) {
+            throw DomainError(.invalidValue, field: name, "\(type.displayName) needs '\(name)' (\(definition.summary)); it cannot be empty")
+        }
         // Text of every kind (names, e-mails, choices, lists), whichever path wrote it.
         switch checked {
         case .string(let text):
