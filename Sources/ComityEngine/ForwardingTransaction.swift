@@ -128,6 +128,12 @@ final class ForwardingTransaction: StoreTransaction {
     func delivery(hook: String, body: Data, since: Timestamp) throws -> WebhookDelivery? {
         try read { try $0.delivery(hook: hook, body: body, since: since) }
     }
+    func idempotentResponse(token: String, key: String, since: Timestamp) throws -> IdempotentResponse? {
+        try read { try $0.idempotentResponse(token: token, key: key, since: since) }
+    }
+    func keepIdempotentResponse(_ response: IdempotentResponse, since: Timestamp) throws {
+        try write { try $0.keepIdempotentResponse(response, since: since) }
+    }
     func inSavepoint<T>(_ body: () throws -> T) throws -> T { try source.savepoint(body) }
     func openSavepoint() throws -> StoreSavepoint { try source.openSavepoint() }
     func releaseSavepoint(_ savepoint: StoreSavepoint) throws { try source.releaseSavepoint(savepoint) }
@@ -139,7 +145,7 @@ final class ForwardingTransaction: StoreTransaction {
         try write { try $0.markInterruptedRuns(isAlive: isAlive, excluding: excluding, at: at) }
     }
     func changeCounts(byRun run: String) throws -> (created: Int, changed: Int) { try read { try $0.changeCounts(byRun: run) } }
-    func enqueue(_ run: QueuedRun) throws { try write { try $0.enqueue(run) } }
+    func enqueue(_ run: QueuedRun) throws -> Int64 { try write { try $0.enqueue(run) } }
     func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun? { try write { try $0.takeQueuedRun(dueAt: now) } }
     func queuedRunCount() throws -> Int { try read { try $0.queuedRunCount() } }
     func queuedRuns() throws -> [QueuedRun] { try read { try $0.queuedRuns() } }

@@ -92,16 +92,17 @@ extension PostgresTransaction {
         return (Int(row?[0].integer ?? 0), Int(row?[1].integer ?? 0))
     }
 
-    func enqueue(_ run: QueuedRun) throws {
+    @discardableResult func enqueue(_ run: QueuedRun) throws -> Int64 {
         wakeups.queueChanged()
-        try session.execute(
+        return try session.query(
             """
             INSERT INTO run_queue (workflow, file, trigger_kind, trigger_event, trigger_record_type, trigger_record_id,
-              trigger_slot, caused_by, depth, trigger_event_id, enqueued_at, not_before, attempt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              trigger_slot, caused_by, depth, trigger_event_id, enqueued_at, not_before, attempt, parameters)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb) RETURNING id
             """,
             [.text(run.workflow), .text(run.file)] + Self.triggerColumns(run.trigger)
-                + [.integer(run.enqueuedAt.secondsSince1970), .integer(run.notBefore.secondsSince1970), .integer(Int64(run.attempt))])
+                + [.integer(run.enqueuedAt.secondsSince1970), .integer(run.notBefore.secondsSince1970), .integer(Int64(run.attempt)),
+                   .text(ColumnValues.json(run.parameters))]).first?.integer("id") ?? 0
     }
 
     func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun? {
@@ -166,7 +167,8 @@ extension PostgresTransaction {
         QueuedRun(
             id: row.integer("id") ?? 0, workflow: row.text("workflow") ?? "", file: row.text("file") ?? "", trigger: trigger(row),
             enqueuedAt: Timestamp(secondsSince1970: row.integer("enqueued_at") ?? 0),
-            notBefore: Timestamp(secondsSince1970: row.integer("not_before") ?? 0), attempt: Int(row.integer("attempt") ?? 1))
+            notBefore: Timestamp(secondsSince1970: row.integer("not_before") ?? 0), attempt: Int(row.integer("attempt") ?? 1),
+            parameters: (try? JSONDecoder().decode([String: String].self, from: Data((row.text("parameters") ?? "{}").utf8))) ?? [:])
     }
 
     private static func runRecord(_ row: PostgresResultRow) -> RunRecord {

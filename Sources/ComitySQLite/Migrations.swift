@@ -39,6 +39,9 @@ enum Migrations {
         migrator.registerMigration("v9 API tokens and webhook deliveries") { db in
             try db.execute(sql: v9)
         }
+        migrator.registerMigration("v10 queued runs keep their parameters; idempotent API writes") { db in
+            try db.execute(sql: v10)
+        }
         return migrator
     }
 
@@ -246,5 +249,14 @@ enum Migrations {
           id INTEGER PRIMARY KEY AUTOINCREMENT, hook TEXT NOT NULL, delivery TEXT NOT NULL, received_at INTEGER NOT NULL,
           headers TEXT NOT NULL DEFAULT '{}', body BLOB NOT NULL);
         CREATE UNIQUE INDEX webhook_deliveries_delivery ON webhook_deliveries(hook, delivery);
+        """
+
+    /// A queued run keeps the parameters it was started or retried with; the answers
+    /// of API writes sent with an `Idempotency-Key`.
+    static let v10 = """
+        ALTER TABLE run_queue ADD COLUMN parameters TEXT NOT NULL DEFAULT '{}';
+        CREATE TABLE idempotent_responses (
+          token TEXT NOT NULL, key TEXT NOT NULL, request TEXT NOT NULL, status INTEGER NOT NULL, body BLOB NOT NULL,
+          created_at INTEGER NOT NULL, PRIMARY KEY (token, key));
         """
 }

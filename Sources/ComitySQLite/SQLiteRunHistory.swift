@@ -118,17 +118,19 @@ extension SQLiteTransaction {
         return (row?["created"] ?? 0, row?["changed"] ?? 0)
     }
 
-    func enqueue(_ run: QueuedRun) throws {
+    @discardableResult func enqueue(_ run: QueuedRun) throws -> Int64 {
         // Cached: a run whose creations are listened to queues one run per record.
         try db.cachedStatement(
             sql: """
                 INSERT INTO run_queue (workflow, file, trigger_kind, trigger_event, trigger_record_type, trigger_record_id,
-                  trigger_slot, caused_by, depth, trigger_event_id, enqueued_at, not_before, attempt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  trigger_slot, caused_by, depth, trigger_event_id, enqueued_at, not_before, attempt, parameters)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(
             arguments: StatementArguments(
                 [run.workflow, run.file] + Self.triggerColumns(run.trigger)
-                    + [run.enqueuedAt.secondsSince1970, run.notBefore.secondsSince1970, run.attempt] as [(any DatabaseValueConvertible)?]))
+                    + [run.enqueuedAt.secondsSince1970, run.notBefore.secondsSince1970, run.attempt,
+                       ColumnMapping.json(run.parameters)] as [(any DatabaseValueConvertible)?]))
+        return db.lastInsertedRowID
     }
 
     func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun? {
@@ -156,7 +158,8 @@ extension SQLiteTransaction {
         QueuedRun(
             id: row["id"], workflow: row["workflow"], file: row["file"], trigger: trigger(row),
             enqueuedAt: Timestamp(secondsSince1970: row["enqueued_at"]), notBefore: Timestamp(secondsSince1970: row["not_before"]),
-            attempt: row["attempt"])
+            attempt: row["attempt"],
+            parameters: (try? JSONDecoder().decode([String: String].self, from: Data(((row["parameters"] as String?) ?? "{}").utf8))) ?? [:])
     }
 
     func queuedRunCount() throws -> Int {

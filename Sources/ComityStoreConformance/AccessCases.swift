@@ -4,7 +4,37 @@ import Testing
 
 /// The API tokens and the webhook inbox of `comity serve`.
 enum AccessCases {
+    /// An answer is kept once per token and key, found while it is remembered, and
+    /// replaced only once forgotten; a rolled-back write keeps none.
+    static func idempotentResponses(_ factory: any StoreFactory) throws {
+        let store = try factory.newStore()
+        let answer = IdempotentResponse(token: "bot", key: "k-1", request: String(repeating: "ab", count: 32), status: 201,
+                                        body: Data([0x7B, 0x7D, 0x00, 0xFF]), createdAt: morning)
+        let dayBefore = Timestamp(secondsSince1970: morning.secondsSince1970 - 86_400)
+        _ = try store.write(commit: false) { tx in try tx.keepIdempotentResponse(answer, since: dayBefore) }
+        #expect(try store.read { tx in try tx.idempotentResponse(token: "bot", key: "k-1", since: dayBefore) } == nil)
+        try store.write(commit: true) { tx in try tx.keepIdempotentResponse(answer, since: dayBefore) }
+        #expect(try store.read { tx in try tx.idempotentResponse(token: "bot", key: "k-1", since: dayBefore) } == answer)
+        // Another token's key of the same text is its own.
+        #expect(try store.read { tx in try tx.idempotentResponse(token: "other", key: "k-1", since: dayBefore) } == nil)
+        var other = answer
+        other.token = "other"
+        try store.write(commit: true) { tx in try tx.keepIdempotentResponse(other, since: dayBefore) }
+        // Remembered: a second answer for the key is refused, and the first stays.
+        var second = answer
+        second.status = 200
+        second.createdAt = Timestamp(secondsSince1970: morning.secondsSince1970 + 60)
+        #expect(throws: StoreError.self) { try store.write(commit: true) { tx in try tx.keepIdempotentResponse(second, since: dayBefore) } }
+        #expect(try store.read { tx in try tx.idempotentResponse(token: "bot", key: "k-1", since: dayBefore) }?.status == 201)
+        // Forgotten (older than the window): not found, and the key may be used again.
+        let later = Timestamp(secondsSince1970: morning.secondsSince1970 + 1)
+        #expect(try store.read { tx in try tx.idempotentResponse(token: "bot", key: "k-1", since: later) } == nil)
+        try store.write(commit: true) { tx in try tx.keepIdempotentResponse(second, since: later) }
+        #expect(try store.read { tx in try tx.idempotentResponse(token: "bot", key: "k-1", since: later) } == second)
+    }
+
     static let all: [StoreConformanceCase] = [
+        StoreConformanceCase("anIdempotentAnswerIsKeptOncePerTokenAndKeyUntilForgotten") { factory in try idempotentResponses(factory) },
         StoreConformanceCase("tokensAreFoundByTheirHashRevokedOnceAndTheirNamesNeverReused") { factory in
             let store = try factory.newStore()
             let token = AccessToken(name: "coordinator", hash: String(repeating: "ab", count: 32), scope: .write, createdAt: morning)

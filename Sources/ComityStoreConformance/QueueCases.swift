@@ -45,6 +45,31 @@ enum QueueCases {
         #expect(waiting == 0 && stillLeased == [first])
     }
 
+    /// A queued run's parameters come back as given, from every way of reading it.
+    static func keepingParameters(_ factory: any StoreFactory) throws {
+        let store = try factory.newStore()
+        let given = ["round": "2027", "note": "été \"quoted\"", "empty": ""]
+        var first = queued("first", at: 10)
+        first.parameters = given
+        var second = queued("second", at: 20)
+        second.parameters = given
+        let ids = try store.write(commit: true) { tx in
+            let ids = [try tx.enqueue(first), try tx.enqueue(second), try tx.enqueue(queued("plain", at: 30))]
+            try tx.registerWorker(WorkerRecord(id: "w", host: "here", processID: 1, version: "test", startedAt: morning, heartbeat: morning))
+            return ids
+        }
+        // Each run's id is the one enqueue answered.
+        #expect(try store.read { tx in try tx.queuedRuns().map(\.id) } == ids)
+        #expect(try store.read { tx in try tx.queuedRuns().map(\.parameters) } == [given, given, [:]])
+        let taken = try store.write(commit: true) { tx in try tx.takeQueuedRun(dueAt: Timestamp(secondsSince1970: 100)) }
+        #expect(taken?.parameters == given)
+        let leased = try store.write(commit: true) { tx in
+            try tx.leaseQueuedRuns(worker: "w", limit: 2, leaseSeconds: 60, newRunID: { "run-w" })
+        }
+        #expect(leased.map(\.run.parameters) == [given, [:]])
+        #expect(try store.read { tx in try tx.leasedRuns().map(\.run.parameters) }.sorted { $0.count > $1.count } == [given, [:]])
+    }
+
     /// Fills a new store's queue with `count` runs due at 0; its location.
     static func filledQueue(_ factory: any StoreFactory, _ count: Int) throws -> (location: String, ids: Set<Int64>) {
         let location = factory.newLocation()
@@ -88,6 +113,7 @@ enum QueueCases {
         },
 
         StoreConformanceCase("aWaitingRunIsCancelledOnceAndALeasedOneNot") { factory in try cancelling(factory) },
+        StoreConformanceCase("aQueuedRunKeepsItsIdAndParametersWhetherTakenListedOrLeased") { factory in try keepingParameters(factory) },
         StoreConformanceCase("concurrentTakersInThreadsTakeEachRunExactlyOnce") { factory in
             let (location, ids) = try filledQueue(factory, 60)
             let taken = Shared<[Int64]>([])

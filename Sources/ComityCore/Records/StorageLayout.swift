@@ -286,6 +286,8 @@ public struct StorageLayout: Sendable, Hashable {
             Column("state", .text, nullable: false, default: .text("waiting")), Column("lease_owner", .text),
             Column("lease_until", .timestamp), Column("epoch", .integer, nullable: false, default: .integer(0)),
             Column("run_id", .text),
+            // Since v10 (PostgreSQL v3): the parameters it was started or retried with.
+            Column("parameters", .json, nullable: false, default: .text("{}")),
         ], primaryKey: ["id"], generatesIDs: true, indexes: [
             Index("run_queue_due", ["not_before", "id"]),
             Index("run_queue_waiting", ["not_before", "id"], where: [.equals("state", "waiting")]),
@@ -351,6 +353,12 @@ public struct StorageLayout: Sendable, Hashable {
         ], primaryKey: ["id"], generatesIDs: true, indexes: [
             Index("webhook_deliveries_delivery", ["hook", "delivery"], unique: true),
         ]),
+        // Since v10 (PostgreSQL v3): the answers of API writes sent with an Idempotency-Key.
+        Table("idempotent_responses", .store, columns: [
+            Column("token", .text, nullable: false), Column("key", .text, nullable: false),
+            Column("request", .text, nullable: false), Column("status", .integer, nullable: false),
+            Column("body", .blob, nullable: false), Column("created_at", .timestamp, nullable: false),
+        ], primaryKey: ["token", "key"]),
     ]
 
     /// What triggered a run, kept alike on a queued and on a recorded run.

@@ -127,7 +127,7 @@ extension RunRecord {
 
     /// Whether a script's run made this record (not an import or a repl session).
     public var isScriptRun: Bool {
-        trigger.kind != .fileImport && trigger.kind != .repl && !Self.legacyLabels.contains { id.hasPrefix($0) }
+        trigger.kind != .fileImport && trigger.kind != .repl && !(trigger.kind == .api && workflow == nil) && !Self.legacyLabels.contains { id.hasPrefix($0) }
     }
 
     /// Whether `comity import` made this record.
@@ -149,6 +149,10 @@ public struct RunTrigger: Sendable, Equatable, Codable {
         case repl
         /// A signed webhook delivery to `comity serve` (`POST /hooks/NAME`).
         case hook
+        /// Through `comity serve`'s API (`event` is the token's name): a workflow started
+        /// or retried, or a record written (whose run record has no workflow and no
+        /// script to run again).
+        case api
     }
 
     public var kind: Kind
@@ -190,6 +194,7 @@ public struct RunTrigger: Sendable, Equatable, Codable {
         case .fileImport: "import"
         case .repl: "repl"
         case .hook: "hook \(event ?? "?")" + (eventID.map { " (delivery #\($0))" } ?? "")
+        case .api: "api" + (event.map { " (token \($0))" } ?? "")
         }
     }
 }
@@ -227,11 +232,15 @@ public struct QueuedRun: Sendable, Equatable {
     /// Not to start before this time (a retry's backoff).
     public var notBefore: Timestamp
     public var attempt: Int
+    /// The run's parameters as given (`POST /v1/workflows/NAME/runs`, a retry of a run
+    /// that had them); checked against the workflow's declaration when it runs.
+    public var parameters: [String: String]
 
     public init(
         id: Int64 = 0, workflow: String, file: String, trigger: RunTrigger, enqueuedAt: Timestamp,
-        notBefore: Timestamp? = nil, attempt: Int = 1
+        notBefore: Timestamp? = nil, attempt: Int = 1, parameters: [String: String] = [:]
     ) {
+        self.parameters = parameters
         self.id = id
         self.workflow = workflow
         self.file = file

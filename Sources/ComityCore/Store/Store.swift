@@ -21,7 +21,7 @@ public protocol Store: AnyObject {
 /// transaction. A store implements each part; its record operations come from the
 /// domain's rules (`RecordKeeping`) over what it stores (`RecordStorage`).
 public protocol StoreTransaction: RecordTransaction, StoreSavepoints, RunHistoryStore, TriggerQueueStore, ScheduleStore,
-    OutboxStore, OnceKeyStore, RunLeaseStore, AccessTokenStore, WebhookInboxStore, IdleAllowance {}
+    OutboxStore, OnceKeyStore, RunLeaseStore, AccessTokenStore, WebhookInboxStore, IdempotencyStore, IdleAllowance {}
 
 /// How long a run's script may compute between two statements of its transaction.
 public protocol IdleAllowance {
@@ -120,7 +120,8 @@ public protocol RunHistoryStore {
 
 /// The trigger queue: runs waiting to be taken, each taken exactly once.
 public protocol TriggerQueueStore {
-    func enqueue(_ run: QueuedRun) throws
+    /// Queues a run; returns the id the queue gave it.
+    @discardableResult func enqueue(_ run: QueuedRun) throws -> Int64
     /// The oldest queued run due at `now`, taken off the queue; nil when none is due.
     func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun?
     /// How many runs wait in the queue, due or not.
@@ -218,6 +219,16 @@ public protocol WebhookInboxStore {
     /// The first delivery a hook received at or after `since` with exactly this body: a
     /// style whose signature covers the body only (GitHub's) is replayed with a new id.
     func delivery(hook: String, body: Data, since: Timestamp) throws -> WebhookDelivery?
+}
+
+/// The answers of API writes sent with an `Idempotency-Key` (see `IdempotentResponse`).
+public protocol IdempotencyStore {
+    /// The answer kept for a token's key, if one is kept and not older than `since`.
+    func idempotentResponse(token: String, key: String, since: Timestamp) throws -> IdempotentResponse?
+    /// Keeps an answer, replacing one of the same token and key older than `since`
+    /// (a key may be used again once its answer is forgotten); refused
+    /// (`StoreError.Kind.duplicate`) when a newer one is kept.
+    func keepIdempotentResponse(_ response: IdempotentResponse, since: Timestamp) throws
 }
 
 /// The outbox: messages queued by runs, sent later.
