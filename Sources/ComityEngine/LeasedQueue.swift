@@ -38,6 +38,7 @@ public struct LeasedQueue {
             return refused
         }
         var runner = self.runner
+        runner.parameters = item.parameters
         // Fenced: the lease ends with the run's commit, and refuses it once lost.
         runner.beforeCommit = { transaction, _ in try transaction.endLease(lease) }
         let run = runner.run(file: item.file, trigger: item.trigger, attempt: item.attempt, id: lease.runID, workflow: item.workflow,
@@ -81,7 +82,7 @@ public struct LeasedQueue {
             }
             try transaction.saveRun(RunRecord(
                 id: lease.runID, workflow: lease.run.workflow, file: lease.run.file, contentHash: "", trigger: lease.run.trigger,
-                parameters: [:], clock: runner.now ?? now, startedAt: now, attempt: lease.run.attempt))
+                parameters: lease.run.parameters, clock: runner.now ?? now, startedAt: now, attempt: lease.run.attempt))
             return lease
         }
     }

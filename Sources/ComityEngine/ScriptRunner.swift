@@ -554,34 +554,11 @@ public struct ScriptRunner {
     private func checkedParameters(_ declaration: WorkflowDeclaration, given parameters: [String: String]) throws(LuaError)
         -> (values: [String: TypedParameter], text: [String: String])
     {
-        let accepted = declaration.parameters.isEmpty
-            ? "it takes none"
-            : "parameters: " + declaration.parameters.map { parameter in
-                "\(parameter.name) (\(parameter.type.rawValue)" + (parameter.defaultValue.map { ", default \($0)" } ?? ", required") + ")"
-            }.joined(separator: ", ")
-        for name in parameters.keys.sorted() where !declaration.parameters.contains(where: { $0.name == name }) {
-            var message = "workflow '\(declaration.name)' has no parameter '\(name)'"
-            if let suggestion = NameSuggestion.closest(to: name, among: declaration.parameters.map(\.name)) {
-                message += " (did you mean '\(suggestion)'?)"
-            }
-            throw LuaError(.runtime, message + "; \(accepted)")
+        do {
+            return try WorkflowParameter.check(parameters, against: declaration.parameters, workflow: declaration.name, timeZone: timeZone)
+        } catch {
+            throw LuaError(.runtime, error.message)
         }
-        var values: [String: TypedParameter] = [:]
-        var text: [String: String] = [:]
-        for parameter in declaration.parameters {
-            guard let given = parameters[parameter.name] ?? parameter.defaultValue else {
-                throw LuaError(.runtime, "workflow '\(declaration.name)' needs parameter '\(parameter.name)' (\(parameter.type.rawValue)): --param \(parameter.name)=...; \(accepted)")
-            }
-            do {
-                values[parameter.name] = try WorkflowParameter.convert(given, type: parameter.type, timeZone: timeZone)
-            } catch let error as ParameterError {
-                throw LuaError(.runtime, "parameter '\(parameter.name)' of workflow '\(declaration.name)': '\(given)' is \(error.message) (\(parameter.type.rawValue) expected)")
-            } catch {
-                throw LuaError(.runtime, "parameter '\(parameter.name)' of workflow '\(declaration.name)': \(error)")
-            }
-            text[parameter.name] = given
-        }
-        return (values, text)
     }
 
     /// `ctx`: the run's id, workflow, trigger, parameters, `dry_run`, `log` and `once`.

@@ -10,7 +10,8 @@ public struct TriggerQueue {
 
     public init(runner: ScriptRunner) {
         var runner = runner
-        // A queued run is never a dry run and takes only its declared defaults.
+        // A queued run is never a dry run and takes only the parameters it was queued
+        // with (its declared defaults, unless started or retried with others).
         runner.dryRun = false
         runner.parameters = [:]
         runner.limitsFromCommandLine = false
@@ -32,6 +33,8 @@ public struct TriggerQueue {
             }
             // The script as it is now: an edit since the run was queued is what runs,
             // and the run records the new content's hash.
+            var runner = self.runner
+            runner.parameters = item.parameters
             let run = runner.run(file: item.file, trigger: item.trigger, attempt: item.attempt, id: id, workflow: item.workflow,
                                  output: output)
             runs.append(run)
@@ -53,7 +56,7 @@ public struct TriggerQueue {
             let id = UUID().uuidString.lowercased()
             let now = Timestamp(Date())
             try transaction.saveRun(RunRecord(
-                id: id, workflow: item.workflow, file: item.file, contentHash: "", trigger: item.trigger, parameters: [:],
+                id: id, workflow: item.workflow, file: item.file, contentHash: "", trigger: item.trigger, parameters: item.parameters,
                 clock: runner.now ?? now, startedAt: now, attempt: item.attempt))
             return (item, id)
         }

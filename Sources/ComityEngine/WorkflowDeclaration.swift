@@ -294,6 +294,55 @@ public struct WorkflowParameter: Sendable, Codable, Equatable {
     }
 }
 
+extension WorkflowParameter {
+    /// Checks the parameters `given` to a run of `workflow` (by name, as text) against
+    /// those it declares: an unknown name (with a did-you-mean), a missing required
+    /// one and a value not of its type are refused, naming the parameter. Returns the
+    /// typed values and their text, defaults filled in.
+    static func check(_ given: [String: String], against declared: [WorkflowParameter], workflow: String, timeZone: TimeZone)
+        throws(ParameterError) -> (values: [String: TypedParameter], text: [String: String])
+    {
+        let accepted = declared.isEmpty
+            ? "it takes none"
+            : "parameters: " + declared.map { parameter in
+                "\(parameter.name) (\(parameter.type.rawValue)" + (parameter.defaultValue.map { ", default \($0)" } ?? ", required") + ")"
+            }.joined(separator: ", ")
+        for name in given.keys.sorted() where !declared.contains(where: { $0.name == name }) {
+            var message = "workflow '\(workflow)' has no parameter '\(name)'"
+            if let suggestion = NameSuggestion.closest(to: name, among: declared.map(\.name)) {
+                message += " (did you mean '\(suggestion)'?)"
+            }
+            throw ParameterError(message + "; \(accepted)")
+        }
+        var values: [String: TypedParameter] = [:]
+        var text: [String: String] = [:]
+        for parameter in declared {
+            guard let value = given[parameter.name] ?? parameter.defaultValue else {
+                throw ParameterError("workflow '\(workflow)' needs parameter '\(parameter.name)' (\(parameter.type.rawValue)): --param \(parameter.name)=...; \(accepted)")
+            }
+            do {
+                values[parameter.name] = try WorkflowParameter.convert(value, type: parameter.type, timeZone: timeZone)
+            } catch let error as ParameterError {
+                throw ParameterError("parameter '\(parameter.name)' of workflow '\(workflow)': '\(value)' is \(error.message) (\(parameter.type.rawValue) expected)")
+            } catch {
+                throw ParameterError("parameter '\(parameter.name)' of workflow '\(workflow)': \(error)")
+            }
+            text[parameter.name] = value
+        }
+        return (values, text)
+    }
+
+    /// The refusal of `check`, in its words; nil when `given` passes.
+    public static func refusal(of given: [String: String], declared: [WorkflowParameter], workflow: String, timeZone: TimeZone) -> String? {
+        do {
+            _ = try check(given, against: declared, workflow: workflow, timeZone: timeZone)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+}
+
 /// A parameter's value once checked.
 enum TypedParameter: Equatable {
     case string(String), integer(Int64), number(Double), boolean(Bool), date(String), time(Timestamp)

@@ -69,14 +69,7 @@ extension Engine {
     public func retry(_ id: String, logger: Logger = Logger(label: "comity.run"), output: @escaping (String) -> Void,
                       ended: (ScriptRun) -> Void = { _ in }) throws -> RetryOutcome {
         let previous = try findRun(id)
-        if previous.outcome == .running {
-            throw EngineError.failed("run \(RunRecord.shortID(previous.id)) is still running (process \(previous.processID)); "
-                + "retry it once it has ended, or been marked interrupted")
-        }
-        guard previous.isScriptRun else {
-            let what = previous.isImport ? "an import of \(previous.file); import the file again" : "a repl session"
-            throw EngineError.failed("run \(RunRecord.shortID(previous.id)) is \(what): it has no script to run again")
-        }
+        try refuseRetry(of: previous)
         var runner = runner(logger: logger)
         runner.parameters = previous.parameters
         runner.dryRun = previous.dryRun
@@ -88,5 +81,20 @@ extension Engine {
         ended(run)
         let queued = try TriggerQueue(runner: runner).drain(output: output)
         return RetryOutcome(previous: previous, run: FileRun(run: run, queued: queued))
+    }
+
+    /// Refuses the retry of a run still going on (its process may still commit it: a
+    /// retry now would make two records of one piece of work) and of a record with no
+    /// script (an import, a repl session, a write through the API).
+    func refuseRetry(of previous: RunRecord) throws {
+        if previous.outcome == .running {
+            throw EngineError.failed("run \(RunRecord.shortID(previous.id)) is still running (process \(previous.processID)); "
+                + "retry it once it has ended, or been marked interrupted")
+        }
+        guard previous.isScriptRun else {
+            let what = previous.isImport ? "an import of \(previous.file); import the file again"
+                : previous.trigger.kind == .api ? "a write through the HTTP API (\(previous.file))" : "a repl session"
+            throw EngineError.failed("run \(RunRecord.shortID(previous.id)) is \(what): it has no script to run again")
+        }
     }
 }

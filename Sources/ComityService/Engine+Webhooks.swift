@@ -27,18 +27,9 @@ extension Engine {
                 return .replayed(delivery: first?.id ?? 0)
             }
             let trigger = RunTrigger(.hook, event: hook.name, eventID: id)
-            try transaction.enqueue(QueuedRun(workflow: workflow.name, file: workflow.file, trigger: trigger, enqueuedAt: delivery.receivedAt))
-            let queued = try transaction.queuedRuns().last { $0.trigger.kind == .hook && $0.trigger.eventID == id }
-            return .queued(delivery: id, queuedRun: queued?.id ?? 0)
+            let queued = try transaction.enqueue(QueuedRun(workflow: workflow.name, file: workflow.file, trigger: trigger,
+                                                           enqueuedAt: delivery.receivedAt))
+            return .queued(delivery: id, queuedRun: queued)
         }
-    }
-}
-
-extension Engine {
-    /// Takes a waiting run off the queue without running it. A run a worker has leased
-    /// is not cancelled (it runs now, or will be taken over when its lease ends).
-    public func cancelQueuedRun(id: Int64) throws -> QueuedRunCancellation {
-        if let cancelled = try store.write(commit: true, { try $0.cancelQueuedRun(id: id) }) { return .cancelled(cancelled) }
-        return try store.read({ try $0.leasedRuns() }).contains(where: { $0.run.id == id }) ? .leased : .notWaiting
     }
 }

@@ -1,0 +1,54 @@
+import ComityCore
+import ComityEngine
+import Foundation
+import HumanReadable
+
+extension Engine {
+    /// Makes one change to a record through the domain's rules, as a script's would be
+    /// made, in one transaction with: its audit entries and events, the workflows its
+    /// events start (queued), a record in the run history that says who asked (trigger
+    /// `api`, the token's name), and the answer of an `Idempotency-Key`.
+    /// - Parameters:
+    ///   - token: the name of the token that asked.
+    ///   - request: `PATCH /v1/grants/4`, for the history.
+    ///   - answer: the status and body to keep for the key, from the written record.
+    /// - Throws: the refusal (a `DomainError` with its did-you-mean, a `StoreError`);
+    ///   nothing is kept then.
+    public func write(_ write: RecordWrite, by token: String, request: String, idempotency: IdempotencyClaim? = nil,
+                      answer: @escaping (Record) throws -> (status: Int, body: Data) = { _ in (200, Data()) }) throws -> RecordWriteOutcome {
+        let queuing = EventQueuing(catalog: catalog(), schema: store.schema)
+        let runID = RunRecord.newID()
+        let now = Timestamp(Date())
+        let context = ChangeContext(run: runID, at: now, timeZone: workspace.timeZone)
+        do {
+            return try store.write(commit: true) { transaction in
+                if let replay = try idempotency?.replay(token: token, at: now, in: transaction) { return .replay(replay) }
+                transaction.recordEvents(queuing.recording)
+                try write.checkLinks(in: transaction)
+                let record: Record
+                switch write {
+                case .create(let type, let fields): record = try transaction.create(type, fields, context: context)
+                case .update(let reference, let changes): record = try transaction.update(reference, changes, context: context)
+                case .step(let reference, let verb, let fields): record = try transaction.step(reference, verb, fields, context: context)
+                case .archive(let reference): record = try transaction.archive(reference, context: context)
+                case .restore(let reference): record = try transaction.restore(reference, context: context)
+                }
+                let queued = try queuing.enqueue(transaction.events(byRun: runID), causedBy: runID, depth: 0, in: transaction)
+                var run = RunRecord(id: runID, workflow: nil, file: request, contentHash: "", trigger: RunTrigger(.api, event: token),
+                                    parameters: [:], clock: now, startedAt: now, endedAt: Timestamp(Date()), outcome: .succeeded)
+                (run.recordsCreated, run.recordsChanged) = try transaction.changeCounts(byRun: runID)
+                run.log = ["\(request) by token '\(token)': \(write.summary(of: record))"]
+                    + (queued > 0 ? ["queued \(queued) workflow run(s)"] : [])
+                try transaction.saveRun(run)
+                try idempotency?.keep(try answer(record), token: token, at: now, in: transaction)
+                return .written(record, run: runID, queued: queued)
+            }
+        } catch var refusal as DomainError {
+            // Said as a script would be told (`did you mean 'name'?`).
+            if let field = refusal.field, let near = NameSuggestion.closest(to: field, among: refusal.candidates) {
+                refusal.message += " (did you mean '\(near)'?)"
+            }
+            throw refusal
+        }
+    }
+}
