@@ -22,6 +22,8 @@ struct APIOperation: Sendable {
     var responses: [Int: (String, String?)]
     /// Whether it needs `Authorization: Bearer` (the webhooks are signed instead).
     var authenticated = true
+    /// The schema of its JSON request body by name, and whether one must be sent.
+    var requestBody: (schema: String, required: Bool)?
 
     /// `/v1/runs/{id}`: the path as OpenAPI writes it.
     var openAPIPath: String {
@@ -32,6 +34,23 @@ struct APIOperation: Sendable {
     static let problems: [Int: (String, String?)] = [
         401: ("No token, or an unknown or revoked one", "Problem"), 403: ("The token's scope does not allow it", "Problem"),
     ]
+
+    /// What every write may be answered besides its own: a body that cannot be read or
+    /// is too large, a key or body that is malformed, a refusal, a busy database.
+    static let writeProblems: [Int: (String, String?)] = problems.merging([
+        400: ("A body that is not JSON of the right shape, a malformed Idempotency-Key or id", "Problem"),
+        408: ("A body that took over 30 s to arrive", "Problem"), 413: ("A body over the limit", "Problem"),
+        422: ("Refused: a field or parameter that is not one, a value of the wrong kind (said as a script is told), or an Idempotency-Key sent before with another request", "Problem"),
+        503: ("The database is busy (a run holds it): nothing was written; send it again after Retry-After", "Problem"),
+    ]) { a, _ in a }
+
+    static let idempotencyKey = Parameter(
+        name: "Idempotency-Key", place: "header", schema: ["type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"],
+        description: "Sent again with the same request within 24 hours, answers the first answer again (Idempotent-Replayed: true) instead of writing twice")
+
+    static func idParameter(_ what: String) -> Parameter {
+        Parameter(name: "id", place: "path", schema: ["type": "integer", "format": "int64", "minimum": 1], description: what)
+    }
 
     /// Every operation: the fixed ones and, for each record type, its list and its one
     /// record, with a query parameter per field of `schema` (custom fields too).
@@ -50,7 +69,33 @@ struct APIOperation: Sendable {
             Parameter(name: field.name, place: "query", schema: FilterSchema.of(field.type),
                       description: "Only records whose \(field.name) is this (repeat it: any of); \(field.summary)")
         }
+        let name = type.displayName.lowercased()
+        let id = idParameter("The \(name)'s id")
+        let changing: [Int: (String, String?)] = writeProblems.merging([
+            200: ("The record after the write", "Record"), 404: ("No such record", "Problem"),
+            409: ("A step not allowed from its status, an archived record, or a unique value taken", "Problem"),
+        ]) { a, _ in a }
+        let steps = RecordWriteRoutes.verbs(schema).map { verb in
+            APIOperation(method: "POST", path: "/v1/\(type.collection)/:id/\(verb)",
+                         summary: "The lifecycle step \(verb) of one \(name), with the fields that go with it",
+                         parameters: [id, idempotencyKey], responses: changing, requestBody: (OpenAPIDocument.fieldsSchema(type, new: false), false))
+        }
         return [
+            APIOperation(
+                method: "POST", path: "/v1/\(type.collection)",
+                summary: "A new \(name), from its fields, through the same checks as a script's create",
+                parameters: [idempotencyKey],
+                responses: writeProblems.merging([201: ("The record made", "Record"), 409: ("A unique value taken", "Problem")]) { a, _ in a },
+                requestBody: (OpenAPIDocument.fieldsSchema(type, new: true), true)),
+            APIOperation(
+                method: "PATCH", path: "/v1/\(type.collection)/:id",
+                summary: "Changes fields of one \(name) (null clears one), through the same checks as a script's update",
+                parameters: [id, idempotencyKey], responses: changing, requestBody: (OpenAPIDocument.fieldsSchema(type, new: false), true)),
+            APIOperation(method: "POST", path: "/v1/\(type.collection)/:id/archive", summary: "Archives one \(name)",
+                         parameters: [id, idempotencyKey], responses: changing),
+            APIOperation(method: "POST", path: "/v1/\(type.collection)/:id/restore", summary: "Restores one archived \(name)",
+                         parameters: [id, idempotencyKey], responses: changing),
+        ] + steps + [
             APIOperation(
                 method: "GET", path: "/v1/\(type.collection)",
                 summary: "\(type.displayName) records, a page at a time, with find's filters (also NAME_min, NAME_max, NAME_after, NAME_before, NAME_contains, NAME_prefix)",
@@ -105,6 +150,45 @@ struct APIOperation: Sendable {
             responses: problems.merging([
                 200: ("The run taken off", "QueuedRun"), 400: ("An id that is not a whole number", "Problem"),
                 404: ("No run of that id waits", "Problem"), 409: ("A worker has leased it: it runs", "Problem"),
+            ]) { a, _ in a }),
+        APIOperation(method: "GET", path: "/v1/workflows", summary: "The workflows the scripts declare, with their parameters",
+                     responses: problems.merging([200: ("The workflows", "WorkflowList")]) { a, _ in a }),
+        APIOperation(
+            method: "POST", path: "/v1/workflows/:name/runs", summary: "Queues a run of a workflow with typed parameters (a write token)",
+            parameters: [Parameter(name: "name", place: "path", schema: ["type": "string"], description: "The workflow's name"), idempotencyKey],
+            responses: writeProblems.merging([202: ("Queued", "QueuedRun"), 404: ("No such workflow", "Problem")]) { a, _ in a },
+            requestBody: ("StartParameters", false)),
+        APIOperation(
+            method: "POST", path: "/v1/runs/:id/retry", summary: "Queues the next attempt of a recorded run, with its parameters (a write token)",
+            parameters: [Parameter(name: "id", place: "path", schema: ["type": "string"],
+                                   description: "The run's id, or a unique start of it (at least 4 characters)"), idempotencyKey],
+            responses: writeProblems.merging([202: ("Queued", "QueuedRun"), 404: ("No such run, or an id that names several", "Problem")]) { a, _ in a }),
+        APIOperation(method: "GET", path: "/v1/schedules", summary: "The scheduled workflows: next slot in their zone, last run",
+                     responses: problems.merging([200: ("The schedules", "ScheduleList")]) { a, _ in a }),
+        APIOperation(
+            method: "POST", path: "/v1/schedules/:name/pause", summary: "Stops a schedule's slots from running until resumed (a write token)",
+            parameters: [Parameter(name: "name", place: "path", schema: ["type": "string"], description: "The scheduled workflow's name")],
+            responses: problems.merging([200: ("The schedule, paused", "Schedule"), 404: ("No scheduled workflow of that name", "Problem")]) { a, _ in a }),
+        APIOperation(
+            method: "POST", path: "/v1/schedules/:name/resume", summary: "Lets a paused schedule run again from its next slot (a write token)",
+            parameters: [Parameter(name: "name", place: "path", schema: ["type": "string"], description: "The scheduled workflow's name")],
+            responses: problems.merging([200: ("The schedule", "Schedule"), 404: ("No scheduled workflow of that name", "Problem")]) { a, _ in a }),
+        APIOperation(
+            method: "GET", path: "/v1/outbox", summary: "The messages runs queued, oldest first",
+            parameters: [Parameter(name: "status", place: "query", schema: ["type": "string", "enum": OutgoingMessage.Status.allCases.map(\.rawValue)],
+                                   description: "Only messages in this state")],
+            responses: problems.merging([200: ("The messages", "Outbox"), 400: ("A status that is not one", "Problem")]) { a, _ in a }),
+        APIOperation(
+            method: "GET", path: "/v1/reports/:name", summary: "A report of Scripts/reports/, run read-only; other query pairs are its parameters",
+            parameters: [
+                Parameter(name: "name", place: "path", schema: ["type": "string"], description: "The report's file name without .lua"),
+                Parameter(name: "format", place: "query", schema: ["type": "string", "default": "md"],
+                          description: "html, csv, json, md, or a plugin's format"),
+            ],
+            responses: problems.merging([
+                200: ("The report in its format (text/html, text/csv, application/json, text/markdown)", nil),
+                400: ("A format no one writes", "Problem"), 404: ("No such report", "Problem"),
+                422: ("The report script failed, or returned no report", "Problem"),
             ]) { a, _ in a }),
         APIOperation(method: "GET", path: "/v1/metrics", summary: "Counters and gauges in Prometheus's text format",
                      responses: problems.merging([200: ("The metrics, text/plain", nil)]) { a, _ in a }),

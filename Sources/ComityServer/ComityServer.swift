@@ -50,6 +50,11 @@ public enum ComityServer {
         RunRoutes.add(to: api, engine: engine)
         QueueRoutes.add(to: api, engine: engine, metrics: metrics)
         RecordRoutes.add(to: api, engine: engine, schema: workspace.schema)
+        RecordWriteRoutes.add(to: api, engine: engine, schema: workspace.schema, settings: settings)
+        WorkflowRoutes.add(to: api, engine: engine, settings: settings)
+        ScheduleRoutes.add(to: api, engine: engine)
+        OutboxRoutes.add(to: api, engine: engine)
+        ReportRoutes.add(to: api, engine: engine)
         return router
     }
 }

@@ -8,9 +8,11 @@ struct ProblemDetails: Encodable {
     var title: String
     var status: Int
     var detail: String
+    /// The field a refusal is about (`amount_requested`), when there is one.
+    var field: String?
 
-    static func response(_ status: HTTPResponse.Status, _ detail: String, headers: HTTPFields = [:]) -> Response {
-        let problem = ProblemDetails(title: status.reasonPhrase, status: status.code, detail: detail)
+    static func response(_ status: HTTPResponse.Status, _ detail: String, field: String? = nil, headers: HTTPFields = [:]) -> Response {
+        let problem = ProblemDetails(title: status.reasonPhrase, status: status.code, detail: detail, field: field)
         var fields = headers
         fields[.contentType] = "application/problem+json"
         let data = (try? JSONEncoder.sorted.encode(problem)) ?? Data()

@@ -49,9 +49,11 @@ struct QueuedRunJSON: Encodable {
     var enqueuedAt: String
     var notBefore: String
     var attempt: Int
+    var parameters: [String: String]
 
     init(_ run: QueuedRun) {
         id = run.id
+        parameters = run.parameters
         workflow = run.workflow
         trigger = run.trigger.summary
         enqueuedAt = run.enqueuedAt.description

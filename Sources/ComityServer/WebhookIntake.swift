@@ -46,29 +46,17 @@ struct WebhookIntake: Sendable {
                                            headers: [.retryAfter: "5"])
         }
         defer { reading.leave() }
-        let buffer: ByteBuffer
-        do {
-            let body = request.body
-            let (limit, timeout) = (settings.maxBodySize, settings.bodyTimeout)
-            buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-                group.addTask { try await body.collect(upTo: limit) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let collected = first else { throw BodyTimeout() }
-                return collected
-            }
-        } catch is BodyTimeout {
+        let body: Data
+        switch await RequestBody.read(request, limit: settings.maxBodySize, timeout: settings.bodyTimeout) {
+        case .success(let data): body = data
+        case .failure(.tooSlow):
             return refuse(.requestTimeout, "body too slow", "the body took over \(settings.bodyTimeout) to arrive; nothing was kept")
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        case .failure(.tooLarge):
             return refuse(.contentTooLarge, "body too large", "the body is over \(settings.maxBodySize) bytes, the most this server takes")
-        } catch {
+        case .failure(.cutOff):
             // The client hung up, or stopped sending until the idle timeout: nothing to answer.
             return refuse(.badRequest, "body cut off", "the body ended before its length; nothing was kept")
         }
-        let body = Data(buffer.readableBytesView)
         let secret: String
         do {
             secret = try secrets.value(hook.secret)
@@ -131,6 +119,3 @@ final class BodiesBeingRead: Sendable {
 
     func leave() { count.withLock { $0 -= 1 } }
 }
-
-/// A body that did not arrive within `ServerSettings.bodyTimeout`.
-struct BodyTimeout: Error {}

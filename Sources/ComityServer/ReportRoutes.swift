@@ -1,0 +1,54 @@
+import ComityCore
+import ComityService
+import Foundation
+import Hummingbird
+
+/// `GET /v1/reports/NAME?format=html|csv|json|md` (Markdown by default; a plugin's
+/// format too): the report script `Scripts/reports/NAME.lua` run as `comity report`
+/// runs it, read-only, with the query's other pairs as its parameters.
+enum ReportRoutes {
+    static func add(to api: RouterGroup<ComityRequestContext>, engine: EngineExecutor) {
+        api.get("reports/:name") { request, context in
+            let name = context.parameters.get("name") ?? ""
+            // A name, never a path: the API reaches only the workspace's reports.
+            guard !name.isEmpty, name.utf8.allSatisfy({ Self.nameBytes.contains($0) }) else {
+                return ProblemDetails.response(.notFound, "no report '\(name)': a report's name is its file's in Scripts/reports/, without .lua")
+            }
+            var format = "md"
+            var options = RunOptions()
+            for (key, value) in RecordQueryParameters.items(request.uri.query) {
+                if key == "format" { format = value } else { options.parameters[key] = value }
+            }
+            let (chosen, given) = (format, options.parameters)
+            let text: String
+            do {
+                text = try await engine.perform { engine in
+                    var options = RunOptions()
+                    options.parameters = given
+                    return try engine.report(name, format: chosen, options: options) { _ in }
+                }
+            } catch let error as EngineError {
+                switch error {
+                case .failed: return ProblemDetails.response(.notFound, "\(error)")
+                case .usage: return ProblemDetails.response(.badRequest, "\(error)")
+                case .runFailed, .noReport: return ProblemDetails.response(.unprocessableContent, "the report failed: \(error)")
+                }
+            }
+            return Response(status: .ok, headers: [.contentType: Self.contentType(chosen)],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+
+    /// Letters, digits, `-` and `_`.
+    static let nameBytes = Set(Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_".utf8))
+
+    static func contentType(_ format: String) -> String {
+        switch format {
+        case "html": "text/html; charset=utf-8"
+        case "csv": "text/csv; charset=utf-8"
+        case "json": "application/json"
+        case "md": "text/markdown; charset=utf-8"
+        default: "text/plain; charset=utf-8"
+        }
+    }
+}
