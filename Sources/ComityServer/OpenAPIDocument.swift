@@ -100,7 +100,7 @@ enum OpenAPIDocument {
         case .strings: return ["type": "array", "items": ["type": "string", "minLength": 1]]
         case .money:
             return ["anyOf": [FilterSchema.of(.money) as [String: Any],
-                              object(["amount": ["type": "string", "pattern": "^[0-9]{1,9}(\\.[0-9]{2})?$"], "currency": ["type": "string", "enum": ["EUR", "USD", "RUB"]]],
+                              object(["amount": ["anyOf": [["type": "string", "pattern": "^[0-9]{1,9}(\\.[0-9]{2})?$"], ["type": "integer", "minimum": 0]]], "currency": ["type": "string", "enum": ["EUR", "USD", "RUB"]]],
                                      required: ["amount", "currency"])]]
         default: return FilterSchema.of(type)
         }

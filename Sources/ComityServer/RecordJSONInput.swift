@@ -93,7 +93,9 @@ enum RecordJSONInput {
         switch amount {
         case .string(let given): text = given
         case .integer(let whole): text = String(whole)
-        case .number(let number): text = String(number)
+        case .number:
+            // A JSON number with a fraction is read as binary floating point: not exact.
+            throw DomainError(.invalidValue, field: field, "the amount of '\(field)' is exact text, such as \"1250.50\", or a whole number; not a JSON number with a fraction")
         default: return nil
         }
         return try Money(text, currency: try Currency(code), field: field)

@@ -104,7 +104,13 @@ enum RecordWriteRoutes {
             return Response(status: status, headers: headers,
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: try RecordJSON.data(RecordJSON.object(record)))))
         case .replay(let replay):
-            return IdempotencyHeader.response(replay)
+            var response = IdempotencyHeader.response(replay)
+            // A replayed create says where the record is, as the first answer did.
+            if case .answeredBefore(let kept) = replay, kept.status == HTTPResponse.Status.created.code, case .create(let type, _) = write,
+               let object = try? JSONSerialization.jsonObject(with: kept.body) as? [String: Any], let id = object["id"] as? Int {
+                response.headers[.location] = "/v1/\(type.collection)/\(id)"
+            }
+            return response
         }
     }
 

@@ -1,6 +1,7 @@
 import ComityCore
 import ComityService
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// `GET /v1/reports/NAME?format=html|csv|json|md` (Markdown by default; a plugin's
@@ -34,7 +35,11 @@ enum ReportRoutes {
                 case .runFailed, .noReport: return ProblemDetails.response(.unprocessableContent, "the report failed: \(error)")
                 }
             }
-            return Response(status: .ok, headers: [.contentType: Self.contentType(chosen)],
+            var headers: HTTPFields = [.contentType: Self.contentType(chosen), HTTPField.Name("X-Content-Type-Options")!: "nosniff"]
+            // A report's HTML shows the network's own data: opened from the API in a
+            // browser, it runs no script and reaches nothing else of this origin.
+            if chosen == "html" { headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'; sandbox" }
+            return Response(status: .ok, headers: headers,
                             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
     }

@@ -131,6 +131,7 @@ import Testing
                 ("bad key", .post, "/v1/orgs", #"{"name": "K"}"#),
                 ("number for text", .patch, "/v1/orgs/\(f)", #"{"name": 1399}"#),
                 ("empty required text", .post, "/v1/orgs", #"{"name": " "}"#),
+                ("inexact money", .patch, "/v1/grants/\(id)", #"{"amount_requested": {"amount": 1250.5, "currency": "EUR"}}"#),
             ]
             for (name, method, uri, body) in cases {
                 var headers = bearer
@@ -170,6 +171,7 @@ import Testing
         expect("read token", .forbidden, "needs write")
         expect("number for text", .unprocessableContent, "Organisation field 'name' takes text as a JSON string, not a number")
         expect("empty required text", .unprocessableContent, "it cannot be empty")
+        expect("inexact money", .unprocessableContent, "not a JSON number with a fraction")
         // Nothing of the refusals was kept: the three records made first, and their three runs.
         let after = try space.open()
         #expect(try after.store.read { try $0.count(.organisation, RecordQuery()) } == 2)
@@ -202,6 +204,7 @@ import Testing
         #expect(answers[0].status == .created && answers[0].headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
         #expect(answers[1].status == .created && answers[1].headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
         #expect(answers[1].text == answers[0].text)
+        #expect(answers[1].headers[.location] == answers[0].headers[.location] && answers[0].headers[.location]?.hasPrefix("/v1/orgs/") == true)
         #expect(answers[2].status == .unprocessableContent && answers[2].text.contains("another request"), "\(answers[2].text)")
         #expect(answers[3].status == .created && answers[3].json["id"] as? Int != answers[0].json["id"] as? Int)
         #expect(answers[4].status == .accepted && answers[5].status == .accepted && answers[5].text == answers[4].text)
@@ -301,6 +304,9 @@ import Testing
         #expect(answers["outbox status"]?.status == .badRequest)
         #expect(answers["report html"]?.status == .ok && answers["report html"]?.headers[.contentType]?.hasPrefix("text/html") == true
                 && answers["report html"]?.text.contains("0 organisations") == true, "\(answers["report html"]?.text ?? "")")
+        // The network's data in a browser runs no script of anyone's.
+        #expect(answers["report html"]?.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("sandbox") == true)
+        #expect(answers["report html"]?.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
         #expect(answers["report csv"]?.headers[.contentType]?.hasPrefix("text/csv") == true)
         #expect(answers["report json"]?.headers[.contentType] == "application/json")
         #expect(answers["report md"]?.text.contains("# Organisations") == true)
