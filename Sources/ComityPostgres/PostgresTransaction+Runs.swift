@@ -54,6 +54,14 @@ extension PostgresTransaction {
             conditions.append("started_at >= ?")
             arguments.append(.integer(since.secondsSince1970))
         }
+        if let kind = filter.triggerKind {
+            conditions.append("trigger_kind = ?")
+            arguments.append(.text(kind.rawValue))
+        }
+        if let cause = filter.causedBy {
+            conditions.append("caused_by = ?")
+            arguments.append(.text(cause))
+        }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(.integer(Int64(filter.limit)))
         // Newest first; runs started in the same second by when they were last saved.

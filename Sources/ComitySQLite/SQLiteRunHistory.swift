@@ -70,6 +70,14 @@ extension SQLiteTransaction {
             conditions.append("started_at >= ?")
             arguments.append(since.secondsSince1970)
         }
+        if let kind = filter.triggerKind {
+            conditions.append("trigger_kind = ?")
+            arguments.append(kind.rawValue)
+        }
+        if let cause = filter.causedBy {
+            conditions.append("caused_by = ?")
+            arguments.append(cause)
+        }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(filter.limit)
         return try Row.fetchAll(

@@ -55,6 +55,7 @@ public enum ComityServer {
         ScheduleRoutes.add(to: api, engine: engine)
         OutboxRoutes.add(to: api, engine: engine)
         ReportRoutes.add(to: api, engine: engine)
+        Dashboard.add(to: router, engine: engine, settings: settings, metrics: metrics)
         return router
     }
 }

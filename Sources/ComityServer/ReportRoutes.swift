@@ -38,11 +38,14 @@ enum ReportRoutes {
             var headers: HTTPFields = [.contentType: Self.contentType(chosen), HTTPField.Name("X-Content-Type-Options")!: "nosniff"]
             // A report's HTML shows the network's own data: opened from the API in a
             // browser, it runs no script and reaches nothing else of this origin.
-            if chosen == "html" { headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'; sandbox" }
+            if chosen == "html" { headers[HTTPField.Name("Content-Security-Policy")!] = htmlPolicy }
             return Response(status: .ok, headers: headers,
                             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
     }
+
+    /// What an HTML report may do in a browser: show itself, run nothing.
+    static let htmlPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 
     /// Letters, digits, `-` and `_`.
     static let nameBytes = Set(Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_".utf8))

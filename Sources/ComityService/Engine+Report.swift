@@ -43,11 +43,16 @@ extension Engine {
             ? [name.hasPrefix("/") ? name : currentFolder.path + "/" + name]
             : [folder.appendingPathComponent("Scripts/reports/\(name).lua").path]
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            let known = ((try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("Scripts/reports").path)) ?? [])
-                .filter { $0.hasSuffix(".lua") && !$0.hasSuffix("_spec.lua") }.map { String($0.dropLast(4)) }.sorted()
+            let known = reportNames()
             throw .failed("no report '\(name)' (looked for \(candidates.joined(separator: ", ")))"
                 + (known.isEmpty ? "" : "; reports: \(known.joined(separator: ", "))"))
         }
         return path
+    }
+
+    /// The reports of Scripts/reports/ by name (their files' without `.lua`; specs left out).
+    public func reportNames() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: workspace.folder.appendingPathComponent("Scripts/reports").path)) ?? [])
+            .filter { $0.hasSuffix(".lua") && !$0.hasSuffix("_spec.lua") }.map { String($0.dropLast(4)) }.sorted()
     }
 }

@@ -45,8 +45,14 @@ extension Engine {
         return token
     }
 
+    /// The token whose text hashes to `hash`, as it is now (revoked or not); nil when
+    /// there is none. The dashboard keeps a session's token by its hash, not its text.
+    public func token(hash: String) throws -> AccessToken? {
+        try store.read { try $0.token(hash: hash) }
+    }
+
     /// The SHA-256 of a token's text, in lower-case hex: what the store keeps.
-    static func tokenHash(_ secret: String) -> String {
+    public static func tokenHash(_ secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -19,6 +19,9 @@ enum RunHistoryCases {
                 try tx.saveRun(run("a", workflow: "intake", at: 100))
                 try tx.saveRun(run("b", workflow: "followups", at: 200, outcome: .failed))
                 try tx.saveRun(run("c", workflow: "intake", at: 300, slot: slot))
+                var caused = run("d", workflow: "followups", at: 50, outcome: .succeeded)
+                caused.trigger = RunTrigger(.event, event: "grant.awarded", causedBy: "b")
+                try tx.saveRun(caused)
                 var ended = run("a", workflow: "intake", at: 100, outcome: .succeeded)
                 ended.endedAt = Timestamp(secondsSince1970: 150)
                 ended.log = ["one", "two"]
@@ -30,8 +33,18 @@ enum RunHistoryCases {
                 #expect(a?.outcome == .succeeded && a?.endedAt == Timestamp(secondsSince1970: 150))
                 #expect(a?.log == ["one", "two"] && a?.recordsCreated == 3 && a?.parameters == ["days": "14"])
                 #expect(try tx.run(id: "missing") == nil)
-                #expect(try tx.runs(RunFilter()).map(\.id) == ["c", "b", "a"]) // newest first
+                #expect(try tx.runs(RunFilter()).map(\.id) == ["c", "b", "a", "d"]) // newest first
                 #expect(try tx.runs(RunFilter(workflow: "intake")).map(\.id) == ["c", "a"])
+                var byTrigger = RunFilter()
+                byTrigger.triggerKind = .schedule
+                #expect(try tx.runs(byTrigger).map(\.id) == ["c"])
+                byTrigger.triggerKind = .event
+                #expect(try tx.runs(byTrigger).map(\.id) == ["d"])
+                var byCause = RunFilter()
+                byCause.causedBy = "b"
+                #expect(try tx.runs(byCause).map(\.id) == ["d"])
+                byCause.causedBy = "a"
+                #expect(try tx.runs(byCause).isEmpty)
                 #expect(try tx.runs(RunFilter(unsuccessfulOnly: true)).map(\.id) == ["b"])
                 #expect(try tx.runs(RunFilter(outcome: .running)).map(\.id) == ["c"])
                 #expect(try tx.runs(RunFilter(slot: slot)).map(\.id) == ["c"])

@@ -16,7 +16,9 @@ import Testing
         let engine = try space.open()
         let router = ComityServer.router(engine: EngineExecutor(engine), workspace: engine.workspace, settings: ServerSettings(),
                                          metrics: ServerMetrics())
-        let routed = Set(router.routes.map { "\($0.method.rawValue) /" + "\($0.path)".split(separator: "/").joined(separator: "/") })
+        // The dashboard's pages are HTML for people, not the API the document describes.
+        let routed = Set(router.routes.map { "\($0.method.rawValue) /" + "\($0.path)".split(separator: "/").joined(separator: "/") }
+            .filter { !$0.contains(" /dashboard") })
         let documented = Set(APIOperation.all(engine.workspace.schema).map { "\($0.method) \($0.openAPIPath)" })
         #expect(routed == documented, "routed only: \(routed.subtracting(documented)); documented only: \(documented.subtracting(routed))")
     }

@@ -136,7 +136,7 @@ extension RunRecord {
 
 /// Why a run started.
 public struct RunTrigger: Sendable, Equatable, Codable {
-    public enum Kind: String, Sendable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
         /// `comity run`, or a retry asked for with `comity runs retry`.
         case manual
         /// A domain event committed by another run.
@@ -209,6 +209,10 @@ public struct RunFilter: Sendable {
     public var outcome: RunRecord.Outcome?
     /// Only runs of this schedule slot.
     public var slot: Timestamp?
+    /// Only runs triggered so (by a schedule, an event, a webhook, ...).
+    public var triggerKind: RunTrigger.Kind?
+    /// Only the runs this run caused (its events' workflows, its retries).
+    public var causedBy: String?
     public var limit: Int
 
     public init(workflow: String? = nil, unsuccessfulOnly: Bool = false, since: Timestamp? = nil,
