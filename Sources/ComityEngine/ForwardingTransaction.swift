@@ -145,6 +145,7 @@ final class ForwardingTransaction: StoreTransaction {
         try write { try $0.markInterruptedRuns(isAlive: isAlive, excluding: excluding, at: at) }
     }
     func changeCounts(byRun run: String) throws -> (created: Int, changed: Int) { try read { try $0.changeCounts(byRun: run) } }
+    func runTotals() throws -> [RunTotal] { try read { try $0.runTotals() } }
     func enqueue(_ run: QueuedRun) throws -> Int64 { try write { try $0.enqueue(run) } }
     func takeQueuedRun(dueAt now: Timestamp) throws -> QueuedRun? { try write { try $0.takeQueuedRun(dueAt: now) } }
     func queuedRunCount() throws -> Int { try read { try $0.queuedRunCount() } }

@@ -76,7 +76,7 @@ public struct LeasedQueue {
             if let previous = lease.previousRunID, var old = try transaction.run(id: previous), old.outcome == .running {
                 old.outcome = .interrupted
                 old.endedAt = now
-                old.error = "its worker stopped renewing its lease (it died, or lost the database); run \(lease.runID) by worker \(worker) "
+                old.error = "\(RunLease.takenOverError) (it died, or lost the database); run \(lease.runID) by worker \(worker) "
                     + "took it over, and nothing this one wrote was kept"
                 try transaction.saveRun(old)
             }

@@ -89,6 +89,10 @@ extension PostgresTransaction {
         return marked
     }
 
+    func runTotals() throws -> [RunTotal] {
+        try session.query(RunTotalsSQL.query).compactMap { RunTotalsSQL.total($0.values) }
+    }
+
     func changeCounts(byRun run: String) throws -> (created: Int, changed: Int) {
         try writePendingAudit()
         let row = try session.query(

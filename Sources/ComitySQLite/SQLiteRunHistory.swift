@@ -1,4 +1,5 @@
 import ComityCore
+import ComitySQL
 import Foundation
 import GRDB
 
@@ -103,6 +104,10 @@ extension SQLiteTransaction {
             marked.append(id)
         }
         return marked
+    }
+
+    func runTotals() throws -> [RunTotal] {
+        try Row.fetchAll(db, sql: RunTotalsSQL.query).compactMap { row in RunTotalsSQL.total(row.databaseValues.map(SQLValue.init)) }
     }
 
     func changeCounts(byRun run: String) throws -> (created: Int, changed: Int) {

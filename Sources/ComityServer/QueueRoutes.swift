@@ -12,16 +12,17 @@ enum QueueRoutes {
             return try JSONResponse.response(QueueJSON(waiting: waiting.map(QueuedRunJSON.init)))
         }
         api.get("metrics") { _, _ in
-            let (waiting, oldest, outbox) = try await engine.perform { engine in
-                try engine.store.read { tx -> (Int, Int64, [OutgoingMessage.Status: Int]) in
+            let (waiting, oldest, outbox, runs) = try await engine.perform { engine in
+                try engine.store.read { tx -> (Int, Int64, [OutgoingMessage.Status: Int], [RunTotal]) in
                     let now = Timestamp(Date())
                     let queued = try tx.queuedRuns()
                     let oldest = queued.filter { $0.notBefore <= now }.map { now.secondsSince1970 - $0.notBefore.secondsSince1970 }.max() ?? 0
                     let messages = try tx.messages(nil, withAttachmentData: false)
-                    return (queued.count, oldest, Dictionary(grouping: messages, by: \.status).mapValues(\.count))
+                    return (queued.count, oldest, Dictionary(grouping: messages, by: \.status).mapValues(\.count), try tx.runTotals())
                 }
             }
             metrics.record(waiting: waiting, oldestWaitSeconds: oldest, outbox: outbox)
+            metrics.record(runs: runs)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text)))
         }

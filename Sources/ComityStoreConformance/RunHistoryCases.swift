@@ -53,6 +53,33 @@ enum RunHistoryCases {
             }
         },
 
+        StoreConformanceCase("theHistoryIsSummedPerWorkflowAndOutcomeWithDurationsAndTakeOvers") { factory in
+            let store = try factory.newStore()
+            try store.write(commit: true) { tx in
+                for (id, workflow, started, took, outcome) in [("a", "intake", 100, 0, RunRecord.Outcome.succeeded), ("b", "intake", 200, 4, .succeeded),
+                                                               ("c", "intake", 300, 400, .failed), ("d", nil, 400, 2, .succeeded)] as [(String, String?, Int64, Int64, RunRecord.Outcome)] {
+                    var ended = run(id, workflow: workflow, at: started, outcome: outcome)
+                    ended.endedAt = Timestamp(secondsSince1970: started + took)
+                    try tx.saveRun(ended)
+                }
+                try tx.saveRun(run("e", workflow: "intake", at: 500))
+                var taken = run("f", workflow: "intake", at: 600, outcome: .interrupted)
+                taken.endedAt = Timestamp(secondsSince1970: 700)
+                taken.error = RunLease.takenOverError + " (it died); run g took it over"
+                try tx.saveRun(taken)
+            }
+            let totals = try store.read { try $0.runTotals() }
+            func total(_ workflow: String?, _ outcome: RunRecord.Outcome) -> RunTotal? { totals.first { $0.workflow == workflow && $0.outcome == outcome } }
+            #expect(totals.count == 5, "\(totals)")
+            // Buckets of 1, 5, 30, 60, 300, 1800 seconds, cumulative.
+            #expect(total("intake", .succeeded) == RunTotal(workflow: "intake", outcome: .succeeded, count: 2, ended: 2, seconds: 4,
+                                                            withinBounds: [1, 2, 2, 2, 2, 2], takenOver: 0))
+            #expect(total("intake", .failed)?.withinBounds == [0, 0, 0, 0, 0, 1] && total("intake", .failed)?.seconds == 400)
+            #expect(total("intake", .running)?.count == 1 && total("intake", .running)?.ended == 0)
+            #expect(total("intake", .interrupted)?.takenOver == 1)
+            #expect(total(nil, .succeeded)?.count == 1)
+        },
+
         StoreConformanceCase("runsWhoseProcessIsGoneAreMarkedInterrupted") { factory in
             let store = try factory.newStore()
             let marked = try store.write(commit: true) { tx in

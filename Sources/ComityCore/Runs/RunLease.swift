@@ -16,6 +16,9 @@ public struct RunLease: Sendable, Equatable {
     /// The run record of the lease this one took over (its worker stopped renewing it).
     public var previousRunID: String?
 
+    /// How the error of a run whose lease was taken over begins (counted by ``RunTotal``).
+    public static let takenOverError = "its worker stopped renewing its lease"
+
     public init(run: QueuedRun, worker: String, epoch: Int64, until: Timestamp, runID: String, previousRunID: String? = nil) {
         self.run = run
         self.worker = worker

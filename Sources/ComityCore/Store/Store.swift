@@ -116,6 +116,8 @@ public protocol RunHistoryStore {
     func markInterruptedRuns(isAlive: (Int32) -> Bool, excluding: Set<String>, at: Timestamp) throws -> [String]
     /// Records written by a run: how many created, how many changed.
     func changeCounts(byRun run: String) throws -> (created: Int, changed: Int)
+    /// The history summed per workflow and outcome, for metrics.
+    func runTotals() throws -> [RunTotal]
 }
 
 /// The trigger queue: runs waiting to be taken, each taken exactly once.

@@ -1,0 +1,43 @@
+import ComityCore
+import ComityService
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import ComityServer
+import Testing
+
+/// `/v1/metrics`' runs come from the run history, so that one server counts every
+/// worker's runs: started and finished by workflow and outcome, a duration histogram.
+@Suite struct RunMetricsTests {
+    @Test func runsAreCountedByWorkflowAndOutcomeOnceEachWithTheirDurations() async throws {
+        let (space, _, _, reader) = try DashboardTests.workspace()
+        try space.write("Scripts/fine.lua", #"return workflow { name = "fine", run = function(ctx) end }"#)
+        let bearer: HTTPFields = [.authorization: "Bearer \(reader)"]
+        let (first, second) = try await space.serve { client in
+            let first = try await client.execute(uri: "/v1/metrics", method: .get, headers: bearer).text
+            // Another run between two scrapes moves the counters by one, not by the history again.
+            let engine = try space.open()
+            _ = try engine.run(workflow: "fine", output: { _ in })
+            _ = try engine.run(workflow: "fine", output: { _ in })
+            let second = try await client.execute(uri: "/v1/metrics", method: .get, headers: bearer).text
+            return (first, second)
+        }
+        let before = Set(first.split(separator: "\n").map(String.init))
+        let after = Set(second.split(separator: "\n").map(String.init))
+        for line in [#"comity_runs_started_total{workflow="flaky"} 1"#, #"comity_runs_finished_total{workflow="flaky",outcome="failed"} 1"#,
+                     #"comity_run_duration_seconds_bucket{workflow="flaky",le="1"} 1"#, #"comity_run_duration_seconds_count{workflow="flaky"} 1"#,
+                     "# TYPE comity_run_duration_seconds histogram", "comity_lease_takeovers_total 0"] {
+            #expect(before.contains(line), "no \(line) in:\n\(first)")
+        }
+        #expect(!before.contains { $0.contains("workflow=\"fine\"") })
+        for line in [#"comity_runs_started_total{workflow="fine"} 2"#, #"comity_runs_finished_total{workflow="fine",outcome="succeeded"} 2"#,
+                     #"comity_runs_started_total{workflow="flaky"} 1"#, #"comity_run_duration_seconds_bucket{workflow="fine",le="+Inf"} 2"#] {
+            #expect(after.contains(line), "no \(line) in:\n\(second)")
+        }
+    }
+
+    @Test func aLabelValueIsEscapedAsTheTextFormatSays() {
+        #expect(ServerMetrics.labelValue(#"a"b\c"# + "\nd") == #"a\"b\\c\nd"#)
+    }
+}
