@@ -12,6 +12,9 @@ public struct WebhookSettings: Sendable, Equatable {
         case github
         /// `webhook-id`, `webhook-timestamp` and `webhook-signature` (Standard Webhooks).
         case standard
+        /// `Typeform-Signature: sha256=<base64>` over the body, whose `event_id` names the
+        /// delivery (Typeform's form responses).
+        case typeform
     }
 
     public var name: String
@@ -45,7 +48,7 @@ public struct WebhookSettings: Sendable, Equatable {
             var style = Style.github
             if settings["style"] != .nil {
                 guard let text = settings["style"].stringValue, let given = Style(rawValue: text.description) else {
-                    throw LuaError(.runtime, "\(shown): hooks.\(name).style must be \"github\" (X-Hub-Signature-256) or \"standard\" (Standard Webhooks)")
+                    throw LuaError(.runtime, "\(shown): hooks.\(name).style must be \"github\" (X-Hub-Signature-256), \"standard\" (Standard Webhooks) or \"typeform\" (Typeform-Signature)")
                 }
                 style = given
             }

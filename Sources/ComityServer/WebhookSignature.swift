@@ -7,6 +7,8 @@ import Foundation
 /// as the other's), an HMAC-SHA256 under the hook's secret, compared in constant time:
 /// - GitHub's: `X-Hub-Signature-256: sha256=<hex>` over the body, the delivery id in
 ///   `X-GitHub-Delivery`;
+/// - Typeform's: `Typeform-Signature: sha256=<base64>` over the body, the delivery id
+///   the body's `event_id`;
 /// - Standard Webhooks': `webhook-signature: v1,<base64>` (several, space-separated,
 ///   while a secret is rotated) over `ID.TIMESTAMP.BODY`, with `webhook-id` and
 ///   `webhook-timestamp` (seconds; refused beyond the tolerance either way). A secret
@@ -32,6 +34,22 @@ enum WebhookSignature {
             }
             guard delivery.utf8.count <= 200 else { return .failure(.missingDelivery("X-GitHub-Delivery is over 200 bytes long")) }
             return .success(delivery)
+        case .typeform:
+            guard let signature = headers["typeform-signature"] else {
+                return .failure(.badSignature("the delivery is not signed: this hook takes Typeform-Signature: sha256=<base64> (style typeform)"))
+            }
+            guard signature.hasPrefix("sha256="), let mac = Data(base64Encoded: String(signature.dropFirst(7))), mac.count == 32 else {
+                return .failure(.badSignature("Typeform-Signature must be sha256=<the HMAC's 32 bytes in base64>"))
+            }
+            guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: SymmetricKey(data: Data(secret.utf8))) else {
+                return .failure(.badSignature("Typeform-Signature does not match the body under the hook's secret"))
+            }
+            // The id is in the signed body: a replay cannot come under another.
+            guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any], let id = object["event_id"] as? String, !id.isEmpty else {
+                return .failure(.missingDelivery("the body has no event_id: it names the delivery, so that a replay is refused"))
+            }
+            guard id.utf8.count <= 200 else { return .failure(.missingDelivery("event_id is over 200 bytes long")) }
+            return .success(id)
         case .standard:
             guard let signatures = headers["webhook-signature"] else {
                 return .failure(.badSignature("the delivery is not signed: this hook takes webhook-id, webhook-timestamp and webhook-signature (style standard)"))

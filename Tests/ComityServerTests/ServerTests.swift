@@ -274,6 +274,31 @@ extension WebhookIntakeTests {
     }
 }
 
+extension WebhookIntakeTests {
+    /// Typeform as it sends: `Typeform-Signature: sha256=<base64>`, the delivery named by
+    /// the signed body's `event_id`; a response sent again is a replay.
+    @Test func aTypeformResponseIsTakenOnceByItsEventId() async throws {
+        let space = try ServedWorkspace()
+        try space.write("comity.lua", """
+            return { time_zone = "UTC", hooks = { typeform = { secret = "KOBO_SECRET", workflow = "intake-kobo", style = "typeform" } } }
+            """)
+        let body = #"{"event_id":"01HV8ZQ","event_type":"form_response","name":"Hope Foundation","country":"KE","tags":["a","b"]}"#
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(ServedWorkspace.secret.utf8)))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[HTTPField.Name("Typeform-Signature")!] = "sha256=" + Data(mac).base64EncodedString()
+        let sent = headers
+        let answers = try await space.serve { client in
+            [try await client.execute(uri: "/hooks/typeform", method: .post, headers: sent, body: ByteBuffer(string: body)),
+             try await client.execute(uri: "/hooks/typeform", method: .post, headers: sent, body: ByteBuffer(string: body)),
+             try await client.execute(uri: "/hooks/typeform", method: .post, headers: ServedWorkspace.signed(body, delivery: "x"), body: ByteBuffer(string: body))]
+        }
+        #expect(answers.map(\.status) == [.accepted, .conflict, .unauthorized], "\(answers.map(\.text))")
+        let engine = try space.open()
+        #expect(try engine.store.read { try $0.delivery(hook: "typeform", delivery: "01HV8ZQ") } != nil)
+        #expect(try engine.store.read { try $0.queuedRunCount() } == 1)
+    }
+}
+
 @Suite struct TokenAuthenticationTests {
     @Test func theBearerSchemeIsReadInAnyLetters() async throws {
         let space = try ServedWorkspace()

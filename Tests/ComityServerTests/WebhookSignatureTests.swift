@@ -4,7 +4,7 @@ import Foundation
 import Testing
 @testable import ComityServer
 
-/// Both signature styles, checked against signatures made here with swift-crypto.
+/// The signature styles, checked against signatures made here with swift-crypto.
 @Suite struct WebhookSignatureTests {
     static let body = Data(#"{"name":"Hope Foundation"}"#.utf8)
     static let now: Int64 = 1_764_000_000
@@ -40,6 +40,32 @@ import Testing
         guard case .failure(.missingDelivery) = verify(["x-hub-signature-256": signature]) else {
             Issue.record("a delivery without its id was taken"); return
         }
+    }
+
+    static func typeform(_ body: Data, secret: String) -> String {
+        "sha256=" + Data(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))).base64EncodedString()
+    }
+
+    @Test func aTypeformSignatureHoldsForItsBodyWhoseEventIdNamesTheDelivery() {
+        let body = Data(#"{"event_id":"01HV8Z","event_type":"form_response","form_response":{"answers":[]}}"#.utf8)
+        let signature = Self.typeform(body, secret: "tf-secret")
+        #expect(verify(["typeform-signature": signature], body: body, secret: "tf-secret", style: .typeform) == .success("01HV8Z"))
+        let refused: [(String, [String: String], Data, String)] = [
+            ("another secret", ["typeform-signature": signature], body, "other"),
+            ("a changed body", ["typeform-signature": signature], body + Data(" ".utf8), "tf-secret"),
+            ("hex, not base64", ["typeform-signature": Self.github(body, secret: "tf-secret")], body, "tf-secret"),
+            ("no signature", [:], body, "tf-secret"),
+            ("a GitHub header", ["x-hub-signature-256": Self.github(body, secret: "tf-secret")], body, "tf-secret"),
+        ]
+        for (name, headers, sent, secret) in refused {
+            guard case .failure(.badSignature) = verify(headers, body: sent, secret: secret, style: .typeform) else {
+                Issue.record("\(name) was taken"); continue
+            }
+        }
+        // Signed, but naming no delivery: a replay could not be told.
+        let anonymous = Data(#"{"event_type":"form_response"}"#.utf8)
+        guard case .failure(.missingDelivery) = verify(["typeform-signature": Self.typeform(anonymous, secret: "s")], body: anonymous, secret: "s", style: .typeform)
+        else { Issue.record("a body without event_id was taken"); return }
     }
 
     @Test func aStandardWebhooksSignatureHoldsWithinTheToleranceAndWithARotatedSecret() {
@@ -93,7 +119,12 @@ import Testing
             guard case .failure(.badSignature(let detail)) = verify(["content-type": "application/json"], style: style) else {
                 Issue.record("an unsigned delivery was taken by a \(style) hook"); continue
             }
-            #expect(detail.contains(style == .github ? "X-Hub-Signature-256" : "webhook-signature"))
+            let header = switch style {
+            case .github: "X-Hub-Signature-256"
+            case .standard: "webhook-signature"
+            case .typeform: "Typeform-Signature"
+            }
+            #expect(detail.contains(header), "\(detail)")
         }
     }
 
