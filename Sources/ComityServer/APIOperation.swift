@@ -33,6 +33,7 @@ struct APIOperation: Sendable {
 
     static let problems: [Int: (String, String?)] = [
         401: ("No token, or an unknown or revoked one", "Problem"), 403: ("The token's scope does not allow it", "Problem"),
+        503: ("Busy: the database (a run holds it) or the server's queue of writes; nothing was written, send it again after Retry-After", "Problem"),
     ]
 
     /// What every write may be answered besides its own: a body that cannot be read or
@@ -41,7 +42,6 @@ struct APIOperation: Sendable {
         400: ("A body that is not JSON of the right shape, a malformed Idempotency-Key or id", "Problem"),
         408: ("A body that took over 30 s to arrive", "Problem"), 413: ("A body over the limit", "Problem"),
         422: ("Refused: a field or parameter that is not one, a value of the wrong kind (said as a script is told), or an Idempotency-Key sent before with another request", "Problem"),
-        503: ("The database is busy (a run holds it): nothing was written; send it again after Retry-After", "Problem"),
     ]) { a, _ in a }
 
     static let idempotencyKey = Parameter(

@@ -1,11 +1,13 @@
+import ComityCore
 import ComityService
 import Hummingbird
 import Logging
 
 /// What a request that fails is answered: problem details always (never an empty body).
 /// A route's own HTTPError keeps its status; a method a path does not take is 405 with
-/// `Allow` (not 404: the path exists); an engine refusal is 400 with its words; anything
-/// else is 500 with nothing of its internals, and logged.
+/// `Allow` (not 404: the path exists); an engine refusal is 400 with its words; a busy
+/// database or a write that waited too long for its turn is 503 with `Retry-After`;
+/// anything else is 500 with nothing of its internals, and logged.
 struct ErrorAnswers: RouterMiddleware {
     typealias Context = ComityRequestContext
 
@@ -14,6 +16,11 @@ struct ErrorAnswers: RouterMiddleware {
             return try await next(request, context)
         } catch let error as EngineError {
             return ProblemDetails.response(.badRequest, "\(error)")
+        } catch let busy as EngineExecutor.Busy {
+            return ProblemDetails.response(.serviceUnavailable, "\(busy); send it again", headers: [.retryAfter: "5"])
+        } catch let error as StoreError where error.kind == .locked || error.kind == .unavailable {
+            return ProblemDetails.response(.serviceUnavailable, "the database is busy (\(error.message)); nothing was written, send it again",
+                                           headers: [.retryAfter: "2"])
         } catch let error as any HTTPResponseError {
             if error.status == .notFound {
                 let allowed = APIOperation.all(.standard).filter { $0.matches(path: request.uri.path) }.map(\.method)

@@ -16,7 +16,7 @@ enum OutboxRoutes {
                 status = given
             }
             let chosen = status
-            let messages = try await engine.perform { engine in
+            let messages = try await engine.read { engine in
                 try engine.store.read { try $0.messages(chosen, withAttachmentData: false) }
             }
             return try JSONResponse.response(OutboxJSON(messages: messages.map(MessageJSON.init)))

@@ -8,11 +8,11 @@ import Hummingbird
 enum QueueRoutes {
     static func add(to api: RouterGroup<ComityRequestContext>, engine: EngineExecutor, metrics: ServerMetrics) {
         api.get("queue") { _, _ in
-            let waiting = try await engine.perform { engine in try engine.store.read { try $0.queuedRuns() } }
+            let waiting = try await engine.read { engine in try engine.store.read { try $0.queuedRuns() } }
             return try JSONResponse.response(QueueJSON(waiting: waiting.map(QueuedRunJSON.init)))
         }
         api.get("metrics") { _, _ in
-            let (waiting, oldest, outbox, runs) = try await engine.perform { engine in
+            let (waiting, oldest, outbox, runs) = try await engine.read { engine in
                 try engine.store.read { tx -> (Int, Int64, [OutgoingMessage.Status: Int], [RunTotal]) in
                     let now = Timestamp(Date())
                     let queued = try tx.queuedRuns()

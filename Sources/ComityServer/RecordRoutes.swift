@@ -19,7 +19,7 @@ enum RecordRoutes {
                 let (query, offset, limit) = (parameters.query, parameters.offset, parameters.limit)
                 let found: Result<[Record], DomainError>
                 do {
-                    found = .success(try await engine.perform { engine in
+                    found = .success(try await engine.read { engine in
                         try engine.store.read { tx in
                             // The pages before are streamed past, never held: only this page and one more are kept.
                             var records: [Record] = []
@@ -54,7 +54,7 @@ enum RecordRoutes {
                     return ProblemDetails.response(.badRequest, "a record's id is a whole number from 1")
                 }
                 let reference = RecordReference(type, id)
-                guard let record = try await engine.perform({ engine in try engine.store.read { try $0.record(reference) } }) else {
+                guard let record = try await engine.read({ engine in try engine.store.read { try $0.record(reference) } }) else {
                     return ProblemDetails.response(.notFound, "no \(type.displayName.lowercased()) \(id) in \(type.collection)")
                 }
                 return Response(status: .ok, headers: [.contentType: "application/json"],

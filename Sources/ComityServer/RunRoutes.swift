@@ -23,7 +23,7 @@ enum RunRoutes {
             }
             let chosen = filter
             do {
-                let runs = try await engine.perform { try $0.runs(chosen) }
+                let runs = try await engine.read { try $0.runs(chosen) }
                 return try JSONResponse.response(RunListJSON(runs: runs.map { RunJSON($0, whole: false) }))
             } catch let error as EngineError {
                 // A workflow no script declares and no run had.
@@ -33,7 +33,7 @@ enum RunRoutes {
         api.get("runs/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
             do {
-                let run = try await engine.perform { try $0.findRun(id) }
+                let run = try await engine.read { try $0.findRun(id) }
                 return try JSONResponse.response(RunJSON(run, whole: true))
             } catch let error as EngineError {
                 return ProblemDetails.response(.notFound, "\(error)")

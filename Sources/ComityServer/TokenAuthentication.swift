@@ -29,7 +29,12 @@ struct TokenAuthentication: RouterMiddleware {
             if noted.count > 10_000 { noted.removeAll() } // unknown tokens must not grow it without end
             return true
         }
-        let token = secret.isEmpty ? nil : try await engine.perform { try $0.authenticate(secret: secret, noteUse: noteUse) }
+        let token = secret.isEmpty ? nil : try await engine.read { try $0.authenticate(secret: secret, noteUse: false) }
+        if noteUse, let token, token.revokedAt == nil {
+            // Noted by the writing engine, not waited for: a request that only reads must
+            // not queue behind writes waiting for a busy database.
+            Task { _ = try? await engine.perform { try $0.authenticate(secret: secret, noteUse: true) } }
+        }
         guard let token, token.revokedAt == nil else {
             metrics.authenticationFailed()
             let reason = secret.isEmpty ? "no token: send Authorization: Bearer <token> (comity tokens create NAME)"

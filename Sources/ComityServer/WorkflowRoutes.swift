@@ -11,7 +11,7 @@ import Hummingbird
 enum WorkflowRoutes {
     static func add(to api: RouterGroup<ComityRequestContext>, engine: EngineExecutor, settings: ServerSettings) {
         api.get("workflows") { _, _ in
-            let workflows = try await engine.perform { $0.catalog().workflows }
+            let workflows = try await engine.read { $0.catalog().workflows }
             return try JSONResponse.response(WorkflowListJSON(workflows: workflows))
         }
         api.post("workflows/:name/runs") { request, context in

@@ -76,8 +76,11 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.warning("hook's workflow is missing or broken", metadata: ["hook": "\(hook.name)", "workflow": "\(hook.workflow)"])
             }
         }
+        // Engines that only read, so that pages and lists answer while a write waits for
+        // the database (SQLite's writer held by a long run).
+        let readers = try (0..<3).map { _ in try CommandEngine.open() }
         let application = ComityServer.application(
-            engine: EngineExecutor(engine), workspace: workspace, settings: settings, logger: logger,
+            engine: EngineExecutor(engine, readers: readers), workspace: workspace, settings: settings, logger: logger,
             listening: { address in
                 logger.info("listening", metadata: ["address": "http://\(address)", "hooks": "\(workspace.hooks.keys.sorted().joined(separator: ","))"])
             })

@@ -89,7 +89,7 @@ struct ServedWorkspace {
         var logger = Logger(label: "comity.serve.test")
         logger.logLevel = .critical
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
-        let app = ComityServer.application(engine: EngineExecutor(engine), workspace: engine.workspace, settings: settings,
+        let app = ComityServer.application(engine: EngineExecutor(engine, readers: [try open(), try open()]), workspace: engine.workspace, settings: settings,
                                            metrics: metrics, logger: logger, listening: { address in listening.yield(Int(address.split(separator: ":").last ?? "") ?? 0) })
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: app)], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { tasks in

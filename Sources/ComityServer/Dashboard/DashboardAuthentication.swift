@@ -18,7 +18,7 @@ struct DashboardAuthentication: RouterMiddleware {
         guard let id = request.cookies[Self.cookie]?.value, let session = sessions.session(id) else {
             return DashboardPage.redirect("/dashboard/sign-in")
         }
-        let token = try await engine.perform { try $0.token(hash: session.tokenHash) }
+        let token = try await engine.read { try $0.token(hash: session.tokenHash) }
         guard let token, token.revokedAt == nil else {
             sessions.close(id)
             return DashboardPage.redirect("/dashboard/sign-in", cookies: [Self.ended])

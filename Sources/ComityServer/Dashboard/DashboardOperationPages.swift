@@ -11,7 +11,7 @@ enum DashboardOperationPages {
         let text = DashboardPage.text
         pages.get("queue") { request, context in
             let csrf = context.dashboard?.session.csrf ?? ""
-            let (waiting, leased, now) = try await engine.perform { engine in
+            let (waiting, leased, now) = try await engine.read { engine in
                 try engine.store.read { (try $0.queuedRuns(), try $0.leasedRuns(), try $0.storeTime()) }
             }
             var body = ""
@@ -33,7 +33,7 @@ enum DashboardOperationPages {
 
         pages.get("workers") { _, context in
             let csrf = context.dashboard?.session.csrf ?? ""
-            let status = try await engine.perform { try $0.workerStatus() }
+            let status = try await engine.read { try $0.workerStatus() }
             var body = DashboardPage.table(["Worker", "Host", "Process", "Version", "Started", "Last heartbeat", "State", "Holding"],
                                            status.workers.map { worker in
                 let record = worker.record
@@ -81,7 +81,7 @@ enum DashboardOperationPages {
         pages.get("outbox") { request, context in
             let csrf = context.dashboard?.session.csrf ?? ""
             let status = request.uri.queryParameters.get("status").flatMap(OutgoingMessage.Status.init(rawValue:))
-            let messages = try await engine.perform { engine in try engine.store.read { try $0.messages(status, withAttachmentData: false) } }
+            let messages = try await engine.read { engine in try engine.store.read { try $0.messages(status, withAttachmentData: false) } }
             let choices = ["all"] + OutgoingMessage.Status.allCases.map(\.rawValue)
             var body = "<p>" + choices.map { "<a href=\"/dashboard/outbox\($0 == "all" ? "" : "?status=\($0)")\">\($0)</a>" }.joined(separator: " · ") + "</p>"
             body += DashboardPage.table(["#", "To", "Subject", "Status", "Attempts", "Queued", "Sent", "Run", "Last error"], messages.map { message in

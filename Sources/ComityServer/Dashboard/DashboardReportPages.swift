@@ -10,7 +10,7 @@ enum DashboardReportPages {
     static func add(to pages: RouterGroup<ComityRequestContext>, engine: EngineExecutor) {
         pages.get("reports") { _, context in
             let csrf = context.dashboard?.session.csrf ?? ""
-            let names = try await engine.perform { $0.reportNames() }
+            let names = try await engine.read { $0.reportNames() }
             let body = names.isEmpty ? DashboardPage.message("No reports: a report is a script in Scripts/reports/.")
                 : "<ul>" + names.map { "<li><a href=\"/dashboard/reports/\(DashboardPage.text($0))\">\(DashboardPage.text($0))</a></li>" }.joined() + "</ul>"
             return DashboardPage(title: "Reports", body: body, csrf: csrf).response

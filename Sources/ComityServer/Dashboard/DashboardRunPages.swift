@@ -26,12 +26,12 @@ enum DashboardRunPages {
             let chosen = filter
             let (runs, names): ([RunRecord], [String])
             do {
-                (runs, names) = try await engine.perform { engine in
+                (runs, names) = try await engine.read { engine in
                     (try engine.runs(chosen), engine.catalog().workflows.map(\.name).sorted())
                 }
             } catch let error as EngineError {
                 problems.append("\(error)")
-                (runs, names) = ([], try await engine.perform { $0.catalog().workflows.map(\.name).sorted() })
+                (runs, names) = ([], try await engine.read { $0.catalog().workflows.map(\.name).sorted() })
             }
             var body = filters(query, workflows: names)
             body += problems.map { DashboardPage.message($0, kind: "error") }.joined()
@@ -52,7 +52,7 @@ enum DashboardRunPages {
             let csrf = context.dashboard?.session.csrf ?? ""
             let id = context.parameters.get("id") ?? ""
             do {
-                let (run, changes, caused, waiting) = try await engine.perform { engine in
+                let (run, changes, caused, waiting) = try await engine.read { engine in
                     let run = try engine.findRun(id)
                     var byCause = RunFilter(limit: 100)
                     byCause.causedBy = run.id

@@ -1,0 +1,70 @@
+import ComityCore
+import ComityService
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+
+/// 200 requests at once, on 200 connections, while a transaction of another engine holds
+/// SQLite's one writer longer than the lock timeout (as a long run does): the reads answer
+/// before the writer is let go; each write is written or refused with 503 and
+/// Retry-After, and what was answered 201 is what is stored: no write is lost.
+@Suite struct BusyDatabaseTests {
+    @Test func readsKeepAnsweringAndWritesWaitOrAreRefusedWhileARunHoldsTheWriter() async throws {
+        let (space, writer, reader) = try APIWriteTests.workspace()
+        let seeded = try space.open().store.read { try $0.count(.organisation, RecordQuery()) }
+        let taken = DispatchSemaphore(value: 0)
+        let released = Mutex<ContinuousClock.Instant?>(nil as ContinuousClock.Instant?)
+        let holding = space
+        // Longer than the lock timeout (5 s): the first writes give up, later ones get their turn.
+        Thread.detachNewThread {
+            do {
+                let engine = try holding.open()
+                try engine.store.write(commit: true) { tx in
+                    _ = try tx.create(.organisation, ["name": .string("Held by a long run")], context: ChangeContext(run: "long-run", at: Timestamp(Date())))
+                    taken.signal()
+                    Thread.sleep(forTimeInterval: 7)
+                    released.withLock { $0 = .now }
+                }
+            } catch {
+                released.withLock { $0 = .now }
+                taken.signal()
+            }
+        }
+        taken.wait()
+        let answers = try await space.serveRaw { port in
+            try await withThrowingTaskGroup(of: (String, HTTPResponse.Status, String?, ContinuousClock.Instant).self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(180)))
+                        client.connect()
+                        defer { Task { try? await client.shutdown() } }
+                        let write = index % 4 == 0
+                        let uri = write ? "/v1/orgs" : ["/v1/orgs?limit=5", "/v1/runs?limit=5", "/v1/queue"][index % 3]
+                        let response = try await client.execute(TestClient.Request(
+                            uri, method: write ? .post : .get, authority: "localhost",
+                            headers: [.authorization: "Bearer \(write ? writer : reader)", .contentType: "application/json"],
+                            body: write ? ByteBuffer(string: #"{"name": "Org \#(index)"}"#) : nil))
+                        return (write ? "write" : "read", response.head.status, response.head.headerFields[.retryAfter], ContinuousClock.now)
+                    }
+                }
+                var answers: [(String, HTTPResponse.Status, String?, ContinuousClock.Instant)] = []
+                for try await answer in group { answers.append(answer) }
+                return answers
+            }
+        }
+        let release = try #require(released.withLock { $0 })
+        let reads = answers.filter { $0.0 == "read" }
+        let writes = answers.filter { $0.0 == "write" }
+        #expect(reads.count == 150 && writes.count == 50)
+        #expect(reads.allSatisfy { $0.1 == .ok }, "\(reads.map(\.1.code))")
+        // Nothing that only reads waited for the writer.
+        #expect(reads.allSatisfy { $0.3 < release }, "\(reads.filter { $0.3 >= release }.count) reads answered after the writer was let go")
+        #expect(writes.allSatisfy { $0.1 == .created || ($0.1 == .serviceUnavailable && $0.2 != nil) }, "\(writes.map(\.1.code))")
+        let created = writes.filter { $0.1 == .created }.count
+        let stored = try space.open().store.read { try $0.count(.organisation, RecordQuery()) }
+        #expect(stored == seeded + 1 + created, "answered 201: \(created); stored: \(stored - seeded - 1)")
+    }
+}
