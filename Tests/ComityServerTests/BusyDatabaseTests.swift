@@ -8,8 +8,8 @@ import Synchronization
 import Testing
 
 /// 200 requests at once, on 200 connections, while a transaction of another engine holds
-/// SQLite's one writer longer than the lock timeout (as a long run does): the reads answer
-/// before the writer is let go; each write is written or refused with 503 and
+/// SQLite's one writer longer than the lock timeout (as a long run does) and until the
+/// reads are answered: they are answered before the writer is let go; each write is written or refused with 503 and
 /// Retry-After, and what was answered 201 is what is stored: no write is lost.
 @Suite struct BusyDatabaseTests {
     @Test func readsKeepAnsweringAndWritesWaitOrAreRefusedWhileARunHoldsTheWriter() async throws {
@@ -17,15 +17,21 @@ import Testing
         let seeded = try space.open().store.read { try $0.count(.organisation, RecordQuery()) }
         let taken = DispatchSemaphore(value: 0)
         let released = Mutex<ContinuousClock.Instant?>(nil as ContinuousClock.Instant?)
+        let readsAnswered = AnsweredReads()
         let holding = space
-        // Longer than the lock timeout (5 s): the first writes give up, later ones get their turn.
+        // Held past the lock timeout (5 s), so that the first writes give up, and until every
+        // read is answered (at most two minutes): a read that needed the writer would be
+        // answered only after it is let go, however loaded the machine.
         Thread.detachNewThread {
             do {
                 let engine = try holding.open()
                 try engine.store.write(commit: true) { tx in
                     _ = try tx.create(.organisation, ["name": .string("Held by a long run")], context: ChangeContext(run: "long-run", at: Timestamp(Date())))
                     taken.signal()
-                    Thread.sleep(forTimeInterval: 7)
+                    let start = ContinuousClock.now
+                    while ContinuousClock.now - start < .seconds(120), readsAnswered.count.load(ordering: .relaxed) < 150 || ContinuousClock.now - start < .seconds(7) {
+                        Thread.sleep(forTimeInterval: 0.05)
+                    }
                     released.withLock { $0 = .now }
                 }
             } catch {
@@ -47,7 +53,9 @@ import Testing
                             uri, method: write ? .post : .get, authority: "localhost",
                             headers: [.authorization: "Bearer \(write ? writer : reader)", .contentType: "application/json"],
                             body: write ? ByteBuffer(string: #"{"name": "Org \#(index)"}"#) : nil))
-                        return (write ? "write" : "read", response.head.status, response.head.headerFields[.retryAfter], ContinuousClock.now)
+                        let answered = ContinuousClock.now
+                        if !write { readsAnswered.count.add(1, ordering: .relaxed) }
+                        return (write ? "write" : "read", response.head.status, response.head.headerFields[.retryAfter], answered)
                     }
                 }
                 var answers: [(String, HTTPResponse.Status, String?, ContinuousClock.Instant)] = []
@@ -67,4 +75,9 @@ import Testing
         let stored = try space.open().store.read { try $0.count(.organisation, RecordQuery()) }
         #expect(stored == seeded + 1 + created, "answered 201: \(created); stored: \(stored - seeded - 1)")
     }
+}
+
+/// How many reads have been answered, shared by the requests and the holding thread.
+final class AnsweredReads: Sendable {
+    let count = Atomic<Int>(0)
 }
