@@ -98,12 +98,15 @@ test: deps testdeps pgdeps
 # ratios in instructions (callgrind), which load cannot disturb; then the installed
 # binary's start-up ratios and its instructions per trivial command (`run` of
 # `return 1`, `--version`, `tick`); last, PostgreSQL workers: queued runs per second
-# against SQLite, and the latency from a commit to its run, with and without LISTEN.
+# against SQLite, and the latency from a commit to its run, with and without LISTEN; then
+# comity serve under wrk (Benchmarks/http.sh): each route's throughput against /health's.
 bench: deps pgdeps
 	@command -v sqlite3 >/dev/null 2>&1 || { echo "Installing sqlite3 (apt-get), the import baseline"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
 	@command -v valgrind >/dev/null 2>&1 || { echo "Installing valgrind (apt-get), for instructions per command"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk (apt-get), for the HTTP figures"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	mkdir -p Benchmarks/.build
 	cd Benchmarks && ../Tests/with-postgres $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress \
 		| tee .build/benchmark-output.txt
@@ -115,6 +118,7 @@ bench: deps pgdeps
 	Tests/with-postgres Benchmarks/workers.sh .build/bench-install/bin/comity 1000
 	cd Benchmarks && $(SWIFT) build -c release --product WakeupProbe >/dev/null
 	Tests/with-postgres Benchmarks/.build/release/WakeupProbe .build/bench-install/bin/comity 100
+	Benchmarks/http.sh .build/bench-install/bin/comity 10
 
 # The binary in PREFIX/bin (release, the Swift runtime linked in statically: it starts
 # in a few milliseconds, as cron and an editing loop need), its shell completions

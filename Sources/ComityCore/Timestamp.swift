@@ -83,10 +83,46 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// ISO 8601 in `zone`, with its offset (`Z` for UTC).
     public func formatted(in zone: TimeZone) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = zone
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        let offset = zone == .gmt ? 0 : zone.secondsFromGMT(for: date)
+        // Worked out by hand for the years 1 to 9999 and whole-minute offsets: a
+        // formatter costs more than the rest of a record's JSON (each API answer has a few).
+        let local = secondsSince1970.addingReportingOverflow(Int64(offset))
+        guard offset % 60 == 0, !local.overflow, let civil = Self.civil(local.partialValue) else {
+            let formatter = ISO8601DateFormatter()
+            formatter.timeZone = zone
+            formatter.formatOptions = [.withInternetDateTime]
+            return formatter.string(from: date)
+        }
+        var text = Self.digits(civil.year, 4) + "-" + Self.digits(civil.month, 2) + "-" + Self.digits(civil.day, 2) + "T"
+            + Self.digits(civil.hour, 2) + ":" + Self.digits(civil.minute, 2) + ":" + Self.digits(civil.second, 2)
+        if offset == 0 { return text + "Z" }
+        let minutes = abs(offset) / 60
+        text += (offset < 0 ? "-" : "+") + Self.digits(Int64(minutes / 60), 2) + ":" + Self.digits(Int64(minutes % 60), 2)
+        return text
+    }
+
+    /// The proleptic Gregorian date and time of `seconds` since 1970 (no zone), for the
+    /// years 1 to 9999; nil outside them.
+    static func civil(_ seconds: Int64) -> (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64)? {
+        let (days, rest) = (seconds.floorDivided(by: 86_400), seconds.floorModulo(86_400))
+        // Days counted from 0000-03-01, in eras of 400 years (146,097 days): March first
+        // puts the leap day at the end of each year.
+        let shifted = days + 719_468
+        let era = shifted.floorDivided(by: 146_097)
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        guard (1...9999).contains(year) else { return nil }
+        return (year, month, day, rest / 3_600, rest % 3_600 / 60, rest % 60)
+    }
+
+    private static func digits(_ value: Int64, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 }
 
@@ -170,4 +206,15 @@ enum ISO8601Parts {
         }
         return at == bytes.count ? groups : nil
     }
+}
+
+extension Int64 {
+    /// Division rounded toward minus infinity.
+    func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+
+    /// The remainder of ``floorDivided(by:)``, of the divisor's sign.
+    func floorModulo(_ divisor: Int64) -> Int64 { self - floorDivided(by: divisor) * divisor }
 }
