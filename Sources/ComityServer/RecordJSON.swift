@@ -6,35 +6,35 @@ import Foundation
 /// "currency": "EUR" }` (the amount as text, exact), a link as `{ "type": "organisation",
 /// "id": 4 }`, dates and times as ISO 8601 text, decimals as text.
 enum RecordJSON {
-    static func object(_ record: Record) -> [String: Any] {
-        var object: [String: Any] = [
-            "id": record.reference.id, "type": record.reference.type.rawValue,
-            "created_at": record.createdAt.description, "updated_at": record.updatedAt.description,
-            "archived_at": record.archivedAt.map { $0.description as Any } ?? NSNull(),
-            "fields": record.fields.mapValues(value),
+    static func object(_ record: Record) -> JSONTree {
+        var object: [String: JSONTree] = [
+            "id": .integer(record.reference.id), "type": .string(record.reference.type.rawValue),
+            "created_at": .string(record.createdAt.description), "updated_at": .string(record.updatedAt.description),
+            "archived_at": record.archivedAt.map { .string($0.description) } ?? .null,
+            "fields": .object(record.fields.mapValues(value)),
         ]
-        if let status = record.status { object["status"] = status }
-        return object
+        if let status = record.status { object["status"] = .string(status) }
+        return .object(object)
     }
 
-    static func value(_ field: FieldValue) -> Any {
+    static func value(_ field: FieldValue) -> JSONTree {
         switch field {
-        case .string(let text): text
-        case .integer(let number): number
-        case .decimal(let text): text
-        case .boolean(let flag): flag
-        case .date(let date): date.description
-        case .time(let time): time.description
-        case .money(let money): ["amount": money.amountText, "currency": money.currency.code]
-        case .strings(let list): list
+        case .string(let text): .string(text)
+        case .integer(let number): .integer(number)
+        case .decimal(let text): .string(text)
+        case .boolean(let flag): .boolean(flag)
+        case .date(let date): .string(date.description)
+        case .time(let time): .string(time.description)
+        case .money(let money): .object(["amount": .string(money.amountText), "currency": .string(money.currency.code)])
+        case .strings(let list): .array(list.map(JSONTree.string))
         case .reference(let reference): link(reference)
-        case .references(let list): list.map(link)
+        case .references(let list): .array(list.map(link))
         }
     }
 
-    private static func link(_ reference: RecordReference) -> [String: Any] { ["type": reference.type.rawValue, "id": reference.id] }
-
-    static func data(_ object: Any) throws -> Data {
-        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    private static func link(_ reference: RecordReference) -> JSONTree {
+        .object(["type": .string(reference.type.rawValue), "id": .integer(reference.id)])
     }
+
+    static func data(_ tree: JSONTree) -> Data { tree.encoded() }
 }

@@ -43,10 +43,10 @@ enum RecordRoutes {
                 case .success(let records):
                     let page = records.prefix(parameters.limit)
                     let more = records.count > parameters.limit
-                    let next: Any = more ? String(parameters.offset + parameters.limit) : NSNull()
-                    let body: [String: Any] = ["records": page.map(RecordJSON.object), "next_cursor": next]
+                    let next: JSONTree = more ? .string(String(parameters.offset + parameters.limit)) : .null
+                    let body: JSONTree = .object(["records": .array(page.map(RecordJSON.object)), "next_cursor": next])
                     return Response(status: .ok, headers: [.contentType: "application/json"],
-                                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: try RecordJSON.data(body))))
+                                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: RecordJSON.data(body))))
                 }
             }
             api.get(RouterPath("\(type.collection)/:id")) { _, context in
@@ -58,7 +58,7 @@ enum RecordRoutes {
                     return ProblemDetails.response(.notFound, "no \(type.displayName.lowercased()) \(id) in \(type.collection)")
                 }
                 return Response(status: .ok, headers: [.contentType: "application/json"],
-                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: try RecordJSON.data(RecordJSON.object(record)))))
+                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: RecordJSON.data(RecordJSON.object(record)))))
             }
         }
     }

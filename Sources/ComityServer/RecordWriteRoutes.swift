@@ -84,7 +84,7 @@ enum RecordWriteRoutes {
         do {
             outcome = try await engine.perform { engine in
                 try engine.write(write, by: token, request: description, idempotency: claim) { record in
-                    (status.code, try RecordJSON.data(RecordJSON.object(record)))
+                    (status.code, RecordJSON.data(RecordJSON.object(record)))
                 }
             }
         } catch let missing as StoreError where missing.kind == .notFound {
@@ -102,7 +102,7 @@ enum RecordWriteRoutes {
             var headers: HTTPFields = [.contentType: "application/json"]
             if created { headers[.location] = "/v1/\(record.reference.type.collection)/\(record.reference.id)" }
             return Response(status: status, headers: headers,
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try RecordJSON.data(RecordJSON.object(record)))))
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: RecordJSON.data(RecordJSON.object(record)))))
         case .replay(let replay):
             var response = IdempotencyHeader.response(replay)
             // A replayed create says where the record is, as the first answer did.
