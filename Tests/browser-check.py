@@ -11,9 +11,14 @@ PLAN: {"pages": ["/dashboard/runs", ...], "clicks": [{"page": "/dashboard/runs/I
 import fcntl
 import json
 import os
+import select
 import subprocess
 import sys
 import time
+import traceback
+
+# Generous: under make test's parallel load chromium's first start on a fresh machine is slow.
+TIMEOUT = 180
 
 
 class Browser:
@@ -31,11 +36,14 @@ class Browser:
             os.dup2(high_read, 3)
             os.dup2(high_write, 4)
 
+        # What chromium says goes to a file beside its profile, shown when the check fails.
+        self.log_path = profile.rstrip("/") + ".log"
+        log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--remote-debugging-pipe",
-             "--user-data-dir=" + profile, "about:blank"],
-            close_fds=False, preexec_fn=arrange,
-            stdout=subprocess.DEVNULL, stderr=None if os.environ.get("BROWSER_CHECK_DEBUG") else subprocess.DEVNULL)
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+             "--remote-debugging-pipe", "--user-data-dir=" + profile, "about:blank"],
+            close_fds=False, preexec_fn=arrange, stdout=subprocess.DEVNULL, stderr=log)
+        log.close()
         os.close(commands_read)
         os.close(answers_write)
         self.buffer = b""
@@ -56,11 +64,12 @@ class Browser:
                     raise RuntimeError(f"{method}: {answer['error']}")
                 return answer.get("result", {})
 
-    def read(self, timeout=60):
+    def read(self, timeout=TIMEOUT):
         deadline = time.time() + timeout
         while b"\0" not in self.buffer:
-            if time.time() > deadline:
-                raise TimeoutError("chromium did not answer")
+            ready, _, _ = select.select([self.answers], [], [], max(0, deadline - time.time()))
+            if not ready:
+                raise TimeoutError(f"chromium did not answer within {timeout:.0f} s")
             chunk = os.read(self.answers, 65536)
             if not chunk:
                 raise RuntimeError("chromium closed its pipe")
@@ -71,7 +80,7 @@ class Browser:
             self.events.append(message)
         return message
 
-    def wait_for(self, method, timeout=60):
+    def wait_for(self, method, timeout=TIMEOUT):
         deadline = time.time() + timeout
         while True:
             for index, event in enumerate(self.events):
@@ -114,6 +123,13 @@ class Browser:
         self.events = [e for e in self.events if e["method"] not in ("Runtime.exceptionThrown", "Runtime.consoleAPICalled", "Log.entryAdded")]
         return found
 
+    def log_tail(self, lines=60):
+        try:
+            with open(self.log_path, "rb") as handle:
+                return b"\n".join(handle.read().splitlines()[-lines:]).decode(errors="replace")
+        except OSError as error:
+            return f"(no log: {error})"
+
     def close(self):
         try:
             self.send("Browser.close", session=False)
@@ -139,29 +155,39 @@ def main():
         plan = json.load(handle)
     browser = Browser(chromium, profile)
     report = {"pages": [], "clicks": []}
+    step = "starting chromium"
     try:
         target = browser.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
         browser.session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True}, session=False)["sessionId"]
         for domain in ("Page", "Runtime", "Log"):
             browser.send(domain + ".enable")
+        step = "opening the dashboard before signing in"
         browser.navigate(base + "/dashboard/runs")
         report["before_sign_in"] = seen(browser, "/dashboard/runs")
+        step = "signing in"
         browser.evaluate(f"document.querySelector('input[name=token]').value = {json.dumps(token)}")
         browser.submit("form[action='/dashboard/sign-in'] button")
         report["signed_in"] = seen(browser, "/dashboard/sign-in")
         report["cookie_visible_to_scripts"] = browser.evaluate("document.cookie")
         for path in plan.get("pages", []):
+            step = "opening " + path
             browser.navigate(base + path)
             report["pages"].append(seen(browser, path))
         for click in plan.get("clicks", []):
+            step = f"pressing {click['form']} on {click['page']}"
             browser.navigate(base + click["page"])
             pressed = browser.submit(f"form[action='{click['form']}'] button")
             entry = seen(browser, click["page"])
             entry["pressed"] = pressed
             entry["form"] = click["form"]
             report["clicks"].append(entry)
-    finally:
+    except Exception:
+        # The caller shows standard error: what failed, where, and what chromium said.
+        print(f"browser check failed while {step}:\n{traceback.format_exc()}", file=sys.stderr)
+        print(f"chromium's log (last lines):\n{browser.log_tail()}", file=sys.stderr)
         browser.close()
+        sys.exit(1)
+    browser.close()
     json.dump(report, sys.stdout)
 
 

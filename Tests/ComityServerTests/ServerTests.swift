@@ -93,7 +93,7 @@ struct ServedWorkspace {
                                            metrics: metrics, logger: logger, listening: { address in listening.yield(Int(address.split(separator: ":").last ?? "") ?? 0) })
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: app)], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { tasks in
-            tasks.addTask {
+            tasks.addTask(executorPreference: ServerTaskExecutor.shared) {
                 try await group.run()
                 return nil
             }
