@@ -6,6 +6,8 @@
 # 100,000 runs. Prints requests per second, p50 and p99 latency, and each throughput as
 # a ratio to the baseline's. Usage: http.sh COMITY [SECONDS]
 set -euo pipefail
+command -v wrk >/dev/null 2>&1 || { echo "http.sh needs wrk (make bench installs it: apt-get install wrk)" >&2; exit 1; }
+command -v sqlite3 >/dev/null 2>&1 || { echo "http.sh needs sqlite3 (make bench installs it)" >&2; exit 1; }
 comity=$(realpath "${1:-.build/release/comity}")
 seconds=${2:-10}
 here=$(cd "$(dirname "$0")" && pwd)

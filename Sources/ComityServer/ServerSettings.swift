@@ -18,5 +18,9 @@ public struct ServerSettings: Sendable {
     /// unauthenticated clients cannot hold the server's memory with slow bodies.
     public var concurrentBodies = 32
 
+    /// How long a token the store found valid is trusted without asking it again, so a
+    /// revocation takes effect within this; zero asks the store on every request.
+    public var tokenCacheLifetime: Duration = .seconds(2)
+
     public init() {}
 }

@@ -1,4 +1,5 @@
 import ComityCore
+import ComityService
 import Foundation
 import Hummingbird
 import Logging
@@ -7,13 +8,22 @@ import Synchronization
 /// `Authorization: Bearer <token>` on every route under `/v1`: a missing, unknown or
 /// revoked token gets 401 after a pause (so guessing is slow, and counted); a token
 /// whose scope does not cover the method (`read` for GET and HEAD, `write` otherwise)
-/// gets 403. The request is logged with the token's name, never the token.
+/// gets 403. The request is logged with the token's name, never the token. A token the
+/// store found valid is trusted for `ServerSettings.tokenCacheLifetime` (TokenCache).
 struct TokenAuthentication: RouterMiddleware {
     typealias Context = ComityRequestContext
     let engine: EngineExecutor
     let settings: ServerSettings
     let metrics: ServerMetrics
     let noted = TokenUses()
+    let cache: TokenCache
+
+    init(engine: EngineExecutor, settings: ServerSettings, metrics: ServerMetrics) {
+        self.engine = engine
+        self.settings = settings
+        self.metrics = metrics
+        cache = TokenCache(lifetime: settings.tokenCacheLifetime)
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let header = request.headers[.authorization] ?? ""
@@ -29,7 +39,12 @@ struct TokenAuthentication: RouterMiddleware {
             if noted.count > 10_000 { noted.removeAll() } // unknown tokens must not grow it without end
             return true
         }
-        let token = secret.isEmpty ? nil : try await engine.read { try $0.authenticate(secret: secret, noteUse: false) }
+        let hash = secret.isEmpty ? "" : Engine.tokenHash(secret)
+        var token = secret.isEmpty ? nil : cache.token(hash: hash)
+        if token == nil, !secret.isEmpty {
+            token = try await engine.read { try $0.authenticate(secret: secret, noteUse: false) }
+            if let token { cache.keep(token, hash: hash) }
+        }
         if noteUse, let token, token.revokedAt == nil {
             // Noted by the writing engine, not waited for: a request that only reads must
             // not queue behind writes waiting for a busy database.

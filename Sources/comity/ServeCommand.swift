@@ -37,6 +37,10 @@ struct ServeCommand: AsyncParsableCommand {
             transform: TimeSpan.read)
     var grace = TimeSpan(.seconds(30))
 
+    @Option(help: ArgumentHelp("How long a token found valid is trusted without asking the store again: a revocation takes effect within this (0: every request asks).",
+                               valueName: "duration"), transform: TimeSpan.read)
+    var tokenCache = TimeSpan(.seconds(2))
+
     @Option(help: ArgumentHelp("Log level on standard error.", valueName: "level"))
     var logLevel: Logger.Level = .info
 
@@ -55,6 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.host = host
         settings.port = port
         settings.maxBodySize = ByteCount.parse(maxBody) ?? settings.maxBodySize
+        settings.tokenCacheLifetime = tokenCache.duration ?? .zero
         let workspace = engine.workspace
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var lock: WorkerLock?

@@ -55,11 +55,12 @@ struct ServedWorkspace {
     /// Serves the workspace for `test`, on a free port, to a real HTTP client, then stops
     /// the server. The client waits up to 3 minutes for an answer and the server keeps an
     /// idle connection 5 (unless a test asks for less): under `make test` other suites keep
-    /// Swift's cooperative threads, on which the server's handlers run, busy for long.
+    /// Swift's cooperative threads, on which the client's tasks run, busy for long.
     func serve<T: Sendable>(metrics: ServerMetrics = ServerMetrics(), idleTimeout: Duration = .seconds(300),
-                            bodyTimeout: Duration = .seconds(30), concurrentBodies: Int = 32,
+                            bodyTimeout: Duration = .seconds(30), concurrentBodies: Int = 32, tokenCache: Duration = .seconds(2),
                             _ test: @Sendable @escaping (LiveClient) async throws -> T) async throws -> T {
-        try await serveRaw(metrics: metrics, idleTimeout: idleTimeout, bodyTimeout: bodyTimeout, concurrentBodies: concurrentBodies) { port in
+        try await serveRaw(metrics: metrics, idleTimeout: idleTimeout, bodyTimeout: bodyTimeout, concurrentBodies: concurrentBodies,
+                           tokenCache: tokenCache) { port in
             let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(180)))
             client.connect()
             do {
@@ -76,7 +77,7 @@ struct ServedWorkspace {
     /// Serves the workspace for `test`, given only the port: for clients that must hold no
     /// connection of their own open while the server's timeouts run.
     func serveRaw<T: Sendable>(metrics: ServerMetrics = ServerMetrics(), idleTimeout: Duration = .seconds(300),
-                               bodyTimeout: Duration = .seconds(30), concurrentBodies: Int = 32,
+                               bodyTimeout: Duration = .seconds(30), concurrentBodies: Int = 32, tokenCache: Duration = .seconds(2),
                                _ test: @Sendable @escaping (Int) async throws -> T) async throws -> T {
         let engine = try open()
         var settings = ServerSettings()
@@ -86,6 +87,7 @@ struct ServedWorkspace {
         settings.idleTimeout = idleTimeout
         settings.bodyTimeout = bodyTimeout
         settings.concurrentBodies = concurrentBodies
+        settings.tokenCacheLifetime = tokenCache
         var logger = Logger(label: "comity.serve.test")
         logger.logLevel = .critical
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
@@ -355,6 +357,45 @@ extension WebhookIntakeTests {
         let tokens = try engine.tokens()
         #expect(tokens.first { $0.name == "coordinator" }?.lastUsedAt != nil)
         #expect(tokens.first { $0.name == "old-laptop" }?.lastUsedAt == nil)
+    }
+
+    /// A token revoked while the server runs (as `comity tokens revoke` does, from another
+    /// process's engine): with no token cache the next request is refused; with one, every
+    /// request sent once its lifetime has passed is.
+    @Test(arguments: [Duration.zero, .milliseconds(500)])
+    func aTokenRevokedWhileServingIsRefusedWithinTheCachesLifetime(lifetime: Duration) async throws {
+        let space = try ServedWorkspace()
+        let reader = try space.open().createToken(name: "phone", scope: .read)
+        let (before, after) = try await space.serve(tokenCache: lifetime) { client in
+            let headers: HTTPFields = [.authorization: "Bearer \(reader.secret)"]
+            let before = try await client.execute(uri: "/v1/queue", method: .get, headers: headers).status
+            try space.open().revokeToken(name: "phone")
+            let revoked = ContinuousClock.now
+            if lifetime > .zero { try await Task.sleep(until: revoked + lifetime + .milliseconds(50)) }
+            var after: [HTTPResponse.Status] = []
+            for _ in 0..<3 { after.append(try await client.execute(uri: "/v1/queue", method: .get, headers: headers).status) }
+            return (before, after)
+        }
+        #expect(before == .ok)
+        #expect(after == [.unauthorized, .unauthorized, .unauthorized], "\(after)")
+    }
+
+    /// Within the lifetime the store is not asked: a token revoked a moment ago still
+    /// reads (what the cache trades), an unknown one is refused each time (never kept).
+    @Test func aCheckedTokenIsTrustedForTheCachesLifetimeAndAnUnknownOneIsNeverKept() async throws {
+        let space = try ServedWorkspace()
+        let reader = try space.open().createToken(name: "phone", scope: .read)
+        let statuses = try await space.serve(tokenCache: .seconds(600)) { client in
+            let headers: HTTPFields = [.authorization: "Bearer \(reader.secret)"]
+            var statuses = [try await client.execute(uri: "/v1/queue", method: .get, headers: headers).status]
+            try space.open().revokeToken(name: "phone")
+            statuses.append(try await client.execute(uri: "/v1/queue", method: .get, headers: headers).status)
+            for _ in 0..<2 {
+                statuses.append(try await client.execute(uri: "/v1/queue", method: .get, headers: [.authorization: "Bearer comity_unknown"]).status)
+            }
+            return statuses
+        }
+        #expect(statuses == [.ok, .ok, .unauthorized, .unauthorized], "\(statuses)")
     }
 
     @Test func aRunIsShownWholeWithItsLogAndError() async throws {
