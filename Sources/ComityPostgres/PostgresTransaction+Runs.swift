@@ -62,6 +62,11 @@ extension PostgresTransaction {
             conditions.append("caused_by = ?")
             arguments.append(.text(cause))
         }
+        if let prefixes = filter.idPrefixes {
+            // starts_with compares bytes, whatever the database's collation orders by.
+            conditions.append(prefixes.isEmpty ? "false" : "(" + prefixes.map { _ in "starts_with(id, ?)" }.joined(separator: " OR ") + ")")
+            arguments += prefixes.map { .text($0) }
+        }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(.integer(Int64(filter.limit)))
         // Newest first; runs started in the same second by when they were last saved.

@@ -79,6 +79,11 @@ extension SQLiteTransaction {
             conditions.append("caused_by = ?")
             arguments.append(cause)
         }
+        if let prefixes = filter.idPrefixes {
+            // A range of the id's index: ids are lower-case ASCII, all below "~".
+            conditions.append(prefixes.isEmpty ? "0" : "(" + prefixes.map { _ in "(id >= ? AND id < ?)" }.joined(separator: " OR ") + ")")
+            for prefix in prefixes { arguments += [prefix, prefix + "~"] }
+        }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(filter.limit)
         return try Row.fetchAll(

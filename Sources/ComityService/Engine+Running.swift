@@ -49,7 +49,9 @@ extension Engine {
         guard RunRecord.uuidPart(id.lowercased()).count >= 4 else {
             throw EngineError.failed("'\(id)' is too short to name a run: give at least 4 characters of its id (see `comity runs`)")
         }
-        let candidates = try store.read { try $0.runs(RunFilter(limit: Int.max)) }.filter { $0.isNamed(by: id) }
+        var named = RunFilter(limit: Int.max)
+        named.idPrefixes = RunRecord.idPrefixes(naming: id)
+        let candidates = try store.read { try $0.runs(named) }.filter { $0.isNamed(by: id) }
         guard candidates.count == 1, let only = candidates.first else {
             if candidates.isEmpty { throw EngineError.failed("no run with id '\(id)' (see `comity runs`)") }
             let length = RunRecord.uniquePrefixLength(candidates.map(\.id))

@@ -50,6 +50,32 @@ enum RunHistoryCases {
                 #expect(try tx.runs(RunFilter(slot: slot)).map(\.id) == ["c"])
                 #expect(try tx.runs(RunFilter(since: Timestamp(secondsSince1970: 200))).map(\.id) == ["c", "b"])
                 #expect(try tx.runs(RunFilter(limit: 1)).map(\.id) == ["c"])
+                var byPrefix = RunFilter()
+                byPrefix.idPrefixes = ["b", "c"]
+                #expect(try tx.runs(byPrefix).map(\.id) == ["c", "b"])
+                byPrefix.idPrefixes = []
+                #expect(try tx.runs(byPrefix).isEmpty)
+            }
+        },
+
+        StoreConformanceCase("runsAreFoundByTheStartOfTheirIdOnly") { factory in
+            let store = try factory.newStore()
+            let ids = ["0a1b2c3d-0000-4000-8000-000000000001", "0a1b2c3d-0000-4000-8000-000000000002", "0a1bffff-0000-4000-8000-000000000003",
+                       "import-0a1b9999-0000-4000-8000-000000000004", "ffffffff-0a1b-4000-8000-000000000005", "0a1"]
+            try store.write(commit: true) { tx in
+                for (index, id) in ids.enumerated() { try tx.saveRun(run(id, workflow: "w", at: Int64(100 + index))) }
+            }
+            try store.read { tx throws in
+                func found(_ prefixes: [String]) throws -> Set<String> {
+                    var filter = RunFilter(limit: 100)
+                    filter.idPrefixes = prefixes
+                    return Set(try tx.runs(filter).map(\.id))
+                }
+                #expect(try found(["0a1b"]) == Set(ids[0...2]))
+                #expect(try found(["0a1b2c3d-0000-4000-8000-000000000002"]) == [ids[1]])
+                #expect(try found(["0a1b", "import-0a1b"]) == Set(ids[0...3]))
+                #expect(try found(["0a1b%", "0a1b_"]).isEmpty) // no pattern characters
+                #expect(try found(["0a1"]) == Set(ids[0...2] + [ids[5]]))
             }
         },
 

@@ -120,6 +120,14 @@ extension RunRecord {
 
     /// Whether `text` names this run: its whole id, or a start of its UUID (with or
     /// without a legacy label).
+    /// The starts of ids that `isNamed(by: text)` can be true of: for a store to look up
+    /// by its index rather than read every run.
+    public static func idPrefixes(naming text: String) -> [String] {
+        let text = text.lowercased()
+        let uuid = String(uuidPart(text))
+        return Array(Set([text, uuid] + legacyLabels.map { $0 + uuid })).sorted()
+    }
+
     public func isNamed(by text: String) -> Bool {
         let text = text.lowercased()
         return id == text || id.hasPrefix(text) || Self.uuidPart(id).hasPrefix(Self.uuidPart(text))
@@ -213,6 +221,9 @@ public struct RunFilter: Sendable {
     public var triggerKind: RunTrigger.Kind?
     /// Only the runs this run caused (its events' workflows, its retries).
     public var causedBy: String?
+    /// Only runs whose id starts with one of these (lower-case; a store may match by byte
+    /// range, so a caller that needs an exact rule checks what comes back).
+    public var idPrefixes: [String]?
     public var limit: Int
 
     public init(workflow: String? = nil, unsuccessfulOnly: Bool = false, since: Timestamp? = nil,
