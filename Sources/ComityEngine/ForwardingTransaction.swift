@@ -115,6 +115,7 @@ final class ForwardingTransaction: StoreTransaction {
         try read { try $0.messages(status, withAttachmentData: withAttachmentData) }
     }
     func saveMessage(_ message: OutgoingMessage) throws { try write { try $0.saveMessage(message) } }
+    func messageCounts() throws -> [OutgoingMessage.Status: Int] { try read { try $0.messageCounts() } }
     func saveToken(_ token: AccessToken) throws { try write { try $0.saveToken(token) } }
     func tokens() throws -> [AccessToken] { try read { try $0.tokens() } }
     func token(hash: String) throws -> AccessToken? { try read { try $0.token(hash: hash) } }

@@ -26,6 +26,14 @@ extension PostgresTransaction {
         return id
     }
 
+    func messageCounts() throws -> [OutgoingMessage.Status: Int] {
+        var counts: [OutgoingMessage.Status: Int] = [:]
+        for row in try session.query("SELECT status, count(*) FROM outbox GROUP BY status", []) {
+            if let name = row[0].text, let status = OutgoingMessage.Status(rawValue: name) { counts[status] = Int(row[1].integer ?? 0) }
+        }
+        return counts
+    }
+
     func messages(_ status: OutgoingMessage.Status?, withAttachmentData: Bool) throws -> [OutgoingMessage] {
         let filter = status == nil ? "" : "WHERE o.status = ?"
         let arguments: [SQLValue] = status.map { [.text($0.rawValue)] } ?? []

@@ -26,6 +26,14 @@ extension SQLiteTransaction {
         return id
     }
 
+    func messageCounts() throws -> [OutgoingMessage.Status: Int] {
+        var counts: [OutgoingMessage.Status: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM outbox GROUP BY status") {
+            if let status = OutgoingMessage.Status(rawValue: row["status"]) { counts[status] = row["n"] }
+        }
+        return counts
+    }
+
     func messages(_ status: OutgoingMessage.Status?, withAttachmentData: Bool) throws -> [OutgoingMessage] {
         let filter = status == nil ? "" : "WHERE o.status = ?"
         let arguments: StatementArguments = status.map { [$0.rawValue] } ?? []

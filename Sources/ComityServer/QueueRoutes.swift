@@ -14,11 +14,11 @@ enum QueueRoutes {
         api.get("metrics") { _, _ in
             let (waiting, oldest, outbox, runs) = try await engine.read { engine in
                 try engine.store.read { tx -> (Int, Int64, [OutgoingMessage.Status: Int], [RunTotal]) in
+                    // Counted by the store: a scrape reads no run or message whole.
                     let now = Timestamp(Date())
-                    let queued = try tx.queuedRuns()
-                    let oldest = queued.filter { $0.notBefore <= now }.map { now.secondsSince1970 - $0.notBefore.secondsSince1970 }.max() ?? 0
-                    let messages = try tx.messages(nil, withAttachmentData: false)
-                    return (queued.count, oldest, Dictionary(grouping: messages, by: \.status).mapValues(\.count), try tx.runTotals())
+                    // The earliest due time of all waiting runs is the oldest wait when it has come.
+                    let oldest = max(0, now.secondsSince1970 - (try tx.nextQueuedRunDue()?.secondsSince1970 ?? now.secondsSince1970))
+                    return (try tx.queuedRunCount(), oldest, try tx.messageCounts(), try tx.runTotals())
                 }
             }
             metrics.record(waiting: waiting, oldestWaitSeconds: oldest, outbox: outbox)

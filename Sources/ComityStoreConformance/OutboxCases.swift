@@ -48,7 +48,12 @@ enum OutboxCases {
                 #expect(heldNow.map(\.id) == [first])
                 #expect(heldNow.first?.lastError == "550 mailbox unavailable" && heldNow.first?.attempts == 1)
                 #expect(try tx.messages(.sent).map(\.id) == [second] && tx.messages(.sent).first?.sentAt == morning)
+                #expect(try tx.messageCounts() == [.held: 1, .sent: 1])
             }
+            try store.write(commit: true) { tx in
+                for _ in 0..<3 { _ = try tx.queueMessage(OutgoingMessage(to: [MailAddress(address: "c@example.org")], subject: "More", body: "", queuedAt: morning)) }
+            }
+            #expect(try store.read { try $0.messageCounts() } == [.held: 1, .sent: 1, .queued: 3])
         },
     ]
 }

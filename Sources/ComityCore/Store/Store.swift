@@ -242,6 +242,9 @@ public protocol OutboxStore {
     func messages(_ status: OutgoingMessage.Status?, withAttachmentData: Bool) throws -> [OutgoingMessage]
     /// Saves a message's status, attempts, error and times.
     func saveMessage(_ message: OutgoingMessage) throws
+    /// How many messages are in each status (statuses with none left out): counted by
+    /// the store, for a metrics scrape over an outbox of every message ever sent.
+    func messageCounts() throws -> [OutgoingMessage.Status: Int]
 }
 
 /// The keys of `ctx.once`.
