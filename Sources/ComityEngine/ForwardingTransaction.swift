@@ -111,9 +111,7 @@ final class ForwardingTransaction: StoreTransaction {
     func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)] { try read { try $0.events(since: id) } }
     func event(id: Int64) throws -> DomainEvent? { try read { try $0.event(id: id) } }
     func queueMessage(_ message: OutgoingMessage) throws -> Int64 { try write { try $0.queueMessage(message) } }
-    func messages(_ status: OutgoingMessage.Status?, withAttachmentData: Bool) throws -> [OutgoingMessage] {
-        try read { try $0.messages(status, withAttachmentData: withAttachmentData) }
-    }
+    func messages(_ selection: MessageSelection) throws -> [OutgoingMessage] { try read { try $0.messages(selection) } }
     func saveMessage(_ message: OutgoingMessage) throws { try write { try $0.saveMessage(message) } }
     func messageCounts() throws -> [OutgoingMessage.Status: Int] { try read { try $0.messageCounts() } }
     func saveToken(_ token: AccessToken) throws { try write { try $0.saveToken(token) } }

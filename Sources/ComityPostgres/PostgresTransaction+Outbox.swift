@@ -34,22 +34,21 @@ extension PostgresTransaction {
         return counts
     }
 
-    func messages(_ status: OutgoingMessage.Status?, withAttachmentData: Bool) throws -> [OutgoingMessage] {
-        let filter = status == nil ? "" : "WHERE o.status = ?"
-        let arguments: [SQLValue] = status.map { [.text($0.rawValue)] } ?? []
+    func messages(_ selection: MessageSelection) throws -> [OutgoingMessage] {
+        let (filter, order, arguments) = MessageSelectionSQL.clauses(selection)
         let rows = try session.query(
             """
             SELECT o.id, o.recipient, o.to_list::text AS to_list, o.cc::text AS cc, o.bcc::text AS bcc, o.reply_to::text AS reply_to,
                    o.subject, o.body, o.html, o.about_type, o.about_id, o.status, o.attempts, o.last_error, o.queued_at, o.sent_at,
                    o.run, o.pid
-            FROM outbox o \(filter) ORDER BY o.id
+            FROM outbox o \(filter) \(order)
             """, arguments)
         var attachments: [Int64: [MessageAttachment]] = [:]
-        let data = withAttachmentData ? "a.data" : "NULL::bytea"
+        let data = selection.withAttachmentData ? "a.data" : "NULL::bytea"
         for row in try session.query(
             """
             SELECT a.message, a.filename, a.content_type, a.origin, length(a.data) AS size, \(data) AS data
-            FROM outbox_attachments a JOIN outbox o ON o.id = a.message \(filter) ORDER BY a.message, a.position
+            FROM outbox_attachments a WHERE a.message IN (SELECT o.id FROM outbox o \(filter) \(order)) ORDER BY a.message, a.position
             """, arguments)
         {
             guard let message = row.integer("message") else { continue }

@@ -1,4 +1,5 @@
 import ComityCore
+import ComitySQL
 import Foundation
 import GRDB
 
@@ -34,16 +35,17 @@ extension SQLiteTransaction {
         return counts
     }
 
-    func messages(_ status: OutgoingMessage.Status?, withAttachmentData: Bool) throws -> [OutgoingMessage] {
-        let filter = status == nil ? "" : "WHERE o.status = ?"
-        let arguments: StatementArguments = status.map { [$0.rawValue] } ?? []
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM outbox o \(filter) ORDER BY id", arguments: arguments)
+    func messages(_ selection: MessageSelection) throws -> [OutgoingMessage] {
+        let (filter, order, values) = MessageSelectionSQL.clauses(selection)
+        let arguments = StatementArguments(values.map(\.databaseValue))
+        let chosen = "SELECT o.id FROM outbox o \(filter) \(order)"
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM outbox o \(filter) \(order)", arguments: arguments)
         var attachments: [Int64: [MessageAttachment]] = [:]
-        let data = withAttachmentData ? "a.data" : "NULL"
+        let data = selection.withAttachmentData ? "a.data" : "NULL"
         for row in try Row.fetchAll(
             db, sql: """
                 SELECT a.message, a.filename, a.content_type, a.origin, length(a.data) AS size, \(data) AS data
-                FROM outbox_attachments a JOIN outbox o ON o.id = a.message \(filter) ORDER BY a.message, a.position
+                FROM outbox_attachments a WHERE a.message IN (\(chosen)) ORDER BY a.message, a.position
                 """, arguments: arguments)
         {
             let bytes: Data? = row["data"]

@@ -174,10 +174,14 @@ struct APIOperation: Sendable {
             parameters: [Parameter(name: "name", place: "path", schema: ["type": "string"], description: "The scheduled workflow's name")],
             responses: problems.merging([200: ("The schedule", "Schedule"), 404: ("No scheduled workflow of that name", "Problem")]) { a, _ in a }),
         APIOperation(
-            method: "GET", path: "/v1/outbox", summary: "The messages runs queued, oldest first",
+            method: "GET", path: "/v1/outbox", summary: "The messages runs queued, oldest first, a page at a time",
             parameters: [Parameter(name: "status", place: "query", schema: ["type": "string", "enum": OutgoingMessage.Status.allCases.map(\.rawValue)],
-                                   description: "Only messages in this state")],
-            responses: problems.merging([200: ("The messages", "Outbox"), 400: ("A status that is not one", "Problem")]) { a, _ in a }),
+                                   description: "Only messages in this state"),
+                         Parameter(name: "limit", place: "query", schema: ["type": "integer", "minimum": 1, "maximum": 1000, "default": 100],
+                                   description: "At most this many"),
+                         Parameter(name: "cursor", place: "query", schema: ["type": "string", "pattern": "^[0-9]{1,18}$"],
+                                   description: "The next_cursor of the page before")],
+            responses: problems.merging([200: ("A page of messages", "Outbox"), 400: ("A status, limit or cursor that is not one", "Problem")]) { a, _ in a }),
         APIOperation(
             method: "GET", path: "/v1/reports/:name", summary: "A report of Scripts/reports/, run read-only; other query pairs are its parameters",
             parameters: [

@@ -153,7 +153,10 @@ enum OpenAPIDocument {
             "WorkflowList": object(["workflows": ["type": "array", "items": workflow]], required: ["workflows"]),
             "Schedule": schedule,
             "ScheduleList": object(["schedules": ["type": "array", "items": ["$ref": "#/components/schemas/Schedule"]]], required: ["schedules"]),
-            "Outbox": object(["messages": ["type": "array", "items": message]], required: ["messages"]),
+            "Outbox": object([
+                "messages": ["type": "array", "items": message],
+                "next_cursor": ["type": ["string", "null"], "description": "Give it as cursor for the next page; null on the last"],
+            ], required: ["messages", "next_cursor"]),
             "Health": object(["status": text], required: ["status"]),
             "Run": run,
             "RunList": object(["runs": ["type": "array", "items": ["$ref": "#/components/schemas/Run"]]], required: ["runs"]),

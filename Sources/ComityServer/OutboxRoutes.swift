@@ -3,23 +3,37 @@ import ComityService
 import Foundation
 import Hummingbird
 
-/// `GET /v1/outbox[?status=queued|sending|sent|held]`: the messages runs queued, oldest
-/// first, with their attachments' names and sizes (never their bytes) and no blind copies.
+/// `GET /v1/outbox[?status=queued|sending|sent|held][&limit=N][&cursor=C]`: the messages
+/// runs queued, oldest first, a page at a time (the outbox keeps every message it sent),
+/// with their attachments' names and sizes (never their bytes) and no blind copies.
 enum OutboxRoutes {
     static func add(to api: RouterGroup<ComityRequestContext>, engine: EngineExecutor) {
         api.get("outbox") { request, _ in
-            var status: OutgoingMessage.Status?
-            if let text = request.uri.queryParameters.get("status") {
+            var selection = MessageSelection(limit: 100)
+            let parameters = request.uri.queryParameters
+            if let text = parameters.get("status") {
                 guard let given = OutgoingMessage.Status(rawValue: text) else {
                     return ProblemDetails.response(.badRequest, "status '\(text)' is not one of \(OutgoingMessage.Status.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                status = given
+                selection.status = given
             }
-            let chosen = status
-            let messages = try await engine.read { engine in
-                try engine.store.read { try $0.messages(chosen, withAttachmentData: false) }
+            if let text = parameters.get("limit") {
+                guard let number = Int(text), (1...1000).contains(number) else {
+                    return ProblemDetails.response(.badRequest, "limit '\(text)' must be a whole number from 1 to 1000")
+                }
+                selection.limit = number
             }
-            return try JSONResponse.response(OutboxJSON(messages: messages.map(MessageJSON.init)))
+            if let text = parameters.get("cursor") {
+                guard let after = Int64(text), after >= 0 else {
+                    return ProblemDetails.response(.badRequest, "cursor '\(text)' is not one this server gave: pass a page's next_cursor as it is")
+                }
+                selection.past = after
+            }
+            let chosen = selection
+            let messages = try await engine.read { engine in try engine.store.read { try $0.messages(chosen) } }
+            // A full page may have more after it; the last one answers null.
+            let next = messages.count == chosen.limit ? messages.last.map { String($0.id) } : nil
+            return try JSONResponse.response(OutboxJSON(messages: messages.map(MessageJSON.init), nextCursor: next))
         }
     }
 }
@@ -61,7 +75,19 @@ struct MessageJSON: Encodable {
     }
 }
 
-/// `/v1/outbox`'s answer.
+/// `/v1/outbox`'s answer: `next_cursor` is there, null on the last page.
 struct OutboxJSON: Encodable {
     var messages: [MessageJSON]
+    var nextCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case messages
+        case nextCursor = "next_cursor"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(messages, forKey: .messages)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
 }

@@ -55,6 +55,41 @@ enum OutboxCases {
             }
             #expect(try store.read { try $0.messageCounts() } == [.held: 1, .sent: 1, .queued: 3])
         },
+
+        StoreConformanceCase("messagesAreChosenByStatusAPageAtATimeInEitherOrder") { factory in
+            let store = try factory.newStore()
+            let ids = try store.write(commit: true) { tx in
+                try (0..<7).map { index in
+                    var message = OutgoingMessage(to: [MailAddress(address: "m\(index)@example.org")], subject: "m\(index)", body: "",
+                                                  attachments: [MessageAttachment(filename: "a\(index).txt", contentType: "text/plain", origin: "x",
+                                                                                  data: Data("attachment \(index)".utf8))],
+                                                  queuedAt: morning)
+                    message.id = try tx.queueMessage(message)
+                    if index % 3 == 0 {
+                        message.status = .sent
+                        try tx.saveMessage(message)
+                    }
+                    return message.id
+                }
+            }
+            try store.read { tx throws in
+                func chosen(_ selection: MessageSelection) throws -> [Int64] { try tx.messages(selection).map(\.id) }
+                #expect(try chosen(MessageSelection(limit: 3)) == Array(ids[0..<3]))
+                #expect(try chosen(MessageSelection(past: ids[2], limit: 3)) == Array(ids[3..<6]))
+                #expect(try chosen(MessageSelection(past: ids[5], limit: 3)) == [ids[6]])
+                #expect(try chosen(MessageSelection(newestFirst: true, limit: 2)) == [ids[6], ids[5]])
+                #expect(try chosen(MessageSelection(newestFirst: true, past: ids[5], limit: 2)) == [ids[4], ids[3]])
+                #expect(try chosen(MessageSelection(status: .sent, newestFirst: true)) == [ids[6], ids[3], ids[0]])
+                #expect(try chosen(MessageSelection(status: .queued, past: ids[1], limit: 2)) == [ids[2], ids[4]])
+                #expect(try chosen(MessageSelection(limit: 0)).isEmpty)
+                // A page's attachments are its own messages', with bytes only when asked.
+                let page = try tx.messages(MessageSelection(withAttachmentData: true, newestFirst: true, past: ids[5], limit: 2))
+                #expect(page.map { $0.attachments.map(\.filename) } == [["a4.txt"], ["a3.txt"]])
+                #expect(page.first?.attachments.first?.data == Data("attachment 4".utf8))
+                let names = try tx.messages(MessageSelection(limit: 1))
+                #expect(names.first?.attachments.first?.data.isEmpty == true && names.first?.attachments.first?.size == 12)
+            }
+        },
     ]
 }
 

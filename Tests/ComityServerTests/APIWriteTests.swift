@@ -313,4 +313,57 @@ import Testing
         #expect(answers["report path"]?.status == .notFound && answers["report unknown"]?.status == .notFound)
         #expect(answers["report format"]?.status == .badRequest)
     }
+
+    /// The outbox keeps every message it sent: the API pages it oldest first by cursor,
+    /// the dashboard shows the newest 100 and links to older ones.
+    @Test func theOutboxIsReadAPageAtATime() async throws {
+        let (space, _, reader) = try Self.workspace()
+        let engine = try space.open()
+        let ids = try engine.store.write(commit: true) { tx in
+            try (0..<105).map { index in
+                var message = OutgoingMessage(to: [MailAddress(address: "m\(index)@example.org")], subject: "m\(index)", body: "", queuedAt: Timestamp(Date()))
+                message.id = try tx.queueMessage(message)
+                if index % 2 == 0 {
+                    message.status = .sent
+                    try tx.saveMessage(message)
+                }
+                return message.id
+            }
+        }
+        let reading: HTTPFields = [.authorization: "Bearer \(reader)"]
+        let answers = try await space.serve { client in
+            var answers: [String: ServedResponse] = [:]
+            let session: HTTPFields = [.cookie: try await DashboardTests.signIn(client, token: reader).cookie]
+            var seen: [Int64] = []
+            var cursor: String?
+            var pages = 0
+            repeat {
+                let page = try await client.execute(uri: "/v1/outbox?limit=40" + (cursor.map { "&cursor=\($0)" } ?? ""), method: .get, headers: reading)
+                seen += ((page.json["messages"] as? [[String: Any]]) ?? []).compactMap { ($0["id"] as? Int).map(Int64.init) }
+                cursor = page.json["next_cursor"] as? String
+                pages += 1
+            } while cursor != nil && pages < 10
+            answers["paged"] = try await client.execute(uri: "/v1/outbox?limit=1000", method: .get, headers: reading)
+            answers["sent"] = try await client.execute(uri: "/v1/outbox?status=sent&limit=50", method: .get, headers: reading)
+            answers["default"] = try await client.execute(uri: "/v1/outbox", method: .get, headers: reading)
+            answers["bad limit"] = try await client.execute(uri: "/v1/outbox?limit=0", method: .get, headers: reading)
+            answers["bad cursor"] = try await client.execute(uri: "/v1/outbox?cursor=soon", method: .get, headers: reading)
+            answers["dashboard"] = try await client.execute(uri: "/dashboard/outbox", method: .get, headers: session)
+            let older = ids[4]
+            answers["older"] = try await client.execute(uri: "/dashboard/outbox?before=\(older)", method: .get, headers: session)
+            #expect(seen == ids && pages == 3, "\(pages) pages")
+            return answers
+        }
+        #expect((answers["paged"]?.json["messages"] as? [Any])?.count == 105 && answers["paged"]?.json["next_cursor"] is NSNull)
+        let sent = (answers["sent"]?.json["messages"] as? [[String: Any]]) ?? []
+        #expect(sent.count == 50 && sent.allSatisfy { $0["status"] as? String == "sent" } && answers["sent"]?.json["next_cursor"] as? String != nil)
+        #expect((answers["default"]?.json["messages"] as? [Any])?.count == 100)
+        #expect(answers["bad limit"]?.status == .badRequest && answers["bad limit"]?.text.contains("from 1 to 1000") == true)
+        #expect(answers["bad cursor"]?.status == .badRequest && answers["bad cursor"]?.text.contains("next_cursor") == true)
+        // Newest first: the latest message is on the first page, the first five are not.
+        let page = answers["dashboard"]?.text ?? ""
+        #expect(page.contains(">m104<") && !page.contains(">m4<") && page.contains("before=\(ids[5])\">Older messages"), "\(page)")
+        let older = answers["older"]?.text ?? ""
+        #expect(older.contains(">m3<") && older.contains(">m0<") && !older.contains(">m4<") && !older.contains("Older messages"))
+    }
 }

@@ -237,9 +237,9 @@ public protocol IdempotencyStore {
 public protocol OutboxStore {
     /// Queues a message; returns its id.
     func queueMessage(_ message: OutgoingMessage) throws -> Int64
-    /// Messages in one status (all when nil), oldest first; their attachments' bytes
-    /// only `withAttachmentData` (a listing needs their names and sizes only).
-    func messages(_ status: OutgoingMessage.Status?, withAttachmentData: Bool) throws -> [OutgoingMessage]
+    /// The messages `selection` chooses, in its order; their attachments' bytes only
+    /// when it says (a listing needs their names and sizes only).
+    func messages(_ selection: MessageSelection) throws -> [OutgoingMessage]
     /// Saves a message's status, attempts, error and times.
     func saveMessage(_ message: OutgoingMessage) throws
     /// How many messages are in each status (statuses with none left out): counted by
@@ -300,6 +300,11 @@ extension OutboxStore {
     /// Messages in one status (all when nil), oldest first, with their attachments' bytes.
     public func messages(_ status: OutgoingMessage.Status?) throws -> [OutgoingMessage] {
         try messages(status, withAttachmentData: true)
+    }
+
+    /// Every message in one status (all when nil), oldest first.
+    public func messages(_ status: OutgoingMessage.Status?, withAttachmentData: Bool) throws -> [OutgoingMessage] {
+        try messages(MessageSelection(status: status, withAttachmentData: withAttachmentData))
     }
 }
 

@@ -81,7 +81,10 @@ enum DashboardOperationPages {
         pages.get("outbox") { request, context in
             let csrf = context.dashboard?.session.csrf ?? ""
             let status = request.uri.queryParameters.get("status").flatMap(OutgoingMessage.Status.init(rawValue:))
-            let messages = try await engine.read { engine in try engine.store.read { try $0.messages(status, withAttachmentData: false) } }
+            // The newest 100, then older ones page by page: the outbox keeps every message it sent.
+            let before = request.uri.queryParameters.get("before").flatMap { Int64($0) }
+            let selection = MessageSelection(status: status, newestFirst: true, past: before, limit: 100)
+            let messages = try await engine.read { engine in try engine.store.read { try $0.messages(selection) } }
             let choices = ["all"] + OutgoingMessage.Status.allCases.map(\.rawValue)
             var body = "<p>" + choices.map { "<a href=\"/dashboard/outbox\($0 == "all" ? "" : "?status=\($0)")\">\($0)</a>" }.joined(separator: " · ") + "</p>"
             body += DashboardPage.table(["#", "To", "Subject", "Status", "Attempts", "Queued", "Sent", "Run", "Last error"], messages.map { message in
@@ -89,6 +92,9 @@ enum DashboardOperationPages {
                  "\(message.attempts)", text(message.queuedAt.description), text(message.sentAt?.description ?? ""),
                  message.run.map(DashboardRunPages.link) ?? "", text(message.lastError ?? "")]
             }, empty: "No messages.")
+            if messages.count == selection.limit, let oldest = messages.last {
+                body += "<p><a href=\"/dashboard/outbox?\(status.map { "status=\($0.rawValue)&amp;" } ?? "")before=\(oldest.id)\">Older messages</a></p>"
+            }
             return DashboardPage(title: "Outbox", body: body, csrf: csrf).response
         }
     }
