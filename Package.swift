@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "ComityServer",
             dependencies: [
-                "ComityService", "ComityEngine", "ComityCore", "ComityReports",
+                "ComityService", "ComityEngine", "ComityCore", "ComityReports", "HumanReadable",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -151,6 +151,17 @@ struct APIOperation: Sendable {
                 200: ("The run taken off", "QueuedRun"), 400: ("An id that is not a whole number", "Problem"),
                 404: ("No run of that id waits", "Problem"), 409: ("A worker has leased it: it runs", "Problem"),
             ]) { a, _ in a }),
+        APIOperation(method: "GET", path: "/v1/events/:id/participants", summary: "An event's participants, in the order they were added",
+                     parameters: [idParameter("The event's id")],
+                     responses: problems.merging([200: ("The participants", "ParticipantList"), 400: ("An id that is not one", "Problem"),
+                                                  404: ("No such event", "Problem")]) { a, _ in a }),
+        APIOperation(
+            method: "POST", path: "/v1/events/:id/participants",
+            summary: "Adds an organisation or a person to an event in a role, as events.add_participant (once: adding it again changes nothing)",
+            parameters: [idParameter("The event's id"), idempotencyKey],
+            responses: writeProblems.merging([200: ("The event's participants after it", "ParticipantList"), 404: ("No such event", "Problem"),
+                                              409: ("An archived event", "Problem")]) { a, _ in a },
+            requestBody: ("Participant", true)),
         APIOperation(method: "GET", path: "/v1/workflows", summary: "The workflows the scripts declare, with their parameters",
                      responses: problems.merging([200: ("The workflows", "WorkflowList")]) { a, _ in a }),
         APIOperation(

@@ -145,6 +145,12 @@ enum OpenAPIDocument {
             "attachments": ["type": "array", "items": object(["filename": text, "content_type": text, "size": integer],
                                                              required: ["filename", "content_type", "size"])],
         ], required: ["id", "to", "cc", "subject", "status", "attempts", "queued_at", "attachments"])
+        let participant = object([
+            "participant": object(["type": ["type": "string", "enum": [RecordType.organisation.rawValue, RecordType.person.rawValue]],
+                                   "id": ["type": "integer", "format": "int64", "minimum": 1]], required: ["type", "id"])
+                .merging(["additionalProperties": false]) { a, _ in a },
+            "role": ["type": "string", "enum": DomainSchema.participantRoles],
+        ], required: ["participant", "role"])
         return [
             "Problem": object(["type": text, "title": text, "status": integer, "detail": text, "field": text],
                               required: ["type", "title", "status", "detail"]),
@@ -171,6 +177,9 @@ enum OpenAPIDocument {
                 "next_cursor": ["type": ["string", "null"], "description": "Give it as cursor for the next page; null on the last"],
             ], required: ["records", "next_cursor"]),
             "Delivery": object(["delivery": integer, "queued_run": integer, "workflow": text], required: ["delivery", "queued_run", "workflow"]),
+            "Participant": participant.merging(["additionalProperties": false]) { a, _ in a },
+            "ParticipantList": object(["event": integer, "participants": ["type": "array", "items": participant]],
+                                      required: ["event", "participants"]),
         ]
     }
 }

@@ -61,5 +61,19 @@ enum RecordRoutes {
                                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: RecordJSON.data(RecordJSON.object(record)))))
             }
         }
+        api.get(RouterPath("\(RecordType.event.collection)/:id/participants")) { _, context in
+            guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+                return ProblemDetails.response(.badRequest, "a record's id is a whole number from 1")
+            }
+            let event = RecordReference(.event, id)
+            let participants = try await engine.read { engine in
+                try engine.store.read { tx -> [(participant: RecordReference, role: String)]? in
+                    try tx.record(event) == nil ? nil : try tx.participants(of: event)
+                }
+            }
+            guard let participants else { return ProblemDetails.response(.notFound, "no event \(id) in events") }
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: RecordJSON.data(ParticipantJSON.list(event, participants)))))
+        }
     }
 }

@@ -45,6 +45,13 @@ enum RecordWriteRoutes {
                 try await handle(request, context, engine: engine, settings: settings) { _ in .restore(try reference(type, context)) }
             }
         }
+        // An event's participants: added one at a time, answered as the list they make.
+        api.post(RouterPath("\(RecordType.event.collection)/:id/participants")) { request, context in
+            try await handle(request, context, engine: engine, settings: settings, answer: ParticipantJSON.answer) { body in
+                let (participant, role) = try ParticipantJSON.input(body)
+                return .addParticipant(try reference(.event, context), participant: participant, role: role)
+            }
+        }
     }
 
     /// A path's id that is not a record's.
@@ -55,8 +62,12 @@ enum RecordWriteRoutes {
         return RecordReference(type, id)
     }
 
+    /// A write's answer: the record written, as `GET` shows it.
+    static func recordAnswer(_ record: Record, _ transaction: any StoreTransaction) throws -> JSONTree { RecordJSON.object(record) }
+
     private static func handle(_ request: Request, _ context: ComityRequestContext, engine: EngineExecutor, settings: ServerSettings,
-                               created: Bool = false, _ make: @escaping (Data) throws -> RecordWrite) async throws -> Response {
+                               created: Bool = false, answer: @escaping @Sendable (Record, any StoreTransaction) throws -> JSONTree = recordAnswer,
+                               _ make: @escaping (Data) throws -> RecordWrite) async throws -> Response {
         let body: Data
         switch await RequestBody.forWrite(request, settings: settings) {
         case .success(let data): body = data
@@ -83,8 +94,8 @@ enum RecordWriteRoutes {
         let outcome: RecordWriteOutcome
         do {
             outcome = try await engine.perform { engine in
-                try engine.write(write, by: token, request: description, idempotency: claim) { record in
-                    (status.code, RecordJSON.data(RecordJSON.object(record)))
+                try engine.write(write, by: token, request: description, idempotency: claim) { record, transaction in
+                    (status.code, RecordJSON.data(try answer(record, transaction)))
                 }
             }
         } catch let missing as StoreError where missing.kind == .notFound {
@@ -96,13 +107,12 @@ enum RecordWriteRoutes {
             throw error
         }
         switch outcome {
-        case .written(let record, let run, let queued):
+        case .written(let record, let run, let queued, let answered):
             context.logger.info("record written", metadata: [
                 "token": "\(token)", "record": "\(record.reference)", "run": "\(run)", "queued": "\(queued)"])
             var headers: HTTPFields = [.contentType: "application/json"]
             if created { headers[.location] = "/v1/\(record.reference.type.collection)/\(record.reference.id)" }
-            return Response(status: status, headers: headers,
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: RecordJSON.data(RecordJSON.object(record)))))
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answered.body)))
         case .replay(let replay):
             var response = IdempotencyHeader.response(replay)
             // A replayed create says where the record is, as the first answer did.

@@ -11,11 +11,13 @@ extension Engine {
     /// - Parameters:
     ///   - token: the name of the token that asked.
     ///   - request: `PATCH /v1/grants/4`, for the history.
-    ///   - answer: the status and body to keep for the key, from the written record.
+    ///   - answer: the status and body of the answer, from the written record as the
+    ///     transaction sees it (an event's participants are read from it); kept for the key.
     /// - Throws: the refusal (a `DomainError` with its did-you-mean, a `StoreError`);
     ///   nothing is kept then.
     public func write(_ write: RecordWrite, by token: String, request: String, idempotency: IdempotencyClaim? = nil,
-                      answer: @escaping (Record) throws -> (status: Int, body: Data) = { _ in (200, Data()) }) throws -> RecordWriteOutcome {
+                      answer: @escaping (Record, any StoreTransaction) throws -> (status: Int, body: Data) = { _, _ in (200, Data()) })
+        throws -> RecordWriteOutcome {
         let queuing = EventQueuing(catalog: catalog(), schema: store.schema)
         let runID = RunRecord.newID()
         let now = Timestamp(Date())
@@ -32,6 +34,10 @@ extension Engine {
                 case .step(let reference, let verb, let fields): record = try transaction.step(reference, verb, fields, context: context)
                 case .archive(let reference): record = try transaction.archive(reference, context: context)
                 case .restore(let reference): record = try transaction.restore(reference, context: context)
+                case .addParticipant(let event, let participant, let role):
+                    try transaction.addParticipant(event, participant, role: role, context: context)
+                    guard let found = try transaction.record(event) else { throw StoreError(.notFound, StoreError.missingText(event)) }
+                    record = found
                 }
                 let queued = try queuing.enqueue(transaction.events(byRun: runID), causedBy: runID, depth: 0, in: transaction)
                 var run = RunRecord(id: runID, workflow: nil, file: request, contentHash: "", trigger: RunTrigger(.api, event: token),
@@ -40,8 +46,9 @@ extension Engine {
                 run.log = ["\(request) by token '\(token)': \(write.summary(of: record))"]
                     + (queued > 0 ? ["queued \(queued) workflow run(s)"] : [])
                 try transaction.saveRun(run)
-                try idempotency?.keep(try answer(record), token: token, at: now, in: transaction)
-                return .written(record, run: runID, queued: queued)
+                let answered = try answer(record, transaction)
+                try idempotency?.keep(answered, token: token, at: now, in: transaction)
+                return .written(record, run: runID, queued: queued, answer: answered)
             }
         } catch var refusal as DomainError {
             // Said as a script would be told (`did you mean 'name'?`).

@@ -11,12 +11,15 @@ public enum RecordWrite: Sendable {
     case step(RecordReference, verb: String, [String: FieldValue])
     case archive(RecordReference)
     case restore(RecordReference)
+    /// An organisation or a person taking part in an event in a role (`events.add_participant`).
+    case addParticipant(RecordReference, participant: RecordReference, role: String)
 
     /// The record written to; nil for a create.
     public var target: RecordReference? {
         switch self {
         case .create: nil
-        case .update(let reference, _), .step(let reference, _, _), .archive(let reference), .restore(let reference): reference
+        case .update(let reference, _), .step(let reference, _, _), .archive(let reference), .restore(let reference),
+             .addParticipant(let reference, _, _): reference
         }
     }
 
@@ -28,6 +31,9 @@ public enum RecordWrite: Sendable {
         case .update(let reference, let changes): (reference.type, changes)
         case .step(let reference, _, let fields): (reference.type, fields.mapValues { Optional($0) })
         case .archive, .restore: (nil, [:])
+        // One that is not an organisation or a person is the domain's to refuse, in its words.
+        case .addParticipant(_, let participant, _):
+            (.event, participant.type == .organisation || participant.type == .person ? ["participant": .reference(participant)] : [:])
         }
         guard let type else { return }
         for name in values.keys.sorted() {
@@ -51,6 +57,7 @@ public enum RecordWrite: Sendable {
         case .step(_, let verb, _): return "\(verb): \(name), now \(record.status ?? "?")"
         case .archive: return "archived \(name)"
         case .restore: return "restored \(name)"
+        case .addParticipant(_, let participant, let role): return "added \(participant.type.rawValue) \(participant.id) to \(name) as \(role)"
         }
     }
 }
@@ -58,8 +65,9 @@ public enum RecordWrite: Sendable {
 /// What ``Engine/write(_:by:request:idempotency:answer:)`` did.
 public enum RecordWriteOutcome: Sendable {
     /// Written and committed: the record after the write, the run that records the
-    /// write in the history, and how many workflow runs its events queued.
-    case written(Record, run: String, queued: Int)
+    /// write in the history, how many workflow runs its events queued, and the answer
+    /// made for it (kept for its `Idempotency-Key`).
+    case written(Record, run: String, queued: Int, answer: (status: Int, body: Data))
     /// The request's `Idempotency-Key` was used before: nothing is written.
     case replay(IdempotentReplay)
 }

@@ -366,4 +366,83 @@ import Testing
         let older = answers["older"]?.text ?? ""
         #expect(older.contains(">m3<") && older.contains(">m0<") && !older.contains(">m4<") && !older.contains("Older messages"))
     }
+
+    /// An event's participants through the API, as `events.add_participant`: added once,
+    /// audited, listed in order; every refusal in Lua's words keeps nothing.
+    @Test func anEventsParticipantsAreAddedAndListedThroughTheDomain() async throws {
+        let (space, writer, reader) = try Self.workspace()
+        try space.write("Scripts/setup.lua", """
+            local org = orgs.create { name = "ASI", country = "RU" }
+            local person = people.create { name = "Elena Topoleva", organisation = org }
+            local event = events.create { title = "Round table", kind = "round_table", starts_at = "2021-01-26T11:00:00+03:00" }
+            local gone = events.create { title = "Old", kind = "round_table", starts_at = "2020-01-26T11:00:00+03:00" }
+            events.archive(gone)
+            print(org.id, person.id, event.id, gone.id)
+            """)
+        var printed: [String] = []
+        _ = try space.open().run(file: space.folder.appendingPathComponent("Scripts/setup.lua").path, output: { printed.append($0) })
+        let ids = (printed.first ?? "").split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int64($0) }
+        try #require(ids.count == 4, "\(printed)")
+        let (org, person, event, gone) = (ids[0], ids[1], ids[2], ids[3])
+        let writing: HTTPFields = [.authorization: "Bearer \(writer)", .contentType: "application/json"]
+        let reading: HTTPFields = [.authorization: "Bearer \(reader)"]
+        @Sendable func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+        let answers = try await space.serve { client in
+            var answers: [String: ServedResponse] = [:]
+            let path = "/v1/events/\(event)/participants"
+            answers["empty"] = try await client.execute(uri: path, method: .get, headers: reading)
+            answers["org"] = try await client.execute(uri: path, method: .post, headers: writing,
+                                                      body: body(#"{"participant": {"type": "organisation", "id": \#(org)}, "role": "organiser"}"#))
+            answers["again"] = try await client.execute(uri: path, method: .post, headers: writing,
+                                                        body: body(#"{"participant": {"type": "organisation", "id": \#(org)}, "role": "organiser"}"#))
+            answers["person"] = try await client.execute(uri: path, method: .post, headers: writing,
+                                                         body: body(#"{"participant": {"type": "person", "id": \#(person)}, "role": "speaker"}"#))
+            answers["role"] = try await client.execute(uri: path, method: .post, headers: writing,
+                                                       body: body(#"{"participant": {"type": "person", "id": \#(person)}, "role": "speeker"}"#))
+            answers["grant"] = try await client.execute(uri: path, method: .post, headers: writing,
+                                                        body: body(#"{"participant": {"type": "grant", "id": 1}, "role": "sponsor"}"#))
+            answers["missing org"] = try await client.execute(uri: path, method: .post, headers: writing,
+                                                              body: body(#"{"participant": {"type": "organisation", "id": 999}, "role": "sponsor"}"#))
+            answers["unknown field"] = try await client.execute(uri: path, method: .post, headers: writing,
+                                                                body: body(#"{"participent": {"type": "organisation", "id": 1}, "role": "sponsor"}"#))
+            answers["no event"] = try await client.execute(uri: "/v1/events/999/participants", method: .post, headers: writing,
+                                                           body: body(#"{"participant": {"type": "organisation", "id": \#(org)}, "role": "sponsor"}"#))
+            answers["archived"] = try await client.execute(uri: "/v1/events/\(gone)/participants", method: .post, headers: writing,
+                                                           body: body(#"{"participant": {"type": "organisation", "id": \#(org)}, "role": "sponsor"}"#))
+            answers["as reader"] = try await client.execute(uri: path, method: .post, headers: [.authorization: "Bearer \(reader)", .contentType: "application/json"],
+                                                            body: body(#"{"participant": {"type": "organisation", "id": \#(org)}, "role": "sponsor"}"#))
+            answers["list"] = try await client.execute(uri: path, method: .get, headers: reading)
+            answers["list missing"] = try await client.execute(uri: "/v1/events/999/participants", method: .get, headers: reading)
+            return answers
+        }
+        #expect(answers["empty"]?.status == .ok && (answers["empty"]?.json["participants"] as? [Any])?.isEmpty == true)
+        func listed(_ name: String) -> [String] {
+            ((answers[name]?.json["participants"] as? [[String: Any]]) ?? []).map { entry in
+                let who = entry["participant"] as? [String: Any]
+                return "\(who?["type"] as? String ?? "?") \(who?["id"] as? Int ?? 0) \(entry["role"] as? String ?? "?")"
+            }
+        }
+        #expect(answers["org"]?.status == .ok && listed("org") == ["organisation \(org) organiser"], "\(answers["org"]?.text ?? "")")
+        #expect(answers["again"]?.status == .ok && listed("again") == ["organisation \(org) organiser"])
+        #expect(listed("person") == ["organisation \(org) organiser", "person \(person) speaker"])
+        #expect(answers["role"]?.status == .unprocessableContent && answers["role"]?.json["detail"] as? String
+                == "invalid role 'speeker' (allowed: organiser, speaker, moderator, sponsor, attendee)", "\(answers["role"]?.text ?? "")")
+        #expect(answers["grant"]?.status == .unprocessableContent
+                && (answers["grant"]?.json["detail"] as? String)?.contains("an event's participant is an organisation or a person") == true,
+                "\(answers["grant"]?.text ?? "")")
+        #expect(answers["missing org"]?.status == .unprocessableContent
+                && (answers["missing org"]?.json["detail"] as? String)?.contains("Organisation 999 does not exist") == true, "\(answers["missing org"]?.text ?? "")")
+        #expect(answers["unknown field"]?.status == .unprocessableContent
+                && (answers["unknown field"]?.json["detail"] as? String)?.contains("did you mean 'participant'?") == true, "\(answers["unknown field"]?.text ?? "")")
+        #expect(answers["no event"]?.status == .notFound && answers["no event"]?.json["detail"] as? String == "no event 999 in events")
+        #expect(answers["archived"]?.status == .conflict, "\(answers["archived"]?.text ?? "")")
+        #expect(answers["as reader"]?.status == .forbidden)
+        #expect(listed("list") == ["organisation \(org) organiser", "person \(person) speaker"] && answers["list missing"]?.status == .notFound)
+        // Each addition is audited under the token's run; the refusals kept nothing.
+        let engine = try space.open()
+        let audit = try engine.store.read { try $0.audit(of: RecordReference(.event, event)) }.filter { $0.field == "participants" }
+        #expect(audit.count == 2, "\(audit)")
+        let unchanged = try engine.store.read { try $0.participants(of: RecordReference(.event, gone)) }
+        #expect(unchanged.isEmpty)
+    }
 }
