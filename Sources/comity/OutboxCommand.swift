@@ -88,7 +88,9 @@ struct OutboxCommand: ParsableCommand {
 
         func run() throws {
             let opened = try CommandEngine.open()
-            guard var message = try opened.store.read({ try $0.messages(nil, withAttachmentData: false) }).first(where: { $0.id == id }) else {
+            // The one message, not the whole outbox (it keeps every message it sent).
+            let one = MessageSelection(past: id > 0 ? id - 1 : .max, limit: 1)
+            guard var message = try opened.store.read({ try $0.messages(one) }).first(where: { $0.id == id }) else {
                 throw CommandFailure.report("no message \(id) in the outbox")
             }
             guard message.status == .held else { throw CommandFailure.report("message \(id) is \(message.status.rawValue), not held") }

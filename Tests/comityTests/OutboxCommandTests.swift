@@ -29,6 +29,31 @@ import Testing
         #expect(names == ["message-1-2.recipients", "message-1-3.eml", "message-1-3.recipients", "message-1.eml"], "\(names)")
     }
 
+    /// `outbox release` finds its one message by id, whatever the id given.
+    @Test func aHeldMessageIsReleasedByItsIdAndOnlyIt() throws {
+        let folder = try workspace(["comity.lua": "return {}", "send.lua": Self.send])
+        for _ in 0..<3 { #expect(try Comity.run(["run", "send.lua"], in: folder).status == 0) }
+        // Held, as a message whose sending was cut off is: python's sqlite3 stands in for that crash.
+        let hold = Process()
+        hold.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        hold.arguments = ["python3", "-c", "import sqlite3; c = sqlite3.connect('.comity/comity.db'); c.execute(\"UPDATE outbox SET status = 'held' WHERE id = 2\"); c.commit()"]
+        hold.currentDirectoryURL = folder
+        try hold.run()
+        hold.waitUntilExit()
+        try #require(hold.terminationStatus == 0)
+        let released = try Comity.run(["outbox", "release", "2"], in: folder)
+        #expect(released.status == 0 && released.stdout == "message 2 queued again\n", "\(released.stdout)\(released.stderr)")
+        let queued = try Comity.run(["outbox", "release", "1"], in: folder)
+        #expect(queued.status == 1 && queued.stderr.contains("message 1 is queued, not held"), "\(queued.stderr)")
+        for id in ["0", "99", "-9223372036854775808"] {
+            let missing = try Comity.run(["outbox", "release", "--", id], in: folder)
+            #expect(missing.status == 1 && missing.stderr.contains("no message \(id) in the outbox"), "\(id): \(missing.stderr)")
+        }
+        let listed = try Comity.run(["outbox", "--json"], in: folder)
+        let messages = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(messages.map { $0["status"] as? String } == ["queued", "queued", "queued"])
+    }
+
     @Test func messagesAreQueuedByRunsAndDeliveredOnceToAFolder() throws {
         let folder = try workspace(["comity.lua": "return {}", "send.lua": Self.send])
         let failed = try Comity.run(["run", "send.lua", "--param", "fail=yes"], in: folder)
