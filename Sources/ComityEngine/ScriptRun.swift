@@ -47,6 +47,10 @@ public struct ScriptRun: Sendable {
     public var rendered: String?
     /// For a dry run: the workflows its events would have queued, had it committed.
     public var wouldQueue: [QueuedWorkflow] = []
+    /// When the run failed because the store could not take it (locked by another
+    /// process, or unreachable): that refusal, for a caller that answers "busy, again
+    /// later" rather than "your script failed" (the HTTP API's 503).
+    public var storeRefusal: StoreError?
 
     public var succeeded: Bool { outcome == .succeeded }
 }

@@ -134,6 +134,7 @@ public struct ScriptRunner {
                         try store.write(commit: true) { try $0.saveRun(record) }
                     } catch {
                         unrecordable = true
+                        if let refusal = error as? StoreError, refusal.kind == .locked || refusal.kind == .unavailable { report.storeRefusal = refusal }
                         throw LuaError(.runtime, "not run: its start could not be recorded: \(error)")
                     }
                 }
@@ -178,7 +179,10 @@ public struct ScriptRunner {
         } catch let error as LuaError {
             outcome = .failed(error)
         } catch {
-            if (error as? StoreError)?.kind == .unavailable { report.storeUnavailable = true }
+            if let refusal = error as? StoreError, refusal.kind == .locked || refusal.kind == .unavailable {
+                report.storeRefusal = refusal
+                if refusal.kind == .unavailable { report.storeUnavailable = true }
+            }
             outcome = .failed(LuaError(.runtime, "\(error)"))
         }
         // No secret the run read is shown in its error.
@@ -214,7 +218,7 @@ public struct ScriptRunner {
             record: record, errorKind: outcome.error.map { report.errorKind(of: $0) }, queued: queued,
             retry: report.declaration?.retry ?? .none, report: outcome == .succeeded ? report.document : nil,
             rendered: outcome == .succeeded ? report.rendered : nil,
-            wouldQueue: outcome == .succeeded ? report.wouldQueue : [])
+            wouldQueue: outcome == .succeeded ? report.wouldQueue : [], storeRefusal: outcome == .succeeded ? nil : report.storeRefusal)
         logger.info(
             "run \(record.outcome.rawValue)",
             metadata: [
@@ -319,6 +323,8 @@ public struct ScriptRunner {
         var parametersRefused = false
         /// The store could not be reached to begin or commit the run.
         var storeUnavailable = false
+        /// The store's refusal (locked, unreachable) that failed the run, if one did.
+        var storeRefusal: StoreError?
         /// The `dedupe` key, when it had run already: this run then does nothing.
         var duplicateOf: String?
         /// What the script (or its workflow's `run`) returned, when it was `report {...}`.

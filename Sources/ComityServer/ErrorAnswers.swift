@@ -19,7 +19,10 @@ struct ErrorAnswers: RouterMiddleware {
         } catch let busy as EngineExecutor.Busy {
             return ProblemDetails.response(.serviceUnavailable, "\(busy); send it again", headers: [.retryAfter: "5"])
         } catch let error as StoreError where error.kind == .locked || error.kind == .unavailable {
-            return ProblemDetails.response(.serviceUnavailable, "the database is busy (\(error.message)); nothing was written, send it again",
+            // Not the store's own words: they name the database's file, the server's business.
+            let why = error.kind == .locked ? "another process is writing to it" : "it cannot be reached"
+            context.logger.warning("database busy", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return ProblemDetails.response(.serviceUnavailable, "the database is busy (\(why)); nothing was written, send it again",
                                            headers: [.retryAfter: "2"])
         } catch let error as any HTTPResponseError {
             if error.status == .notFound {

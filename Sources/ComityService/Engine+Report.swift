@@ -29,6 +29,8 @@ extension Engine {
         let root = workspace.folder.standardizedFileURL.path + "/"
         let shown = path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
         let run = runner.run(file: path, shownAs: shown, output: output)
+        // Busy, not broken: the caller may say "again later" (the API's 503).
+        if let refusal = run.storeRefusal { throw refusal }
         if let error = run.outcome.error { throw EngineError.runFailed(error) }
         guard let document = run.report else { throw EngineError.noReport(file: shown) }
         if runner.renderer != nil, let rendered = run.rendered { return rendered }
@@ -44,7 +46,10 @@ extension Engine {
             : [folder.appendingPathComponent("Scripts/reports/\(name).lua").path]
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             let known = reportNames()
-            throw .failed("no report '\(name)' (looked for \(candidates.joined(separator: ", ")))"
+            // Said as the workspace names it: the API's clients see this too.
+            let root = folder.standardizedFileURL.path + "/"
+            let looked = candidates.map { $0.hasPrefix(root) ? String($0.dropFirst(root.count)) : $0 }
+            throw .failed("no report '\(name)' (looked for \(looked.joined(separator: ", ")))"
                 + (known.isEmpty ? "" : "; reports: \(known.joined(separator: ", "))"))
         }
         return path

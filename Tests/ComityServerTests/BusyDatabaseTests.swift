@@ -81,3 +81,38 @@ import Testing
 final class AnsweredReads: Sendable {
     let count = Atomic<Int>(0)
 }
+
+/// A report asked for while another process holds SQLite's writer: its run cannot be
+/// recorded, which is the database being busy (503, send it again), not the report
+/// failing (422); and no answer names the server's files.
+@Suite struct BusyReportTests {
+    @Test func aReportWhileTheWriterIsHeldIsBusyNotFailedAndNamesNoServerPath() async throws {
+        let (space, _, _, reader) = try DashboardTests.workspace()
+        let taken = DispatchSemaphore(value: 0)
+        let done = Atomic<Bool>(false)
+        let holding = space
+        Thread.detachNewThread {
+            do {
+                try holding.open().store.write(commit: true) { tx in
+                    _ = try tx.create(.organisation, ["name": .string("Held by a long run")], context: ChangeContext(run: "long-run", at: Timestamp(Date())))
+                    taken.signal()
+                    let start = ContinuousClock.now
+                    while !done.load(ordering: .relaxed), ContinuousClock.now - start < .seconds(120) { Thread.sleep(forTimeInterval: 0.05) }
+                }
+            } catch {
+                taken.signal()
+            }
+        }
+        taken.wait()
+        let bearer: HTTPFields = [.authorization: "Bearer \(reader)"]
+        let (busy, unknown) = try await space.serve { client in
+            let busy = try await client.execute(uri: "/v1/reports/orgs-count?format=csv", method: .get, headers: bearer)
+            done.store(true, ordering: .relaxed)
+            return (busy, try await client.execute(uri: "/v1/reports/nope", method: .get, headers: bearer))
+        }
+        done.store(true, ordering: .relaxed)
+        #expect(busy.status == .serviceUnavailable && busy.headers[.retryAfter] != nil, "\(busy.status) \(busy.text)")
+        #expect(busy.text.contains("the database is busy") && !busy.text.contains(space.folder.path), "\(busy.text)")
+        #expect(unknown.status == .notFound && unknown.text.contains("Scripts/reports/nope.lua") && !unknown.text.contains(space.folder.path), "\(unknown.text)")
+    }
+}
