@@ -9,6 +9,7 @@ import Hummingbird
 enum OutboxRoutes {
     static func add(to api: RouterGroup<ComityRequestContext>, engine: EngineExecutor) {
         api.get("outbox") { request, _ in
+            if let refused = KnownQueryParameters.refusal(request, takes: ["status", "limit", "cursor"]) { return refused }
             var selection = MessageSelection(limit: 100)
             let parameters = request.uri.queryParameters
             if let text = parameters.get("status") {
@@ -24,16 +25,19 @@ enum OutboxRoutes {
                 selection.limit = number
             }
             if let text = parameters.get("cursor") {
-                guard let after = Int64(text), after >= 0 else {
+                guard text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let after = Int64(text) else {
                     return ProblemDetails.response(.badRequest, "cursor '\(text)' is not one this server gave: pass a page's next_cursor as it is")
                 }
                 selection.past = after
             }
+            // One more than the page, to know whether another follows: the last page answers null.
+            let limit = selection.limit ?? 100
+            selection.limit = limit + 1
             let chosen = selection
-            let messages = try await engine.read { engine in try engine.store.read { try $0.messages(chosen) } }
-            // A full page may have more after it; the last one answers null.
-            let next = messages.count == chosen.limit ? messages.last.map { String($0.id) } : nil
-            return try JSONResponse.response(OutboxJSON(messages: messages.map(MessageJSON.init), nextCursor: next))
+            let found = try await engine.read { engine in try engine.store.read { try $0.messages(chosen) } }
+            let page = Array(found.prefix(limit))
+            let next = found.count > limit ? page.last.map { String($0.id) } : nil
+            return try JSONResponse.response(OutboxJSON(messages: page.map(MessageJSON.init), nextCursor: next))
         }
     }
 }

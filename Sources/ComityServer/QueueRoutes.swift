@@ -27,7 +27,7 @@ enum QueueRoutes {
                             body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text)))
         }
         api.delete("queue/:id") { _, context in
-            guard let text = context.parameters.get("id"), let id = Int64(text) else {
+            guard let id = PathID.number(context) else {
                 return ProblemDetails.response(.badRequest, "a queued run's id is a whole number, as /v1/queue lists it")
             }
             switch try await engine.perform({ try $0.cancelQueuedRun(id: id) }) {

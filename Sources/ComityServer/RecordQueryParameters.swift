@@ -38,6 +38,10 @@ struct RecordQueryParameters {
         limit = 50
         var values: [(field: String, comparison: RecordQuery.Comparison, values: [FieldValue])] = []
         for (name, text) in items {
+            // As a script's find is refused one: SQLite would compare the text only up to it.
+            guard !name.utf8.contains(0), !text.utf8.contains(0) else {
+                throw QueryParameterError("\(name.replacingOccurrences(of: "\0", with: "%00")) has a NUL byte (%00): invalid byte sequence; give text without it")
+            }
             switch name {
             case "order_by":
                 guard query.orderBy.isEmpty else { throw QueryParameterError("order_by is given twice; give one field") }

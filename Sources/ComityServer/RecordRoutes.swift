@@ -50,7 +50,7 @@ enum RecordRoutes {
                 }
             }
             api.get(RouterPath("\(type.collection)/:id")) { _, context in
-                guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+                guard let id = PathID.number(context) else {
                     return ProblemDetails.response(.badRequest, "a record's id is a whole number from 1")
                 }
                 let reference = RecordReference(type, id)
@@ -62,7 +62,7 @@ enum RecordRoutes {
             }
         }
         api.get(RouterPath("\(RecordType.event.collection)/:id/participants")) { _, context in
-            guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            guard let id = PathID.number(context) else {
                 return ProblemDetails.response(.badRequest, "a record's id is a whole number from 1")
             }
             let event = RecordReference(.event, id)

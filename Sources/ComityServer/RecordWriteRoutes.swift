@@ -58,7 +58,7 @@ enum RecordWriteRoutes {
     struct BadID: Error {}
 
     static func reference(_ type: RecordType, _ context: ComityRequestContext) throws -> RecordReference {
-        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else { throw BadID() }
+        guard let id = PathID.number(context) else { throw BadID() }
         return RecordReference(type, id)
     }
 

@@ -1,11 +1,13 @@
 import ComityCore
 import ComityService
+import Foundation
 import Hummingbird
 
 /// `GET /v1/runs` (the history, filtered) and `GET /v1/runs/ID` (one run, whole).
 enum RunRoutes {
     static func add(to api: RouterGroup<ComityRequestContext>, engine: EngineExecutor) {
         api.get("runs") { request, _ in
+            if let refused = KnownQueryParameters.refusal(request, takes: ["workflow", "outcome", "limit"]) { return refused }
             let query = request.uri.queryParameters
             var filter = RunFilter(limit: 50)
             if let workflow = query.get("workflow") { filter.workflow = workflow }
@@ -31,7 +33,7 @@ enum RunRoutes {
             }
         }
         api.get("runs/:id") { _, context in
-            let id = context.parameters.get("id") ?? ""
+            let id = PathID.text(context)
             do {
                 let run = try await engine.read { try $0.findRun(id) }
                 return try JSONResponse.response(RunJSON(run, whole: true))

@@ -22,7 +22,7 @@ enum WorkflowRoutes {
             }
         }
         api.post("runs/:id/retry") { request, context in
-            let id = context.parameters.get("id") ?? ""
+            let id = PathID.text(context)
             return try await queue(request, context, engine: engine, settings: settings) { _, token, claim, answer in
                 { engine in try engine.queueRetry(id, by: token, idempotency: claim, answer: answer) }
             }

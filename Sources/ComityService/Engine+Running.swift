@@ -46,8 +46,12 @@ extension Engine {
     /// A run by its id or a unique start of its UUID (at least 4 characters, as git asks).
     public func findRun(_ id: String) throws -> RunRecord {
         if let exact = try store.read({ try $0.run(id: id) }) { return exact }
-        guard RunRecord.uuidPart(id.lowercased()).count >= 4 else {
-            throw EngineError.failed("'\(id)' is too short to name a run: give at least 4 characters of its id (see `comity runs`)")
+        let uuid = RunRecord.uuidPart(id.lowercased())
+        guard uuid.count >= 4 else {
+            // An old import's or repl's label (`import-`) is not part of what is counted.
+            let label = id.lowercased().dropLast(uuid.count)
+            throw EngineError.failed("'\(id)' is too short to name a run: give at least 4 characters of its id"
+                + (label.isEmpty ? "" : " after '\(label)'") + " (see `comity runs`)")
         }
         var named = RunFilter(limit: Int.max)
         named.idPrefixes = RunRecord.idPrefixes(naming: id)

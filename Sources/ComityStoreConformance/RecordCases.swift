@@ -29,6 +29,26 @@ enum RecordCases {
             #expect(org?.fields["tags"] == .strings(["media"]))
         },
 
+        StoreConformanceCase("anEventsParticipantsAreKeptInOrderOnceEachAndMoveItsUpdateTime") { factory in
+            let world = try World(factory)
+            let event = try world.store.write(commit: true) { tx in
+                try tx.create(.event, ["title": .string("Round table"), "kind": .string("round_table"), "starts_at": .string("2021-01-26T08:00:00Z")],
+                              context: context)
+            }
+            let later = ChangeContext(run: "run-2", at: Timestamp(secondsSince1970: morning.secondsSince1970 + 3_600))
+            try world.store.write(commit: true) { tx in
+                try tx.addParticipant(event.reference, world.asi, role: "organiser", context: later)
+                try tx.addParticipant(event.reference, world.foundation, role: "sponsor", context: later)
+                try tx.addParticipant(event.reference, world.asi, role: "organiser", context: later) // again: nothing
+            }
+            try world.store.read { tx throws in
+                let participants = try tx.participants(of: event.reference)
+                #expect(participants.map(\.participant) == [world.asi, world.foundation] && participants.map(\.role) == ["organiser", "sponsor"])
+                #expect(try tx.record(event.reference)?.updatedAt == later.at)
+                #expect(try tx.audit(of: event.reference).filter { $0.field == "participants" }.count == 2)
+            }
+        },
+
         StoreConformanceCase("textWithQuotesControlsAndNonLatinLettersRoundTrips") { factory in
             let world = try World(factory)
             let tags = ["say \"hi\"", "back\\slash", "two\nlines", "bell\u{07}", "Агентство", "🌍", ""]

@@ -344,6 +344,9 @@ import Testing
                 pages += 1
             } while cursor != nil && pages < 10
             answers["paged"] = try await client.execute(uri: "/v1/outbox?limit=1000", method: .get, headers: reading)
+            answers["exact"] = try await client.execute(uri: "/v1/outbox?limit=105", method: .get, headers: reading)
+            answers["misspelt"] = try await client.execute(uri: "/v1/outbox?stauts=held", method: .get, headers: reading)
+            answers["signed cursor"] = try await client.execute(uri: "/v1/outbox?cursor=%2B5", method: .get, headers: reading)
             answers["sent"] = try await client.execute(uri: "/v1/outbox?status=sent&limit=50", method: .get, headers: reading)
             answers["default"] = try await client.execute(uri: "/v1/outbox", method: .get, headers: reading)
             answers["bad limit"] = try await client.execute(uri: "/v1/outbox?limit=0", method: .get, headers: reading)
@@ -351,10 +354,17 @@ import Testing
             answers["dashboard"] = try await client.execute(uri: "/dashboard/outbox", method: .get, headers: session)
             let older = ids[4]
             answers["older"] = try await client.execute(uri: "/dashboard/outbox?before=\(older)", method: .get, headers: session)
+            // Exactly 100 older than this one: they are the last page, with no link to an empty one.
+            answers["hundred"] = try await client.execute(uri: "/dashboard/outbox?before=\(ids[100])", method: .get, headers: session)
             #expect(seen == ids && pages == 3, "\(pages) pages")
             return answers
         }
         #expect((answers["paged"]?.json["messages"] as? [Any])?.count == 105 && answers["paged"]?.json["next_cursor"] is NSNull)
+        // A page that ends exactly at the last message is the last page.
+        #expect((answers["exact"]?.json["messages"] as? [Any])?.count == 105 && answers["exact"]?.json["next_cursor"] is NSNull)
+        #expect(answers["misspelt"]?.status == .badRequest && answers["misspelt"]?.text.contains("did you mean 'status'?") == true,
+                "\(answers["misspelt"]?.text ?? "")")
+        #expect(answers["signed cursor"]?.status == .badRequest)
         let sent = (answers["sent"]?.json["messages"] as? [[String: Any]]) ?? []
         #expect(sent.count == 50 && sent.allSatisfy { $0["status"] as? String == "sent" } && answers["sent"]?.json["next_cursor"] as? String != nil)
         #expect((answers["default"]?.json["messages"] as? [Any])?.count == 100)
@@ -365,6 +375,8 @@ import Testing
         #expect(page.contains(">m104<") && !page.contains(">m4<") && page.contains("before=\(ids[5])\">Older messages"), "\(page)")
         let older = answers["older"]?.text ?? ""
         #expect(older.contains(">m3<") && older.contains(">m0<") && !older.contains(">m4<") && !older.contains("Older messages"))
+        let hundred = answers["hundred"]?.text ?? ""
+        #expect(hundred.contains(">m99<") && hundred.contains(">m0<") && !hundred.contains("Older messages"))
     }
 
     /// An event's participants through the API, as `events.add_participant`: added once,

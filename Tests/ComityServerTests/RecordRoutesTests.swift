@@ -57,6 +57,34 @@ import Testing
         } == true)
     }
 
+    /// Odd text in paths and queries, answered as a script is told or as the document
+    /// says: a NUL byte in a filter is refused (SQLite would compare only up to it), a
+    /// percent-encoded id is the id, a signed one is none, a misspelt run filter is named.
+    @Test func oddPathsAndQueriesAreReadAsTheirClientMeantOrRefused() async throws {
+        let (space, token) = try Self.seeded()
+        let engine = try space.open()
+        let run = try #require(try engine.runs(RunFilter(limit: 1)).first)
+        let encoded = run.id.prefix(8) + "%2D" + run.id.dropFirst(9).prefix(4)
+        let answers = try await space.serve { client in
+            var answers: [String: ServedResponse] = [:]
+            for uri in ["/v1/orgs?name=Org%2001%00junk", "/v1/grants?title_contains=%00", "/v1/orgs/%31", "/v1/orgs/+1", "/v1/orgs/0x1",
+                        "/v1/runs/\(encoded)", "/v1/runs?trigger=manual", "/v1/runs?limt=5", "/v1/runs/import-"] {
+                answers[uri] = try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"])
+            }
+            return answers
+        }
+        for uri in ["/v1/orgs?name=Org%2001%00junk", "/v1/grants?title_contains=%00"] {
+            #expect(answers[uri]?.status == .badRequest && answers[uri]?.text.contains("NUL byte") == true, "\(uri): \(answers[uri]?.text ?? "")")
+        }
+        #expect(answers["/v1/orgs/%31"]?.status == .ok && answers["/v1/orgs/%31"]?.json["id"] as? Int == 1)
+        #expect(answers["/v1/orgs/+1"]?.status == .badRequest && answers["/v1/orgs/0x1"]?.status == .badRequest)
+        #expect(answers["/v1/runs/\(encoded)"]?.status == .ok && answers["/v1/runs/\(encoded)"]?.json["id"] as? String == run.id,
+                "\(answers["/v1/runs/\(encoded)"]?.text ?? "")")
+        #expect(answers["/v1/runs?trigger=manual"]?.status == .badRequest)
+        #expect(answers["/v1/runs?limt=5"]?.status == .badRequest && answers["/v1/runs?limt=5"]?.text.contains("did you mean 'limit'?") == true)
+        #expect(answers["/v1/runs/import-"]?.text.contains("after 'import-'") == true, "\(answers["/v1/runs/import-"]?.text ?? "")")
+    }
+
     @Test func filtersAreFindsAndRecordsAreTypedJSON() async throws {
         let (space, token) = try Self.seeded()
         let answers = try await space.serve { client in

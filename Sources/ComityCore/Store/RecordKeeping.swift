@@ -134,16 +134,19 @@ public enum RecordKeeping {
         }
         guard participant.type == .organisation || participant.type == .person else {
             throw DomainError(.invalidValue, field: "participant",
-                              "an event's participant is an organisation or a person, not a \(participant.type.rawValue)")
+                              "an event's participant is an organisation or a person, not \(participant.type == .event ? "an" : "a") \(participant.type.rawValue)")
         }
         guard DomainSchema.participantRoles.contains(role) else {
             throw DomainError(.invalidValue, field: "role",
                               "invalid role '\(role)' (allowed: \(DomainSchema.participantRoles.joined(separator: ", ")))")
         }
-        try refuseArchived(try require(event, storage))
+        let record = try require(event, storage)
+        try refuseArchived(record)
         guard try storage.exists(participant) else { throw StoreError(.notFound, StoreError.missingText(participant)) }
         guard try !storage.hasParticipant(event, participant, role: role) else { return }
         try storage.insertParticipant(event, participant, role: role)
+        // A change of the event: a client that syncs by updated_at sees it.
+        try storage.updateRecord(event, changed: [], fields: record.fields, at: context.at)
         try storage.appendAudit(event, .update, field: "participants", old: nil, new: "\(participant) as \(role)", context: context)
     }
 

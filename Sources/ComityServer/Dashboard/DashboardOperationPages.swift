@@ -83,8 +83,9 @@ enum DashboardOperationPages {
             let status = request.uri.queryParameters.get("status").flatMap(OutgoingMessage.Status.init(rawValue:))
             // The newest 100, then older ones page by page: the outbox keeps every message it sent.
             let before = request.uri.queryParameters.get("before").flatMap { Int64($0) }
-            let selection = MessageSelection(status: status, newestFirst: true, past: before, limit: 100)
-            let messages = try await engine.read { engine in try engine.store.read { try $0.messages(selection) } }
+            let selection = MessageSelection(status: status, newestFirst: true, past: before, limit: 101)
+            let found = try await engine.read { engine in try engine.store.read { try $0.messages(selection) } }
+            let messages = Array(found.prefix(100))
             let choices = ["all"] + OutgoingMessage.Status.allCases.map(\.rawValue)
             var body = "<p>" + choices.map { "<a href=\"/dashboard/outbox\($0 == "all" ? "" : "?status=\($0)")\">\($0)</a>" }.joined(separator: " · ") + "</p>"
             body += DashboardPage.table(["#", "To", "Subject", "Status", "Attempts", "Queued", "Sent", "Run", "Last error"], messages.map { message in
@@ -92,7 +93,7 @@ enum DashboardOperationPages {
                  "\(message.attempts)", text(message.queuedAt.description), text(message.sentAt?.description ?? ""),
                  message.run.map(DashboardRunPages.link) ?? "", text(message.lastError ?? "")]
             }, empty: "No messages.")
-            if messages.count == selection.limit, let oldest = messages.last {
+            if found.count > messages.count, let oldest = messages.last {
                 body += "<p><a href=\"/dashboard/outbox?\(status.map { "status=\($0.rawValue)&amp;" } ?? "")before=\(oldest.id)\">Older messages</a></p>"
             }
             return DashboardPage(title: "Outbox", body: body, csrf: csrf).response
