@@ -20,6 +20,20 @@ import Testing
         #expect(text.hasSuffix("\r\n\r\none\r\ntwo\r\n"))
     }
 
+    /// An address as listings show it (the API's outbox) reads back as the one address
+    /// it is, whatever its name holds.
+    @Test func anAddressWrittenAsTextReadsBackAsOneAddress() throws {
+        for name in ["Anna Petrova", "Board <x>", "Smith, John", "J. \"Jay\" Smith", "back\\slash", "Анна"] {
+            let address = MailAddress(name: name, address: "anna@example.org")
+            let text = address.description
+            let read = try #require(MailAddress(parsing: text), "\(text)")
+            #expect(read.address == "anna@example.org", "\(text)")
+            #expect(!text.hasPrefix(name + " <") || !name.contains(where: { "<>,\"\\.".contains($0) }), "\(text)")
+        }
+        #expect(MailAddress(name: "Board <x>", address: "b@example.org").description == #""Board <x>" <b@example.org>"#)
+        #expect(MailAddress(name: "Anna Petrova", address: "a@example.org").description == "Anna Petrova <a@example.org>")
+    }
+
     @Test func addressesAreCheckedAsWholeValues() {
         #expect(EmailAddress.isValid("info@asi.org.ru"))
         for bad in ["victim@example.org\n", "a@b.org\r", "a@b.org\u{0}", "a b@c.org", "a@b", "@b.org", "a@b@c.org", "a@b.org,c@d.org", "a@.org", "a@b."] {

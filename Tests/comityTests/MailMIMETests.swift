@@ -143,7 +143,7 @@ import Testing
         // The listing names every field; --json in snake_case.
         let listing = try Comity.run(["outbox"], in: folder).stdout
         #expect(listing.contains("1  queued  info@asi.org.ru, Анна Петрова <anna@asi.org.ru>  Отчёт о грантах — 2024\n"), "\(listing)")
-        #expect(listing.contains("    cc: board@example.org\n    bcc: archive@example.org\n    reply-to: Grants, team <grants@example.org>\n"), "\(listing)")
+        #expect(listing.contains("    cc: board@example.org\n    bcc: archive@example.org\n    reply-to: \"Grants, team\" <grants@example.org>\n"), "\(listing)")
         #expect(listing.contains("    with an HTML alternative\n    attached: Бюджет 2024.bin (application/octet-stream, 4.9 KB, from inbox/budget.bin)\n"), "\(listing)")
         #expect(listing.contains("    attached: org-list.html (text/html; charset=utf-8, "), "\(listing)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(Comity.run(["outbox", "--json"], in: folder).stdout.utf8)) as? [[String: Any]])

@@ -13,8 +13,17 @@ public struct MailAddress: Sendable, Equatable, Codable, CustomStringConvertible
         self.address = address
     }
 
-    /// `Name <address>`, or the bare address.
-    public var description: String { name.map { "\($0) <\(address)>" } ?? address }
+    /// `Name <address>`, or the bare address; a name with a character that means
+    /// something in an address (`<`, `,`, `"`, ...) in double quotes, so the text reads
+    /// back as one address (RFC 5322's quoted string).
+    public var description: String {
+        guard let name else { return address }
+        guard name.contains(where: { Self.specials.contains($0) }) else { return "\(name) <\(address)>" }
+        let quoted = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\"\(quoted)\" <\(address)>"
+    }
+
+    private static let specials: Set<Character> = ["(", ")", "<", ">", "[", "]", ":", ";", "@", "\\", ",", ".", "\""]
 
     /// `"a@b.org"` or `"Anna Petrova <anna@b.org>"` (the name may be in double quotes);
     /// nil when the text has neither form. The parts are not checked here.
