@@ -13,7 +13,9 @@ enum ParticipantJSON {
     static func input(_ data: Data) throws -> (participant: RecordReference, role: String) {
         let tree: JSONTree
         do {
-            tree = try JSONTree.decode(data)
+            tree = try JSONTree.decodeRefusingDuplicateKeys(data)
+        } catch let duplicate as JSONTree.DuplicateKey {
+            throw RecordJSONInput.Malformed(description: "the body gives '\(duplicate.key)' twice in one object; give each key once")
         } catch {
             throw RecordJSONInput.Malformed(description: "the body is not JSON; send {\"participant\": {\"type\": \"organisation\", \"id\": 4}, \"role\": \"organiser\"}")
         }

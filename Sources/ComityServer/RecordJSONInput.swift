@@ -21,7 +21,9 @@ enum RecordJSONInput {
         }
         let tree: JSONTree
         do {
-            tree = try JSONTree.decode(data)
+            tree = try JSONTree.decodeRefusingDuplicateKeys(data)
+        } catch let duplicate as JSONTree.DuplicateKey {
+            throw Malformed(description: "the body gives '\(duplicate.key)' twice in one object; give each key once")
         } catch {
             throw Malformed(description: "the body is not JSON (\(Self.reason(error))); send a JSON object of fields")
         }

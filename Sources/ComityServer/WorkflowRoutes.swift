@@ -39,7 +39,13 @@ enum WorkflowRoutes {
     static func parameters(_ body: Data) throws -> [String: String] {
         guard !body.isEmpty else { return [:] }
         let tree: JSONTree
-        do { tree = try JSONTree.decode(body) } catch { throw Malformed(detail: "the body is not JSON; send {\"parameters\": {\"name\": value}}") }
+        do {
+            tree = try JSONTree.decodeRefusingDuplicateKeys(body)
+        } catch let duplicate as JSONTree.DuplicateKey {
+            throw Malformed(detail: "the body gives '\(duplicate.key)' twice in one object; give each key once")
+        } catch {
+            throw Malformed(detail: "the body is not JSON; send {\"parameters\": {\"name\": value}}")
+        }
         guard case .object(let object) = tree, object.keys.allSatisfy({ $0 == "parameters" }) else {
             throw Malformed(detail: "the body is a JSON object with one member, parameters: {\"parameters\": {\"name\": value}}")
         }

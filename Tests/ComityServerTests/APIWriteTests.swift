@@ -423,6 +423,10 @@ import Testing
                                                            body: body(#"{"participant": {"type": "organisation", "id": \#(org)}, "role": "sponsor"}"#))
             answers["as reader"] = try await client.execute(uri: path, method: .post, headers: [.authorization: "Bearer \(reader)", .contentType: "application/json"],
                                                             body: body(#"{"participant": {"type": "organisation", "id": \#(org)}, "role": "sponsor"}"#))
+            answers["duplicate key"] = try await client.execute(uri: path, method: .post, headers: writing,
+                                                                body: body(#"{"participant": {"type": "organisation", "id": \#(org)}, "role": "sponsor", "role": "attendee"}"#))
+            answers["duplicate create"] = try await client.execute(uri: "/v1/orgs", method: .post, headers: writing,
+                                                                   body: body(#"{"name": "DupA", "name": "DupB"}"#))
             answers["list"] = try await client.execute(uri: path, method: .get, headers: reading)
             answers["list missing"] = try await client.execute(uri: "/v1/events/999/participants", method: .get, headers: reading)
             return answers
@@ -449,6 +453,10 @@ import Testing
         #expect(answers["no event"]?.status == .notFound && answers["no event"]?.json["detail"] as? String == "no event 999 in events")
         #expect(answers["archived"]?.status == .conflict, "\(answers["archived"]?.text ?? "")")
         #expect(answers["as reader"]?.status == .forbidden)
+        // Parsers disagree about a key given twice: refused, nothing kept.
+        for name in ["duplicate key", "duplicate create"] {
+            #expect(answers[name]?.status == .badRequest && answers[name]?.text.contains("twice in one object") == true, "\(answers[name]?.text ?? "")")
+        }
         #expect(listed("list") == ["organisation \(org) organiser", "person \(person) speaker"] && answers["list missing"]?.status == .notFound)
         // Each addition is audited under the token's run; the refusals kept nothing.
         let engine = try space.open()
@@ -456,5 +464,7 @@ import Testing
         #expect(audit.count == 2, "\(audit)")
         let unchanged = try engine.store.read { try $0.participants(of: RecordReference(.event, gone)) }
         #expect(unchanged.isEmpty)
+        let named = try engine.store.read { tx in try tx.count(.organisation, RecordQuery(filters: [.init("name", .equal, .string("DupA"))])) }
+        #expect(named == 0)
     }
 }

@@ -39,6 +39,19 @@ public enum JSONTree: Decodable, Sendable, Equatable {
         try JSONDecoder().decode(JSONTree.self, from: data)
     }
 
+    /// A key an object of a request's body gives twice.
+    public struct DuplicateKey: Error, Sendable {
+        public let key: String
+    }
+
+    /// `data` decoded, refused (`DuplicateKey`) when one of its objects gives a key
+    /// twice: for what a client asks of the API, which must be read one way only.
+    public static func decodeRefusingDuplicateKeys(_ data: Data) throws -> JSONTree {
+        let tree = try decode(data)
+        if let key = JSONDuplicateKeys.first(in: [UInt8](data)) { throw DuplicateKey(key: key) }
+        return tree
+    }
+
     /// What JSON calls the value's kind, for messages: `string`, `number`, `array`.
     public var kindName: String {
         switch self {
