@@ -69,8 +69,9 @@ extension PostgresTransaction {
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(.integer(Int64(filter.limit)))
+        arguments.append(.integer(Int64(max(0, filter.offset))))
         // Newest first; runs started in the same second by when they were last saved.
-        return try session.query("SELECT \(Self.runColumns) FROM runs \(whereClause) ORDER BY started_at DESC, saved DESC LIMIT ?", arguments)
+        return try session.query("SELECT \(Self.runColumns) FROM runs \(whereClause) ORDER BY started_at DESC, saved DESC LIMIT ? OFFSET ?", arguments)
             .map(Self.runRecord)
     }
 

@@ -86,8 +86,9 @@ extension SQLiteTransaction {
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(filter.limit)
+        arguments.append(max(0, filter.offset))
         return try Row.fetchAll(
-            db, sql: "SELECT * FROM runs \(whereClause) ORDER BY started_at DESC, rowid DESC LIMIT ?",
+            db, sql: "SELECT * FROM runs \(whereClause) ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?",
             arguments: StatementArguments(arguments)).map(Self.runRecord)
     }
 

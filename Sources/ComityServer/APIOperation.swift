@@ -123,18 +123,24 @@ struct APIOperation: Sendable {
         APIOperation(method: "GET", path: "/v1/openapi.json", summary: "This document", responses: [200: ("The OpenAPI 3.1 document", nil)],
                      authenticated: false),
         APIOperation(
-            method: "GET", path: "/v1/runs", summary: "Recorded runs, newest first",
+            method: "GET", path: "/v1/runs", summary: "Recorded runs, newest first, a page at a time",
             parameters: [
                 Parameter(name: "workflow", place: "query", schema: ["type": "string"],
                           description: "Only runs of this workflow (404 when no script declares it and no run had it)"),
                 Parameter(name: "outcome", place: "query",
                           schema: ["type": "string", "enum": ["running", "succeeded", "failed", "limit", "cancelled", "interrupted", "skipped", "partial"]],
                           description: "Only runs that ended so"),
+                Parameter(name: "trigger", place: "query", schema: ["type": "string", "enum": RunTrigger.Kind.allCases.map(\.rawValue)],
+                          description: "Only runs triggered so"),
+                Parameter(name: "since", place: "query", schema: ["type": "string"],
+                          description: "Only runs started at or after this time (ISO 8601, or a date)"),
                 Parameter(name: "limit", place: "query", schema: ["type": "integer", "minimum": 1, "maximum": 1000, "default": 50],
                           description: "At most this many"),
+                Parameter(name: "cursor", place: "query", schema: ["type": "string", "pattern": "^[0-9]{1,8}$"],
+                          description: "The next_cursor of the page before"),
             ],
             responses: problems.merging([
-                200: ("The runs", "RunList"), 400: ("A filter that is not one", "Problem"), 404: ("No such workflow", "Problem"),
+                200: ("A page of runs", "RunList"), 400: ("A filter that is not one", "Problem"), 404: ("No such workflow", "Problem"),
             ]) { a, _ in a }),
         APIOperation(
             method: "GET", path: "/v1/runs/:id", summary: "One run, with its log, error and traceback",

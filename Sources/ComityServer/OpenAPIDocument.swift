@@ -165,7 +165,10 @@ enum OpenAPIDocument {
             ], required: ["messages", "next_cursor"]),
             "Health": object(["status": text], required: ["status"]),
             "Run": run,
-            "RunList": object(["runs": ["type": "array", "items": ["$ref": "#/components/schemas/Run"]]], required: ["runs"]),
+            "RunList": object([
+                "runs": ["type": "array", "items": ["$ref": "#/components/schemas/Run"]],
+                "next_cursor": ["type": ["string", "null"], "description": "Give it as cursor for the next page; null on the last"],
+            ], required: ["runs", "next_cursor"]),
             "QueuedRun": queued,
             "Queue": object(["waiting": ["type": "array", "items": ["$ref": "#/components/schemas/QueuedRun"]]], required: ["waiting"]),
             "Record": object([

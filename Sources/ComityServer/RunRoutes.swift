@@ -7,7 +7,7 @@ import Hummingbird
 enum RunRoutes {
     static func add(to api: RouterGroup<ComityRequestContext>, engine: EngineExecutor) {
         api.get("runs") { request, _ in
-            if let refused = KnownQueryParameters.refusal(request, takes: ["workflow", "outcome", "limit"]) { return refused }
+            if let refused = KnownQueryParameters.refusal(request, takes: ["workflow", "outcome", "trigger", "since", "limit", "cursor"]) { return refused }
             let query = request.uri.queryParameters
             var filter = RunFilter(limit: 50)
             if let workflow = query.get("workflow") { filter.workflow = workflow }
@@ -23,10 +23,31 @@ enum RunRoutes {
                 }
                 filter.limit = limit
             }
+            if let text = query.get("trigger") {
+                guard let kind = RunTrigger.Kind(rawValue: text) else {
+                    return ProblemDetails.response(.badRequest, "trigger '\(text)' is not one of \(RunTrigger.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                filter.triggerKind = kind
+            }
+            if let text = query.get("since") {
+                do { filter.since = try Timestamp(parsing: text, field: "since") } catch let refusal as DomainError {
+                    return ProblemDetails.response(.badRequest, refusal.message)
+                }
+            }
+            if let text = query.get("cursor") {
+                guard text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let skipped = Int(text), skipped <= 10_000_000 else {
+                    return ProblemDetails.response(.badRequest, "cursor '\(text)' is not one this server gave: pass a page's next_cursor as it is")
+                }
+                filter.offset = skipped
+            }
+            // One more than the page, to know whether another follows.
+            let limit = filter.limit
+            filter.limit += 1
             let chosen = filter
             do {
-                let runs = try await engine.read { try $0.runs(chosen) }
-                return try JSONResponse.response(RunListJSON(runs: runs.map { RunJSON($0, whole: false) }))
+                let found = try await engine.read { try $0.runs(chosen) }
+                let next = found.count > limit ? String(chosen.offset + limit) : nil
+                return try JSONResponse.response(RunListJSON(runs: found.prefix(limit).map { RunJSON($0, whole: false) }, nextCursor: next))
             } catch let error as EngineError {
                 // A workflow no script declares and no run had.
                 return ProblemDetails.response(.notFound, "\(error)")

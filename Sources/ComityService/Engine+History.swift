@@ -8,7 +8,8 @@ extension Engine {
     /// with the nearest name.
     public func runs(_ filter: RunFilter) throws -> [RunRecord] {
         let runs = try store.read { try $0.runs(filter) }
-        guard runs.isEmpty, let name = filter.workflow else { return runs }
+        // An empty first page of a workflow's runs may be a misspelt name: said so.
+        guard runs.isEmpty, filter.offset == 0, let name = filter.workflow else { return runs }
         let recorded = try store.read { try $0.runs(RunFilter(limit: 100_000)) }.compactMap(\.workflow)
         let names = Set(catalog().workflows.map(\.name) + recorded)
         guard !names.contains(name) else { return runs }

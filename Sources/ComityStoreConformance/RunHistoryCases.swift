@@ -50,6 +50,11 @@ enum RunHistoryCases {
                 #expect(try tx.runs(RunFilter(slot: slot)).map(\.id) == ["c"])
                 #expect(try tx.runs(RunFilter(since: Timestamp(secondsSince1970: 200))).map(\.id) == ["c", "b"])
                 #expect(try tx.runs(RunFilter(limit: 1)).map(\.id) == ["c"])
+                var page = RunFilter(limit: 2)
+                page.offset = 2
+                #expect(try tx.runs(page).map(\.id) == ["a", "d"])
+                page.offset = 4
+                #expect(try tx.runs(page).isEmpty)
                 var byPrefix = RunFilter()
                 byPrefix.idPrefixes = ["b", "c"]
                 #expect(try tx.runs(byPrefix).map(\.id) == ["c", "b"])

@@ -467,4 +467,45 @@ import Testing
         let named = try engine.store.read { tx in try tx.count(.organisation, RecordQuery(filters: [.init("name", .equal, .string("DupA"))])) }
         #expect(named == 0)
     }
+
+    /// The history a page at a time: every run once, newest first, by cursor; the
+    /// dashboard links to older runs with the same filters.
+    @Test func theRunHistoryIsReadAPageAtATime() async throws {
+        let (space, _, reader) = try Self.workspace()
+        try space.write("Scripts/tiny.lua", "return 1")
+        let engine = try space.open()
+        for _ in 0..<102 { _ = try engine.run(file: space.folder.appendingPathComponent("Scripts/tiny.lua").path, output: { _ in }) }
+        let all = try engine.runs(RunFilter(limit: 1000)).map(\.id)
+        let reading: HTTPFields = [.authorization: "Bearer \(reader)"]
+        let (seen, pages, answers) = try await space.serve { client in
+            var seen: [String] = []
+            var cursor: String?
+            var pages = 0
+            repeat {
+                let page = try await client.execute(uri: "/v1/runs?limit=40" + (cursor.map { "&cursor=\($0)" } ?? ""), method: .get, headers: reading)
+                seen += ((page.json["runs"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+                cursor = page.json["next_cursor"] as? String
+                pages += 1
+            } while cursor != nil && pages < 10
+            var answers: [String: ServedResponse] = [:]
+            for uri in ["/v1/runs?trigger=manual&limit=1000", "/v1/runs?trigger=bogus", "/v1/runs?since=2000-01-01&limit=1", "/v1/runs?since=soon",
+                        "/v1/runs?cursor=-1"] {
+                answers[uri] = try await client.execute(uri: uri, method: .get, headers: reading)
+            }
+            let session: HTTPFields = [.cookie: try await DashboardTests.signIn(client, token: reader).cookie]
+            answers["dashboard"] = try await client.execute(uri: "/dashboard/runs?trigger=manual", method: .get, headers: session)
+            answers["older"] = try await client.execute(uri: "/dashboard/runs?trigger=manual&skip=100", method: .get, headers: session)
+            return (seen, pages, answers)
+        }
+        #expect(seen == all && pages == 3, "\(pages) pages, \(seen.count) of \(all.count)")
+        #expect((answers["/v1/runs?trigger=manual&limit=1000"]?.json["runs"] as? [Any])?.count == 102)
+        #expect(answers["/v1/runs?since=2000-01-01&limit=1"]?.status == .ok && answers["/v1/runs?since=2000-01-01&limit=1"]?.json["next_cursor"] as? String == "1")
+        for uri in ["/v1/runs?trigger=bogus", "/v1/runs?since=soon", "/v1/runs?cursor=-1"] {
+            #expect(answers[uri]?.status == .badRequest, "\(uri): \(answers[uri]?.text ?? "")")
+        }
+        let page = answers["dashboard"]?.text ?? ""
+        #expect(page.contains("href=\"/dashboard/runs?trigger=manual&amp;skip=100\">Older runs"), "\(page.suffix(400))")
+        let older = answers["older"]?.text ?? ""
+        #expect(older.contains("/dashboard/runs/\(all[101])") && !older.contains("/dashboard/runs/\(all[99])\"") && !older.contains("Older runs"))
+    }
 }

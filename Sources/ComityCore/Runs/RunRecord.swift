@@ -225,6 +225,8 @@ public struct RunFilter: Sendable {
     /// range, so a caller that needs an exact rule checks what comes back).
     public var idPrefixes: [String]?
     public var limit: Int
+    /// How many of the runs chosen, newest first, to pass over first (a page's cursor).
+    public var offset = 0
 
     public init(workflow: String? = nil, unsuccessfulOnly: Bool = false, since: Timestamp? = nil,
                 outcome: RunRecord.Outcome? = nil, slot: Timestamp? = nil, limit: Int = 50) {

@@ -23,16 +23,22 @@ enum DashboardRunPages {
             if let text = query.get("since"), !text.isEmpty {
                 do { filter.since = try Timestamp(parsing: text, field: "since") } catch { problems.append((error as? DomainError)?.message ?? "\(error)") }
             }
+            if let text = query.get("skip"), !text.isEmpty {
+                if text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let skipped = Int(text), skipped <= 10_000_000 { filter.offset = skipped } else { problems.append("no page '\(text)'") }
+            }
+            // One more than the page, to know whether older ones follow.
+            filter.limit += 1
             let chosen = filter
-            let (runs, names): ([RunRecord], [String])
+            let (found, names): ([RunRecord], [String])
             do {
-                (runs, names) = try await engine.read { engine in
+                (found, names) = try await engine.read { engine in
                     (try engine.runs(chosen), engine.catalog().workflows.map(\.name).sorted())
                 }
             } catch let error as EngineError {
                 problems.append("\(error)")
-                (runs, names) = ([], try await engine.read { $0.catalog().workflows.map(\.name).sorted() })
+                (found, names) = ([], try await engine.read { $0.catalog().workflows.map(\.name).sorted() })
             }
+            let runs = Array(found.prefix(chosen.limit - 1))
             var body = filters(query, workflows: names)
             body += problems.map { DashboardPage.message($0, kind: "error") }.joined()
             body += DashboardPage.table(
@@ -44,7 +50,14 @@ enum DashboardRunPages {
                         "\(run.attempt)", DashboardPage.text(duration(run)), "\(run.recordsCreated)", "\(run.recordsChanged)",
                     ]
                 }, empty: "No runs match.")
-            if runs.count == chosen.limit { body += DashboardPage.message("The newest \(chosen.limit) are shown; narrow the filters to see older ones.") }
+            if found.count > runs.count {
+                // The same filters, the next page: the link a person follows to older runs.
+                let kept = ["workflow", "outcome", "trigger", "since"].compactMap { name in
+                    query.get(name).flatMap { $0.isEmpty ? nil : "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+                }
+                let next = (kept + ["skip=\(chosen.offset + runs.count)"]).joined(separator: "&amp;")
+                body += "<p><a href=\"/dashboard/runs?\(next)\">Older runs</a></p>"
+            }
             return DashboardPage(title: "Runs", body: body, csrf: csrf).response
         }
 
