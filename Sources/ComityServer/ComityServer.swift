@@ -19,7 +19,7 @@ public enum ComityServer {
     ) -> some ApplicationProtocol {
         let router = router(engine: engine, workspace: workspace, settings: settings, metrics: metrics)
         return Application(
-            router: router,
+            router: HeadRequests(inner: router),
             // A connection idle past the timeout is closed: a client that stops sending holds nothing for long.
             server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(settings.idleTimeout.components.seconds) * 1_000_000_000))),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "comity"),

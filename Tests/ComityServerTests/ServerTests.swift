@@ -398,6 +398,31 @@ extension WebhookIntakeTests {
         #expect(statuses == [.ok, .ok, .unauthorized, .unauthorized], "\(statuses)")
     }
 
+    /// HEAD wherever GET is answered: the GET's status and headers, its length, no body;
+    /// a refusal too (401 without a token).
+    @Test func headIsAnsweredAsGetWithoutTheBody() async throws {
+        let space = try ServedWorkspace()
+        let reader = try space.open().createToken(name: "phone", scope: .read)
+        let bearer: HTTPFields = [.authorization: "Bearer \(reader.secret)"]
+        let answers = try await space.serve { client in
+            [
+                "head health": try await client.execute(uri: "/health", method: .head),
+                "get queue": try await client.execute(uri: "/v1/queue", method: .get, headers: bearer),
+                "head queue": try await client.execute(uri: "/v1/queue", method: .head, headers: bearer),
+                "head unauthorised": try await client.execute(uri: "/v1/queue", method: .head),
+                "get after": try await client.execute(uri: "/health", method: .get),
+            ]
+        }
+        #expect(answers["head health"]?.status == .ok && answers["head health"]?.body.readableBytes == 0
+                && answers["head health"]?.headers[.contentLength] == "15")
+        let get = try #require(answers["get queue"])
+        #expect(answers["head queue"]?.status == .ok && answers["head queue"]?.body.readableBytes == 0
+                && answers["head queue"]?.headers[.contentLength] == String(get.body.readableBytes) && answers["head queue"]?.headers[.contentType] == get.headers[.contentType])
+        #expect(answers["head unauthorised"]?.status == .unauthorized && answers["head unauthorised"]?.body.readableBytes == 0)
+        // The connection still reads the next answer whole.
+        #expect(answers["get after"]?.text == #"{"status":"ok"}"#)
+    }
+
     @Test func aRunIsShownWholeWithItsLogAndError() async throws {
         let space = try ServedWorkspace()
         try space.write("Scripts/hello.lua", "ctx = nil print('hi') error('stopped here')")
