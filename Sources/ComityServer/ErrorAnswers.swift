@@ -26,7 +26,8 @@ struct ErrorAnswers: RouterMiddleware {
                                            headers: [.retryAfter: "2"])
         } catch let error as any HTTPResponseError {
             if error.status == .notFound {
-                let allowed = APIOperation.all(.standard).filter { $0.matches(path: request.uri.path) }.map(\.method)
+                var allowed = APIOperation.all(.standard).filter { $0.matches(path: request.uri.path) }.map(\.method)
+                if allowed.contains("GET") { allowed.append("HEAD") } // HeadRequests answers it
                 if !allowed.isEmpty {
                     return ProblemDetails.response(.methodNotAllowed, "\(request.uri.path) takes \(allowed.joined(separator: ", ")), not \(request.method)",
                                                    headers: [.allow: allowed.joined(separator: ", ")])

@@ -12,11 +12,20 @@ struct ProblemDetails: Encodable {
     var field: String?
 
     static func response(_ status: HTTPResponse.Status, _ detail: String, field: String? = nil, headers: HTTPFields = [:]) -> Response {
-        let problem = ProblemDetails(title: status.reasonPhrase, status: status.code, detail: detail, field: field)
+        let problem = ProblemDetails(title: status.reasonPhrase, status: status.code, detail: cut(detail), field: field.map { cut($0, to: 200) })
         var fields = headers
         fields[.contentType] = "application/problem+json"
         let data = (try? JSONEncoder.sorted.encode(problem)) ?? Data()
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension ProblemDetails {
+    /// A detail as long as a person reads: a refusal that quotes what it was sent (a
+    /// 100 KB role) does not send it all back.
+    static func cut(_ text: String, to limit: Int = 2_000) -> String {
+        guard text.count > limit else { return text }
+        return String(text.prefix(limit)) + "… (\(text.count - limit) more characters)"
     }
 }
 

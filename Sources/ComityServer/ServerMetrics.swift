@@ -10,7 +10,10 @@ import Synchronization
 public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
 
-    public init() {}
+    public init() {
+        // There from the first scrape, at 0: an alert on its rate needs the series to exist.
+        registry.makeCounter(name: "comity_http_authentication_failures_total", help: "Requests refused for a missing, unknown or revoked token")
+    }
 
     func request(status: Int) {
         registry.makeCounter(name: "comity_http_requests_total", labels: [("status", "\(status)")],

@@ -323,6 +323,8 @@ extension WebhookIntakeTests {
         try engine.revokeToken(name: "old-laptop")
         _ = try engine.run(file: space.folder.appendingPathComponent("Scripts/intake-kobo.lua").path, output: { _ in })
         let metrics = ServerMetrics()
+        // Counted from 0, there before the first failure.
+        #expect(metrics.text.contains("comity_http_authentication_failures_total 0"), "\(metrics.text)")
         let answers = try await space.serve(metrics: metrics) { client in
             func get(_ uri: String, token: String?) async throws -> ServedResponse {
                 var headers = HTTPFields()
@@ -620,10 +622,15 @@ struct RawConnection {
                 try await client.execute(uri: "/nothing/here", method: .get),
                 try await client.execute(uri: "/v1/runs?workflow=intake-kobbo", method: .get, headers: [.authorization: "Bearer \(reader.secret)"]),
                 try await client.execute(uri: "/v1/runs?workflow=", method: .get, headers: [.authorization: "Bearer \(reader.secret)"]),
+                try await client.execute(uri: "/v1/runs?workflow=" + String(repeating: "w", count: 50_000), method: .get,
+                                         headers: [.authorization: "Bearer \(reader.secret)"]),
             ]
         }
-        #expect(answers.map(\.status) == [.methodNotAllowed, .methodNotAllowed, .notFound, .notFound, .notFound])
-        #expect(answers[0].headers[.allow] == "GET" && answers[1].headers[.allow] == "POST")
+        #expect(answers.map(\.status) == [.methodNotAllowed, .methodNotAllowed, .notFound, .notFound, .notFound, .notFound])
+        // A refusal quoting what it was sent does not send 50,000 characters back.
+        let long = answers[5].json["detail"] as? String ?? ""
+        #expect(long.count < 2_100 && long.hasSuffix("more characters)"), "\(long.count)")
+        #expect(answers[0].headers[.allow] == "GET, HEAD" && answers[1].headers[.allow] == "POST")
         #expect(answers.allSatisfy { $0.headers[.contentType] == "application/problem+json" && $0.json["detail"] is String })
         #expect((answers[3].json["detail"] as? String)?.contains("did you mean 'intake-kobo'?") == true)
     }
