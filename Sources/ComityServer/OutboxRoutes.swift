@@ -18,17 +18,11 @@ enum OutboxRoutes {
                 }
                 selection.status = given
             }
-            if let text = parameters.get("limit") {
-                guard let number = Int(text), (1...1000).contains(number) else {
-                    return ProblemDetails.response(.badRequest, "limit '\(text)' must be a whole number from 1 to 1000")
-                }
-                selection.limit = number
-            }
-            if let text = parameters.get("cursor") {
-                guard text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let after = Int64(text) else {
-                    return ProblemDetails.response(.badRequest, "cursor '\(text)' is not one this server gave: pass a page's next_cursor as it is")
-                }
-                selection.past = after
+            do throws(QueryParameterError) {
+                if let text = parameters.get("limit") { selection.limit = try PageQuery.limit(text) }
+                if let text = parameters.get("cursor") { selection.past = try PageQuery.cursor(text) }
+            } catch {
+                return ProblemDetails.response(.badRequest, error.description)
             }
             // One more than the page, to know whether another follows: the last page answers null.
             let limit = selection.limit ?? 100
@@ -37,7 +31,7 @@ enum OutboxRoutes {
             let found = try await engine.read { engine in try engine.store.read { try $0.messages(chosen) } }
             let page = Array(found.prefix(limit))
             let next = found.count > limit ? page.last.map { String($0.id) } : nil
-            return try JSONResponse.response(OutboxJSON(messages: page.map(MessageJSON.init), nextCursor: next))
+            return try JSONResponse.response(PageJSON(name: "messages", items: page.map(MessageJSON.init), nextCursor: next))
         }
     }
 }
@@ -76,22 +70,5 @@ struct MessageJSON: Encodable {
         run = message.run
         about = message.about?.description
         attachments = message.attachments.map { Attachment(filename: $0.filename, contentType: $0.contentType, size: $0.size) }
-    }
-}
-
-/// `/v1/outbox`'s answer: `next_cursor` is there, null on the last page.
-struct OutboxJSON: Encodable {
-    var messages: [MessageJSON]
-    var nextCursor: String?
-
-    enum CodingKeys: String, CodingKey {
-        case messages
-        case nextCursor = "next_cursor"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(messages, forKey: .messages)
-        try container.encode(nextCursor, forKey: .nextCursor)
     }
 }

@@ -15,7 +15,7 @@ enum ParticipantJSON {
         do {
             tree = try JSONTree.decodeRefusingDuplicateKeys(data)
         } catch let duplicate as JSONTree.DuplicateKey {
-            throw RecordJSONInput.Malformed(description: "the body gives '\(duplicate.key)' twice in one object; give each key once")
+            throw RecordJSONInput.Malformed(description: duplicate.description)
         } catch {
             throw RecordJSONInput.Malformed(description: "the body is not JSON; send {\"participant\": {\"type\": \"organisation\", \"id\": 4}, \"role\": \"organiser\"}")
         }

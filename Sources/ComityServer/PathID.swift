@@ -12,8 +12,7 @@ enum PathID {
 
     /// A whole number from 1, or nil.
     static func number(_ context: ComityRequestContext) -> Int64? {
-        let text = text(context)
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let id = Int64(text), id > 0 else { return nil }
+        guard let id = PageQuery.number(text(context)), id > 0 else { return nil }
         return id
     }
 }

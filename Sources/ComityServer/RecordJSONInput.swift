@@ -23,7 +23,7 @@ enum RecordJSONInput {
         do {
             tree = try JSONTree.decodeRefusingDuplicateKeys(data)
         } catch let duplicate as JSONTree.DuplicateKey {
-            throw Malformed(description: "the body gives '\(duplicate.key)' twice in one object; give each key once")
+            throw Malformed(description: duplicate.description)
         } catch {
             throw Malformed(description: "the body is not JSON (\(Self.reason(error))); send a JSON object of fields")
         }

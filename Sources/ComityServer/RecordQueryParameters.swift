@@ -49,18 +49,12 @@ struct RecordQueryParameters {
                 guard Self.isField(field, recordSchema) else { throw QueryParameterError(Self.unknown(field, in: recordSchema, what: "order_by")) }
                 query.orderBy = [(field, text.hasPrefix("-"))]
             case "limit":
-                guard let number = Int(text), (1...1000).contains(number) else {
-                    throw QueryParameterError("limit '\(text)' must be a whole number from 1 to 1000")
-                }
-                limit = number
+                limit = try PageQuery.limit(text)
             case "archived":
                 guard let flag = ["true": true, "false": false][text] else { throw QueryParameterError("archived must be true or false, not '\(text)'") }
                 query.includeArchived = flag
             case "cursor":
-                guard let skipped = Int(text), skipped >= 0, skipped <= 10_000_000 else {
-                    throw QueryParameterError("cursor '\(text)' is not one this server gave: pass a page's next_cursor as it is")
-                }
-                offset = skipped
+                offset = Int(try PageQuery.cursor(text, upTo: 10_000_000))
             default:
                 guard !text.isEmpty else { throw QueryParameterError("\(name) is given without a value") }
                 var field = name

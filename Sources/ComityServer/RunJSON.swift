@@ -62,24 +62,6 @@ struct QueuedRunJSON: Encodable {
     }
 }
 
-/// `/v1/runs`'s answer: the runs, newest first.
-struct RunListJSON: Encodable {
-    var runs: [RunJSON]
-    /// The cursor of the next page; null on the last.
-    var nextCursor: String?
-
-    enum CodingKeys: String, CodingKey {
-        case runs
-        case nextCursor = "next_cursor"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(runs, forKey: .runs)
-        try container.encode(nextCursor, forKey: .nextCursor)
-    }
-}
-
 /// `/v1/queue`'s answer.
 struct QueueJSON: Encodable {
     var waiting: [QueuedRunJSON]

@@ -17,11 +17,11 @@ enum RunRoutes {
                 }
                 filter.outcome = outcome
             }
-            if let text = query.get("limit") {
-                guard let limit = Int(text), (1...1000).contains(limit) else {
-                    return ProblemDetails.response(.badRequest, "limit '\(text)' must be a whole number from 1 to 1000")
-                }
-                filter.limit = limit
+            do throws(QueryParameterError) {
+                if let text = query.get("limit") { filter.limit = try PageQuery.limit(text) }
+                if let text = query.get("cursor") { filter.offset = Int(try PageQuery.cursor(text, upTo: 10_000_000)) }
+            } catch {
+                return ProblemDetails.response(.badRequest, error.description)
             }
             if let text = query.get("trigger") {
                 guard let kind = RunTrigger.Kind(rawValue: text) else {
@@ -34,12 +34,6 @@ enum RunRoutes {
                     return ProblemDetails.response(.badRequest, refusal.message)
                 }
             }
-            if let text = query.get("cursor") {
-                guard text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let skipped = Int(text), skipped <= 10_000_000 else {
-                    return ProblemDetails.response(.badRequest, "cursor '\(text)' is not one this server gave: pass a page's next_cursor as it is")
-                }
-                filter.offset = skipped
-            }
             // One more than the page, to know whether another follows.
             let limit = filter.limit
             filter.limit += 1
@@ -47,7 +41,7 @@ enum RunRoutes {
             do {
                 let found = try await engine.read { try $0.runs(chosen) }
                 let next = found.count > limit ? String(chosen.offset + limit) : nil
-                return try JSONResponse.response(RunListJSON(runs: found.prefix(limit).map { RunJSON($0, whole: false) }, nextCursor: next))
+                return try JSONResponse.response(PageJSON(name: "runs", items: found.prefix(limit).map { RunJSON($0, whole: false) }, nextCursor: next))
             } catch let error as EngineError {
                 // A workflow no script declares and no run had.
                 return ProblemDetails.response(.notFound, "\(error)")

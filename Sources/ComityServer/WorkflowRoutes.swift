@@ -42,7 +42,7 @@ enum WorkflowRoutes {
         do {
             tree = try JSONTree.decodeRefusingDuplicateKeys(body)
         } catch let duplicate as JSONTree.DuplicateKey {
-            throw Malformed(detail: "the body gives '\(duplicate.key)' twice in one object; give each key once")
+            throw Malformed(detail: duplicate.description)
         } catch {
             throw Malformed(detail: "the body is not JSON; send {\"parameters\": {\"name\": value}}")
         }

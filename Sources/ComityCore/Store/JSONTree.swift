@@ -40,8 +40,9 @@ public enum JSONTree: Decodable, Sendable, Equatable {
     }
 
     /// A key an object of a request's body gives twice.
-    public struct DuplicateKey: Error, Sendable {
+    public struct DuplicateKey: Error, Sendable, CustomStringConvertible {
         public let key: String
+        public var description: String { "the body gives '\(key)' twice in one object; give each key once" }
     }
 
     /// `data` decoded, refused (`DuplicateKey`) when one of its objects gives a key

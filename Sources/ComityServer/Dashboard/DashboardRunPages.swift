@@ -24,7 +24,7 @@ enum DashboardRunPages {
                 do { filter.since = try Timestamp(parsing: text, field: "since") } catch { problems.append((error as? DomainError)?.message ?? "\(error)") }
             }
             if let text = query.get("skip"), !text.isEmpty {
-                if text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let skipped = Int(text), skipped <= 10_000_000 { filter.offset = skipped } else { problems.append("no page '\(text)'") }
+                if let skipped = PageQuery.number(text), skipped <= 10_000_000 { filter.offset = Int(skipped) } else { problems.append("no page '\(text)'") }
             }
             // One more than the page, to know whether older ones follow.
             filter.limit += 1
