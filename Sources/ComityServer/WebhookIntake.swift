@@ -99,7 +99,7 @@ struct WebhookIntake: Sendable {
             context.logger.info("webhook queued", metadata: ["hook": "\(name)", "delivery": "\(deliveryID)", "queued_run": "\(queuedRun)"])
             return try JSONResponse.response(DeliveryJSON(delivery: kept, queuedRun: queuedRun, workflow: hook.workflow), status: .accepted)
         case .replayed:
-            return refuse(.conflict, "replayed delivery", "hook '\(name)' has had delivery '\(deliveryID)' already; it was not queued again")
+            return refuse(.conflict, "replayed delivery", "hook '\(name)' has had this delivery already (its id '\(deliveryID)', or a body signed alike under another id); it was not queued again")
         }
     }
 }
