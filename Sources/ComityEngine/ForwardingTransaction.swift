@@ -182,6 +182,23 @@ final class ForwardingTransaction: StoreTransaction {
     func releaseLease(_ lease: RunLease) throws { try write { try $0.releaseLease(lease) } }
     func leasedRuns() throws -> [RunLease] { try read { try $0.leasedRuns() } }
     func queueDeadRows() throws -> Int? { try read { try $0.queueDeadRows() } }
+    func memberships() throws -> [Membership] { try read { try $0.memberships() } }
+    func saveMembership(_ membership: Membership, context: ChangeContext) throws {
+        try write { try $0.saveMembership(membership, context: context) }
+    }
+    func removeMembership(person: Int64, organisation: Int64, context: ChangeContext) throws -> Bool {
+        try write { try $0.removeMembership(person: person, organisation: organisation, context: context) }
+    }
+    func networkMembers() throws -> [NetworkMember] { try read { try $0.networkMembers() } }
+    func addNetworkMember(_ member: NetworkMember, context: ChangeContext) throws -> Bool {
+        try write { try $0.addNetworkMember(member, context: context) }
+    }
+    func removeNetworkMember(_ member: NetworkMember, context: ChangeContext) throws -> Bool {
+        try write { try $0.removeNetworkMember(member, context: context) }
+    }
+    func shares() throws -> [RecordShare] { try read { try $0.shares() } }
+    func saveShare(_ share: RecordShare, context: ChangeContext) throws -> Int64 { try write { try $0.saveShare(share, context: context) } }
+    func removeShare(id: Int64, context: ChangeContext) throws -> Bool { try write { try $0.removeShare(id: id, context: context) } }
 
     private final class ArrayCursor: RecordCursor {
         var records: IndexingIterator<[Record]>

@@ -27,6 +27,10 @@ public struct ScriptRunner {
     public var store: (any Store)?
     /// Roll back whatever the run writes, and report it instead.
     public var dryRun: Bool
+    /// The person the run acts as (an id, an email or a name): it sees and changes only
+    /// what they may (see `AccessPolicy`). Nil for the workspace, which may do anything,
+    /// unless the workflow declares `run_as`.
+    public var principal: String?
     public var logger: Logger
     /// Runs triggered by runs triggered by ... stop at this depth, with a recorded error.
     public var maxTriggerDepth: Int
@@ -145,8 +149,9 @@ public struct ScriptRunner {
                 // failed run is kept.
                 try store.write(commit: !dryRun) { transaction in
                     transaction.recordEvents(queuing.recording)
+                    let acting = try principal.map { try actingTransaction(transaction, as: $0, clock: record.clock, schema: store.schema) }
                     try execute(path, source: source, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
-                                expected: expected, transaction: transaction, report: report, output: output)
+                                expected: expected, transaction: acting ?? transaction, report: report, output: output)
                     let counts = try transaction.changeCounts(byRun: runID)
                     (record.recordsCreated, record.recordsChanged) = counts
                     report.events = try transaction.events(byRun: runID)
@@ -354,6 +359,41 @@ public struct ScriptRunner {
         let error: LuaError
     }
 
+    /// The run's transaction as the person `named` sees it; an error that says who could
+    /// not be found stops the run before it starts.
+    private func actingTransaction(
+        _ transaction: any StoreTransaction, as named: String, clock: Timestamp, schema: DomainSchema
+    ) throws -> any StoreTransaction {
+        do {
+            return PrincipalTransaction(transaction, policy: try AccessPolicy.load(named: named, in: transaction, now: clock, timeZone: timeZone),
+                                        schema: schema)
+        } catch {
+            throw LuaError(.runtime, "not run: acting as '\(named)': \(error)")
+        }
+    }
+
+    /// A workflow's `run_as`: the workspace's run goes on as that person; a run that acts
+    /// as someone already may go on only if it is the same person (no one acts for another).
+    private func actAs(
+        _ named: String, _ workflow: String, context: APIContext, transaction: any StoreTransaction, clock: Timestamp,
+        schema: DomainSchema
+    ) throws(LuaError) {
+        do {
+            if let current = context.principal {
+                let wanted = try? AccessPolicy.person(named: named, in: transaction)
+                guard wanted?.reference == current.person else {
+                    throw LuaError(.runtime, "not run: workflow '\(workflow)' runs as '\(named)', and \(current.name) may not act for anyone else")
+                }
+                return
+            }
+            context.act(through: try actingTransaction(transaction, as: named, clock: clock, schema: schema))
+        } catch let error as LuaError {
+            throw error
+        } catch {
+            throw LuaError(.runtime, "not run: \(error)")
+        }
+    }
+
     private func execute(
         _ path: String, source: Result<Data, LuaError>, shownAs shown: String, runID: String, trigger: RunTrigger, clock: Timestamp,
         expected: String?, transaction: (any StoreTransaction)?, report: RunReport, output: @escaping (String) -> Void
@@ -427,6 +467,9 @@ public struct ScriptRunner {
             if let owner { try PluginCodeOwner.checkWorkflowName(declaration.name, plugin: owner, file: shown) }
             report.workflowName = declaration.name
             report.declaration = declaration
+            if let runAs = declaration.runAs, let transaction {
+                try actAs(runAs, declaration.name, context: context, transaction: transaction, clock: clock, schema: schema)
+            }
             // A workflow's own limits govern its run unless the command line set them.
             if !limitsFromCommandLine, let declared = declaration.limits {
                 sandbox.changeLimits(declared)

@@ -29,6 +29,8 @@ public struct WorkflowDeclaration {
     public var retry: RetryPolicy
     var run: LuaValue
     var dedupe: LuaValue?
+    /// The person its runs act as (`run_as`): an id, an email or a name.
+    public var runAs: String?
 
     /// Installs the global `workflow`, which checks a declaration and returns it.
     static func install(in state: LuaState, schema: DomainSchema) throws(LuaError) {
@@ -124,6 +126,8 @@ public struct WorkflowDeclaration {
             }
         }
 
+        runAs = try Self.optionalString(table, "run_as", fail)
+        if let runAs, runAs.trimmingCharacters(in: .whitespaces).isEmpty { throw fail("run_as must name a person (an id, an email or a name)") }
         switch table["dedupe"] {
         case .nil: dedupe = nil
         case .function: dedupe = table["dedupe"]

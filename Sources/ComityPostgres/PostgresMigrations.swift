@@ -19,6 +19,7 @@ enum PostgresMigrations {
         (1, "records, audit, events, runs, queue, once-keys, outbox, schedules", { PostgresMigrationV1.statements }),
         (2, "API tokens and webhook deliveries", { PostgresMigrationV2.statements }),
         (3, "queued runs keep their parameters; idempotent API writes", { PostgresMigrationV3.statements }),
+        (4, "owners, memberships, networks and shares", { PostgresMigrationV4.statements }),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

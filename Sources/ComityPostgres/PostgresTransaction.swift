@@ -26,13 +26,14 @@ struct PostgresTransaction: StoreTransaction, RecordStorage {
     // MARK: Storing (see `RecordStorage`; the rules are `RecordKeeping`'s)
 
     func insertRecord(
-        _ type: RecordType, values: [String: FieldValue], entries: [RecordSchema.Entry], status: String?, at: Timestamp
+        _ type: RecordType, values: [String: FieldValue], entries: [RecordSchema.Entry], status: String?, owner: Int64?, at: Timestamp
     ) throws -> RecordReference {
         let recordSchema = schema[type]
-        var columns = ["created_at", "updated_at", "custom"]
-        var placeholders = ["?", "?", "?::jsonb"]
+        var columns = ["created_at", "updated_at", "custom", "owner"]
+        var placeholders = ["?", "?", "?::jsonb", "?::bigint"]
         var arguments: [SQLValue] = [.integer(at.secondsSince1970), .integer(at.secondsSince1970),
-                                     .text(ColumnValues.encodeCustom(values.filter { recordSchema.field(named: $0.key)?.custom == true }))]
+                                     .text(ColumnValues.encodeCustom(values.filter { recordSchema.field(named: $0.key)?.custom == true })),
+                                     owner.sqlValue]
         if recordSchema.lifecycle != nil {
             columns.append("status")
             placeholders.append("?")
@@ -93,6 +94,11 @@ struct PostgresTransaction: StoreTransaction, RecordStorage {
     func updateStatus(_ reference: RecordReference, to status: String, at: Timestamp) throws {
         try session.execute("UPDATE \(StorageLayout.tableName(reference.type)) SET status = ?, updated_at = ? WHERE id = ?",
                             [.text(status), .integer(at.secondsSince1970), .integer(reference.id)])
+    }
+
+    func updateOwner(_ reference: RecordReference, to owner: Int64?, at: Timestamp) throws {
+        try session.execute("UPDATE \(StorageLayout.tableName(reference.type)) SET owner = ?::bigint, updated_at = ? WHERE id = ?",
+                            [owner.sqlValue, .integer(at.secondsSince1970), .integer(reference.id)])
     }
 
     func updateArchived(_ reference: RecordReference, archivedAt: Timestamp?, at: Timestamp) throws {
@@ -224,7 +230,7 @@ struct PostgresTransaction: StoreTransaction, RecordStorage {
             reference: RecordReference(type, id), fields: fields, status: recordSchema.lifecycle == nil ? nil : row.text("status"),
             createdAt: Timestamp(secondsSince1970: row.integer("created_at") ?? 0),
             updatedAt: Timestamp(secondsSince1970: row.integer("updated_at") ?? 0),
-            archivedAt: row.integer("archived_at").map { Timestamp(secondsSince1970: $0) })
+            archivedAt: row.integer("archived_at").map { Timestamp(secondsSince1970: $0) }, owner: row.integer("owner"))
     }
 
     // MARK: Audit and events
@@ -233,7 +239,8 @@ struct PostgresTransaction: StoreTransaction, RecordStorage {
         _ record: RecordReference, _ action: AuditEntry.Action, field: String?, old: String?, new: String?, context: ChangeContext
     ) throws {
         pendingAudit.rows.append([context.run.sqlValue, .integer(context.at.secondsSince1970), .text(record.type.rawValue),
-                                  .integer(record.id), .text(action.rawValue), field.sqlValue, old.sqlValue, new.sqlValue])
+                                  .integer(record.id), .text(action.rawValue), field.sqlValue, old.sqlValue, new.sqlValue,
+                                  context.principal.sqlValue])
         if pendingAudit.rows.count >= PostgresPendingAudit.batch { try writePendingAudit() }
     }
 
@@ -244,8 +251,8 @@ struct PostgresTransaction: StoreTransaction, RecordStorage {
         guard !pendingAudit.rows.isEmpty else { return }
         let rows = pendingAudit.rows
         pendingAudit.rows.removeAll(keepingCapacity: true)
-        let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: rows.count).joined(separator: ", ")
-        try session.execute("INSERT INTO audit (run, at, record_type, record_id, action, field, old_value, new_value) VALUES \(values)",
+        let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows.count).joined(separator: ", ")
+        try session.execute("INSERT INTO audit (run, at, record_type, record_id, action, field, old_value, new_value, principal) VALUES \(values)",
                             rows.flatMap { $0 })
     }
 
@@ -264,7 +271,7 @@ struct PostgresTransaction: StoreTransaction, RecordStorage {
             guard let name = row.text("record_type"), let type = RecordType(rawValue: name), let id = row.integer("record_id") else { return nil }
             return AuditEntry(record: RecordReference(type, id), action: AuditEntry.Action(rawValue: row.text("action") ?? "") ?? .update,
                               field: row.text("field"), oldValue: row.text("old_value"), newValue: row.text("new_value"),
-                              run: row.text("run"), at: Timestamp(secondsSince1970: row.integer("at") ?? 0))
+                              run: row.text("run"), at: Timestamp(secondsSince1970: row.integer("at") ?? 0), principal: row.text("principal"))
         }
     }
 

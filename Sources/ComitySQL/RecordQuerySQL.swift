@@ -9,6 +9,9 @@ import ComityCore
 public struct RecordQuerySQL: Sendable {
     public let schema: DomainSchema
     public let dialect: any SQLDialect
+    /// The scope of the query being compiled (`RecordQuery.access`): applied to its table
+    /// and to every table a link filter reaches through.
+    private var access: AccessScope?
 
     public init(schema: DomainSchema, dialect: any SQLDialect) {
         self.schema = schema
@@ -69,6 +72,7 @@ public struct RecordQuerySQL: Sendable {
     public func groupExpression(_ type: RecordType, _ name: String, for use: ExpressionUse = .group) throws -> (String, FieldDefinition?) {
         let recordSchema = schema[type]
         if name == "status", recordSchema.lifecycle != nil { return ("t.status", nil) }
+        if name == RecordOwnership.ownerField.name { return ("t.owner", RecordOwnership.ownerField) }
         let verb = use == .group ? "group by" : "order \(type.collection) by"
         guard let definition = recordSchema.field(named: name) else {
             if recordSchema.derivedField(named: name) != nil {
@@ -95,7 +99,8 @@ public struct RecordQuerySQL: Sendable {
         var terms: [String] = []
         for (field, descending) in query.orderBy {
             let column: String
-            if ["id", "created_at", "updated_at"].contains(field) || (field == "status" && schema[type].lifecycle != nil) {
+            if ["id", "created_at", "updated_at", RecordOwnership.ownerField.name].contains(field)
+                || (field == "status" && schema[type].lifecycle != nil) {
                 column = "t.\(field)"
             } else if let definition = schema[type].field(named: field), case .money = definition.type {
                 let currency = definition.custom ? dialect.customMoney("t", field, part: .currency) : "t.\(field)_currency"
@@ -120,13 +125,35 @@ public struct RecordQuerySQL: Sendable {
 
     /// The WHERE clause of a query (` WHERE …`, or empty) and its values.
     public func conditions(_ type: RecordType, _ query: RecordQuery) throws -> (String, [SQLValue]) {
+        var compiler = self
+        compiler.access = query.access
+        return try compiler.whereClause(type, query)
+    }
+
+    private func whereClause(_ type: RecordType, _ query: RecordQuery) throws -> (String, [SQLValue]) {
         var clauses: [String] = query.includeArchived ? [] : ["t.archived_at IS NULL"]
         var arguments: [SQLValue] = []
         for filter in query.filters {
             clauses.append(try condition(type, filter, alias: "t", now: query.now, &arguments))
         }
+        if let access { clauses.append(try visibility(type, access, alias: "t", now: query.now, &arguments)) }
         let sql = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
         return (sql, arguments)
+    }
+
+    /// The condition that a row of the table aliased `a` is in a principal's scope: it
+    /// meets all the filters of one of its type's groups (see `AccessScope`).
+    private func visibility(
+        _ type: RecordType, _ scope: AccessScope, alias a: String, now: Timestamp?, _ arguments: inout [SQLValue]
+    ) throws -> String {
+        let groups = scope.groups(for: type)
+        guard !groups.isEmpty else { return "FALSE" }
+        var alternatives: [String] = []
+        for group in groups {
+            let parts = try group.map { try condition(type, $0, alias: a, now: now, &arguments) }
+            alternatives.append(parts.isEmpty ? "TRUE" : parts.joined(separator: " AND "))
+        }
+        return "(" + alternatives.map { "(\($0))" }.joined(separator: " OR ") + ")"
     }
 
     /// The SQL condition of one filter on the table aliased `a` (`t`; `t_funder` and so
@@ -137,7 +164,8 @@ public struct RecordQuerySQL: Sendable {
     ) throws -> String {
         let recordSchema = schema[type]
         let name = filter.field
-        let builtIn = ["id", "created_at", "updated_at"].contains(name) || (name == "status" && recordSchema.lifecycle != nil)
+        let builtIn = ["id", "created_at", "updated_at", RecordOwnership.ownerField.name].contains(name)
+            || (name == "status" && recordSchema.lifecycle != nil) || (name == "participant" && type == .event)
         let definition = builtIn ? nil : recordSchema.field(named: name)
         let derived = builtIn || definition != nil ? nil : recordSchema.derivedField(named: name)
         guard builtIn || definition != nil || derived != nil else { throw recordSchema.unknownField(name) }
@@ -219,6 +247,32 @@ public struct RecordQuerySQL: Sendable {
             }
             arguments.append(.text(status))
             return "\(a).status \(op) ?"
+        case RecordOwnership.ownerField.name where builtIn:
+            guard let given else { return "\(a).owner IS \(filter.comparison == .equal ? "" : "NOT ")NULL" }
+            switch given {
+            case .integer(let id): arguments.append(.integer(id))
+            case .reference(let r) where r.type == .organisation: arguments.append(.integer(r.id))
+            default:
+                throw DomainError(.invalidValue, field: name, "owner must be compared with an organisation (or its id), got \(given.kindName)")
+            }
+            return "\(a).owner \(op) ?"
+        case "participant" where builtIn:
+            // `events.find{ participant = org }`: the events an organisation or a person takes part in, in any role.
+            let participant: RecordReference
+            switch given {
+            case .reference(let r)? where r.type == .organisation || r.type == .person: participant = r
+            case .integer(let id)?: participant = RecordReference(.organisation, id)
+            default:
+                throw DomainError(.invalidValue, field: name,
+                                  "participant must be an organisation or a person (or an organisation's id), got \(given?.kindName ?? "nil")")
+            }
+            guard filter.comparison == .equal || filter.comparison == .notEqual else {
+                throw DomainError(.invalidValue, field: name, "participant is compared with = only")
+            }
+            arguments += [.text(participant.type.rawValue), .integer(participant.id)]
+            let p = "\(a)_participants"
+            return "\(filter.comparison == .equal ? "" : "NOT ")EXISTS (SELECT 1 FROM event_participants \(p) WHERE \(p).event = \(a).id "
+                + "AND \(p).participant_type = ? AND \(p).participant_id = ?)"
         case "created_at", "updated_at":
             guard case .time(let t)? = try given.map({ try FieldType.time.normalise($0, field: name, record: type.displayName) }) else {
                 throw DomainError(.invalidValue, field: name, "\(name) must be compared with a Time")
@@ -340,12 +394,15 @@ public struct RecordQuerySQL: Sendable {
         let sub = "\(a)_\(name)"
         switch definition.type {
         case .reference(let target) where !definition.custom:
-            let parts = try inner.map { try condition(target, $0, alias: sub, now: now, &arguments) }
+            var parts = try inner.map { try condition(target, $0, alias: sub, now: now, &arguments) }
+            // Through a link, only to records the principal may see: a condition on a hidden one would tell its values.
+            if let access { parts.append(try visibility(target, access, alias: sub, now: now, &arguments)) }
             let whereSQL = parts.isEmpty ? "" : " WHERE " + parts.joined(separator: " AND ")
             return "\(a).\(name) IN (SELECT \(sub).id FROM \(StorageLayout.tableName(target)) \(sub)\(whereSQL))"
         case .references(let target):
             let link = "\(sub)_link"
-            let parts = try inner.map { try condition(target, $0, alias: sub, now: now, &arguments) }
+            var parts = try inner.map { try condition(target, $0, alias: sub, now: now, &arguments) }
+            if let access { parts.append(try visibility(target, access, alias: sub, now: now, &arguments)) }
             return "EXISTS (SELECT 1 FROM \(StorageLayout.linkTableName(type, name)) \(link) JOIN \(StorageLayout.tableName(target)) \(sub) "
                 + "ON \(sub).id = \(link).target WHERE \(link).owner = \(a).id" + parts.map { " AND " + $0 }.joined() + ")"
         case .anyReference:

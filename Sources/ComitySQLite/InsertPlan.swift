@@ -10,7 +10,7 @@ struct InsertPlan: Sendable {
     let hasCustomFields: Bool
     let linkFields: [FieldDefinition]
     /// Where each built-in field's value goes among the arguments (after created_at,
-    /// updated_at, custom and, with a lifecycle, status), by the field's place in the
+    /// updated_at, custom, owner and, with a lifecycle, status), by the field's place in the
     /// schema; nil for fields without a column of their own (custom fields, lists of
     /// records). `spread` is the definition of a field stored in several columns
     /// (money, a record of any type), nil for the one-column fields, which a create
@@ -19,7 +19,7 @@ struct InsertPlan: Sendable {
     let argumentCount: Int
 
     init(_ recordSchema: RecordSchema) {
-        var columns = ["created_at", "updated_at", "custom"]
+        var columns = ["created_at", "updated_at", "custom", "owner"]
         initialStatus = recordSchema.lifecycle?.initial
         if initialStatus != nil { columns.append("status") }
         var slots: [(column: Int, spread: FieldDefinition?)?] = []

@@ -42,6 +42,9 @@ enum Migrations {
         migrator.registerMigration("v10 queued runs keep their parameters; idempotent API writes") { db in
             try db.execute(sql: v10)
         }
+        migrator.registerMigration("v11 owners, memberships, networks and shares") { db in
+            try db.execute(sql: v11)
+        }
         return migrator
     }
 
@@ -258,5 +261,33 @@ enum Migrations {
         CREATE TABLE idempotent_responses (
           token TEXT NOT NULL, key TEXT NOT NULL, request TEXT NOT NULL, status INTEGER NOT NULL, body BLOB NOT NULL,
           created_at INTEGER NOT NULL, PRIMARY KEY (token, key));
+        """
+
+    /// Who may see what: every record's owning organisation (existing records get the
+    /// one their fields imply, as new ones do: see `RecordOwnership`), the principal of
+    /// each audit entry, memberships, networks and shares.
+    static let v11 = ["organisations", "people", "grants", "partnerships", "events", "applications", "tasks"].map { table in
+        """
+        ALTER TABLE \(table) ADD COLUMN owner INTEGER REFERENCES organisations(id);
+        CREATE INDEX \(table)_owner ON \(table)(owner);
+        """
+    }.joined() + """
+        UPDATE grants SET owner = funder;
+        UPDATE applications SET owner = applicant;
+        UPDATE people SET owner = organisation;
+        UPDATE partnerships SET owner = facilitator;
+        UPDATE events SET owner = (SELECT target FROM event_organisers l WHERE l.owner = events.id ORDER BY position LIMIT 1);
+        ALTER TABLE audit ADD COLUMN principal TEXT;
+        CREATE TABLE access_memberships (
+          person INTEGER NOT NULL REFERENCES people(id), organisation INTEGER NOT NULL REFERENCES organisations(id),
+          role TEXT NOT NULL, PRIMARY KEY (person, organisation));
+        CREATE INDEX access_memberships_organisation ON access_memberships(organisation);
+        CREATE TABLE access_networks (
+          network TEXT NOT NULL, organisation INTEGER NOT NULL REFERENCES organisations(id), PRIMARY KEY (network, organisation));
+        CREATE INDEX access_networks_organisation ON access_networks(organisation);
+        CREATE TABLE access_shares (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, owner INTEGER NOT NULL REFERENCES organisations(id), record_type TEXT NOT NULL,
+          field TEXT, value TEXT, grantee_organisation INTEGER REFERENCES organisations(id), grantee_network TEXT,
+          access TEXT NOT NULL, until TEXT);
         """
 }

@@ -6,25 +6,25 @@ import GRDB
 /// were written, before anything reads it: before the audit is read, before a savepoint
 /// begins and before the transaction commits; a rolled-back transaction drops them.
 final class PendingAudit {
-    /// Rows per INSERT: 64 x 8 parameters stays far below SQLite's limit of 32,766.
+    /// Rows per INSERT: 64 x 9 parameters stays far below SQLite's limit of 32,766.
     static let batchRows = 64
-    static let columnsPerRow = 8
+    static let columnsPerRow = 9
     /// OR FAIL: an INSERT of many rows that may abort makes SQLite journal every page
     /// it touches, to undo the rows before the failing one (41 MiB of temporary file for
     /// 100,000 creates). Nothing needs that: a failed insert fails the run or the
     /// savepoint, and both roll back whole.
-    static let columns = "INSERT OR FAIL INTO audit (run, at, record_type, record_id, action, field, old_value, new_value) VALUES "
-    static let singleSQL = columns + "(?, ?, ?, ?, ?, ?, ?, ?)"
-    static let batchSQL = columns + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: batchRows).joined(separator: ", ")
+    static let columns = "INSERT OR FAIL INTO audit (run, at, record_type, record_id, action, field, old_value, new_value, principal) VALUES "
+    static let singleSQL = columns + "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static let batchSQL = columns + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: batchRows).joined(separator: ", ")
 
-    /// Every row's eight values one after the other, in the order of `columns`.
+    /// Every row's nine values one after the other, in the order of `columns`.
     private(set) var values: [DatabaseValue] = []
 
     var isEmpty: Bool { values.isEmpty }
     var isFull: Bool { values.count >= Self.batchRows * Self.columnsPerRow }
 
     func append(run: String?, at: Int64, recordType: String, recordID: Int64, action: String,
-                field: String?, old: String?, new: String?) {
+                field: String?, old: String?, new: String?, principal: String?) {
         // Room for a batch on the first row (kept by `take` and `discard`): most
         // transactions, reads among them, write no audit row at all.
         if values.capacity == 0 { values.reserveCapacity(Self.batchRows * Self.columnsPerRow) }
@@ -36,6 +36,7 @@ final class PendingAudit {
         values.append(field?.databaseValue ?? .null)
         values.append(old?.databaseValue ?? .null)
         values.append(new?.databaseValue ?? .null)
+        values.append(principal?.databaseValue ?? .null)
     }
 
     /// The rows waiting, taken out: whole batches for the batch statement, then the rest

@@ -37,7 +37,8 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
     // MARK: Storing (see `RecordStorage`; the rules are `RecordKeeping`'s)
 
     func insertRecord(
-        _ type: RecordType, values: [String: FieldValue], entries: [RecordSchema.Entry], status: String?, at timestamp: Timestamp
+        _ type: RecordType, values: [String: FieldValue], entries: [RecordSchema.Entry], status: String?, owner: Int64?,
+        at timestamp: Timestamp
     ) throws -> RecordReference {
         try detachOpenCursors()
         // The schema is looked at only for custom fields: copying a record's schema
@@ -53,7 +54,8 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
         } else {
             arguments[2] = "{}".databaseValue
         }
-        if plan.initialStatus != nil, let status { arguments[3] = status.databaseValue }
+        if let owner { arguments[3] = owner.databaseValue }
+        if plan.initialStatus != nil, let status { arguments[4] = status.databaseValue }
         for entry in entries {
             guard entry.position < plan.slots.count, let (column, spread) = plan.slots[entry.position] else { continue }
             if let spread {
@@ -106,6 +108,12 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
         try detachOpenCursors()
         try run("UPDATE \(ColumnMapping.table(reference.type)) SET status = ?, updated_at = ? WHERE id = ?",
                 arguments: [status, at.secondsSince1970, reference.id])
+    }
+
+    func updateOwner(_ reference: RecordReference, to owner: Int64?, at: Timestamp) throws {
+        try detachOpenCursors()
+        try run("UPDATE \(ColumnMapping.table(reference.type)) SET owner = ?, updated_at = ? WHERE id = ?",
+                arguments: [owner, at.secondsSince1970, reference.id])
     }
 
     func updateArchived(_ reference: RecordReference, archivedAt: Timestamp?, at: Timestamp) throws {
@@ -234,7 +242,7 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
             return AuditEntry(record: RecordReference(type, row["record_id"]),
                               action: AuditEntry.Action(rawValue: row["action"]) ?? .update,
                               field: row["field"], oldValue: row["old_value"], newValue: row["new_value"], run: row["run"],
-                              at: Timestamp(secondsSince1970: row["at"]))
+                              at: Timestamp(secondsSince1970: row["at"]), principal: row["principal"])
         }
     }
 
@@ -352,7 +360,7 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
             reference: reference, fields: fields, status: recordSchema.lifecycle == nil ? nil : row["status"],
             createdAt: Timestamp(secondsSince1970: row["created_at"]),
             updatedAt: Timestamp(secondsSince1970: row["updated_at"]),
-            archivedAt: archived.map { Timestamp(secondsSince1970: $0) })
+            archivedAt: archived.map { Timestamp(secondsSince1970: $0) }, owner: row["owner"])
     }
 
     private func writeLinks(_ owner: RecordReference, _ field: String, _ targets: [RecordReference]) throws {
@@ -371,7 +379,8 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
                 db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'audit'")) ?? 0
         }
         pendingAudit.append(run: context.run, at: context.at.secondsSince1970, recordType: reference.type.rawValue,
-                            recordID: reference.id, action: action.rawValue, field: field, old: old, new: new)
+                            recordID: reference.id, action: action.rawValue, field: field, old: old, new: new,
+                            principal: context.principal)
         tally.note(run: context.run, record: reference, created: action == .create)
         if pendingAudit.isFull { try flushAudit() }
     }

@@ -20,6 +20,8 @@ public struct RunOptions {
     /// Leave the runs its events queue to the daemon or the workers, instead of running
     /// them before returning.
     public var leaveQueued = false
+    /// The person the run acts as (`--as`): an id, an email or a name; nil for the workspace.
+    public var actingAs: String?
 
     public init(parameters: [String: String] = [:], now: Timestamp? = nil, dryRun: Bool = false, limits: LuaLimits? = nil,
                 maxLog: Int?? = nil, progress: RunProgress? = nil) {
@@ -33,6 +35,7 @@ public struct RunOptions {
 
     func apply(to runner: inout ScriptRunner) {
         runner.parameters = parameters
+        runner.principal = actingAs
         runner.now = now
         runner.dryRun = dryRun
         if let limits {

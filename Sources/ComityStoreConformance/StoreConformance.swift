@@ -37,6 +37,7 @@ public struct StoreConformanceCase: Sendable, CustomTestStringConvertible {
 public enum StoreConformance {
     public static var cases: [StoreConformanceCase] {
         RecordCases.all + QueryCases.all + SnapshotCases.all + SavepointCases.all + RunHistoryCases.all + QueueCases.all
-            + RunLeaseCases.all + ScheduleCases.all + OutboxCases.all + OnceKeyCases.all + AccessCases.all + StoreFileCases.all
+            + RunLeaseCases.all + ScheduleCases.all + OutboxCases.all + OnceKeyCases.all + AccessCases.all + AccessPolicyCases.all
+            + StoreFileCases.all
     }
 }

@@ -54,6 +54,10 @@ struct RunCommand: ParsableCommand {
         valueName: "time"))
     var now: String?
 
+    @Option(name: .customLong("as"), help: ArgumentHelp(
+        "Run as this person (an id, an email or a name): the script sees and changes only what they may.", valueName: "person"))
+    var actingAs: String?
+
     @Flag(help: "Roll back whatever each run writes, and print the changes it would have made.")
     var dryRun = false
 
@@ -93,6 +97,7 @@ struct RunCommand: ParsableCommand {
         }
         var options = RunOptions(dryRun: dryRun)
         options.leaveQueued = leaveQueued
+        options.actingAs = actingAs
         if maxMemory != nil || timeout != nil || maxInstructions != nil || maxOutput != nil {
             var limits = LuaLimits.default
             if let maxMemory { limits.memory = maxMemory.bytes == 0 ? nil : maxMemory.bytes }
@@ -222,7 +227,7 @@ enum ChangeReport {
             }
             switch change.action {
             case .create: text += "    created \(change.newValue ?? "")\n"
-            case .update, .step:
+            case .update, .step, .access:
                 text += "    \(change.field ?? "?"): \(change.oldValue ?? "nil") -> \(change.newValue ?? "nil")\n"
             case .archive: text += "    archived\n"
             case .restore: text += "    restored\n"

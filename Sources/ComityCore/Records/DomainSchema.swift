@@ -40,7 +40,7 @@ public struct DomainSchema: Sendable {
         ]),
         .person: RecordSchema(.person, fields: [
             FieldDefinition("name", .string, required: true, "The person's name."),
-            FieldDefinition("email", .email, indexed: true, "A contact address."),
+            FieldDefinition("email", .email, indexed: true, personal: true, "A contact address (personal data)."),
             FieldDefinition("organisation", .reference(.organisation), indexed: true, "Where the person works."),
             FieldDefinition("role", .string, "The person's role there."),
             Self.externalIdentifier,

@@ -15,11 +15,15 @@ public struct FieldDefinition: Sendable, Hashable {
     public let custom: Bool
     /// For lists: the fewest items a value may have (a partnership's two members).
     public let minimumItems: Int
+    /// Personal data (a person's email): shown only to principals who change the record
+    /// whole (`AccessPolicy.showsPersonalFields`).
+    public let personal: Bool
 
     public init(
         _ name: String, _ type: FieldType, required: Bool = false, unique: Bool = false, indexed: Bool = false,
-        custom: Bool = false, minimumItems: Int = 0, _ summary: String
+        custom: Bool = false, minimumItems: Int = 0, personal: Bool = false, _ summary: String
     ) {
+        self.personal = personal
         self.name = name
         self.type = type
         self.required = required
@@ -102,7 +106,7 @@ public struct RecordSchema: Sendable {
     }
 
     /// Names every record has, which no field may take.
-    public static let reservedNames: Set<String> = ["id", "created_at", "updated_at", "archived_at", "status", "type"]
+    public static let reservedNames: Set<String> = ["id", "created_at", "updated_at", "archived_at", "status", "type", "owner", "participant"]
 
     public init(
         _ type: RecordType, fields: [FieldDefinition], lifecycle: LifecycleDescription? = nil,

@@ -216,7 +216,10 @@ public struct StorageLayout: Sendable, Hashable {
             Column("created_at", .timestamp, nullable: false),
             Column("updated_at", .timestamp, nullable: false),
             Column("archived_at", .timestamp),
+            // Since v11 (PostgreSQL v4): the organisation it belongs to (see `RecordOwnership`).
+            Column("owner", .integer, references: tableName(.organisation)),
         ]
+        indexes.append(Index("\(table)_owner", ["owner"]))
         var tables = [Table(table, .records(schema.type), columns: columns, primaryKey: ["id"], generatesIDs: true,
                             indexes: indexes, customFields: schema.fields.filter(\.custom).map(\.name))]
         for definition in builtIn {
@@ -248,6 +251,8 @@ public struct StorageLayout: Sendable, Hashable {
             Column("record_type", .text, nullable: false), Column("record_id", .integer, nullable: false),
             Column("action", .text, nullable: false), Column("field", .text), Column("old_value", .text),
             Column("new_value", .text),
+            // Since v11 (PostgreSQL v4): who made the change, when a principal did.
+            Column("principal", .text),
         ], primaryKey: ["id"], generatesIDs: true, indexes: [
             Index("audit_record", ["record_type", "record_id"]), Index("audit_run", ["run"]),
         ]),
@@ -359,6 +364,23 @@ public struct StorageLayout: Sendable, Hashable {
             Column("request", .text, nullable: false), Column("status", .integer, nullable: false),
             Column("body", .blob, nullable: false), Column("created_at", .timestamp, nullable: false),
         ], primaryKey: ["token", "key"]),
+        // Since v11 (PostgreSQL v4): who may see what (see `AccessPolicy`).
+        Table("access_memberships", .store, columns: [
+            Column("person", .integer, nullable: false, references: tableName(.person)),
+            Column("organisation", .integer, nullable: false, references: tableName(.organisation)),
+            Column("role", .text, nullable: false),
+        ], primaryKey: ["person", "organisation"], indexes: [Index("access_memberships_organisation", ["organisation"])]),
+        Table("access_networks", .store, columns: [
+            Column("network", .text, nullable: false),
+            Column("organisation", .integer, nullable: false, references: tableName(.organisation)),
+        ], primaryKey: ["network", "organisation"], indexes: [Index("access_networks_organisation", ["organisation"])]),
+        Table("access_shares", .store, columns: [
+            Column("id", .integer, nullable: false),
+            Column("owner", .integer, nullable: false, references: tableName(.organisation)),
+            Column("record_type", .text, nullable: false), Column("field", .text), Column("value", .text),
+            Column("grantee_organisation", .integer, references: tableName(.organisation)), Column("grantee_network", .text),
+            Column("access", .text, nullable: false), Column("until", .date),
+        ], primaryKey: ["id"], generatesIDs: true),
     ]
 
     /// What triggered a run, kept alike on a queued and on a recorded run.

@@ -8,11 +8,15 @@ public struct Record: Sendable, Hashable {
     public var updatedAt: Timestamp
     /// Set when archived: hidden from queries unless asked for; restorable.
     public var archivedAt: Timestamp?
+    /// The organisation it belongs to (see `RecordOwnership`); nil for none (an
+    /// organisation without one is its own).
+    public var owner: Int64?
 
     public init(
         reference: RecordReference, fields: [String: FieldValue], status: String?, createdAt: Timestamp,
-        updatedAt: Timestamp, archivedAt: Timestamp? = nil
+        updatedAt: Timestamp, archivedAt: Timestamp? = nil, owner: Int64? = nil
     ) {
+        self.owner = owner
         self.reference = reference
         self.fields = fields
         self.status = status
@@ -29,6 +33,8 @@ public struct Record: Sendable, Hashable {
 public struct AuditEntry: Sendable, Hashable {
     public enum Action: String, Sendable {
         case create, update, step, archive, restore
+        /// A change of who may see or change records: a membership, a share, a network.
+        case access
     }
 
     public let record: RecordReference
@@ -39,11 +45,14 @@ public struct AuditEntry: Sendable, Hashable {
     public let newValue: String?
     public let run: String?
     public let at: Timestamp
+    /// Who made the change, when a principal did (`AccessPolicy.name`); nil for the workspace.
+    public let principal: String?
 
     public init(
         record: RecordReference, action: Action, field: String?, oldValue: String?, newValue: String?, run: String?,
-        at: Timestamp
+        at: Timestamp, principal: String? = nil
     ) {
+        self.principal = principal
         self.record = record
         self.action = action
         self.field = field
@@ -180,6 +189,9 @@ public struct RecordQuery: Sendable {
     /// The clock derived fields are worked out by (a task's `overdue`): the run's.
     /// A filter on a derived field needs it.
     public var now: Timestamp?
+    /// The records a principal may see (`AccessPolicy`), applied by the store inside its
+    /// SQL; nil for the workspace, which sees every record.
+    public var access: AccessScope?
 
     public init(
         filters: [Filter] = [], orderBy: [(field: String, descending: Bool)] = [], limit: Int? = nil,

@@ -22,22 +22,32 @@ public enum RecordKeeping {
         _ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext, in storage: Storage
     ) throws -> Record {
         let recordSchema = storage.schema[type]
+        var fields = fields
+        let givenOwner = try RecordOwnership.owner(fields.removeValue(forKey: RecordOwnership.ownerField.name), record: type)
         let validated = try recordSchema.validatedEntries(fields, creating: true, timeZone: context.timeZone)
         let values = validated.values
         var ordered = validated.entries
         try recordSchema.checkRules(values)
         try checkReferences(values, recordSchema, storage)
         try checkUnique(values, recordSchema, excluding: nil, storage)
+        let derivedOwner = RecordOwnership.defaultOwner(type, values)
+        if let givenOwner, givenOwner != derivedOwner { try checkOwner(givenOwner, type, storage) }
+        let owner = givenOwner ?? derivedOwner
         let status = recordSchema.lifecycle?.initial
-        let reference = try storage.insertRecord(type, values: values, entries: ordered, status: status, at: context.at)
+        let reference = try storage.insertRecord(type, values: values, entries: ordered, status: status, owner: owner, at: context.at)
         // The audit's JSON lists the values in the schema's order.
         ordered.sort { $0.position < $1.position }
         try storage.appendAudit(reference, .create, field: nil, old: nil, new: JSONText.object(ordered), context: context)
+        // An owner the record's own fields do not imply is said: who gave the record away.
+        if let givenOwner, givenOwner != derivedOwner {
+            try storage.appendAudit(reference, .update, field: RecordOwnership.ownerField.name, old: nil,
+                                    new: RecordReference(.organisation, givenOwner).description, context: context)
+        }
         if storage.eventRecording.recordsCreation(of: type) {
             try recordEvent(DomainEvent.createdName(type), reference, fields: values, status: status, changes: [:], context, storage)
         }
         // Everything stored is known here: no need to read it back.
-        return Record(reference: reference, fields: values, status: status, createdAt: context.at, updatedAt: context.at)
+        return Record(reference: reference, fields: values, status: status, createdAt: context.at, updatedAt: context.at, owner: owner)
     }
 
     // MARK: Changing
@@ -62,8 +72,26 @@ public enum RecordKeeping {
     @inlinable static func applyUpdate<Storage: RecordStorage>(
         _ current: Record, _ changes: [String: FieldValue?], context: ChangeContext, _ storage: Storage
     ) throws -> (after: Record, changes: [String: FieldChange]) {
+        var current = current
+        var changes = changes
         let reference = current.reference
         let recordSchema = storage.schema[reference.type]
+        var ownerChange: [String: FieldChange] = [:]
+        if let given = changes.removeValue(forKey: RecordOwnership.ownerField.name) {
+            let owner = try RecordOwnership.owner(given, record: reference.type)
+            if owner != current.owner {
+                if let owner { try checkOwner(owner, reference.type, storage) }
+                try storage.updateOwner(reference, to: owner, at: context.at)
+                try storage.appendAudit(reference, .update, field: RecordOwnership.ownerField.name,
+                                        old: current.owner.map { RecordReference(.organisation, $0).description },
+                                        new: owner.map { RecordReference(.organisation, $0).description }, context: context)
+                ownerChange[RecordOwnership.ownerField.name] = FieldChange(
+                    old: current.owner.map { .reference(RecordReference(.organisation, $0)) },
+                    new: owner.map { .reference(RecordReference(.organisation, $0)) })
+                current.owner = owner
+                current.updatedAt = context.at
+            }
+        }
         for (name, value) in changes where value == nil {
             guard let definition = recordSchema.field(named: name) else {
                 throw recordSchema.unknownField(name)
@@ -80,12 +108,12 @@ public enum RecordKeeping {
         var next = current.fields
         for (name, value) in changes { next[name] = value == nil ? nil : given[name] }
         let changed = recordSchema.fields.filter { next[$0.name] != current.fields[$0.name] }
-        guard !changed.isEmpty else { return (current, [:]) }
+        guard !changed.isEmpty else { return (current, ownerChange) }
         try recordSchema.checkRules(next, changed: Set(changed.map(\.name)))
         try checkReferences(given, recordSchema, storage)
         try checkUnique(given, recordSchema, excluding: reference.id, storage)
         try storage.updateRecord(reference, changed: changed, fields: next, at: context.at)
-        var fieldChanges: [String: FieldChange] = [:]
+        var fieldChanges = ownerChange
         for definition in changed {
             try storage.appendAudit(reference, .update, field: definition.name, old: current.fields[definition.name]?.description,
                                     new: next[definition.name]?.description, context: context)
@@ -188,6 +216,15 @@ public enum RecordKeeping {
             throw StoreError(.notFound, StoreError.missingText(reference))
         }
         return record
+    }
+
+    /// An owner given on create or update must be an organisation that exists.
+    @inlinable static func checkOwner<Storage: RecordStorage>(_ owner: Int64, _ type: RecordType, _ storage: Storage) throws {
+        let organisation = RecordReference(.organisation, owner)
+        if try !storage.exists(organisation) {
+            throw DomainError(.invalidValue, field: RecordOwnership.ownerField.name,
+                              "\(type.displayName) field 'owner': \(StoreError.missingText(organisation))")
+        }
     }
 
     @inlinable static func refuseArchived(_ record: Record) throws {

@@ -11,8 +11,10 @@ public protocol RecordStorage {
     /// Stores a new record: `values` are validated already, `entries` the same values
     /// with their places among the schema's fields. Returns its reference (a new id).
     func insertRecord(
-        _ type: RecordType, values: [String: FieldValue], entries: [RecordSchema.Entry], status: String?, at: Timestamp
+        _ type: RecordType, values: [String: FieldValue], entries: [RecordSchema.Entry], status: String?, owner: Int64?, at: Timestamp
     ) throws -> RecordReference
+    /// Writes a record's owner (see `RecordOwnership`) and its update time.
+    func updateOwner(_ reference: RecordReference, to owner: Int64?, at: Timestamp) throws
     /// Writes the fields `changed` of a record, whose fields after the change are
     /// `fields` (all of them: a store may keep several in one column), and its update time.
     func updateRecord(_ reference: RecordReference, changed: [FieldDefinition], fields: [String: FieldValue], at: Timestamp) throws

@@ -21,7 +21,7 @@ public protocol Store: AnyObject {
 /// transaction. A store implements each part; its record operations come from the
 /// domain's rules (`RecordKeeping`) over what it stores (`RecordStorage`).
 public protocol StoreTransaction: RecordTransaction, StoreSavepoints, RunHistoryStore, TriggerQueueStore, ScheduleStore,
-    OutboxStore, OnceKeyStore, RunLeaseStore, AccessTokenStore, WebhookInboxStore, IdempotencyStore, IdleAllowance {}
+    OutboxStore, OnceKeyStore, RunLeaseStore, AccessTokenStore, AccessStore, WebhookInboxStore, IdempotencyStore, IdleAllowance {}
 
 /// How long a run's script may compute between two statements of its transaction.
 public protocol IdleAllowance {
@@ -325,8 +325,11 @@ public struct ChangeContext: Sendable {
     public let run: String?
     public let at: Timestamp
     public let timeZone: TimeZone
+    /// The principal a change is made as, as the audit names it; nil for the workspace.
+    public var principal: String?
 
-    public init(run: String?, at: Timestamp, timeZone: TimeZone = .gmt) {
+    public init(run: String?, at: Timestamp, timeZone: TimeZone = .gmt, principal: String? = nil) {
+        self.principal = principal
         self.run = run
         self.at = at
         self.timeZone = timeZone

@@ -17,6 +17,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         /// A worker's lease on a run ended (it expired and another worker took the run
         /// over): nothing of its run may be committed.
         case leaseLost
+        /// The principal a run or a request acts as may not do this (see `AccessPolicy`).
+        case forbidden
         /// Anything else the database reported.
         case database
     }

@@ -18,7 +18,9 @@ public final class APIContext {
     let types: APIValueTypes
     /// Records in this run's state; nil when the run has no store.
     let records: RecordBindings?
-    private let store: (any StoreTransaction)?
+    /// The transaction the API works on: the run's, or a principal's view of it (see `act`).
+    private let acting: ActingTransaction?
+    private var store: (any StoreTransaction)? { acting?.current }
     /// The message of the last value an API function refused as invalid.
     var lastRefusal: String?
     /// Set when a call found the database unreachable.
@@ -76,14 +78,20 @@ public final class APIContext {
     }
 
     init(now: Timestamp, timeZone: TimeZone, run: String?, types: APIValueTypes, records: RecordBindings?,
-         transaction: (any StoreTransaction)?) {
+         acting: ActingTransaction?) {
         self.now = now
         self.timeZone = timeZone
         self.run = run
         self.types = types
         self.records = records
-        self.store = transaction
+        self.acting = acting
     }
+
+    /// From now on the run's API calls go through `transaction` (a workflow's `run_as`).
+    func act(through transaction: any StoreTransaction) { acting?.current = transaction }
+
+    /// The principal the run acts as, if any.
+    var principal: AccessPolicy? { (acting?.current as? PrincipalTransaction)?.policy }
 
     /// Who changes records, and when: this run, at its clock.
     /// Every write asks for its context here, so writes are counted here, and the
@@ -222,4 +230,11 @@ public struct APIMethod: Sendable {
         self.parameters = parameters
         self.results = results
     }
+}
+
+/// The transaction a run's API calls go to, which a workflow's `run_as` replaces with a
+/// principal's view of it once its declaration is read.
+final class ActingTransaction {
+    var current: any StoreTransaction
+    init(_ transaction: any StoreTransaction) { current = transaction }
 }

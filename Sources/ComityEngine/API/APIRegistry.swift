@@ -70,11 +70,12 @@ public struct APIRegistry {
     ) throws(LuaError) -> APIContext {
         let state = sandbox.state
         let values = APIValueTypes(timeZone: timeZone)
-        let records = transaction.map { transaction in
-            RecordBindings(schema: schema, state: state, values: values, now: now, transaction: { transaction })
+        let acting = transaction.map(ActingTransaction.init)
+        let records = acting.map { acting in
+            RecordBindings(schema: schema, state: state, values: values, now: now, transaction: { acting.current })
         }
         let context = APIContext(now: now, timeZone: timeZone, run: run, types: values, records: records,
-                                 transaction: transaction)
+                                 acting: acting)
         if let transaction {
             // An error caught by pcall keeps nothing written inside it.
             state.savepoints = TransactionSavepoints(transaction, records: records)

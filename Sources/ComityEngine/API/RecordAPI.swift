@@ -31,6 +31,12 @@ enum RecordAPI {
             Field("archived", .boolean, "Archived records are hidden from queries unless asked for.", cached: true) { _, object in
                 .boolean(object.record.archivedAt != nil)
             },
+            Field(RecordOwnership.ownerField.name, .optional(.named(RecordType.organisation.displayName)),
+                  RecordOwnership.ownerField.summary + " Given on create (`owner = org`) or taken from the record (a grant's funder).",
+                  cached: true) { host, object in
+                guard let owner = object.record.owner else { return .nil }
+                return try host.value(.reference(RecordReference(.organisation, owner)))
+            },
         ]
         if let lifecycle = recordSchema.lifecycle {
             fields.append(Field("status", .string, "One of: \(lifecycle.statuses.joined(separator: ", ")); changed by steps.",

@@ -3,7 +3,7 @@
 /// case for each), and the registry documents them as the types `Workflow`,
 /// `WorkflowParameter`, `WorkflowLimits` and `WorkflowRetry`.
 enum WorkflowField: String, CaseIterable {
-    case name, description, run, params, on, schedule, timezone, catch_up, catch_up_window, overlap, limits, retry, dedupe
+    case name, description, run, params, on, schedule, timezone, catch_up, catch_up_window, overlap, limits, retry, dedupe, run_as
 
     var declaration: APIField {
         switch self {
@@ -26,6 +26,9 @@ enum WorkflowField: String, CaseIterable {
         case .dedupe:
             APIField(rawValue, .optional(.callable(parameters: [Self.context], results: [.oneOf([.string, .integer])])),
                      "`function(ctx) return key end`: runs with a key that has run already are skipped.")
+        case .run_as:
+            APIField(rawValue, .optional(.string),
+                     "The person the run acts as (an id, an email or a name): it sees and changes only what they may (see Who may see what).")
         }
     }
 

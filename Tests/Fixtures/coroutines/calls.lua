@@ -347,6 +347,9 @@ return function(types)
   }
   -- Fields the makers above cannot set: a record in the state that has them.
   local madeFor = {
+    -- An organisation is its own and a task nobody's, unless given an owner.
+    ["Organisation.owner"] = function() return org({ owner = org() }) end,
+    ["Task.owner"] = function() return task({ owner = org() }) end,
     ["Application.dismissal_reason"] = function()
       return applications.dismiss(application(), { dismissal_reason = "Out of scope" })
     end,

@@ -1,0 +1,52 @@
+import Foundation
+
+extension AccessPolicy {
+    /// The person `text` names: an id (`12`, `person#12`), an email, or a name as it is
+    /// stored; an error that says what to give when none or several match.
+    public static func person(named text: String, in transaction: any RecordTransaction) throws -> Record {
+        let given = text.trimmingCharacters(in: .whitespaces)
+        let digits = given.hasPrefix("person#") ? String(given.dropFirst("person#".count)) : given
+        if let id = Int64(digits), id > 0 {
+            guard let person = try transaction.record(RecordReference(.person, id)) else {
+                throw StoreError(.notFound, "no person with id \(id) (give a person's id, email or name)")
+            }
+            return person
+        }
+        let field = given.contains("@") ? "email" : "name"
+        var found: [Record] = []
+        try transaction.forEach(.person, RecordQuery(filters: [RecordQuery.Filter(field, .equal, .string(given))], limit: 3)) {
+            found.append($0)
+            return true
+        }
+        guard let first = found.first else {
+            throw StoreError(.notFound, "no person whose \(field) is '\(given)' (give a person's id, email or name)")
+        }
+        guard found.count == 1 else {
+            throw DomainError(.invalidValue, field: "person",
+                              "several people are named '\(given)' (ids \(found.map { String($0.id) }.joined(separator: ", "))); give the id")
+        }
+        return first
+    }
+
+    /// The policy of the person `text` names (see `person(named:in:)`), as of `now` in
+    /// `timeZone` (a share's last day ends at midnight there).
+    public static func load(named text: String, in transaction: any StoreTransaction, now: Timestamp, timeZone: TimeZone) throws -> AccessPolicy {
+        try load(for: try person(named: text, in: transaction), in: transaction, now: now, timeZone: timeZone)
+    }
+
+    public static func load(for person: Record, in transaction: any StoreTransaction, now: Timestamp, timeZone: TimeZone) throws -> AccessPolicy {
+        let memberships = try transaction.memberships().filter { $0.person == person.id }
+        var names: [Int64: String] = [:]
+        for membership in memberships {
+            if case .string(let name)? = try transaction.record(RecordReference(.organisation, membership.organisation))?.fields["name"] {
+                names[membership.organisation] = name
+            }
+        }
+        let today = try CalendarDate(parsing: String(now.formatted(in: timeZone).prefix(10)), field: "today")
+        var personName = "person#\(person.id)"
+        if case .string(let name)? = person.fields["name"] { personName = name }
+        return AccessPolicy(person: person.reference, personName: personName, memberships: memberships,
+                            networks: try transaction.networkMembers(), shares: try transaction.shares(), today: today,
+                            organisationNames: names)
+    }
+}

@@ -1,0 +1,339 @@
+/// A transaction as one principal sees it (see `AccessPolicy`): every find, count, sum
+/// and page is narrowed inside the store's SQL to the records it may see; a record it
+/// may not see is absent (`get` returns nil, a reference to it is "does not exist", as
+/// for a record that never was); a change outside its rights is refused
+/// (`StoreError.Kind.forbidden`) before anything is written; personal fields show only
+/// where `AccessPolicy.showsPersonalFields` says; every change is audited with its name.
+/// Runs, the queue and the rest of the transaction are the workspace's, unchanged.
+public final class PrincipalTransaction: StoreTransactionForwarding {
+    public let forwarded: any StoreTransaction
+    public let policy: AccessPolicy
+    /// The personal fields of each type, to hide.
+    private let personal: [RecordType: [String]]
+
+    /// `schema` is the store's, with the workspace's custom fields (some may be personal).
+    public init(_ transaction: any StoreTransaction, policy: AccessPolicy, schema: DomainSchema) {
+        forwarded = transaction
+        self.policy = policy
+        var personal: [RecordType: [String]] = [:]
+        for type in RecordType.allCases {
+            let names = schema[type].fields.filter { $0.personal }.map { $0.name }
+            if !names.isEmpty { personal[type] = names }
+        }
+        self.personal = personal
+    }
+
+    // MARK: Reading
+
+    public func cursor(_ type: RecordType, _ query: RecordQuery) throws -> any RecordCursor {
+        MaskingCursor(try forwarded.cursor(type, query.scopedTo(policy.read))) { self.mask($0) }
+    }
+
+    public func count(_ type: RecordType, _ query: RecordQuery) throws -> Int {
+        try forwarded.count(type, query.scopedTo(policy.read))
+    }
+
+    public func count(_ type: RecordType, by groups: [String], _ query: RecordQuery) throws -> [(group: [FieldValue?], count: Int)] {
+        try forwarded.count(type, by: groups, query.scopedTo(policy.read))
+    }
+
+    public func sum(_ type: RecordType, _ field: String, by groups: [String], _ query: RecordQuery) throws -> [MoneyTotal] {
+        try forwarded.sum(type, field, by: groups, query.scopedTo(policy.read))
+    }
+
+    public func record(_ reference: RecordReference) throws -> Record? {
+        try visible(reference).map(mask)
+    }
+
+    public func participants(of event: RecordReference) throws -> [(participant: RecordReference, role: String)] {
+        guard try visible(event) != nil else { return [] }
+        let all = try forwarded.participants(of: event)
+        let shown = try visibleReferences(Set(all.map(\.participant)))
+        return all.filter { shown.contains($0.participant) }
+    }
+
+    public func audit(of reference: RecordReference) throws -> [AuditEntry] {
+        guard let record = try visible(reference) else { return [] }
+        let entries = try forwarded.audit(of: reference)
+        return policy.showsPersonalFields(of: record) ? entries : entries.map(maskAudit)
+    }
+
+    public func changes(byRun run: String) throws -> [AuditEntry] {
+        let entries = try forwarded.changes(byRun: run)
+        let shown = try visibleReferences(Set(entries.map(\.record)))
+        return entries.filter { shown.contains($0.record) }.map(maskAudit)
+    }
+
+    public func events(byRun run: String) throws -> [DomainEvent] {
+        try visibleEvents(try forwarded.events(byRun: run))
+    }
+
+    public func events(since id: Int64) throws -> [(id: Int64, event: DomainEvent)] {
+        let all = try forwarded.events(since: id)
+        let shown = try visibleEvents(all.map(\.event))
+        return shown.map { ($0.id, $0) }
+    }
+
+    public func event(id: Int64) throws -> DomainEvent? {
+        guard let event = try forwarded.event(id: id) else { return nil }
+        return try visibleEvents([event]).first
+    }
+
+    // MARK: Changing
+
+    public func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+        var fields = fields
+        let ownerName = RecordOwnership.ownerField.name
+        let owner: Int64?
+        if let given = try RecordOwnership.owner(fields[ownerName], record: type) {
+            owner = given
+        } else if let derived = Self.defaultOwner(type, fields), policy.creatableOwners.contains(derived) {
+            owner = derived
+        } else if policy.coordinates {
+            owner = nil
+        } else {
+            owner = policy.defaultOwner
+        }
+        let allowed = owner.map { policy.creatableOwners.contains($0) } ?? policy.coordinates
+        guard allowed else {
+            if let owner {
+                throw StoreError(.forbidden, "\(policy.name) may not create \(type.collection) of \(try ownerText(owner))")
+            }
+            throw StoreError(.forbidden, "\(policy.name) may not create \(type.collection): no organisation it edits for")
+        }
+        fields[ownerName] = owner.map { .reference(RecordReference(.organisation, $0)) }
+        return mask(try forwarded.inSavepoint {
+            let record = try forwarded.create(type, fields, context: principal(context))
+            try requireVisibleReferences(type, record.fields, among: nil)
+            return record
+        })
+    }
+
+    public func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
+        try requireChangeable(reference)
+        let ownerName = RecordOwnership.ownerField.name
+        if let given = changes[ownerName] {
+            let owner = try RecordOwnership.owner(given, record: reference.type)
+            guard owner.map({ policy.creatableOwners.contains($0) }) ?? policy.coordinates else {
+                throw StoreError(.forbidden, "\(policy.name) may not give \(reference.type.collection) to \(try owner.map(ownerText) ?? "no organisation")")
+            }
+        }
+        return mask(try forwarded.inSavepoint {
+            let record = try forwarded.update(reference, changes, context: principal(context))
+            try requireVisibleReferences(reference.type, record.fields, among: Set(changes.keys))
+            return record
+        })
+    }
+
+    public func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
+        try requireChangeable(reference)
+        return mask(try forwarded.inSavepoint {
+            let record = try forwarded.step(reference, verb, fields, context: principal(context))
+            try requireVisibleReferences(reference.type, record.fields, among: Set(fields.keys))
+            return record
+        })
+    }
+
+    public func addParticipant(_ event: RecordReference, _ participant: RecordReference, role: String, context: ChangeContext) throws {
+        try requireChangeable(event)
+        guard try visible(participant) != nil else { throw StoreError(.notFound, StoreError.missingText(participant)) }
+        try forwarded.addParticipant(event, participant, role: role, context: principal(context))
+    }
+
+    public func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+        try requireChangeable(reference)
+        return mask(try forwarded.archive(reference, context: principal(context)))
+    }
+
+    public func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
+        try requireChangeable(reference)
+        return mask(try forwarded.restore(reference, context: principal(context)))
+    }
+
+    // MARK: Access
+
+    public func memberships() throws -> [Membership] {
+        try forwarded.memberships().filter { $0.person == policy.person.id || policy.administers.contains($0.organisation) }
+    }
+
+    public func networkMembers() throws -> [NetworkMember] { try forwarded.networkMembers() }
+
+    public func shares() throws -> [RecordShare] {
+        try forwarded.shares().filter { policy.administers.contains($0.owner) }
+    }
+
+    public func saveMembership(_ membership: Membership, context: ChangeContext) throws {
+        try requireAdministers(membership.organisation, "change the members of")
+        try forwarded.saveMembership(membership, context: principal(context))
+    }
+
+    public func removeMembership(person: Int64, organisation: Int64, context: ChangeContext) throws -> Bool {
+        try requireAdministers(organisation, "change the members of")
+        return try forwarded.removeMembership(person: person, organisation: organisation, context: principal(context))
+    }
+
+    public func addNetworkMember(_ member: NetworkMember, context: ChangeContext) throws -> Bool {
+        throw StoreError(.forbidden, "\(policy.name) may not change networks: the workspace does (comity access networks)")
+    }
+
+    public func removeNetworkMember(_ member: NetworkMember, context: ChangeContext) throws -> Bool {
+        throw StoreError(.forbidden, "\(policy.name) may not change networks: the workspace does (comity access networks)")
+    }
+
+    public func saveShare(_ share: RecordShare, context: ChangeContext) throws -> Int64 {
+        try requireAdministers(share.owner, "share the records of")
+        return try forwarded.saveShare(share, context: principal(context))
+    }
+
+    public func removeShare(id: Int64, context: ChangeContext) throws -> Bool {
+        guard let share = try forwarded.shares().first(where: { $0.id == id }) else { return false }
+        try requireAdministers(share.owner, "end the shares of")
+        return try forwarded.removeShare(id: id, context: principal(context))
+    }
+
+    // MARK: Rules
+
+    private func principal(_ context: ChangeContext) -> ChangeContext {
+        var context = context
+        context.principal = policy.name
+        return context
+    }
+
+    private func byID(_ reference: RecordReference, _ scope: AccessScope) -> RecordQuery {
+        RecordQuery(filters: [RecordQuery.Filter("id", .equal, .integer(reference.id))], limit: 1, includeArchived: true)
+            .scopedTo(scope)
+    }
+
+    /// The record as stored (personal fields and all), if the principal may see it.
+    private func visible(_ reference: RecordReference) throws -> Record? {
+        let records = try forwarded.cursor(reference.type, byID(reference, policy.read))
+        defer { records.close() }
+        return try records.next()
+    }
+
+    /// Of `references`, those the principal may see: one query per type.
+    private func visibleReferences(_ references: Set<RecordReference>) throws -> Set<RecordReference> {
+        var shown = Set<RecordReference>()
+        for (type, group) in Dictionary(grouping: references, by: \.type) {
+            let query = RecordQuery(filters: [RecordQuery.Filter("id", operand: .anyOf(group.map { .integer($0.id) }))],
+                                    includeArchived: true).scopedTo(policy.read)
+            try forwarded.forEach(type, query) { record in
+                shown.insert(record.reference)
+                return true
+            }
+        }
+        return shown
+    }
+
+    /// A record the principal may change, or the error that says why not: "does not
+    /// exist" for one it may not see (as for a record that never was), else who may not
+    /// change whose records.
+    private func requireChangeable(_ reference: RecordReference) throws {
+        guard let record = try visible(reference) else { throw StoreError(.notFound, StoreError.missingText(reference)) }
+        guard try forwarded.count(reference.type, byID(reference, policy.edit)) == 1 else {
+            let whose = try record.owner.map(ownerText) ?? "no organisation"
+            throw StoreError(.forbidden, "\(policy.name) may not change \(reference.type.collection) of \(whose)")
+        }
+    }
+
+    private func requireAdministers(_ organisation: Int64, _ what: String) throws {
+        guard policy.administers.contains(organisation) else {
+            throw StoreError(.forbidden, "\(policy.name) may not \(what) \(try ownerText(organisation)): only its admins may")
+        }
+    }
+
+    /// An organisation as an error names it: its name when the principal may see it,
+    /// else its id (which the record it owns shows anyway).
+    private func ownerText(_ organisation: Int64) throws -> String {
+        let reference = RecordReference(.organisation, organisation)
+        if case .string(let name)? = try visible(reference)?.fields["name"] { return name }
+        return reference.description
+    }
+
+    /// Every record a change's fields (those named in `among`, or all) refer to must be
+    /// one the principal may see: otherwise it is "does not exist", as for a record
+    /// that never was, and the change is undone.
+    private func requireVisibleReferences(_ type: RecordType, _ fields: [String: FieldValue], among names: Set<String>?) throws {
+        for (name, value) in fields where names?.contains(name) ?? true {
+            let targets: [RecordReference]
+            switch value {
+            case .reference(let target): targets = [target]
+            case .references(let list): targets = list
+            default: continue
+            }
+            let shown = try visibleReferences(Set(targets))
+            if let hidden = targets.first(where: { !shown.contains($0) }) {
+                throw DomainError(.invalidValue, field: name, "\(type.displayName) field '\(name)': \(StoreError.missingText(hidden))")
+            }
+        }
+    }
+
+    /// The owner a record's own fields imply (a grant's funder), given as a reference or an id.
+    private static func defaultOwner(_ type: RecordType, _ fields: [String: FieldValue]) -> Int64? {
+        guard let field = RecordOwnership.defaultOwnerField(type) else { return nil }
+        switch fields[field] {
+        case .integer(let id)?: return id
+        case .reference(let target)?: return target.id
+        case .references(let list)?: return list.first?.id
+        default: return nil
+        }
+    }
+
+    private func mask(_ record: Record) -> Record {
+        guard let names = personal[record.type], !policy.showsPersonalFields(of: record) else { return record }
+        var masked = record
+        for name in names { masked.fields[name] = nil }
+        return masked
+    }
+
+    private func maskAudit(_ entry: AuditEntry) -> AuditEntry {
+        guard let names = personal[entry.record.type] else { return entry }
+        if let field = entry.field, names.contains(field) {
+            return AuditEntry(record: entry.record, action: entry.action, field: field, oldValue: entry.oldValue.map { _ in "(personal)" },
+                              newValue: entry.newValue.map { _ in "(personal)" }, run: entry.run, at: entry.at, principal: entry.principal)
+        }
+        // A creation's values are JSON: the whole text goes, as a member cannot be cut out safely here.
+        if entry.field == nil, entry.action == .create {
+            return AuditEntry(record: entry.record, action: entry.action, field: nil, oldValue: nil, newValue: "(holds personal data)",
+                              run: entry.run, at: entry.at, principal: entry.principal)
+        }
+        return entry
+    }
+
+    /// Events about records the principal may see, with personal fields masked as the records are.
+    private func visibleEvents(_ events: [DomainEvent]) throws -> [DomainEvent] {
+        let shown = try visibleReferences(Set(events.map(\.record)))
+        return try events.filter { shown.contains($0.record) }.map { event in
+            guard let names = personal[event.record.type], let record = try visible(event.record),
+                  !policy.showsPersonalFields(of: record) else { return event }
+            var fields = event.fields
+            var changes = event.changes
+            for name in names {
+                fields[name] = nil
+                changes[name] = nil
+            }
+            return DomainEvent(id: event.id, name: event.name, record: event.record, run: event.run, at: event.at,
+                               fields: fields, changes: changes)
+        }
+    }
+
+    private final class MaskingCursor: RecordCursor {
+        let inner: any RecordCursor
+        let mask: (Record) -> Record
+        init(_ inner: any RecordCursor, _ mask: @escaping (Record) -> Record) {
+            self.inner = inner
+            self.mask = mask
+        }
+        func next() throws -> Record? { try inner.next().map(mask) }
+        func close() { inner.close() }
+    }
+}
+
+extension RecordQuery {
+    /// The same query, narrowed to a principal's scope.
+    public func scopedTo(_ scope: AccessScope) -> RecordQuery {
+        var query = self
+        query.access = scope
+        return query
+    }
+}

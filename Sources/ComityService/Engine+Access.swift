@@ -1,0 +1,166 @@
+import ComityCore
+import Foundation
+
+/// Who may see what (see `AccessPolicy`): memberships, networks and shares, changed
+/// as the workspace (each change audited), and a person's view.
+extension Engine {
+    private func accessContext() -> ChangeContext {
+        ChangeContext(run: nil, at: Timestamp(Date()), timeZone: workspace.timeZone)
+    }
+
+    /// Gives a person a role in an organisation (replacing the one they had there);
+    /// returns their names as found.
+    public func addMember(person: String, organisation: String, role: AccessRole) throws -> (person: String, organisation: String) {
+        try store.write(commit: true) { tx in
+            let member = try AccessPolicy.person(named: person, in: tx)
+            let org = try Self.organisation(named: organisation, in: tx)
+            try tx.saveMembership(Membership(person: member.id, organisation: org.id, role: role), context: accessContext())
+            return (Self.name(member), Self.name(org))
+        }
+    }
+
+    public func removeMember(person: String, organisation: String) throws {
+        try store.write(commit: true) { tx in
+            let member = try AccessPolicy.person(named: person, in: tx)
+            let org = try Self.organisation(named: organisation, in: tx)
+            guard try tx.removeMembership(person: member.id, organisation: org.id, context: accessContext()) else {
+                throw EngineError.failed("\(Self.name(member)) is not a member of \(Self.name(org)) (see `comity access members`)")
+            }
+        }
+    }
+
+    /// Every membership, with the names of the person and the organisation.
+    public func members() throws -> [(person: String, organisation: String, role: AccessRole)] {
+        try store.read { tx in
+            try tx.memberships().map { membership in
+                (try Self.name(of: RecordReference(.person, membership.person), in: tx),
+                 try Self.name(of: RecordReference(.organisation, membership.organisation), in: tx), membership.role)
+            }
+        }
+    }
+
+    /// Adds organisations to a network (made by its first member); returns the names of those added.
+    public func addToNetwork(_ network: String, organisations: [String]) throws -> [String] {
+        try store.write(commit: true) { tx in
+            var added: [String] = []
+            for text in organisations {
+                let org = try Self.organisation(named: text, in: tx)
+                if try tx.addNetworkMember(NetworkMember(network: network, organisation: org.id), context: accessContext()) {
+                    added.append(Self.name(org))
+                }
+            }
+            return added
+        }
+    }
+
+    public func removeFromNetwork(_ network: String, organisation: String) throws {
+        try store.write(commit: true) { tx in
+            let org = try Self.organisation(named: organisation, in: tx)
+            guard try tx.removeNetworkMember(NetworkMember(network: network, organisation: org.id), context: accessContext()) else {
+                throw EngineError.failed("\(Self.name(org)) is not in network '\(network)' (see `comity access networks`)")
+            }
+        }
+    }
+
+    /// Every network with its organisations' names.
+    public func networks() throws -> [(network: String, organisations: [String])] {
+        try store.read { tx in
+            let members = try tx.networkMembers()
+            return try Dictionary(grouping: members, by: \.network).sorted { $0.key < $1.key }.map { network, members in
+                (network, try members.map { try Self.name(of: RecordReference(.organisation, $0.organisation), in: tx) })
+            }
+        }
+    }
+
+    /// Shares an organisation's records of a type with an organisation or, when
+    /// `withNetwork`, a network; narrowed by `field` = `value` when given.
+    public func share(
+        owner: String, type: RecordType, with grantee: String, withNetwork: Bool, field: String?, value: String?,
+        access: RecordShare.Access, until: CalendarDate?
+    ) throws -> ShareListing {
+        try store.write(commit: true) { tx in
+            let org = try Self.organisation(named: owner, in: tx)
+            let to: RecordShare.Grantee
+            if withNetwork {
+                guard try tx.networkMembers().contains(where: { $0.network == grantee }) else {
+                    throw EngineError.failed("no network named '\(grantee)' (make it with `comity access network add \(grantee) ORG...`)")
+                }
+                to = .network(grantee)
+            } else {
+                to = .organisation(try Self.organisation(named: grantee, in: tx).id)
+            }
+            var share = RecordShare(owner: org.id, recordType: type, field: field, value: value, grantee: to, access: access, until: until)
+            share.id = try tx.saveShare(share, context: accessContext())
+            return try Self.listing(share, in: tx)
+        }
+    }
+
+    public func unshare(id: Int64) throws {
+        try store.write(commit: true) { tx in
+            guard try tx.removeShare(id: id, context: accessContext()) else {
+                throw EngineError.failed("no share with id \(id) (see `comity access shares`)")
+            }
+        }
+    }
+
+    public func shares() throws -> [ShareListing] {
+        try store.read { tx in try tx.shares().map { try Self.listing($0, in: tx) } }
+    }
+
+    /// What a person sees and may change, counted by type inside the store (as their runs would).
+    public func accessView(of person: String) throws -> AccessView {
+        try store.read { tx in
+            let policy = try AccessPolicy.load(named: person, in: tx, now: Timestamp(Date()), timeZone: workspace.timeZone)
+            let rows = try RecordType.allCases.map { type in
+                AccessView.Row(type: type, visible: try tx.count(type, RecordQuery().scopedTo(policy.read)),
+                               changeable: try tx.count(type, RecordQuery().scopedTo(policy.edit)), total: try tx.count(type, RecordQuery()))
+            }
+            return AccessView(principal: policy.name, rows: rows)
+        }
+    }
+
+    // MARK: Names
+
+    /// An organisation by id (`7`, `organisation#7`), identifier (`GB-CHC-1090095`) or exact name.
+    static func organisation(named text: String, in tx: any StoreTransaction) throws -> Record {
+        let given = text.trimmingCharacters(in: .whitespaces)
+        let digits = given.hasPrefix("organisation#") ? String(given.dropFirst("organisation#".count)) : given
+        if let id = Int64(digits), id > 0 {
+            guard let org = try tx.record(RecordReference(.organisation, id)) else {
+                throw EngineError.failed("no organisation with id \(id)")
+            }
+            return org
+        }
+        if let org = try? tx.record(.organisation, where: "identifier", is: .string(given)) { return org }
+        var found: [Record] = []
+        try tx.forEach(.organisation, RecordQuery(filters: [RecordQuery.Filter("name", .equal, .string(given))], limit: 3, includeArchived: true)) {
+            found.append($0)
+            return true
+        }
+        guard let first = found.first else {
+            throw EngineError.failed("no organisation with the id, identifier or name '\(given)'")
+        }
+        guard found.count == 1 else {
+            throw EngineError.failed("several organisations are named '\(given)' (ids \(found.map { String($0.id) }.joined(separator: ", "))); give the id")
+        }
+        return first
+    }
+
+    static func name(_ record: Record) -> String {
+        if case .string(let name)? = record.fields["name"] { return name }
+        return record.reference.description
+    }
+
+    static func name(of reference: RecordReference, in tx: any StoreTransaction) throws -> String {
+        try tx.record(reference).map(name) ?? reference.description
+    }
+
+    private static func listing(_ share: RecordShare, in tx: any StoreTransaction) throws -> ShareListing {
+        let grantee: String
+        switch share.grantee {
+        case .organisation(let id): grantee = try name(of: RecordReference(.organisation, id), in: tx)
+        case .network(let network): grantee = "network \(network)"
+        }
+        return ShareListing(share: share, ownerName: try name(of: RecordReference(.organisation, share.owner), in: tx), granteeName: grantee)
+    }
+}

@@ -1,0 +1,251 @@
+import ComityCore
+import Foundation
+import Testing
+
+/// Who may see and change what (`AccessPolicy` through `PrincipalTransaction`), on the
+/// matrix of `AccessMatrix`: for every principal, record and operation, the expected
+/// outcome, written out by hand; then the ways around it that an attacker would try.
+enum AccessPolicyCases {
+    /// What each principal sees and changes, by record key.
+    static let expected: [String: (sees: Set<String>, changes: Set<String>)] = [
+        "viewerA": (["A", "B", "C", "F", "viewerA", "editorA", "g1", "g4", "app2", "ev1", "pa1"], ["viewerA"]),
+        "editorA": (["A", "B", "C", "F", "viewerA", "editorA", "g1", "g4", "app2", "ev1", "pa1"],
+                    ["A", "viewerA", "editorA", "g4", "app2", "ev1"]),
+        "editorB": (["A", "B", "F", "editorB", "g1", "g3", "app1", "ev2", "t1"], ["B", "editorB", "app1", "t1"]),
+        "coordinatorC": (["C", "F", "coordinatorC", "adminF", "outsider", "g1", "g2", "g3", "g4", "app2", "ev2", "pa1", "t1", "t2"],
+                         ["C", "F", "coordinatorC", "adminF", "outsider", "g1", "g2", "g3", "app2", "ev2", "pa1", "t1", "t2"]),
+        "adminF": (["C", "F", "coordinatorC", "adminF", "outsider", "g1", "g2", "g3", "app2", "ev2", "pa1", "t1", "t2"],
+                   ["C", "F", "coordinatorC", "adminF", "outsider", "g1", "g2", "g3", "app2", "ev2", "pa1", "t1", "t2"]),
+        "outsider": (["outsider"], ["outsider"]),
+    ]
+
+    /// The sum of g1..g4's awards (100, 200, 300, 400 RUB) each principal may see.
+    static let sums: [String: Int64?] = [
+        "viewerA": 500, "editorA": 500, "editorB": 400, "coordinatorC": 1000, "adminF": 600, "outsider": nil,
+    ]
+
+    static let changes: [RecordType: [String: FieldValue?]] = [
+        .organisation: ["description": .string("changed")], .person: ["role": .string("changed")],
+        .grant: ["title": .string("changed")], .application: ["summary": .string("changed")],
+        .event: ["title": .string("changed")], .partnership: ["purpose": .string("changed")], .task: ["title": .string("changed")],
+    ]
+
+    /// get, find, count and sum as each principal: exactly the expected records, counted
+    /// and summed inside the store.
+    static func reads(_ factory: any StoreFactory) throws {
+        let matrix = try AccessMatrix(factory)
+        for principal in AccessMatrix.principals {
+            let sees = expected[principal]?.sees ?? []
+            try matrix.asPrincipal(principal) { tx throws in
+                for (key, reference) in matrix.all {
+                    let found = try tx.record(reference)
+                    #expect((found != nil) == sees.contains(key), "\(principal) get \(key)")
+                }
+                for type in RecordType.allCases {
+                    var ids: Set<String> = []
+                    try tx.forEach(type, RecordQuery()) { record in
+                        ids.insert(matrix.key(record.reference))
+                        return true
+                    }
+                    let wanted = sees.filter { matrix.all[$0]?.type == type }
+                    #expect(ids == wanted, "\(principal) find \(type.collection)")
+                    #expect(try tx.count(type, RecordQuery()) == wanted.count, "\(principal) count \(type.collection)")
+                }
+                let total = try tx.sum(.grant, "amount_awarded", by: [], RecordQuery()).first?.total.minorUnits
+                #expect(total == sums[principal].flatMap { $0 }.map { $0 * 100 }, "\(principal) sum grants")
+                let grouped = try tx.count(.grant, by: ["programme"], RecordQuery())
+                #expect(grouped.map(\.count).reduce(0, +) == sees.filter { $0.hasPrefix("g") }.count, "\(principal) count by programme")
+            }
+        }
+    }
+
+    /// update, a lifecycle step and archive as each principal: allowed where expected;
+    /// otherwise refused as forbidden (a record it sees) or not found (one it does not,
+    /// said as for a record that never was), with nothing written.
+    static func writes(_ factory: any StoreFactory) throws {
+        let matrix = try AccessMatrix(factory)
+        let before = try matrix.store.read { tx in try RecordType.allCases.map { try tx.count($0, RecordQuery()) } }
+        for principal in AccessMatrix.principals {
+            let sees = expected[principal]?.sees ?? []
+            let changes = expected[principal]?.changes ?? []
+            for (key, reference) in matrix.all {
+                let operations: [(String, (PrincipalTransaction) throws -> Void)] = [
+                    ("update", { tx in _ = try tx.update(reference, Self.changes[reference.type] ?? [:], context: context) }),
+                    ("archive", { tx in _ = try tx.archive(reference, context: context) }),
+                ] + (reference.type == .grant ? [("submit", { tx in _ = try tx.step(reference, "submit", [:], context: context) })] : [])
+                for (operation, body) in operations {
+                    let outcome: String = try matrix.asPrincipal(principal) { tx throws in
+                        do {
+                            try body(tx)
+                            return "allowed"
+                        } catch let error as StoreError {
+                            if error.kind == .notFound { #expect(error.message == StoreError.missingText(reference)) }
+                            if error.kind == .forbidden { #expect(error.message.hasPrefix("\(principal) ("), "\(error.message)") }
+                            return error.kind == .forbidden ? "forbidden" : error.kind == .notFound ? "absent" : "\(error)"
+                        }
+                    }
+                    let wanted = changes.contains(key) ? "allowed" : sees.contains(key) ? "forbidden" : "absent"
+                    #expect(outcome == wanted, "\(principal) \(operation) \(key)")
+                }
+            }
+        }
+        let after = try matrix.store.read { tx in try RecordType.allCases.map { try tx.count($0, RecordQuery()) } }
+        #expect(after == before)
+    }
+
+    /// The error names who may not change whose records, with the owner's name when the
+    /// principal may see the owner; a change it may make is audited with its name.
+    static func refusalsAndAudit(_ factory: any StoreFactory) throws {
+        let matrix = try AccessMatrix(factory)
+        guard let g1 = matrix.records["g1"], let g4 = matrix.records["g4"] else { return }
+        try matrix.asPrincipal("editorA") { tx throws in
+            do {
+                _ = try tx.update(g1, ["title": .string("x")], context: context)
+                Issue.record("editorA changed g1")
+            } catch let error as StoreError {
+                #expect(error.kind == .forbidden)
+                #expect(error.message == "editorA (editor, Agency for Social Information) may not change grants of Presidential Grants Foundation")
+            }
+        }
+        try matrix.store.write(commit: true) { tx in
+            guard let person = try tx.record(matrix.people["editorA"] ?? g1) else { return }
+            let policy = try AccessPolicy.load(for: person, in: tx, now: morning, timeZone: .gmt)
+            _ = try PrincipalTransaction(tx, policy: policy, schema: .standard).update(g4, ["title": .string("g4 renamed")], context: context)
+        }
+        let audit = try matrix.store.read { tx in try tx.audit(of: g4) }
+        #expect(audit.last?.field == "title")
+        #expect(audit.last?.principal == "editorA (editor, Agency for Social Information)")
+        #expect(audit.first?.principal == nil) // created by the workspace
+        // Access changes are audited too, on the record they concern.
+        let personAudit = try matrix.store.read { tx in try tx.audit(of: matrix.people["editorA"] ?? g4) }
+        #expect(personAudit.contains { $0.action == .access && $0.field == "membership" && $0.newValue?.hasPrefix("editor of organisation#") == true })
+        let shareAudit = try matrix.store.read { tx in try tx.audit(of: matrix.organisations["F"] ?? g4) }
+        #expect(shareAudit.filter { $0.action == .access && $0.field == "share" }.count == 2)
+    }
+
+    /// Ways around the policy, each refused or answered with what the principal may see only.
+    static func bypasses(_ factory: any StoreFactory) throws {
+        let matrix = try AccessMatrix(factory)
+        let all = matrix.all
+        func ref(_ key: String) -> RecordReference { all[key] ?? RecordReference(.organisation, 0) }
+        // A condition through a link reaches only linked records the principal sees: the
+        // coordinator of C sees g1 (F's) but not its recipient A, so it cannot learn A's name by filtering.
+        try matrix.asPrincipal("coordinatorC") { tx throws in
+            let named = RecordQuery(filters: [RecordQuery.Filter("recipient", operand: .linked([RecordQuery.Filter("name", .prefix, .string("Agency"))]))])
+            #expect(try tx.count(.grant, named) == 0)
+            let linkedList = RecordQuery(filters: [RecordQuery.Filter("members", operand: .linked([RecordQuery.Filter("name", .prefix, .string("Agency"))]))])
+            #expect(try tx.count(.partnership, linkedList) == 0)
+            // By the id, the link itself is no secret (g1 shows it): the grant is found, the organisation is not.
+            #expect(try tx.count(.grant, RecordQuery(filters: [RecordQuery.Filter("recipient", .equal, .reference(ref("A")))])) == 1)
+            #expect(try tx.record(ref("A")) == nil)
+            // Its record shows the link, not the hidden record's fields.
+            #expect(try tx.record(ref("g1"))?.fields["recipient"] == .reference(ref("A")))
+        }
+        // A page after an id skips hidden ids rather than showing where they are.
+        try matrix.asPrincipal("viewerA") { tx throws in
+            var ids: [Int64] = []
+            try tx.forEach(.grant, RecordQuery(filters: [RecordQuery.Filter("id", .greater, .integer(ref("g1").id))], orderBy: [("id", false)], limit: 1)) {
+                ids.append($0.id)
+                return true
+            }
+            #expect(ids == [ref("g4").id])
+            // Grouped by owner, a sum shows only what the principal may see.
+            let byOwner = try tx.sum(.grant, "amount_awarded", by: ["owner"], RecordQuery())
+            #expect(byOwner.map(\.total.minorUnits).sorted() == [10_000, 40_000])
+        }
+        // A reference to a record it may not see is "does not exist", as for one that never
+        // was, and nothing is written (the create is undone).
+        try matrix.asPrincipal("editorB") { tx throws in
+            let before = try tx.forwarded.count(.grant, RecordQuery())
+            do {
+                _ = try tx.create(.grant, ["title": .string("x"), "funder": .reference(ref("B")), "recipient": .reference(ref("C"))], context: context)
+                Issue.record("editorB linked a grant to C, which it does not see")
+            } catch let error as DomainError {
+                #expect(error.message == "Grant field 'recipient': \(StoreError.missingText(ref("C")))")
+            }
+            #expect(try tx.forwarded.count(.grant, RecordQuery()) == before)
+            // Nor may it add a participant it does not see, or give a record to another organisation.
+            #expect(throws: StoreError.self) { try tx.addParticipant(ref("ev2"), ref("C"), role: "attendee", context: context) }
+            do {
+                _ = try tx.create(.grant, ["title": .string("y"), "funder": .reference(ref("B")), "recipient": .reference(ref("A")),
+                                           "owner": .reference(ref("A"))], context: context)
+                Issue.record("editorB created a grant owned by A")
+            } catch let error as StoreError {
+                #expect(error.kind == .forbidden)
+                #expect(error.message == "editorB (editor, Tetradka Druzhby) may not create grants of Agency for Social Information")
+            }
+            // Its own: B's, as B is the funder.
+            let own = try tx.create(.grant, ["title": .string("z"), "funder": .reference(ref("B")), "recipient": .reference(ref("A"))], context: context)
+            #expect(own.owner == ref("B").id)
+            do {
+                _ = try tx.update(own.reference, ["owner": .reference(ref("A"))], context: context)
+                Issue.record("editorB gave its grant to A")
+            } catch let error as StoreError {
+                #expect(error.kind == .forbidden)
+            }
+        }
+        // A viewer creates nothing.
+        try matrix.asPrincipal("viewerA") { tx throws in
+            #expect(throws: StoreError.self) {
+                _ = try tx.create(.task, ["title": .string("x")], context: context)
+            }
+        }
+        // Events about hidden records are not told (`ctx.trigger.record`, `events(since:)`),
+        // nor their audit.
+        let g2Events = try matrix.store.read { tx in try tx.events(since: 0).filter { $0.event.record == ref("g2") } }
+        #expect(!g2Events.isEmpty)
+        try matrix.asPrincipal("viewerA") { tx throws in
+            for (id, _) in g2Events { #expect(try tx.event(id: id) == nil) }
+            #expect(try tx.events(since: 0).allSatisfy { $0.event.record != ref("g2") })
+            #expect(try tx.events(since: 0).contains { $0.event.record == ref("g1") })
+            #expect(try tx.audit(of: ref("g2")).isEmpty)
+            #expect(try tx.participants(of: ref("ev2")).isEmpty)
+        }
+        // Access is managed by admins of the organisation, networks by the workspace only.
+        try matrix.asPrincipal("editorA") { tx throws in
+            let share = RecordShare(owner: ref("A").id, recordType: .grant, grantee: .network("south"), access: .read)
+            #expect(throws: StoreError.self) { _ = try tx.saveShare(share, context: context) }
+            #expect(throws: StoreError.self) {
+                try tx.saveMembership(Membership(person: ref("editorA").id, organisation: ref("A").id, role: .admin), context: context)
+            }
+            #expect(throws: StoreError.self) { _ = try tx.addNetworkMember(NetworkMember(network: "south", organisation: ref("A").id), context: context) }
+            #expect(try tx.shares().isEmpty)
+        }
+        try matrix.asPrincipal("adminF") { tx throws in
+            let share = RecordShare(owner: ref("F").id, recordType: .task, grantee: .organisation(ref("B").id), access: .read)
+            #expect(try tx.saveShare(share, context: context) > 0)
+            #expect(try tx.shares().count == 3)
+        }
+    }
+
+    /// Personal fields (a person's email) show to whoever changes the record whole, and to the person.
+    static func personalFields(_ factory: any StoreFactory) throws {
+        let matrix = try AccessMatrix(factory)
+        guard let viewer = matrix.people["viewerA"], let editor = matrix.people["editorA"] else { return }
+        try matrix.asPrincipal("viewerA") { tx throws in
+            #expect(try tx.record(viewer)?.fields["email"] == .string("viewera@example.org"))
+            #expect(try tx.record(editor)?.fields["email"] == nil)
+            #expect(try tx.record(editor)?.fields["name"] == .string("editorA"))
+            var emails: [FieldValue?] = []
+            try tx.forEach(.person, RecordQuery(orderBy: [("id", false)])) {
+                emails.append($0.fields["email"])
+                return true
+            }
+            #expect(emails == [.string("viewera@example.org"), nil])
+            #expect(try tx.audit(of: editor).allSatisfy { !($0.newValue ?? "").contains("editora@example.org") })
+            let created = try tx.events(since: 0).first { $0.event.record == editor }
+            #expect(created != nil && created?.event.fields["email"] == nil)
+        }
+        try matrix.asPrincipal("editorA") { tx throws in
+            #expect(try tx.record(viewer)?.fields["email"] == .string("viewera@example.org"))
+        }
+    }
+
+    static let all: [StoreConformanceCase] = [
+        StoreConformanceCase("eachPrincipalGetsFindsCountsAndSumsExactlyTheRecordsItMaySee") { try reads($0) },
+        StoreConformanceCase("eachPrincipalChangesOnlyWhatItMayAndIsToldAsForAMissingRecordOtherwise") { try writes($0) },
+        StoreConformanceCase("aRefusalNamesWhoMayNotChangeWhoseRecordsAndChangesAreAuditedWithThePrincipal") { try refusalsAndAudit($0) },
+        StoreConformanceCase("linksPagesSumsReferencesEventsAndAccessChangesDoNotLeadAroundThePolicy") { try bypasses($0) },
+        StoreConformanceCase("personalFieldsShowOnlyToWhoeverChangesTheRecordWhole") { try personalFields($0) },
+    ]
+}
