@@ -149,16 +149,19 @@ public struct ScriptRunner {
                 // failed run is kept.
                 try store.write(commit: !dryRun) { transaction in
                     transaction.recordEvents(queuing.recording)
-                    let acting = try principal.map { try actingTransaction(transaction, as: $0, clock: record.clock, schema: store.schema) }
+                    // Shares end by the real clock, whatever clock the run is given (--now).
+                    let acting = try (principal ?? tokenPrincipal(of: trigger, in: transaction)).map {
+                        try actingTransaction(transaction, as: $0, clock: Timestamp(Date()), schema: store.schema)
+                    }
                     try execute(path, source: source, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
                                 expected: expected, transaction: acting ?? transaction, report: report, output: output)
                     let counts = try transaction.changeCounts(byRun: runID)
                     (record.recordsCreated, record.recordsChanged) = counts
                     report.events = try transaction.events(byRun: runID)
                     if dryRun {
-                        // Its audit is about to be rolled back: carry it out, and what it
-                        // would have queued.
-                        report.changes = try transaction.changes(byRun: runID)
+                        // Its audit is about to be rolled back: carry it out (as the person
+                        // the run acted as sees it), and what it would have queued.
+                        report.changes = try (report.context?.actingTransaction ?? transaction).changes(byRun: runID)
                         report.wouldQueue = queuing.triggered(by: report.events).map {
                             QueuedWorkflow(workflow: $0.workflow.name, event: $0.event.name)
                         }
@@ -359,6 +362,14 @@ public struct ScriptRunner {
         let error: LuaError
     }
 
+    /// The person a run started through the API acts as: its token's (`comity tokens
+    /// create --as`), however long after it waited in the queue, and on every retry.
+    private func tokenPrincipal(of trigger: RunTrigger, in transaction: any StoreTransaction) throws -> String? {
+        guard trigger.kind == .api, let name = trigger.event,
+              let person = try transaction.tokens().first(where: { $0.name == name })?.person else { return nil }
+        return "person#\(person)"
+    }
+
     /// The run's transaction as the person `named` sees it; an error that says who could
     /// not be found stops the run before it starts.
     private func actingTransaction(
@@ -468,8 +479,10 @@ public struct ScriptRunner {
             report.workflowName = declaration.name
             report.declaration = declaration
             if let runAs = declaration.runAs, let transaction {
-                try actAs(runAs, declaration.name, context: context, transaction: transaction, clock: clock, schema: schema)
+                try actAs(runAs, declaration.name, context: context, transaction: transaction, clock: Timestamp(Date()), schema: schema)
             }
+            // From here on (the trigger's record and data, once-keys), as the run acts.
+            let transaction = context.actingTransaction ?? transaction
             // A workflow's own limits govern its run unless the command line set them.
             if !limitsFromCommandLine, let declared = declaration.limits {
                 sandbox.changeLimits(declared)

@@ -15,6 +15,9 @@ public struct TriggerQueue {
         runner.dryRun = false
         runner.parameters = [:]
         runner.limitsFromCommandLine = false
+        // Whoever drains the queue, a queued run acts as its own workflow says (`run_as`),
+        // or as the token that started it: never as the person the draining run acted as.
+        runner.principal = nil
         self.runner = runner
     }
 

@@ -20,6 +20,10 @@ public final class WorkspaceSession {
     private let store: any Store
     private let source = CurrentTransactionSource()
     private let write: Bool
+    private let timeZone: TimeZone
+    /// The person the session acts as (`comity repl --as`): each statement sees and
+    /// changes only what they may; nil for the workspace.
+    private let principal: String?
     private let limits: LuaLimits
     private var number = 0
     /// Set once a limit is hit: the state cannot be used any more.
@@ -47,9 +51,11 @@ public final class WorkspaceSession {
     ///   - output: receives what statements print.
     ///   - triggers: queue what committed statements' events start; nil queues nothing.
     public init(workspace: URL, store: any Store, api: APIRegistry, plugins: PluginCatalog?, timeZone: TimeZone,
-                write: Bool, limits: LuaLimits = .default, triggers: (() -> EventQueuing)? = nil,
+                write: Bool, limits: LuaLimits = .default, triggers: (() -> EventQueuing)? = nil, principal: String? = nil,
                 output: @escaping (String) -> Void) throws(LuaError) {
         self.store = store
+        self.timeZone = timeZone
+        self.principal = principal
         self.write = write
         self.limits = limits
         self.triggers = write ? triggers : nil
@@ -77,6 +83,13 @@ public final class WorkspaceSession {
     }
 
     deinit { sandbox.close() }
+
+    /// A statement's transaction as the session's principal sees it.
+    private func acting(_ transaction: any StoreTransaction) throws -> any StoreTransaction {
+        guard let principal else { return transaction }
+        let policy = try AccessPolicy.load(named: principal, in: transaction, now: Timestamp(Date()), timeZone: timeZone)
+        return PrincipalTransaction(transaction, policy: policy, schema: store.schema)
+    }
 
     /// Runs `text` (one or more lines) as an expression if it is one, else as a statement.
     /// `line` is the input line it starts on, so that errors name `repl:LINE` of the input.
@@ -111,7 +124,7 @@ public final class WorkspaceSession {
             }
             let queuing = triggers?()
             let values = try store.write(commit: write) { transaction -> [LuaValue] in
-                source.current = transaction
+                source.current = try acting(transaction)
                 defer { source.current = nil }
                 // Creations and changes are events only when a workflow listens to them.
                 transaction.recordEvents(queuing?.recording ?? .lifecycleOnly)
@@ -215,7 +228,7 @@ public final class WorkspaceSession {
                 records?.statementEnded(kept: kept)
             }
             let value = try store.write(commit: write) { transaction -> LuaValue in
-                source.current = transaction
+                source.current = try acting(transaction)
                 defer { source.current = nil }
                 return try state.call(chunk, []).first ?? .nil
             }

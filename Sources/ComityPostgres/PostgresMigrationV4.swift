@@ -1,7 +1,7 @@
 /// Migration v4 (SQLite's v11): who may see what. Every record's owning organisation
 /// (existing records get the one their fields imply, as new ones do: see
-/// `RecordOwnership`), the principal of each audit entry, memberships, networks and
-/// shares; frozen here as text.
+/// `RecordOwnership`), the principal of each audit entry, the person a token acts as,
+/// memberships, networks and shares; frozen here as text.
 enum PostgresMigrationV4 {
     static let statements: [String] = [
         #"""
@@ -63,6 +63,9 @@ enum PostgresMigrationV4 {
         """#,
         #"""
         ALTER TABLE audit ADD COLUMN principal TEXT
+        """#,
+        #"""
+        ALTER TABLE access_tokens ADD COLUMN person BIGINT REFERENCES people(id)
         """#,
         #"""
         CREATE TABLE access_memberships (

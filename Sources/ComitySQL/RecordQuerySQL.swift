@@ -21,7 +21,7 @@ public struct RecordQuerySQL: Sendable {
     /// `SELECT group..., COUNT(*)` of a grouped count, and what each group column holds.
     public func groupedCount(_ type: RecordType, by groups: [String], _ query: RecordQuery) throws
         -> (sql: String, arguments: [SQLValue], groups: [FieldDefinition?]) {
-        let grouping = try groups.map { try groupExpression(type, $0) }
+        let grouping = try groups.map { try scoped(query.access).groupExpression(type, $0) }
         let (whereSQL, arguments) = try conditions(type, query)
         let expressions = grouping.map(\.0).joined(separator: ", ")
         let ordered = grouping.map { dialect.orderTerm($0.0, descending: false) }.joined(separator: ", ")
@@ -45,7 +45,7 @@ public struct RecordQuerySQL: Sendable {
         var groupDefinitions: [FieldDefinition?] = []
         var groupExpressions: [String] = []
         for name in groups {
-            let (expression, definition) = try groupExpression(type, name)
+            let (expression, definition) = try scoped(query.access).groupExpression(type, name)
             groupExpressions.append(expression)
             groupDefinitions.append(definition)
         }
@@ -80,6 +80,10 @@ public struct RecordQuerySQL: Sendable {
                                   "cannot \(verb) '\(name)': it is derived, not stored (filter with \(name) = true or false)")
             }
             throw recordSchema.unknownField(name)
+        }
+        if definition.personal, access != nil {
+            throw DomainError(.invalidValue, field: name,
+                              "cannot \(verb) '\(name)' acting as a person: it is personal data, shown only where they may change the record")
         }
         if definition.custom { return (dialect.customField("t", name, definition.type), definition) }
         let columns = StorageLayout.columnNames(definition)
@@ -116,7 +120,7 @@ public struct RecordQuerySQL: Sendable {
                 }
                 column = definition.custom ? dialect.customMoney("t", field, part: .minor) : "t.\(field)_minor"
             } else {
-                column = try groupExpression(type, field, for: .order).0
+                column = try scoped(query.access).groupExpression(type, field, for: .order).0
             }
             terms.append(dialect.orderTerm(column, descending: descending))
         }
@@ -125,9 +129,14 @@ public struct RecordQuerySQL: Sendable {
 
     /// The WHERE clause of a query (` WHERE …`, or empty) and its values.
     public func conditions(_ type: RecordType, _ query: RecordQuery) throws -> (String, [SQLValue]) {
+        try scoped(query.access).whereClause(type, query)
+    }
+
+    /// This compiler for a query in `access` (nil: the workspace's).
+    private func scoped(_ access: AccessScope?) -> RecordQuerySQL {
         var compiler = self
-        compiler.access = query.access
-        return try compiler.whereClause(type, query)
+        compiler.access = access
+        return compiler
     }
 
     private func whereClause(_ type: RecordType, _ query: RecordQuery) throws -> (String, [SQLValue]) {
@@ -136,7 +145,7 @@ public struct RecordQuerySQL: Sendable {
         for filter in query.filters {
             clauses.append(try condition(type, filter, alias: "t", now: query.now, &arguments))
         }
-        if let access { clauses.append(try visibility(type, access, alias: "t", now: query.now, &arguments)) }
+        if let access { clauses.append(try visibility(type, access.groups(for: type), alias: "t", now: query.now, &arguments)) }
         let sql = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
         return (sql, arguments)
     }
@@ -144,13 +153,14 @@ public struct RecordQuerySQL: Sendable {
     /// The condition that a row of the table aliased `a` is in a principal's scope: it
     /// meets all the filters of one of its type's groups (see `AccessScope`).
     private func visibility(
-        _ type: RecordType, _ scope: AccessScope, alias a: String, now: Timestamp?, _ arguments: inout [SQLValue]
+        _ type: RecordType, _ groups: [[RecordQuery.Filter]], alias a: String, now: Timestamp?, _ arguments: inout [SQLValue]
     ) throws -> String {
-        let groups = scope.groups(for: type)
         guard !groups.isEmpty else { return "FALSE" }
+        // The policy's own filters (owners, ids) as they are: scoping them again would never end.
+        let plain = scoped(nil)
         var alternatives: [String] = []
         for group in groups {
-            let parts = try group.map { try condition(type, $0, alias: a, now: now, &arguments) }
+            let parts = try group.map { try plain.condition(type, $0, alias: a, now: now, &arguments) }
             alternatives.append(parts.isEmpty ? "TRUE" : parts.joined(separator: " AND "))
         }
         return "(" + alternatives.map { "(\($0))" }.joined(separator: " OR ") + ")"
@@ -160,6 +170,54 @@ public struct RecordQuerySQL: Sendable {
     /// on in the subqueries of conditions through links). Its values are appended to
     /// `arguments` in the order of their placeholders.
     private func condition(
+        _ type: RecordType, _ filter: RecordQuery.Filter, alias a: String, now: Timestamp?, _ arguments: inout [SQLValue]
+    ) throws -> String {
+        let sql = try fieldCondition(type, filter, alias: a, now: now, &arguments)
+        guard let access else { return sql }
+        var guards: [String] = []
+        // A personal field matches only where the principal is shown it: otherwise a
+        // filter would tell its value a guess at a time.
+        if schema[type].field(named: filter.field)?.personal == true {
+            guards.append(try visibility(type, access.personal[type] ?? [], alias: a, now: now, &arguments))
+        }
+        // A link compared with an id matches only a record the principal sees: otherwise
+        // `recipient = 5` would tell which hidden organisation a grant goes to.
+        if case .value(let value?) = filter.operand {
+            for (offset, target) in linkTargets(type, filter.field, value).enumerated() {
+                let v = "\(a)_\(filter.field)_v\(offset)"
+                arguments.append(.integer(target.id))
+                guards.append("? IN (SELECT \(v).id FROM \(StorageLayout.tableName(target.type)) \(v) WHERE "
+                              + (try visibility(target.type, access.groups(for: target.type), alias: v, now: now, &arguments)) + ")")
+            }
+        }
+        return guards.isEmpty ? sql : "(" + ([sql] + guards).joined(separator: " AND ") + ")"
+    }
+
+    /// The records a filter's value names through a link (`recipient = 5`, `owner = org`,
+    /// `participant = person`, `members = { a, b }`); empty for any other filter.
+    private func linkTargets(_ type: RecordType, _ field: String, _ value: FieldValue) -> [RecordReference] {
+        let target: RecordType?
+        if field == RecordOwnership.ownerField.name {
+            target = .organisation
+        } else if field == "participant", type == .event {
+            target = .organisation
+        } else {
+            switch schema[type].field(named: field)?.type {
+            case .reference(let linked)?, .references(let linked)?: target = linked
+            case .anyReference?: target = nil
+            default: return []
+            }
+        }
+        switch value {
+        case .integer(let id): return target.map { [RecordReference($0, id)] } ?? []
+        case .reference(let reference): return [reference]
+        case .references(let list): return list
+        default: return []
+        }
+    }
+
+    /// One filter's condition, without the access scope's guards (see `condition`).
+    private func fieldCondition(
         _ type: RecordType, _ filter: RecordQuery.Filter, alias a: String, now: Timestamp?, _ arguments: inout [SQLValue]
     ) throws -> String {
         let recordSchema = schema[type]
@@ -396,13 +454,13 @@ public struct RecordQuerySQL: Sendable {
         case .reference(let target) where !definition.custom:
             var parts = try inner.map { try condition(target, $0, alias: sub, now: now, &arguments) }
             // Through a link, only to records the principal may see: a condition on a hidden one would tell its values.
-            if let access { parts.append(try visibility(target, access, alias: sub, now: now, &arguments)) }
+            if let access { parts.append(try visibility(target, access.groups(for: target), alias: sub, now: now, &arguments)) }
             let whereSQL = parts.isEmpty ? "" : " WHERE " + parts.joined(separator: " AND ")
             return "\(a).\(name) IN (SELECT \(sub).id FROM \(StorageLayout.tableName(target)) \(sub)\(whereSQL))"
         case .references(let target):
             let link = "\(sub)_link"
             var parts = try inner.map { try condition(target, $0, alias: sub, now: now, &arguments) }
-            if let access { parts.append(try visibility(target, access, alias: sub, now: now, &arguments)) }
+            if let access { parts.append(try visibility(target, access.groups(for: target), alias: sub, now: now, &arguments)) }
             return "EXISTS (SELECT 1 FROM \(StorageLayout.linkTableName(type, name)) \(link) JOIN \(StorageLayout.tableName(target)) \(sub) "
                 + "ON \(sub).id = \(link).target WHERE \(link).owner = \(a).id" + parts.map { " AND " + $0 }.joined() + ")"
         case .anyReference:

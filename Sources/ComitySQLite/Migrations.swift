@@ -265,7 +265,7 @@ enum Migrations {
 
     /// Who may see what: every record's owning organisation (existing records get the
     /// one their fields imply, as new ones do: see `RecordOwnership`), the principal of
-    /// each audit entry, memberships, networks and shares.
+    /// each audit entry, the person a token acts as, memberships, networks and shares.
     static let v11 = ["organisations", "people", "grants", "partnerships", "events", "applications", "tasks"].map { table in
         """
         ALTER TABLE \(table) ADD COLUMN owner INTEGER REFERENCES organisations(id);
@@ -278,6 +278,7 @@ enum Migrations {
         UPDATE partnerships SET owner = facilitator;
         UPDATE events SET owner = (SELECT target FROM event_organisers l WHERE l.owner = events.id ORDER BY position LIMIT 1);
         ALTER TABLE audit ADD COLUMN principal TEXT;
+        ALTER TABLE access_tokens ADD COLUMN person INTEGER REFERENCES people(id);
         CREATE TABLE access_memberships (
           person INTEGER NOT NULL REFERENCES people(id), organisation INTEGER NOT NULL REFERENCES organisations(id),
           role TEXT NOT NULL, PRIMARY KEY (person, organisation));

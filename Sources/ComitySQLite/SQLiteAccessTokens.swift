@@ -9,9 +9,9 @@ extension SQLiteTransaction {
             throw StoreError(.duplicate, "a token named '\(token.name)' exists already (names are never reused, revoked or not)")
         }
         try db.execute(
-            sql: "INSERT INTO access_tokens (name, hash, scope, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
+            sql: "INSERT INTO access_tokens (name, hash, scope, created_at, last_used_at, revoked_at, person) VALUES (?, ?, ?, ?, ?, ?, ?)",
             arguments: [token.name, token.hash, token.scope.rawValue, token.createdAt.secondsSince1970,
-                        token.lastUsedAt?.secondsSince1970, token.revokedAt?.secondsSince1970])
+                        token.lastUsedAt?.secondsSince1970, token.revokedAt?.secondsSince1970, token.person])
     }
 
     func tokens() throws -> [AccessToken] {
@@ -37,6 +37,7 @@ extension SQLiteTransaction {
         let revoked: Int64? = row["revoked_at"]
         return AccessToken(name: row["name"], hash: row["hash"], scope: AccessToken.Scope(rawValue: row["scope"]) ?? .read,
                            createdAt: Timestamp(secondsSince1970: row["created_at"]),
-                           lastUsedAt: used.map(Timestamp.init(secondsSince1970:)), revokedAt: revoked.map(Timestamp.init(secondsSince1970:)))
+                           lastUsedAt: used.map(Timestamp.init(secondsSince1970:)), revokedAt: revoked.map(Timestamp.init(secondsSince1970:)),
+                           person: row["person"])
     }
 }

@@ -173,8 +173,9 @@ enum OpenAPIDocument {
             "Queue": object(["waiting": ["type": "array", "items": ["$ref": "#/components/schemas/QueuedRun"]]], required: ["waiting"]),
             "Record": object([
                 "id": integer, "type": text, "status": text, "created_at": text, "updated_at": text, "archived_at": optionalText,
+                "owner": ["type": ["integer", "null"], "description": "The id of the organisation it belongs to (who may see and change it)"],
                 "fields": ["type": "object", "description": "By name: money as {amount, currency}, a link as {type, id}"],
-            ], required: ["id", "type", "created_at", "updated_at", "archived_at", "fields"]),
+            ], required: ["id", "type", "created_at", "updated_at", "archived_at", "owner", "fields"]),
             "RecordPage": object([
                 "records": ["type": "array", "items": ["$ref": "#/components/schemas/Record"]],
                 "next_cursor": ["type": ["string", "null"], "description": "Give it as cursor for the next page; null on the last"],

@@ -2,7 +2,7 @@ import ComityCore
 import Foundation
 
 /// A record as the API answers it: `id`, `type`, `status` (for types with a lifecycle),
-/// its times, and `fields` by name with JSON's types: money as `{ "amount": "1250.00",
+/// its times, its `owner` (an organisation's id, or null), and `fields` by name with JSON's types: money as `{ "amount": "1250.00",
 /// "currency": "EUR" }` (the amount as text, exact), a link as `{ "type": "organisation",
 /// "id": 4 }`, dates and times as ISO 8601 text, decimals as text.
 enum RecordJSON {
@@ -11,6 +11,7 @@ enum RecordJSON {
             "id": .integer(record.reference.id), "type": .string(record.reference.type.rawValue),
             "created_at": .string(record.createdAt.description), "updated_at": .string(record.updatedAt.description),
             "archived_at": record.archivedAt.map { .string($0.description) } ?? .null,
+            "owner": record.owner.map { .integer($0) } ?? .null,
             "fields": .object(record.fields.mapValues(value)),
         ]
         if let status = record.status { object["status"] = .string(status) }

@@ -4,11 +4,13 @@ import Foundation
 import Hummingbird
 
 /// `GET /v1/COLLECTION` and `GET /v1/COLLECTION/ID` for every record type (`orgs`,
-/// `grants`, ...): finds with `find`'s filters, a page at a time, and one record.
+/// `grants`, ...): finds with `find`'s filters, a page at a time, and one record; as the
+/// person a token acts as sees them, when it acts as one.
 enum RecordRoutes {
     static func add(to api: RouterGroup<ComityRequestContext>, engine: EngineExecutor, schema: DomainSchema) {
         for type in RecordType.allCases {
-            api.get(RouterPath(type.collection)) { request, _ in
+            api.get(RouterPath(type.collection)) { request, context in
+                let person = context.token?.person
                 let items = RecordQueryParameters.items(request.uri.query)
                 let parameters: RecordQueryParameters
                 do {
@@ -20,7 +22,8 @@ enum RecordRoutes {
                 let found: Result<[Record], DomainError>
                 do {
                     found = .success(try await engine.read { engine in
-                        try engine.store.read { tx in
+                        try engine.store.read { base in
+                            let tx = try engine.scoped(base, as: person)
                             // The pages before are streamed past, never held: only this page and one more are kept.
                             var records: [Record] = []
                             var skipped = 0
@@ -54,7 +57,13 @@ enum RecordRoutes {
                     return ProblemDetails.response(.badRequest, "a record's id is a whole number from 1")
                 }
                 let reference = RecordReference(type, id)
-                guard let record = try await engine.read({ engine in try engine.store.read { try $0.record(reference) } }) else {
+                let person = context.token?.person
+                guard let record = try await engine.read({ engine in
+                    try engine.store.read { base in
+                        let tx = try engine.scoped(base, as: person)
+                        return try tx.record(reference)
+                    }
+                }) else {
                     return ProblemDetails.response(.notFound, "no \(type.displayName.lowercased()) \(id) in \(type.collection)")
                 }
                 return Response(status: .ok, headers: [.contentType: "application/json"],
@@ -66,9 +75,11 @@ enum RecordRoutes {
                 return ProblemDetails.response(.badRequest, "a record's id is a whole number from 1")
             }
             let event = RecordReference(.event, id)
+            let person = context.token?.person
             let participants = try await engine.read { engine in
-                try engine.store.read { tx -> [(participant: RecordReference, role: String)]? in
-                    try tx.record(event) == nil ? nil : try tx.participants(of: event)
+                try engine.store.read { base -> [(participant: RecordReference, role: String)]? in
+                    let tx = try engine.scoped(base, as: person)
+                    return try tx.record(event) == nil ? nil : try tx.participants(of: event)
                 }
             }
             guard let participants else { return ProblemDetails.response(.notFound, "no event \(id) in events") }

@@ -89,12 +89,13 @@ enum RecordWriteRoutes {
             return ProblemDetails.response(.unprocessableContent, refusal.message, field: refusal.field)
         }
         let token = context.token?.name ?? "-"
+        let person = context.token?.person
         let description = "\(request.method) \(request.uri.path)"
         let status: HTTPResponse.Status = created ? .created : .ok
         let outcome: RecordWriteOutcome
         do {
             outcome = try await engine.perform { engine in
-                try engine.write(write, by: token, request: description, idempotency: claim) { record, transaction in
+                try engine.write(write, by: token, as: person, request: description, idempotency: claim) { record, transaction in
                     (status.code, RecordJSON.data(try answer(record, transaction)))
                 }
             }
@@ -134,6 +135,7 @@ enum RecordWriteRoutes {
             switch failure.kind {
             case .notFound: return ProblemDetails.response(.notFound, failure.message)
             case .duplicate: return ProblemDetails.response(.conflict, failure.message)
+            case .forbidden: return ProblemDetails.response(.forbidden, failure.message)
             case .locked, .unavailable:
                 return ProblemDetails.response(.serviceUnavailable, "the database is busy (\(failure.message)); nothing was written, send it again",
                                                headers: [.retryAfter: "2"])

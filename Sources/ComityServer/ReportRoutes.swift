@@ -21,11 +21,14 @@ enum ReportRoutes {
                 if key == "format" { format = value } else { options.parameters[key] = value }
             }
             let (chosen, given) = (format, options.parameters)
+            let person = context.token?.person
             let text: String
             do {
                 text = try await engine.perform { engine in
                     var options = RunOptions()
                     options.parameters = given
+                    // A person's token gets the report as that person sees the data.
+                    options.actingAs = person.map { "person#\($0)" }
                     return try engine.report(name, format: chosen, options: options) { _ in }
                 }
             } catch let error as EngineError {

@@ -8,7 +8,8 @@ import Synchronization
 /// `Authorization: Bearer <token>` on every route under `/v1`: a missing, unknown or
 /// revoked token gets 401 after a pause (so guessing is slow, and counted); a token
 /// whose scope does not cover the method (`read` for GET and HEAD, `write` otherwise)
-/// gets 403. The request is logged with the token's name, never the token. A token the
+/// gets 403, as does a token that acts as a person (`comity tokens create --as`) on a route
+/// beyond records, reports and workflows (see `personalPath`). The request is logged with the token's name, never the token. A token the
 /// store found valid is trusted for `ServerSettings.tokenCacheLifetime` (TokenCache).
 struct TokenAuthentication: RouterMiddleware {
     typealias Context = ComityRequestContext
@@ -64,6 +65,11 @@ struct TokenAuthentication: RouterMiddleware {
             context.logger.warning("refused: scope", metadata: ["token": "\(token.name)", "method": "\(request.method)", "path": "\(request.uri.path)"])
             return ProblemDetails.response(.forbidden, "the token '\(token.name)' has scope \(token.scope.rawValue); \(request.method) needs \(needed.rawValue)")
         }
+        if token.person != nil, !Self.personalPath(request.uri.path) {
+            context.logger.warning("refused: person token", metadata: ["token": "\(token.name)", "path": "\(request.uri.path)"])
+            return ProblemDetails.response(.forbidden, "the token '\(token.name)' acts as a person: it reaches records, reports and workflows; "
+                + "runs, the queue, schedules, the outbox and workers are the workspace's (use a token made without --as)")
+        }
         var context = context
         context.token = token
         let response = try await next(request, context)
@@ -77,4 +83,16 @@ struct TokenAuthentication: RouterMiddleware {
 /// requests of one server.
 final class TokenUses: Sendable {
     let times = Mutex<[String: Int64]>([:])
+}
+
+extension TokenAuthentication {
+    /// The paths a token that acts as a person reaches (records, reports, workflows): what
+    /// the access policy scopes. The rest (runs and their logs, the queue, schedules, the
+    /// outbox) shows every organisation's data and is the workspace's.
+    static func personalPath(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard parts.count >= 2, parts[0] == "v1" else { return false }
+        let first = String(parts[1])
+        return first == "reports" || first == "workflows" || RecordType.allCases.contains { $0.collection == first }
+    }
 }

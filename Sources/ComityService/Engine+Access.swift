@@ -29,12 +29,12 @@ extension Engine {
         }
     }
 
-    /// Every membership, with the names of the person and the organisation.
-    public func members() throws -> [(person: String, organisation: String, role: AccessRole)] {
+    /// Every membership, with the names of the person and the organisation (and their ids: names repeat).
+    public func members() throws -> [(membership: Membership, person: String, organisation: String)] {
         try store.read { tx in
             try tx.memberships().map { membership in
-                (try Self.name(of: RecordReference(.person, membership.person), in: tx),
-                 try Self.name(of: RecordReference(.organisation, membership.organisation), in: tx), membership.role)
+                (membership, try Self.name(of: RecordReference(.person, membership.person), in: tx),
+                 try Self.name(of: RecordReference(.organisation, membership.organisation), in: tx))
             }
         }
     }
@@ -83,14 +83,25 @@ extension Engine {
             let to: RecordShare.Grantee
             if withNetwork {
                 guard try tx.networkMembers().contains(where: { $0.network == grantee }) else {
-                    throw EngineError.failed("no network named '\(grantee)' (make it with `comity access network add \(grantee) ORG...`)")
+                    throw EngineError.failed("no network named '\(grantee)' (make it with `comity access add-to-network \(grantee) ORGANISATION...`)")
                 }
                 to = .network(grantee)
             } else {
-                to = .organisation(try Self.organisation(named: grantee, in: tx).id)
+                let with = try Self.organisation(named: grantee, in: tx)
+                guard with.id != org.id else {
+                    throw EngineError.usage("--with names \(Self.name(org)) itself: its members see its records already")
+                }
+                to = .organisation(with.id)
+            }
+            if let until, until < (try CalendarDate(parsing: String(Timestamp(Date()).formatted(in: workspace.timeZone).prefix(10)))) {
+                throw EngineError.usage("--until \(until) is past: the share would end before it starts")
             }
             var share = RecordShare(owner: org.id, recordType: type, field: field, value: value, grantee: to, access: access, until: until)
-            share.id = try tx.saveShare(share, context: accessContext())
+            do {
+                share.id = try tx.saveShare(share, context: accessContext())
+            } catch let error as DomainError where field != nil {
+                throw EngineError.usage("--where \(field ?? "")=\(value ?? ""): \(error.message)")
+            }
             return try Self.listing(share, in: tx)
         }
     }
@@ -117,6 +128,28 @@ extension Engine {
             }
             return AccessView(principal: policy.name, rows: rows)
         }
+    }
+
+    /// `transaction` as the person with id `person` sees it (see `PrincipalTransaction`);
+    /// the transaction itself for the workspace (nil).
+    public func scoped(_ transaction: any StoreTransaction, as person: Int64?, at now: Timestamp = Timestamp(Date())) throws -> any StoreTransaction {
+        guard let person else { return transaction }
+        guard let record = try transaction.record(RecordReference(.person, person)) else {
+            throw StoreError(.forbidden, "the person this token acts as (person#\(person)) is not there any more")
+        }
+        let policy = try AccessPolicy.load(for: record, in: transaction, now: now, timeZone: workspace.timeZone)
+        let scoped = PrincipalTransaction(transaction, policy: policy, schema: store.schema)
+        // The API shows ids as they are: links to records the person may not see go.
+        scoped.hidesLinks = true
+        return scoped
+    }
+
+    /// The store as `person` (an id, an email or a name) sees it, checked to name one;
+    /// the store itself for nil.
+    public func store(actingAs person: String?) throws -> any Store {
+        guard let person else { return store }
+        _ = try store.read { try AccessPolicy.person(named: person, in: $0) }
+        return PrincipalStore(store, person: person, timeZone: workspace.timeZone)
     }
 
     // MARK: Names

@@ -15,7 +15,8 @@ extension Engine {
     ///     transaction sees it (an event's participants are read from it); kept for the key.
     /// - Throws: the refusal (a `DomainError` with its did-you-mean, a `StoreError`);
     ///   nothing is kept then.
-    public func write(_ write: RecordWrite, by token: String, request: String, idempotency: IdempotencyClaim? = nil,
+    ///   - person: the person the token acts as (`AccessToken.person`): the write is theirs, within their rights.
+    public func write(_ write: RecordWrite, by token: String, as person: Int64? = nil, request: String, idempotency: IdempotencyClaim? = nil,
                       answer: @escaping (Record, any StoreTransaction) throws -> (status: Int, body: Data) = { _, _ in (200, Data()) })
         throws -> RecordWriteOutcome {
         let queuing = EventQueuing(catalog: catalog(), schema: store.schema)
@@ -23,9 +24,10 @@ extension Engine {
         let now = Timestamp(Date())
         let context = ChangeContext(run: runID, at: now, timeZone: workspace.timeZone)
         do {
-            return try store.write(commit: true) { transaction in
-                if let replay = try idempotency?.replay(token: token, at: now, in: transaction) { return .replay(replay) }
-                transaction.recordEvents(queuing.recording)
+            return try store.write(commit: true) { base in
+                if let replay = try idempotency?.replay(token: token, at: now, in: base) { return .replay(replay) }
+                base.recordEvents(queuing.recording)
+                let transaction = try scoped(base, as: person, at: now)
                 try write.checkLinks(in: transaction)
                 let record: Record
                 switch write {
@@ -39,15 +41,16 @@ extension Engine {
                     guard let found = try transaction.record(event) else { throw StoreError(.notFound, StoreError.missingText(event)) }
                     record = found
                 }
-                let queued = try queuing.enqueue(transaction.events(byRun: runID), causedBy: runID, depth: 0, in: transaction)
+                // Every event the write made starts its workflows, seen or not by the person.
+                let queued = try queuing.enqueue(base.events(byRun: runID), causedBy: runID, depth: 0, in: base)
                 var run = RunRecord(id: runID, workflow: nil, file: request, contentHash: "", trigger: RunTrigger(.api, event: token),
                                     parameters: [:], clock: now, startedAt: now, endedAt: Timestamp(Date()), outcome: .succeeded)
-                (run.recordsCreated, run.recordsChanged) = try transaction.changeCounts(byRun: runID)
+                (run.recordsCreated, run.recordsChanged) = try base.changeCounts(byRun: runID)
                 run.log = ["\(request) by token '\(token)': \(write.summary(of: record))"]
                     + (queued > 0 ? ["queued \(queued) workflow run(s)"] : [])
-                try transaction.saveRun(run)
+                try base.saveRun(run)
                 let answered = try answer(record, transaction)
-                try idempotency?.keep(answered, token: token, at: now, in: transaction)
+                try idempotency?.keep(answered, token: token, at: now, in: base)
                 return .written(record, run: runID, queued: queued, answer: answered)
             }
         } catch var refusal as DomainError {

@@ -5,7 +5,9 @@ import Foundation
 extension Engine {
     /// Makes an API token for `comity serve`; its secret is returned once and only its
     /// SHA-256 is stored.
-    public func createToken(name: String, scope: AccessToken.Scope) throws -> CreatedToken {
+    /// `person` (an id, an email or a name): the token acts as that person, who sees and
+    /// changes only what they may; nil makes a workspace token.
+    public func createToken(name: String, scope: AccessToken.Scope, person: String? = nil) throws -> CreatedToken {
         guard !name.isEmpty, name.count <= 64, name.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || "0123456789-_.@".unicodeScalars.contains($0) }) else {
             throw EngineError.usage("'\(name)' is not a token name: use letters, digits and - _ . @ (up to 64), such as coordinator-laptop")
         }
@@ -13,8 +15,11 @@ extension Engine {
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let secret = "comity_" + Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        let token = AccessToken(name: name, hash: Self.tokenHash(secret), scope: scope, createdAt: Timestamp(Date()))
-        try store.write(commit: true) { try $0.saveToken(token) }
+        var token = AccessToken(name: name, hash: Self.tokenHash(secret), scope: scope, createdAt: Timestamp(Date()))
+        try store.write(commit: true) { tx in
+            token.person = try person.map { try AccessPolicy.person(named: $0, in: tx).id }
+            try tx.saveToken(token)
+        }
         return CreatedToken(token: token, secret: secret)
     }
 

@@ -39,14 +39,22 @@ public final class ReplSession {
 extension Engine {
     /// A repl session over the workspace; `output` receives what statements and the runs
     /// they queue print.
-    public func repl(write: Bool, logger: Logger = Logger(label: "comity.repl"),
+    /// `person`: the session acts as that person (an id, an email or a name), checked here.
+    public func repl(write: Bool, as person: String? = nil, logger: Logger = Logger(label: "comity.repl"),
                      output: @escaping (String) -> Void) throws(EngineError) -> ReplSession {
         let runner = runner(logger: logger)
         let store = self.store
+        if let person {
+            do {
+                _ = try store.read { try AccessPolicy.person(named: person, in: $0) }
+            } catch {
+                throw .failed("--as \(person): \(error)")
+            }
+        }
         do {
             let session = try WorkspaceSession(
                 workspace: workspace.folder, store: store, api: runner.api, plugins: runner.plugins,
-                timeZone: workspace.timeZone, write: write, triggers: { runner.eventQueuing(store) }, output: output)
+                timeZone: workspace.timeZone, write: write, triggers: { runner.eventQueuing(store) }, principal: person, output: output)
             return ReplSession(session: session, runner: runner, spool: spool, output: output)
         } catch {
             throw .failed(error.message)

@@ -38,8 +38,8 @@ struct AccessCommand: ParsableCommand {
         func run() throws {
             let members = try AccessCommand.reporting { try CommandEngine.open().members() }
             if members.isEmpty { return Output.print("no members (comity access add-member PERSON ORGANISATION --role editor)") }
-            Output.print(TextTable.text(header: ["PERSON", "ORGANISATION", "ROLE"], rows: members.map { [$0.person, $0.organisation, $0.role.rawValue] }),
-                         terminator: "")
+            let rows = members.map { [String($0.membership.person), $0.person, String($0.membership.organisation), $0.organisation, $0.membership.role.rawValue] }
+            Output.print(TextTable.text(header: ["ID", "PERSON", "ID", "ORGANISATION", "ROLE"], rows: rows), terminator: "")
         }
     }
 
@@ -161,7 +161,9 @@ struct AccessCommand: ParsableCommand {
 
         func validate() throws {
             guard (organisation == nil) != (network == nil) else { throw ValidationError("give --with ORGANISATION or --network NAME (one of them)") }
-            if let narrowing, !narrowing.contains("=") { throw ValidationError("--where takes field=value, such as programme=Civil society; got '\(narrowing)'") }
+            if let narrowing, !narrowing.contains("=") || narrowing.hasPrefix("=") {
+                throw ValidationError("--where takes field=value, such as programme=Civil society; got '\(narrowing)'")
+            }
             if let until {
                 do {
                     _ = try CalendarDate(parsing: until, field: "--until")

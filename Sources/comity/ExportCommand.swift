@@ -35,10 +35,21 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The database to use instead of the workspace's: an SQLite file, or a postgres:// URL.", valueName: "path-or-url"))
     var database: String?
 
-    func validate() throws { try ExchangeFormatOption.check(format, for: kind.type) }
+    @Option(name: .customLong("as"), help: ArgumentHelp(
+        "Export what this person sees (an id, an email or a name): their records, without the personal fields they may not see.",
+        valueName: "person"))
+    var actingAs: String?
+
+    func validate() throws {
+        try ExchangeFormatOption.check(format, for: kind.type)
+        if actingAs != nil, format?.pluginFormat != nil {
+            throw ValidationError("--as works with csv, json and 360giving; a plugin's format runs as the workspace")
+        }
+    }
 
     func run() throws {
         let opened = try CommandEngine.open(database: database, databaseOption: true)
+        let store = try AccessCommand.reporting { try opened.store(actingAs: actingAs) }
         let text: String
         if let name = format?.pluginFormat {
             text = try CommandFailure.reporting {
@@ -49,10 +60,10 @@ struct ExportCommand: ParsableCommand {
         } else if format == .giving360 {
             // A package (JSON) unless the output is named .csv.
             let shape: ExchangeFormat = out?.lowercased().hasSuffix(".csv") == true ? .csv : .json
-            text = try Giving360.export(store: opened.store, format: shape)
+            text = try Giving360.export(store: store, format: shape)
         } else {
             let chosen = format?.plain ?? out.map(ExchangeFormat.init(path:)) ?? .csv
-            text = try ExchangeFile.export(kind.type, store: opened.store, timeZone: opened.workspace.timeZone, format: chosen,
+            text = try ExchangeFile.export(kind.type, store: store, timeZone: opened.workspace.timeZone, format: chosen,
                                            includeArchived: archived)
         }
         try Output.write(text, to: out)

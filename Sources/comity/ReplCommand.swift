@@ -23,13 +23,17 @@ struct ReplCommand: ParsableCommand {
     @Flag(help: "Commit each statement that succeeds.")
     var write = false
 
+    @Option(name: .customLong("as"), help: ArgumentHelp(
+        "Act as this person (an id, an email or a name): see and change only what they may.", valueName: "person"))
+    var actingAs: String?
+
     @Option(help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: Logger.Level = .warning
 
     func run() throws {
         CommandLogging.bootstrap(logLevel)
         let opened = try CommandEngine.open()
-        let session = try CommandFailure.reporting { try opened.repl(write: write) { Output.print($0) } }
+        let session = try CommandFailure.reporting { try opened.repl(write: write, as: actingAs) { Output.print($0) } }
         let interactive = isatty(STDIN_FILENO) != 0
         let history = opened.workspace.folder.appendingPathComponent(".comity/repl_history")
         if interactive {

@@ -37,6 +37,10 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The clock of the report, ISO 8601 (default: now).", valueName: "time"))
     var now: String?
 
+    @Option(name: .customLong("as"), help: ArgumentHelp(
+        "The report as this person sees the data (an id, an email or a name).", valueName: "person"))
+    var actingAs: String?
+
     @Option(help: ArgumentHelp("Log level on standard error.", valueName: "level"))
     var logLevel: Logger.Level = .warning
 
@@ -44,6 +48,7 @@ struct ReportCommand: ParsableCommand {
         CommandLogging.bootstrap(logLevel)
         let engine = try CommandEngine.open()
         var options = RunOptions(parameters: Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.value) }))
+        options.actingAs = actingAs
         if let now {
             do { options.now = try Timestamp(parsing: now, in: engine.workspace.timeZone, field: "--now") } catch {
                 throw ValidationError(error.message)

@@ -23,13 +23,18 @@ struct TokensCommand: ParsableCommand {
         @Option(help: "read (GET) or write (also POST, PATCH, DELETE).")
         var scope: String = "read"
 
+        @Option(name: .customLong("as"), help: ArgumentHelp(
+            "The person the token acts as (an id, an email or a name): its requests see and change only what they may, "
+                + "and reach records, reports and workflows only. Without it, a workspace token.", valueName: "person"))
+        var person: String?
+
         func validate() throws {
             guard AccessToken.Scope(rawValue: scope) != nil else { throw ValidationError("--scope must be read or write, not '\(scope)'") }
         }
 
         func run() throws {
             let engine = try CommandEngine.open()
-            let created = try TokensCommand.reporting { try engine.createToken(name: name, scope: AccessToken.Scope(rawValue: scope) ?? .read) }
+            let created = try TokensCommand.reporting { try engine.createToken(name: name, scope: AccessToken.Scope(rawValue: scope) ?? .read, person: person) }
             Output.print(created.secret)
             Output.error("token '\(name)' (\(scope)) created; it is shown this once: keep it where its user keeps passwords\n")
         }
@@ -42,10 +47,10 @@ struct TokensCommand: ParsableCommand {
             let tokens = try TokensCommand.reporting { try CommandEngine.open().tokens() }
             if tokens.isEmpty { return Output.print("no tokens (comity tokens create NAME)") }
             let rows = tokens.map { token in
-                [token.name, token.scope.rawValue, token.createdAt.description, token.lastUsedAt?.description ?? "never",
-                 token.revokedAt?.description ?? "-"]
+                [token.name, token.scope.rawValue, token.person.map { "person#\($0)" } ?? "workspace", token.createdAt.description,
+                 token.lastUsedAt?.description ?? "never", token.revokedAt?.description ?? "-"]
             }
-            Output.print(TextTable.text(header: ["NAME", "SCOPE", "CREATED", "LAST USED", "REVOKED"], rows: rows), terminator: "")
+            Output.print(TextTable.text(header: ["NAME", "SCOPE", "ACTS AS", "CREATED", "LAST USED", "REVOKED"], rows: rows), terminator: "")
         }
     }
 
@@ -68,6 +73,8 @@ struct TokensCommand: ParsableCommand {
             return try CommandFailure.reporting(body)
         } catch let error as StoreError {
             throw CommandFailure.report("\(error)")
+        } catch let error as DomainError {
+            throw CommandFailure.report(error.message)
         }
     }
 }

@@ -14,9 +14,11 @@ extension AccessPolicy {
         }
         let field = given.contains("@") ? "email" : "name"
         var found: [Record] = []
-        try transaction.forEach(.person, RecordQuery(filters: [RecordQuery.Filter(field, .equal, .string(given))], limit: 3)) {
-            found.append($0)
-            return true
+        // An email whatever its case (as mail is delivered); a name as it is written.
+        let filter = field == "email" ? RecordQuery.Filter(field, .contains, .string(given)) : RecordQuery.Filter(field, .equal, .string(given))
+        try transaction.forEach(.person, RecordQuery(filters: [filter], limit: field == "email" ? nil : 3)) { person in
+            if field == "name" || person.fields["email"]?.description.lowercased() == given.lowercased() { found.append(person) }
+            return found.count < 3
         }
         guard let first = found.first else {
             throw StoreError(.notFound, "no person whose \(field) is '\(given)' (give a person's id, email or name)")

@@ -6,7 +6,7 @@
 /// A principal sees:
 /// - records owned by its organisations; as a coordinator, also those of every
 ///   organisation in its organisations' networks, and records that belong to none;
-/// - records its organisations take part in: grants they receive, applications they
+/// - records its organisations take part in: grants they receive or give, applications they
 ///   make, events they organise or attend, partnerships they are members of, their
 ///   own organisation records, those of their networks and of organisations that share
 ///   records with them, their colleagues, and tasks assigned to the principal;
@@ -107,6 +107,8 @@ public struct AccessPolicy: Sendable {
                     sees.append(anyOf("organisation", mine))
                 case .grant:
                     sees.append(anyOf("recipient", mine))
+                    // A grant someone records from a funder is seen by the funder, whoever owns it.
+                    sees.append(anyOf("funder", mine))
                 case .application:
                     sees.append(anyOf("applicant", mine))
                 case .event:
@@ -141,8 +143,19 @@ public struct AccessPolicy: Sendable {
             read[type] = sees
             edit[type] = changes
         }
-        self.read = AccessScope(groups: read)
-        self.edit = AccessScope(groups: edit)
+        var personal: [RecordType: [[RecordQuery.Filter]]] = [:]
+        for type in RecordType.allCases {
+            var shown: [[RecordQuery.Filter]] = []
+            if type == .person { shown.append(me) }
+            if let owners = whole[type], !owners.isEmpty { shown.append(anyOf(owner, owners)) }
+            if coordinates { shown.append([RecordQuery.Filter(owner, .equal, nil)]) }
+            if type == .organisation, !editOwners.isEmpty {
+                shown.append([RecordQuery.Filter(owner, .equal, nil)] + anyOf("id", editOwners))
+            }
+            personal[type] = shown
+        }
+        self.read = AccessScope(groups: read, personal: personal)
+        self.edit = AccessScope(groups: edit, personal: personal)
         wholeEditOwners = whole
 
         let first = memberships.max { $0.role < $1.role }
@@ -153,6 +166,7 @@ public struct AccessPolicy: Sendable {
     /// Whether a record's personal fields (a person's email) show to the principal: it
     /// changes the record's owner's records whole, or it is the person.
     public func showsPersonalFields(of record: Record) -> Bool {
+        // As `read.personal` says in SQL.
         if record.type == .person, record.id == person.id { return true }
         if record.type == .organisation, record.owner == nil { return creatableOwners.contains(record.id) || coordinates }
         guard let owner = record.owner else { return coordinates }

@@ -21,8 +21,13 @@ public struct AccessToken: Sendable, Equatable {
     public var createdAt: Timestamp
     public var lastUsedAt: Timestamp?
     public var revokedAt: Timestamp?
+    /// The person whose requests these are (see `AccessPolicy`): they see and change
+    /// only what that person may. Nil for a workspace token, which may do anything.
+    public var person: Int64?
 
-    public init(name: String, hash: String, scope: Scope, createdAt: Timestamp, lastUsedAt: Timestamp? = nil, revokedAt: Timestamp? = nil) {
+    public init(name: String, hash: String, scope: Scope, createdAt: Timestamp, lastUsedAt: Timestamp? = nil, revokedAt: Timestamp? = nil,
+                person: Int64? = nil) {
+        self.person = person
         self.name = name
         self.hash = hash
         self.scope = scope

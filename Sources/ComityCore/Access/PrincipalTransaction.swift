@@ -10,6 +10,11 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
     public let policy: AccessPolicy
     /// The personal fields of each type, to hide.
     private let personal: [RecordType: [String]]
+    /// Whether records read leave out their links to records the principal may not see
+    /// (`hidingLinks`), a batch of rows at a time: for what shows ids as they are (an
+    /// export, the HTTP API). The Lua API shows such a link as nil by itself, and a find
+    /// over a million rows need not pay for it.
+    public var hidesLinks = false
 
     /// `schema` is the store's, with the workspace's custom fields (some may be personal).
     public init(_ transaction: any StoreTransaction, policy: AccessPolicy, schema: DomainSchema) {
@@ -26,7 +31,9 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
     // MARK: Reading
 
     public func cursor(_ type: RecordType, _ query: RecordQuery) throws -> any RecordCursor {
-        MaskingCursor(try forwarded.cursor(type, query.scopedTo(policy.read))) { self.mask($0) }
+        let inner = try forwarded.cursor(type, query.scopedTo(policy.read))
+        if hidesLinks { return LinkHidingCursor(inner) { try self.hidingLinks($0.map(self.mask)) } }
+        return MaskingCursor(inner) { self.mask($0) }
     }
 
     public func count(_ type: RecordType, _ query: RecordQuery) throws -> Int {
@@ -34,15 +41,51 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
     }
 
     public func count(_ type: RecordType, by groups: [String], _ query: RecordQuery) throws -> [(group: [FieldValue?], count: Int)] {
-        try forwarded.count(type, by: groups, query.scopedTo(policy.read))
+        let rows = try forwarded.count(type, by: groups, query.scopedTo(policy.read))
+        let hidden = try hiddenReferences(in: rows.map(\.group))
+        guard !hidden.isEmpty else { return rows }
+        // A group of a link to a record the principal does not see is the group of no link.
+        var merged: [(group: [FieldValue?], count: Int)] = []
+        for row in rows {
+            let group = row.group.map { value in value.flatMap { Self.reference($0).map(hidden.contains) == true ? nil : $0 } }
+            if let index = merged.firstIndex(where: { $0.group == group }) { merged[index].count += row.count } else { merged.append((group, row.count)) }
+        }
+        return merged
     }
 
     public func sum(_ type: RecordType, _ field: String, by groups: [String], _ query: RecordQuery) throws -> [MoneyTotal] {
-        try forwarded.sum(type, field, by: groups, query.scopedTo(policy.read))
+        let rows = try forwarded.sum(type, field, by: groups, query.scopedTo(policy.read))
+        let hidden = try hiddenReferences(in: rows.map(\.group))
+        guard !hidden.isEmpty else { return rows }
+        var merged: [MoneyTotal] = []
+        for row in rows {
+            let group = row.group.map { value in value.flatMap { Self.reference($0).map(hidden.contains) == true ? nil : $0 } }
+            if let index = merged.firstIndex(where: { $0.group == group && $0.total.currency == row.total.currency }) {
+                let (sum, overflow) = merged[index].total.minorUnits.addingReportingOverflow(row.total.minorUnits)
+                if overflow { throw DomainError(.overflow, field: field, "the sum of \(field) does not fit in 64 bits") }
+                merged[index] = MoneyTotal(group: group, total: Money(minorUnits: sum, currency: row.total.currency))
+            } else {
+                merged.append(MoneyTotal(group: group, total: row.total))
+            }
+        }
+        return merged
+    }
+
+    /// The records that groups' values link to and the principal may not see.
+    private func hiddenReferences(in groups: [[FieldValue?]]) throws -> Set<RecordReference> {
+        let linked = Set(groups.flatMap { $0.compactMap { $0.flatMap(Self.reference) } })
+        guard !linked.isEmpty else { return [] }
+        return linked.subtracting(try visibleReferences(linked))
+    }
+
+    private static func reference(_ value: FieldValue) -> RecordReference? {
+        if case .reference(let reference) = value { return reference }
+        return nil
     }
 
     public func record(_ reference: RecordReference) throws -> Record? {
-        try visible(reference).map(mask)
+        guard let record = try visible(reference).map(mask) else { return nil }
+        return hidesLinks ? try hidingLinks([record]).first : record
     }
 
     public func participants(of event: RecordReference) throws -> [(participant: RecordReference, role: String)] {
@@ -79,6 +122,39 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
         return try visibleEvents([event]).first
     }
 
+    /// Records as the principal is shown them whole: links (and the owner) to records it
+    /// may not see left out, as the Lua API shows them (nil). One query per linked type.
+    public func hidingLinks(_ records: [Record]) throws -> [Record] {
+        var linked = Set<RecordReference>()
+        for record in records {
+            if let owner = record.owner { linked.insert(RecordReference(.organisation, owner)) }
+            for value in record.fields.values {
+                switch value {
+                case .reference(let target): linked.insert(target)
+                case .references(let list): linked.formUnion(list)
+                default: break
+                }
+            }
+        }
+        guard !linked.isEmpty else { return records }
+        let hidden = linked.subtracting(try visibleReferences(linked))
+        guard !hidden.isEmpty else { return records }
+        return records.map { record in
+            var shown = record
+            if let owner = record.owner, hidden.contains(RecordReference(.organisation, owner)) { shown.owner = nil }
+            for (name, value) in record.fields {
+                switch value {
+                case .reference(let target) where hidden.contains(target): shown.fields[name] = nil
+                case .references(let list) where list.contains(where: hidden.contains):
+                    let kept = list.filter { !hidden.contains($0) }
+                    shown.fields[name] = kept.isEmpty ? nil : .references(kept)
+                default: break
+                }
+            }
+            return shown
+        }
+    }
+
     // MARK: Changing
 
     public func create(_ type: RecordType, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
@@ -102,10 +178,12 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
             throw StoreError(.forbidden, "\(policy.name) may not create \(type.collection): no organisation it edits for")
         }
         fields[ownerName] = owner.map { .reference(RecordReference(.organisation, $0)) }
-        return mask(try forwarded.inSavepoint {
-            let record = try forwarded.create(type, fields, context: principal(context))
-            try requireVisibleReferences(type, record.fields, among: nil)
-            return record
+        return try shown(try withoutHiddenHolders {
+            try forwarded.inSavepoint {
+                let record = try forwarded.create(type, fields, context: principal(context))
+                try requireVisibleReferences(type, record.fields, among: nil)
+                return record
+            }
         })
     }
 
@@ -117,17 +195,24 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
             guard owner.map({ policy.creatableOwners.contains($0) }) ?? policy.coordinates else {
                 throw StoreError(.forbidden, "\(policy.name) may not give \(reference.type.collection) to \(try owner.map(ownerText) ?? "no organisation")")
             }
+            // Giving a record away is its owner's: a share to edit it does not reach that far.
+            let current = try visible(reference)?.owner
+            guard current.map({ policy.creatableOwners.contains($0) }) ?? policy.coordinates else {
+                throw StoreError(.forbidden, "\(policy.name) may not give away \(reference.type.collection) of \(try ownerText(current))")
+            }
         }
-        return mask(try forwarded.inSavepoint {
-            let record = try forwarded.update(reference, changes, context: principal(context))
-            try requireVisibleReferences(reference.type, record.fields, among: Set(changes.keys))
-            return record
+        return try shown(try withoutHiddenHolders {
+            try forwarded.inSavepoint {
+                let record = try forwarded.update(reference, changes, context: principal(context))
+                try requireVisibleReferences(reference.type, record.fields, among: Set(changes.keys))
+                return record
+            }
         })
     }
 
     public func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
         try requireChangeable(reference)
-        return mask(try forwarded.inSavepoint {
+        return try shown(try forwarded.inSavepoint {
             let record = try forwarded.step(reference, verb, fields, context: principal(context))
             try requireVisibleReferences(reference.type, record.fields, among: Set(fields.keys))
             return record
@@ -142,12 +227,12 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
 
     public func archive(_ reference: RecordReference, context: ChangeContext) throws -> Record {
         try requireChangeable(reference)
-        return mask(try forwarded.archive(reference, context: principal(context)))
+        return try shown(try forwarded.archive(reference, context: principal(context)))
     }
 
     public func restore(_ reference: RecordReference, context: ChangeContext) throws -> Record {
         try requireChangeable(reference)
-        return mask(try forwarded.restore(reference, context: principal(context)))
+        return try shown(try forwarded.restore(reference, context: principal(context)))
     }
 
     // MARK: Access
@@ -193,6 +278,20 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
 
     // MARK: Rules
 
+    /// A duplicate value said without the record that holds it, when the principal may
+    /// not see that record (the value being taken is all it learns).
+    private func withoutHiddenHolders<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch var error as StoreError where error.kind == .duplicate {
+            if let holder = error.holder, let neutral = error.messageWithoutHolder, try visible(holder) == nil {
+                error.message = neutral
+                error.holder = nil
+            }
+            throw error
+        }
+    }
+
     private func principal(_ context: ChangeContext) -> ChangeContext {
         var context = context
         context.principal = policy.name
@@ -231,8 +330,10 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
     private func requireChangeable(_ reference: RecordReference) throws {
         guard let record = try visible(reference) else { throw StoreError(.notFound, StoreError.missingText(reference)) }
         guard try forwarded.count(reference.type, byID(reference, policy.edit)) == 1 else {
-            let whose = try record.owner.map(ownerText) ?? "no organisation"
-            throw StoreError(.forbidden, "\(policy.name) may not change \(reference.type.collection) of \(whose)")
+            if reference.type == .organisation, record.owner == nil, case .string(let name)? = record.fields["name"] {
+                throw StoreError(.forbidden, "\(policy.name) may not change the organisation \(name)")
+            }
+            throw StoreError(.forbidden, "\(policy.name) may not change \(reference.type.collection) of \(try ownerText(record.owner))")
         }
     }
 
@@ -242,12 +343,12 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
         }
     }
 
-    /// An organisation as an error names it: its name when the principal may see it,
-    /// else its id (which the record it owns shows anyway).
-    private func ownerText(_ organisation: Int64) throws -> String {
-        let reference = RecordReference(.organisation, organisation)
-        if case .string(let name)? = try visible(reference)?.fields["name"] { return name }
-        return reference.description
+    /// An owner as an error names it: its name when the principal may see it, else
+    /// neither name nor id.
+    private func ownerText(_ organisation: Int64?) throws -> String {
+        guard let organisation else { return "no organisation" }
+        if case .string(let name)? = try visible(RecordReference(.organisation, organisation))?.fields["name"] { return name }
+        return "another organisation"
     }
 
     /// Every record a change's fields (those named in `among`, or all) refer to must be
@@ -279,6 +380,12 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
         }
     }
 
+    /// A record written, as the principal is shown it.
+    private func shown(_ record: Record) throws -> Record {
+        let masked = mask(record)
+        return hidesLinks ? try hidingLinks([masked]).first ?? masked : masked
+    }
+
     private func mask(_ record: Record) -> Record {
         guard let names = personal[record.type], !policy.showsPersonalFields(of: record) else { return record }
         var masked = record
@@ -287,6 +394,12 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
     }
 
     private func maskAudit(_ entry: AuditEntry) -> AuditEntry {
+        // A link's old or new value that names a record the principal may not see.
+        if entry.field != nil, [entry.oldValue, entry.newValue].contains(where: { $0.map(isHiddenReference) == true }) {
+            func shown(_ text: String?) -> String? { text.map { isHiddenReference($0) ? "(not visible)" : $0 } }
+            return maskAudit(AuditEntry(record: entry.record, action: entry.action, field: entry.field, oldValue: shown(entry.oldValue),
+                                        newValue: shown(entry.newValue), run: entry.run, at: entry.at, principal: entry.principal))
+        }
         guard let names = personal[entry.record.type] else { return entry }
         if let field = entry.field, names.contains(field) {
             return AuditEntry(record: entry.record, action: entry.action, field: field, oldValue: entry.oldValue.map { _ in "(personal)" },
@@ -298,6 +411,13 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
                               run: entry.run, at: entry.at, principal: entry.principal)
         }
         return entry
+    }
+
+    /// Whether an audit value is a reference (`organisation#5`) to a record the principal may not see.
+    private func isHiddenReference(_ text: String) -> Bool {
+        let parts = text.split(separator: "#")
+        guard parts.count == 2, let type = RecordType(rawValue: String(parts[0])), let id = Int64(parts[1]) else { return false }
+        return (try? visible(RecordReference(type, id))) == nil
     }
 
     /// Events about records the principal may see, with personal fields masked as the records are.
@@ -315,6 +435,30 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
             return DomainEvent(id: event.id, name: event.name, record: event.record, run: event.run, at: event.at,
                                fields: fields, changes: changes)
         }
+    }
+
+    /// Records a batch at a time, each batch shown through `show` (one visibility query per linked type).
+    private final class LinkHidingCursor: RecordCursor {
+        let inner: any RecordCursor
+        let show: ([Record]) throws -> [Record]
+        var batch: [Record] = []
+        var position = 0
+        init(_ inner: any RecordCursor, _ show: @escaping ([Record]) throws -> [Record]) {
+            self.inner = inner
+            self.show = show
+        }
+        func next() throws -> Record? {
+            if position == batch.count {
+                var read: [Record] = []
+                while read.count < 256, let record = try inner.next() { read.append(record) }
+                batch = try show(read)
+                position = 0
+            }
+            guard position < batch.count else { return nil }
+            defer { position += 1 }
+            return batch[position]
+        }
+        func close() { inner.close() }
     }
 
     private final class MaskingCursor: RecordCursor {

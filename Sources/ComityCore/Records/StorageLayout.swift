@@ -349,6 +349,8 @@ public struct StorageLayout: Sendable, Hashable {
             Column("name", .text, nullable: false), Column("hash", .text, nullable: false),
             Column("scope", .text, nullable: false), Column("created_at", .timestamp, nullable: false),
             Column("last_used_at", .timestamp), Column("revoked_at", .timestamp),
+            // Since v11 (PostgreSQL v4): the person a token acts as.
+            Column("person", .integer, references: tableName(.person)),
         ], primaryKey: ["name"], indexes: [Index("access_tokens_hash", ["hash"], unique: true)]),
         // Since v9 (PostgreSQL v2): webhook deliveries, one per hook and sender's id.
         Table("webhook_deliveries", .store, columns: [

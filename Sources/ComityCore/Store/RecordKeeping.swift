@@ -260,8 +260,11 @@ public enum RecordKeeping {
         for name in recordSchema.uniqueNames {
             guard let value = values[name] else { continue }
             if let other = try storage.recordID(recordSchema.type, where: name, is: value, excluding: id) {
-                throw StoreError(.duplicate,
-                                 "\(recordSchema.type.rawValue)#\(other) already has \(name) '\(value)'; \(name)s are unique")
+                var error = StoreError(.duplicate,
+                                       "\(recordSchema.type.rawValue)#\(other) already has \(name) '\(value)'; \(name)s are unique")
+                error.holder = RecordReference(recordSchema.type, other)
+                error.messageWithoutHolder = "another \(recordSchema.type.rawValue) has \(name) '\(value)' already; \(name)s are unique"
+                throw error
             }
         }
     }

@@ -25,6 +25,10 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var kind: Kind
     public var message: String
+    /// For a duplicate: the record that holds the value already, and the message said
+    /// without it, for one who may not see that record (`PrincipalTransaction`).
+    public var holder: RecordReference?
+    public var messageWithoutHolder: String?
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind

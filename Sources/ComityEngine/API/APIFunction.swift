@@ -90,6 +90,9 @@ public final class APIContext {
     /// From now on the run's API calls go through `transaction` (a workflow's `run_as`).
     func act(through transaction: any StoreTransaction) { acting?.current = transaction }
 
+    /// The transaction the API works on now.
+    var actingTransaction: (any StoreTransaction)? { acting?.current }
+
     /// The principal the run acts as, if any.
     var principal: AccessPolicy? { (acting?.current as? PrincipalTransaction)?.policy }
 

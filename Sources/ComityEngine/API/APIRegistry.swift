@@ -162,6 +162,11 @@ public struct APIRegistry {
                     // The run may be tried again once the database is back (a worker gives its lease back).
                     context.storeUnavailable = true
                     throw failure
+                } catch let refusal as StoreError where refusal.kind == .forbidden {
+                    // Outside the rights of the person the run acts as: a refusal, not worth a retry.
+                    let said = StoreError(.forbidden, "\(function.name): \(refusal.message)")
+                    context.lastRefusal = said.description
+                    throw said
                 } catch let missing as StoreError where missing.kind == .notFound {
                     // A handle to a record that is not there (a rolled-back create): said
                     // with the function it was given to.

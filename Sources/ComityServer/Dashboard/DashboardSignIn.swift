@@ -34,6 +34,10 @@ enum DashboardSignIn {
                 try? await Task.sleep(for: settings.failedAuthenticationDelay)
                 return form(request, problem: token == nil ? "That token is not known." : "That token was revoked.", status: .unauthorized)
             }
+            guard token.person == nil else {
+                return form(request, problem: "That token acts as a person; the dashboard shows every organisation's runs and messages, "
+                            + "and signs in with a workspace token only.", status: .forbidden)
+            }
             let (id, _) = sessions.open(tokenHash: Engine.tokenHash(secret))
             context.logger.info("dashboard sign-in", metadata: ["token": "\(token.name)"])
             let session = Cookie(name: DashboardAuthentication.cookie, value: id, maxAge: Int(DashboardSessions.lifetime), path: "/dashboard",

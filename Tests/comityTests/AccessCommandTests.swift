@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+/// `comity access`, and `--as` on run, repl, report and export, as child processes on a
+/// real workspace: what a person sees, what they may not change, and bad input named.
+@Suite struct AccessCommandTests {
+    static let world = """
+        local asi = orgs.create { name = "Agency for Social Information", country = "RU" }
+        local td = orgs.create { name = "Tetradka Druzhby", country = "RU" }
+        local pgf = orgs.create { name = "Presidential Grants Foundation", country = "RU", kind = "foundation" }
+        people.create { name = "Elena Topoleva", email = "elena@asi.example", organisation = asi }
+        people.create { name = "Anton Dolgov", email = "anton@pgf.example", organisation = pgf }
+        grants.create { title = "Civic media", funder = pgf, recipient = asi, programme = "civil", amount_awarded = money("1000.00 RUB") }
+        grants.create { title = "Friendship", funder = pgf, recipient = td, programme = "culture", amount_awarded = money("2000.00 RUB") }
+        grants.create { title = "Own", funder = asi, recipient = td, programme = "civil", amount_awarded = money("300.00 RUB") }
+        """
+
+    static let probe = """
+        print(grants.count{}, tostring(grants.sum{ "amount_awarded" }[1].total))
+        local names = {}
+        for g in grants.find{ order_by = "title" } do names[#names + 1] = g.title end
+        print(table.concat(names, ", "))
+        local civic = grants.find{ title = "Civic media" }()
+        local ok, err = pcall(grants.update, civic, { title = "Renamed" })
+        print(ok, err)
+        print(orgs.find{ name = "Tetradka Druzhby" }() ~= nil)
+        """
+
+    func seeded() throws -> URL {
+        let folder = try workspace(["world.lua": Self.world, "probe.lua": Self.probe])
+        let seeded = try Comity.run(["run", "world.lua"], in: folder)
+        try #require(seeded.status == 0, "\(seeded.stderr)")
+        return folder
+    }
+
+    @Test func membersNetworksAndSharesAreKeptListedAndShowWhatAPersonSees() throws {
+        let folder = try seeded()
+        func comity(_ arguments: [String]) throws -> Comity.Result {
+            let result = try Comity.run(arguments, in: folder)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            return result
+        }
+        #expect(try comity(["access", "add-member", "Elena Topoleva", "Agency for Social Information", "--role", "editor"]).stdout
+            == "Elena Topoleva is an editor of Agency for Social Information\n")
+        #expect(try comity(["access", "add-to-network", "round-table", "1", "2"]).stdout
+            == "added to round-table: Agency for Social Information; Tetradka Druzhby\n")
+        #expect(try comity(["access", "show", "elena@asi.example"]).stdout.contains("grants        2     1        3"))
+        #expect(try comity(["access", "share", "Presidential Grants Foundation", "grants", "--network", "round-table", "--where", "programme=culture"]).stdout
+            == "share 1: Presidential Grants Foundation's grants with network round-table, read\n")
+        let shown = try comity(["access", "show", "Elena Topoleva"]).stdout
+        #expect(shown.hasPrefix("Elena Topoleva (editor, Agency for Social Information)\n"), "\(shown)")
+        #expect(shown.contains("grants        3     1        3"), "\(shown)")
+        let members = try comity(["access", "members"]).stdout
+        #expect(members.hasPrefix("ID  PERSON          ID  ORGANISATION                   ROLE\n1   Elena Topoleva  1   Agency for Social Information  editor\n"),
+                "\(members)")
+        #expect(try comity(["access", "networks"]).stdout == "round-table: Agency for Social Information; Tetradka Druzhby\n")
+        #expect(try comity(["access", "shares"]).stdout.contains("programme = culture  network round-table  read"))
+        #expect(try comity(["access", "unshare", "1"]).stdout == "share 1 ended\n")
+        #expect(try comity(["access", "shares"]).stdout.hasPrefix("no shares"))
+        try comity(["access", "remove-member", "Elena Topoleva", "1"])
+        #expect(try comity(["access", "members"]).stdout.hasPrefix("no members"))
+    }
+
+    @Test func aRunAsAPersonSeesAndChangesOnlyWhatTheyMay() throws {
+        let folder = try seeded()
+        _ = try Comity.run(["access", "add-member", "Elena Topoleva", "1", "--role", "editor"], in: folder)
+        let workspace = try Comity.run(["run", "probe.lua", "--dry-run"], in: folder)
+        #expect(workspace.stdout.hasPrefix("3\t3,300.00 RUB\nCivic media, Friendship, Own\ntrue\tGrant #1 (Renamed)\ntrue\n"), "\(workspace.stdout)\(workspace.stderr)")
+        let elena = try Comity.run(["run", "probe.lua", "--as", "Elena Topoleva", "--dry-run"], in: folder)
+        #expect(elena.status == 0, "\(elena.stderr)")
+        #expect(elena.stdout.hasPrefix("""
+            2\t1,300.00 RUB
+            Civic media, Own
+            false\tgrants.update: Elena Topoleva (editor, Agency for Social Information) may not change grants of another organisation
+            false
+            """), "\(elena.stdout)")
+        // The repl and a report see the same.
+        let repl = try Comity.run(["repl", "--as", "1"], in: folder, input: "grants.count()\n")
+        #expect(repl.stdout == "2\n", "\(repl.stdout)\(repl.stderr)")
+        let export = try Comity.run(["export", "grants", "--as", "elena@asi.example"], in: folder)
+        #expect(export.status == 0 && export.stdout.contains("Civic media") && !export.stdout.contains("Friendship"), "\(export.stdout)\(export.stderr)")
+        // The foundation she does not see is no funder's name or id in her export.
+        #expect(export.stdout.contains("1,Civic media,,Agency for Social Information,civil"), "\(export.stdout)")
+    }
+
+    @Test func aWorkflowRunsAsItsPersonAndNoOneActsForAnother() throws {
+        let folder = try seeded()
+        _ = try Comity.run(["access", "add-member", "Elena Topoleva", "1", "--role", "editor"], in: folder)
+        _ = try Comity.run(["access", "add-member", "Anton Dolgov", "3", "--role", "editor"], in: folder)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("Scripts"), withIntermediateDirectories: true)
+        try """
+            return workflow { name = "count", run_as = "Elena Topoleva", run = function() print(grants.count{}) end }
+            """.write(to: folder.appendingPathComponent("Scripts/count.lua"), atomically: true, encoding: .utf8)
+        let asWorkspace = try Comity.run(["run", "Scripts/count.lua"], in: folder)
+        #expect(asWorkspace.status == 0 && asWorkspace.stdout == "2\n", "\(asWorkspace.stdout)\(asWorkspace.stderr)")
+        let asElena = try Comity.run(["run", "Scripts/count.lua", "--as", "1"], in: folder)
+        #expect(asElena.status == 0 && asElena.stdout == "2\n", "\(asElena.stdout)\(asElena.stderr)")
+        let asAnton = try Comity.run(["run", "Scripts/count.lua", "--as", "Anton Dolgov"], in: folder)
+        #expect(asAnton.status == 1 && asAnton.stdout.isEmpty)
+        #expect(asAnton.stderr.contains("not run: workflow 'count' runs as 'Elena Topoleva', and Anton Dolgov (editor, Presidential Grants Foundation) may not act for anyone else"),
+                "\(asAnton.stderr)")
+    }
+
+    @Test func badInputNamesWhatIsWrong() throws {
+        let folder = try seeded()
+        let cases: [([String], Int32, String)] = [
+            (["access", "add-member", "Nobody", "1"], 1, "error: no person whose name is 'Nobody' (give a person's id, email or name)"),
+            (["access", "add-member", "1", "Nowhere"], 1, "error: no organisation with the id, identifier or name 'Nowhere'"),
+            (["access", "add-member", "1", "1", "--role", "boss"], 64, "invalid role 'boss' (allowed: viewer, editor, coordinator, admin)"),
+            (["access", "share", "1", "grants", "--with", "2", "--where", "programm=civil"], 64, "--where programm=civil: Grant has no field 'programm'"),
+            (["access", "share", "1", "grants", "--with", "1"], 64, "--with names Agency for Social Information itself"),
+            (["access", "share", "1", "grants", "--with", "2", "--until", "2020-01-01"], 64, "--until 2020-01-01 is past"),
+            (["access", "share", "1", "grants", "--with", "2", "--where", "=civil"], 64, "--where takes field=value"),
+            (["access", "share", "1", "grants", "--with", "2", "--until", "2027-13-01"], 64, "invalid --until '2027-13-01'"),
+            (["access", "share", "1", "grants", "--network", "nowhere"], 1, "no network named 'nowhere'"),
+            (["access", "share", "1", "grants"], 64, "give --with ORGANISATION or --network NAME"),
+            (["access", "add-to-network", "round table", "1"], 1, "invalid network name 'round table'"),
+            (["access", "unshare", "7"], 1, "no share with id 7"),
+            (["access", "show", "ELENA@ASI.EXAMPLE"], 0, ""),
+            (["run", "probe.lua", "--as", "ghost@example.org"], 1, "not run: acting as 'ghost@example.org': no person whose email is 'ghost@example.org'"),
+            (["repl", "--as", "99"], 1, "--as 99: no person with id 99"),
+        ]
+        for (arguments, status, message) in cases {
+            let result = try Comity.run(arguments, in: folder)
+            #expect(result.status == status, "\(arguments): \(result.status) \(result.stderr)")
+            #expect(message.isEmpty || result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        // Nothing was kept by the refusals.
+        #expect(try Comity.run(["access", "members"], in: folder).stdout.hasPrefix("no members"))
+        #expect(try Comity.run(["access", "shares"], in: folder).stdout.hasPrefix("no shares"))
+    }
+}
