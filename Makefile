@@ -50,6 +50,15 @@ demo: build
 			"$$bin/comity" report $$report --now 2021-03-01 --out "$$out/$$report.html" || exit 1; \
 		done && \
 		cp -R mail "$$out/mail" && \
+		echo && echo "== who may see what: the foundation shares its public diplomacy grants with the round table's network" && \
+		"$$bin/comity" access add-to-network round-table "Agency for Social Information" "Rossotrudnichestvo" "Tetradka Druzhby" && \
+		"$$bin/comity" access add-member "Elena Topoleva" "Agency for Social Information" --role editor && \
+		"$$bin/comity" access add-member "Yevgeny Primakov" "Rossotrudnichestvo" --role coordinator && \
+		"$$bin/comity" access share "Presidential Grants Foundation" grants --network round-table --where "programme=public diplomacy" && \
+		"$$bin/comity" access show "Elena Topoleva" && "$$bin/comity" access show "Yevgeny Primakov" && \
+		echo "-- the workspace:" && "$$bin/comity" run Scripts/demo/access.lua --dry-run && \
+		echo "-- Elena Topoleva:" && "$$bin/comity" run Scripts/demo/access.lua --dry-run --as "Elena Topoleva" && \
+		echo "-- Yevgeny Primakov:" && "$$bin/comity" run Scripts/demo/access.lua --dry-run --as "Yevgeny Primakov" && \
 		echo && echo "== comity serve: a signed webhook into the intake" && cp Scripts/demo/intake-form.lua Scripts/ && \
 		python3 Scripts/demo/post-webhook.py "$$bin/comity" && \
 		echo && echo "Reports (Markdown and HTML) and delivered messages: $(DEMO_OUT)/"

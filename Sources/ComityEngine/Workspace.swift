@@ -416,11 +416,17 @@ enum CustomFieldSettings {
                 var typeText: String?
                 var doc = "Custom field."
                 var values: [String] = []
+                var personal = false
                 switch spec {
                 case .string(let s): typeText = s.description
                 case .table(let t):
                     typeText = t["type"].stringValue
                     doc = t["doc"].stringValue ?? doc
+                    switch t["personal"] {
+                    case .nil: break
+                    case .boolean(let flag): personal = flag
+                    default: throw LuaError(.runtime, "\(where_): personal must be true or false (got \(t["personal"].typeName))")
+                    }
                     if case .table(let list) = t["values"] { values = try Self.choiceValues(list, at: where_) }
                 default: break
                 }
@@ -440,7 +446,7 @@ enum CustomFieldSettings {
                     throw LuaError(.runtime, "\(where_): type must be one of string, integer, decimal, boolean, date, money, choice, list (got \(typeText.map { "'\($0)'" } ?? spec.typeName))")
                 }
                 do {
-                    let definition = FieldDefinition(name, fieldType, doc)
+                    let definition = FieldDefinition(name, fieldType, personal: personal, doc)
                     try schema.addCustomField(definition, to: type)
                     added.append((type, definition))
                 } catch {

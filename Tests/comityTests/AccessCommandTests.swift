@@ -129,4 +129,29 @@ import Testing
         #expect(try Comity.run(["access", "members"], in: folder).stdout.hasPrefix("no members"))
         #expect(try Comity.run(["access", "shares"], in: folder).stdout.hasPrefix("no shares"))
     }
+
+    /// A custom field declared `personal = true` is hidden as a person's email is: from a
+    /// colleague who only views, not from an editor of the organisation or the person.
+    @Test func aCustomFieldDeclaredPersonalShowsOnlyToWhoChangesTheRecord() throws {
+        let folder = try workspace([
+            "comity.lua": #"return { custom_fields = { person = { phone = { type = "string", personal = true } } } }"#,
+            "world.lua": """
+                local asi = orgs.create { name = "Agency for Social Information", country = "RU" }
+                people.create { name = "Elena Topoleva", phone = "+7 495 000", organisation = asi }
+                people.create { name = "Vic Viewer", organisation = asi }
+                people.create { name = "Ed Editor", organisation = asi }
+                """,
+            "phone.lua": "local p = people.find{ name = 'Elena Topoleva' }() print(p.phone, people.count{ phone = '+7 495 000' })",
+        ])
+        try #require(try Comity.run(["run", "world.lua"], in: folder).status == 0)
+        _ = try Comity.run(["access", "add-member", "Vic Viewer", "1", "--role", "viewer"], in: folder)
+        _ = try Comity.run(["access", "add-member", "Ed Editor", "1", "--role", "editor"], in: folder)
+        _ = try Comity.run(["access", "add-member", "Elena Topoleva", "1", "--role", "viewer"], in: folder)
+        #expect(try Comity.run(["run", "phone.lua", "--as", "Vic Viewer"], in: folder).stdout == "nil\t0\n")
+        #expect(try Comity.run(["run", "phone.lua", "--as", "Ed Editor"], in: folder).stdout == "+7 495 000\t1\n")
+        #expect(try Comity.run(["run", "phone.lua", "--as", "Elena Topoleva"], in: folder).stdout == "+7 495 000\t1\n")
+        let refused = try workspace(["comity.lua": #"return { custom_fields = { person = { phone = { type = "string", personal = "yes" } } } }"#])
+        let run = try Comity.run(["access", "members"], in: refused)
+        #expect(run.status == 1 && run.stderr.contains("custom_fields.person.phone: personal must be true or false (got string)"), "\(run.stderr)")
+    }
 }

@@ -165,7 +165,7 @@ public struct RecordSchema: Sendable {
                               + "(allowed: string, integer, decimal, boolean, date, money, choice, list of strings)")
         }
         fields.append(FieldDefinition(name, definition.type, required: definition.required, unique: definition.unique,
-                                      custom: true, definition.summary))
+                                      custom: true, personal: definition.personal, definition.summary))
     }
 
     /// Checks the fields given for a new record (`creating`) or for a change: unknown
