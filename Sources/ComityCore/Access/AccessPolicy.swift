@@ -89,14 +89,29 @@ public struct AccessPolicy: Sendable {
         for type in RecordType.allCases {
             var sees: [[RecordQuery.Filter]] = []
             var changes: [[RecordQuery.Filter]] = []
-            if !readOwners.isEmpty { sees.append(anyOf(owner, readOwners)) }
-            if !editOwners.isEmpty { changes.append(anyOf(owner, editOwners)) }
+            // A share of all of an owner's records of the type joins the owners' list: one
+            // `owner IN (...)` for them all rather than a condition per share, for every row.
+            var sharedWhole = Set<Int64>()
+            var editedWhole = Set<Int64>()
+            var narrowed: [(filters: [RecordQuery.Filter], edit: Bool)] = []
+            for share in shares where share.recordType == type && share.holds(on: today) {
+                guard let role = reach(share) else { continue }
+                let edits = share.access == .edit && role >= .editor
+                if share.field == nil {
+                    sharedWhole.insert(share.owner)
+                    if edits { editedWhole.insert(share.owner) }
+                } else {
+                    narrowed.append((share.filters, edits))
+                }
+            }
+            if !readOwners.union(sharedWhole).isEmpty { sees.append(anyOf(owner, readOwners.union(sharedWhole))) }
+            if !editOwners.union(editedWhole).isEmpty { changes.append(anyOf(owner, editOwners.union(editedWhole))) }
             // An organisation without an owner is its own (seen through its id below), not nobody's.
             if coordinates, type != .organisation {
                 sees.append([RecordQuery.Filter(owner, .equal, nil)])
                 changes.append([RecordQuery.Filter(owner, .equal, nil)])
             }
-            whole[type] = editOwners
+            whole[type] = editOwners.union(editedWhole)
             if !mine.isEmpty {
                 switch type {
                 case .organisation:
@@ -132,13 +147,9 @@ public struct AccessPolicy: Sendable {
             default:
                 break
             }
-            for share in shares where share.recordType == type && share.holds(on: today) {
-                guard let role = reach(share) else { continue }
+            for share in narrowed {
                 sees.append(share.filters)
-                if share.access == .edit, role >= .editor {
-                    changes.append(share.filters)
-                    if share.field == nil { whole[type, default: []].insert(share.owner) }
-                }
+                if share.edit { changes.append(share.filters) }
             }
             read[type] = sees
             edit[type] = changes

@@ -98,13 +98,14 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
     public func audit(of reference: RecordReference) throws -> [AuditEntry] {
         guard let record = try visible(reference) else { return [] }
         let entries = try forwarded.audit(of: reference)
-        return policy.showsPersonalFields(of: record) ? entries : entries.map(maskAudit)
+        let personalShown = policy.showsPersonalFields(of: record)
+        return entries.map { maskAudit($0, personalShown: personalShown) }
     }
 
     public func changes(byRun run: String) throws -> [AuditEntry] {
         let entries = try forwarded.changes(byRun: run)
         let shown = try visibleReferences(Set(entries.map(\.record)))
-        return entries.filter { shown.contains($0.record) }.map(maskAudit)
+        return entries.filter { shown.contains($0.record) }.map { maskAudit($0, personalShown: false) }
     }
 
     public func events(byRun run: String) throws -> [DomainEvent] {
@@ -314,11 +315,15 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
     private func visibleReferences(_ references: Set<RecordReference>) throws -> Set<RecordReference> {
         var shown = Set<RecordReference>()
         for (type, group) in Dictionary(grouping: references, by: \.type) {
-            let query = RecordQuery(filters: [RecordQuery.Filter("id", operand: .anyOf(group.map { .integer($0.id) }))],
-                                    includeArchived: true).scopedTo(policy.read)
-            try forwarded.forEach(type, query) { record in
-                shown.insert(record.reference)
-                return true
+            // In slices: a run's changes may name a hundred thousand records, past what one statement takes.
+            for start in stride(from: 0, to: group.count, by: 500) {
+                let slice = group[start..<min(start + 500, group.count)]
+                let query = RecordQuery(filters: [RecordQuery.Filter("id", operand: .anyOf(slice.map { .integer($0.id) }))],
+                                        includeArchived: true).scopedTo(policy.read)
+                try forwarded.forEach(type, query) { record in
+                    shown.insert(record.reference)
+                    return true
+                }
             }
         }
         return shown
@@ -393,14 +398,15 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
         return masked
     }
 
-    private func maskAudit(_ entry: AuditEntry) -> AuditEntry {
+    private func maskAudit(_ entry: AuditEntry, personalShown: Bool) -> AuditEntry {
         // A link's old or new value that names a record the principal may not see.
         if entry.field != nil, [entry.oldValue, entry.newValue].contains(where: { $0.map(isHiddenReference) == true }) {
             func shown(_ text: String?) -> String? { text.map { isHiddenReference($0) ? "(not visible)" : $0 } }
             return maskAudit(AuditEntry(record: entry.record, action: entry.action, field: entry.field, oldValue: shown(entry.oldValue),
-                                        newValue: shown(entry.newValue), run: entry.run, at: entry.at, principal: entry.principal))
+                                        newValue: shown(entry.newValue), run: entry.run, at: entry.at, principal: entry.principal),
+                             personalShown: personalShown)
         }
-        guard let names = personal[entry.record.type] else { return entry }
+        guard !personalShown, let names = personal[entry.record.type] else { return entry }
         if let field = entry.field, names.contains(field) {
             return AuditEntry(record: entry.record, action: entry.action, field: field, oldValue: entry.oldValue.map { _ in "(personal)" },
                               newValue: entry.newValue.map { _ in "(personal)" }, run: entry.run, at: entry.at, principal: entry.principal)
