@@ -18,19 +18,23 @@ return workflow {
     -- Counts and totals, both computed by the database, joined by funder and programme.
     local counts = {}
     local query = { by = { "funder", "programme" }, decided_on_min = from, decided_on_max = to }
+    -- A funder the reader may not see (a report run as a person) is nil: one row for them all.
+    local hidden = "(a funder not shown)"
+    local function key(row) return (row.funder and row.funder.id or hidden) .. "\0" .. (row.programme or "") end
     for _, row in ipairs(grants.count(query)) do
-      counts[row.funder.id .. "\0" .. (row.programme or "")] = row.count
+      counts[key(row)] = row.count
     end
     local rows, by_funder, funders, grand, projects = {}, {}, {}, {}, 0
     for _, row in ipairs(grants.sum { "amount_awarded", by = { "funder", "programme" }, where = period }) do
-      local n = counts[row.funder.id .. "\0" .. (row.programme or "")] or 0
-      rows[#rows + 1] = { row.funder, row.programme or "(none)", n, row.total }
+      local n = counts[key(row)] or 0
+      rows[#rows + 1] = { row.funder or hidden, row.programme or "(none)", n, row.total }
       projects = projects + n
       local currency = row.total.currency
       grand[currency] = (grand[currency] or money(0, currency)) + row.total
       if currency == "RUB" then
-        if not by_funder[row.funder.name] then funders[#funders + 1] = row.funder.name end
-        by_funder[row.funder.name] = (by_funder[row.funder.name] or money(0, "RUB")) + row.total
+        local name = row.funder and row.funder.name or hidden
+        if not by_funder[name] then funders[#funders + 1] = name end
+        by_funder[name] = (by_funder[name] or money(0, "RUB")) + row.total
       end
     end
     local totals = {}

@@ -210,6 +210,10 @@ public struct RecordQuerySQL: Sendable {
         }
         switch value {
         case .integer(let id): return target.map { [RecordReference($0, id)] } ?? []
+        // An id given as text (`recipient = "6"`, a parameter), as the filter itself reads it.
+        case .string(let text):
+            guard let id = Int64(text.trimmingCharacters(in: .whitespaces)) else { return [] }
+            return target.map { [RecordReference($0, id)] } ?? []
         case .reference(let reference): return [reference]
         case .references(let list): return list
         default: return []

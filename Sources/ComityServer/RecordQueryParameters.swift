@@ -86,8 +86,8 @@ struct RecordQueryParameters {
     }
 
     private static func isField(_ name: String, _ schema: RecordSchema) -> Bool {
-        schema.field(named: name) != nil || schema.derivedField(named: name) != nil || ["id", "created_at", "updated_at"].contains(name)
-            || (name == "status" && schema.lifecycle != nil)
+        schema.field(named: name) != nil || schema.derivedField(named: name) != nil
+            || ["id", "created_at", "updated_at", RecordOwnership.ownerField.name].contains(name) || (name == "status" && schema.lifecycle != nil)
     }
 
     private static func unknown(_ name: String, in schema: RecordSchema, what: String) -> String {
@@ -103,9 +103,11 @@ struct RecordQueryParameters {
     private static func value(_ text: String, field: String, comparison: RecordQuery.Comparison, _ schema: RecordSchema)
         throws(QueryParameterError) -> FieldValue
     {
-        if ["id"].contains(field) || comparison == .contains || comparison == .prefix || comparison == .currency {
-            guard field != "id" || Int64(text) != nil else { throw QueryParameterError("id '\(text)' is not a whole number") }
-            return field == "id" ? .integer(Int64(text) ?? 0) : .string(text)
+        if ["id", RecordOwnership.ownerField.name].contains(field) || comparison == .contains || comparison == .prefix || comparison == .currency {
+            guard !["id", RecordOwnership.ownerField.name].contains(field) || Int64(text) != nil else {
+                throw QueryParameterError("\(field) '\(text)' is not a whole number (an id)")
+            }
+            return ["id", RecordOwnership.ownerField.name].contains(field) ? .integer(Int64(text) ?? 0) : .string(text)
         }
         if schema.derivedField(named: field) != nil, let flag = ["true": true, "false": false][text] { return .boolean(flag) }
         switch schema.field(named: field)?.type {

@@ -144,6 +144,10 @@ enum AccessPolicyCases {
             #expect(try tx.count(.grant, RecordQuery(filters: [RecordQuery.Filter("recipient", operand: .anyOf([.reference(ref("A")), .reference(ref("C"))]))])) == 2)
             #expect(try tx.count(.grant, RecordQuery(filters: [RecordQuery.Filter("recipient", .equal, .reference(ref("C")))])) == 2)
             #expect(try tx.count(.partnership, RecordQuery(filters: [RecordQuery.Filter("members", .equal, .reference(ref("A")))])) == 0)
+            // The same with the id as text (a parameter passed on), in a list too.
+            #expect(try tx.count(.grant, RecordQuery(filters: [RecordQuery.Filter("recipient", .equal, .string(" \(ref("A").id)"))])) == 0)
+            #expect(try tx.count(.grant, RecordQuery(filters: [RecordQuery.Filter("recipient", operand: .anyOf([.string("\(ref("A").id)")]))])) == 0)
+            #expect(try tx.count(.grant, RecordQuery(filters: [RecordQuery.Filter("recipient", .equal, .string("\(ref("C").id)"))])) == 2)
             #expect(try tx.record(ref("A")) == nil)
             // Grouped by the link, a hidden recipient is no group of its own: g1 (to A) and g3 (to B)
             // count as grants to no one it sees.
@@ -241,6 +245,31 @@ enum AccessPolicyCases {
                 #expect(error.kind == .forbidden)
                 #expect(error.message == "editorA (editor, Agency for Social Information) may not give away grants of Presidential Grants Foundation")
             }
+            // Nor through a lifecycle step's fields.
+            #expect(throws: StoreError.self) { _ = try tx.step(ref("g1"), "submit", ["owner": .reference(ref("A"))], context: context) }
+            // Its own grant goes to no organisation it does not edit for.
+            #expect(throws: StoreError.self) { _ = try tx.step(ref("g4"), "submit", ["owner": .reference(ref("C"))], context: context) }
+            #expect(try tx.forwarded.record(ref("g1"))?.owner == ref("F").id && tx.forwarded.record(ref("g4"))?.status == "draft")
+        }
+        // An owner it does not see and one that does not exist are refused alike, on a create and in a step's fields.
+        try matrix.asPrincipal("editorB") { tx throws in
+            let refusals = try [ref("C").id, 9_999].flatMap { id -> [String] in
+                var said: [String] = []
+                for attempt in [{ _ = try tx.create(.task, ["title": .string("x"), "owner": .integer(id)], context: context) },
+                                { _ = try tx.step(ref("t1"), "complete", ["owner": .integer(id)], context: context) }] {
+                    do {
+                        try attempt()
+                        said.append("allowed")
+                    } catch let error as StoreError {
+                        said.append(error.message)
+                    }
+                }
+                return said
+            }
+            #expect(refusals == [String](repeating: "", count: 4).enumerated().map { index, _ in
+                index % 2 == 0 ? "editorB (editor, Tetradka Druzhby) may not create tasks of another organisation"
+                    : "editorB (editor, Tetradka Druzhby) may not give tasks to another organisation"
+            }, "\(refusals)")
         }
         // A viewer creates nothing.
         try matrix.asPrincipal("viewerA") { tx throws in

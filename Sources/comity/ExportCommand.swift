@@ -42,8 +42,9 @@ struct ExportCommand: ParsableCommand {
 
     func validate() throws {
         try ExchangeFormatOption.check(format, for: kind.type)
-        if actingAs != nil, format?.pluginFormat != nil {
-            throw ValidationError("--as works with csv, json and 360giving; a plugin's format runs as the workspace")
+        if actingAs != nil, format?.pluginFormat != nil || format == .giving360 {
+            throw ValidationError("--as works with csv and json: 360giving stores an identifier on each grant without one, "
+                                  + "and a plugin's format runs as the workspace")
         }
     }
 

@@ -10,9 +10,9 @@ import Testing
         local pgf = orgs.create { name = "Presidential Grants Foundation", country = "RU", kind = "foundation" }
         people.create { name = "Elena Topoleva", email = "elena@asi.example", organisation = asi }
         people.create { name = "Anton Dolgov", email = "anton@pgf.example", organisation = pgf }
-        grants.create { title = "Civic media", funder = pgf, recipient = asi, programme = "civil", amount_awarded = money("1000.00 RUB") }
-        grants.create { title = "Friendship", funder = pgf, recipient = td, programme = "culture", amount_awarded = money("2000.00 RUB") }
-        grants.create { title = "Own", funder = asi, recipient = td, programme = "civil", amount_awarded = money("300.00 RUB") }
+        grants.create { title = "Civic media", funder = pgf, recipient = asi, programme = "civil", amount_awarded = money("1000.00 RUB"), applied_on = "2021-01-10", decided_on = "2021-02-01" }
+        grants.create { title = "Friendship", funder = pgf, recipient = td, programme = "culture", amount_awarded = money("2000.00 RUB"), applied_on = "2021-01-10", decided_on = "2021-02-01" }
+        grants.create { title = "Own", funder = asi, recipient = td, programme = "civil", amount_awarded = money("300.00 RUB"), applied_on = "2021-01-10", decided_on = "2021-02-01" }
         """
 
     static let probe = """
@@ -77,6 +77,14 @@ import Testing
         // The repl and a report see the same.
         let repl = try Comity.run(["repl", "--as", "1"], in: folder, input: "grants.count()\n")
         #expect(repl.stdout == "2\n", "\(repl.stdout)\(repl.stderr)")
+        // The shipped report, as she sees it: the foundation's grants under a funder not shown.
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Scripts/reports/grants-by-funder.lua")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("Scripts/reports"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: shipped, to: folder.appendingPathComponent("Scripts/reports/grants-by-funder.lua"))
+        let report = try Comity.run(["report", "grants-by-funder", "--as", "Elena Topoleva", "--param", "from=2000-01-01"], in: folder)
+        #expect(report.status == 0 && report.stdout.contains("(a funder not shown)") && !report.stdout.contains("Presidential"),
+                "\(report.stdout)\(report.stderr)")
         let export = try Comity.run(["export", "grants", "--as", "elena@asi.example"], in: folder)
         #expect(export.status == 0 && export.stdout.contains("Civic media") && !export.stdout.contains("Friendship"), "\(export.stdout)\(export.stderr)")
         // The foundation she does not see is no funder's name or id in her export.
@@ -117,6 +125,7 @@ import Testing
             (["access", "add-to-network", "round table", "1"], 1, "invalid network name 'round table'"),
             (["access", "unshare", "7"], 1, "no share with id 7"),
             (["access", "show", "ELENA@ASI.EXAMPLE"], 0, ""),
+            (["export", "grants", "--format", "360giving", "--as", "1"], 64, "--as works with csv and json"),
             (["run", "probe.lua", "--as", "ghost@example.org"], 1, "not run: acting as 'ghost@example.org': no person whose email is 'ghost@example.org'"),
             (["repl", "--as", "99"], 1, "--as 99: no person with id 99"),
         ]

@@ -190,18 +190,7 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
 
     public func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
         try requireChangeable(reference)
-        let ownerName = RecordOwnership.ownerField.name
-        if let given = changes[ownerName] {
-            let owner = try RecordOwnership.owner(given, record: reference.type)
-            guard owner.map({ policy.creatableOwners.contains($0) }) ?? policy.coordinates else {
-                throw StoreError(.forbidden, "\(policy.name) may not give \(reference.type.collection) to \(try owner.map(ownerText) ?? "no organisation")")
-            }
-            // Giving a record away is its owner's: a share to edit it does not reach that far.
-            let current = try visible(reference)?.owner
-            guard current.map({ policy.creatableOwners.contains($0) }) ?? policy.coordinates else {
-                throw StoreError(.forbidden, "\(policy.name) may not give away \(reference.type.collection) of \(try ownerText(current))")
-            }
-        }
+        if let given = changes[RecordOwnership.ownerField.name] { try requireOwnerChange(reference, to: given) }
         return try shown(try withoutHiddenHolders {
             try forwarded.inSavepoint {
                 let record = try forwarded.update(reference, changes, context: principal(context))
@@ -213,6 +202,8 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
 
     public func step(_ reference: RecordReference, _ verb: String, _ fields: [String: FieldValue], context: ChangeContext) throws -> Record {
         try requireChangeable(reference)
+        // A step's fields are an update's: an owner among them is checked as one.
+        if let given = fields[RecordOwnership.ownerField.name] { try requireOwnerChange(reference, to: given) }
         return try shown(try forwarded.inSavepoint {
             let record = try forwarded.step(reference, verb, fields, context: principal(context))
             try requireVisibleReferences(reference.type, record.fields, among: Set(fields.keys))
@@ -339,6 +330,21 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
                 throw StoreError(.forbidden, "\(policy.name) may not change the organisation \(name)")
             }
             throw StoreError(.forbidden, "\(policy.name) may not change \(reference.type.collection) of \(try ownerText(record.owner))")
+        }
+    }
+
+    /// A record may be given only to an organisation the principal edits for (or, as a
+    /// coordinator, to none), and only by one who edits for its owner now: a share to edit
+    /// it does not reach that far. An organisation it does not see is refused as one it
+    /// may not give to, whether it exists or not.
+    private func requireOwnerChange(_ reference: RecordReference, to given: FieldValue?) throws {
+        let owner = try RecordOwnership.owner(given, record: reference.type)
+        guard owner.map({ policy.creatableOwners.contains($0) }) ?? policy.coordinates else {
+            throw StoreError(.forbidden, "\(policy.name) may not give \(reference.type.collection) to \(try ownerText(owner))")
+        }
+        let current = try visible(reference)?.owner
+        guard current.map({ policy.creatableOwners.contains($0) }) ?? policy.coordinates else {
+            throw StoreError(.forbidden, "\(policy.name) may not give away \(reference.type.collection) of \(try ownerText(current))")
         }
     }
 
