@@ -14,7 +14,7 @@ struct ComityCommand: AsyncParsableCommand {
             memory, time, instructions and output. See README.md for the Lua style and the rules.
             """,
         version: ComityVersion.current,
-        subcommands: [InitCommand.self, RunCommand.self, WorkflowsCommand.self, RunsCommand.self, QueueCommand.self, ScheduleCommand.self, TickCommand.self, DaemonCommand.self, WorkerCommand.self, StoreCommand.self, PluginsCommand.self, ReplCommand.self, CheckCommand.self, TestCommand.self, ImportCommand.self, ExportCommand.self, OutboxCommand.self, ReportCommand.self, APICommand.self, ServeCommand.self, TokensCommand.self, AccessCommand.self]
+        subcommands: [InitCommand.self, RunCommand.self, WorkflowsCommand.self, RunsCommand.self, QueueCommand.self, ScheduleCommand.self, TickCommand.self, DaemonCommand.self, WorkerCommand.self, StoreCommand.self, PluginsCommand.self, ReplCommand.self, CheckCommand.self, TestCommand.self, ImportCommand.self, ExportCommand.self, OutboxCommand.self, ReportCommand.self, APICommand.self, ServeCommand.self, TokensCommand.self, AccessCommand.self, PeopleCommand.self]
     )
 
     /// swift-argument-parser's `main`, with its messages (help, version, usage errors)

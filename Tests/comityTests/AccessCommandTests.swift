@@ -163,4 +163,19 @@ import Testing
         let run = try Comity.run(["access", "members"], in: refused)
         #expect(run.status == 1 && run.stderr.contains("custom_fields.person.phone: personal must be true or false (got string)"), "\(run.stderr)")
     }
+
+    /// `comity people export`: everything held about a person, personal fields included, as JSON.
+    @Test func aPersonsDataIsExportedWhole() throws {
+        let folder = try seeded()
+        _ = try Comity.run(["access", "add-member", "Elena Topoleva", "1", "--role", "editor"], in: folder)
+        let exported = try Comity.run(["people", "export", "elena@asi.example"], in: folder)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(exported.stdout.utf8)) as? [String: Any]
+        let person = json?["person"] as? [String: Any]
+        #expect((person?["fields"] as? [String: Any])?["email"] as? String == "elena@asi.example")
+        #expect((json?["memberships"] as? [[String: Any]])?.first?["role"] as? String == "editor")
+        #expect((json?["audit"] as? [[String: Any]])?.first?["action"] as? String == "create")
+        let missing = try Comity.run(["people", "export", "nobody@example.org"], in: folder)
+        #expect(missing.status == 1 && missing.stderr.contains("no person whose email is 'nobody@example.org'"), "\(missing.stderr)")
+    }
 }
