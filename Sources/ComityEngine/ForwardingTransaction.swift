@@ -197,6 +197,9 @@ final class ForwardingTransaction: StoreTransaction {
         try write { try $0.removeNetworkMember(member, context: context) }
     }
     func shares() throws -> [RecordShare] { try read { try $0.shares() } }
+    func forget(_ person: RecordReference, context: ChangeContext) throws -> ForgottenData {
+        try write { try $0.forget(person, context: context) }
+    }
     func saveShare(_ share: RecordShare, context: ChangeContext) throws -> Int64 { try write { try $0.saveShare(share, context: context) } }
     func removeShare(id: Int64, context: ChangeContext) throws -> Bool { try write { try $0.removeShare(id: id, context: context) } }
 

@@ -285,7 +285,7 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
     }
 
     /// Inserts the events recorded in this transaction, with the ids they were given.
-    private func flushEvents() throws {
+    func flushEvents() throws {
         for event in pendingEvents.take() {
             try run("INSERT INTO domain_events (id, run, at, name, record_type, record_id, fields, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [event.id, event.run, event.at.secondsSince1970, event.name, event.record.type.rawValue, event.record.id,

@@ -2,8 +2,18 @@ import ComityCore
 import Foundation
 
 /// `comity people export PERSON`: everything the workspace holds about a person, for a
-/// data subject access request.
+/// data subject access request; `comity people forget PERSON`: their personal data erased.
 extension Engine {
+    /// Erases a person's personal fields everywhere the store keeps them (see
+    /// `PersonalDataStore`), in one transaction; returns their name and what was erased.
+    public func forget(_ person: String) throws -> (name: String, erased: ForgottenData) {
+        try store.write(commit: true) { tx in
+            let record = try AccessPolicy.person(named: person, in: tx)
+            let erased = try tx.forget(record.reference, context: ChangeContext(run: nil, at: Timestamp(Date()), timeZone: workspace.timeZone))
+            return (Self.name(record), erased)
+        }
+    }
+
     /// As one JSON document: the person's record (every field, personal ones included),
     /// its audit, their memberships and the tokens that act as them, the tasks assigned to
     /// them, the events they take part in, and the messages addressed to their email.

@@ -328,7 +328,54 @@ enum AccessPolicyCases {
         }
     }
 
+    /// `forget`: a person's personal fields go from their record, the audit's values (a
+    /// change's and the creation's), events' data and unsent messages; sent ones stay; an
+    /// audit entry says so; a principal may not.
+    static func forgetting(_ factory: any StoreFactory) throws {
+        let store = try factory.newStore()
+        let (person, unsent, sent) = try store.write(commit: true) { tx in
+            let org = try tx.create(.organisation, ["name": .string("Agency for Social Information")], context: context)
+            let person = try tx.create(.person, ["name": .string("Elena Topoleva"), "email": .string("elena@asi.example"),
+                                                 "organisation": .reference(org.reference)], context: context)
+            _ = try tx.update(person.reference, ["email": .string("elena.t@asi.example")], context: context)
+            let unsent = try tx.queueMessage(OutgoingMessage(to: [MailAddress(address: "elena.t@asi.example")], subject: "For elena.t@asi.example",
+                                                             body: "Write to elena.t@asi.example", html: "<p>elena.t@asi.example</p>", queuedAt: morning))
+            var gone = OutgoingMessage(to: [MailAddress(address: "elena.t@asi.example")], subject: "Sent", body: "Sent to elena.t@asi.example",
+                                       queuedAt: morning)
+            gone.id = try tx.queueMessage(gone)
+            gone.status = .sent
+            gone.sentAt = morning
+            try tx.saveMessage(gone)
+            return (person.reference, unsent, gone.id)
+        }
+        let erased = try store.write(commit: true) { tx in try tx.forget(person, context: context) }
+        #expect(erased.fields == ["email"])
+        #expect(erased.auditEntries == 2 && erased.unsentMessages == 1, "\(erased)")
+        #expect(erased.events >= 2, "\(erased)")
+        try store.read { tx in
+            #expect(try tx.record(person)?.fields["email"] == nil)
+            #expect(try tx.record(person)?.fields["name"] == .string("Elena Topoleva"))
+            let audit = try tx.audit(of: person)
+            #expect(audit.allSatisfy { !(($0.oldValue ?? "") + ($0.newValue ?? "")).contains("asi.example") }, "\(audit)")
+            #expect(audit.last?.action == .erase && audit.last?.newValue == "personal data erased: email")
+            #expect(audit.contains { $0.field == "email" && $0.oldValue == ForgottenData.erased && $0.newValue == ForgottenData.erased })
+            let events = try tx.events(since: 0).map(\.event).filter { $0.record == person }
+            #expect(!events.isEmpty && events.allSatisfy { $0.fields["email"] == nil && $0.changes["email"] == nil })
+            #expect(events.contains { $0.fields["name"] == .string("Elena Topoleva") })
+            let messages = try tx.messages(MessageSelection())
+            let kept = messages.first { $0.id == unsent }
+            #expect(kept?.body == "Write to (erased)" && kept?.subject == "For (erased)" && kept?.html == "<p>(erased)</p>")
+            #expect(messages.first { $0.id == sent }?.body == "Sent to elena.t@asi.example")
+        }
+        // A principal erases nothing.
+        let matrix = try AccessMatrix(factory)
+        try matrix.asPrincipal("adminF") { tx throws in
+            #expect(throws: StoreError.self) { _ = try tx.forget(matrix.people["adminF"] ?? person, context: context) }
+        }
+    }
+
     static let all: [StoreConformanceCase] = [
+        StoreConformanceCase("forgettingAPersonErasesTheirPersonalDataFromTheRecordTheAuditEventsAndUnsentMessages") { try forgetting($0) },
         StoreConformanceCase("eachPrincipalGetsFindsCountsAndSumsExactlyTheRecordsItMaySee") { try reads($0) },
         StoreConformanceCase("eachPrincipalChangesOnlyWhatItMayAndIsToldAsForAMissingRecordOtherwise") { try writes($0) },
         StoreConformanceCase("aRefusalNamesWhoMayNotChangeWhoseRecordsAndChangesAreAuditedWithThePrincipal") { try refusalsAndAudit($0) },

@@ -227,7 +227,7 @@ enum ChangeReport {
             }
             switch change.action {
             case .create: text += "    created \(change.newValue ?? "")\n"
-            case .update, .step, .access:
+            case .update, .step, .access, .erase:
                 text += "    \(change.field ?? "?"): \(change.oldValue ?? "nil") -> \(change.newValue ?? "nil")\n"
             case .archive: text += "    archived\n"
             case .restore: text += "    restored\n"

@@ -164,7 +164,8 @@ import Testing
         #expect(run.status == 1 && run.stderr.contains("custom_fields.person.phone: personal must be true or false (got string)"), "\(run.stderr)")
     }
 
-    /// `comity people export`: everything held about a person, personal fields included, as JSON.
+    /// `comity people export`: everything held about a person, personal fields included, as
+    /// JSON; `comity people forget`: their personal fields erased.
     @Test func aPersonsDataIsExportedWhole() throws {
         let folder = try seeded()
         _ = try Comity.run(["access", "add-member", "Elena Topoleva", "1", "--role", "editor"], in: folder)
@@ -175,6 +176,11 @@ import Testing
         #expect((person?["fields"] as? [String: Any])?["email"] as? String == "elena@asi.example")
         #expect((json?["memberships"] as? [[String: Any]])?.first?["role"] as? String == "editor")
         #expect((json?["audit"] as? [[String: Any]])?.first?["action"] as? String == "create")
+        // Forgotten: the email is gone from the record and its audit; the name stays.
+        let forgotten = try Comity.run(["people", "forget", "Elena Topoleva"], in: folder)
+        #expect(forgotten.status == 0 && forgotten.stdout.hasPrefix("erased from Elena Topoleva: email; 1 audit entries"), "\(forgotten.stdout)\(forgotten.stderr)")
+        let after = try Comity.run(["people", "export", "Elena Topoleva"], in: folder)
+        #expect(after.status == 0 && !after.stdout.contains("elena@asi.example") && after.stdout.contains("personal data erased: email"), "\(after.stdout)")
         let missing = try Comity.run(["people", "export", "nobody@example.org"], in: folder)
         #expect(missing.status == 1 && missing.stderr.contains("no person whose email is 'nobody@example.org'"), "\(missing.stderr)")
     }

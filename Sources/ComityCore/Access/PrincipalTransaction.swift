@@ -249,6 +249,11 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
         return try forwarded.removeMembership(person: person, organisation: organisation, context: principal(context))
     }
 
+    /// Erasing a person's data is the workspace's (`comity people forget`), never a principal's.
+    public func forget(_ person: RecordReference, context: ChangeContext) throws -> ForgottenData {
+        throw StoreError(.forbidden, "\(policy.name) may not erase a person's data: the workspace does (comity people forget)")
+    }
+
     public func addNetworkMember(_ member: NetworkMember, context: ChangeContext) throws -> Bool {
         throw StoreError(.forbidden, "\(policy.name) may not change networks: the workspace does (comity access networks)")
     }

@@ -35,6 +35,8 @@ public struct AuditEntry: Sendable, Hashable {
         case create, update, step, archive, restore
         /// A change of who may see or change records: a membership, a share, a network.
         case access
+        /// A person's personal data erased (`comity people forget`).
+        case erase
     }
 
     public let record: RecordReference

@@ -21,7 +21,7 @@ public protocol Store: AnyObject {
 /// transaction. A store implements each part; its record operations come from the
 /// domain's rules (`RecordKeeping`) over what it stores (`RecordStorage`).
 public protocol StoreTransaction: RecordTransaction, StoreSavepoints, RunHistoryStore, TriggerQueueStore, ScheduleStore,
-    OutboxStore, OnceKeyStore, RunLeaseStore, AccessTokenStore, AccessStore, WebhookInboxStore, IdempotencyStore, IdleAllowance {}
+    OutboxStore, OnceKeyStore, RunLeaseStore, AccessTokenStore, AccessStore, PersonalDataStore, WebhookInboxStore, IdempotencyStore, IdleAllowance {}
 
 /// How long a run's script may compute between two statements of its transaction.
 public protocol IdleAllowance {
