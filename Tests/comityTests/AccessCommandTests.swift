@@ -164,6 +164,25 @@ import Testing
         #expect(run.status == 1 && run.stderr.contains("custom_fields.person.phone: personal must be true or false (got string)"), "\(run.stderr)")
     }
 
+    /// A message about a record goes to no person who may not see it, whoever sends it.
+    @Test func mailAboutARecordGoesToNoOneWhoMayNotSeeIt() throws {
+        let folder = try seeded()
+        _ = try Comity.run(["access", "add-member", "Elena Topoleva", "1", "--role", "editor"], in: folder)
+        try """
+            local function send(title)
+              local g = grants.find{ title = title }()
+              return pcall(mail.send, { to = "Elena <ELENA@asi.example>", cc = "board@example.org", subject = "About " .. title, body = "See it", about = g })
+            end
+            print(send("Friendship"))
+            print(send("Civic media"))
+            """.write(to: folder.appendingPathComponent("mail.lua"), atomically: true, encoding: .utf8)
+        let run = try Comity.run(["run", "mail.lua"], in: folder)
+        #expect(run.stdout.hasPrefix("""
+            false	mail.send: the message is about grant#2, which Elena Topoleva (editor, Agency for Social Information) may not see; send it to those who may, or about a record they see
+            true	1
+            """), "\(run.stdout)\(run.stderr)")
+    }
+
     /// `comity people export`: everything held about a person, personal fields included, as
     /// JSON; `comity people forget`: their personal fields erased.
     @Test func aPersonsDataIsExportedWhole() throws {

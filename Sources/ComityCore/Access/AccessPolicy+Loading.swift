@@ -52,3 +52,30 @@ extension AccessPolicy {
                             organisationNames: names)
     }
 }
+
+extension AccessPolicy {
+    /// The principals (people with a membership) among `addresses` who may not see
+    /// `record`, by the name errors give them: a message about a record goes to no one who
+    /// may not see it. People without a membership are not principals (a contact outside
+    /// the network) and are not asked about.
+    public static func principals(
+        among addresses: [String], whoMayNotSee record: RecordReference, in transaction: any StoreTransaction, now: Timestamp,
+        timeZone: TimeZone
+    ) throws -> [String] {
+        let members = Set(try transaction.memberships().map(\.person))
+        guard !members.isEmpty else { return [] }
+        var blind: [String] = []
+        for address in Set(addresses.map { $0.lowercased() }).sorted() {
+            var people: [Record] = []
+            try transaction.forEach(.person, RecordQuery(filters: [RecordQuery.Filter("email", .contains, .string(address))], includeArchived: true)) {
+                if members.contains($0.id), $0.fields["email"]?.description.lowercased() == address { people.append($0) }
+                return true
+            }
+            for person in people {
+                let policy = try load(for: person, in: transaction, now: now, timeZone: timeZone)
+                if try PrincipalTransaction(transaction, policy: policy, schema: .standard).record(record) == nil { blind.append(policy.name) }
+            }
+        }
+        return blind
+    }
+}

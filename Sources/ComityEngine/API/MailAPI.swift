@@ -75,6 +75,16 @@ public enum MailAPI {
                         to: to, cc: try addresses(given["cc"], field: "cc"), bcc: try addresses(given["bcc"], field: "bcc"),
                         replyTo: try addresses(given["reply_to"], field: "reply_to"), subject: subject, body: body, html: html,
                         attachments: attachments, about: about, queuedAt: context.now, run: context.run)
+                    if let about {
+                        // No one a run mails about a record may be a person who may not see it.
+                        let base = (transaction as? PrincipalTransaction)?.forwarded ?? transaction
+                        let blind = try AccessPolicy.principals(among: (message.to + message.cc + message.bcc).map(\.address), whoMayNotSee: about,
+                                                                in: base, now: Timestamp(Date()), timeZone: context.timeZone)
+                        if !blind.isEmpty {
+                            throw LuaScriptError("mail.send: the message is about \(about), which \(blind.joined(separator: "; ")) may not see; "
+                                                 + "send it to those who may, or about a record they see")
+                        }
+                    }
                     try context.beforeWrite()
                     return call.returning(try transaction.queueMessage(message))
                 }),
