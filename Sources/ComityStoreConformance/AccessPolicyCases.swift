@@ -19,6 +19,16 @@ enum AccessPolicyCases {
         "outsider": (["outsider"], ["outsider"]),
     ]
 
+    /// Every lifecycle step a record of `type` may take from its first status, with the
+    /// fields it needs (a dismissal's reason): each is checked for every principal and record.
+    static func firstSteps(_ type: RecordType) -> [(String, [String: FieldValue])] {
+        guard let lifecycle = DomainSchema.standard[type].lifecycle else { return [] }
+        var seen = Set<String>()
+        return lifecycle.steps.filter { $0.from.contains(lifecycle.initial) && seen.insert($0.verb).inserted }.map { step in
+            (step.verb, step.verb == "dismiss" ? ["dismissal_reason": .string("out of scope")] : [:])
+        }
+    }
+
     /// The sum of g1..g4's awards (100, 200, 300, 400 RUB) each principal may see.
     static let sums: [String: Int64?] = [
         "viewerA": 500, "editorA": 500, "editorB": 400, "coordinatorC": 1000, "adminF": 600, "outsider": nil,
@@ -59,7 +69,8 @@ enum AccessPolicyCases {
         }
     }
 
-    /// update, a lifecycle step and archive as each principal: allowed where expected;
+    /// update, every lifecycle step from a record's first status, and archive as each
+    /// principal: allowed where expected;
     /// otherwise refused as forbidden (a record it sees) or not found (one it does not,
     /// said as for a record that never was), with nothing written.
     static func writes(_ factory: any StoreFactory) throws {
@@ -72,7 +83,9 @@ enum AccessPolicyCases {
                 let operations: [(String, (PrincipalTransaction) throws -> Void)] = [
                     ("update", { tx in _ = try tx.update(reference, Self.changes[reference.type] ?? [:], context: context) }),
                     ("archive", { tx in _ = try tx.archive(reference, context: context) }),
-                ] + (reference.type == .grant ? [("submit", { tx in _ = try tx.step(reference, "submit", [:], context: context) })] : [])
+                ] + Self.firstSteps(reference.type).map { verb, fields in
+                    (verb, { tx in _ = try tx.step(reference, verb, fields, context: context) })
+                }
                 for (operation, body) in operations {
                     let outcome: String = try matrix.asPrincipal(principal) { tx throws in
                         do {
