@@ -376,8 +376,7 @@ public struct ScriptRunner {
         _ transaction: any StoreTransaction, as named: String, clock: Timestamp, schema: DomainSchema
     ) throws -> any StoreTransaction {
         do {
-            return PrincipalTransaction(transaction, policy: try AccessPolicy.load(named: named, in: transaction, now: clock, timeZone: timeZone),
-                                        schema: schema)
+            return try PrincipalTransaction(transaction, actingAs: named, now: clock, timeZone: timeZone, schema: schema)
         } catch {
             throw LuaError(.runtime, "not run: acting as '\(named)': \(error)")
         }

@@ -87,8 +87,7 @@ public final class WorkspaceSession {
     /// A statement's transaction as the session's principal sees it.
     private func acting(_ transaction: any StoreTransaction) throws -> any StoreTransaction {
         guard let principal else { return transaction }
-        let policy = try AccessPolicy.load(named: principal, in: transaction, now: Timestamp(Date()), timeZone: timeZone)
-        return PrincipalTransaction(transaction, policy: policy, schema: store.schema)
+        return try PrincipalTransaction(transaction, actingAs: principal, now: Timestamp(Date()), timeZone: timeZone, schema: store.schema)
     }
 
     /// Runs `text` (one or more lines) as an expression if it is one, else as a statement.

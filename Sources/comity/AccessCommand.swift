@@ -25,7 +25,7 @@ struct AccessCommand: ParsableCommand {
         var person: String
 
         func run() throws {
-            let view = try AccessCommand.reporting { try CommandEngine.open().accessView(of: person) }
+            let view = try CommandFailure.reportingRefusals { try CommandEngine.open().accessView(of: person) }
             Output.print(view.principal)
             let rows = view.rows.map { [$0.type.collection, String($0.visible), String($0.changeable), String($0.total)] }
             Output.print(TextTable.text(header: ["RECORDS", "SEES", "CHANGES", "OF"], rows: rows), terminator: "")
@@ -36,7 +36,7 @@ struct AccessCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the members of organisations and their roles.")
 
         func run() throws {
-            let members = try AccessCommand.reporting { try CommandEngine.open().members() }
+            let members = try CommandFailure.reportingRefusals { try CommandEngine.open().members() }
             if members.isEmpty { return Output.print("no members (comity access add-member PERSON ORGANISATION --role editor)") }
             let rows = members.map { [String($0.membership.person), $0.person, String($0.membership.organisation), $0.organisation, $0.membership.role.rawValue] }
             Output.print(TextTable.text(header: ["ID", "PERSON", "ID", "ORGANISATION", "ROLE"], rows: rows), terminator: "")
@@ -64,7 +64,7 @@ struct AccessCommand: ParsableCommand {
 
         func run() throws {
             let role = (try? AccessRole(named: role)) ?? .viewer
-            let added = try AccessCommand.reporting { try CommandEngine.open().addMember(person: person, organisation: organisation, role: role) }
+            let added = try CommandFailure.reportingRefusals { try CommandEngine.open().addMember(person: person, organisation: organisation, role: role) }
             Output.print("\(added.person) is \([.admin, .editor].contains(role) ? "an" : "a") \(role) of \(added.organisation)")
         }
     }
@@ -78,7 +78,7 @@ struct AccessCommand: ParsableCommand {
         var organisation: String
 
         func run() throws {
-            try AccessCommand.reporting { try CommandEngine.open().removeMember(person: person, organisation: organisation) }
+            try CommandFailure.reportingRefusals { try CommandEngine.open().removeMember(person: person, organisation: organisation) }
             Output.print("membership ended")
         }
     }
@@ -87,7 +87,7 @@ struct AccessCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the networks and their organisations.")
 
         func run() throws {
-            let networks = try AccessCommand.reporting { try CommandEngine.open().networks() }
+            let networks = try CommandFailure.reportingRefusals { try CommandEngine.open().networks() }
             if networks.isEmpty { return Output.print("no networks (comity access add-to-network NAME ORGANISATION...)") }
             for network in networks { Output.print("\(network.network): \(network.organisations.joined(separator: "; "))") }
         }
@@ -103,7 +103,7 @@ struct AccessCommand: ParsableCommand {
         var organisations: [String]
 
         func run() throws {
-            let added = try AccessCommand.reporting { try CommandEngine.open().addToNetwork(network, organisations: organisations) }
+            let added = try CommandFailure.reportingRefusals { try CommandEngine.open().addToNetwork(network, organisations: organisations) }
             Output.print(added.isEmpty ? "nothing added: all were in \(network)" : "added to \(network): \(added.joined(separator: "; "))")
         }
     }
@@ -117,7 +117,7 @@ struct AccessCommand: ParsableCommand {
         var organisation: String
 
         func run() throws {
-            try AccessCommand.reporting { try CommandEngine.open().removeFromNetwork(network, organisation: organisation) }
+            try CommandFailure.reportingRefusals { try CommandEngine.open().removeFromNetwork(network, organisation: organisation) }
             Output.print("removed from \(network)")
         }
     }
@@ -126,7 +126,7 @@ struct AccessCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the shares.")
 
         func run() throws {
-            let shares = try AccessCommand.reporting { try CommandEngine.open().shares() }
+            let shares = try CommandFailure.reportingRefusals { try CommandEngine.open().shares() }
             if shares.isEmpty { return Output.print("no shares (comity access share OWNER grants --with ORGANISATION)") }
             let rows = shares.map { listing in
                 let share = listing.share
@@ -176,7 +176,7 @@ struct AccessCommand: ParsableCommand {
         func run() throws {
             let parts = narrowing.map { $0.split(separator: "=", maxSplits: 1).map(String.init) }
             let day = until.flatMap { try? CalendarDate(parsing: $0) }
-            let listing = try AccessCommand.reporting {
+            let listing = try CommandFailure.reportingRefusals {
                 try CommandEngine.open().share(owner: owner, type: records.type, with: organisation ?? network ?? "", withNetwork: network != nil,
                                                field: parts?.first, value: parts.flatMap { $0.count > 1 ? $0[1] : "" },
                                                access: edit ? .edit : .read, until: day)
@@ -192,19 +192,8 @@ struct AccessCommand: ParsableCommand {
         var id: Int64
 
         func run() throws {
-            try AccessCommand.reporting { try CommandEngine.open().unshare(id: id) }
+            try CommandFailure.reportingRefusals { try CommandEngine.open().unshare(id: id) }
             Output.print("share \(id) ended")
-        }
-    }
-
-    /// A refusal said as `error: ...`, exit 1: what was not found, a bad role or field.
-    static func reporting<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try CommandFailure.reporting(body)
-        } catch let error as StoreError {
-            throw CommandFailure.report("\(error)")
-        } catch let error as DomainError {
-            throw CommandFailure.report(error.message)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ComityCore
 import ComityService
 
 /// A command that cannot do what was asked: `error: ...` on standard error, exit 1
@@ -31,6 +32,18 @@ enum CommandFailure {
             return try body()
         } catch let error as EngineError {
             throw report(error)
+        }
+    }
+
+    /// `reporting`, with the store's and the domain's refusals (what was not found, a
+    /// name taken, a bad role or field) said as `error: ...` too, exit 1.
+    static func reportingRefusals<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try reporting(body)
+        } catch let error as StoreError {
+            throw report("\(error)")
+        } catch let error as DomainError {
+            throw report(error.message)
         }
     }
 }

@@ -50,7 +50,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let opened = try CommandEngine.open(database: database, databaseOption: true)
-        let store = try AccessCommand.reporting { try opened.store(actingAs: actingAs) }
+        let store = try CommandFailure.reportingRefusals { try opened.store(actingAs: actingAs) }
         let text: String
         if let name = format?.pluginFormat {
             text = try CommandFailure.reporting {

@@ -26,7 +26,7 @@ struct PeopleCommand: ParsableCommand {
         var out: String?
 
         func run() throws {
-            let data = try AccessCommand.reporting { try CommandEngine.open().personalData(of: person) }
+            let data = try CommandFailure.reportingRefusals { try CommandEngine.open().personalData(of: person) }
             try Output.write(String(decoding: data.encoded(), as: UTF8.self) + "\n", to: out)
         }
     }
@@ -43,7 +43,7 @@ struct PeopleCommand: ParsableCommand {
         var person: String
 
         func run() throws {
-            let (name, erased) = try AccessCommand.reporting { try CommandEngine.open().forget(person) }
+            let (name, erased) = try CommandFailure.reportingRefusals { try CommandEngine.open().forget(person) }
             let fields = erased.fields.isEmpty ? "no personal field held a value" : erased.fields.joined(separator: ", ")
             Output.print("erased from \(name): \(fields); \(erased.auditEntries) audit entries, \(erased.events) events, "
                          + "\(erased.unsentMessages) unsent messages changed")

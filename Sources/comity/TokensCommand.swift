@@ -34,7 +34,7 @@ struct TokensCommand: ParsableCommand {
 
         func run() throws {
             let engine = try CommandEngine.open()
-            let created = try TokensCommand.reporting { try engine.createToken(name: name, scope: AccessToken.Scope(rawValue: scope) ?? .read, person: person) }
+            let created = try CommandFailure.reportingRefusals { try engine.createToken(name: name, scope: AccessToken.Scope(rawValue: scope) ?? .read, person: person) }
             Output.print(created.secret)
             Output.error("token '\(name)' (\(scope)) created; it is shown this once: keep it where its user keeps passwords\n")
         }
@@ -44,7 +44,7 @@ struct TokensCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the tokens: name, scope, created, last used, revoked.")
 
         func run() throws {
-            let tokens = try TokensCommand.reporting { try CommandEngine.open().tokens() }
+            let tokens = try CommandFailure.reportingRefusals { try CommandEngine.open().tokens() }
             if tokens.isEmpty { return Output.print("no tokens (comity tokens create NAME)") }
             let rows = tokens.map { token in
                 [token.name, token.scope.rawValue, token.person.map { "person#\($0)" } ?? "workspace", token.createdAt.description,
@@ -62,19 +62,8 @@ struct TokensCommand: ParsableCommand {
 
         func run() throws {
             let engine = try CommandEngine.open()
-            try TokensCommand.reporting { try engine.revokeToken(name: name) }
+            try CommandFailure.reportingRefusals { try engine.revokeToken(name: name) }
             Output.print("token '\(name)' revoked")
-        }
-    }
-
-    /// An engine or store refusal said as `error: ...`, exit 1.
-    static func reporting<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try CommandFailure.reporting(body)
-        } catch let error as StoreError {
-            throw CommandFailure.report("\(error)")
-        } catch let error as DomainError {
-            throw CommandFailure.report(error.message)
         }
     }
 }

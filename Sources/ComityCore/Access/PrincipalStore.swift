@@ -26,8 +26,7 @@ public final class PrincipalStore: Store {
     }
 
     private func scoped(_ transaction: any StoreTransaction) throws -> any StoreTransaction {
-        let policy = try AccessPolicy.load(named: person, in: transaction, now: Timestamp(Date()), timeZone: timeZone)
-        let scoped = PrincipalTransaction(transaction, policy: policy, schema: base.schema)
+        let scoped = try PrincipalTransaction(transaction, actingAs: person, now: Timestamp(Date()), timeZone: timeZone, schema: base.schema)
         // What takes a whole store shows ids as they are (an export): links to hidden records go.
         scoped.hidesLinks = true
         return scoped

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A transaction as one principal sees it (see `AccessPolicy`): every find, count, sum
 /// and page is narrowed inside the store's SQL to the records it may see; a record it
 /// may not see is absent (`get` returns nil, a reference to it is "does not exist", as
@@ -28,6 +30,13 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
         self.personal = personal
     }
 
+    /// `transaction` as the person `named` (an id, an email or a name) sees it, as of
+    /// `now` in `timeZone` (when shares end).
+    public convenience init(_ transaction: any StoreTransaction, actingAs named: String, now: Timestamp, timeZone: TimeZone,
+                            schema: DomainSchema) throws {
+        self.init(transaction, policy: try AccessPolicy.load(named: named, in: transaction, now: now, timeZone: timeZone), schema: schema)
+    }
+
     // MARK: Reading
 
     public func cursor(_ type: RecordType, _ query: RecordQuery) throws -> any RecordCursor {
@@ -47,7 +56,7 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
         // A group of a link to a record the principal does not see is the group of no link.
         var merged: [(group: [FieldValue?], count: Int)] = []
         for row in rows {
-            let group = row.group.map { value in value.flatMap { Self.reference($0).map(hidden.contains) == true ? nil : $0 } }
+            let group = Self.group(row.group, hiding: hidden)
             if let index = merged.firstIndex(where: { $0.group == group }) { merged[index].count += row.count } else { merged.append((group, row.count)) }
         }
         return merged
@@ -59,7 +68,7 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
         guard !hidden.isEmpty else { return rows }
         var merged: [MoneyTotal] = []
         for row in rows {
-            let group = row.group.map { value in value.flatMap { Self.reference($0).map(hidden.contains) == true ? nil : $0 } }
+            let group = Self.group(row.group, hiding: hidden)
             if let index = merged.firstIndex(where: { $0.group == group && $0.total.currency == row.total.currency }) {
                 let (sum, overflow) = merged[index].total.minorUnits.addingReportingOverflow(row.total.minorUnits)
                 if overflow { throw DomainError(.overflow, field: field, "the sum of \(field) does not fit in 64 bits") }
@@ -76,6 +85,11 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
         let linked = Set(groups.flatMap { $0.compactMap { $0.flatMap(Self.reference) } })
         guard !linked.isEmpty else { return [] }
         return linked.subtracting(try visibleReferences(linked))
+    }
+
+    /// A group's values with each link to a hidden record as no value.
+    private static func group(_ values: [FieldValue?], hiding hidden: Set<RecordReference>) -> [FieldValue?] {
+        values.map { value in value.flatMap { reference($0).map(hidden.contains) == true ? nil : $0 } }
     }
 
     private static func reference(_ value: FieldValue) -> RecordReference? {
