@@ -156,7 +156,7 @@ let package = Package(
             "ComityService", "ComityEngine", "ComitySQLite", "ComityCore", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "ComityServerTests", dependencies: [
-            "ComityServer", "ComityService", "ComityEngine", "ComityCore",
+            "ComityServer", "ComityService", "ComityEngine", "ComityCore", "ComityExchange", "ComityPostgres", "ComityStoreConformance",
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),

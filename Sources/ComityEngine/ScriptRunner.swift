@@ -31,6 +31,8 @@ public struct ScriptRunner {
     /// what they may (see `AccessPolicy`). Nil for the workspace, which may do anything,
     /// unless the workflow declares `run_as`.
     public var principal: String?
+    /// The person each webhook's runs act as (`hooks.NAME.run_as`), by hook name.
+    public var hookPrincipals: [String: String] = [:]
     public var logger: Logger
     /// Runs triggered by runs triggered by ... stop at this depth, with a recorded error.
     public var maxTriggerDepth: Int
@@ -150,7 +152,7 @@ public struct ScriptRunner {
                 try store.write(commit: !dryRun) { transaction in
                     transaction.recordEvents(queuing.recording)
                     // Shares end by the real clock, whatever clock the run is given (--now).
-                    let acting = try (principal ?? tokenPrincipal(of: trigger, in: transaction)).map {
+                    let acting = try (principal ?? triggerPrincipal(of: trigger, in: transaction)).map {
                         try actingTransaction(transaction, as: $0, clock: Timestamp(Date()), schema: store.schema)
                     }
                     try execute(path, source: source, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
@@ -364,6 +366,12 @@ public struct ScriptRunner {
 
     /// The person a run started through the API acts as: its token's (`comity tokens
     /// create --as`), however long after it waited in the queue, and on every retry.
+    /// A delivery's run acts as its hook says (`hooks.NAME.run_as`), as comity.lua says it now.
+    private func triggerPrincipal(of trigger: RunTrigger, in transaction: any StoreTransaction) throws -> String? {
+        if trigger.kind == .hook, let hook = trigger.event { return hookPrincipals[hook] }
+        return try tokenPrincipal(of: trigger, in: transaction)
+    }
+
     private func tokenPrincipal(of trigger: RunTrigger, in transaction: any StoreTransaction) throws -> String? {
         guard trigger.kind == .api, let name = trigger.event,
               let person = try transaction.tokens().first(where: { $0.name == name })?.person else { return nil }

@@ -23,12 +23,16 @@ public struct WebhookSettings: Sendable, Equatable {
     /// The workflow each delivery queues.
     public var workflow: String
     public var style: Style
+    /// The person the runs of its deliveries act as (`run_as`: an id, an email or a
+    /// name): they see and change only what that person may. Nil for the workspace.
+    public var runAs: String?
 
-    public init(name: String, secret: String, workflow: String, style: Style = .github) {
+    public init(name: String, secret: String, workflow: String, style: Style = .github, runAs: String? = nil) {
         self.name = name
         self.secret = secret
         self.workflow = workflow
         self.style = style
+        self.runAs = runAs
     }
 
     /// `hooks` of comity.lua, by name.
@@ -42,8 +46,15 @@ public struct WebhookSettings: Sendable, Equatable {
             guard case .table(let settings) = value else {
                 throw LuaError(.runtime, "\(shown): hooks.\(name) must be a table, e.g. { secret = \"KOBO_SECRET\", workflow = \"intake\" }")
             }
-            for settingKey in settings.hash.keys where !["secret", "workflow", "style"].contains(settingKey.stringValue ?? "") {
-                throw LuaError(.runtime, "\(shown): hooks.\(name) has no setting '\(settingKey.stringValue ?? settingKey.typeName)' (settings: secret, workflow, style)")
+            for settingKey in settings.hash.keys where !["secret", "workflow", "style", "run_as"].contains(settingKey.stringValue ?? "") {
+                throw LuaError(.runtime, "\(shown): hooks.\(name) has no setting '\(settingKey.stringValue ?? settingKey.typeName)' (settings: secret, workflow, style, run_as)")
+            }
+            var runAs: String?
+            if settings["run_as"] != .nil {
+                guard let text = settings["run_as"].stringValue, !text.description.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw LuaError(.runtime, "\(shown): hooks.\(name).run_as must name a person (an id, an email or a name), e.g. \"intake@asi.example\"")
+                }
+                runAs = text.description
             }
             var style = Style.github
             if settings["style"] != .nil {
@@ -59,7 +70,7 @@ public struct WebhookSettings: Sendable, Equatable {
             guard let workflow = settings["workflow"].stringValue, !workflow.isEmpty else {
                 throw LuaError(.runtime, "\(shown): hooks.\(name).workflow must name the workflow a delivery queues, e.g. \"intake\"")
             }
-            hooks[name] = WebhookSettings(name: name, secret: secret, workflow: workflow, style: style)
+            hooks[name] = WebhookSettings(name: name, secret: secret, workflow: workflow, style: style, runAs: runAs)
         }
         return hooks
     }

@@ -166,10 +166,11 @@ struct PostgresTransaction: StoreTransaction, RecordStorage {
     }
 
     func cursor(_ type: RecordType, _ query: RecordQuery) throws -> any RecordCursor {
-        let (whereSQL, arguments) = try querySQL.conditions(type, query)
-        let order = try querySQL.order(type, query, whereSQL: whereSQL, arguments: arguments) { sql, values in
+        let (whereSQL, conditionArguments) = try querySQL.conditions(type, query)
+        let (order, orderArguments) = try querySQL.order(type, query, whereSQL: whereSQL, arguments: conditionArguments) { sql, values in
             try session.query(sql, values).compactMap { $0[0].text }
         }
+        let arguments = conditionArguments + orderArguments
         var sql = "SELECT \(selectList(type)) FROM \(StorageLayout.tableName(type)) t\(whereSQL) ORDER BY \(order)"
         if let limit = query.limit { sql += " LIMIT \(max(limit, 0))" }
         let cursor = try PostgresRecordCursor(

@@ -93,14 +93,16 @@ public struct RecordQuerySQL: Sendable {
         return ("t.\(columns[0])", definition)
     }
 
-    /// The ORDER BY terms of a query (ending with the id, so that the order is total).
+    /// The ORDER BY terms of a query (ending with the id, so that the order is total),
+    /// and the values of their placeholders, which follow the WHERE clause's.
     /// Money orders by its amount within one currency: when the records the query
     /// selects (`whereSQL`, `arguments`) hold several, it is refused, naming them.
     public func order(
         _ type: RecordType, _ query: RecordQuery, whereSQL: String, arguments: [SQLValue],
         distinctCurrencies: (_ sql: String, _ arguments: [SQLValue]) throws -> [String]
-    ) throws -> String {
+    ) throws -> (sql: String, arguments: [SQLValue]) {
         var terms: [String] = []
+        var orderArguments: [SQLValue] = []
         for (field, descending) in query.orderBy {
             let column: String
             if ["id", "created_at", "updated_at", RecordOwnership.ownerField.name].contains(field)
@@ -122,9 +124,29 @@ public struct RecordQuerySQL: Sendable {
             } else {
                 column = try scoped(query.access).groupExpression(type, field, for: .order).0
             }
-            terms.append(dialect.orderTerm(column, descending: descending))
+            terms.append(dialect.orderTerm(try scoped(query.access).ordering(type, field, column, now: query.now, &orderArguments),
+                                           descending: descending))
         }
-        return (terms + ["t.id"]).joined(separator: ", ")
+        return ((terms + ["t.id"]).joined(separator: ", "), orderArguments)
+    }
+
+    /// A column ordered by as a principal: a link to a record it may not see orders as
+    /// no link, or the order would tell which records share a hidden one, and its id's place.
+    private func ordering(
+        _ type: RecordType, _ field: String, _ column: String, now: Timestamp?, _ arguments: inout [SQLValue]
+    ) throws -> String {
+        guard let access else { return column }
+        let target: RecordType
+        if field == RecordOwnership.ownerField.name {
+            target = .organisation
+        } else if case .reference(let linked)? = schema[type].field(named: field)?.type {
+            target = linked
+        } else {
+            return column
+        }
+        let v = "t_\(field)_o"
+        let visible = try visibility(target, access.groups(for: target), alias: v, now: now, &arguments)
+        return "(CASE WHEN \(column) IN (SELECT \(v).id FROM \(StorageLayout.tableName(target)) \(v) WHERE \(visible)) THEN \(column) END)"
     }
 
     /// The WHERE clause of a query (` WHERE …`, or empty) and its values.

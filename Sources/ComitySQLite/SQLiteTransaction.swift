@@ -164,9 +164,9 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
     func cursor(_ type: RecordType, _ query: RecordQuery) throws -> any RecordCursor {
         let (whereSQL, compiled) = try querySQL.conditions(type, query)
         let values = compiled.map(\.databaseValue)
-        let arguments = StatementArguments(values)
         let fromSQL = "FROM \(ColumnMapping.table(type)) t\(whereSQL)"
-        let orderSQL = try order(type, query, whereSQL: whereSQL, arguments: values)
+        let (orderSQL, orderValues) = try order(type, query, whereSQL: whereSQL, arguments: values)
+        let arguments = StatementArguments(values + orderValues)
         var sql = "SELECT * \(fromSQL) ORDER BY \(orderSQL)"
         if let limit = query.limit { sql += " LIMIT \(max(limit, 0))" }
         // Cached: a script asks the same shape of query again and again, and preparing
@@ -176,7 +176,7 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
         let shared = !openCursors.sharesStatement(sql)
         let statement = shared ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
         let selection = SQLiteRecordCursor.Selection(
-            type: type, fromSQL: fromSQL, orderSQL: orderSQL, arguments: values,
+            type: type, fromSQL: fromSQL, orderSQL: orderSQL, arguments: values + orderValues,
             limit: query.limit.map { max($0, 0) }, sql: sql, snapshotColumns: { [snapshotTables] in snapshotTables.linkColumns(type) })
         let cursor = SQLiteRecordCursor(
             db: db, selection: selection, number: openCursors.nextNumber(), depth: openCursors.depth,
@@ -418,9 +418,12 @@ struct SQLiteTransaction: StoreTransaction, RecordStorage {
     }
 
     /// The ORDER BY terms of a query (see `RecordQuerySQL.order`).
-    private func order(_ type: RecordType, _ query: RecordQuery, whereSQL: String, arguments: [DatabaseValue]) throws -> String {
-        try querySQL.order(type, query, whereSQL: whereSQL, arguments: arguments.map(SQLValue.init)) { sql, values in
+    private func order(
+        _ type: RecordType, _ query: RecordQuery, whereSQL: String, arguments: [DatabaseValue]
+    ) throws -> (sql: String, arguments: [DatabaseValue]) {
+        let (sql, values) = try querySQL.order(type, query, whereSQL: whereSQL, arguments: arguments.map(SQLValue.init)) { sql, values in
             try String.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(values.map(\.databaseValue)))
         }
+        return (sql, values.map(\.databaseValue))
     }
 }

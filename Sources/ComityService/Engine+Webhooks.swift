@@ -16,6 +16,16 @@ extension Engine {
         }
         if let error = workflow.error { throw EngineError.failed("hooks.\(hook.name): workflow '\(hook.workflow)': \(error); nothing was kept") }
         return try store.write(commit: true) { transaction in
+            // A hook that acts as no one there takes nothing: its runs could never run.
+            if let runAs = hook.runAs {
+                do {
+                    _ = try AccessPolicy.person(named: runAs, in: transaction)
+                } catch let missing as StoreError where missing.kind == .notFound {
+                    throw EngineError.failed("hooks.\(hook.name).run_as: \(missing.message); nothing was kept")
+                } catch let ambiguous as DomainError {
+                    throw EngineError.failed("hooks.\(hook.name).run_as: \(ambiguous.message); nothing was kept")
+                }
+            }
             // GitHub's style signs the body only: the same body under a new id is a replay.
             if hook.style == .github,
                let same = try transaction.delivery(hook: delivery.hook, body: delivery.body,

@@ -137,6 +137,7 @@ public final class Engine {
         runner.plugins = plugins
         runner.maxFileSize = workspace.files.maxSize
         runner.spool = spool
+        runner.hookPrincipals = workspace.hooks.compactMapValues(\.runAs)
         return runner
     }
 

@@ -12,16 +12,21 @@ import Foundation
 /// - grants: g1 F→A "civil" 100, g2 F→C "culture" 200, g3 F→B "culture" 300, g4 A→C "civil" 400 (RUB)
 /// - shares: F's grants where programme = civil with north (read); C's applications with
 ///   A (edit); F's grants with B, ended 2020-12-31
-struct AccessMatrix {
-    let store: any Store
-    let organisations: [String: RecordReference]
-    let people: [String: RecordReference]
-    let records: [String: RecordReference]
+public struct AccessMatrix {
+    public let store: any Store
+    public let organisations: [String: RecordReference]
+    public let people: [String: RecordReference]
+    public let records: [String: RecordReference]
 
-    static let principals = ["viewerA", "editorA", "editorB", "coordinatorC", "adminF", "outsider"]
+    public static let principals = ["viewerA", "editorA", "editorB", "coordinatorC", "adminF", "outsider"]
 
     init(_ factory: any StoreFactory) throws {
-        store = try factory.newStore()
+        try self.init(store: try factory.newStore())
+    }
+
+    /// The matrix's world written into `store` (an empty one: a workspace's, served).
+    public init(store: any Store) throws {
+        self.store = store
         (organisations, people, records) = try store.write(commit: true) { tx in
             func org(_ name: String) throws -> RecordReference {
                 try tx.create(.organisation, ["name": .string(name)], context: context).reference
@@ -85,7 +90,7 @@ struct AccessMatrix {
     }
 
     /// Every record by its key: the organisations (A, B, C, F), the people by name, and the rest.
-    var all: [String: RecordReference] {
+    public var all: [String: RecordReference] {
         organisations.merging(people) { a, _ in a }.merging(records) { a, _ in a }
     }
 
@@ -102,7 +107,7 @@ struct AccessMatrix {
     }
 
     /// The key of a record.
-    func key(_ reference: RecordReference) -> String {
+    public func key(_ reference: RecordReference) -> String {
         all.first { $0.value == reference }?.key ?? reference.description
     }
 }

@@ -5,9 +5,9 @@ import Testing
 /// Who may see and change what (`AccessPolicy` through `PrincipalTransaction`), on the
 /// matrix of `AccessMatrix`: for every principal, record and operation, the expected
 /// outcome, written out by hand; then the ways around it that an attacker would try.
-enum AccessPolicyCases {
+public enum AccessPolicyCases {
     /// What each principal sees and changes, by record key.
-    static let expected: [String: (sees: Set<String>, changes: Set<String>)] = [
+    public static let expected: [String: (sees: Set<String>, changes: Set<String>)] = [
         "viewerA": (["A", "B", "C", "F", "viewerA", "editorA", "g1", "g4", "app2", "ev1", "pa1"], ["viewerA"]),
         "editorA": (["A", "B", "C", "F", "viewerA", "editorA", "g1", "g4", "app2", "ev1", "pa1"],
                     ["A", "viewerA", "editorA", "g4", "app2", "ev1"]),
@@ -21,7 +21,7 @@ enum AccessPolicyCases {
 
     /// Every lifecycle step a record of `type` may take from its first status, with the
     /// fields it needs (a dismissal's reason): each is checked for every principal and record.
-    static func firstSteps(_ type: RecordType) -> [(String, [String: FieldValue])] {
+    public static func firstSteps(_ type: RecordType) -> [(String, [String: FieldValue])] {
         guard let lifecycle = DomainSchema.standard[type].lifecycle else { return [] }
         var seen = Set<String>()
         return lifecycle.steps.filter { $0.from.contains(lifecycle.initial) && seen.insert($0.verb).inserted }.map { step in
@@ -30,11 +30,11 @@ enum AccessPolicyCases {
     }
 
     /// The sum of g1..g4's awards (100, 200, 300, 400 RUB) each principal may see.
-    static let sums: [String: Int64?] = [
+    public static let sums: [String: Int64?] = [
         "viewerA": 500, "editorA": 500, "editorB": 400, "coordinatorC": 1000, "adminF": 600, "outsider": nil,
     ]
 
-    static let changes: [RecordType: [String: FieldValue?]] = [
+    public static let changes: [RecordType: [String: FieldValue?]] = [
         .organisation: ["description": .string("changed")], .person: ["role": .string("changed")],
         .grant: ["title": .string("changed")], .application: ["summary": .string("changed")],
         .event: ["title": .string("changed")], .partnership: ["purpose": .string("changed")], .task: ["title": .string("changed")],
@@ -387,7 +387,54 @@ enum AccessPolicyCases {
         }
     }
 
+    /// What names records the principal may not see by their ids, beyond their fields:
+    /// the order of a find by a link, the audit's values (a creation's JSON, a list's
+    /// change) and an event's data.
+    static func hiddenIDs(_ factory: any StoreFactory) throws {
+        let matrix = try AccessMatrix(factory)
+        func ref(_ key: String) -> RecordReference { matrix.all[key] ?? RecordReference(.organisation, 0) }
+        let (a, b, c) = (ref("A"), ref("B"), ref("C"))
+        // The workspace makes pa1 (A and C's) a partnership of A, B and C.
+        try matrix.store.write(commit: true) { tx in
+            _ = try tx.update(ref("pa1"), ["members": .references([a, b, c])], context: context)
+        }
+        // The coordinator of C sees g1 (to A), g2 (to C), g3 (to B) and g4 (to C), not A or B.
+        try matrix.asPrincipal("coordinatorC") { tx throws in
+            func order(_ field: String, descending: Bool) throws -> [String] {
+                var keys: [String] = []
+                try tx.forEach(.grant, RecordQuery(orderBy: [(field, descending)])) { keys.append(matrix.key($0.reference)); return true }
+                return keys
+            }
+            // By recipient, descending: C's two, then A's and B's as grants to no one it sees,
+            // in id order (the workspace's order, g3 before g1, would tell A's id from B's).
+            #expect(try order("recipient", descending: true) == ["g2", "g4", "g1", "g3"])
+            #expect(try order("owner", descending: true) == ["g1", "g2", "g3", "g4"])
+            // The creation's values and a list's: each hidden link said as not visible.
+            let created = try tx.audit(of: ref("g1")).first { $0.action == .create }
+            #expect(created?.newValue?.contains(ref("F").description) == true, "\(created?.newValue ?? "")")
+            #expect(created?.newValue?.contains(a.description) == false, "\(created?.newValue ?? "")")
+            #expect(created?.newValue?.contains("(not visible)") == true)
+            let members = try tx.audit(of: ref("pa1")).filter { $0.field == "members" }
+            #expect(members.last?.oldValue == "(not visible), \(c.description)", "\(members)")
+            #expect(members.last?.newValue == "(not visible), (not visible), \(c.description)", "\(members)")
+            #expect(try tx.audit(of: ref("pa1")).allSatisfy { entry in
+                ![entry.oldValue, entry.newValue].contains { $0?.contains(a.description) == true || $0?.contains(b.description) == true }
+            })
+            // An event's data, as `ctx.trigger` gives it: the link to A left out, the one to F kept.
+            let events = try tx.events(since: 0).map(\.event)
+            let g1Created = events.first { $0.record == ref("g1") && $0.name == "grant.created" }
+            #expect(g1Created != nil && g1Created?.fields["recipient"] == nil, "\(String(describing: g1Created))")
+            #expect(g1Created?.fields["funder"] == .reference(ref("F")))
+            let membersChanged = events.last { $0.record == ref("pa1") }?.changes["members"]
+            #expect(membersChanged?.old == .references([c]) && membersChanged?.new == .references([c]), "\(String(describing: membersChanged))")
+        }
+        // The workspace still sees every id.
+        let whole = try matrix.store.read { tx in try tx.audit(of: ref("g1")).first { $0.action == .create } }
+        #expect(whole?.newValue?.contains(a.description) == true)
+    }
+
     static let all: [StoreConformanceCase] = [
+        StoreConformanceCase("noOrderAuditValueOrEventDataShowsTheIDsOfRecordsThePrincipalMayNotSee") { try hiddenIDs($0) },
         StoreConformanceCase("forgettingAPersonErasesTheirPersonalDataFromTheRecordTheAuditEventsAndUnsentMessages") { try forgetting($0) },
         StoreConformanceCase("eachPrincipalGetsFindsCountsAndSumsExactlyTheRecordsItMaySee") { try reads($0) },
         StoreConformanceCase("eachPrincipalChangesOnlyWhatItMayAndIsToldAsForAMissingRecordOtherwise") { try writes($0) },

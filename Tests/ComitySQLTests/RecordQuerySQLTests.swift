@@ -33,7 +33,7 @@ private struct MarkingDialect: SQLDialect {
 
     @Test func ordersAndGroupsGoThroughTheDialect() throws {
         let query = RecordQuery(orderBy: [("amount_awarded", true)])
-        let order = try sql.order(.grant, query, whereSQL: "", arguments: []) { _, _ in ["RUB"] }
+        let order = try sql.order(.grant, query, whereSQL: "", arguments: []) { _, _ in ["RUB"] }.sql
         #expect(order == "t.amount_awarded_minor DOWN, t.id")
         let totals = try sql.moneyTotals(.grant, "amount_awarded", by: ["status"], RecordQuery())
         #expect(totals.sql.contains("CAST(SUM(t.amount_awarded_minor) AS BIGINT)"))

@@ -92,3 +92,70 @@ import Testing
         #expect(audit.last?.principal == "Elena Topoleva (editor, Agency for Social Information)")
     }
 }
+
+/// A hook that declares `run_as`: its deliveries' runs act as that person; one that names no
+/// one takes nothing; and a workflow that would act as someone else is not run.
+@Suite struct HookPrincipalTests {
+    static let form = #"{"name":"Hope Foundation","country":"KE"}"#
+
+    @Test func aHooksDeliveriesRunAsItsPersonAndNoOneElse() async throws {
+        let (space, _, _, ids) = try PrincipalTokenTests.seeded()
+        try space.write("comity.lua", """
+            return { time_zone = "UTC", hooks = {
+              asi = { secret = "KOBO_SECRET", workflow = "intake-as", run_as = "ELENA@asi.example" },
+              ghost = { secret = "KOBO_SECRET", workflow = "intake-as", run_as = "nobody@nowhere.example" },
+              claim = { secret = "KOBO_SECRET", workflow = "as-coordinator", run_as = "Elena Topoleva" } } }
+            """)
+        try space.write("Scripts/intake-as.lua", """
+            return workflow { name = "intake-as", run = function(ctx)
+              local org = orgs.create { name = ctx.trigger.json.name, country = ctx.trigger.json.country }
+              local changed = pcall(grants.update, grants.get(\(ids["Civic media"] ?? 0)), { title = "Renamed" })
+              ctx.log(grants.count {}, tostring(orgs.get(3)), tostring(grants.get(\(ids["Friendship"] ?? 0))), changed, org.owner.name)
+            end }
+            """)
+        try space.write("Scripts/as-coordinator.lua", """
+            return workflow { name = "as-coordinator", run_as = "mira@network.example", run = function(ctx) orgs.create { name = "Not kept" } end }
+            """)
+        try space.write("Scripts/mira.lua", #"people.create { name = "Mira", email = "mira@network.example" }"#)
+        let seeded = try space.open().run(file: space.folder.appendingPathComponent("Scripts/mira.lua").path, output: { _ in }).run.record
+        try #require(seeded.outcome == .succeeded, "\(seeded.error ?? "")")
+        let answers = try await space.serve { client in
+            var statuses: [String: ServedResponse] = [:]
+            for (hook, delivery) in [("asi", "d-1"), ("ghost", "d-2"), ("claim", "d-3")] {
+                statuses[hook] = try await client.execute(uri: "/hooks/\(hook)", method: .post,
+                                                          headers: ServedWorkspace.signed(Self.form, delivery: delivery),
+                                                          body: ByteBuffer(string: Self.form))
+            }
+            return statuses
+        }
+        #expect(answers["asi"]?.status == .accepted, "\(answers["asi"]?.text ?? "")")
+        #expect(answers["claim"]?.status == .accepted, "\(answers["claim"]?.text ?? "")")
+        // A hook acting as no one keeps nothing: its runs could never run.
+        #expect(answers["ghost"]?.status == .serviceUnavailable, "\(answers["ghost"]?.text ?? "")")
+        let engine = try space.open()
+        #expect(try engine.store.read { try $0.queuedRuns() }.count == 2)
+        #expect(try engine.store.read { try $0.delivery(hook: "ghost", delivery: "d-2") } == nil)
+        let runs = try engine.drainQueue(output: { _ in }).runs.map(\.record)
+        let asi = try #require(runs.first { $0.workflow == "intake-as" })
+        // Elena sees two grants, not the foundation or its grant to another NGO, may not rename
+        // the foundation's grant, and what she creates is her organisation's.
+        #expect(asi.outcome == .succeeded, "\(asi.error ?? "")")
+        #expect(asi.log == ["2\tnil\tnil\tfalse\tAgency for Social Information"], "\(asi.log)")
+        let claim = try #require(runs.first { $0.workflow == "as-coordinator" })
+        #expect(claim.outcome != .succeeded)
+        #expect(claim.error?.contains("runs as 'mira@network.example', and Elena Topoleva (editor, Agency for Social Information) may not act for anyone else") == true, "\(claim.error ?? "")")
+        let audit = try engine.store.read { tx in try tx.audit(of: RecordReference(.organisation, 4)) }
+        #expect(audit.first?.principal == "Elena Topoleva (editor, Agency for Social Information)", "\(audit)")
+        #expect(try engine.store.read { try $0.count(.organisation, RecordQuery(filters: [RecordQuery.Filter("name", .equal, .string("Not kept"))])) } == 0)
+    }
+
+    @Test func aHooksRunAsMustNameSomeone() throws {
+        let space = try ServedWorkspace()
+        try space.write("comity.lua", #"return { hooks = { kobo = { secret = "KOBO_SECRET", workflow = "intake-kobo", run_as = " " } } }"#)
+        #expect {
+            _ = try space.open()
+        } throws: { error in
+            "\(error)".contains("hooks.kobo.run_as must name a person")
+        }
+    }
+}

@@ -424,11 +424,12 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
     }
 
     private func maskAudit(_ entry: AuditEntry, personalShown: Bool) -> AuditEntry {
-        // A link's old or new value that names a record the principal may not see.
-        if entry.field != nil, [entry.oldValue, entry.newValue].contains(where: { $0.map(isHiddenReference) == true }) {
-            func shown(_ text: String?) -> String? { text.map { isHiddenReference($0) ? "(not visible)" : $0 } }
-            return maskAudit(AuditEntry(record: entry.record, action: entry.action, field: entry.field, oldValue: shown(entry.oldValue),
-                                        newValue: shown(entry.newValue), run: entry.run, at: entry.at, principal: entry.principal),
+        // A link's old or new value, a list's, or a creation's JSON may name records the
+        // principal may not see: each such name goes, whatever else the text holds.
+        let old = entry.oldValue.map(hidingReferences), new = entry.newValue.map(hidingReferences)
+        if old != entry.oldValue || new != entry.newValue {
+            return maskAudit(AuditEntry(record: entry.record, action: entry.action, field: entry.field, oldValue: old,
+                                        newValue: new, run: entry.run, at: entry.at, principal: entry.principal),
                              personalShown: personalShown)
         }
         guard !personalShown, let names = personal[entry.record.type] else { return entry }
@@ -444,27 +445,63 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
         return entry
     }
 
-    /// Whether an audit value is a reference (`organisation#5`) to a record the principal may not see.
-    private func isHiddenReference(_ text: String) -> Bool {
-        let parts = text.split(separator: "#")
-        guard parts.count == 2, let type = RecordType(rawValue: String(parts[0])), let id = Int64(parts[1]) else { return false }
-        return (try? visible(RecordReference(type, id))) == nil
+    /// An audit text with each reference in it (`organisation#5`) to a record the
+    /// principal may not see said as `(not visible)`.
+    private func hidingReferences(in text: String) -> String {
+        guard text.contains("#") else { return text }
+        return text.replacing(#/([a-z_]+)#([0-9]+)/#) { match in
+            let name = String(match.output.0)
+            guard let type = RecordType(rawValue: String(match.output.1)), let id = Int64(match.output.2) else { return name }
+            return (try? visible(RecordReference(type, id))) == nil ? "(not visible)" : name
+        }
     }
 
     /// Events about records the principal may see, with personal fields masked as the records are.
     private func visibleEvents(_ events: [DomainEvent]) throws -> [DomainEvent] {
         let shown = try visibleReferences(Set(events.map(\.record)))
-        return try events.filter { shown.contains($0.record) }.map { event in
-            guard let names = personal[event.record.type], let record = try visible(event.record),
-                  !policy.showsPersonalFields(of: record) else { return event }
-            var fields = event.fields
-            var changes = event.changes
-            for name in names {
-                fields[name] = nil
-                changes[name] = nil
+        let kept = events.filter { shown.contains($0.record) }
+        // What an event's data links to, as a record read now would show it (`ctx.trigger`).
+        var linked = Set<RecordReference>()
+        for event in kept {
+            for value in event.fields.values { linked.formUnion(Self.references(in: value)) }
+            for change in event.changes.values {
+                for value in [change.old, change.new].compactMap({ $0 }) { linked.formUnion(Self.references(in: value)) }
             }
+        }
+        let hidden = linked.isEmpty ? [] : linked.subtracting(try visibleReferences(linked))
+        return try kept.map { event in
+            var fields = event.fields.compactMapValues { Self.value($0, hiding: hidden) }
+            var changes = event.changes.mapValues {
+                FieldChange(old: $0.old.flatMap { Self.value($0, hiding: hidden) }, new: $0.new.flatMap { Self.value($0, hiding: hidden) })
+            }
+            if let names = personal[event.record.type], let record = try visible(event.record), !policy.showsPersonalFields(of: record) {
+                for name in names {
+                    fields[name] = nil
+                    changes[name] = nil
+                }
+            }
+            guard fields != event.fields || changes != event.changes else { return event }
             return DomainEvent(id: event.id, name: event.name, record: event.record, run: event.run, at: event.at,
                                fields: fields, changes: changes)
+        }
+    }
+
+    private static func references(in value: FieldValue) -> [RecordReference] {
+        switch value {
+        case .reference(let target): [target]
+        case .references(let list): list
+        default: []
+        }
+    }
+
+    /// A value with its links to `hidden` records left out (nil when nothing is left).
+    private static func value(_ value: FieldValue, hiding hidden: Set<RecordReference>) -> FieldValue? {
+        switch value {
+        case .reference(let target) where hidden.contains(target): return nil
+        case .references(let list) where list.contains(where: hidden.contains):
+            let kept = list.filter { !hidden.contains($0) }
+            return kept.isEmpty ? nil : .references(kept)
+        default: return value
         }
     }
 
