@@ -29,6 +29,29 @@ public enum AccessPolicyCases {
         }
     }
 
+    /// Every lifecycle step a record of `type` may take only after others (a grant's
+    /// award, once submitted), with the shortest way there from its first status.
+    public static func laterSteps(_ type: RecordType) -> [(verb: String, after: [String])] {
+        guard let lifecycle = DomainSchema.standard[type].lifecycle else { return [] }
+        var ways: [String: [String]] = [lifecycle.initial: []]
+        var frontier = [lifecycle.initial]
+        while !frontier.isEmpty {
+            var next: [String] = []
+            for status in frontier {
+                for step in lifecycle.steps where step.from.contains(status) && ways[step.to] == nil {
+                    ways[step.to] = (ways[status] ?? []) + [step.verb]
+                    next.append(step.to)
+                }
+            }
+            frontier = next
+        }
+        let first = Set(firstSteps(type).map(\.0))
+        var seen = Set<String>()
+        return lifecycle.steps.filter { !first.contains($0.verb) && seen.insert($0.verb).inserted }.compactMap { step in
+            step.from.compactMap { ways[$0] }.min { $0.count < $1.count }.map { (step.verb, $0) }
+        }
+    }
+
     /// The sum of g1..g4's awards (100, 200, 300, 400 RUB) each principal may see.
     public static let sums: [String: Int64?] = [
         "viewerA": 500, "editorA": 500, "editorB": 400, "coordinatorC": 1000, "adminF": 600, "outsider": nil,
@@ -104,6 +127,36 @@ public enum AccessPolicyCases {
         }
         let after = try matrix.store.read { tx in try RecordType.allCases.map { try tx.count($0, RecordQuery()) } }
         #expect(after == before)
+    }
+
+    /// Each step that needs others first, for every principal and record: the record is
+    /// taken there by the workspace, then the principal tries the step, in one transaction
+    /// rolled back; allowed where it may change the record, else refused as in `writes`.
+    static func laterStepWrites(_ factory: any StoreFactory) throws {
+        let matrix = try AccessMatrix(factory)
+        var tried = 0
+        for principal in AccessMatrix.principals {
+            let sees = expected[principal]?.sees ?? []
+            let changes = expected[principal]?.changes ?? []
+            for (key, reference) in matrix.all {
+                for (verb, after) in laterSteps(reference.type) {
+                    let outcome: String = try matrix.asPrincipal(principal) { tx throws in
+                        for earlier in after { _ = try tx.forwarded.step(reference, earlier, [:], context: context) }
+                        do {
+                            _ = try tx.step(reference, verb, [:], context: context)
+                            return "allowed"
+                        } catch let error as StoreError {
+                            return error.kind == .forbidden ? "forbidden" : error.kind == .notFound ? "absent" : "\(error)"
+                        }
+                    }
+                    tried += 1
+                    let wanted = changes.contains(key) ? "allowed" : sees.contains(key) ? "forbidden" : "absent"
+                    #expect(outcome == wanted, "\(principal) \(after.joined(separator: ", ")), then \(verb) \(key)")
+                }
+            }
+        }
+        // A grant's review, award, reject, activate and close, and a partnership's finish, for each of six principals.
+        #expect(tried == 6 * (4 * 5 + 1))
     }
 
     /// The error names who may not change whose records, with the owner's name when the
@@ -435,6 +488,7 @@ public enum AccessPolicyCases {
 
     static let all: [StoreConformanceCase] = [
         StoreConformanceCase("noOrderAuditValueOrEventDataShowsTheIDsOfRecordsThePrincipalMayNotSee") { try hiddenIDs($0) },
+        StoreConformanceCase("eachPrincipalTakesALaterLifecycleStepOnlyWhereItMayChangeTheRecord") { try laterStepWrites($0) },
         StoreConformanceCase("forgettingAPersonErasesTheirPersonalDataFromTheRecordTheAuditEventsAndUnsentMessages") { try forgetting($0) },
         StoreConformanceCase("eachPrincipalGetsFindsCountsAndSumsExactlyTheRecordsItMaySee") { try reads($0) },
         StoreConformanceCase("eachPrincipalChangesOnlyWhatItMayAndIsToldAsForAMissingRecordOtherwise") { try writes($0) },

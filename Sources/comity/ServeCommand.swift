@@ -80,6 +80,11 @@ struct ServeCommand: AsyncParsableCommand {
             if !workflows.contains(hook.workflow) {
                 logger.warning("hook's workflow is missing or broken", metadata: ["hook": "\(hook.name)", "workflow": "\(hook.workflow)"])
             }
+            if let runAs = hook.runAs {
+                do { _ = try engine.store(actingAs: runAs) } catch {
+                    logger.warning("hook's run_as names no one", metadata: ["hook": "\(hook.name)", "run_as": "\(runAs)", "error": "\(error)"])
+                }
+            }
         }
         // Engines that only read, so that pages and lists answer while a write waits for
         // the database (SQLite's writer held by a long run).
