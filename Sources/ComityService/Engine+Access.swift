@@ -1,5 +1,6 @@
 import ComityCore
 import Foundation
+import HumanReadable
 
 /// Who may see what (see `AccessPolicy`): memberships, networks and shares, changed
 /// as the workspace (each change audited), and a person's view.
@@ -57,6 +58,10 @@ extension Engine {
         try store.write(commit: true) { tx in
             let org = try Self.organisation(named: organisation, in: tx)
             guard try tx.removeNetworkMember(NetworkMember(network: network, organisation: org.id), context: accessContext()) else {
+                let networks = Set(try tx.networkMembers().map(\.network))
+                if !networks.contains(network), let near = NameSuggestion.closest(to: network, among: networks.sorted()) {
+                    throw EngineError.failed("no network named '\(network)' (did you mean '\(near)'?)")
+                }
                 throw EngineError.failed("\(Self.name(org)) is not in network '\(network)' (see `comity access networks`)")
             }
         }
@@ -82,7 +87,11 @@ extension Engine {
             let org = try Self.organisation(named: owner, in: tx)
             let to: RecordShare.Grantee
             if withNetwork {
-                guard try tx.networkMembers().contains(where: { $0.network == grantee }) else {
+                let networks = Set(try tx.networkMembers().map(\.network))
+                guard networks.contains(grantee) else {
+                    if let near = NameSuggestion.closest(to: grantee, among: networks.sorted()) {
+                        throw EngineError.failed("no network named '\(grantee)' (did you mean '\(near)'?)")
+                    }
                     throw EngineError.failed("no network named '\(grantee)' (make it with `comity access add-to-network \(grantee) ORGANISATION...`)")
                 }
                 to = .network(grantee)

@@ -26,6 +26,16 @@ extension Engine {
     /// Every token, revoked ones too.
     public func tokens() throws -> [AccessToken] { try store.read { try $0.tokens() } }
 
+    /// Every token with the name of the person it acts as (nil for a workspace token;
+    /// `person#7` for one whose person is gone).
+    public func tokensWithPeople() throws -> [(token: AccessToken, person: String?)] {
+        try store.read { tx in
+            try tx.tokens().map { token in
+                (token, try token.person.map { try Self.name(of: RecordReference(.person, $0), in: tx) })
+            }
+        }
+    }
+
     /// Revokes a token by name; refused when none has it or it was revoked already.
     public func revokeToken(name: String) throws {
         let revoked = try store.write(commit: true) { try $0.revokeToken(name: name, at: Timestamp(Date())) }

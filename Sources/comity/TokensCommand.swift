@@ -44,10 +44,10 @@ struct TokensCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the tokens: name, scope, created, last used, revoked.")
 
         func run() throws {
-            let tokens = try CommandFailure.reportingRefusals { try CommandEngine.open().tokens() }
+            let tokens = try CommandFailure.reportingRefusals { try CommandEngine.open().tokensWithPeople() }
             if tokens.isEmpty { return Output.print("no tokens (comity tokens create NAME)") }
-            let rows = tokens.map { token in
-                [token.name, token.scope.rawValue, token.person.map { "person#\($0)" } ?? "workspace", token.createdAt.description,
+            let rows = tokens.map { token, person in
+                [token.name, token.scope.rawValue, person ?? "workspace", token.createdAt.description,
                  token.lastUsedAt?.description ?? "never", token.revokedAt?.description ?? "-"]
             }
             Output.print(TextTable.text(header: ["NAME", "SCOPE", "ACTS AS", "CREATED", "LAST USED", "REVOKED"], rows: rows), terminator: "")

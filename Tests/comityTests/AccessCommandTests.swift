@@ -54,6 +54,11 @@ import Testing
         #expect(members.hasPrefix("ID  PERSON          ID  ORGANISATION                   ROLE\n1   Elena Topoleva  1   Agency for Social Information  editor\n"),
                 "\(members)")
         #expect(try comity(["access", "networks"]).stdout == "round-table: Agency for Social Information; Tetradka Druzhby\n")
+        // A network's name mistyped is met with the one it is near.
+        let typo = try Comity.run(["access", "share", "1", "grants", "--network", "round-tabel"], in: folder)
+        #expect(typo.status == 1 && typo.stderr.contains("no network named 'round-tabel' (did you mean 'round-table'?)"), "\(typo.stderr)")
+        let typoOut = try Comity.run(["access", "remove-from-network", "round_table", "1"], in: folder)
+        #expect(typoOut.status == 1 && typoOut.stderr.contains("(did you mean 'round-table'?)"), "\(typoOut.stderr)")
         #expect(try comity(["access", "shares"]).stdout.contains("programme = culture  network round-table  read"))
         #expect(try comity(["access", "unshare", "1"]).stdout == "share 1 ended\n")
         #expect(try comity(["access", "shares"]).stdout.hasPrefix("no shares"))
@@ -89,6 +94,12 @@ import Testing
         #expect(export.status == 0 && export.stdout.contains("Civic media") && !export.stdout.contains("Friendship"), "\(export.stdout)\(export.stderr)")
         // The foundation she does not see is no funder's name or id in her export.
         #expect(export.stdout.contains("1,Civic media,,Agency for Social Information,civil"), "\(export.stdout)")
+        // A token made as her says whom it acts as by name.
+        #expect(try Comity.run(["tokens", "create", "elena-laptop", "--as", "elena@asi.example"], in: folder).status == 0)
+        #expect(try Comity.run(["tokens", "create", "cron"], in: folder).status == 0)
+        let tokens = try Comity.run(["tokens", "list"], in: folder).stdout
+        #expect(tokens.split(separator: "\n").contains { $0.hasPrefix("elena-laptop") && $0.contains("Elena Topoleva") }, "\(tokens)")
+        #expect(tokens.split(separator: "\n").contains { $0.hasPrefix("cron") && $0.contains("workspace") }, "\(tokens)")
     }
 
     @Test func aWorkflowRunsAsItsPersonAndNoOneActsForAnother() throws {
