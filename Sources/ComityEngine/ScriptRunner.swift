@@ -155,6 +155,7 @@ public struct ScriptRunner {
                     let acting = try (principal ?? triggerPrincipal(of: trigger, in: transaction)).map {
                         try actingTransaction(transaction, as: $0, clock: Timestamp(Date()), schema: store.schema)
                     }
+                    report.actingAs = (acting as? PrincipalTransaction)?.policy.name
                     try execute(path, source: source, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
                                 expected: expected, transaction: acting ?? transaction, report: report, output: output)
                     let counts = try transaction.changeCounts(byRun: runID)
@@ -309,6 +310,7 @@ public struct ScriptRunner {
         record.error = record.error.map(redact)
         record.traceback = record.traceback.map(redact)
         record.log = report.log.lines.map(redact)
+        record.actingAs = report.actingAs
         return record
     }
 
@@ -320,6 +322,8 @@ public struct ScriptRunner {
     /// What a run gathers on its way; a class, since `ctx.log` appends from Lua.
     final class RunReport {
         var workflowName: String?
+        /// The person the run acts as (`AccessPolicy.name`), once it does.
+        var actingAs: String?
         var declaration: WorkflowDeclaration?
         var parameters: [String: String]?
         var memoryPeak = 0
@@ -398,7 +402,8 @@ public struct ScriptRunner {
     ) throws(LuaError) {
         do {
             if let current = context.principal {
-                let wanted = try? AccessPolicy.person(named: named, in: transaction)
+                // Named as the workspace would name them, not as the acting person sees the people.
+                let wanted = try? AccessPolicy.person(named: named, in: (transaction as? PrincipalTransaction)?.forwarded ?? transaction)
                 guard wanted?.reference == current.person else {
                     throw LuaError(.runtime, "not run: workflow '\(workflow)' runs as '\(named)', and \(current.name) may not act for anyone else")
                 }
@@ -487,6 +492,7 @@ public struct ScriptRunner {
             report.declaration = declaration
             if let runAs = declaration.runAs, let transaction {
                 try actAs(runAs, declaration.name, context: context, transaction: transaction, clock: Timestamp(Date()), schema: schema)
+                report.actingAs = (context.actingTransaction as? PrincipalTransaction)?.policy.name ?? report.actingAs
             }
             // From here on (the trigger's record and data, once-keys), as the run acts.
             let transaction = context.actingTransaction ?? transaction

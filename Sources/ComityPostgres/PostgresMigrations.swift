@@ -20,6 +20,7 @@ enum PostgresMigrations {
         (2, "API tokens and webhook deliveries", { PostgresMigrationV2.statements }),
         (3, "queued runs keep their parameters; idempotent API writes", { PostgresMigrationV3.statements }),
         (4, "owners, memberships, networks and shares", { PostgresMigrationV4.statements }),
+        (5, "runs keep whom they acted as", { PostgresMigrationV5.statements }),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

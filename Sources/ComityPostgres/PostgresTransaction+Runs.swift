@@ -9,8 +9,8 @@ extension PostgresTransaction {
             """
             INSERT INTO runs (id, workflow, file, content_hash, trigger_kind, trigger_event, trigger_record_type,
               trigger_record_id, trigger_slot, caused_by, depth, trigger_event_id, parameters, clock, started_at, ended_at,
-              outcome, error, traceback, log, records_created, records_changed, dry_run, attempt, pid, host)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::int::boolean, ?, ?, ?)
+              outcome, error, traceback, log, records_created, records_changed, dry_run, attempt, pid, host, acting_as)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::int::boolean, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET workflow = EXCLUDED.workflow, file = EXCLUDED.file, content_hash = EXCLUDED.content_hash,
               trigger_kind = EXCLUDED.trigger_kind, trigger_event = EXCLUDED.trigger_event,
               trigger_record_type = EXCLUDED.trigger_record_type, trigger_record_id = EXCLUDED.trigger_record_id,
@@ -19,7 +19,7 @@ extension PostgresTransaction {
               started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at, outcome = EXCLUDED.outcome, error = EXCLUDED.error,
               traceback = EXCLUDED.traceback, log = EXCLUDED.log, records_created = EXCLUDED.records_created,
               records_changed = EXCLUDED.records_changed, dry_run = EXCLUDED.dry_run, attempt = EXCLUDED.attempt, pid = EXCLUDED.pid,
-              host = EXCLUDED.host,
+              host = EXCLUDED.host, acting_as = EXCLUDED.acting_as,
               saved = nextval('runs_saved')
             """,
             [.text(run.id), run.workflow.sqlValue, .text(run.file), .text(run.contentHash)] + Self.triggerColumns(run.trigger)
@@ -27,7 +27,7 @@ extension PostgresTransaction {
                    (run.endedAt?.secondsSince1970).sqlValue, .text(run.outcome.rawValue), run.error.sqlValue, run.traceback.sqlValue,
                    .text(ColumnValues.json(run.log)), .integer(Int64(run.recordsCreated)), .integer(Int64(run.recordsChanged)),
                    .integer(run.dryRun ? 1 : 0), .integer(Int64(run.attempt)), .integer(Int64(run.processID)),
-                   .text(run.host ?? LocalProcess.hostName)])
+                   .text(run.host ?? LocalProcess.hostName), run.actingAs.sqlValue])
     }
 
     func run(id: String) throws -> RunRecord? {
@@ -162,7 +162,7 @@ extension PostgresTransaction {
     private static let runColumns = """
         id, workflow, file, content_hash, trigger_kind, trigger_event, trigger_record_type, trigger_record_id, trigger_slot,
         caused_by, depth, trigger_event_id, parameters::text AS parameters, clock, started_at, ended_at, outcome, error, traceback,
-        log::text AS log, records_created, records_changed, dry_run, attempt, pid, host
+        log::text AS log, records_created, records_changed, dry_run, attempt, pid, host, acting_as
         """
 
     private static func triggerColumns(_ trigger: RunTrigger) -> [SQLValue] {
@@ -201,6 +201,6 @@ extension PostgresTransaction {
             traceback: row.text("traceback"), log: log, recordsCreated: Int(row.integer("records_created") ?? 0),
             recordsChanged: Int(row.integer("records_changed") ?? 0), dryRun: row.integer("dry_run") == 1,
             attempt: Int(row.integer("attempt") ?? 1), processID: Int32(truncatingIfNeeded: row.integer("pid") ?? 0),
-            host: row.text("host").flatMap { $0 == LocalProcess.hostName ? nil : $0 })
+            host: row.text("host").flatMap { $0 == LocalProcess.hostName ? nil : $0 }, actingAs: row.text("acting_as"))
     }
 }

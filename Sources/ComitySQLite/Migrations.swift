@@ -45,6 +45,9 @@ enum Migrations {
         migrator.registerMigration("v11 owners, memberships, networks and shares") { db in
             try db.execute(sql: v11)
         }
+        migrator.registerMigration("v12 runs keep whom they acted as") { db in
+            try db.execute(sql: v12)
+        }
         return migrator
     }
 
@@ -261,6 +264,11 @@ enum Migrations {
         CREATE TABLE idempotent_responses (
           token TEXT NOT NULL, key TEXT NOT NULL, request TEXT NOT NULL, status INTEGER NOT NULL, body BLOB NOT NULL,
           created_at INTEGER NOT NULL, PRIMARY KEY (token, key));
+        """
+
+    /// A run keeps the person it acted as.
+    static let v12 = """
+        ALTER TABLE runs ADD COLUMN acting_as TEXT;
         """
 
     /// Who may see what: every record's owning organisation (existing records get the

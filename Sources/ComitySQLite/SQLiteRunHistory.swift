@@ -37,14 +37,14 @@ extension SQLiteTransaction {
             sql: """
                 INSERT OR REPLACE INTO runs (id, workflow, file, content_hash, trigger_kind, trigger_event, trigger_record_type,
                   trigger_record_id, trigger_slot, caused_by, depth, trigger_event_id, parameters, clock, started_at, ended_at,
-                  outcome, error, traceback, log, records_created, records_changed, dry_run, attempt, pid)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  outcome, error, traceback, log, records_created, records_changed, dry_run, attempt, pid, acting_as)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: StatementArguments(
                 [run.id, run.workflow, run.file, run.contentHash] + Self.triggerColumns(run.trigger)
                     + [ColumnMapping.json(run.parameters), run.clock.secondsSince1970, run.startedAt.secondsSince1970,
                        run.endedAt?.secondsSince1970, run.outcome.rawValue, run.error, run.traceback, ColumnMapping.json(run.log),
-                       run.recordsCreated, run.recordsChanged, run.dryRun, run.attempt, Int(run.processID)] as [(any DatabaseValueConvertible)?]))
+                       run.recordsCreated, run.recordsChanged, run.dryRun, run.attempt, Int(run.processID), run.actingAs] as [(any DatabaseValueConvertible)?]))
     }
 
     func run(id: String) throws -> RunRecord? {
@@ -220,6 +220,6 @@ extension SQLiteTransaction {
             startedAt: Timestamp(secondsSince1970: row["started_at"]), endedAt: ended.map { Timestamp(secondsSince1970: $0) },
             outcome: RunRecord.Outcome(rawValue: row["outcome"]) ?? .failed, error: row["error"], traceback: row["traceback"],
             log: log, recordsCreated: row["records_created"], recordsChanged: row["records_changed"], dryRun: row["dry_run"],
-            attempt: row["attempt"], processID: Int32(truncatingIfNeeded: row["pid"] as Int64))
+            attempt: row["attempt"], processID: Int32(truncatingIfNeeded: row["pid"] as Int64), actingAs: row["acting_as"])
     }
 }

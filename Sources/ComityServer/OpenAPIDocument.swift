@@ -119,7 +119,7 @@ enum OpenAPIDocument {
             "id": text, "workflow": optionalText, "file": text, "trigger": text, "outcome": text, "attempt": integer,
             "started_at": text, "ended_at": optionalText, "records_created": integer, "records_changed": integer,
             "dry_run": ["type": "boolean"], "parameters": ["type": "object", "additionalProperties": text],
-            "caused_by": optionalText, "error": optionalText, "traceback": optionalText,
+            "caused_by": optionalText, "acting_as": optionalText, "error": optionalText, "traceback": optionalText,
             "log": ["type": "array", "items": text],
         ], required: ["id", "file", "trigger", "outcome", "attempt", "started_at", "records_created", "records_changed", "dry_run", "parameters"])
         let queued = object([

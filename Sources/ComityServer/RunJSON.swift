@@ -15,6 +15,8 @@ struct RunJSON: Encodable {
     var dryRun: Bool
     var parameters: [String: String]
     var causedBy: String?
+    /// The person it acted as; absent for the workspace.
+    var actingAs: String?
     var error: String?
     var traceback: String?
     var log: [String]?
@@ -33,6 +35,7 @@ struct RunJSON: Encodable {
         dryRun = run.dryRun
         parameters = run.parameters
         causedBy = run.trigger.causedBy
+        actingAs = run.actingAs
         error = run.error
         if whole {
             traceback = run.traceback

@@ -12,6 +12,7 @@ import Foundation
 /// - grants: g1 F→A "civil" 100, g2 F→C "culture" 200, g3 F→B "culture" 300, g4 A→C "civil" 400 (RUB)
 /// - shares: F's grants where programme = civil with north (read); C's applications with
 ///   A (edit); F's grants with B, ended 2020-12-31
+/// - tasks: t1 assigned to editorB (so B's, as its assignee's organisation), t2 F's
 public struct AccessMatrix {
     public let store: any Store
     public let organisations: [String: RecordReference]

@@ -26,12 +26,16 @@ enum RunHistoryCases {
                 ended.endedAt = Timestamp(secondsSince1970: 150)
                 ended.log = ["one", "two"]
                 ended.recordsCreated = 3
+                ended.actingAs = "Elena Topoleva (editor, Agency for Social Information)"
                 try tx.saveRun(ended)
             }
             try store.read { tx throws in
                 let a = try tx.run(id: "a")
                 #expect(a?.outcome == .succeeded && a?.endedAt == Timestamp(secondsSince1970: 150))
                 #expect(a?.log == ["one", "two"] && a?.recordsCreated == 3 && a?.parameters == ["days": "14"])
+                // Whom it acted as; the workspace's runs act as no one.
+                #expect(a?.actingAs == "Elena Topoleva (editor, Agency for Social Information)")
+                #expect(try tx.run(id: "b")?.actingAs == nil)
                 #expect(try tx.run(id: "missing") == nil)
                 #expect(try tx.runs(RunFilter()).map(\.id) == ["c", "b", "a", "d"]) // newest first
                 #expect(try tx.runs(RunFilter(workflow: "intake")).map(\.id) == ["c", "a"])

@@ -83,6 +83,7 @@ struct RunsCommand: ParsableCommand {
             if !run.parameters.isEmpty {
                 Output.print("  parameters: " + run.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
             }
+            if let person = run.actingAs { Output.print("  acting as: \(person)") }
             Output.print("  clock: \(run.clock)  started: \(run.startedAt)  ended: \(run.endedAt.map { "\($0)" } ?? "-")")
             Output.print("  outcome: \(TerminalStyle.outcome(run.outcome.rawValue))" + (run.dryRun ? " (dry run: nothing kept)" : ""))
             Output.print("  records: \(run.recordsCreated) created, \(run.recordsChanged) changed")
@@ -141,7 +142,7 @@ func parsedTime(_ text: String, option: String, zone: TimeZone = .gmt) throws ->
 /// A run as `--json` shows it.
 struct RunJSON: Encodable {
     var id, file, contentHash, outcome, trigger, clock, startedAt: String
-    var workflow, endedAt, error, traceback, event, record, slot, causedBy: String?
+    var workflow, endedAt, error, traceback, event, record, slot, causedBy, actingAs: String?
     var parameters: [String: String]
     var log: [String]
     var recordsCreated, recordsChanged, attempt, depth: Int
@@ -164,6 +165,7 @@ struct RunJSON: Encodable {
         record = run.trigger.record?.description
         slot = run.trigger.slot?.description
         causedBy = run.trigger.causedBy
+        actingAs = run.actingAs
         parameters = run.parameters
         log = run.log
         recordsCreated = run.recordsCreated

@@ -26,7 +26,7 @@ let context = ChangeContext(run: "run-1", at: morning)
         // Nothing was migrated or lost: the newer marker, the data and the file's integrity stand.
         #expect(try SQLiteStore.rawQuery(path: path, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
             == ["v1 records, audit and events", "v10 queued runs keep their parameters; idempotent API writes",
-                "v11 owners, memberships, networks and shares", "v2 run history and trigger queue", "v3 identifiers for every record type", "v4 outbox", "v5 schedules",
+                "v11 owners, memberships, networks and shares", "v12 runs keep whom they acted as", "v2 run history and trigger queue", "v3 identifiers for every record type", "v4 outbox", "v5 schedules",
                 "v6 events keep their data", "v7 mail with several recipients, html and attachments",
                 "v8 workers, leased runs and claimed slots", "v9 API tokens and webhook deliveries", "v99 from the future"])
         #expect(try SQLiteStore.rawQuery(path: path, sql: "SELECT name FROM organisations") == ["kept"])

@@ -262,6 +262,8 @@ extension StorageLayout.Table {
         ("v7 mail with several recipients, html and attachments", 15736066665325396049),
         ("v8 workers, leased runs and claimed slots", 15674717717486175540),
         ("v9 API tokens and webhook deliveries", 624565585791877587),
+        ("v10 queued runs keep their parameters; idempotent API writes", 7175731445609512151),
+        ("v11 owners, memberships, networks and shares", 10935011693151964554),
     ]
 
     /// FNV-1a, 64 bits: stable across runs and platforms, unlike `Hasher`.
@@ -270,7 +272,8 @@ extension StorageLayout.Table {
     }
 
     @Test func releasedMigrationsAreUnchangedAndInTheirOrder() {
-        let sql = [Migrations.v1, Migrations.v2, Migrations.v3, Migrations.v4, Migrations.v5, Migrations.eventData, Migrations.v7, Migrations.v8, Migrations.v9]
+        let sql = [Migrations.v1, Migrations.v2, Migrations.v3, Migrations.v4, Migrations.v5, Migrations.eventData, Migrations.v7, Migrations.v8, Migrations.v9,
+                   Migrations.v10, Migrations.v11]
         #expect(Array(Migrations.migrator.migrations.prefix(Self.released.count)) == Self.released.map(\.name))
         #expect(sql.map(Self.fingerprint) == Self.released.map(\.fingerprint))
     }

@@ -118,6 +118,14 @@ import Testing
         #expect(asAnton.status == 1 && asAnton.stdout.isEmpty)
         #expect(asAnton.stderr.contains("not run: workflow 'count' runs as 'Elena Topoleva', and Anton Dolgov (editor, Presidential Grants Foundation) may not act for anyone else"),
                 "\(asAnton.stderr)")
+        // The history says whom each run acted as: the workflow's person, or no one for the workspace's.
+        let runs = try Comity.run(["runs", "list", "--json"], in: folder)
+        let listed = (try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8))) as? [[String: Any]] ?? []
+        let counted = try #require(listed.first { $0["workflow"] as? String == "count" && $0["outcome"] as? String == "succeeded" }, "\(runs.stdout)")
+        let shown = try Comity.run(["runs", "show", "\(counted["id"] ?? "")"], in: folder)
+        #expect(shown.stdout.contains("  acting as: Elena Topoleva (editor, Agency for Social Information)\n"), "\(shown.stdout)\(shown.stderr)")
+        let world = try #require(listed.first { ($0["file"] as? String)?.hasSuffix("world.lua") == true }, "\(runs.stdout)")
+        #expect(try Comity.run(["runs", "show", "\(world["id"] ?? "")"], in: folder).stdout.contains("acting as") == false)
     }
 
     @Test func badInputNamesWhatIsWrong() throws {

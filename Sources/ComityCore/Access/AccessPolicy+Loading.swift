@@ -1,9 +1,12 @@
 import Foundation
 
 extension AccessPolicy {
-    /// The person `text` names: an id (`12`, `person#12`), an email, or a name as it is
-    /// stored; an error that says what to give when none or several match.
-    public static func person(named text: String, in transaction: any RecordTransaction) throws -> Record {
+    /// The person `text` names: an id (`7`, `person#7`), an email (whatever its case) or
+    /// a name. A name or an email names whoever acts by it: a member (someone with a
+    /// membership) before anyone else who has it, so that a person made or renamed
+    /// after a member cannot be taken for them; a member archived is said, not passed
+    /// over for someone else of that name.
+    public static func person(named text: String, in transaction: any StoreTransaction) throws -> Record {
         let given = text.trimmingCharacters(in: .whitespaces)
         let digits = given.hasPrefix("person#") ? String(given.dropFirst("person#".count)) : given
         if let id = Int64(digits), id > 0 {
@@ -16,16 +19,25 @@ extension AccessPolicy {
         var found: [Record] = []
         // An email whatever its case (as mail is delivered); a name as it is written.
         let filter = field == "email" ? RecordQuery.Filter(field, .contains, .string(given)) : RecordQuery.Filter(field, .equal, .string(given))
-        try transaction.forEach(.person, RecordQuery(filters: [filter], limit: field == "email" ? nil : 3)) { person in
+        try transaction.forEach(.person, RecordQuery(filters: [filter], includeArchived: true)) { person in
             if field == "name" || person.fields["email"]?.description.lowercased() == given.lowercased() { found.append(person) }
-            return found.count < 3
+            return found.count < 50
         }
-        guard let first = found.first else {
+        let members = Set(try transaction.memberships().map(\.person))
+        let named = found.filter { members.contains($0.id) }
+        let candidates = named.isEmpty ? found.filter { $0.archivedAt == nil } : named
+        guard let first = candidates.first else {
+            if let archived = found.first {
+                throw StoreError(.notFound, "person \(archived.id) (\(field) '\(given)') is archived: restore them, or give another person")
+            }
             throw StoreError(.notFound, "no person whose \(field) is '\(given)' (give a person's id, email or name)")
         }
-        guard found.count == 1 else {
+        guard candidates.count == 1 else {
             throw DomainError(.invalidValue, field: "person",
-                              "several people are named '\(given)' (ids \(found.map { String($0.id) }.joined(separator: ", "))); give the id")
+                              "several \(named.isEmpty ? "people" : "members") have the \(field) '\(given)' (ids \(candidates.map { String($0.id) }.joined(separator: ", "))); give the id")
+        }
+        guard first.archivedAt == nil else {
+            throw StoreError(.notFound, "person \(first.id) (\(field) '\(given)') is archived: restore them, or give another person")
         }
         return first
     }

@@ -178,7 +178,8 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
         let owner: Int64?
         if let given = try RecordOwnership.owner(fields[ownerName], record: type) {
             owner = given
-        } else if let derived = Self.defaultOwner(type, fields), policy.creatableOwners.contains(derived) {
+        } else if let derived = try RecordOwnership.defaultOwner(type, fields, lookup: { try forwarded.record($0) }),
+                  policy.creatableOwners.contains(derived) {
             owner = derived
         } else if policy.coordinates {
             owner = nil
@@ -204,6 +205,7 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
 
     public func update(_ reference: RecordReference, _ changes: [String: FieldValue?], context: ChangeContext) throws -> Record {
         try requireChangeable(reference)
+        if reference.type == .person { try requireIdentityKept(reference, changes) }
         if let given = changes[RecordOwnership.ownerField.name] { try requireOwnerChange(reference, to: given) }
         return try shown(try withoutHiddenHolders {
             try forwarded.inSavepoint {
@@ -399,15 +401,18 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
         }
     }
 
-    /// The owner a record's own fields imply (a grant's funder), given as a reference or an id.
-    private static func defaultOwner(_ type: RecordType, _ fields: [String: FieldValue]) -> Int64? {
-        guard let field = RecordOwnership.defaultOwnerField(type) else { return nil }
-        switch fields[field] {
-        case .integer(let id)?: return id
-        case .reference(let target)?: return target.id
-        case .references(let list)?: return list.first?.id
-        default: return nil
-        }
+    /// A member's name and email say who acts as whom (`run_as`, `--as`): a principal may
+    /// not change them, its own included, or one person could pass for another. The
+    /// workspace changes them.
+    private func requireIdentityKept(_ reference: RecordReference, _ changes: [String: FieldValue?]) throws {
+        let identity = ["name", "email"].filter { changes.keys.contains($0) }
+        guard !identity.isEmpty, try forwarded.memberships().contains(where: { $0.person == reference.id }),
+              let current = try forwarded.record(reference) else { return }
+        let changed = identity.filter { (changes[$0] ?? nil) != current.fields[$0] }
+        guard !changed.isEmpty else { return }
+        let who = current.fields["name"].map { "\($0)" } ?? reference.description
+        throw StoreError(.forbidden, "\(policy.name) may not change the \(changed.joined(separator: " or ")) of \(who), a member: "
+                         + "a member's name and email say who acts as whom, and only the workspace changes them")
     }
 
     /// A record written, as the principal is shown it.

@@ -2,8 +2,10 @@
 /// (see `AccessPolicy`). Given on create (`owner = org`) or, when not, taken from the
 /// record itself: a grant is its funder's, an application its applicant's, a person
 /// their organisation's, a partnership its facilitator's, an event its first
-/// organiser's. An organisation without an owner is its own; any other record without
-/// one belongs to no organisation (coordinators' and the workspace's only).
+/// organiser's, a task that of the record it is about (or, about none, its assignee's
+/// organisation's), so that a follow-up about a record is seen where the record is. An
+/// organisation without an owner is its own; any other record without one belongs to
+/// no organisation (coordinators' and the workspace's only).
 public enum RecordOwnership {
     /// `owner`, which every record type has beside its schema's fields: kept in a
     /// column of each record table, filtered and ordered by as a field.
@@ -23,10 +25,25 @@ public enum RecordOwnership {
         }
     }
 
-    /// The owner a new record gets when none is given.
-    public static func defaultOwner(_ type: RecordType, _ values: [String: FieldValue]) -> Int64? {
+    /// The owner a new record gets when none is given; `lookup` reads the records a
+    /// task's owner comes from (the one it is about, its assignee).
+    @inlinable
+    public static func defaultOwner(
+        _ type: RecordType, _ values: [String: FieldValue], lookup: (RecordReference) throws -> Record?
+    ) throws -> Int64? {
+        if type == .task {
+            if case .reference(let about)? = values["about"] {
+                return about.type == .organisation ? about.id : try lookup(about)?.owner
+            }
+            switch values["assignee"] {
+            case .reference(let person)?: return try lookup(person)?.owner
+            case .integer(let id)?: return try lookup(RecordReference(.person, id))?.owner
+            default: return nil
+            }
+        }
         guard let field = defaultOwnerField(type) else { return nil }
         switch values[field] {
+        case .integer(let id)?: return id
         case .reference(let organisation)?: return organisation.id
         case .references(let list)?: return list.first?.id
         default: return nil

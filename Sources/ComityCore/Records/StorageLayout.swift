@@ -277,6 +277,8 @@ public struct StorageLayout: Sendable, Hashable {
             Column("dry_run", .boolean, nullable: false, default: .boolean(false)),
             Column("attempt", .integer, nullable: false, default: .integer(1)),
             Column("pid", .integer, nullable: false, default: .integer(0)),
+            // Since v12 (PostgreSQL v5): the person it acted as (`AccessPolicy.name`); nil for the workspace.
+            Column("acting_as", .text),
         ], primaryKey: ["id"], indexes: [
             Index("runs_workflow", ["workflow", "started_at"]), Index("runs_started", ["started_at"]),
             Index("runs_outcome", ["outcome"]),

@@ -39,14 +39,19 @@ public struct RunRecord: Sendable, Equatable, Codable {
     /// The machine whose process that is, when not this one (a database several
     /// machines share): its process id means nothing here.
     public var host: String?
+    /// Whom it acted as (`Elena Topoleva (editor, Agency for Social Information)`): a
+    /// run started `--as` a person, by their token or a hook's `run_as`, or a workflow's
+    /// `run_as`. Nil for the workspace.
+    public var actingAs: String?
 
     public init(
         id: String, workflow: String?, file: String, contentHash: String, trigger: RunTrigger,
         parameters: [String: String], clock: Timestamp, startedAt: Timestamp, endedAt: Timestamp? = nil,
         outcome: Outcome = .running, error: String? = nil, traceback: String? = nil, log: [String] = [],
         recordsCreated: Int = 0, recordsChanged: Int = 0, dryRun: Bool = false, attempt: Int = 1,
-        processID: Int32 = getpid(), host: String? = nil
+        processID: Int32 = getpid(), host: String? = nil, actingAs: String? = nil
     ) {
+        self.actingAs = actingAs
         self.id = id
         self.workflow = workflow
         self.file = file

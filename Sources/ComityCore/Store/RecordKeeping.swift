@@ -30,7 +30,7 @@ public enum RecordKeeping {
         try recordSchema.checkRules(values)
         try checkReferences(values, recordSchema, storage)
         try checkUnique(values, recordSchema, excluding: nil, storage)
-        let derivedOwner = RecordOwnership.defaultOwner(type, values)
+        let derivedOwner = try RecordOwnership.defaultOwner(type, values) { try storage.record($0) }
         if let givenOwner, givenOwner != derivedOwner { try checkOwner(givenOwner, type, storage) }
         let owner = givenOwner ?? derivedOwner
         let status = recordSchema.lifecycle?.initial
