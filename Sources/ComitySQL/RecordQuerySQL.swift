@@ -21,12 +21,25 @@ public struct RecordQuerySQL: Sendable {
     /// `SELECT group..., COUNT(*)` of a grouped count, and what each group column holds.
     public func groupedCount(_ type: RecordType, by groups: [String], _ query: RecordQuery) throws
         -> (sql: String, arguments: [SQLValue], groups: [FieldDefinition?]) {
-        let grouping = try groups.map { try scoped(query.access).groupExpression(type, $0) }
+        var selectArguments: [SQLValue] = []
+        let grouping = try groups.map { try groupColumn(type, $0, query, &selectArguments) }
         let (whereSQL, arguments) = try conditions(type, query)
         let expressions = grouping.map(\.0).joined(separator: ", ")
-        let ordered = grouping.map { dialect.orderTerm($0.0, descending: false) }.joined(separator: ", ")
-        let sql = "SELECT \(expressions), COUNT(*) FROM \(StorageLayout.tableName(type)) t\(whereSQL) GROUP BY \(expressions) ORDER BY \(ordered)"
-        return (sql, arguments, grouping.map(\.1))
+        // By position: an expression with values of its own is written (and given them) once.
+        let positions = (0..<grouping.count).map { String($0 + 1) }
+        let ordered = positions.map { dialect.orderTerm($0, descending: false) }.joined(separator: ", ")
+        let sql = "SELECT \(expressions), COUNT(*) FROM \(StorageLayout.tableName(type)) t\(whereSQL) GROUP BY \(positions.joined(separator: ", ")) ORDER BY \(ordered)"
+        return (sql, selectArguments + arguments, grouping.map(\.1))
+    }
+
+    /// A group's column as a principal groups by it: a link to a record it may not see
+    /// is the group of no link, placed where that group sorts.
+    private func groupColumn(
+        _ type: RecordType, _ name: String, _ query: RecordQuery, _ arguments: inout [SQLValue]
+    ) throws -> (String, FieldDefinition?) {
+        let compiler = scoped(query.access)
+        let (expression, definition) = try compiler.groupExpression(type, name)
+        return (try compiler.ordering(type, name, expression, now: query.now, &arguments), definition)
     }
 
     /// `SELECT group..., currency, total` of the totals of a Money field by groups and
@@ -44,8 +57,9 @@ public struct RecordQuerySQL: Sendable {
         let currency = definition.custom ? dialect.customMoney("t", field, part: .currency) : "t.\(field)_currency"
         var groupDefinitions: [FieldDefinition?] = []
         var groupExpressions: [String] = []
+        var selectArguments: [SQLValue] = []
         for name in groups {
-            let (expression, definition) = try scoped(query.access).groupExpression(type, name)
+            let (expression, definition) = try groupColumn(type, name, query, &selectArguments)
             groupExpressions.append(expression)
             groupDefinitions.append(definition)
         }
@@ -53,10 +67,10 @@ public struct RecordQuerySQL: Sendable {
         whereSQL += (whereSQL.isEmpty ? " WHERE " : " AND ") + "\(amount) IS NOT NULL"
         // The cast: PostgreSQL sums bigints as numeric.
         let selected = (groupExpressions + [currency, "CAST(SUM(\(amount)) AS BIGINT)"]).joined(separator: ", ")
-        let grouping = (groupExpressions + [currency]).joined(separator: ", ")
-        let ordered = (groupExpressions + [currency]).map { dialect.orderTerm($0, descending: false) }.joined(separator: ", ")
-        let sql = "SELECT \(selected) FROM \(StorageLayout.tableName(type)) t\(whereSQL) GROUP BY \(grouping) ORDER BY \(ordered)"
-        return (sql, arguments, groupDefinitions)
+        let positions = (0...groupExpressions.count).map { String($0 + 1) }
+        let ordered = positions.map { dialect.orderTerm($0, descending: false) }.joined(separator: ", ")
+        let sql = "SELECT \(selected) FROM \(StorageLayout.tableName(type)) t\(whereSQL) GROUP BY \(positions.joined(separator: ", ")) ORDER BY \(ordered)"
+        return (sql, selectArguments + arguments, groupDefinitions)
     }
 
     /// A group column's value as a field (text for `status`, whose definition is nil).

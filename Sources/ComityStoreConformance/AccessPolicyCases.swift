@@ -462,6 +462,9 @@ public enum AccessPolicyCases {
             // in id order (the workspace's order, g3 before g1, would tell A's id from B's).
             #expect(try order("recipient", descending: true) == ["g2", "g4", "g1", "g3"])
             #expect(try order("owner", descending: true) == ["g1", "g2", "g3", "g4"])
+            // Grouped by it, the group of no link comes where it sorts (first), not where A's or B's id would.
+            #expect(try tx.count(.grant, by: ["recipient"], RecordQuery()).map(\.group) == [[nil], [.reference(c)]])
+            #expect(try tx.sum(.grant, "amount_awarded", by: ["recipient"], RecordQuery()).map(\.total.minorUnits) == [40_000, 60_000])
             // The creation's values and a list's: each hidden link said as not visible.
             let created = try tx.audit(of: ref("g1")).first { $0.action == .create }
             #expect(created?.newValue?.contains(ref("F").description) == true, "\(created?.newValue ?? "")")
