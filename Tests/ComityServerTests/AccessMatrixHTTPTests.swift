@@ -15,8 +15,9 @@ import Testing
 /// `make test`: for every principal (a token made `--as` them) and record, GET, the lists
 /// page by page, PATCH, every lifecycle step from a record's first status and archive;
 /// the report and an export as each sees them; the dashboard's sign-in. Each denial is a
-/// 403 or a 404, never a 500, and no refused request writes anything.
-@Suite struct AccessMatrixHTTPTests {
+/// 403 or a 404, never a 500, and no refused request writes anything. One store at a
+/// time: each sends some 700 requests, and other suites hold the writer for a while.
+@Suite(.serialized) struct AccessMatrixHTTPTests {
     enum Backing: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case sqlite, postgres
         var testDescription: String { rawValue }
