@@ -368,14 +368,15 @@ public struct ScriptRunner {
         let error: LuaError
     }
 
-    /// The person a run started through the API acts as: its token's (`comity tokens
-    /// create --as`), however long after it waited in the queue, and on every retry.
-    /// A delivery's run acts as its hook says (`hooks.NAME.run_as`), as comity.lua says it now.
+    /// The person a run its trigger started acts as: a delivery's, as its hook says
+    /// (`hooks.NAME.run_as`) in comity.lua now; an API run's, its token's.
     private func triggerPrincipal(of trigger: RunTrigger, in transaction: any StoreTransaction) throws -> String? {
         if trigger.kind == .hook, let hook = trigger.event { return hookPrincipals[hook] }
         return try tokenPrincipal(of: trigger, in: transaction)
     }
 
+    /// The person a run started through the API acts as: its token's (`comity tokens
+    /// create --as`), however long after it waited in the queue, and on every retry.
     private func tokenPrincipal(of trigger: RunTrigger, in transaction: any StoreTransaction) throws -> String? {
         guard trigger.kind == .api, let name = trigger.event,
               let person = try transaction.tokens().first(where: { $0.name == name })?.person else { return nil }
