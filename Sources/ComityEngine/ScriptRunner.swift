@@ -152,8 +152,9 @@ public struct ScriptRunner {
                 try store.write(commit: !dryRun) { transaction in
                     transaction.recordEvents(queuing.recording)
                     // Shares end by the real clock, whatever clock the run is given (--now).
+                    // `--as` may name anyone; a hook's `run_as`, written down ahead, names a member.
                     let acting = try (principal ?? triggerPrincipal(of: trigger, in: transaction)).map {
-                        try actingTransaction(transaction, as: $0, clock: Timestamp(Date()), schema: store.schema)
+                        try actingTransaction(transaction, as: $0, clock: Timestamp(Date()), schema: store.schema, membersOnly: principal == nil)
                     }
                     report.actingAs = (acting as? PrincipalTransaction)?.policy.name
                     try execute(path, source: source, shownAs: shown, runID: runID, trigger: trigger, clock: record.clock,
@@ -386,10 +387,10 @@ public struct ScriptRunner {
     /// The run's transaction as the person `named` sees it; an error that says who could
     /// not be found stops the run before it starts.
     private func actingTransaction(
-        _ transaction: any StoreTransaction, as named: String, clock: Timestamp, schema: DomainSchema
+        _ transaction: any StoreTransaction, as named: String, clock: Timestamp, schema: DomainSchema, membersOnly: Bool
     ) throws -> any StoreTransaction {
         do {
-            return try PrincipalTransaction(transaction, actingAs: named, now: clock, timeZone: timeZone, schema: schema)
+            return try PrincipalTransaction(transaction, actingAs: named, now: clock, timeZone: timeZone, schema: schema, membersOnly: membersOnly)
         } catch {
             throw LuaError(.runtime, "not run: acting as '\(named)': \(error)")
         }
@@ -404,13 +405,14 @@ public struct ScriptRunner {
         do {
             if let current = context.principal {
                 // Named as the workspace would name them, not as the acting person sees the people.
-                let wanted = try? AccessPolicy.person(named: named, in: (transaction as? PrincipalTransaction)?.forwarded ?? transaction)
+                let wanted = try? AccessPolicy.person(named: named, in: (transaction as? PrincipalTransaction)?.forwarded ?? transaction,
+                                                      membersOnly: true)
                 guard wanted?.reference == current.person else {
                     throw LuaError(.runtime, "not run: workflow '\(workflow)' runs as '\(named)', and \(current.name) may not act for anyone else")
                 }
                 return
             }
-            context.act(through: try actingTransaction(transaction, as: named, clock: clock, schema: schema))
+            context.act(through: try actingTransaction(transaction, as: named, clock: clock, schema: schema, membersOnly: true))
         } catch let error as LuaError {
             throw error
         } catch {

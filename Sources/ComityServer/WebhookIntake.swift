@@ -83,10 +83,11 @@ struct WebhookIntake: Sendable {
         do {
             accepted = try await engine.perform { try $0.accept(delivery, for: hook) }
         } catch let error as EngineError {
-            // The hook's workflow is missing or broken: the operator's to mend, not the sender's to retry soon.
+            // The hook's workflow is missing or broken, or its run_as names no member: the
+            // operator's to mend (said in the log), not the sender's to retry soon.
             context.logger.error("webhook hook misconfigured", metadata: ["hook": "\(name)", "error": "\(error)"])
             metrics.delivery(hook: name, status: 503)
-            return ProblemDetails.response(.serviceUnavailable, "hook '\(name)' cannot take deliveries: its workflow is not ready; nothing was kept")
+            return ProblemDetails.response(.serviceUnavailable, "hook '\(name)' cannot take deliveries: its workflow is not ready, or its run_as names no member (the server's log says which); nothing was kept")
         } catch {
             context.logger.error("webhook not kept", metadata: ["hook": "\(name)", "error": "\(error)"])
             metrics.delivery(hook: name, status: 503)

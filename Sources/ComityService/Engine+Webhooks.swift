@@ -19,7 +19,7 @@ extension Engine {
             // A hook that acts as no one there takes nothing: its runs could never run.
             if let runAs = hook.runAs {
                 do {
-                    _ = try AccessPolicy.person(named: runAs, in: transaction)
+                    _ = try AccessPolicy.person(named: runAs, in: transaction, membersOnly: true)
                 } catch let missing as StoreError where missing.kind == .notFound {
                     throw EngineError.failed("hooks.\(hook.name).run_as: \(missing.message); nothing was kept")
                 } catch let ambiguous as DomainError {

@@ -177,7 +177,7 @@ struct RunJSON: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, file, outcome, trigger, clock, workflow, error, traceback, event, record, slot, parameters, log, attempt, depth, changes
-        case contentHash = "content_hash", startedAt = "started_at", endedAt = "ended_at", causedBy = "caused_by"
+        case contentHash = "content_hash", startedAt = "started_at", endedAt = "ended_at", causedBy = "caused_by", actingAs = "acting_as"
         case recordsCreated = "records_created", recordsChanged = "records_changed", dryRun = "dry_run"
     }
 }

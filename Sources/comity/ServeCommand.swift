@@ -81,8 +81,8 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.warning("hook's workflow is missing or broken", metadata: ["hook": "\(hook.name)", "workflow": "\(hook.workflow)"])
             }
             if let runAs = hook.runAs {
-                do { _ = try engine.store(actingAs: runAs) } catch {
-                    logger.warning("hook's run_as names no one", metadata: ["hook": "\(hook.name)", "run_as": "\(runAs)", "error": "\(error)"])
+                do { _ = try engine.store.read { try AccessPolicy.person(named: runAs, in: $0, membersOnly: true) } } catch {
+                    logger.warning("hook's run_as names no member", metadata: ["hook": "\(hook.name)", "run_as": "\(runAs)", "error": "\(error)"])
                 }
             }
         }

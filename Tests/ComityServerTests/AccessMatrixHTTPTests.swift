@@ -61,12 +61,7 @@ import Testing
         } else {
             try space.write("comity.lua", #"return { time_zone = "UTC" }"#)
         }
-        try space.write("Scripts/reports/totals.lua", """
-            local rows = grants.sum { "amount_awarded" }
-            local total = tostring(rows[1] and rows[1].total or "none")
-            return report { title = "Totals", subtitle = "Total: " .. total,
-              sections = { { heading = "All", table = { columns = { "Total" }, rows = { { total } } } } } }
-            """)
+        try space.write("Scripts/reports/totals.lua", PrincipalTokenTests.totalsReport)
         let engine = try space.open()
         #expect("\(type(of: engine.store))".contains(backing == .postgres ? "Postgres" : "SQLite"), "\(type(of: engine.store))")
         let matrix = try AccessMatrix(store: engine.store)

@@ -9,6 +9,14 @@ import Testing
 /// A token made `--as` a person, through a live server: it reads and writes as that person
 /// (`AccessPolicy`), gets a report as they see it, and reaches nothing of the workspace's own.
 @Suite struct PrincipalTokenTests {
+    /// A report of the sum of every grant's award the run may see: `Total: ...`.
+    static let totalsReport = """
+        local rows = grants.sum { "amount_awarded" }
+        local total = tostring(rows[1] and rows[1].total or "none")
+        return report { title = "Totals", subtitle = "Total: " .. total,
+          sections = { { heading = "All", table = { columns = { "Total" }, rows = { { total } } } } } }
+        """
+
     static func seeded() throws -> (space: ServedWorkspace, person: String, workspace: String, ids: [String: Int64]) {
         let space = try ServedWorkspace()
         try space.write("Scripts/seed.lua", """
@@ -20,12 +28,7 @@ import Testing
             grants.create { title = "Friendship", funder = pgf, recipient = td, amount_awarded = money("2000.00 RUB") }
             grants.create { title = "Own", funder = asi, recipient = td, amount_awarded = money("300.00 RUB") }
             """)
-        try space.write("Scripts/reports/totals.lua", """
-            local rows = grants.sum { "amount_awarded" }
-            local total = tostring(rows[1] and rows[1].total or "none")
-            return report { title = "Totals", subtitle = "Total: " .. total,
-              sections = { { heading = "All", table = { columns = { "Total" }, rows = { { total } } } } } }
-            """)
+        try space.write("Scripts/reports/totals.lua", Self.totalsReport)
         let engine = try space.open()
         let run = try engine.run(file: space.folder.appendingPathComponent("Scripts/seed.lua").path, output: { _ in }).run.record
         try #require(run.outcome == .succeeded, "\(run.error ?? "")")
@@ -104,6 +107,7 @@ import Testing
             return { time_zone = "UTC", hooks = {
               asi = { secret = "KOBO_SECRET", workflow = "intake-as", run_as = "ELENA@asi.example" },
               ghost = { secret = "KOBO_SECRET", workflow = "intake-as", run_as = "nobody@nowhere.example" },
+              mira = { secret = "KOBO_SECRET", workflow = "intake-as", run_as = "Mira" },
               claim = { secret = "KOBO_SECRET", workflow = "as-coordinator", run_as = "Elena Topoleva" } } }
             """)
         try space.write("Scripts/intake-as.lua", """
@@ -121,7 +125,7 @@ import Testing
         try #require(seeded.outcome == .succeeded, "\(seeded.error ?? "")")
         let answers = try await space.serve { client in
             var statuses: [String: ServedResponse] = [:]
-            for (hook, delivery) in [("asi", "d-1"), ("ghost", "d-2"), ("claim", "d-3")] {
+            for (hook, delivery) in [("asi", "d-1"), ("ghost", "d-2"), ("claim", "d-3"), ("mira", "d-4")] {
                 statuses[hook] = try await client.execute(uri: "/hooks/\(hook)", method: .post,
                                                           headers: ServedWorkspace.signed(Self.form, delivery: delivery),
                                                           body: ByteBuffer(string: Self.form))
@@ -132,6 +136,8 @@ import Testing
         #expect(answers["claim"]?.status == .accepted, "\(answers["claim"]?.text ?? "")")
         // A hook acting as no one keeps nothing: its runs could never run.
         #expect(answers["ghost"]?.status == .serviceUnavailable, "\(answers["ghost"]?.text ?? "")")
+        // Nor one naming a person who is no member: anyone may make a person of that name.
+        #expect(answers["mira"]?.status == .serviceUnavailable, "\(answers["mira"]?.text ?? "")")
         let engine = try space.open()
         #expect(try engine.store.read { try $0.queuedRuns() }.count == 2)
         #expect(try engine.store.read { try $0.delivery(hook: "ghost", delivery: "d-2") } == nil)

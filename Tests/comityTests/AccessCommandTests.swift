@@ -122,6 +122,7 @@ import Testing
         let runs = try Comity.run(["runs", "list", "--json"], in: folder)
         let listed = (try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8))) as? [[String: Any]] ?? []
         let counted = try #require(listed.first { $0["workflow"] as? String == "count" && $0["outcome"] as? String == "succeeded" }, "\(runs.stdout)")
+        #expect(counted["acting_as"] as? String == "Elena Topoleva (editor, Agency for Social Information)", "\(counted)")
         let shown = try Comity.run(["runs", "show", "\(counted["id"] ?? "")"], in: folder)
         #expect(shown.stdout.contains("  acting as: Elena Topoleva (editor, Agency for Social Information)\n"), "\(shown.stdout)\(shown.stderr)")
         let world = try #require(listed.first { ($0["file"] as? String)?.hasSuffix("world.lua") == true }, "\(runs.stdout)")

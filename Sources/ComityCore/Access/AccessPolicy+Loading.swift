@@ -5,8 +5,10 @@ extension AccessPolicy {
     /// a name. A name or an email names whoever acts by it: a member (someone with a
     /// membership) before anyone else who has it, so that a person made or renamed
     /// after a member cannot be taken for them; a member archived is said, not passed
-    /// over for someone else of that name.
-    public static func person(named text: String, in transaction: any StoreTransaction) throws -> Record {
+    /// over for someone else of that name. `membersOnly`: a name or an email names a
+    /// member or no one, for a `run_as` written in a script or comity.lua, which a person
+    /// made later under that name must not take up.
+    public static func person(named text: String, in transaction: any StoreTransaction, membersOnly: Bool = false) throws -> Record {
         let given = text.trimmingCharacters(in: .whitespaces)
         let digits = given.hasPrefix("person#") ? String(given.dropFirst("person#".count)) : given
         if let id = Int64(digits), id > 0 {
@@ -25,6 +27,9 @@ extension AccessPolicy {
         }
         let members = Set(try transaction.memberships().map(\.person))
         let named = found.filter { members.contains($0.id) }
+        if membersOnly, named.isEmpty {
+            throw StoreError(.notFound, "no member whose \(field) is '\(given)' (a run_as names a member: `comity access add-member`; or give the person's id)")
+        }
         let candidates = named.isEmpty ? found.filter { $0.archivedAt == nil } : named
         guard let first = candidates.first else {
             if let archived = found.first {
@@ -44,8 +49,10 @@ extension AccessPolicy {
 
     /// The policy of the person `text` names (see `person(named:in:)`), as of `now` in
     /// `timeZone` (a share's last day ends at midnight there).
-    public static func load(named text: String, in transaction: any StoreTransaction, now: Timestamp, timeZone: TimeZone) throws -> AccessPolicy {
-        try load(for: try person(named: text, in: transaction), in: transaction, now: now, timeZone: timeZone)
+    public static func load(
+        named text: String, in transaction: any StoreTransaction, now: Timestamp, timeZone: TimeZone, membersOnly: Bool = false
+    ) throws -> AccessPolicy {
+        try load(for: try person(named: text, in: transaction, membersOnly: membersOnly), in: transaction, now: now, timeZone: timeZone)
     }
 
     public static func load(for person: Record, in transaction: any StoreTransaction, now: Timestamp, timeZone: TimeZone) throws -> AccessPolicy {

@@ -31,10 +31,11 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
     }
 
     /// `transaction` as the person `named` (an id, an email or a name) sees it, as of
-    /// `now` in `timeZone` (when shares end).
+    /// `now` in `timeZone` (when shares end); `membersOnly` as `AccessPolicy.person(named:)` takes it.
     public convenience init(_ transaction: any StoreTransaction, actingAs named: String, now: Timestamp, timeZone: TimeZone,
-                            schema: DomainSchema) throws {
-        self.init(transaction, policy: try AccessPolicy.load(named: named, in: transaction, now: now, timeZone: timeZone), schema: schema)
+                            schema: DomainSchema, membersOnly: Bool = false) throws {
+        self.init(transaction, policy: try AccessPolicy.load(named: named, in: transaction, now: now, timeZone: timeZone,
+                                                             membersOnly: membersOnly), schema: schema)
     }
 
     // MARK: Reading
@@ -49,52 +50,14 @@ public final class PrincipalTransaction: StoreTransactionForwarding {
         try forwarded.count(type, query.scopedTo(policy.read))
     }
 
+    // A link to a record the principal may not see is the group of no link in the SQL
+    // (`RecordQuerySQL`), so grouped rows come as they are.
     public func count(_ type: RecordType, by groups: [String], _ query: RecordQuery) throws -> [(group: [FieldValue?], count: Int)] {
-        let rows = try forwarded.count(type, by: groups, query.scopedTo(policy.read))
-        let hidden = try hiddenReferences(in: rows.map(\.group))
-        guard !hidden.isEmpty else { return rows }
-        // A group of a link to a record the principal does not see is the group of no link.
-        var merged: [(group: [FieldValue?], count: Int)] = []
-        for row in rows {
-            let group = Self.group(row.group, hiding: hidden)
-            if let index = merged.firstIndex(where: { $0.group == group }) { merged[index].count += row.count } else { merged.append((group, row.count)) }
-        }
-        return merged
+        try forwarded.count(type, by: groups, query.scopedTo(policy.read))
     }
 
     public func sum(_ type: RecordType, _ field: String, by groups: [String], _ query: RecordQuery) throws -> [MoneyTotal] {
-        let rows = try forwarded.sum(type, field, by: groups, query.scopedTo(policy.read))
-        let hidden = try hiddenReferences(in: rows.map(\.group))
-        guard !hidden.isEmpty else { return rows }
-        var merged: [MoneyTotal] = []
-        for row in rows {
-            let group = Self.group(row.group, hiding: hidden)
-            if let index = merged.firstIndex(where: { $0.group == group && $0.total.currency == row.total.currency }) {
-                let (sum, overflow) = merged[index].total.minorUnits.addingReportingOverflow(row.total.minorUnits)
-                if overflow { throw DomainError(.overflow, field: field, "the sum of \(field) does not fit in 64 bits") }
-                merged[index] = MoneyTotal(group: group, total: Money(minorUnits: sum, currency: row.total.currency))
-            } else {
-                merged.append(MoneyTotal(group: group, total: row.total))
-            }
-        }
-        return merged
-    }
-
-    /// The records that groups' values link to and the principal may not see.
-    private func hiddenReferences(in groups: [[FieldValue?]]) throws -> Set<RecordReference> {
-        let linked = Set(groups.flatMap { $0.compactMap { $0.flatMap(Self.reference) } })
-        guard !linked.isEmpty else { return [] }
-        return linked.subtracting(try visibleReferences(linked))
-    }
-
-    /// A group's values with each link to a hidden record as no value.
-    private static func group(_ values: [FieldValue?], hiding hidden: Set<RecordReference>) -> [FieldValue?] {
-        values.map { value in value.flatMap { reference($0).map(hidden.contains) == true ? nil : $0 } }
-    }
-
-    private static func reference(_ value: FieldValue) -> RecordReference? {
-        if case .reference(let reference) = value { return reference }
-        return nil
+        try forwarded.sum(type, field, by: groups, query.scopedTo(policy.read))
     }
 
     public func record(_ reference: RecordReference) throws -> Record? {
