@@ -32,8 +32,9 @@ import Testing
         try server.run()
         // The address is logged once listening: address=http://127.0.0.1:PORT
         var port: Int?
-        // Generous: under make test's parallel load a debug binary may take long to start.
-        let started = Date().addingTimeInterval(120)
+        // Generous: under make test's parallel load a debug binary may take long to start
+        // (a clean clone's CI once took over two minutes).
+        let started = Date().addingTimeInterval(300)
         while port == nil, Date() < started, server.isRunning {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let range = text.range(of: "address=http://127.0.0.1:") {
