@@ -98,7 +98,7 @@ pgdeps:
 # (Scripts/*_spec.lua).
 test: deps testdeps pgdeps
 	Tests/with-postgres $(SWIFT) test
-	$(SWIFT) build --product comity
+	$(SWIFT) build
 	.build/debug/comity test
 	Tests/schemathesis-check.sh .build/debug/comity .build/schemathesis/bin/schemathesis
 
@@ -130,7 +130,9 @@ bench: deps pgdeps
 	Benchmarks/http.sh .build/bench-install/bin/comity 10
 
 # The binary in PREFIX/bin (release, the Swift runtime linked in statically: it starts
-# in a few milliseconds, as cron and an editing loop need), its shell completions
+# in a few milliseconds, as cron and an editing loop need), comity-network (the same
+# command line with PostgreSQL and the HTTP server, which comity hands `serve` and
+# PostgreSQL workspaces to) in PREFIX/libexec/comity, its shell completions
 # (bash, zsh, fish) and man pages (swift-argument-parser's generate-manual plugin)
 # under PREFIX/share, and what `comity init` copies into a new workspace (the shipped
 # workflows, reports and specs; the shipped plugins) in PREFIX/share/comity.
@@ -140,14 +142,17 @@ BASH_COMPLETIONS := $(PREFIX)/share/bash-completion/completions
 ZSH_COMPLETIONS := $(PREFIX)/share/zsh/site-functions
 FISH_COMPLETIONS := $(PREFIX)/share/fish/vendor_completions.d
 MAN1 := $(PREFIX)/share/man/man1
+LIBEXEC := $(PREFIX)/libexec/comity
 MANUAL := .build/plugins/GenerateManual/outputs/comity
 install: deps
 	$(SWIFT) package generate-manual --configuration $(CONFIG) --multi-page >/dev/null
 	$(SWIFT) build -c $(CONFIG) --product comity --static-swift-stdlib
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/comity $(DESTDIR)$(MAN1) \
+	$(SWIFT) build -c $(CONFIG) --product comity-network --static-swift-stdlib
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXEC) $(DESTDIR)$(PREFIX)/share/comity $(DESTDIR)$(MAN1) \
 		$(DESTDIR)$(BASH_COMPLETIONS) $(DESTDIR)$(ZSH_COMPLETIONS) $(DESTDIR)$(FISH_COMPLETIONS)
 	bin="$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/comity" && \
 		install -m 755 "$$bin" $(DESTDIR)$(PREFIX)/bin/comity && \
+		install -m 755 "$$bin-network" $(DESTDIR)$(LIBEXEC)/comity-network && \
 		"$$bin" --generate-completion-script bash > $(DESTDIR)$(BASH_COMPLETIONS)/comity && \
 		"$$bin" --generate-completion-script zsh > $(DESTDIR)$(ZSH_COMPLETIONS)/_comity && \
 		"$$bin" --generate-completion-script fish > $(DESTDIR)$(FISH_COMPLETIONS)/comity.fish
@@ -157,10 +162,11 @@ install: deps
 
 # Removes exactly what `make install` put under PREFIX (workspaces are never touched).
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/comity $(DESTDIR)$(BASH_COMPLETIONS)/comity \
+	rm -f $(DESTDIR)$(PREFIX)/bin/comity $(DESTDIR)$(LIBEXEC)/comity-network $(DESTDIR)$(BASH_COMPLETIONS)/comity \
 		$(DESTDIR)$(ZSH_COMPLETIONS)/_comity $(DESTDIR)$(FISH_COMPLETIONS)/comity.fish \
 		$(DESTDIR)$(MAN1)/comity.1 $(DESTDIR)$(MAN1)/comity.*.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/comity
+	rmdir $(DESTDIR)$(LIBEXEC) 2>/dev/null || true
 
 clean:
 	rm -rf .build Benchmarks/.build

@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "LuaBridge", targets: ["LuaBridge"]),
         .library(name: "Comity", targets: ["Comity"]),
         .executable(name: "comity", targets: ["comity"]),
+        .executable(name: "comity-network", targets: ["comity-network"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -86,7 +87,7 @@ let package = Package(
         .target(
             name: "ComityService",
             dependencies: [
-                "ComityEngine", "ComityExchange", "ComityReports", "ComityScheduler", "ComitySQLite", "ComityPostgres", "ComitySQL", "ComityCore",
+                "ComityEngine", "ComityExchange", "ComityReports", "ComityScheduler", "ComitySQLite", "ComitySQL", "ComityCore",
                 "ComityCron", "LuaBridge", "HumanReadable",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -112,23 +113,26 @@ let package = Package(
             "ComityScheduler", "ComityCron", "ComityCore", "ComitySQLite", "ComityPostgres", "LuaBridge", "HumanReadable",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(
-            name: "comity",
+        // The command line: every command's parsing and printing, over the engine service.
+        // Linked into both executables; links neither PostgreSQL nor the HTTP server.
+        .target(
+            name: "ComityCommandLine",
             dependencies: [
-                "ComityService",
-                "ComityServer",
-                "ComitySQL",
-                "ComityEngine",
-                "ComityExchange",
-                "ComityReports",
-                "ComityMessages",
-                "ComityCheck",
-                "ComityCron",
-                "ComityCore",
-                "ComityScheduler",
-                "LuaBridge",
-                "HumanReadable",
+                "ComityService", "ComitySQL", "ComityEngine", "ComityExchange", "ComityReports", "ComityMessages", "ComityCheck",
+                "ComityCron", "ComityCore", "ComityScheduler", "LuaBridge", "HumanReadable",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // What cron and an editing loop start: SQLite only, so that it starts in milliseconds.
+        .executableTarget(name: "comity", dependencies: ["ComityCommandLine"]),
+        // The same command line with PostgreSQL and the HTTP server, which `comity` hands
+        // `serve` and PostgreSQL workspaces to (installed in PREFIX/libexec/comity/).
+        .executableTarget(
+            name: "comity-network",
+            dependencies: [
+                "ComityCommandLine", "Comity", "ComityServer", "ComityService", "ComityEngine",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -156,12 +160,12 @@ let package = Package(
             "ComityService", "ComityEngine", "ComitySQLite", "ComityCore", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "ComityServerTests", dependencies: [
-            "ComityServer", "ComityService", "ComityEngine", "ComityCore", "ComityExchange", "ComityPostgres", "ComityStoreConformance",
+            "ComityServer", "ComityService", "ComityEngine", "ComityCore", "ComityExchange", "ComityPostgres", "ComityStoreConformance", "Comity",
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "comityTests", dependencies: [
-            "comity", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "comity", "comity-network", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio")]),
     ],

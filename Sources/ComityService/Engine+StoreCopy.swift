@@ -1,5 +1,4 @@
 import ComityCore
-import ComityPostgres
 import ComitySQL
 import ComitySQLite
 import Foundation
@@ -14,9 +13,12 @@ extension Engine {
             throw EngineError.failed("this workspace's store cannot be copied")
         }
         let destination: any StoreTables
+        let remote = try Self.isPostgresURL(target) ? RemoteStores.opener(for: target) : nil
         do {
-            if Self.isPostgresURL(target) {
-                destination = try PostgresStore(url: target, schema: workspace.schema)
+            if let remote {
+                guard let tables = try remote.open(url: target, schema: workspace.schema, lockWait: nil, idleInTransactionTimeout: nil)
+                    as? any StoreTables else { throw EngineError.failed("this store cannot be copied into") }
+                destination = tables
             } else {
                 destination = try SQLiteStore(path: resolved(target), schema: workspace.schema)
             }

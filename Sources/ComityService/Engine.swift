@@ -1,6 +1,5 @@
 import ComityCore
 import ComityEngine
-import ComityPostgres
 import ComityScheduler
 import ComitySQLite
 import Foundation
@@ -67,12 +66,14 @@ public final class Engine {
         let lockWait = Double(workspace.lockTimeout.components.seconds) + Double(workspace.lockTimeout.components.attoseconds) / 1e18
         let postgresURL = database.map { Self.isPostgresURL($0) ? $0 : nil } ?? workspace.postgresURL
         let path = database.flatMap { Self.isPostgresURL($0) ? nil : $0 } ?? workspace.databasePath
-        let spool = postgresURL.map { Self.spool(forPostgres: $0, workspace: workspace) } ?? RunRecordSpool(database: path)
+        let remote = try postgresURL.map { url throws(EngineError) in try RemoteStores.opener(for: url) }
+        let spool = postgresURL.flatMap { url in remote.map { Self.spool(named: $0.spoolName(url: url), workspace: workspace) } }
+            ?? RunRecordSpool(database: path)
         let store: any Store
         do {
-            if let postgresURL {
-                store = try PostgresStore(url: postgresURL, schema: workspace.schema, lockWait: lockWait,
-                                          idleInTransactionTimeout: Double(workspace.postgresIdleTimeout.components.seconds))
+            if let postgresURL, let remote {
+                store = try remote.open(url: postgresURL, schema: workspace.schema, lockWait: lockWait,
+                                        idleInTransactionTimeout: Double(workspace.postgresIdleTimeout.components.seconds))
             } else {
                 store = try SQLiteStore(path: path, schema: workspace.schema, busyTimeout: lockWait)
             }
@@ -91,9 +92,8 @@ public final class Engine {
     static func isPostgresURL(_ text: String) -> Bool { text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") }
 
     /// A PostgreSQL workspace's spool: in the workspace's `.comity/`, one per database.
-    static func spool(forPostgres url: String, workspace: Workspace) -> RunRecordSpool {
-        let name = (try? PostgresLocation(url: url)).map { "\($0.host)-\($0.port)-\($0.database)" } ?? "postgres"
-        return RunRecordSpool(folder: workspace.folder.appendingPathComponent(".comity/\(name).pending-runs"))
+    static func spool(named name: String, workspace: Workspace) -> RunRecordSpool {
+        RunRecordSpool(folder: workspace.folder.appendingPathComponent(".comity/\(name).pending-runs"))
     }
 
     /// Looks with a read (a run going on elsewhere holds the write lock, and listing runs
@@ -175,7 +175,9 @@ extension Engine {
     /// inbox/, the database); returns what was made, nothing when it was complete.
     public static func initialise(_ folder: URL) throws -> [String] {
         try Workspace.initialise(folder) { workspace in
-            if let url = workspace.postgresURL { return try PostgresStore(url: url, schema: workspace.schema) }
+            if let url = workspace.postgresURL {
+                return try RemoteStores.opener(for: url).open(url: url, schema: workspace.schema, lockWait: nil, idleInTransactionTimeout: nil)
+            }
             return try SQLiteStore(path: workspace.databasePath, schema: workspace.schema)
         }
     }

@@ -1,3 +1,4 @@
+import Comity
 import ComityCore
 import ComityEngine
 import ComityServer
@@ -50,7 +51,11 @@ struct ServedWorkspace {
         try text.write(to: url, atomically: true, encoding: .utf8)
     }
 
-    func open() throws -> Engine { try Engine.open(around: folder) }
+    /// The engine over the workspace; a PostgreSQL one through the store the Comity library links.
+    func open() throws -> Engine {
+        PostgresLink.install()
+        return try Engine.open(around: folder)
+    }
 
     /// Serves the workspace for `test`, on a free port, to a real HTTP client, then stops
     /// the server. The client waits up to 3 minutes for an answer and the server keeps an

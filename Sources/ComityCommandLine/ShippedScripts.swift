@@ -16,6 +16,8 @@ enum ShippedScripts {
         let executable = executablePath().resolvingSymlinksInPath()
         let bin = executable.deletingLastPathComponent()
         candidates.append(bin.deletingLastPathComponent().appendingPathComponent("share/comity/Scripts"))
+        // comity-network, in PREFIX/libexec/comity/.
+        candidates.append(bin.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/comity/Scripts"))
         // A build in a clone: .build/<triple>/debug/comity, below the package.
         var folder = bin
         for _ in 0..<6 {

@@ -23,6 +23,10 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let url = URL(fileURLWithPath: folder, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        // A PostgreSQL workspace is made by comity-network whole, not half here.
+        if !ComityProgram.linksPostgres, let postgres = Self.postgresURL(of: url) {
+            try CommandFailure.reporting { try NetworkExecutable.handOff(for: RemoteStores.redacted(postgres)) }
+        }
         do {
             // Looked for before anything is made, so that a failed init leaves nothing behind.
             let shipped = bare ? nil : ShippedScripts.folder()
@@ -47,6 +51,14 @@ struct InitCommand: ParsableCommand {
             Output.error("error: \(error)\n")
             throw ExitCode(1)
         }
+    }
+
+    /// The PostgreSQL database the workspace in `folder` is (or is to be) made on:
+    /// COMITY_DATABASE_URL, else what an existing comity.lua names.
+    private static func postgresURL(of folder: URL) -> String? {
+        if let given = ProcessInfo.processInfo.environment["COMITY_DATABASE_URL"], !given.isEmpty { return given }
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(Workspace.configurationFile).path) else { return nil }
+        return (try? Workspace.load(folder))?.postgresURL
     }
 
     /// `intake.lua, followups.lua, ..., reports/ (5)`.

@@ -2,7 +2,6 @@ import ArgumentParser
 import ComityCore
 import ComityEngine
 import ComityScheduler
-import ComityServer
 import ComityService
 import Foundation
 import HumanReadable
@@ -52,14 +51,14 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        guard let server = ComityProgram.server else {
+            try CommandFailure.reporting { try NetworkExecutable.handOff(for: "comity serve") }
+        }
         CommandLogging.bootstrap(logLevel)
         let logger = Logger(label: "comity.serve")
         let engine = try CommandEngine.open()
-        var settings = ServerSettings()
-        settings.host = host
-        settings.port = port
-        settings.maxBodySize = ByteCount.parse(maxBody) ?? settings.maxBodySize
-        settings.tokenCacheLifetime = tokenCache.duration ?? .zero
+        let options = ServeOptions(host: host, port: port, maxBodySize: ByteCount.parse(maxBody) ?? 1 << 20,
+                                   tokenCacheLifetime: tokenCache.duration ?? .zero)
         let workspace = engine.workspace
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var lock: WorkerLock?
@@ -89,8 +88,8 @@ struct ServeCommand: AsyncParsableCommand {
         // Engines that only read, so that pages and lists answer while a write waits for
         // the database (SQLite's writer held by a long run).
         let readers = try (0..<3).map { _ in try CommandEngine.open() }
-        let application = ComityServer.application(
-            engine: EngineExecutor(engine, readers: readers), workspace: workspace, settings: settings, logger: logger,
+        let application = server.application(
+            engine: engine, readers: readers, workspace: workspace, options: options, logger: logger,
             listening: { address in
                 logger.info("listening", metadata: ["address": "http://\(address)", "hooks": "\(workspace.hooks.keys.sorted().joined(separator: ","))"])
             })

@@ -4,7 +4,6 @@ import Foundation
 import HumanReadable
 import LuaBridge
 
-@main
 struct ComityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "comity",
@@ -20,7 +19,7 @@ struct ComityCommand: AsyncParsableCommand {
     /// swift-argument-parser's `main`, with its messages (help, version, usage errors)
     /// written through ``Output`` like everything else, and the exit status
     /// ``Output/finish(_:)`` gives: a failed write of standard output is an error.
-    static func main() async {
+    static func start() async -> Never {
         Output.holdClosedDescriptors()
         let status: Int32
         if let unknown = unknownHelpTopic(Array(CommandLine.arguments.dropFirst())) {

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+/// `comity` links SQLite only; `serve` and PostgreSQL workspaces are handed, whole, to
+/// comity-network (beside it, or in ../libexec/comity/). Run on copies of the binaries
+/// laid out as a build folder, as `make install` lays them out, and with comity alone.
+@Suite struct NetworkHandoffTests {
+    enum Layout { case alone, beside, installed }
+
+    /// `comity` (and comity-network, unless alone) copied into a new folder in `layout`.
+    static func install(_ layout: Layout) throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("comity-handoff-\(UUID().uuidString)")
+        let bin = root.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Comity.executable, to: bin.appendingPathComponent("comity"))
+        let network = Comity.executable.deletingLastPathComponent().appendingPathComponent("comity-network")
+        switch layout {
+        case .alone: break
+        case .beside: try FileManager.default.copyItem(at: network, to: bin.appendingPathComponent("comity-network"))
+        case .installed:
+            let libexec = root.appendingPathComponent("libexec/comity")
+            try FileManager.default.createDirectory(at: libexec, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: network, to: libexec.appendingPathComponent("comity-network"))
+        }
+        return bin.appendingPathComponent("comity")
+    }
+
+    static func run(_ binary: URL, _ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws -> Comity.Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Comity.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                             stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// A port on 127.0.0.1 that nothing listens on (bound, then closed).
+    static var closedPort: Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test func withoutComityNetworkServeAndPostgresSayWhereTheyLookedAndChangeNothing() throws {
+        let comity = try Self.install(.alone)
+        defer { try? FileManager.default.removeItem(at: comity.deletingLastPathComponent().deletingLastPathComponent()) }
+        let folder = try workspace(["ok.lua": "print('ran')"])
+        let bin = comity.deletingLastPathComponent().path
+
+        let served = try Self.run(comity, ["serve", "--port", "0"], in: folder)
+        #expect(served.status == 1)
+        #expect(served.stderr == "error: comity serve needs comity-network, which is installed with comity (`make install`) and was not found at "
+            + "\(bin)/comity-network or \(comity.deletingLastPathComponent().deletingLastPathComponent().path)/libexec/comity/comity-network\n",
+            "\(served.stderr)")
+
+        // A password in the URL is not repeated in the message.
+        let ran = try Self.run(comity, ["run", "ok.lua", "--database", "postgres://comity:secret@127.0.0.1:1/network"], in: folder)
+        #expect(ran.status == 1)
+        #expect(ran.stdout.isEmpty)
+        #expect(ran.stderr.hasPrefix("error: postgres://comity:***@127.0.0.1:1/network needs comity-network"), "\(ran.stderr)")
+        #expect(!ran.stderr.contains("secret"))
+
+        // The SQLite workspace itself needs nothing more.
+        let local = try Self.run(comity, ["run", "ok.lua"], in: folder)
+        #expect(local.status == 0 && local.stdout == "ran\n", "\(local.stderr)")
+        #expect(try Self.run(comity, ["runs", "list"], in: folder).stdout.contains("ok.lua"))
+
+        // An init on PostgreSQL makes nothing when it cannot be handed over.
+        let parent = try workspace([:], configured: false)
+        let made = try Self.run(comity, ["init", "--bare", "network"], in: parent,
+                                environment: ["COMITY_DATABASE_URL": "postgres://comity@127.0.0.1:1/network"])
+        #expect(made.status == 1)
+        #expect(made.stderr.contains("postgres://comity@127.0.0.1:1/network needs comity-network"), "\(made.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: parent.appendingPathComponent("network").path))
+    }
+
+    @Test(arguments: [Layout.beside, .installed])
+    func aPostgresCommandIsHandedToComityNetwork(_ layout: Layout) throws {
+        let comity = try Self.install(layout)
+        defer { try? FileManager.default.removeItem(at: comity.deletingLastPathComponent().deletingLastPathComponent()) }
+        let folder = try workspace(["ok.lua": "print('ran')"])
+        // Nothing listens there: the words are the PostgreSQL store's own, so comity-network ran it.
+        let port = Self.closedPort
+        let ran = try Self.run(comity, ["run", "ok.lua", "--database", "postgres://comity@127.0.0.1:\(port)/network"], in: folder)
+        #expect(ran.status == 1)
+        #expect(!ran.stderr.contains("needs comity-network"), "\(ran.stderr)")
+        #expect(ran.stderr.contains("cannot reach PostgreSQL at") && ran.stderr.contains("\(port)"), "\(ran.stderr)")
+        #expect(ran.stdout.isEmpty)
+
+        // The whole command line is there, with the same version.
+        let version = try Self.run(comity, ["--version"], in: folder)
+        let network = layout == .beside ? comity.deletingLastPathComponent().appendingPathComponent("comity-network")
+            : comity.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("libexec/comity/comity-network")
+        #expect(try Self.run(network, ["--version"], in: folder).stdout == version.stdout)
+    }
+}
