@@ -143,11 +143,15 @@ ZSH_COMPLETIONS := $(PREFIX)/share/zsh/site-functions
 FISH_COMPLETIONS := $(PREFIX)/share/fish/vendor_completions.d
 MAN1 := $(PREFIX)/share/man/man1
 LIBEXEC := $(PREFIX)/libexec/comity
+# The Swift runtime's static link exports every symbol of the program (19,000 of them),
+# which the dynamic loader and the runtime's start-up (dladdr) then walk: a sixth of
+# `comity --version`. Nothing looks them up (a crash's backtrace reads the file).
+RELEASE_LINK := -Xlinker --no-export-dynamic
 MANUAL := .build/plugins/GenerateManual/outputs/comity
 install: deps
 	$(SWIFT) package generate-manual --configuration $(CONFIG) --multi-page >/dev/null
-	$(SWIFT) build -c $(CONFIG) --product comity --static-swift-stdlib
-	$(SWIFT) build -c $(CONFIG) --product comity-network --static-swift-stdlib
+	$(SWIFT) build -c $(CONFIG) --product comity --static-swift-stdlib $(RELEASE_LINK)
+	$(SWIFT) build -c $(CONFIG) --product comity-network --static-swift-stdlib $(RELEASE_LINK)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXEC) $(DESTDIR)$(PREFIX)/share/comity $(DESTDIR)$(MAN1) \
 		$(DESTDIR)$(BASH_COMPLETIONS) $(DESTDIR)$(ZSH_COMPLETIONS) $(DESTDIR)$(FISH_COMPLETIONS)
 	bin="$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/comity" && \

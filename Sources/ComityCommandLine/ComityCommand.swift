@@ -20,7 +20,6 @@ struct ComityCommand: AsyncParsableCommand {
     /// written through ``Output`` like everything else, and the exit status
     /// ``Output/finish(_:)`` gives: a failed write of standard output is an error.
     static func start() async -> Never {
-        Output.holdClosedDescriptors()
         let status: Int32
         if let unknown = unknownHelpTopic(Array(CommandLine.arguments.dropFirst())) {
             Output.error("error: \(unknown)\nUsage: comity help [command ...]\n")

@@ -22,7 +22,12 @@ public enum ComityProgram {
     private static let linked = Mutex(Parts())
 
     /// Parses the command line, runs the command named and exits with its status.
+    /// On the main actor, so that closed standard descriptors are held (see
+    /// ``Output/holdClosedDescriptors()``) before the first hop to another executor starts
+    /// a thread whose epoll and eventfd descriptors would take their numbers.
+    @MainActor
     public static func main(linking parts: Parts) async -> Never {
+        Output.holdClosedDescriptors()
         linked.withLock { $0 = parts }
         RemoteStores.install(parts.postgres ?? NetworkExecutable.Handoff())
         await ComityCommand.start()

@@ -8,9 +8,10 @@ enum TestPostgres {
     private static let counter = NSLock()
     nonisolated(unsafe) private static var made = 0
 
-    /// A new, empty database; its URL.
-    static func newDatabase() throws -> String {
-        let server = try #require(environment["COMITY_TEST_POSTGRES"])
+    /// A new, empty database; its URL. On the restartable server (see Tests/with-postgres)
+    /// for a test that restarts it: the other server is every other suite's.
+    static func newDatabase(restartable: Bool = false) throws -> String {
+        let server = try #require(environment[restartable ? "COMITY_TEST_POSTGRES_RESTARTABLE" : "COMITY_TEST_POSTGRES"])
         counter.lock()
         made += 1
         let name = "cli_\(getpid())_\(made)"
@@ -38,12 +39,12 @@ enum TestPostgres {
 
     static func number(_ url: String, _ sql: String) throws -> Int { Int(try psql(url, sql).first ?? "") ?? -1 }
 
-    /// Restarts the server (as its own user), as an operator or a crash would, and
-    /// waits until it answers. Spawned and waited for by hand: Foundation's Process did
-    /// not see this child end (pg_ctl leaves a server behind it).
+    /// Restarts the restartable server (as its own user), as an operator or a crash
+    /// would, and waits until it answers. Spawned and waited for by hand: Foundation's
+    /// Process did not see this child end (pg_ctl leaves a server behind it).
     static func restart() throws {
         let command = try #require(environment["COMITY_TEST_POSTGRES_RESTART"])
-        let server = try #require(environment["COMITY_TEST_POSTGRES"])
+        let server = try #require(environment["COMITY_TEST_POSTGRES_RESTARTABLE"])
         let arguments = ["/bin/sh", "-c", "setsid " + command + " >/dev/null 2>&1 </dev/null"]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
@@ -71,8 +72,8 @@ struct WorkerWorkspace {
     let url: String
 
     /// `store` is more of comity.lua's `store` table, after its URL.
-    init(_ files: [String: String], store: String = "") throws {
-        url = try TestPostgres.newDatabase()
+    init(_ files: [String: String], store: String = "", restartable: Bool = false) throws {
+        url = try TestPostgres.newDatabase(restartable: restartable)
         folder = try workspace(files.merging(["comity.lua": "return { store = { postgres = \"\(url)\"\(store) } }"]) { given, _ in given })
     }
 
@@ -376,7 +377,7 @@ struct WorkerTests {
     }
 
     @Test func aServerRestartedUnderRunningWorkersLosesAndDoublesNothing() throws {
-        let space = try WorkerWorkspace(["Scripts/welcome.lua": welcomeWorkflow])
+        let space = try WorkerWorkspace(["Scripts/welcome.lua": welcomeWorkflow], restartable: true)
         try queue(300, in: space)
         let workers = try [space.startWorker(0), space.startWorker(1)]
         #expect(try space.waitUntil(within: 120) { try space.count("SELECT count(*) FROM tasks") >= 60 })
