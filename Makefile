@@ -150,8 +150,14 @@ RELEASE_LINK := -Xlinker --no-export-dynamic
 MANUAL := .build/plugins/GenerateManual/outputs/comity
 install: deps
 	$(SWIFT) package generate-manual --configuration $(CONFIG) --multi-page >/dev/null
+	@# generate-manual links comity in the same folder without the static runtime, and a
+	@# following build with --static-swift-stdlib then counts as done: the binaries are
+	@# removed so that they are linked again, and checked to need no Swift library.
+	bin="$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/comity" && rm -f "$$bin" "$$bin-network"
 	$(SWIFT) build -c $(CONFIG) --product comity --static-swift-stdlib $(RELEASE_LINK)
 	$(SWIFT) build -c $(CONFIG) --product comity-network --static-swift-stdlib $(RELEASE_LINK)
+	bin="$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/comity" && for b in "$$bin" "$$bin-network"; do \
+		if ldd "$$b" | grep -q 'libswiftCore'; then echo "make install: $$b links the Swift runtime dynamically" >&2; exit 1; fi; done
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXEC) $(DESTDIR)$(PREFIX)/share/comity $(DESTDIR)$(MAN1) \
 		$(DESTDIR)$(BASH_COMPLETIONS) $(DESTDIR)$(ZSH_COMPLETIONS) $(DESTDIR)$(FISH_COMPLETIONS)
 	bin="$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/comity" && \
