@@ -20,14 +20,18 @@ struct Comity {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// Runs comity in `folder`; `environment` is added to the test's own.
-    static func run(_ arguments: [String], in folder: URL, input: String? = nil, environment: [String: String] = [:]) throws -> Result {
+    /// Runs comity (or `binary`, a copy of it) in `folder`; `environment` is added to the
+    /// test's own, and the variables named in `unsetting` are removed from it.
+    static func run(_ arguments: [String], in folder: URL, input: String? = nil, environment: [String: String] = [:],
+                    unsetting: [String] = [], binary: URL = executable) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = folder
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
+        if !environment.isEmpty || !unsetting.isEmpty {
+            var merged = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
+            for name in unsetting { merged[name] = nil }
+            process.environment = merged
         }
         let out = folder.appendingPathComponent(".out-\(UUID().uuidString)")
         let err = folder.appendingPathComponent(".err-\(UUID().uuidString)")

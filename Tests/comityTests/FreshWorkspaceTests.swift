@@ -68,24 +68,10 @@ import Testing
         let copy = bin.appendingPathComponent("comity")
         try FileManager.default.copyItem(at: Comity.executable, to: copy)
         defer { try? FileManager.default.removeItem(at: bin.deletingLastPathComponent()) }
-        let process = Process()
-        process.executableURL = copy
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        var environment = ProcessInfo.processInfo.environment
-        environment["COMITY_SHARE"] = share
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Comity.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                             stderr: String(decoding: stderr, as: UTF8.self))
+        if let share {
+            return try Comity.run(arguments, in: folder, environment: ["COMITY_SHARE": share], binary: copy)
+        }
+        return try Comity.run(arguments, in: folder, unsetting: ["COMITY_SHARE"], binary: copy)
     }
 
     @Test func anInitThatFindsNoShippedScriptsLeavesNothingAndCanBeRunAgain() throws {

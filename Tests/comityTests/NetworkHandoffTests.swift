@@ -25,25 +25,6 @@ import Testing
         return bin.appendingPathComponent("comity")
     }
 
-    static func run(_ binary: URL, _ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws -> Comity.Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Comity.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                             stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
     /// A port on 127.0.0.1 that nothing listens on (bound, then closed).
     static var closedPort: Int {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -64,28 +45,28 @@ import Testing
         let folder = try workspace(["ok.lua": "print('ran')"])
         let bin = comity.deletingLastPathComponent().path
 
-        let served = try Self.run(comity, ["serve", "--port", "0"], in: folder)
+        let served = try Comity.run(["serve", "--port", "0"], in: folder, binary: comity)
         #expect(served.status == 1)
         #expect(served.stderr == "error: comity serve needs comity-network, which is installed with comity (`make install`) and was not found at "
             + "\(bin)/comity-network or \(comity.deletingLastPathComponent().deletingLastPathComponent().path)/libexec/comity/comity-network\n",
             "\(served.stderr)")
 
         // A password in the URL is not repeated in the message.
-        let ran = try Self.run(comity, ["run", "ok.lua", "--database", "postgres://comity:secret@127.0.0.1:1/network"], in: folder)
+        let ran = try Comity.run(["run", "ok.lua", "--database", "postgres://comity:secret@127.0.0.1:1/network"], in: folder, binary: comity)
         #expect(ran.status == 1)
         #expect(ran.stdout.isEmpty)
         #expect(ran.stderr.hasPrefix("error: postgres://comity:***@127.0.0.1:1/network needs comity-network"), "\(ran.stderr)")
         #expect(!ran.stderr.contains("secret"))
 
         // The SQLite workspace itself needs nothing more.
-        let local = try Self.run(comity, ["run", "ok.lua"], in: folder)
+        let local = try Comity.run(["run", "ok.lua"], in: folder, binary: comity)
         #expect(local.status == 0 && local.stdout == "ran\n", "\(local.stderr)")
-        #expect(try Self.run(comity, ["runs", "list"], in: folder).stdout.contains("ok.lua"))
+        #expect(try Comity.run(["runs", "list"], in: folder, binary: comity).stdout.contains("ok.lua"))
 
         // An init on PostgreSQL makes nothing when it cannot be handed over.
         let parent = try workspace([:], configured: false)
-        let made = try Self.run(comity, ["init", "--bare", "network"], in: parent,
-                                environment: ["COMITY_DATABASE_URL": "postgres://comity@127.0.0.1:1/network"])
+        let made = try Comity.run(["init", "--bare", "network"], in: parent,
+                                  environment: ["COMITY_DATABASE_URL": "postgres://comity@127.0.0.1:1/network"], binary: comity)
         #expect(made.status == 1)
         #expect(made.stderr.contains("postgres://comity@127.0.0.1:1/network needs comity-network"), "\(made.stderr)")
         #expect(!FileManager.default.fileExists(atPath: parent.appendingPathComponent("network").path))
@@ -98,16 +79,16 @@ import Testing
         let folder = try workspace(["ok.lua": "print('ran')"])
         // Nothing listens there: the words are the PostgreSQL store's own, so comity-network ran it.
         let port = Self.closedPort
-        let ran = try Self.run(comity, ["run", "ok.lua", "--database", "postgres://comity@127.0.0.1:\(port)/network"], in: folder)
+        let ran = try Comity.run(["run", "ok.lua", "--database", "postgres://comity@127.0.0.1:\(port)/network"], in: folder, binary: comity)
         #expect(ran.status == 1)
         #expect(!ran.stderr.contains("needs comity-network"), "\(ran.stderr)")
         #expect(ran.stderr.contains("cannot reach PostgreSQL at") && ran.stderr.contains("\(port)"), "\(ran.stderr)")
         #expect(ran.stdout.isEmpty)
 
         // The whole command line is there, with the same version.
-        let version = try Self.run(comity, ["--version"], in: folder)
+        let version = try Comity.run(["--version"], in: folder, binary: comity)
         let network = layout == .beside ? comity.deletingLastPathComponent().appendingPathComponent("comity-network")
             : comity.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("libexec/comity/comity-network")
-        #expect(try Self.run(network, ["--version"], in: folder).stdout == version.stdout)
+        #expect(try Comity.run(["--version"], in: folder, binary: network).stdout == version.stdout)
     }
 }
