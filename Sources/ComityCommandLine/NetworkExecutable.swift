@@ -11,26 +11,23 @@ import Foundation
 enum NetworkExecutable {
     static let name = "comity-network"
 
-    /// Beside this binary (a build folder, or where a package put both), else in
-    /// `../libexec/comity/` (`make install`).
-    static func path() -> String? {
+    /// Where comity-network is looked for: beside this binary (a build folder, or where a
+    /// package put both), else in `../libexec/comity/` (`make install`). The binary's own
+    /// path (/proc/self/exe), not argv[0] or the PATH, so that no caller chooses what runs.
+    static func candidates() -> [String] {
         let bin = ShippedScripts.executablePath().resolvingSymlinksInPath().deletingLastPathComponent()
-        return candidates(bin: bin).first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    static func candidates(bin: URL) -> [String] {
-        [bin.appendingPathComponent(name).path,
-         bin.deletingLastPathComponent().appendingPathComponent("libexec/comity/\(name)").path]
+        return [bin.appendingPathComponent(name).path,
+                bin.deletingLastPathComponent().appendingPathComponent("libexec/comity/\(name)").path]
     }
 
     /// Replaces this process with comity-network, run with this process's arguments.
     /// Returns only by throwing, when it cannot be found or started.
     /// - Parameter need: what needs it, for the message (`comity serve`, `postgres://db/network`).
     static func handOff(for need: String) throws(EngineError) -> Never {
-        let bin = ShippedScripts.executablePath().resolvingSymlinksInPath().deletingLastPathComponent()
-        guard let path = path() else {
+        let places = candidates()
+        guard let path = places.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw .failed("\(need) needs \(name), which is installed with comity (`make install`) and was not found at "
-                + candidates(bin: bin).joined(separator: " or "))
+                + places.joined(separator: " or "))
         }
         Output.flush()
         let arguments = [path] + CommandLine.arguments.dropFirst()
@@ -38,6 +35,7 @@ enum NetworkExecutable {
         argv.append(nil)
         execv(path, argv)
         let reason = String(cString: strerror(errno))
+        for argument in argv { free(argument) }
         throw .failed("\(need) needs \(name), and \(path) could not be started: \(reason)")
     }
 
