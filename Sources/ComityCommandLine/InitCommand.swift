@@ -1,4 +1,5 @@
 import ArgumentParser
+import ComityCore
 import ComityEngine
 import ComityService
 import Foundation
@@ -15,17 +16,26 @@ struct InitCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The folder (default: the current one).", completion: .directory)
+    @Argument(help: "The folder to make the workspace in.", completion: .directory)
     var folder: String = "."
 
     @Flag(help: "Leave Scripts/ empty: copy none of the shipped workflows and reports.")
     var bare = false
 
+    func validate() throws {
+        // Found: `comity init postgres://u:secret@db/n` made nested folders named after the
+        // URL (its password in a path) and a SQLite workspace in them.
+        if folder.contains("://") {
+            throw ValidationError("'\(DatabaseURL.redacted(folder))' is a URL, and init takes a folder; to make the workspace's "
+                + "store a PostgreSQL database, set COMITY_DATABASE_URL for the init (see the README's PostgreSQL section)")
+        }
+    }
+
     func run() throws {
         let url = URL(fileURLWithPath: folder, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         // A PostgreSQL workspace is made by comity-network whole, not half here.
         if !ComityProgram.linksPostgres, let postgres = Self.postgresURL(of: url) {
-            try CommandFailure.reporting { try NetworkExecutable.handOff(for: RemoteStores.redacted(postgres)) }
+            try CommandFailure.reporting { try NetworkExecutable.handOff(for: DatabaseURL.redacted(postgres)) }
         }
         do {
             // Looked for before anything is made, so that a failed init leaves nothing behind.

@@ -26,6 +26,9 @@ enum NetworkExecutable {
     static func handOff(for need: String) throws(EngineError) -> Never {
         let places = candidates()
         guard let path = places.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            if let present = places.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+                throw .failed("\(need) needs \(name), and \(present) is there but cannot be executed (its mode, or `make install` again)")
+            }
             throw .failed("\(need) needs \(name), which is installed with comity (`make install`) and was not found at "
                 + places.joined(separator: " or "))
         }
@@ -43,7 +46,7 @@ enum NetworkExecutable {
     /// the command to comity-network (opening is the first thing a command does).
     struct Handoff: RemoteStoreOpener {
         func open(url: String, schema: DomainSchema, lockWait: Double?, idleInTransactionTimeout: Double?) throws -> any Store {
-            try handOff(for: RemoteStores.redacted(url))
+            try handOff(for: DatabaseURL.redacted(url))
         }
 
         func spoolName(url: String) -> String { "postgres" }

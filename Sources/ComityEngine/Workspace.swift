@@ -247,7 +247,7 @@ public struct Workspace: Sendable {
             throw LuaError(.runtime, "\(shown): store.postgres must be a URL such as \"postgres://comity@db.example.org:5432/network\"")
         }
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
-            throw LuaError(.runtime, "\(shown): store.postgres '\(url)' is not a PostgreSQL URL (postgres://user@host:5432/database)")
+            throw LuaError(.runtime, "\(shown): store.postgres '\(DatabaseURL.redacted(url))' is not a PostgreSQL URL (postgres://user@host:5432/database)")
         }
         // In the user part (user:secret@) or the query (?password=), as libpq takes both.
         if let components = URLComponents(string: url),

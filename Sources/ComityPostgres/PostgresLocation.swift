@@ -43,7 +43,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a `postgres://` or `postgresql://` URL; the error names what is wrong.
     public init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        let shown = Self.redacted(text)
+        let shown = DatabaseURL.redacted(text)
         guard let components = URLComponents(string: text), let scheme = components.scheme,
               ["postgres", "postgresql"].contains(scheme.lowercased()) else {
             throw StoreError(.database, "'\(shown)' is not a PostgreSQL URL (postgres://user@host:5432/database)")
@@ -154,12 +154,6 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         return environment["HOME"].map { "\($0)/.pgpass" }
     }
 
-    /// `text` with any password replaced by `***`.
-    static func redacted(_ text: String) -> String {
-        guard var components = URLComponents(string: text), components.password != nil else { return text }
-        components.password = "***"
-        return components.string ?? text
-    }
 }
 
 /// The `.pgpass` file: lines `host:port:database:user:password`, `*` matching

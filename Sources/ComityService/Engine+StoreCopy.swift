@@ -24,7 +24,7 @@ extension Engine {
             }
         } catch {
             // Named as given: the store's own words may point at comity.lua's settings.
-            throw EngineError.failed("--to \(target): \(error)")
+            throw EngineError.failed("--to \(DatabaseURL.redacted(target)): \(error)")
         }
         return try StoreCopy.copy(from: source, to: destination, schema: workspace.schema)
     }

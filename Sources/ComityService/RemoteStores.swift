@@ -29,22 +29,9 @@ public enum RemoteStores {
 
     static func opener(for url: String) throws(EngineError) -> any RemoteStoreOpener {
         guard let opener = installed.withLock({ $0 }) else {
-            throw .failed("\(redacted(url)): this program links no PostgreSQL store; call PostgresLink.install() (the Comity library) before opening the engine")
+            throw .failed("\(DatabaseURL.redacted(url)): this program links no PostgreSQL store; call PostgresLink.install() (the Comity library) before opening the engine")
         }
         return opener
     }
 
-    /// `url` without a password (in its user part or its query), for a message.
-    public static func redacted(_ url: String) -> String {
-        var shown = url
-        if let query = shown.firstIndex(of: "?") {
-            let settings = shown[shown.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false)
-                .map { $0.hasPrefix("password=") ? "password=***" : String($0) }
-            shown = String(shown[...query]) + settings.joined(separator: "&")
-        }
-        let authority = shown.prefix { $0 != "?" }
-        guard let at = authority.lastIndex(of: "@"), let scheme = shown.range(of: "://"), scheme.upperBound < at,
-              let colon = shown[scheme.upperBound..<at].firstIndex(of: ":") else { return shown }
-        return String(shown[..<colon]) + ":***" + String(shown[at...])
-    }
 }

@@ -72,6 +72,38 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: parent.appendingPathComponent("network").path))
     }
 
+    /// Every message that repeats a PostgreSQL URL masks its password, however the URL
+    /// came (found: `store copy --to` and a URL too malformed to parse repeated it whole).
+    @Test(arguments: [Layout.alone, .installed])
+    func noMessageRepeatsAPassword(_ layout: Layout) throws {
+        let comity = try Self.install(layout)
+        defer { try? FileManager.default.removeItem(at: comity.deletingLastPathComponent().deletingLastPathComponent()) }
+        let folder = try workspace(["ok.lua": "print('ran')"])
+        #expect(try Comity.run(["run", "ok.lua"], in: folder, binary: comity).status == 0)
+        for arguments in [["store", "copy", "--to", "postgres://u:secret@127.0.0.1:1/db"],
+                          ["store", "copy", "--to", "postgres://u@127.0.0.1:1/db?password=secret"],
+                          ["run", "ok.lua", "--database", "postgres://u:secret@[::1:1/db"],
+                          ["init", "postgres://u:secret@127.0.0.1:1/db"]] {
+            let done = try Comity.run(arguments, in: folder, binary: comity)
+            #expect(done.status != 0, "\(arguments)")
+            #expect(!done.stderr.isEmpty && !(done.stdout + done.stderr).contains("secret"), "\(arguments): \(done.stderr)")
+        }
+        // Neither a folder named after the URL nor a change to the store.
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("postgres:").path))
+        #expect(try Comity.run(["runs", "list"], in: folder, binary: comity).stdout.components(separatedBy: "ok.lua").count == 2)
+    }
+
+    @Test func aComityNetworkThatCannotBeExecutedIsNamedSo() throws {
+        let comity = try Self.install(.installed)
+        defer { try? FileManager.default.removeItem(at: comity.deletingLastPathComponent().deletingLastPathComponent()) }
+        let network = comity.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("libexec/comity/comity-network")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: network.path)
+        let served = try Comity.run(["serve", "--port", "0"], in: try workspace([:]), binary: comity)
+        #expect(served.status == 1)
+        #expect(served.stderr == "error: comity serve needs comity-network, and \(network.path) is there but cannot be executed "
+            + "(its mode, or `make install` again)\n", "\(served.stderr)")
+    }
+
     @Test(arguments: [Layout.beside, .installed])
     func aPostgresCommandIsHandedToComityNetwork(_ layout: Layout) throws {
         let comity = try Self.install(layout)

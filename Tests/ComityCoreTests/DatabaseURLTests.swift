@@ -1,8 +1,8 @@
-@testable import ComityService
+import ComityCore
 import Testing
 
 /// What a message about a `postgres://` store repeats of its URL: never a password.
-@Suite struct RemoteStoresTests {
+@Suite struct DatabaseURLTests {
     @Test(arguments: [
         ("postgres://comity:secret@db.example.org/network", "postgres://comity:***@db.example.org/network"),
         ("postgresql://comity:p@ss:word@db:5432/n", "postgresql://comity:***@db:5432/n"),
@@ -10,8 +10,11 @@ import Testing
         ("postgres://db.example.org/network?sslmode=require", "postgres://db.example.org/network?sslmode=require"),
         ("postgres://comity@db/n?sslmode=require&password=secret", "postgres://comity@db/n?sslmode=require&password=***"),
         ("postgres://comity@db/n?password=a@b", "postgres://comity@db/n?password=***"),
+        // Too badly formed for a URL parser (found: echoed whole in "is not a PostgreSQL URL").
+        ("postgres://u:secret@[::1:1/db", "postgres://u:***@[::1:1/db"),
+        ("postgress://u:secret@db/n", "postgress://u:***@db/n"),
     ])
     func aURLIsShownWithoutItsPassword(_ given: String, _ shown: String) {
-        #expect(RemoteStores.redacted(given) == shown)
+        #expect(DatabaseURL.redacted(given) == shown)
     }
 }
