@@ -280,41 +280,43 @@ public struct Workspace: Sendable {
         _ folder: URL, openStore: (_ workspace: Workspace) throws -> any Store
     ) throws -> [String] {
         var made: [String] = []
+        // What this init made, taken away again when the store cannot be opened (found: an
+        // init on a PostgreSQL server that was down left a workspace that named it).
+        var madeHere: [URL] = []
         let file = folder.appendingPathComponent(configurationFile)
-        for sub in ["", "Scripts", "Plugins", "inbox"] {
-            let path = folder.appendingPathComponent(sub)
-            if !FileManager.default.fileExists(atPath: path.path) {
-                try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
-                if !sub.isEmpty { made.append(sub + "/") }
+        do {
+            for sub in ["", "Scripts", "Plugins", "inbox"] {
+                let path = folder.appendingPathComponent(sub)
+                if !FileManager.default.fileExists(atPath: path.path) {
+                    try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
+                    madeHere.append(path)
+                    if !sub.isEmpty { made.append(sub + "/") }
+                }
             }
-        }
-        if !FileManager.default.fileExists(atPath: file.path) {
-            // Made for the PostgreSQL database of COMITY_DATABASE_URL, the workspace names
-            // it, so that a later command without that variable finds the same store.
-            let given = ProcessInfo.processInfo.environment["COMITY_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-            try template(postgres: given.map(withoutPassword)).write(to: file, atomically: true, encoding: .utf8)
-            made.insert(configurationFile, at: 0)
-        }
-        let workspace = try load(folder)
-        let hadDatabase = workspace.postgresURL != nil || FileManager.default.fileExists(atPath: workspace.databasePath)
-        _ = try openStore(workspace)
-        if !hadDatabase {
-            let shown = workspace.databasePath.hasPrefix(folder.path + "/")
-                ? String(workspace.databasePath.dropFirst(folder.path.count + 1)) : workspace.databasePath
-            made.append(shown)
+            if !FileManager.default.fileExists(atPath: file.path) {
+                // Made for the PostgreSQL database of COMITY_DATABASE_URL, the workspace names
+                // it, so that a later command without that variable finds the same store.
+                let given = ProcessInfo.processInfo.environment["COMITY_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+                try template(postgres: given.map(DatabaseURL.withoutPassword)).write(to: file, atomically: true, encoding: .utf8)
+                madeHere.append(file)
+                made.insert(configurationFile, at: 0)
+            }
+            let workspace = try load(folder)
+            let hadDatabase = workspace.postgresURL != nil || FileManager.default.fileExists(atPath: workspace.databasePath)
+            _ = try openStore(workspace)
+            if !hadDatabase {
+                let shown = workspace.databasePath.hasPrefix(folder.path + "/")
+                    ? String(workspace.databasePath.dropFirst(folder.path.count + 1)) : workspace.databasePath
+                made.append(shown)
+            }
+        } catch {
+            // Folders only while empty: nothing another process put there is removed.
+            for path in madeHere.reversed() where path == file || (try? FileManager.default.contentsOfDirectory(atPath: path.path))?.isEmpty == true {
+                try? FileManager.default.removeItem(at: path)
+            }
+            throw error
         }
         return made
-    }
-
-    /// `url` without a password (in its user part or its query), which comity.lua may not hold.
-    static func withoutPassword(_ url: String) -> String {
-        guard var components = URLComponents(string: url) else { return url }
-        components.password = nil
-        if let items = components.queryItems {
-            let kept = items.filter { $0.name != "password" }
-            components.queryItems = kept.isEmpty ? nil : kept
-        }
-        return components.string ?? url
     }
 
     /// A new comity.lua; with `postgres`, its store is that database.

@@ -17,4 +17,17 @@ import Testing
     func aURLIsShownWithoutItsPassword(_ given: String, _ shown: String) {
         #expect(DatabaseURL.redacted(given) == shown)
     }
+
+    /// What comity.lua is given of COMITY_DATABASE_URL by `comity init`.
+    @Test(arguments: [
+        ("postgres://comity:secret@db.example.org/network", "postgres://comity@db.example.org/network"),
+        ("postgres://comity@db/n?sslmode=require&password=secret", "postgres://comity@db/n?sslmode=require"),
+        ("postgres://comity@db/n?password=secret", "postgres://comity@db/n"),
+        ("postgres://comity@db/n", "postgres://comity@db/n"),
+        // Found: a URL a parser refused was written to comity.lua whole, its password too.
+        ("postgres://u:secret@[::1:1/db", "postgres://u@[::1:1/db"),
+    ])
+    func aURLForAFileLosesItsPassword(_ given: String, _ kept: String) {
+        #expect(DatabaseURL.withoutPassword(given) == kept)
+    }
 }

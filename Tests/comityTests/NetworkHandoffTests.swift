@@ -93,6 +93,19 @@ import Testing
         #expect(try Comity.run(["runs", "list"], in: folder, binary: comity).stdout.components(separatedBy: "ok.lua").count == 2)
     }
 
+    /// Found: an init handed over to comity-network, on a server that was down, left a
+    /// comity.lua naming it with Scripts/, Plugins/ and inbox/.
+    @Test func anInitWhoseDatabaseCannotBeReachedLeavesNothing() throws {
+        let comity = try Self.install(.installed)
+        defer { try? FileManager.default.removeItem(at: comity.deletingLastPathComponent().deletingLastPathComponent()) }
+        let parent = try workspace([:], configured: false)
+        let made = try Comity.run(["init", "--bare", "network"], in: parent,
+                                  environment: ["COMITY_DATABASE_URL": "postgres://comity@127.0.0.1:\(Self.closedPort)/network"], binary: comity)
+        #expect(made.status == 1)
+        #expect(made.stderr.contains("cannot reach PostgreSQL at"), "\(made.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: parent.appendingPathComponent("network").path))
+    }
+
     @Test func aComityNetworkThatCannotBeExecutedIsNamedSo() throws {
         let comity = try Self.install(.installed)
         defer { try? FileManager.default.removeItem(at: comity.deletingLastPathComponent().deletingLastPathComponent()) }
