@@ -153,7 +153,6 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         if let file = environment["PGPASSFILE"] { return file }
         return environment["HOME"].map { "\($0)/.pgpass" }
     }
-
 }
 
 /// The `.pgpass` file: lines `host:port:database:user:password`, `*` matching
