@@ -167,7 +167,11 @@ final class PostgresSession: @unchecked Sendable {
 extension PostgresSession {
     /// The future's value, waited for on this thread at most `answerWait`; past that,
     /// the connection is closed and the statement counts as unanswered (a server that
-    /// went away mid-statement can leave a query that never completes).
+    /// went away mid-statement can leave a query that never completes). A connection
+    /// that closes while the statement waits ends the wait within about two seconds:
+    /// postgres-nio can leave a query sent as its connection closes unanswered for
+    /// good (seen here when the server restarted under workers: a SAVEPOINT waited out
+    /// the whole `answerWait`, its run's lease renewed all the while).
     fileprivate func answer<Value: Sendable>(_ future: EventLoopFuture<Value>, within answerWait: TimeInterval) throws -> Value {
         let done = DispatchSemaphore(value: 0)
         let outcome = Mutex<Result<Value, any Error>?>(nil)
@@ -175,11 +179,22 @@ extension PostgresSession {
             outcome.withLock { $0 = result }
             done.signal()
         }
-        guard done.wait(timeout: .now() + answerWait) == .success, let result = outcome.withLock({ $0 }) else {
-            close()
-            throw StoreError(.unavailable, "PostgreSQL at \(location) did not answer within \(Int(answerWait))s; the connection was closed and nothing of this transaction was kept")
+        let deadline = DispatchTime.now() + answerWait
+        // Looked at once a second (a statement answered sooner never wakes for it); once
+        // closed, the future gets a second more to give its own error.
+        var closedAt: DispatchTime?
+        while true {
+            let now = DispatchTime.now()
+            let until = min(deadline, closedAt.map { $0 + 1 } ?? now + 1)
+            if done.wait(timeout: until) == .success, let result = outcome.withLock({ $0 }) { return try result.get() }
+            if DispatchTime.now() >= deadline { break }
+            if let closedAt, DispatchTime.now() >= closedAt + 1 {
+                throw StoreError(.unavailable, "PostgreSQL at \(location) closed the connection before it answered; nothing of this transaction was kept")
+            }
+            if closedAt == nil, connection.isClosed { closedAt = DispatchTime.now() }
         }
-        return try result.get()
+        close()
+        throw StoreError(.unavailable, "PostgreSQL at \(location) did not answer within \(Int(answerWait))s; the connection was closed and nothing of this transaction was kept")
     }
 }
 
