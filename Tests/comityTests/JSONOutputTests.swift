@@ -149,3 +149,16 @@ import Testing
         #expect(camel.contains("\"dayCount\" : \"7\""), "\(camel)")
     }
 }
+
+/// On a workspace with nothing to list, each listing is `[]`, not the `[`, blank line
+/// and `]` Foundation's pretty printer writes on Linux.
+@Suite struct EmptyJSONOutputTests {
+    @Test(arguments: [["runs", "--json"], ["schedule", "list", "--json"], ["tick", "--json"], ["outbox", "list", "--json"],
+                      ["plugins", "list", "--json"], ["workflows", "--json"], ["queue", "run", "--json"]])
+    func anEmptyListingIsTwoBrackets(arguments: [String]) throws {
+        let folder = try workspace(["comity.lua": "return { time_zone = 'UTC' }"])
+        let result = try Comity.run(arguments, in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "[]\n", "\(arguments.joined(separator: " ")) printed \(result.stdout.debugDescription)")
+    }
+}
