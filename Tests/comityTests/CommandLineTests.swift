@@ -89,6 +89,35 @@ func workspace(_ files: [String: String], configured: Bool = true) throws -> URL
         #expect(completion.stdout.contains("comity"))
     }
 
+    /// The man pages are made from these texts as they are (generate-manual), where a
+    /// blank line is an mdoc error ("Empty input line"): none has one, at any depth.
+    @Test func noHelpTextHasABlankLineTheManualWouldCarry() throws {
+        let dump = try Comity.run(["--experimental-dump-help"], in: try workspace([:]))
+        let tool = try #require(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+        var found: [String] = []
+        var texts = 0
+        func walk(_ command: [String: Any], _ path: String) {
+            for key in ["abstract", "discussion"] {
+                guard let text = command[key] as? String else { continue }
+                texts += 1
+                if text.contains("\n\n") { found.append("\(path) \(key)") }
+            }
+            for argument in command["arguments"] as? [[String: Any]] ?? [] {
+                for key in ["abstract", "discussion"] {
+                    guard let text = argument[key] as? String else { continue }
+                    texts += 1
+                    if text.contains("\n\n") { found.append("\(path) \(argument["valueName"] as? String ?? "?") \(key)") }
+                }
+            }
+            for sub in command["subcommands"] as? [[String: Any]] ?? [] {
+                walk(sub, path + " " + (sub["commandName"] as? String ?? "?"))
+            }
+        }
+        walk(try #require(tool["command"] as? [String: Any]), "comity")
+        #expect(texts > 100)
+        #expect(found.isEmpty, "\(found)")
+    }
+
     @Test func theShippedDemoRuns() throws {
         let result = try Comity.run(["run", "Scripts/roundtable.lua", "--param", "days=21"], in: Comity.packageRoot)
         #expect(result.status == 0, "\(result.stderr)")
