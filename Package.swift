@@ -35,12 +35,12 @@ let package = Package(
         // Below the bridge and the domain, so that neither imports the other for them.
         .target(name: "HumanReadable"),
         .target(name: "LuaBridge", dependencies: ["CLuaShim", "HumanReadable"]),
-        .target(name: "ComityCore", exclude: ["ReferenceData/generate.py"]),
+        .target(name: "ComityCore", dependencies: ["HumanReadable"], exclude: ["ReferenceData/generate.py"]),
         // Cron expressions and their next times: below the engine, so that it can check a schedule.
-        .target(name: "ComityCron", dependencies: ["ComityCore"]),
+        .target(name: "ComityCron", dependencies: ["ComityCore", "HumanReadable"]),
         // What both SQL stores share: a query's filters, order and groups as SQL, with the
         // checks made on the way (a derived field needs a clock, only Money sums).
-        .target(name: "ComitySQL", dependencies: ["ComityCore"]),
+        .target(name: "ComitySQL", dependencies: ["ComityCore", "HumanReadable"]),
         .target(name: "ComitySQLite", dependencies: [
             "ComityCore", "ComitySQL", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),

@@ -3,6 +3,7 @@ import ComityCore
 import ComityEngine
 import ComityService
 import Foundation
+import HumanReadable
 import Logging
 
 struct ReplCommand: ParsableCommand {
@@ -52,7 +53,7 @@ struct ReplCommand: ParsableCommand {
             read += 1
             if pending.isEmpty { start = read }
             pending += (pending.isEmpty ? "" : "\n") + line
-            guard !pending.trimmingCharacters(in: .whitespaces).isEmpty else { pending = ""; continue }
+            guard !pending.trimmingBlanks().isEmpty else { pending = ""; continue }
             // The workflows the statement's events started run after it, as after `comity run`.
             let statement = try session.evaluate(pending, line: start) { outcome in
                 guard outcome != .incomplete else { return }

@@ -202,7 +202,7 @@ struct TimeSpan: ExpressibleByArgument {
     /// The span `argument` says (`0`: none), or why it is not one: given to each
     /// option as its transform, so that the error names the reason, not only the value.
     static func read(_ argument: String) throws -> TimeSpan {
-        if argument.trimmingCharacters(in: .whitespaces) == "0" { return TimeSpan(nil) }
+        if argument.trimmingBlanks() == "0" { return TimeSpan(nil) }
         return TimeSpan(try DurationText.read(argument))
     }
 }

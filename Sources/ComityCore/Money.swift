@@ -1,4 +1,5 @@
 import Foundation
+import HumanReadable
 
 /// An amount of money: a whole number of minor units (kopecks, cents) in one currency.
 /// Never a floating-point number; amounts in different currencies never add up.
@@ -16,7 +17,7 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
     /// refused as a decimal comma, not read as 15). More decimals than the currency has
     /// are refused, not rounded.
     public init(_ amount: String, currency: Currency, field: String = "amount") throws(DomainError) {
-        var text = Substring(amount.trimmingCharacters(in: .whitespaces))
+        var text = Substring(amount.trimmingBlanks())
         let negative = text.first == "-"
         if negative || text.first == "+" { text = text.dropFirst() }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)

@@ -1,4 +1,5 @@
 import Foundation
+import HumanReadable
 
 /// A moment, to the second, independent of time zones. Records keep their times as
 /// timestamps; zones matter only for reading and writing them.
@@ -30,7 +31,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses ISO 8601: `2021-01-26T11:00:00+03:00`, `2021-01-26T08:00:00Z`,
     /// `2021-01-26 11:00` (in `zone`), or a date alone, `2021-01-26` (midnight in `zone`).
     public init(parsing text: String, in zone: TimeZone = .gmt, field: String = "time") throws(DomainError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingBlanks()
         // The calendar has no year 0: Foundation would read it as 0001.
         if trimmed.hasPrefix("0000-") { throw DomainError(.invalidValue, field: field, Self.yearZero(field, text)) }
         guard let parsed = Self.parse(trimmed, zone: zone) else {

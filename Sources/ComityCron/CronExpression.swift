@@ -1,4 +1,5 @@
 import Foundation
+import HumanReadable
 
 /// A standard five-field cron expression (minute, hour, day of month, month, day of
 /// week) or one of the `@` shorthands. Matching follows Vixie cron: when day of month
@@ -20,7 +21,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     ]
 
     public init(_ text: String) throws(CronExpressionError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingBlanks()
         self.text = trimmed
         var source = trimmed
         if trimmed.hasPrefix("@") {

@@ -317,7 +317,7 @@ public struct ScriptRunner {
 
     /// SHA-256 of a script's bytes, as hex: which version of the file ran.
     public static func contentHash(_ bytes: Data) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        HexText.lowercase(SHA256.hash(data: bytes))
     }
 
     /// What a run gathers on its way; a class, since `ctx.log` appends from Lua.

@@ -1,3 +1,4 @@
+import HumanReadable
 import LuaBridge
 
 /// One webhook `comity serve` takes at `POST /hooks/NAME`, from `hooks` in comity.lua:
@@ -51,7 +52,7 @@ public struct WebhookSettings: Sendable, Equatable {
             }
             var runAs: String?
             if settings["run_as"] != .nil {
-                guard let text = settings["run_as"].stringValue, !text.description.trimmingCharacters(in: .whitespaces).isEmpty else {
+                guard let text = settings["run_as"].stringValue, !text.description.trimmingBlanks().isEmpty else {
                     throw LuaError(.runtime, "\(shown): hooks.\(name).run_as must name a person (an id, an email or a name), e.g. \"intake@asi.example\"")
                 }
                 runAs = text.description

@@ -127,7 +127,7 @@ public struct WorkflowDeclaration {
         }
 
         runAs = try Self.optionalString(table, "run_as", fail)
-        if let runAs, runAs.trimmingCharacters(in: .whitespaces).isEmpty { throw fail("run_as must name a person (an id, an email or a name)") }
+        if let runAs, runAs.trimmingBlanks().isEmpty { throw fail("run_as must name a person (an id, an email or a name)") }
         switch table["dedupe"] {
         case .nil: dedupe = nil
         case .function: dedupe = table["dedupe"]
@@ -281,10 +281,10 @@ public struct WorkflowParameter: Sendable, Codable, Equatable {
         switch type {
         case .string: return .string(text)
         case .integer:
-            guard let value = Int64(text.trimmingCharacters(in: .whitespaces)) else { throw ParameterError("not a whole number") }
+            guard let value = Int64(text.trimmingBlanks()) else { throw ParameterError("not a whole number") }
             return .integer(value)
         case .number:
-            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else { throw ParameterError("not a number") }
+            guard let value = Double(text.trimmingBlanks()), value.isFinite else { throw ParameterError("not a number") }
             return .number(value)
         case .boolean:
             switch text.lowercased() {

@@ -383,7 +383,7 @@ enum CustomFieldSettings {
     static func choiceValues(_ list: LuaTable, at place: String) throws(LuaError) -> [String] {
         var values: [String] = []
         for (index, value) in list.array.enumerated() {
-            guard let text = value.stringValue?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+            guard let text = value.stringValue?.trimmingBlanks(), !text.isEmpty else {
                 throw LuaError(.runtime, "\(place): values[\(index + 1)] must be a text such as \"in_progress\" (got \(value.typeName))")
             }
             let normal = ChoiceName.normalised(text)

@@ -1,6 +1,7 @@
 import CSV
 import ComityCore
 import Foundation
+import HumanReadable
 
 /// The file formats of `comity import` and `comity export`: CSV (read and written with
 /// CSV.swift) and JSON (an array of objects keyed by column).
@@ -143,7 +144,7 @@ public enum ExchangeFile {
         } catch {
             throw ExchangeFileError("\(path): not CSV: \(error)")
         }
-        guard let header = reader.headerRow?.map({ $0.trimmingCharacters(in: .whitespaces) }), !header.isEmpty else {
+        guard let header = reader.headerRow?.map({ $0.trimmingBlanks() }), !header.isEmpty else {
             throw ExchangeFileError("\(path): empty, or no header row naming the columns")
         }
         var duplicates = Set<String>()
@@ -156,7 +157,7 @@ public enum ExchangeFile {
         while let cells = reader.next() {
             if let error = reader.error { throw ExchangeFileError("\(path):\(line): \(error)") }
             // Blank lines (and rows of empty cells) are not records.
-            if !cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            if !cells.allSatisfy({ $0.trimmingBlanks().isEmpty }) {
                 try body(header, RecordImport.Row(line: line, cells: cells))
             }
             line += 1 + cells.reduce(0) { $0 + $1.filter { $0 == "\n" || $0 == "\r\n" }.count }

@@ -1,5 +1,6 @@
 import ComityCore
 import Foundation
+import HumanReadable
 
 /// Grants in the 360Giving Data Standard (schema 1.4): a JSON grant package
 /// (`{"grants": [...]}`), and the flattened CSV with its column titles (`Identifier`,
@@ -186,7 +187,7 @@ public enum Giving360 {
             let (header, rows) = try ExchangeFile.read(path, format: .csv)
             return rows.map { row in
                 var grant = Grant()
-                for (column, cell) in zip(header, row.cells) { grant[column] = cell.trimmingCharacters(in: .whitespaces) }
+                for (column, cell) in zip(header, row.cells) { grant[column] = cell.trimmingBlanks() }
                 return (row.line, grant)
             }
         case .json:

@@ -277,7 +277,7 @@ public struct RecordImport {
             }
         }
         // A status is reached through the lifecycle's steps, each recorded as usual.
-        if let wanted = cells["status"]?.trimmingCharacters(in: .whitespaces), !wanted.isEmpty,
+        if let wanted = cells["status"]?.trimmingBlanks(), !wanted.isEmpty,
            let lifecycle = table.schema.lifecycle, let status = current.status, status != wanted {
             guard lifecycle.statuses.contains(wanted) else {
                 throw DomainError(.invalidValue, field: "status",

@@ -102,7 +102,7 @@ public struct RecordTable {
     /// text split at `;`.
     static func items(_ text: String, given: [String]?) -> [String] {
         (given ?? jsonListItems(RecordTable.trimmed(text)) ?? text.split(separator: ";").map(String.init))
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { $0.trimmingBlanks() }.filter { !$0.isEmpty }
     }
 
     /// The items of `record`'s list columns as they are (a JSON export writes them as
@@ -169,7 +169,7 @@ public struct RecordTable {
         let utf8 = text.utf8
         guard let first = utf8.first, let last = utf8.last else { return text }
         if first != 0x20, first != 0x09, last != 0x20, last != 0x09 { return text }
-        return text.trimmingCharacters(in: .whitespaces)
+        return text.trimmingBlanks()
     }
 
     private func closest(_ name: String) -> String? { NameSuggestion.closest(to: name, among: columns) }

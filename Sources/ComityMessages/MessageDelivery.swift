@@ -126,7 +126,7 @@ public struct MessageDelivery {
             // with its children after the timeout, and the message stays queued.
             let input = Array(text.utf8)
             let outcome = try PipedCommand(command, arguments: ["-i"] + message.recipients, timeout: settings.timeout).run(input: input)
-            let said = outcome.errorText.trimmingCharacters(in: .whitespacesAndNewlines)
+            let said = outcome.errorText.trimmingBlanksAndNewlines()
             let detail = said.isEmpty ? "" : ": " + said
             if outcome.timedOut {
                 throw DeliveryError("\(command) did not finish within \(DurationText.format(settings.timeout)); stopped with its process group" + detail)
@@ -220,7 +220,7 @@ public struct MessageDelivery {
     /// `charset=utf-8` of `text/html; charset=utf-8`.
     private static func parameters(of contentType: String) -> [(String, String)] {
         contentType.split(separator: ";").dropFirst().compactMap { piece in
-            let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingBlanks() }
             return pair.count == 2 ? (pair[0], pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))) : nil
         }
     }

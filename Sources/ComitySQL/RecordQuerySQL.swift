@@ -1,4 +1,5 @@
 import ComityCore
+import HumanReadable
 
 /// A query's filters, order and groups as SQL over the tables `StorageLayout` gives,
 /// with every check made on the way (an unknown field, a derived field without a
@@ -248,7 +249,7 @@ public struct RecordQuerySQL: Sendable {
         case .integer(let id): return target.map { [RecordReference($0, id)] } ?? []
         // An id given as text (`recipient = "6"`, a parameter), as the filter itself reads it.
         case .string(let text):
-            guard let id = Int64(text.trimmingCharacters(in: .whitespaces)) else { return [] }
+            guard let id = Int64(text.trimmingBlanks()) else { return [] }
             return target.map { [RecordReference($0, id)] } ?? []
         case .reference(let reference): return [reference]
         case .references(let list): return list
@@ -389,7 +390,7 @@ public struct RecordQuerySQL: Sendable {
         case (.reference(let target), .integer(let id)?), (.references(let target), .integer(let id)?):
             value = .reference(RecordReference(target, id))
         case (.reference(let target), .string(let text)?), (.references(let target), .string(let text)?):
-            if let id = Int64(text.trimmingCharacters(in: .whitespaces)) {
+            if let id = Int64(text.trimmingBlanks()) {
                 value = .reference(RecordReference(target, id))
             } else {
                 let identifier = try linkIdentifier(text, field: name, target: target, record: type)

@@ -1,3 +1,4 @@
+import ComityCore
 import ComityService
 import Crypto
 import Foundation
@@ -20,7 +21,7 @@ enum IdempotencyHeader {
         var hasher = SHA256()
         hasher.update(data: Data("\(request.method) \(request.uri.path)\n".utf8))
         hasher.update(data: body)
-        return .success(IdempotencyClaim(key: key, request: hasher.finalize().map { String(format: "%02x", $0) }.joined()))
+        return .success(IdempotencyClaim(key: key, request: HexText.lowercase(hasher.finalize())))
     }
 
     /// A key that is not 1 to 255 visible ASCII characters.

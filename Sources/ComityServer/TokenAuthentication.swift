@@ -1,6 +1,7 @@
 import ComityCore
 import ComityService
 import Foundation
+import HumanReadable
 import Hummingbird
 import Logging
 import Synchronization
@@ -29,7 +30,7 @@ struct TokenAuthentication: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let header = request.headers[.authorization] ?? ""
         // The scheme's name is case-insensitive (RFC 9110).
-        let secret = header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
+        let secret = header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst(7)).trimmingBlanks() : ""
         // A token's use is noted once a minute at most, counted here so that a database
         // that refuses the write (SQLite's lock held by a run) is not asked on every request.
         let now = Int64(Date().timeIntervalSince1970)

@@ -165,7 +165,7 @@ extension Engine {
 
     /// An organisation by id (`7`, `organisation#7`), identifier (`GB-CHC-1090095`) or exact name.
     static func organisation(named text: String, in tx: any StoreTransaction) throws -> Record {
-        let given = text.trimmingCharacters(in: .whitespaces)
+        let given = text.trimmingBlanks()
         let digits = given.hasPrefix("organisation#") ? String(given.dropFirst("organisation#".count)) : given
         if let id = Int64(digits), id > 0 {
             guard let org = try tx.record(RecordReference(.organisation, id)) else {

@@ -68,14 +68,6 @@ extension Engine {
 
     /// The SHA-256 of a token's text, in lower-case hex: what the store keeps.
     public static func tokenHash(_ secret: String) -> String {
-        // Every API request hashes its token: hex by table, not by String(format:).
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: Data(secret.utf8)) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        HexText.lowercase(SHA256.hash(data: Data(secret.utf8)))
     }
 }

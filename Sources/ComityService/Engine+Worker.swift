@@ -3,6 +3,7 @@ import ComityEngine
 import ComityScheduler
 import ComitySQLite
 import Foundation
+import HumanReadable
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -80,7 +81,7 @@ public final class WorkerLock: @unchecked Sendable {
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             var buffer = [UInt8](repeating: 0, count: 32)
             let count = pread(descriptor, &buffer, buffer.count, 0)
-            let holder = count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+            let holder = count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self).trimmingBlanksAndNewlines() : "?"
             close(descriptor)
             descriptor = -1
             // Written "PID RUNNER" (before: "PID" only, by a worker).

@@ -4,11 +4,11 @@ import Foundation
 public enum ByteCount {
     /// The byte count `text` says, or nil when it is not a size (negative, overflowing, another unit).
     public static func parse(_ text: String) -> Int? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let trimmed = text.trimmingBlanks().uppercased()
         let units: [(String, Int)] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("G", 1 << 30),
                                       ("M", 1 << 20), ("K", 1 << 10), ("B", 1)]
         for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
-            guard let number = Int(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)),
+            guard let number = Int(trimmed.dropLast(suffix.count).trimmingBlanks()),
                   number >= 0 else { return nil }
             let (value, overflow) = number.multipliedReportingOverflow(by: factor)
             return overflow ? nil : value

@@ -31,7 +31,7 @@ public enum DurationText {
 
     /// The duration `text` says, or why it is not one Comity takes.
     public static func read(_ text: String) throws(Problem) -> Duration {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let trimmed = text.trimmingBlanks().lowercased()
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("w", 604_800)]
         var seconds: Double?
         for (suffix, factor) in units where trimmed.hasSuffix(suffix) {

@@ -1,4 +1,5 @@
 import Foundation
+import HumanReadable
 
 extension AccessPolicy {
     /// The person `text` names: an id (`7`, `person#7`), an email (whatever its case) or
@@ -9,7 +10,7 @@ extension AccessPolicy {
     /// member or no one, for a `run_as` written in a script or comity.lua, which a person
     /// made later under that name must not take up.
     public static func person(named text: String, in transaction: any StoreTransaction, membersOnly: Bool = false) throws -> Record {
-        let given = text.trimmingCharacters(in: .whitespaces)
+        let given = text.trimmingBlanks()
         let digits = given.hasPrefix("person#") ? String(given.dropFirst("person#".count)) : given
         if let id = Int64(digits), id > 0 {
             guard let person = try transaction.record(RecordReference(.person, id)) else {

@@ -1,4 +1,5 @@
 import Foundation
+import HumanReadable
 
 /// One address of a message, with the name shown for it: `Anna Petrova <anna@asi.org.ru>`.
 /// The address is checked for what a mail header and sendmail's command line can carry
@@ -28,13 +29,13 @@ public struct MailAddress: Sendable, Equatable, Codable, CustomStringConvertible
     /// `"a@b.org"` or `"Anna Petrova <anna@b.org>"` (the name may be in double quotes);
     /// nil when the text has neither form. The parts are not checked here.
     public init?(parsing text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingBlanks()
         guard trimmed.hasSuffix(">"), let open = trimmed.lastIndex(of: "<") else {
             guard !trimmed.contains("<"), !trimmed.contains(">") else { return nil }
             self.init(address: trimmed)
             return
         }
-        var name = String(trimmed[..<open]).trimmingCharacters(in: .whitespaces)
+        var name = String(trimmed[..<open]).trimmingBlanks()
         if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") { name = String(name.dropFirst().dropLast()) }
         self.init(name: name, address: String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]))
     }

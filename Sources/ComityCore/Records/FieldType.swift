@@ -1,4 +1,5 @@
 import Foundation
+import HumanReadable
 
 /// The value of one field of a record, once validated.
 public enum FieldValue: Hashable, Sendable, CustomStringConvertible {
@@ -111,12 +112,12 @@ public indirect enum FieldType: Sendable, Hashable, CustomStringConvertible {
         case (.integer, .integer):
             return value
         case (.integer, .string(let s)):
-            guard let i = Int64(s.trimmingCharacters(in: .whitespaces)) else { throw mismatch() }
+            guard let i = Int64(s.trimmingBlanks()) else { throw mismatch() }
             return .integer(i)
         case (.decimal, .integer(let i)):
             return .decimal(String(i))
         case (.decimal, .decimal(let s)), (.decimal, .string(let s)):
-            let trimmed = s.trimmingCharacters(in: .whitespaces)
+            let trimmed = s.trimmingBlanks()
             guard trimmed.range(of: #"^-?\d+(\.\d+)?$"#, options: .regularExpression) != nil else { throw mismatch() }
             return .decimal(trimmed)
         case (.boolean, .boolean):
@@ -140,11 +141,11 @@ public indirect enum FieldType: Sendable, Hashable, CustomStringConvertible {
         case (.money, .money):
             return value
         case (.money, .string(let s)):
-            guard let space = s.trimmingCharacters(in: .whitespaces).lastIndex(of: " ") else {
+            guard let space = s.trimmingBlanks().lastIndex(of: " ") else {
                 throw DomainError(.invalidValue, field: field,
                                   "\(record) field '\(field)' must be Money with its currency, such as '1300000.00 RUB', got '\(s)'")
             }
-            let trimmed = s.trimmingCharacters(in: .whitespaces)
+            let trimmed = s.trimmingBlanks()
             let currency = try Currency(String(trimmed[trimmed.index(after: space)...]))
             return .money(try Money(String(trimmed[..<space]), currency: currency, field: field))
         case (.choice(let allowed), .string(let s)):
@@ -158,7 +159,7 @@ public indirect enum FieldType: Sendable, Hashable, CustomStringConvertible {
             return .strings(list)
         case (.strings, .string(let s)):
             // A CSV cell: values separated by ';' (commas appear inside values).
-            return .strings(s.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            return .strings(s.split(separator: ";").map { $0.trimmingBlanks() }.filter { !$0.isEmpty })
         case (.country, .string(let s)):
             return .string(try CountryCode(s, field: field).code)
         case (.organisationKind, .string(let s)):
@@ -168,13 +169,13 @@ public indirect enum FieldType: Sendable, Hashable, CustomStringConvertible {
         case (.orgIdentifier, .string(let s)):
             return .string(try OrgIdentifier(s, field: field).description)
         case (.email, .string(let s)):
-            let trimmed = s.trimmingCharacters(in: .whitespaces)
+            let trimmed = s.trimmingBlanks()
             guard EmailAddress.isValid(trimmed) else {
                 throw DomainError(.invalidValue, field: field, "invalid \(field) '\(s)' (expected an address such as info@asi.ru)")
             }
             return .string(trimmed)
         case (.url, .string(let s)):
-            let trimmed = s.trimmingCharacters(in: .whitespaces)
+            let trimmed = s.trimmingBlanks()
             guard let url = URL(string: trimmed), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
                   url.host != nil
             else {

@@ -1,4 +1,5 @@
 import Foundation
+import HumanReadable
 
 /// The kinds of record Comity keeps.
 public enum RecordType: String, CaseIterable, Sendable, Hashable, CustomStringConvertible, Codable {
@@ -75,7 +76,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     public let day: Int
 
     public init(parsing text: String, field: String = "date") throws(DomainError) {
-        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false)
+        let parts = text.trimmingBlanks().split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
               let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
               (1...12).contains(month), (1...Self.days(in: month, of: year)).contains(day)

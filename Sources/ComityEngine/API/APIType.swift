@@ -1,4 +1,5 @@
 import Foundation
+import HumanReadable
 
 /// The type of a parameter or result of the Lua API, as declared once in Swift and
 /// shown in argument errors, the Markdown reference and the LuaLS stubs.
@@ -95,7 +96,7 @@ extension APIType {
     /// A type as written in a plugin's manifest, in the LuaLS spelling `description`
     /// gives: `integer`, `Money?`, `string[]`, `Organisation|Grant`. Nil when it is not one.
     public init?(parsing text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingBlanks()
         if trimmed.hasSuffix("?") {
             guard let wrapped = APIType(parsing: String(trimmed.dropLast())) else { return nil }
             self = .optional(wrapped)

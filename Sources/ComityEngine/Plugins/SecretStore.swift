@@ -1,4 +1,5 @@
 import Foundation
+import HumanReadable
 
 /// Where secrets come from: the environment (`COMITY_SECRET_NAME`), else the
 /// workspace's `.comity/secrets` (lines `NAME=value`), which must be readable by its
@@ -37,9 +38,9 @@ public struct SecretStore: Sendable {
             throw SecretError("cannot read \(file.path) as UTF-8 text")
         }
         for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmingBlanks()
             guard !trimmed.hasPrefix("#"), let equals = trimmed.firstIndex(of: "=") else { continue }
-            if trimmed[..<equals].trimmingCharacters(in: .whitespaces) == name {
+            if trimmed[..<equals].trimmingBlanks() == name {
                 return try Self.checked(String(trimmed[trimmed.index(after: equals)...]), name: name,
                                         from: "\(file.path):\(index + 1)")
             }

@@ -1,4 +1,5 @@
 import Foundation
+import HumanReadable
 
 /// A version requirement as plugins write it: `>=0.1`, `>=0.1, <0.3`, `=0.1.0`.
 public struct VersionRequirement: Sendable, Equatable, CustomStringConvertible {
@@ -13,13 +14,13 @@ public struct VersionRequirement: Sendable, Equatable, CustomStringConvertible {
     public init?(_ text: String) {
         var clauses: [(Comparison, [Int])] = []
         for part in text.split(separator: ",") {
-            var clause = part.trimmingCharacters(in: .whitespaces)
+            var clause = part.trimmingBlanks()
             // Longest operators first: ">=" before ">".
             let comparison = Comparison.allCases.sorted { $0.rawValue.count > $1.rawValue.count }
                 .first { clause.hasPrefix($0.rawValue) } ?? .exactly
             if clause.hasPrefix(comparison.rawValue) { clause.removeFirst(comparison.rawValue.count) }
             if clause.hasPrefix("=") { clause.removeFirst() } // "=="
-            guard let version = Self.parse(clause.trimmingCharacters(in: .whitespaces)) else { return nil }
+            guard let version = Self.parse(clause.trimmingBlanks()) else { return nil }
             clauses.append((comparison, version))
         }
         guard !clauses.isEmpty else { return nil }

@@ -2,6 +2,7 @@ import ComityCore
 import ComityService
 import Foundation
 import HTTPTypes
+import HumanReadable
 import Hummingbird
 
 /// Signing in to the dashboard with an API token, and out. The sign-in form carries a
@@ -26,7 +27,7 @@ enum DashboardSignIn {
             else {
                 return form(request, problem: "The sign-in form was out of date; it is shown again, send it once more.", status: .forbidden)
             }
-            let secret = given.token.trimmingCharacters(in: .whitespacesAndNewlines)
+            let secret = given.token.trimmingBlanksAndNewlines()
             let token = secret.isEmpty ? nil : try await engine.perform { try $0.authenticate(secret: secret) }
             guard let token, token.revokedAt == nil else {
                 metrics.authenticationFailed()
