@@ -1,1 +1,4 @@
-return { store = { postgres = "postgres://u@127.0.0.1:55432/db" } }
+-- The clone is a workspace too, with the shipped scripts and plugins, so that the
+-- README's `.build/debug/comity run Scripts/roundtable.lua` works here as written.
+-- Its database is .comity/comity.db (ignored by git).
+return {}
