@@ -1,7 +1,7 @@
 extension StringProtocol {
     /// The text without the tabs and spaces at either end: what Foundation's
-    /// `trimmingCharacters(in: .whitespaces)` removes (tab and Unicode's space
-    /// separators, and U+200B), done in Swift. On Linux Foundation's goes through NSString, about
+    /// `trimmingCharacters(in: .whitespaces)` removes (tab, Unicode's space separators
+    /// and U+200B), done in Swift. On Linux Foundation's goes through NSString, about
     /// 28,000 instructions a call, and the command line trims on every start.
     public func trimmingBlanks() -> String { trimming(where: Self.isBlank) }
 
