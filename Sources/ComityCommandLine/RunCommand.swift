@@ -15,7 +15,7 @@ struct RunCommand: ParsableCommand {
             Files run in the order given, in one process. Each run is one transaction on the \
             workspace's database: committed when the run succeeds, rolled back when it fails or \
             with --dry-run. A failed run prints `file:line: message` on standard error and the \
-            next file still runs, unless --fail-fast. The exit status is 1 when any run failed.
+            next file still runs, unless --fail-fast. The exit status is 1 when any run failed. \
             A script sees its parameters as the table `params` (values are strings). A script that \
             returns `workflow { name = ..., run = function(ctx) ... end }` has `run` called with \
             `ctx.params`, `ctx.workflow`, `ctx.trigger`, `ctx.dry_run` and `ctx.run_id`.
