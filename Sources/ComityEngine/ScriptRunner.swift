@@ -187,9 +187,9 @@ public struct ScriptRunner {
                             expected: expected, transaction: nil, report: report, output: output)
             }
         } catch let failure as RunFailed {
-            outcome = .failed(failure.error)
+            outcome = .failed(Self.placed(failure.error, in: shown))
         } catch let error as LuaError {
-            outcome = .failed(error)
+            outcome = .failed(Self.placed(error, in: shown))
         } catch {
             if let refusal = error as? StoreError, refusal.kind == .locked || refusal.kind == .unavailable {
                 report.storeRefusal = refusal
@@ -316,6 +316,15 @@ public struct ScriptRunner {
     }
 
     /// SHA-256 of a script's bytes, as hex: which version of the file ran.
+    /// A limit Lua could not place in the script (memory that ran out where Lua calls
+    /// no message handler) named by its file at least, as every other failure is.
+    static func placed(_ error: LuaError, in file: String) -> LuaError {
+        guard case .limit = error.kind, error.position == nil, !error.message.hasPrefix(file + ":") else { return error }
+        var placed = error
+        placed.message = "\(file): \(error.message)"
+        return placed
+    }
+
     public static func contentHash(_ bytes: Data) -> String {
         HexText.lowercase(SHA256.hash(data: bytes))
     }

@@ -331,7 +331,9 @@ public final class LuaState {
         if let limit = limitHit {
             let text = limitMessage(limit)
             let raised = lua_type(pointer, -1) == LUA_TSTRING ? errorObjectText(at: -1) : ""
-            let message = raised.hasSuffix(text) ? raised : (position.isEmpty ? text : "\(position): \(text)")
+            // Kept when it names where (`file:line: ` before the reason); the bare reason,
+            // as a limit tripped in a library call raises it, gets the position.
+            let message = raised.hasSuffix(text) && raised != text ? raised : (position.isEmpty ? text : "\(position): \(text)")
             return LuaError(.limit(limit), message, position: position.isEmpty ? nil : position, traceback: traceback)
         }
         let raised = lua_type(pointer, -1) == LUA_TSTRING ? errorObjectText(at: -1) : ""

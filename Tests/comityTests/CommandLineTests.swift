@@ -118,6 +118,21 @@ func workspace(_ files: [String: String], configured: Bool = true) throws -> URL
         #expect(found.isEmpty, "\(found)")
     }
 
+    /// Each file's limit is named with its file, whether Lua could place it on a line
+    /// (output, raised by the host) or not (memory that ran out in the allocator).
+    @Test func aLimitHitNamesTheFileThatHitIt() throws {
+        let folder = try workspace([
+            "mem.lua": "local t = {}\nfor i = 1, 1e7 do t[i] = string.rep('x', 100) .. i end\n",
+            "out.lua": "print('a')\nprint(string.rep('y', 5000))\n",
+            "rep.lua": "local s = string.rep('z', 8 * 1024 * 1024)\n",
+        ])
+        let result = try Comity.run(["run", "mem.lua", "out.lua", "rep.lua", "--max-memory", "4MB", "--max-output", "1KB"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("mem.lua: memory limit exceeded (4 MB)"), "\(result.stderr)")
+        #expect(result.stderr.contains("out.lua:2: output limit exceeded (1 KB)"), "\(result.stderr)")
+        #expect(result.stderr.contains("rep.lua: memory limit exceeded (4 MB)"), "\(result.stderr)")
+    }
+
     @Test func theShippedDemoRuns() throws {
         let result = try Comity.run(["run", "Scripts/roundtable.lua", "--param", "days=21"], in: Comity.packageRoot)
         #expect(result.status == 0, "\(result.stderr)")
